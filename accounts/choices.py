@@ -1,0 +1,112 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationKind(models.TextChoices):
+    MANUFACTURER = "manufacturer", _("Manufacturer")
+    DISTRIBUTOR = "distributor", _("Distributor")
+    HOSPITAL = "hospital", _("Hospital")
+    PHARMACY = "pharmacy", _("Pharmacy")
+    CLINIC = "clinic", _("Clinic")
+
+
+SUPPLIER_KINDS = frozenset({OrganizationKind.MANUFACTURER, OrganizationKind.DISTRIBUTOR})
+BUYER_KINDS = frozenset(
+    {OrganizationKind.DISTRIBUTOR, OrganizationKind.HOSPITAL, OrganizationKind.PHARMACY, OrganizationKind.CLINIC}
+)
+
+
+class Ownership(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    PRIVATE = "private", _("Private")
+
+
+class OrganizationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending verification")  # registered, not yet checked by platform staff
+    VERIFIED = "verified", _("Verified")  # may trade while it also holds a valid trading licence
+    SUSPENDED = "suspended", _("Suspended")  # stopped by platform staff; reinstate returns to verified
+
+
+class LicenseType(models.TextChoices):
+    DRUG_MANUFACTURING = "drug_manufacturing", _("Drug manufacturing licence (药品生产许可证)")
+    DRUG_WHOLESALE = "drug_wholesale", _("Drug wholesale licence (药品经营许可证·批发)")
+    DRUG_RETAIL = "drug_retail", _("Drug retail licence (药品经营许可证·零售)")
+    MEDICAL_INSTITUTION = "medical_institution", _("Medical institution licence (医疗机构执业许可证)")
+    BUSINESS = "business", _("Business licence (营业执照)")
+
+
+# The licence that lets each kind of organisation trade drugs (SPEC §3).
+TRADING_LICENSE_FOR_KIND = {
+    OrganizationKind.MANUFACTURER: LicenseType.DRUG_MANUFACTURING,
+    OrganizationKind.DISTRIBUTOR: LicenseType.DRUG_WHOLESALE,
+    OrganizationKind.PHARMACY: LicenseType.DRUG_RETAIL,
+    OrganizationKind.HOSPITAL: LicenseType.MEDICAL_INSTITUTION,
+    OrganizationKind.CLINIC: LicenseType.MEDICAL_INSTITUTION,
+}
+
+
+class LicenseStatus(models.TextChoices):
+    PENDING = "pending", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ScopeTag(models.TextChoices):
+    CHEMICAL = "chemical", _("Chemical drugs")
+    TCM = "tcm", _("Traditional Chinese medicine")
+    TCM_DECOCTION = "tcm_decoction", _("TCM decoction pieces")
+    BIOLOGICS = "biologics", _("Biological products")
+    COLD_CHAIN = "cold_chain", _("Cold-chain drugs")
+    RX = "rx", _("Prescription drugs")
+    OTC = "otc", _("Over-the-counter drugs")
+
+
+class MemberRole(models.TextChoices):
+    OWNER = "owner", _("Owner")  # everything, including members and API keys
+    OPERATOR = "operator", _("Operator")  # offers and orders
+    FINANCE = "finance", _("Finance")  # payments, settlements, ledger
+    VIEWER = "viewer", _("Viewer")  # read only
+
+
+class StaffRole(models.TextChoices):
+    ADMIN = "admin", _("Platform admin")
+    FINANCE_ADMIN = "finance_admin", _("Platform finance admin")
+
+
+# Province-level divisions of GB/T 2260 (the province code of an organisation).
+PROVINCE_CODES = {
+    "110000": "北京市",
+    "120000": "天津市",
+    "130000": "河北省",
+    "140000": "山西省",
+    "150000": "内蒙古自治区",
+    "210000": "辽宁省",
+    "220000": "吉林省",
+    "230000": "黑龙江省",
+    "310000": "上海市",
+    "320000": "江苏省",
+    "330000": "浙江省",
+    "340000": "安徽省",
+    "350000": "福建省",
+    "360000": "江西省",
+    "370000": "山东省",
+    "410000": "河南省",
+    "420000": "湖北省",
+    "430000": "湖南省",
+    "440000": "广东省",
+    "450000": "广西壮族自治区",
+    "460000": "海南省",
+    "500000": "重庆市",
+    "510000": "四川省",
+    "520000": "贵州省",
+    "530000": "云南省",
+    "540000": "西藏自治区",
+    "610000": "陕西省",
+    "620000": "甘肃省",
+    "630000": "青海省",
+    "640000": "宁夏回族自治区",
+    "650000": "新疆维吾尔自治区",
+    "710000": "台湾省",
+    "810000": "香港特别行政区",
+    "820000": "澳门特别行政区",
+}

@@ -1,0 +1,111 @@
+"""Demo organisations and users for `make run` (fictional companies; valid-format identifiers)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from accounts.choices import LicenseStatus, LicenseType, MemberRole, OrganizationKind, OrganizationStatus, StaffRole
+from accounts.models import License, Membership, Organization, User
+from accounts.validators import uscc_check_character
+
+DEMO_PASSWORD = "pharmex-demo-2026"  # noqa: S105  (printed by `make run` on purpose)
+
+
+def demo_uscc(body17: str) -> str:
+    return body17 + uscc_check_character(body17)
+
+
+ORGANIZATIONS = [
+    # (key, legal name, uscc body, kind, ownership, province, licence type, scope tags)
+    (
+        "supplier",
+        "海南康泰医药有限公司",
+        "91460000MA5T00001",
+        OrganizationKind.DISTRIBUTOR,
+        "",
+        "460000",
+        LicenseType.DRUG_WHOLESALE,
+        ["chemical", "tcm", "biologics", "cold_chain", "rx", "otc"],
+    ),
+    (
+        "manufacturer",
+        "海南普利制药有限公司",
+        "91460000MA5T00002",
+        OrganizationKind.MANUFACTURER,
+        "",
+        "460000",
+        LicenseType.DRUG_MANUFACTURING,
+        ["chemical", "rx", "otc"],
+    ),
+    (
+        "hospital",
+        "海口市人民医院",
+        "12460100MB1234567",
+        OrganizationKind.HOSPITAL,
+        "public",
+        "460000",
+        LicenseType.MEDICAL_INSTITUTION,
+        ["chemical", "tcm", "biologics", "cold_chain", "rx", "otc"],
+    ),
+    (
+        "pharmacy",
+        "海口市龙华区康宁大药房有限公司",
+        "92460106MA5T00003",
+        OrganizationKind.PHARMACY,
+        "",
+        "460000",
+        LicenseType.DRUG_RETAIL,
+        ["chemical", "tcm", "otc", "rx"],
+    ),
+]
+
+
+def load() -> list[dict]:
+    logins = [
+        _staff("admin@pharmex.example", "平台管理员", StaffRole.ADMIN, superuser=True),
+        _staff("finance@pharmex.example", "平台财务", StaffRole.FINANCE_ADMIN),
+    ]
+    for key, name, body, kind, ownership, province, license_type, scope in ORGANIZATIONS:
+        organization, _ = Organization.objects.get_or_create(
+            uscc=demo_uscc(body),
+            defaults={
+                "legal_name": name,
+                "kind": kind,
+                "ownership": ownership,
+                "province_code": province,
+                "status": OrganizationStatus.VERIFIED,
+            },
+        )
+        License.objects.get_or_create(
+            organization=organization,
+            type=license_type,
+            number=f"琼{body[-6:]}",
+            defaults={
+                "scope_tags": scope,
+                "valid_from": date(2024, 1, 1),
+                "valid_until": timezone.localdate() + timedelta(days=3 * 365),
+                "status": LicenseStatus.APPROVED,
+                "reviewed_at": timezone.now(),
+            },
+        )
+        email = f"{key}.owner@pharmex.example"
+        user = _user(email, f"{name} 负责人")
+        Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": MemberRole.OWNER})
+        logins.append(
+            {"role": f"{key} owner", "email": email, "password": DEMO_PASSWORD, "organization": organization.legal_name}
+        )
+    return logins
+
+
+def _user(email: str, full_name: str, **fields) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name, **fields)
+    return user
+
+
+def _staff(email: str, full_name: str, role: str, superuser: bool = False) -> dict:
+    _user(email, full_name, staff_role=role, is_staff=True, is_superuser=superuser)
+    return {"role": f"platform {role}", "email": email, "password": DEMO_PASSWORD}

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+from accounts.choices import (
+    TRADING_LICENSE_FOR_KIND,
+    LicenseStatus,
+    LicenseType,
+    MemberRole,
+    OrganizationKind,
+    OrganizationStatus,
+    Ownership,
+    ScopeTag,
+    StaffRole,
+)
+from accounts.validators import validate_province_code, validate_uscc
+
+
+def default_min_shelf_life() -> int:
+    return settings.MIN_SHELF_LIFE_DAYS
+
+
+def default_credit_terms() -> int:
+    return settings.DEFAULT_CREDIT_TERMS_DAYS
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True, staff_role=StaffRole.ADMIN)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address; staff hold a platform role, others memberships."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin site.")
+    staff_role = models.CharField(max_length=20, choices=StaffRole.choices, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def staff_roles(self) -> frozenset[str]:
+        """A superuser holds every staff role, so `createsuperuser` makes a platform admin."""
+        if not self.is_active:
+            return frozenset()
+        if self.is_superuser:
+            return frozenset(StaffRole.values)
+        return frozenset({self.staff_role}) if self.staff_role else frozenset()
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def may_trade(self, on: date | None = None) -> OrganizationQuerySet:
+        """Organisations allowed to trade on a day (the one definition: accounts.selectors.may_trade_q)."""
+        from accounts.selectors import may_trade_q
+
+        return self.filter(may_trade_q(on=on))
+
+
+class Organization(models.Model):
+    """A licensed participant: a supplier (manufacturer, distributor) or buyer (distributor, hospital, …)."""
+
+    legal_name = models.CharField(max_length=200)
+    uscc = models.CharField("unified social credit code", max_length=18, unique=True, validators=[validate_uscc])
+    kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
+    ownership = models.CharField(max_length=10, choices=Ownership.choices, blank=True)
+    province_code = models.CharField(max_length=6, validators=[validate_province_code])
+    credit_terms_days = models.PositiveSmallIntegerField(default=default_credit_terms)
+    min_shelf_life_days = models.PositiveSmallIntegerField(default=default_min_shelf_life)
+    simplified_vat = models.BooleanField(default=False, help_text="Elected 3% simplified VAT (简易计税).")
+    contact_phone = models.CharField(max_length=32, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=OrganizationStatus.choices, default=OrganizationStatus.PENDING)
+    status_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=OrganizationKind.HOSPITAL, ownership__in=[Ownership.PUBLIC, Ownership.PRIVATE])
+                | (~Q(kind=OrganizationKind.HOSPITAL) & Q(ownership="")),
+                name="organization_ownership_only_for_hospitals",
+            ),
+            models.CheckConstraint(condition=Q(credit_terms_days__lte=365), name="organization_credit_terms_max"),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @property
+    def trading_license_type(self) -> str:
+        return TRADING_LICENSE_FOR_KIND[self.kind]
+
+
+class Membership(models.Model):
+    """A user's role in one organisation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=MemberRole.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.organization_id} as {self.role}"
+
+
+class License(models.Model):
+    """A qualification certificate (资质) with its scope tags, validity and review outcome."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="licenses")
+    type = models.CharField(max_length=30, choices=LicenseType.choices)
+    number = models.CharField(max_length=64)
+    scope_tags = ArrayField(models.CharField(max_length=20, choices=ScopeTag.choices), default=list, blank=True)
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+    status = models.CharField(max_length=20, choices=LicenseStatus.choices, default=LicenseStatus.PENDING)
+    review_note = models.CharField(max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # The expiry job's memory, so a rerun sends nothing twice: the smallest warning sent, and the expiry notice.
+    expiry_warning_sent_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    expiry_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_until__gte=models.F("valid_from")), name="license_valid_range"),
+            models.UniqueConstraint(fields=["organization", "type", "number"], name="license_unique_number"),
+        ]
+        indexes = [models.Index(fields=["status", "valid_until"], name="license_status_until")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.number}"
+
+
+class OrganizationApiKeyManager(BaseAPIKeyManager):
+    pass
+
+
+class OrganizationApiKey(AbstractAPIKey):
+    """A machine client's key: belongs to an organisation, carries a role, stored only as a hash."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    role = models.CharField(max_length=20, choices=MemberRole.choices)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationApiKeyManager()
+
+    class Meta(AbstractAPIKey.Meta):
+        ordering = ["-created"]
+        verbose_name = "API key"

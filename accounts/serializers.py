@@ -1,0 +1,251 @@
+"""Input serializers (strict, shape only) and output serializers of the accounts API."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.choices import LicenseType, MemberRole, OrganizationKind, Ownership, ScopeTag, StaffRole
+from accounts.models import License, Membership, Organization, OrganizationApiKey, User
+from accounts.validators import validate_province_code, validate_uscc
+from pharmex.api.serializers import ModelOutputSerializer, StrictInputSerializer
+
+
+def _django_validator(validator):
+    """Run a Django validator inside a DRF field so its message and code reach the problem body."""
+
+    def run(value):
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        try:
+            validator(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from None
+
+    return run
+
+
+# --- registration -------------------------------------------------------------------------
+class RegistrationOrganizationInput(StrictInputSerializer):
+    legal_name = serializers.CharField(max_length=200)
+    uscc = serializers.CharField(max_length=18, validators=[_django_validator(validate_uscc)])
+    kind = serializers.ChoiceField(choices=OrganizationKind.choices)
+    ownership = serializers.ChoiceField(choices=Ownership.choices, required=False, allow_blank=True, default="")
+    province_code = serializers.CharField(max_length=6, validators=[_django_validator(validate_province_code)])
+
+    def validate(self, attrs):
+        is_hospital = attrs["kind"] == OrganizationKind.HOSPITAL
+        if is_hospital and not attrs.get("ownership"):
+            raise serializers.ValidationError(
+                {"ownership": ["Hospitals state their ownership (public or private)."]}, code="required"
+            )
+        if not is_hospital and attrs.get("ownership"):
+            raise serializers.ValidationError({"ownership": ["Only hospitals state an ownership."]}, code="not_allowed")
+        return attrs
+
+
+class RegistrationOwnerInput(StrictInputSerializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, min_length=8, max_length=128, style={"input_type": "password"})
+    full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class RegistrationInput(StrictInputSerializer):
+    organization = RegistrationOrganizationInput()
+    owner = RegistrationOwnerInput()
+
+
+# --- users and organisations --------------------------------------------------------------
+class OrganizationOutput(ModelOutputSerializer):
+    may_trade = serializers.SerializerMethodField(help_text="Verified and holding a valid trading licence today.")
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "legal_name",
+            "uscc",
+            "kind",
+            "ownership",
+            "province_code",
+            "credit_terms_days",
+            "min_shelf_life_days",
+            "simplified_vat",
+            "contact_phone",
+            "address",
+            "status",
+            "status_reason",
+            "may_trade",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_may_trade(self, organization: Organization) -> bool:
+        annotated = getattr(organization, "may_trade", None)
+        if annotated is not None:
+            return annotated
+        from accounts.selectors import organization_may_trade
+
+        return organization_may_trade(organization=organization)
+
+
+class OrganizationOwnerUpdateInput(StrictInputSerializer):
+    """What an organisation's owner may change about it."""
+
+    contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    min_shelf_life_days = serializers.IntegerField(min_value=0, max_value=1825, required=False)
+    simplified_vat = serializers.BooleanField(required=False)
+
+
+class OrganizationAdminUpdateInput(OrganizationOwnerUpdateInput):
+    """Platform admins may also correct registration data and grant credit terms."""
+
+    legal_name = serializers.CharField(max_length=200, required=False)
+    province_code = serializers.CharField(
+        max_length=6, required=False, validators=[_django_validator(validate_province_code)]
+    )
+    ownership = serializers.ChoiceField(choices=Ownership.choices, required=False, allow_blank=True)
+    credit_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+
+
+class ReasonInput(StrictInputSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RequiredReasonInput(StrictInputSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class MembershipBriefOutput(ModelOutputSerializer):
+    organization = OrganizationOutput()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "role", "organization"]
+
+
+class MeOutput(ModelOutputSerializer):
+    staff_roles = serializers.SerializerMethodField()
+    memberships = MembershipBriefOutput(many=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "staff_roles", "memberships"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=StaffRole.choices)))
+    def get_staff_roles(self, user: User) -> list[str]:
+        return sorted(user.staff_roles)
+
+
+class RegistrationOutput(serializers.Serializer):
+    organization = OrganizationOutput()
+    owner = MeOutput()
+
+
+# --- members ------------------------------------------------------------------------------
+class MemberOutput(ModelOutputSerializer):
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+    user_id = serializers.IntegerField(source="user.id")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user_id", "email", "full_name", "role", "created_at"]
+
+
+class MemberAddInput(StrictInputSerializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=MemberRole.choices)
+    full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    password = serializers.CharField(
+        write_only=True,
+        min_length=8,
+        max_length=128,
+        required=False,
+        help_text="Initial password, required when no account exists for the email yet.",
+    )
+
+
+class MemberRoleInput(StrictInputSerializer):
+    role = serializers.ChoiceField(choices=MemberRole.choices)
+
+
+# --- licences -----------------------------------------------------------------------------
+class LicenseOutput(ModelOutputSerializer):
+    scope_tags = serializers.ListField(child=serializers.ChoiceField(choices=ScopeTag.choices))
+
+    class Meta:
+        model = License
+        fields = [
+            "id",
+            "organization",
+            "type",
+            "number",
+            "scope_tags",
+            "valid_from",
+            "valid_until",
+            "status",
+            "review_note",
+            "reviewed_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class LicenseInput(StrictInputSerializer):
+    type = serializers.ChoiceField(choices=LicenseType.choices)
+    number = serializers.CharField(max_length=64)
+    scope_tags = serializers.ListField(
+        child=serializers.ChoiceField(choices=ScopeTag.choices), required=False, default=list, max_length=len(ScopeTag)
+    )
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+
+    def validate(self, attrs):
+        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
+        end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"valid_until": ["Must not be before valid_from."]}, code="date_range")
+        if "scope_tags" in attrs:
+            attrs["scope_tags"] = sorted(set(attrs["scope_tags"]))
+        return attrs
+
+
+class ReviewInput(StrictInputSerializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RequiredNoteInput(StrictInputSerializer):
+    note = serializers.CharField(max_length=500)
+
+
+# --- API keys -----------------------------------------------------------------------------
+API_KEY_ROLES = [(role.value, role.label) for role in MemberRole if role != MemberRole.OWNER]
+
+
+class ApiKeyOutput(ModelOutputSerializer):
+    class Meta:
+        model = OrganizationApiKey
+        fields = ["id", "name", "prefix", "role", "created", "expiry_date", "revoked", "last_used_at"]
+
+
+class ApiKeyCreatedOutput(ApiKeyOutput):
+    key = serializers.CharField(help_text="The secret: shown only in this response. Store it now.")
+
+    class Meta(ApiKeyOutput.Meta):
+        fields = [*ApiKeyOutput.Meta.fields, "key"]
+
+
+class ApiKeyInput(StrictInputSerializer):
+    name = serializers.CharField(max_length=50)
+    role = serializers.ChoiceField(choices=API_KEY_ROLES, help_text="Keys cannot be owners.")
+    expiry_date = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate_expiry_date(self, value):
+        from django.utils import timezone
+
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError("Must be in the future.", code="past")
+        return value

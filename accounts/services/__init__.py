@@ -1,0 +1,38 @@
+"""Every write of the accounts app (STYLE G5): keyword-only, atomic, audited."""
+
+from accounts.services.api_keys import api_key_create, api_key_revoke
+from accounts.services.licenses import (
+    license_approve,
+    license_create,
+    license_delete,
+    license_expiry_run,
+    license_reject,
+    license_update,
+)
+from accounts.services.members import member_add, member_change_role, member_remove
+from accounts.services.organizations import (
+    organization_reinstate,
+    organization_suspend,
+    organization_update,
+    organization_verify,
+)
+from accounts.services.registration import organization_register
+
+__all__ = [
+    "api_key_create",
+    "api_key_revoke",
+    "license_approve",
+    "license_create",
+    "license_delete",
+    "license_expiry_run",
+    "license_reject",
+    "license_update",
+    "member_add",
+    "member_change_role",
+    "member_remove",
+    "organization_register",
+    "organization_reinstate",
+    "organization_suspend",
+    "organization_update",
+    "organization_verify",
+]

@@ -1,0 +1,41 @@
+"""ETag / If-Match for optimistic concurrency on updates (SPEC §8)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db.models import Model
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pharmex.errors import PreconditionFailed
+
+IF_MATCH_PARAMETER = OpenApiParameter(
+    name="If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag you last read; a stale value is refused with 412 so you never overwrite a newer change.",
+    type=str,
+)
+
+
+def etag_for(obj: Model) -> str:
+    """A strong ETag from the row's identity and its `updated_at` stamp."""
+    version = f"{obj._meta.label}:{obj.pk}:{obj.updated_at.isoformat()}"  # type: ignore[attr-defined]
+    return '"' + hashlib.sha256(version.encode()).hexdigest()[:32] + '"'
+
+
+def check_if_match(request: Request, obj: Model) -> None:
+    """Raises PreconditionFailed when If-Match is sent and does not name the current version."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    offered = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    if "*" not in offered and etag_for(obj) not in offered:
+        raise PreconditionFailed(detail=f"Current ETag is {etag_for(obj)}; read the resource again.")
+
+
+def with_etag(response: Response, obj: Model) -> Response:
+    response["ETag"] = etag_for(obj)
+    return response

@@ -1,0 +1,125 @@
+"""One error format for the whole API: RFC 9457 problem+json (SPEC §8, STYLE G15)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from pharmex.api import problems
+from pharmex.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+_DRF_PROBLEMS: list[tuple[type[Exception], problems.ProblemType]] = [
+    (exceptions.ParseError, problems.MALFORMED),
+    (exceptions.ValidationError, problems.VALIDATION),
+    (exceptions.NotAuthenticated, problems.NOT_AUTHENTICATED),
+    (exceptions.AuthenticationFailed, problems.AUTHENTICATION_FAILED),
+    (exceptions.PermissionDenied, problems.PERMISSION_DENIED),
+    (exceptions.NotFound, problems.NOT_FOUND),
+    (exceptions.MethodNotAllowed, problems.METHOD_NOT_ALLOWED),
+    (exceptions.NotAcceptable, problems.NOT_ACCEPTABLE),
+    (exceptions.UnsupportedMediaType, problems.UNSUPPORTED_MEDIA_TYPE),
+    (exceptions.Throttled, problems.THROTTLED),
+]
+
+
+def flatten_errors(detail, path: str = "") -> list[dict]:
+    """DRF's nested error detail as a flat list of {field, code, message} with `a.b[0].c` paths."""
+    if isinstance(detail, dict):
+        out: list[dict] = []
+        for key, value in detail.items():
+            if key in ("non_field_errors", "__all__"):
+                out.extend(flatten_errors(value, path))
+            else:
+                out.extend(flatten_errors(value, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return [_error_item(path, item) for item in detail]
+        out = []
+        for index, item in enumerate(detail):
+            if item:  # DRF puts {} for list items that validated
+                out.extend(flatten_errors(item, f"{path}[{index}]"))
+        return out
+    return [_error_item(path, detail)]
+
+
+def _error_item(path: str, detail) -> dict:
+    return {"field": path or None, "code": getattr(detail, "code", None) or "invalid", "message": str(detail)}
+
+
+def problem_response(body: dict, headers: dict | None = None) -> Response:
+    response = Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+    return response
+
+
+def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    headers: dict[str, str] = {}
+    if isinstance(exc, DomainError):
+        set_rollback()
+        errors = exc.errors
+        if errors is None and exc.field:
+            errors = [{"field": exc.field, "code": exc.code, "message": str(exc.detail)}]
+        body = problems.problem_body(
+            slug=exc.problem, status=exc.http_status, title=exc.title, detail=exc.detail, errors=errors
+        )
+        body["code"] = exc.code
+        return problem_response(body)
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exceptions.as_serializer_error(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        set_rollback()
+        return problem_response(
+            problems.problem_body(
+                slug=problems.TOO_LARGE.slug,
+                status=413,
+                title=problems.TOO_LARGE.title,
+                detail=problems.TOO_LARGE.title,
+            )
+        )
+
+    if not isinstance(exc, exceptions.APIException):
+        return None  # DRF re-raises; Django's handler500 answers in problem+json (pharmex.views)
+
+    set_rollback()
+    problem = next((p for cls, p in _DRF_PROBLEMS if isinstance(exc, cls)), None)
+    if problem is None:
+        problem = problems.ProblemType("http-error", exc.status_code, exc.default_detail)
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        detail = errors[0]["message"] if len(errors) == 1 else problems.VALIDATION.title
+        body = problems.problem_body(
+            slug=problem.slug, status=exc.status_code, title=problem.title, detail=detail, errors=errors
+        )
+    else:
+        body = problems.problem_body(slug=problem.slug, status=exc.status_code, title=problem.title, detail=exc.detail)
+    return problem_response(body, headers)
+
+
+def django_problem(request: HttpRequest, problem: problems.ProblemType, detail: object | None = None) -> JsonResponse:
+    """A problem+json answer from plain Django views (404/500 handlers, health checks)."""
+    body = problems.problem_body(
+        slug=problem.slug, status=problem.status, title=problem.title, detail=detail or problem.title
+    )
+    return JsonResponse(
+        body, status=problem.status, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
+    )

@@ -1,0 +1,149 @@
+"""`Idempotency-Key` for creating POSTs (SPEC §8, RELIABILITY §1).
+
+The key is claimed in its own short transaction (so a concurrent retry sees it and gets 409),
+the view then runs in one transaction that also stores the response, so "work done" and
+"response saved" commit together. Error responses release the key: nothing happened, and the
+client may fix the request and retry with the same key (Stripe's rule for validation errors).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from pharmex.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
+from pharmex.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+REPLAYED_HEADER = "Idempotent-Replayed"
+_REPLAYED_RESPONSE_HEADERS = ("Location", "ETag")
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    name=HEADER,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Makes the POST safe to retry: the same key with the same body within 24 h replays the first "
+        "response (with `Idempotent-Replayed: true`); another body → 422; still in flight → 409. "
+        "Scoped to your organisation."
+    ),
+    type=str,
+)
+
+
+def scope_for(request: Request) -> str:
+    """The caller's organisation (via settings.IDEMPOTENCY_SCOPE_FUNCTION), else the user, else the address."""
+    scope = import_string(settings.IDEMPOTENCY_SCOPE_FUNCTION)(request)
+    return scope or f"anon:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _fingerprint(request: Request) -> str:
+    try:
+        body = json.dumps(request.data, sort_keys=True, cls=DjangoJSONEncoder, default=str)
+    except (TypeError, ValueError):
+        body = repr(request.data)
+    raw = f"{request.method}\n{request.path}\n{body}".encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _claim(*, scope: str, key: str, request: Request, fingerprint: str) -> IdempotencyKey | None:
+    """Claim the key (returns None) or return the existing record for it."""
+    now = timezone.now()
+    IdempotencyKey.objects.filter(scope=scope, key=key, created_at__lt=now - settings.IDEMPOTENCY_KEY_TTL).delete()
+    # A crashed request leaves its claim in flight; after the lock timeout nothing of it committed.
+    IdempotencyKey.objects.filter(
+        scope=scope,
+        key=key,
+        status=IdempotencyKey.Status.IN_FLIGHT,
+        locked_at__lt=now - settings.IDEMPOTENCY_LOCK_TIMEOUT,
+    ).delete()
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(
+                scope=scope,
+                key=key,
+                method=request.method,
+                path=request.path[:512],
+                fingerprint=fingerprint,
+                created_at=now,
+                locked_at=now,
+            )
+        return None
+    except IntegrityError:
+        existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+        if existing is None:  # released between our insert and read: treat as in flight, retry later
+            raise IdempotencyKeyInFlight() from None
+        return existing
+
+
+def idempotent(view_method):
+    """Decorate a creating POST handler of a DRF view to honour `Idempotency-Key`."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request: Request, *args, **kwargs) -> Response:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view_method(self, request, *args, **kwargs)
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            raise exceptions.ValidationError(
+                {
+                    HEADER: [
+                        exceptions.ErrorDetail(
+                            f"Must be 1 to {MAX_KEY_LENGTH} printable characters.", code="invalid_idempotency_key"
+                        )
+                    ]
+                }
+            )
+        scope, fingerprint = scope_for(request), _fingerprint(request)
+        existing = _claim(scope=scope, key=key, request=request, fingerprint=fingerprint)
+        if existing is not None:
+            return _answer_existing(existing, fingerprint)
+        try:
+            with transaction.atomic():
+                response = view_method(self, request, *args, **kwargs)
+                if 200 <= response.status_code < 300:
+                    IdempotencyKey.objects.filter(scope=scope, key=key).update(
+                        status=IdempotencyKey.Status.DONE,
+                        response_status=response.status_code,
+                        response_body=json.loads(json.dumps(response.data, cls=DjangoJSONEncoder)),
+                        response_headers={h: response[h] for h in _REPLAYED_RESPONSE_HEADERS if h in response},
+                    )
+                    return response
+                transaction.set_rollback(True)
+        except BaseException:
+            IdempotencyKey.objects.filter(scope=scope, key=key, status=IdempotencyKey.Status.IN_FLIGHT).delete()
+            raise
+        IdempotencyKey.objects.filter(scope=scope, key=key, status=IdempotencyKey.Status.IN_FLIGHT).delete()
+        return response
+
+    wrapper.idempotent = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _answer_existing(existing: IdempotencyKey, fingerprint: str) -> Response:
+    if existing.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    if existing.status == IdempotencyKey.Status.IN_FLIGHT:
+        error = IdempotencyKeyInFlight()
+        raise error
+    headers = {**existing.response_headers, REPLAYED_HEADER: "true"}
+    return Response(existing.response_body, status=existing.response_status, headers=headers)
+
+
+def purge_expired_keys(*, older_than: timedelta | None = None) -> int:
+    cutoff = timezone.now() - (older_than or settings.IDEMPOTENCY_KEY_TTL)
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

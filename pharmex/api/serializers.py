@@ -1,0 +1,81 @@
+"""Shared serializer building blocks for every app."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Input serializer that refuses fields it does not declare (no silent mass assignment, OWASP API3).
+
+    A field the caller's role may not set is simply not declared on that role's input serializer,
+    so sending it is a 400 `not_writable`, never silently ignored.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [serializers.ErrorDetail(_("This field cannot be set."), code="not_writable")]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+class MoneyField(serializers.DecimalField):
+    """A CNY amount: a decimal string such as "12.50" in and out, never a JSON number (floats lose fen)."""
+
+    default_error_messages = {"not_string": _('Send amounts as decimal strings, for example "12.50".')}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 18)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> Decimal:
+        if not isinstance(data, str):
+            self.fail("not_string")
+        return super().to_internal_value(data)
+
+
+class ProblemErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, as every error of the API is answered."""
+
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False, help_text="Machine-readable reason of a business-rule refusal.")
+    errors = ProblemErrorSerializer(many=True, required=False)
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """Timestamps leave the API in UTC (`…Z`), whatever the server's business time zone (SPEC §8)."""
+
+    def default_timezone(self):
+        return UTC
+
+
+class ModelOutputSerializer(serializers.ModelSerializer):
+    """Base of every model output serializer: UTC timestamps."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UTCDateTimeField,
+    }

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PharmexConfig(AppConfig):
+    name = "pharmex"
+    verbose_name = "PharmEx platform"

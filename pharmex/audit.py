@@ -1,0 +1,145 @@
+"""The hash-chained, append-only audit log (SPEC §7).
+
+`audit_record` writes inside the caller's transaction; `seal_audit_chain` (a beat job every few
+seconds, and before every verification) chains the committed records in one sequence under an
+advisory lock, so concurrent writers never wait on each other for the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from pharmex.context import current_request_id
+from pharmex.models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+_SEAL_LOCK_ID = 0x5058_4155  # "PXAU": one sealer at a time
+
+
+@dataclass(frozen=True)
+class AuditActor:
+    """Who did it, as the audit log records it."""
+
+    type: str
+    label: str
+    user_id: int | None = None
+    api_key_id: str | None = None
+
+
+SYSTEM = AuditActor(type=AuditEvent.ActorType.SYSTEM, label="system")
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str)) if value is not None else None
+
+
+def audit_record(
+    *,
+    actor: AuditActor,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    organization_id: int | None = None,
+    changes: dict | None = None,
+) -> AuditEvent:
+    """Append one audit record in the current transaction (it commits or rolls back with the change)."""
+    return AuditEvent.objects.create(
+        occurred_at=timezone.now(),
+        actor_type=actor.type,
+        actor_user_id=actor.user_id,
+        actor_api_key_id=actor.api_key_id,
+        actor_label=actor.label[:255],
+        organization_id=organization_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        changes=_jsonable(changes or {}),
+        request_id=current_request_id(),
+    )
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields that changed, money and dates as strings."""
+    changed = {}
+    for field, new in after.items():
+        old = before.get(field)
+        if old != new:
+            changed[field] = [
+                str(old) if isinstance(old, Decimal) else old,
+                str(new) if isinstance(new, Decimal) else new,
+            ]
+    return changed
+
+
+def canonical_content(event: AuditEvent) -> str:
+    content = {
+        "id": event.id,
+        "sequence": event.sequence,
+        "occurred_at": event.occurred_at.astimezone(timezone.UTC).isoformat(),
+        "actor_type": event.actor_type,
+        "actor_user_id": event.actor_user_id,
+        "actor_api_key_id": event.actor_api_key_id,
+        "actor_label": event.actor_label,
+        "organization_id": event.organization_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "changes": event.changes,
+        "request_id": event.request_id,
+    }
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def chain_hash(previous_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((previous_hash + canonical_content(event)).encode()).hexdigest()
+
+
+def seal_audit_chain(*, batch_size: int = 5000) -> int:
+    """Give every committed, unsealed record its place in the chain. Returns how many were sealed."""
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEAL_LOCK_ID])
+            last = AuditEvent.objects.filter(sequence__isnull=False).order_by("-sequence").first()
+            sequence, previous = (last.sequence, last.hash) if last else (0, GENESIS_HASH)
+            pending = list(AuditEvent.objects.filter(sequence__isnull=True).order_by("id")[:batch_size])
+            for event in pending:
+                sequence += 1
+                event.sequence, event.previous_hash = sequence, previous
+                event.hash = previous = chain_hash(previous, event)
+            AuditEvent.objects.bulk_update(pending, ["sequence", "previous_hash", "hash"])
+        sealed += len(pending)
+        if len(pending) < batch_size:
+            return sealed
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    unsealed: int
+    first_broken: AuditEvent | None
+    reason: str = ""
+
+
+def verify_audit_chain() -> ChainReport:
+    """Walk the chain in order; report the first record whose link or content does not match."""
+    previous, expected_sequence, checked = GENESIS_HASH, 1, 0
+    for event in AuditEvent.objects.filter(sequence__isnull=False).order_by("sequence").iterator(chunk_size=2000):
+        if event.sequence != expected_sequence:
+            return ChainReport(checked, 0, event, f"sequence {event.sequence} where {expected_sequence} was expected")
+        if event.previous_hash != previous:
+            return ChainReport(checked, 0, event, "previous_hash does not match the preceding record")
+        if chain_hash(previous, event) != event.hash:
+            return ChainReport(checked, 0, event, "content does not match its hash (the record was altered)")
+        previous, expected_sequence, checked = event.hash, expected_sequence + 1, checked + 1
+    unsealed = AuditEvent.objects.filter(sequence__isnull=True).count()
+    return ChainReport(checked, unsealed, None)

@@ -1,0 +1,70 @@
+"""The domain error base class: services raise these, the API renders them as problem+json."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A request that is well-formed but refused by a business rule.
+
+    `code` is the machine-readable reason and `problem` the slug of the problem `type` URI;
+    both are part of the API contract: add new ones, never rename.
+    """
+
+    code: ClassVar[str] = "domain_error"
+    problem: ClassVar[str] = "conflict"
+    title: ClassVar[Any] = _("The request conflicts with the current state")
+    http_status: ClassVar[int] = 409
+
+    def __init__(self, detail: Any = None, *, field: str | None = None, errors: list[dict] | None = None):
+        self.detail = detail if detail is not None else self.title
+        self.field = field
+        self.errors = errors
+        super().__init__(str(self.detail))
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    problem = "invalid-transition"
+    title = _("This action is not allowed in the current state")
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    problem = "not-found"
+    title = _("Not found")
+    http_status = 404
+
+
+class PreconditionFailed(DomainError):
+    code = "precondition_failed"
+    problem = "precondition-failed"
+    title = _("The resource has changed since you read it")
+    http_status = 412
+
+
+class IdempotencyKeyInFlight(DomainError):
+    code = "idempotency_key_in_flight"
+    problem = "idempotency-key-in-flight"
+    title = _("A request with this Idempotency-Key is still being processed")
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    problem = "idempotency-key-reused"
+    title = _("This Idempotency-Key was already used with a different request")
+    http_status = 422
+
+
+def all_domain_errors() -> list[type[DomainError]]:
+    """Every DomainError subclass loaded so far (the API guide lists their problem types)."""
+    found: list[type[DomainError]] = []
+    pending = [DomainError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from pharmex.audit import seal_audit_chain, verify_audit_chain
+
+
+class Command(BaseCommand):
+    help = "Seal pending audit records, then verify the whole hash chain; names the first broken record."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-seal", action="store_true", help="verify only what is already sealed")
+
+    def handle(self, *args, **options):
+        if not options["no_seal"]:
+            seal_audit_chain()
+        report = verify_audit_chain()
+        if report.first_broken is not None:
+            event = report.first_broken
+            raise CommandError(
+                f"audit chain broken at record id={event.id} sequence={event.sequence} "
+                f"action={event.action} object={event.object_type}:{event.object_id}: {report.reason}"
+            )
+        self.stdout.write(f"audit chain intact: {report.checked} records verified, {report.unsealed} not yet sealed")

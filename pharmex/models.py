@@ -1,0 +1,73 @@
+from django.db import models
+
+
+class IdempotencyKey(models.Model):
+    """A claimed `Idempotency-Key`: in flight while its request runs, then the stored response (SPEC §8)."""
+
+    class Status(models.TextChoices):
+        IN_FLIGHT = "in_flight"
+        DONE = "done"
+
+    scope = models.CharField(max_length=64)  # "org:<id>", "user:<id>" or "anon:<address>"
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=512)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and canonical body
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    response_headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(db_index=True)
+    locked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique_per_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.key} ({self.status})"
+
+
+class AuditEvent(models.Model):
+    """One append-only audit record (SPEC §7).
+
+    Written inside the transaction of the change it describes; `seal_audit_chain` later gives it
+    its place in the hash chain (`sequence`, `previous_hash`, `hash`), so writers never contend
+    on a global "last record" row. Actor and object ids are plain values, not foreign keys:
+    the log outlives what it describes.
+    """
+
+    class ActorType(models.TextChoices):
+        USER = "user"
+        API_KEY = "api_key"
+        SYSTEM = "system"
+        ANONYMOUS = "anonymous"
+
+    occurred_at = models.DateTimeField()
+    actor_type = models.CharField(max_length=16, choices=ActorType.choices)
+    actor_user_id = models.BigIntegerField(null=True)
+    actor_api_key_id = models.CharField(max_length=150, null=True)
+    actor_label = models.CharField(max_length=255)
+    organization_id = models.BigIntegerField(null=True, db_index=True)
+    action = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=100)
+    changes = models.JSONField(default=dict)
+    request_id = models.CharField(max_length=64, null=True)
+    sequence = models.BigIntegerField(null=True, unique=True)
+    previous_hash = models.CharField(max_length=64, null=True)
+    hash = models.CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization_id", "-id"], name="audit_org_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(sequence__isnull=True, hash__isnull=True)
+                    | models.Q(sequence__isnull=False, hash__isnull=False)
+                ),
+                name="audit_sealed_fully_or_not_at_all",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,16 @@
+"""Every periodic job, in one place. `manage.py setup_schedules` writes them into django-celery-beat
+(once: admins may then change them in the admin site, and a rerun keeps their changes)."""
+
+SCHEDULES = [
+    {"name": "Seal the audit chain", "task": "pharmex.tasks.seal_audit_chain_task", "every_seconds": 10},
+    {
+        "name": "Purge expired idempotency keys",
+        "task": "pharmex.tasks.purge_idempotency_keys_task",
+        "every_seconds": 3600,
+    },
+    {
+        "name": "Licence expiry warnings and suspension",
+        "task": "accounts.tasks.license_expiry_run_task",
+        "crontab": {"minute": "5", "hour": "0"},
+    },  # 00:05 Asia/Shanghai, just after the day changes
+]

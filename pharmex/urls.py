@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from pharmex import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/", include("api_docs.urls")),
+    path("api/v1/", include("accounts.urls")),
+]
+
+handler400 = "pharmex.views.bad_request"
+handler403 = "pharmex.views.permission_denied"
+handler404 = "pharmex.views.not_found"
+handler500 = "pharmex.views.server_error"

@@ -1,0 +1,105 @@
+"""Shared fixtures. Tests take fixtures; fixtures use the factories in tests/factories (STYLE G22)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.choices import MemberRole, OrganizationKind, StaffRole
+from accounts.models import OrganizationApiKey, User
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+_started_embedded_database = False
+
+
+def pytest_configure(config):
+    """Without DATABASE_URL the suite runs on the embedded PostgreSQL server (SPEC §2)."""
+    global _started_embedded_database
+    if os.environ.get("DATABASE_URL") or hasattr(config, "workerinput"):
+        return
+    from pharmex import embedded_pg
+
+    _, _started_embedded_database = embedded_pg.ensure_running()
+
+
+def pytest_unconfigure(config):
+    if _started_embedded_database:
+        from pharmex import embedded_pg
+
+        embedded_pg.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def client_for(user: User | None = None, *, api_key: str | None = None, organization_id: int | None = None):
+    """An APIClient authenticating as a real caller would: a JWT bearer token or an API key header."""
+    client = APIClient()
+    headers = {}
+    if user is not None:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {AccessToken.for_user(user)}"
+    if api_key is not None:
+        headers["HTTP_AUTHORIZATION"] = f"Api-Key {api_key}"
+    if organization_id is not None:
+        headers["HTTP_X_ORGANIZATION_ID"] = str(organization_id)
+    client.credentials(**headers)
+    return client
+
+
+@pytest.fixture
+def as_client():
+    return client_for
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return UserFactory(email="admin@platform.test", staff_role=StaffRole.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def finance_admin_user(db) -> User:
+    return UserFactory(email="finance@platform.test", staff_role=StaffRole.FINANCE_ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def supplier(db):
+    return OrganizationFactory(kind=OrganizationKind.DISTRIBUTOR, legal_name="海南供应商医药有限公司")
+
+
+@pytest.fixture
+def buyer(db):
+    return OrganizationFactory(kind=OrganizationKind.PHARMACY, legal_name="海口买方大药房")
+
+
+@pytest.fixture
+def member_of(db):
+    """member_of(org, role) -> a user holding that role in the organisation."""
+
+    def make(organization, role: str = MemberRole.OWNER) -> User:
+        return MembershipFactory(organization=organization, role=role).user
+
+    return make
+
+
+@pytest.fixture
+def api_key_for(db):
+    """api_key_for(org, role) -> the secret of a new API key of that organisation."""
+
+    def make(organization, role: str = MemberRole.OPERATOR) -> str:
+        _, secret = OrganizationApiKey.objects.create_key(name="test", organization=organization, role=role)
+        return secret
+
+    return make

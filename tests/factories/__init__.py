@@ -1,0 +1,9 @@
+from tests.factories.accounts import (
+    LicenseFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+    valid_uscc,
+)
+
+__all__ = ["LicenseFactory", "MembershipFactory", "OrganizationFactory", "UserFactory", "valid_uscc"]

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.choices import TRADING_LICENSE_FOR_KIND, LicenseStatus, MemberRole, OrganizationKind, OrganizationStatus
+from accounts.models import License, Membership, Organization, User
+from accounts.validators import uscc_check_character
+
+PASSWORD = "correct-horse-battery"
+
+
+def valid_uscc(n: int) -> str:
+    """A unified social credit code with a correct check character, distinct for each n."""
+    body = f"9146000{n:010d}"
+    return body + uscc_check_character(body)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    full_name = factory.Faker("name", locale="zh_CN")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    """A verified organisation; `trading=True` (default) also gives it an approved trading licence."""
+
+    class Meta:
+        model = Organization
+        skip_postgeneration_save = True
+
+    legal_name = factory.Sequence(lambda n: f"测试医药有限公司{n}")
+    uscc = factory.Sequence(valid_uscc)
+    kind = OrganizationKind.DISTRIBUTOR
+    ownership = factory.LazyAttribute(lambda o: "public" if o.kind == OrganizationKind.HOSPITAL else "")
+    province_code = "460000"
+    status = OrganizationStatus.VERIFIED
+
+    @factory.post_generation
+    def trading(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            LicenseFactory(organization=self, type=TRADING_LICENSE_FOR_KIND[self.kind])
+
+
+class LicenseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = License
+
+    organization = factory.SubFactory(OrganizationFactory, trading=False)
+    type = factory.LazyAttribute(lambda o: TRADING_LICENSE_FOR_KIND[o.organization.kind])
+    number = factory.Sequence(lambda n: f"琼AA{n:06d}")
+    scope_tags = factory.LazyFunction(lambda: ["chemical", "tcm", "rx", "otc"])
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=365))
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
+    status = LicenseStatus.APPROVED
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = MemberRole.OWNER
