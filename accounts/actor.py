@@ -52,7 +52,9 @@ class Actor:
     def audit(self) -> AuditActor:
         if self.api_key is not None:
             return AuditActor(
-                type=AuditEvent.ActorType.API_KEY, label=f"api-key:{self.api_key.prefix}", api_key_id=self.api_key.pk
+                type=AuditEvent.ActorType.API_KEY,
+                label=f"api-key:{self.api_key.prefix}",
+                api_key_id=self.api_key.prefix,
             )
         if self.user is not None:
             return AuditActor(type=AuditEvent.ActorType.USER, label=self.user.email, user_id=self.user.pk)

@@ -226,13 +226,18 @@ API_KEY_ROLES = [(role.value, role.label) for role in MemberRole if role != Memb
 
 
 class ApiKeyOutput(ModelOutputSerializer):
+    # The public id is the key's unique prefix; the primary key embeds the hash of the secret.
+    id = serializers.CharField(source="prefix", read_only=True)
+
     class Meta:
         model = OrganizationApiKey
         fields = ["id", "name", "prefix", "role", "created", "expiry_date", "revoked", "last_used_at"]
 
 
 class ApiKeyCreatedOutput(ApiKeyOutput):
-    key = serializers.CharField(help_text="The secret: shown only in this response. Store it now.")
+    key = serializers.CharField(
+        allow_null=True, help_text="The secret: shown only in this response (null in an idempotent replay)."
+    )
 
     class Meta(ApiKeyOutput.Meta):
         fields = [*ApiKeyOutput.Meta.fields, "key"]

@@ -52,6 +52,7 @@ def add_problem_responses(result: dict, generator, request, public) -> dict:
                 _add(responses, 422)
             if method == "get" and "{" not in path:
                 _add(responses, 400)  # malformed filters or pagination
+                _add(responses, 404)  # a page past the end
             _add(responses, 429)
             _add(responses, 500)
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -83,7 +84,7 @@ def canonical_content(event: AuditEvent) -> str:
     content = {
         "id": event.id,
         "sequence": event.sequence,
-        "occurred_at": event.occurred_at.astimezone(timezone.UTC).isoformat(),
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
         "actor_type": event.actor_type,
         "actor_user_id": event.actor_user_id,
         "actor_api_key_id": event.actor_api_key_id,

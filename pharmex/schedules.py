@@ -1,8 +1,14 @@
 """Every periodic job, in one place. `manage.py setup_schedules` writes them into django-celery-beat
 (once: admins may then change them in the admin site, and a rerun keeps their changes)."""
 
+from django.conf import settings
+
 SCHEDULES = [
-    {"name": "Seal the audit chain", "task": "pharmex.tasks.seal_audit_chain_task", "every_seconds": 10},
+    {
+        "name": "Seal the audit chain",
+        "task": "pharmex.tasks.seal_audit_chain_task",
+        "every_seconds": settings.AUDIT_SEAL_INTERVAL_SECONDS,
+    },
     {
         "name": "Purge expired idempotency keys",
         "task": "pharmex.tasks.purge_idempotency_keys_task",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api_docs.urls")),
     path("api/v1/", include("accounts.urls")),
+    path("api/v1/", include("catalog.urls")),
 ]
 
 handler400 = "pharmex.views.bad_request"

@@ -103,3 +103,13 @@ def api_key_for(db):
         return secret
 
     return make
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real `celery worker` subprocess consuming this test run's broker and using the test database."""
+    from tests.celery_worker import WorkerProcess
+
+    worker = WorkerProcess()
+    yield worker
+    worker.stop()

@@ -20,6 +20,10 @@ from pharmex.api.idempotency import idempotent
 @extend_schema(tags=["api-keys"])
 class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ApiKeyOutput
+    # Keys are addressed by their public prefix: the primary key embeds the hash ("<prefix>.<hasher>$$<hash>"),
+    # which must not leave the server (and the router's "[^/.]+" could not match it anyway).
+    lookup_field = "prefix"
+    lookup_value_regex = r"[A-Za-z0-9]+"
 
     def get_queryset(self):
         return selectors.api_key_list(actor=actor_from_request(self.request))
@@ -30,10 +34,12 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         summary="Create an API key; the secret is in this response only",
+        description="Only the hash of the secret is kept. A retried request with the same Idempotency-Key "
+        "replays the key's details with `key: null`: the secret is never stored, not even for replays.",
         request=ApiKeyInput,
         responses={201: ApiKeyCreatedOutput},
     )
-    @idempotent
+    @idempotent(redact=("key",))
     def create(self, request, *args, **kwargs):
         data = ApiKeyInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -45,6 +51,6 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary="Revoke an API key (cannot be undone)", request=None, responses={200: ApiKeyOutput, **problems(409)}
     )
     @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
+    def revoke(self, request, prefix=None):
         api_key = services.api_key_revoke(api_key=self.get_object(), actor=actor_from_request(request))
         return Response(ApiKeyOutput(api_key).data)

@@ -1,8 +1,10 @@
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
 from accounts import selectors
 from accounts.actor import actor_from_request
+from pharmex.api.filters import IntegerFilter
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.serializers import ModelOutputSerializer
 from pharmex.models import AuditEvent
@@ -29,6 +31,14 @@ class AuditEventOutput(ModelOutputSerializer):
         ]
 
 
+class AuditEventFilter(filters.FilterSet):
+    organization_id = IntegerFilter()
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "object_type", "object_id", "organization_id"]
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List audit events (admins: all; organisations: their own)",
@@ -39,7 +49,7 @@ class AuditEventOutput(ModelOutputSerializer):
 class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = AuditEventOutput
     pagination_class = NewestFirstCursorPagination
-    filterset_fields = ["action", "object_type", "object_id", "organization_id"]
+    filterset_class = AuditEventFilter
 
     def get_queryset(self):
         return selectors.audit_event_list(actor=actor_from_request(self.request))

@@ -23,7 +23,7 @@ def api_key_create(
         actor=actor.audit,
         action="api_key.created",
         object_type="api_key",
-        object_id=api_key.pk,
+        object_id=api_key.prefix,
         organization_id=organization.pk,
         changes={"name": name, "role": role, "prefix": api_key.prefix},
     )
@@ -40,7 +40,7 @@ def api_key_revoke(*, api_key: OrganizationApiKey, actor: Actor) -> Organization
         actor=actor.audit,
         action="api_key.revoked",
         object_type="api_key",
-        object_id=api_key.pk,
+        object_id=api_key.prefix,
         organization_id=api_key.organization_id,
         changes={"revoked": [False, True]},
     )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
 from pharmex.api import problems
@@ -40,6 +41,8 @@ def flatten_errors(detail, path: str = "") -> list[dict]:
         for key, value in detail.items():
             if key in ("non_field_errors", "__all__"):
                 out.extend(flatten_errors(value, path))
+            elif isinstance(key, int):  # a ListField keys its children's errors by index: `scope_tags[1]`
+                out.extend(flatten_errors(value, f"{path}[{key}]"))
             else:
                 out.extend(flatten_errors(value, f"{path}.{key}" if path else str(key)))
         return out
@@ -81,7 +84,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exceptions.as_serializer_error(exc))
+        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, RequestDataTooBig):
         set_rollback()
         return problem_response(
@@ -111,7 +114,10 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
             slug=problem.slug, status=exc.status_code, title=problem.title, detail=detail, errors=errors
         )
     else:
-        body = problems.problem_body(slug=problem.slug, status=exc.status_code, title=problem.title, detail=exc.detail)
+        detail = exc.detail
+        if isinstance(detail, dict):  # e.g. simplejwt's {"detail": …, "code": …, "messages": […]}
+            detail = detail.get("detail", problem.title)
+        body = problems.problem_body(slug=problem.slug, status=exc.status_code, title=problem.title, detail=detail)
     return problem_response(body, headers)
 
 

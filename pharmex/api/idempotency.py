@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from pharmex.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+KEY_PATTERN = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}$")  # HTTP header-safe, no leading space
 REPLAYED_HEADER = "Idempotent-Replayed"
 _REPLAYED_RESPONSE_HEADERS = ("Location", "ETag")
 
@@ -41,6 +43,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
         "Scoped to your organisation."
     ),
     type=str,
+    pattern=r"^[\x21-\x7e][\x20-\x7e]{0,254}$",
 )
 
 
@@ -89,8 +92,14 @@ def _claim(*, scope: str, key: str, request: Request, fingerprint: str) -> Idemp
         return existing
 
 
-def idempotent(view_method):
-    """Decorate a creating POST handler of a DRF view to honour `Idempotency-Key`."""
+def idempotent(view_method=None, *, redact: tuple[str, ...] = ()):
+    """Decorate a creating POST handler of a DRF view to honour `Idempotency-Key`.
+
+    `redact` names response fields never stored for replay (a secret shown once, like a new API
+    key): a replay answers them as null.
+    """
+    if view_method is None:
+        return functools.partial(idempotent, redact=redact)
 
     @functools.wraps(view_method)
     def wrapper(self, request: Request, *args, **kwargs) -> Response:
@@ -118,7 +127,7 @@ def idempotent(view_method):
                     IdempotencyKey.objects.filter(scope=scope, key=key).update(
                         status=IdempotencyKey.Status.DONE,
                         response_status=response.status_code,
-                        response_body=json.loads(json.dumps(response.data, cls=DjangoJSONEncoder)),
+                        response_body=_storable(response.data, redact),
                         response_headers={h: response[h] for h in _REPLAYED_RESPONSE_HEADERS if h in response},
                     )
                     return response
@@ -131,6 +140,13 @@ def idempotent(view_method):
 
     wrapper.idempotent = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def _storable(data, redact: tuple[str, ...]):
+    body = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    if isinstance(body, dict):
+        body.update({field: None for field in redact if field in body})
+    return body
 
 
 def _answer_existing(existing: IdempotencyKey, fingerprint: str) -> Response:

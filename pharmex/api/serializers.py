@@ -28,7 +28,43 @@ class StrictInputSerializer(serializers.Serializer):
                         for name in unknown
                     }
                 )
+            wrong_type = {
+                name: [
+                    serializers.ErrorDetail(_("Expected a JSON %(type)s.") % {"type": expected}, code="invalid_type")
+                ]
+                for name, field in self.fields.items()
+                if name in data and (expected := _json_type_mismatch(field, data[name]))
+            }
+            if wrong_type:
+                raise serializers.ValidationError(wrong_type)
         return super().to_internal_value(data)
+
+
+def _json_type_mismatch(field: serializers.Field, value) -> str | None:
+    """The JSON type the field documents when `value` has another one (DRF alone would coerce it).
+
+    Strict typing keeps the API what its schema says: "12" is not an integer and 0 is not a string.
+    """
+    if value is None:
+        return None  # allow_null / required answer with DRF's own messages
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "boolean"
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "integer"
+    if isinstance(field, serializers.ListField):
+        return None if isinstance(value, list) else "array"
+    if isinstance(
+        field,
+        (
+            serializers.CharField,
+            serializers.ChoiceField,
+            serializers.DateField,
+            serializers.DateTimeField,
+            serializers.DecimalField,
+        ),
+    ):
+        return None if isinstance(value, str) else "string"
+    return None
 
 
 class MoneyField(serializers.DecimalField):

@@ -14,9 +14,10 @@ class PrincipalRateThrottle(SimpleRateThrottle):
         return super().allow_request(request, view)
 
     def get_cache_key(self, request, view) -> str:
-        api_key = getattr(request.auth, "api_key_id", None)
+        # An API-key request's user is accounts.authentication.ApiKeyUser (pk None): budget by the key itself.
+        api_key = getattr(request.user, "api_key", None)
         if api_key is not None:
-            ident = f"key:{api_key}"
+            ident = f"key:{api_key.pk}"
         elif request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:

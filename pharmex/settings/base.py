@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "pharmex",
     "accounts",
+    "catalog",
     "api_docs",
 ]
 
@@ -52,6 +53,14 @@ MIDDLEWARE = [
 ROOT_URLCONF = "pharmex.urls"
 WSGI_APPLICATION = "pharmex.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# Registration and new members are checked against these (accounts.services.passwords.password_check);
+# without them Django validates nothing and "password" or "12345678" would be accepted.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 TEMPLATES = [
     {
@@ -103,6 +112,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(CELERY_BROKER_FOLDER),
         "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
         "store_processed": False,
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 3600}  # > longest task and countdown
@@ -138,7 +148,15 @@ WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=False)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587 (default: print mail to the console).
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="PharmEx <no-reply@pharmex.example>")
 
 LOGGING = {
@@ -189,11 +207,17 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "PharmEx API",
-    "DESCRIPTION": "海南药品交易平台 — the Hainan drug trading platform. See the API guide at /api/guide/.",
+    "DESCRIPTION": (
+        "海南药品交易平台 — the Hainan drug trading platform. Errors are RFC 9457 problem+json; creating POSTs "
+        "accept an Idempotency-Key; lists are paginated. The API guide (authentication, errors and every "
+        "problem type, idempotency, pagination, versioning) is in the repository under api_docs/guide/."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: Swagger UI would otherwise send the schema URL to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # System fonts: ReDoc's default theme would fetch web fonts from another host.
@@ -215,6 +239,18 @@ SPECTACULAR_SETTINGS = {
         "MemberRoleEnum": "accounts.choices.MemberRole",
         "StaffRoleEnum": "accounts.choices.StaffRole",
         "ScopeTagEnum": "accounts.choices.ScopeTag",
+        "DrugTypeEnum": "catalog.choices.DrugType",
+        "DrugCategoryEnum": "catalog.choices.DrugCategory",
+        "DrugStatusEnum": "catalog.choices.DrugStatus",
+        "DosageFormEnum": "catalog.choices.DosageForm",
+        "SpecialClassEnum": "catalog.choices.SpecialClass",
+        "StorageEnum": "catalog.choices.Storage",
+        "NrdlClassEnum": "catalog.choices.NrdlClass",
+        "ApprovalFormatEnum": "catalog.choices.ApprovalFormat",
+        "OfferStatusEnum": "catalog.choices.OfferStatus",
+        "ImportKindEnum": "catalog.choices.ImportKind",
+        "ImportStatusEnum": "catalog.choices.ImportStatus",
+        "ImportFormatEnum": "catalog.choices.ImportFormat",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -231,3 +267,5 @@ LICENSE_EXPIRY_WARNING_DAYS = (30, 7)
 MIN_SHELF_LIFE_DAYS = env.int("MIN_SHELF_LIFE_DAYS", default=180)
 DEFAULT_CREDIT_TERMS_DAYS = env.int("DEFAULT_CREDIT_TERMS_DAYS", default=30)
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=10)
+CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+CATALOG_IMPORT_MAX_ROWS = env.int("CATALOG_IMPORT_MAX_ROWS", default=200_000)

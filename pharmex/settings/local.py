@@ -8,4 +8,6 @@ os.environ.setdefault("BROWSABLE_API", "true")
 
 from .base import *  # noqa: F403
 
+# Static files straight from the apps (no collectstatic step on a developer machine).
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None

@@ -7,3 +7,6 @@ from tests.factories.accounts import (
 )
 
 __all__ = ["LicenseFactory", "MembershipFactory", "OrganizationFactory", "UserFactory", "valid_uscc"]
+from tests.factories.catalog import DrugFactory, OfferFactory
+
+__all__ += ["DrugFactory", "OfferFactory"]

@@ -1,0 +1,143 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.actor import actor_from_request
+from accounts.choices import MemberRole
+from accounts.permissions import IsPlatformAdmin, staff_or_member_with_role
+from accounts.serializers import RequiredNoteInput
+from accounts.serializers import ReviewInput as NoteInput
+from api_docs.responses import problems
+from catalog import selectors, services
+from catalog.filters import DrugFilter, OfferFilter
+from catalog.serializers import (
+    DrugOutput,
+    DrugProposeInput,
+    DrugUpdateInput,
+    OfferOutput,
+)
+from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
+from pharmex.api.idempotency import idempotent
+
+PROVINCE_PARAMETER = OpenApiParameter(
+    "province", OpenApiTypes.STR, description="Only offers that ship to this GB/T 2260 province code."
+)
+PROPOSE_EXAMPLE = OpenApiExample(
+    "Amoxicillin capsules",
+    value={
+        "approval_number": "国药准字H20003263",
+        "generic_name": "阿莫西林胶囊",
+        "brand_name": "阿莫仙",
+        "dosage_form": "capsule",
+        "specification": "0.25g",
+        "package": "24粒/盒",
+        "sale_unit": "盒",
+        "min_unit": "粒",
+        "units_per_pack": 24,
+        "mah_name": "珠海联邦制药股份有限公司",
+        "manufacturer_name": "珠海联邦制药股份有限公司",
+        "drug_type": "chemical",
+        "category": "rx",
+        "storage": "cool",
+        "atc_code": "J01CA04",
+    },
+    request_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List, search and filter drugs",
+        description="`?search=` ranks exact code hits first (approval number, 本位码, GTIN, NRDL code), then "
+        "generic/brand name and pinyin-initial prefixes (`amxl` → 阿莫西林), then substring and fuzzy "
+        "(pg_trgm) matches by similarity. 1-2-character Chinese queries work.",
+    ),
+    retrieve=extend_schema(summary="Retrieve a drug"),
+)
+@extend_schema(tags=["drugs"])
+class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = DrugOutput
+    filterset_class = DrugFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.drug_list(actor=actor_from_request(self.request))
+
+    def get_permissions(self):
+        if self.action in ("approve", "withdraw", "partial_update"):
+            return [IsAuthenticated(), IsPlatformAdmin()]
+        if self.action == "create":
+            return [IsAuthenticated(), staff_or_member_with_role(MemberRole.OWNER, MemberRole.OPERATOR)()]
+        return [IsAuthenticated()]
+
+    def retrieve(self, request, *args, **kwargs):
+        drug = self.get_object()
+        return with_etag(Response(DrugOutput(drug).data), drug)
+
+    @extend_schema(
+        summary="Propose a drug (suppliers; it waits for review) — admins' drugs are active at once",
+        request=DrugProposeInput,
+        examples=[PROPOSE_EXAMPLE],
+        responses={201: DrugOutput, **problems(400, 409)},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        data = DrugProposeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        drug = services.drug_propose(actor=actor_from_request(request), data=data.validated_data)
+        return with_etag(Response(DrugOutput(drug).data, status=status.HTTP_201_CREATED), drug)
+
+    @extend_schema(
+        summary="Correct a drug's master data, e.g. its ceiling price (admin)",
+        request=DrugUpdateInput,
+        parameters=[IF_MATCH_PARAMETER],
+        responses={200: DrugOutput, **problems(400, 409, 412)},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        drug = self.get_object()
+        check_if_match(request, drug)
+        data = DrugUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        drug = services.drug_update(drug=drug, actor=actor_from_request(request), data=data.validated_data)
+        return with_etag(Response(DrugOutput(drug).data), drug)
+
+    @extend_schema(summary="Approve a drug (admin)", request=NoteInput, responses={200: DrugOutput, **problems(409)})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = NoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        drug = services.drug_approve(
+            drug=self.get_object(), actor=actor_from_request(request), note=data.validated_data["note"]
+        )
+        return Response(DrugOutput(drug).data)
+
+    @extend_schema(
+        summary="Withdraw a drug (admin); its offers leave the market",
+        request=RequiredNoteInput,
+        responses={200: DrugOutput, **problems(409)},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        data = RequiredNoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        drug = services.drug_withdraw(
+            drug=self.get_object(), actor=actor_from_request(request), note=data.validated_data["note"]
+        )
+        return Response(DrugOutput(drug).data)
+
+    @extend_schema(
+        summary="Market view: the drug's offers buyers can order, cheapest first",
+        parameters=[PROVINCE_PARAMETER],
+        responses={200: OfferOutput(many=True)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, serializer_class=OfferOutput)
+    def offers(self, request, pk=None):
+        actor = actor_from_request(request)
+        drug = get_object_or_404(selectors.drug_list(actor=actor), pk=pk)
+        queryset = OfferFilter(request.query_params, selectors.offer_market_for_drug(actor=actor, drug_id=drug.pk)).qs
+        page = self.paginate_queryset(queryset.order_by("unit_price", "id"))
+        return self.get_paginated_response(OfferOutput(page, many=True).data)

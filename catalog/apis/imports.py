@@ -1,0 +1,93 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.actor import actor_from_request
+from accounts.choices import MemberRole
+from accounts.permissions import IsPlatformAdmin, member_with_role
+from api_docs.responses import problems
+from catalog import selectors, services
+from catalog.choices import ImportKind
+from catalog.serializers import ImportJobOutput, ImportUploadInput
+from pharmex.api.idempotency import idempotent
+
+OFFER_COLUMNS = (
+    "Columns (first row): `drug_id` or `approval_number` + `specification` (+ `package`), `unit_price`, `stock`; "
+    "optional `vat_rate`, `min_order_quantity`, `order_multiple`, `lead_time_days`, `provinces`, "
+    "`earliest_expiry`, `status`. Chinese headers (批准文号, 规格, 包装, 单价, 库存, …) work too."
+)
+
+
+class _ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    kind: str = ""
+    serializer_class = ImportJobOutput
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_parsers(self):
+        if getattr(self, "action", None) == "create" or self.request is None or self.request.method == "POST":
+            return [MultiPartParser()]
+        return super().get_parsers()
+
+    def get_queryset(self):
+        return selectors.import_job_list(actor=actor_from_request(self.request), kind=self.kind)
+
+    def _create(self, request):
+        data = ImportUploadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        job = services.import_job_create(
+            actor=actor_from_request(request), kind=self.kind, file_name=upload.name, content=upload.read()
+        )
+        job = self.get_queryset().get(pk=job.pk)
+        return Response(
+            ImportJobOutput(job).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": request.build_absolute_uri(f"{job.pk}/")},
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your offer imports"),
+    retrieve=extend_schema(summary="An offer import's status, progress, counts and per-row errors"),
+)
+@extend_schema(tags=["offers"])
+class OfferImportViewSet(_ImportViewSet):
+    kind = ImportKind.OFFERS
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAuthenticated(), member_with_role(MemberRole.OWNER, MemberRole.OPERATOR)()]
+        return [IsAuthenticated()]
+
+    @extend_schema(
+        summary="Upload offers (CSV or XLSX) for bulk import; answers 202 with the job",
+        description=OFFER_COLUMNS,
+        request={"multipart/form-data": ImportUploadInput},
+        responses={202: ImportJobOutput, **problems(400, 403, 413)},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return self._create(request)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List drug master-data imports (admin)"),
+    retrieve=extend_schema(summary="A drug import's status, counts and per-row errors (admin)"),
+)
+@extend_schema(tags=["drugs"])
+class DrugImportViewSet(_ImportViewSet):
+    kind = ImportKind.DRUGS
+
+    def get_permissions(self):
+        return [IsAuthenticated(), IsPlatformAdmin()]
+
+    @extend_schema(
+        summary="Upload drug master data (CSV or XLSX, admin); answers 202 with the job",
+        request={"multipart/form-data": ImportUploadInput},
+        responses={202: ImportJobOutput, **problems(400, 413)},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return self._create(request)

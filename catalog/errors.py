@@ -1,0 +1,75 @@
+from django.utils.translation import gettext_lazy as _
+
+from pharmex.errors import DomainError
+
+
+class NotASupplier(DomainError):
+    code = "not_a_supplier"
+    problem = "not-a-supplier"
+    title = _("Only manufacturers and distributors list offers or propose drugs")
+    http_status = 403
+
+
+class SupplierMayNotTrade(DomainError):
+    code = "supplier_may_not_trade"
+    problem = "supplier-may-not-trade"
+    title = _("The supplier may not trade: it must be verified and hold a valid trading licence")
+
+
+class DrugNotActive(DomainError):
+    code = "drug_not_active"
+    problem = "drug-not-active"
+    title = _("The drug is not active in the catalogue")
+
+
+class NetworkSaleBanned(DomainError):
+    """Drugs that 药品网络销售监督管理办法 bars from sale over the network; `errors[].code` names the class."""
+
+    code = "network_sale_banned"
+    problem = "network-sale-banned"
+    title = _("This drug may not be sold over the network (vaccines, blood products and special-management drugs)")
+
+
+class LicenseScopeMissing(DomainError):
+    code = "license_scope_missing"
+    problem = "license-scope-missing"
+    title = _("Your licence scope does not cover this drug")
+
+
+class OfferExists(DomainError):
+    code = "offer_exists"
+    problem = "offer-exists"
+    title = _("You already have an offer for this drug; update it instead")
+
+
+class VatRateNotAllowed(DomainError):
+    code = "vat_rate_not_allowed"
+    problem = "vat-rate-not-allowed"
+    title = _("This VAT rate does not apply to this supplier and drug")
+    http_status = 400
+
+
+class DrugExists(DomainError):
+    code = "drug_exists"
+    problem = "drug-exists"
+    title = _("A drug with this approval number, specification and package already exists")
+
+
+class OfferSuspended(DomainError):
+    code = "offer_suspended"
+    problem = "offer-suspended"
+    title = _("Platform staff suspended this offer; only they can lift the suspension")
+
+
+class ImportTooLarge(DomainError):
+    code = "import_too_large"
+    problem = "import-too-large"
+    title = _("The import file is too large")
+    http_status = 413
+
+
+class ImportFileInvalid(DomainError):
+    code = "import_file_invalid"
+    problem = "import-file-invalid"
+    title = _("The import file could not be read")
+    http_status = 400

@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog import lookups  # noqa: F401  (registers trgm_icontains / prefix_like)
+from catalog.choices import (
+    VAT_RATES,
+    ApprovalFormat,
+    DosageForm,
+    DrugCategory,
+    DrugStatus,
+    DrugType,
+    ImportFormat,
+    ImportKind,
+    ImportStatus,
+    NrdlClass,
+    OfferStatus,
+    SpecialClass,
+    Storage,
+)
+from catalog.pinyin import initials, name_grams
+from catalog.validators import (
+    approval_format,
+    normalize_code,
+    validate_approval_number,
+    validate_atc_code,
+    validate_gtin,
+    validate_national_drug_code,
+    validate_nrdl_code,
+    validate_province_codes,
+)
+
+# Unit prices carry 2 places (fen), as every amount in the API (SPEC §8); 18 digits leave room for totals.
+MONEY_MAX_DIGITS = 18
+MONEY_PLACES = 2
+CODE_FIELDS = ("approval_number", "national_drug_code", "nrdl_code", "gtin", "atc_code")
+
+
+class Drug(models.Model):
+    """Regulated drug master data (药品): one row per approval number, specification and package."""
+
+    approval_number = models.CharField(
+        "批准文号", max_length=32, blank=True, validators=[validate_approval_number], help_text="Stored normalised."
+    )
+    approval_format = models.CharField(max_length=20, choices=ApprovalFormat.choices, blank=True, editable=False)
+    generic_name = models.CharField("通用名称", max_length=200)
+    brand_name = models.CharField("商品名", max_length=200, blank=True)
+    english_name = models.CharField(max_length=300, blank=True)
+    dosage_form = models.CharField("剂型", max_length=30, choices=DosageForm.choices)
+    specification = models.CharField("规格", max_length=300)
+    package = models.CharField("包装", max_length=100, help_text="As printed, e.g. 24片/盒.")
+    sale_unit = models.CharField(max_length=10, help_text="The unit quantities are counted in, e.g. 盒.")
+    min_unit = models.CharField(max_length=10, help_text="The smallest dispensing unit, e.g. 片.")
+    units_per_pack = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    mah_name = models.CharField("上市许可持有人", max_length=200, blank=True)
+    manufacturer_name = models.CharField("生产企业", max_length=300)
+    drug_type = models.CharField(max_length=20, choices=DrugType.choices)
+    category = models.CharField(max_length=10, choices=DrugCategory.choices)
+    special_class = models.CharField(max_length=20, choices=SpecialClass.choices, default=SpecialClass.NONE)
+    storage = models.CharField(max_length=20, choices=Storage.choices, default=Storage.AMBIENT)
+    national_drug_code = models.CharField(
+        "药品本位码", max_length=14, blank=True, validators=[validate_national_drug_code]
+    )
+    atc_code = models.CharField(max_length=7, blank=True, validators=[validate_atc_code])
+    nrdl_code = models.CharField("医保药品代码", max_length=23, blank=True, validators=[validate_nrdl_code])
+    nrdl_class = models.CharField(max_length=1, choices=NrdlClass.choices, blank=True)
+    gtin = models.CharField(max_length=14, blank=True, validators=[validate_gtin])
+    ceiling_price = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_PLACES,
+        null=True,
+        blank=True,
+        help_text="集采/挂网限价 per sale unit.",
+    )
+    ceiling_effective_from = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="CNY", editable=False)
+    status = models.CharField(max_length=20, choices=DrugStatus.choices, default=DrugStatus.PENDING_REVIEW)
+    status_note = models.CharField(max_length=500, blank=True)
+    proposed_by = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposed_drugs"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Derived search columns (see catalog.pinyin); refreshed by refresh_derived() on every save.
+    generic_initials = models.CharField(max_length=64, blank=True, editable=False)
+    brand_initials = models.CharField(max_length=64, blank=True, editable=False)
+    name_grams = ArrayField(models.CharField(max_length=2), default=list, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["approval_number", "specification", "package"],
+                condition=~Q(approval_number=""),
+                name="drug_unique_approval_spec_package",
+            ),
+            models.UniqueConstraint(
+                fields=["generic_name", "manufacturer_name", "specification", "package"],
+                condition=Q(approval_number=""),
+                name="drug_unique_unnumbered",
+            ),
+            models.CheckConstraint(
+                condition=Q(drug_type=DrugType.TCM_DECOCTION) | ~Q(approval_number=""),
+                name="drug_approval_number_required",
+            ),
+            models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="drug_units_per_pack_positive"),
+            models.CheckConstraint(condition=Q(nrdl_code="") | ~Q(nrdl_class=""), name="drug_nrdl_class_with_code"),
+            models.CheckConstraint(
+                condition=Q(ceiling_price__isnull=True, ceiling_effective_from__isnull=True)
+                | Q(ceiling_price__gt=0, ceiling_effective_from__isnull=False),
+                name="drug_ceiling_with_date",
+            ),
+        ]
+        indexes = [
+            # Chosen by EXPLAIN on 100k drugs (BENCHMARKS.md, catalogue): substring and fuzzy name search.
+            GinIndex(OpClass("generic_name", "gin_trgm_ops"), name="drug_generic_trgm"),
+            GinIndex(OpClass("brand_name", "gin_trgm_ops"), name="drug_brand_trgm"),
+            GinIndex(fields=["name_grams"], name="drug_name_grams"),
+            models.Index(OpClass("generic_initials", "varchar_pattern_ops"), name="drug_generic_initials"),
+            models.Index(OpClass("brand_initials", "varchar_pattern_ops"), name="drug_brand_initials"),
+            models.Index(fields=["national_drug_code"], name="drug_ndc", condition=~Q(national_drug_code="")),
+            models.Index(fields=["gtin"], name="drug_gtin", condition=~Q(gtin="")),
+            models.Index(fields=["nrdl_code"], name="drug_nrdl", condition=~Q(nrdl_code="")),
+            models.Index(fields=["status", "id"], name="drug_status_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.generic_name} {self.specification} {self.package}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.refresh_derived()  # a derived column, not a side effect: bulk paths call refresh_derived() too
+        super().save(*args, **kwargs)
+
+    def refresh_derived(self) -> None:
+        """Normalise the codes and derive the search columns (pure: no queries)."""
+        for field in CODE_FIELDS:
+            setattr(self, field, normalize_code(getattr(self, field)))
+        self.approval_format = approval_format(self.approval_number) or ""
+        self.generic_initials = initials(self.generic_name)
+        self.brand_initials = initials(self.brand_name)
+        self.name_grams = name_grams(self.generic_name, self.brand_name)
+
+    def clean(self) -> None:
+        self.refresh_derived()
+        if not self.approval_number and self.drug_type != DrugType.TCM_DECOCTION:
+            raise ValidationError({"approval_number": "Required for every drug type except TCM decoction pieces."})
+        if self.nrdl_code and not self.nrdl_class:
+            raise ValidationError({"nrdl_class": "Give the NRDL class (a = 甲, b = 乙) with an NRDL code."})
+        if (self.ceiling_price is None) != (self.ceiling_effective_from is None):
+            raise ValidationError({"ceiling_effective_from": "A ceiling price needs its effective date, and back."})
+
+
+class OfferQuerySet(models.QuerySet):
+    def on_market(self) -> OfferQuerySet:
+        """Active offers of active drugs from suppliers that may trade today (what buyers see)."""
+        from accounts.selectors import may_trade_q
+
+        return self.filter(may_trade_q(prefix="supplier__"), status=OfferStatus.ACTIVE, drug__status=DrugStatus.ACTIVE)
+
+
+class Offer(models.Model):
+    """A supplier's listing of a drug (挂网): price, VAT, stock and ordering terms, one per supplier and drug."""
+
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="offers")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="offers")
+    unit_price = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, help_text="Tax-inclusive price per sale unit."
+    )
+    currency = models.CharField(max_length=3, default="CNY", editable=False)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=2, choices=[(r, f"{r:.0%}") for r in VAT_RATES])
+    stock = models.PositiveIntegerField(default=0, help_text="Available quantity in sale units.")
+    min_order_quantity = models.PositiveIntegerField(default=1)
+    order_multiple = models.PositiveIntegerField(default=1)
+    lead_time_days = models.PositiveSmallIntegerField(default=2)
+    provinces = ArrayField(
+        models.CharField(max_length=6),
+        default=list,
+        blank=True,
+        validators=[validate_province_codes],
+        help_text="GB/T 2260 province codes shipped to; empty means nationwide.",
+    )
+    earliest_expiry = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=OfferStatus.choices, default=OfferStatus.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OfferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "drug"], name="offer_unique_supplier_drug"),
+            # Orders reserve with a conditional F() update; the database refuses to oversell.
+            models.CheckConstraint(condition=Q(stock__gte=0), name="offer_stock_not_negative"),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="offer_price_positive"),
+            models.CheckConstraint(condition=Q(min_order_quantity__gte=1), name="offer_min_order_positive"),
+            models.CheckConstraint(condition=Q(order_multiple__gte=1), name="offer_multiple_positive"),
+            models.CheckConstraint(condition=Q(vat_rate__in=VAT_RATES), name="offer_vat_rate_known"),
+        ]
+        indexes = [models.Index(fields=["drug", "status", "unit_price"], name="offer_market")]
+
+    def __str__(self) -> str:
+        return f"offer {self.pk}: {self.drug_id} by {self.supplier_id} at {self.unit_price}"
+
+    @property
+    def above_ceiling(self) -> bool:
+        """Priced above the drug's procurement ceiling: allowed, marked, not for public hospitals."""
+        ceiling = self.drug.ceiling_price
+        return ceiling is not None and self.unit_price > ceiling
+
+
+class OfferPriceChange(models.Model):
+    """Price history of an offer: old and new price, who changed it and when."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="price_changes")
+    old_price = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES)
+    new_price = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES)
+    changed_by = models.CharField(max_length=255, help_text="The actor's audit label (user email or API key).")
+    changed_by_user = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    import_job = models.ForeignKey("ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["offer", "-changed_at"], name="offer_price_change_offer")]
+
+    def __str__(self) -> str:
+        return f"offer {self.offer_id}: {self.old_price} → {self.new_price}"
+
+
+class ImportJob(models.Model):
+    """A bulk import (offers by a supplier, drug master data by admins), processed by a Celery task.
+
+    The file itself is kept in the row so any worker on any machine can process it.
+    """
+
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by_label = models.CharField(max_length=255)
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=5, choices=ImportFormat.choices)
+    file_size = models.PositiveIntegerField()
+    file_sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}], at most 1,000 kept.")
+    errors_truncated = models.BooleanField(default=False)
+    message = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(processed_rows__lte=F("total_rows")) | Q(total_rows=0), name="import_progress_bounded"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def progress(self) -> float:
+        return round(self.processed_rows / self.total_rows, 4) if self.total_rows else 0.0

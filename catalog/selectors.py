@@ -1,0 +1,138 @@
+"""Catalogue reads, scoped to the actor (STYLE G6): drug search, the market, own offers, import jobs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import Case, Exists, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest
+
+from accounts.actor import Actor
+from catalog.choices import DrugStatus, ImportKind
+from catalog.models import Drug, ImportJob, Offer
+from catalog.validators import APPROVAL_PREFIX, normalize_code
+
+MAX_QUERY_LENGTH = 100
+_PINYIN = re.compile(r"[a-z]+")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _code_hit(code: str) -> Q:
+    """Exact hits on the regulated codes; a bare H12345678 also finds 国药准字H12345678."""
+    approval = [code] if code.startswith(APPROVAL_PREFIX) else [code, APPROVAL_PREFIX + code]
+    hit = Q(approval_number__in=approval)
+    if code.isdigit():
+        hit |= Q(national_drug_code=code) | Q(gtin=code)
+    elif code[:1] in ("X", "Z"):
+        hit |= Q(nrdl_code=code)
+    return hit
+
+
+def drug_search(queryset: QuerySet[Drug], query: str) -> QuerySet[Drug]:
+    """Rank drugs for `?search=`: exact code hits, then name (or pinyin-initial) prefixes, then the rest by
+    trigram similarity; ties by generic name and id, so the order is stable.
+
+    Matching: a code (it has a digit) → approval number, 本位码, GTIN, NRDL code; Latin letters →
+    pinyin-initial prefix (amxl → 阿莫西林); names → substring or trigram similarity, where 1-2-character
+    queries use the name_grams array (a trigram index cannot serve them).
+    """
+    text = re.sub(r"\s+", "", query or "")[:MAX_QUERY_LENGTH]
+    if not text:
+        return queryset
+    lowered = text.lower()
+    code = normalize_code(text)
+    is_code = bool(_HAS_DIGIT.search(code)) and code.isalnum()
+    code_hit = _code_hit(code) if is_code else Q(pk__in=[])
+    prefix = Q(generic_name__prefix_like=text) | Q(brand_name__prefix_like=text)
+    if _PINYIN.fullmatch(lowered):
+        initials = Q(generic_initials__prefix_like=lowered) | Q(brand_initials__prefix_like=lowered)
+        prefix |= initials
+    else:
+        initials = Q(pk__in=[])
+    if len(lowered) <= 2:
+        names = Q(name_grams__contains=[lowered])
+        similarity = Value(0.0, output_field=FloatField())
+        fuzzy = Q(pk__in=[])
+    else:
+        names = Q(generic_name__trgm_icontains=text) | Q(brand_name__trgm_icontains=text)
+        similarity = Greatest(TrigramSimilarity("generic_name", text), TrigramSimilarity("brand_name", text))
+        fuzzy = Q(generic_name__trigram_similar=text) | Q(brand_name__trigram_similar=text)
+    matched = code_hit | initials | names
+    if not is_code and len(lowered) > 2:
+        matched |= fuzzy
+    rank = Case(When(code_hit, then=0), When(prefix, then=1), default=2, output_field=IntegerField())
+    return (
+        queryset.filter(matched)
+        .annotate(search_rank=rank, search_similarity=similarity)
+        .order_by("search_rank", "-search_similarity", "generic_name", "id")
+    )
+
+
+def drug_list(*, actor: Actor) -> QuerySet[Drug]:
+    """Active drugs for everyone; admins see every status; a supplier also sees the drugs it proposed."""
+    if actor.is_admin:
+        return Drug.objects.all()
+    visible = Q(status=DrugStatus.ACTIVE)
+    if actor.organization is not None:
+        visible |= Q(proposed_by=actor.organization)
+    return Drug.objects.filter(visible)
+
+
+def drug_has_market_offers_q() -> Exists:
+    return Exists(Offer.objects.on_market().filter(drug=OuterRef("pk")))
+
+
+def offer_market(*, actor: Actor) -> QuerySet[Offer]:
+    """What buyers see: active offers of active drugs from suppliers that may trade today."""
+    return Offer.objects.on_market().select_related("drug", "supplier")
+
+
+def offer_market_for_drug(*, actor: Actor, drug_id: int) -> QuerySet[Offer]:
+    """The market view of one drug, cheapest first."""
+    return offer_market(actor=actor).filter(drug_id=drug_id).order_by("unit_price", "id")
+
+
+def offer_list(*, actor: Actor, own: bool = False) -> QuerySet[Offer]:
+    """`own`: every offer of the caller's organisation, whatever its status; otherwise the market.
+    Admins listing their "own" see every offer."""
+    if own:
+        if actor.is_admin and actor.organization is None:
+            return Offer.objects.select_related("drug", "supplier")
+        if actor.organization is None:
+            return Offer.objects.none()
+        return Offer.objects.filter(supplier=actor.organization).select_related("drug", "supplier")
+    return offer_market(actor=actor)
+
+
+def offer_visible(*, actor: Actor) -> QuerySet[Offer]:
+    """Offers the actor may read one by one: the market plus its own (admins: all)."""
+    if actor.is_admin:
+        return Offer.objects.select_related("drug", "supplier")
+    market = Offer.objects.on_market()
+    if actor.organization is not None:
+        return Offer.objects.filter(Q(pk__in=market.values("pk")) | Q(supplier=actor.organization)).select_related(
+            "drug", "supplier"
+        )
+    return market.select_related("drug", "supplier")
+
+
+def offer_list_for_update(*, ids: Iterable[int]) -> list[Offer]:
+    """Lock offers in primary-key order (no deadlocks between concurrent orders); call inside a transaction."""
+    return list(
+        Offer.objects.select_related("drug", "supplier")
+        .filter(pk__in=sorted(set(ids)))
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+
+
+def import_job_list(*, actor: Actor, kind: str) -> QuerySet[ImportJob]:
+    """An organisation's own offer imports; admins see every job. The file content is never loaded."""
+    queryset = ImportJob.objects.filter(kind=kind).defer("content").order_by("-id")
+    if actor.is_admin:
+        return queryset
+    if kind == ImportKind.OFFERS and actor.organization is not None:
+        return queryset.filter(organization=actor.organization)
+    return queryset.none()

@@ -1,0 +1,276 @@
+"""Input serializers (strict, shape only) and output serializers of the catalogue API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.choices import PROVINCE_CODES
+from catalog.choices import (
+    VAT_RATES,
+    DosageForm,
+    DrugCategory,
+    DrugType,
+    NrdlClass,
+    OfferStatus,
+    SpecialClass,
+    Storage,
+)
+from catalog.models import Drug, ImportJob, Offer, OfferPriceChange
+from catalog.validators import (
+    normalize_code,
+    validate_approval_number,
+    validate_atc_code,
+    validate_gtin,
+    validate_national_drug_code,
+    validate_nrdl_code,
+)
+from pharmex.api.serializers import ModelOutputSerializer, MoneyField, StrictInputSerializer
+
+
+def _django_validator(validator):
+    def run(value):
+        try:
+            validator(normalize_code(value))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from None
+
+    return run
+
+
+def _code(validator, max_length: int, **kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length + 8, required=False, allow_blank=True, validators=[_django_validator(validator)], **kwargs
+    )
+
+
+class VatRateField(serializers.ChoiceField):
+    """A VAT rate as a decimal string: "0.13", "0.09" or "0.03"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[(f"{rate:.2f}", f"{rate:.0%}") for rate in VAT_RATES], **kwargs)
+
+    def to_internal_value(self, data) -> Decimal:
+        return Decimal(super().to_internal_value(data))
+
+    def to_representation(self, value) -> str:
+        return f"{Decimal(value):.2f}"
+
+
+# --- drugs --------------------------------------------------------------------------------
+class DrugProposeInput(StrictInputSerializer):
+    approval_number = _code(validate_approval_number, 32, help_text="批准文号; empty only for TCM decoction pieces.")
+    generic_name = serializers.CharField(max_length=200)
+    brand_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    english_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    dosage_form = serializers.ChoiceField(choices=DosageForm.choices)
+    specification = serializers.CharField(max_length=300)
+    package = serializers.CharField(max_length=100)
+    sale_unit = serializers.CharField(max_length=10)
+    min_unit = serializers.CharField(max_length=10)
+    units_per_pack = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    mah_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    manufacturer_name = serializers.CharField(max_length=300)
+    drug_type = serializers.ChoiceField(choices=DrugType.choices)
+    category = serializers.ChoiceField(choices=DrugCategory.choices)
+    special_class = serializers.ChoiceField(choices=SpecialClass.choices, required=False)
+    storage = serializers.ChoiceField(choices=Storage.choices, required=False)
+    national_drug_code = _code(validate_national_drug_code, 14)
+    atc_code = _code(validate_atc_code, 7)
+    nrdl_code = _code(validate_nrdl_code, 23)
+    nrdl_class = serializers.ChoiceField(choices=NrdlClass.choices, required=False, allow_blank=True)
+    gtin = _code(validate_gtin, 14)
+    ceiling_price = MoneyField(required=False, allow_null=True, min_value=Decimal("0.01"))
+    ceiling_effective_from = serializers.DateField(required=False, allow_null=True)
+
+
+class DrugUpdateInput(DrugProposeInput):
+    """Admins correct master data; every field optional (PATCH)."""
+
+
+class DrugOutput(ModelOutputSerializer):
+    ceiling_price = MoneyField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Drug
+        fields = [
+            "id",
+            "approval_number",
+            "approval_format",
+            "generic_name",
+            "brand_name",
+            "english_name",
+            "generic_initials",
+            "dosage_form",
+            "specification",
+            "package",
+            "sale_unit",
+            "min_unit",
+            "units_per_pack",
+            "mah_name",
+            "manufacturer_name",
+            "drug_type",
+            "category",
+            "special_class",
+            "storage",
+            "national_drug_code",
+            "atc_code",
+            "nrdl_code",
+            "nrdl_class",
+            "gtin",
+            "ceiling_price",
+            "ceiling_effective_from",
+            "currency",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class DrugBriefOutput(ModelOutputSerializer):
+    ceiling_price = MoneyField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Drug
+        fields = [
+            "id",
+            "approval_number",
+            "generic_name",
+            "brand_name",
+            "dosage_form",
+            "specification",
+            "package",
+            "sale_unit",
+            "manufacturer_name",
+            "ceiling_price",
+        ]
+
+
+# --- offers -------------------------------------------------------------------------------
+class OfferTermsInput(StrictInputSerializer):
+    unit_price = MoneyField(min_value=Decimal("0.01"), help_text="Tax-inclusive price per sale unit (CNY).")
+    vat_rate = VatRateField(required=False, help_text="Default 0.13 (0.03 for an electing supplier's biologics).")
+    stock = serializers.IntegerField(min_value=0, max_value=2_000_000_000)
+    min_order_quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
+    order_multiple = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
+    lead_time_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+    provinces = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(PROVINCE_CODES)), required=False, max_length=len(PROVINCE_CODES)
+    )
+    earliest_expiry = serializers.DateField(required=False, allow_null=True)
+
+    def validate_provinces(self, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class OfferCreateInput(OfferTermsInput):
+    drug = serializers.IntegerField(min_value=1)
+
+
+class OfferUpdateInput(OfferTermsInput):
+    status = serializers.ChoiceField(
+        choices=[(OfferStatus.ACTIVE, "active"), (OfferStatus.PAUSED, "paused")], required=False
+    )
+
+
+class SupplierBriefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    legal_name = serializers.CharField()
+    province_code = serializers.CharField()
+
+
+class OfferOutput(ModelOutputSerializer):
+    unit_price = MoneyField(read_only=True)
+    vat_rate = VatRateField(read_only=True)
+    drug = DrugBriefOutput()
+    supplier = SupplierBriefOutput()
+    above_ceiling = serializers.BooleanField(
+        read_only=True, help_text="Priced above the drug's ceiling: allowed, but public hospitals cannot buy it."
+    )
+
+    class Meta:
+        model = Offer
+        fields = [
+            "id",
+            "drug",
+            "supplier",
+            "unit_price",
+            "currency",
+            "vat_rate",
+            "above_ceiling",
+            "stock",
+            "min_order_quantity",
+            "order_multiple",
+            "lead_time_days",
+            "provinces",
+            "earliest_expiry",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class OfferPriceChangeOutput(ModelOutputSerializer):
+    old_price = MoneyField(read_only=True)
+    new_price = MoneyField(read_only=True)
+
+    class Meta:
+        model = OfferPriceChange
+        fields = ["id", "old_price", "new_price", "changed_by", "import_job", "changed_at"]
+
+
+# --- imports ------------------------------------------------------------------------------
+class ImportUploadInput(StrictInputSerializer):
+    file = serializers.FileField(help_text="CSV (UTF-8 or GB18030) or XLSX, first row the column headers.")
+
+
+class ImportErrorOutput(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="Spreadsheet row number (the header is row 1).")
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ImportJobOutput(ModelOutputSerializer):
+    progress = serializers.FloatField(read_only=True, help_text="Processed rows / total rows, 0 to 1.")
+    counts = serializers.SerializerMethodField()
+    errors = ImportErrorOutput(many=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "file_name",
+            "file_format",
+            "file_size",
+            "total_rows",
+            "processed_rows",
+            "progress",
+            "counts",
+            "errors",
+            "errors_truncated",
+            "message",
+            "created_by_label",
+            "started_at",
+            "finished_at",
+            "created_at",
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {k: {"type": "integer"} for k in ("created", "updated", "unchanged", "failed")},
+            "required": ["created", "updated", "unchanged", "failed"],
+        }
+    )
+    def get_counts(self, job: ImportJob) -> dict[str, int]:
+        return {
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "unchanged": job.unchanged_count,
+            "failed": job.failed_count,
+        }

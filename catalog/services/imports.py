@@ -1,0 +1,176 @@
+"""Bulk imports: accept a file as a job (202), then a Celery task processes it in chunks.
+
+Offers are upserted by (supplier, drug) through COPY into a temporary table (PERF-FLOOR §4: COPY, not
+bulk_create); bad rows are reported with row and column and never block the good ones; a row equal to
+the stored offer is "unchanged", so importing the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.actor import Actor
+from accounts.choices import SUPPLIER_KINDS
+from catalog.choices import ImportKind, ImportStatus
+from catalog.errors import ImportFileInvalid, ImportTooLarge, NotASupplier
+from catalog.models import ImportJob
+from catalog.tabular import FileUnreadable, count_rows, read_rows, sniff_format
+from pharmex.audit import SYSTEM, audit_record
+
+MAX_KEPT_ERRORS = 1000
+CHUNK_ROWS = 5000
+
+
+@dataclass
+class ImportTally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    processed: int = 0
+    errors: list[dict] = field(default_factory=list)
+    errors_truncated: bool = False
+
+    def error(self, row: int | None, column: str | None, message: str) -> None:
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append({"row": row, "column": column, "message": message})
+        else:
+            self.errors_truncated = True
+
+
+@transaction.atomic
+def import_job_create(*, actor: Actor, kind: str, file_name: str, content: bytes) -> ImportJob:
+    """Store the upload as a job and queue its task after commit.
+
+    Raises: NotASupplier (offers), ImportTooLarge (size or rows), ImportFileInvalid.
+    """
+    organization = None
+    if kind == ImportKind.OFFERS:
+        organization = actor.require_organization()
+        if organization.kind not in SUPPLIER_KINDS:
+            raise NotASupplier()
+    limit_bytes, limit_rows = settings.CATALOG_IMPORT_MAX_BYTES, settings.CATALOG_IMPORT_MAX_ROWS
+    if len(content) > limit_bytes:
+        raise ImportTooLarge(
+            f"The file has {len(content):,} bytes; the limit is {limit_bytes:,}. Split it into several files."
+        )
+    if not content.strip():
+        raise ImportFileInvalid("The file is empty.", field="file")
+    file_format = sniff_format(file_name, content)
+    try:
+        rows = count_rows(content, file_format, limit_rows)
+    except FileUnreadable as error:
+        raise ImportFileInvalid(str(error), field="file") from None
+    if rows > limit_rows:
+        raise ImportTooLarge(f"The file has more than {limit_rows:,} rows; split it into several files.")
+    job = ImportJob.objects.create(
+        kind=kind,
+        organization=organization,
+        created_by=actor.user,
+        created_by_label=actor.audit.label,
+        file_name=file_name[:255],
+        file_format=file_format,
+        file_size=len(content),
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        total_rows=rows,
+    )
+    audit_record(
+        actor=actor.audit,
+        action=f"{kind}_import.queued",
+        object_type="import_job",
+        object_id=job.pk,
+        organization_id=organization.pk if organization else None,
+        changes={"file_name": job.file_name, "rows": rows, "sha256": job.file_sha256},
+    )
+    from catalog.tasks import import_job_run_task
+
+    transaction.on_commit(partial(import_job_run_task.delay, job.pk))  # the worker must see the committed job
+    return job
+
+
+def _claim(job_id: int) -> ImportJob | None:
+    """Queued (or a re-delivered running) job → running; a finished job is left alone (idempotent task)."""
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]).update(
+        status=ImportStatus.RUNNING, started_at=now, updated_at=now
+    )
+    return ImportJob.objects.get(pk=job_id) if claimed else None
+
+
+def _save_progress(job: ImportJob, tally: ImportTally, **extra) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        processed_rows=min(tally.processed, job.total_rows) if job.total_rows else 0,
+        created_count=tally.created,
+        updated_count=tally.updated,
+        unchanged_count=tally.unchanged,
+        failed_count=tally.failed,
+        errors=sorted(tally.errors, key=lambda error: error["row"] or 0),  # stable: columns keep their order
+        errors_truncated=tally.errors_truncated,
+        updated_at=timezone.now(),
+        **extra,
+    )
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Process a job (the task body). Safe to run twice: a finished job is not touched again."""
+    from catalog.services.drug_import import drug_rows_import
+    from catalog.services.offer_import import offer_rows_import
+
+    job = _claim(job_id)
+    if job is None:
+        return None
+    tally = ImportTally()
+    runner = offer_rows_import if job.kind == ImportKind.OFFERS else drug_rows_import
+    try:
+        rows = read_rows(bytes(job.content), job.file_format)
+        runner(job=job, rows=rows, tally=tally, on_progress=lambda: _save_progress(job, tally))
+    except FileUnreadable as error:
+        tally.error(None, None, str(error))
+        _save_progress(job, tally, status=ImportStatus.FAILED, message=str(error)[:500], finished_at=timezone.now())
+    else:
+        message = (
+            f"{tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged, {tally.failed} failed."
+        )
+        _save_progress(job, tally, status=ImportStatus.SUCCEEDED, message=message, finished_at=timezone.now())
+    job.refresh_from_db()
+    with transaction.atomic():
+        audit_record(
+            actor=SYSTEM,
+            action=f"{job.kind}_import.{job.status}",
+            object_type="import_job",
+            object_id=job.pk,
+            organization_id=job.organization_id,
+            changes={
+                "created": job.created_count,
+                "updated": job.updated_count,
+                "unchanged": job.unchanged_count,
+                "failed": job.failed_count,
+            },
+        )
+    return job
+
+
+def header_map(cells: list, aliases: dict[str, str]) -> dict[str, int]:
+    """Column name → index, from the header row; Chinese headers map through `aliases`."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = str(cell or "").strip().lower().replace(" ", "_")
+        name = aliases.get(name, name)
+        if name and name not in columns:
+            columns[name] = index
+    return columns
+
+
+def cell(cells: list, columns: dict[str, int], name: str):
+    index = columns.get(name)
+    if index is None or index >= len(cells):
+        return None
+    value = cells[index]
+    return None if value is None or (isinstance(value, str) and not value.strip()) else value

@@ -1,0 +1,281 @@
+"""The offer-import task body: parse, check every row against the listing rules, upsert in chunks by COPY."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from itertools import islice
+
+from django.db import connection, transaction
+
+from accounts.choices import PROVINCE_CODES
+from accounts.selectors import organization_may_trade, organization_scope_tags
+from catalog.choices import OfferStatus
+from catalog.models import Drug, ImportJob, Offer
+from catalog.services.imports import CHUNK_ROWS, ImportTally, cell, header_map
+from catalog.services.offers import default_vat_rate, listing_refusal, vat_rate_refusal
+from catalog.tabular import CellError, FileUnreadable, date_cell, decimal_cell, int_cell, text_cell
+from catalog.validators import normalize_code
+
+ALIASES = {
+    "药品id": "drug_id",
+    "drug": "drug_id",
+    "批准文号": "approval_number",
+    "规格": "specification",
+    "包装": "package",
+    "单价": "unit_price",
+    "含税单价": "unit_price",
+    "price": "unit_price",
+    "税率": "vat_rate",
+    "库存": "stock",
+    "起订量": "min_order_quantity",
+    "最小起订量": "min_order_quantity",
+    "订购倍数": "order_multiple",
+    "交货天数": "lead_time_days",
+    "配送省份": "provinces",
+    "最近效期": "earliest_expiry",
+    "状态": "status",
+}
+TERMS = ("unit_price", "vat_rate", "stock", "min_order_quantity", "order_multiple", "lead_time_days", "provinces",
+         "earliest_expiry", "status")  # fmt: skip
+DEFAULTS = {"min_order_quantity": 1, "order_multiple": 1, "lead_time_days": 2, "provinces": [], "earliest_expiry": None,
+            "status": OfferStatus.ACTIVE}  # fmt: skip
+_PROVINCE_BY_NAME = {name: code for code, name in PROVINCE_CODES.items()}
+_STATUS_WORDS = {"active": OfferStatus.ACTIVE, "上架": OfferStatus.ACTIVE, "paused": OfferStatus.PAUSED,
+                 "下架": OfferStatus.PAUSED}  # fmt: skip
+TEMP_TABLE = "catalog_offer_import_rows"
+
+
+def _vat_cell(value):
+    rate = decimal_cell(value, places=4)
+    if rate >= 1:
+        rate = rate / 100  # "13" or "13%" written as a percentage
+    rate = rate.quantize(Decimal("0.01"))
+    if str(rate) not in ("0.13", "0.09", "0.03"):
+        raise CellError("The VAT rate must be 0.13, 0.09 or 0.03 (13%, 9%, 3%).")
+    return rate
+
+
+def _vat(value):
+    return _vat_cell(str(value).replace("%", "").strip() if isinstance(value, str) else value)
+
+
+def _provinces(value) -> list[str]:
+    codes = []
+    for part in re.split(r"[,;\uff0c\uff1b、\s]+", text_cell(value, max_length=2000)):
+        if not part:
+            continue
+        code = part if part in PROVINCE_CODES else _PROVINCE_BY_NAME.get(part)
+        if code is None:
+            raise CellError(f'"{part}" is not a province code such as 460000 or a province name such as 海南省.')
+        codes.append(code)
+    return sorted(set(codes))
+
+
+def _status(value) -> str:
+    status = _STATUS_WORDS.get(text_cell(value).lower())
+    if status is None:
+        raise CellError("The status must be active or paused.")
+    return status
+
+
+PARSERS: dict[str, Callable] = {
+    "unit_price": lambda v: _positive(decimal_cell(v)),
+    "vat_rate": _vat,
+    "stock": lambda v: int_cell(v),
+    "min_order_quantity": lambda v: int_cell(v, minimum=1, maximum=1_000_000),
+    "order_multiple": lambda v: int_cell(v, minimum=1, maximum=1_000_000),
+    "lead_time_days": lambda v: int_cell(v, maximum=365),
+    "provinces": _provinces,
+    "earliest_expiry": date_cell,
+    "status": _status,
+}
+
+
+def _positive(amount):
+    if amount <= 0:
+        raise CellError("The price must be more than 0.")
+    return amount
+
+
+def offer_rows_import(
+    *, job: ImportJob, rows: Iterator[tuple[int, list]], tally: ImportTally, on_progress: Callable[[], None]
+) -> None:
+    supplier = job.organization
+    may_trade = organization_may_trade(organization=supplier)
+    scope_tags = organization_scope_tags(organization=supplier)
+    header = next(rows, None)
+    if header is None:
+        raise FileUnreadable("The file has no header row.")
+    columns = header_map(header[1], ALIASES)
+    missing = [name for name in ("unit_price", "stock") if name not in columns]
+    if "drug_id" not in columns and "approval_number" not in columns:
+        missing.append("drug_id or approval_number")
+    if missing:
+        raise FileUnreadable(f"Missing columns: {', '.join(missing)}. The first row must name the columns.")
+    seen: dict[int, int] = {}
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, tally)
+        on_progress()
+
+
+def _parse(number: int, cells: list, columns: dict[str, int], tally: ImportTally) -> dict | None:
+    values, failed = {}, False
+    for name, parse in PARSERS.items():
+        raw = cell(cells, columns, name)
+        if raw is None:
+            if name in ("unit_price", "stock"):
+                tally.error(number, name, "This column is required.")
+                failed = True
+            continue
+        try:
+            values[name] = parse(raw)
+        except CellError as error:
+            tally.error(number, name, str(error))
+            failed = True
+    ref = {}
+    try:
+        raw_id = cell(cells, columns, "drug_id")
+        if raw_id is not None:
+            ref["drug_id"] = int_cell(raw_id, minimum=1, maximum=2**62)
+        else:
+            ref["approval_number"] = normalize_code(text_cell(cell(cells, columns, "approval_number"), max_length=40))
+            ref["specification"] = text_cell(cell(cells, columns, "specification"))
+            ref["package"] = text_cell(cell(cells, columns, "package"), max_length=100)
+            if not ref["approval_number"]:
+                raise CellError("Give drug_id, or approval_number with specification (and package).")
+    except CellError as error:
+        tally.error(number, "drug_id" if "drug_id" in columns else "approval_number", str(error))
+        failed = True
+    return None if failed else {"row": number, "ref": ref, "values": values}
+
+
+def _resolve(parsed: list[dict]) -> dict[int, Drug | str]:
+    """Row number → its drug, or a message why no single drug matches."""
+    ids = {p["ref"]["drug_id"] for p in parsed if "drug_id" in p["ref"]}
+    approvals = {p["ref"]["approval_number"] for p in parsed if "approval_number" in p["ref"]}
+    drugs = list(Drug.objects.filter(pk__in=ids)) + list(Drug.objects.filter(approval_number__in=approvals))
+    by_id = {drug.pk: drug for drug in drugs}
+    by_code: dict[tuple[str, str], list[Drug]] = {}
+    for drug in by_id.values():
+        by_code.setdefault((drug.approval_number, normalize_code(drug.specification)), []).append(drug)
+    found: dict[int, Drug | str] = {}
+    for p in parsed:
+        ref = p["ref"]
+        if "drug_id" in ref:
+            found[p["row"]] = by_id.get(ref["drug_id"]) or f"No drug with id {ref['drug_id']}."
+            continue
+        candidates = by_code.get((ref["approval_number"], normalize_code(ref["specification"])), [])
+        if ref["package"]:
+            candidates = [d for d in candidates if normalize_code(d.package) == normalize_code(ref["package"])]
+        if len(candidates) == 1:
+            found[p["row"]] = candidates[0]
+        elif not candidates:
+            found[p["row"]] = "No drug with this approval number and specification (and package)."
+        else:
+            found[p["row"]] = "Several packages match; add the package column."
+    return found
+
+
+def _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, tally: ImportTally) -> None:
+    parsed = []
+    for number, cells in chunk:
+        tally.processed += 1
+        row = _parse(number, cells, columns, tally)
+        if row is None:
+            tally.failed += 1
+        else:
+            parsed.append(row)
+    drugs = _resolve(parsed)
+    existing = {
+        offer.drug_id: offer
+        for offer in Offer.objects.filter(
+            supplier=supplier, drug_id__in=[d.pk for d in drugs.values() if isinstance(d, Drug)]
+        )
+    }
+    creates, updates = [], []
+    for p in parsed:
+        number, drug = p["row"], drugs[p["row"]]
+        column = "drug_id" if "drug_id" in p["ref"] else "approval_number"
+        message = drug if isinstance(drug, str) else _refusal(supplier, drug, may_trade, scope_tags, p, seen)
+        if message:
+            tally.error(number, "vat_rate" if message.startswith("VAT:") else column, message.removeprefix("VAT:"))
+            tally.failed += 1
+            continue
+        seen[drug.pk] = number
+        offer = existing.get(drug.pk)
+        base = {f: getattr(offer, f) for f in TERMS} if offer else {**DEFAULTS}
+        if offer is None and "vat_rate" not in p["values"]:
+            base["vat_rate"] = default_vat_rate(supplier=supplier, drug=drug)
+        new = {**base, **p["values"]}
+        if new["min_order_quantity"] % new["order_multiple"]:
+            tally.error(number, "min_order_quantity", "Must be a multiple of order_multiple.")
+            tally.failed += 1
+        elif offer is None:
+            creates.append((drug.pk, new, None))
+            tally.created += 1
+        elif offer.status == OfferStatus.SUSPENDED:
+            tally.error(number, column, "Platform staff suspended this offer; it cannot be changed by import.")
+            tally.failed += 1
+        elif new == base:
+            tally.unchanged += 1
+        else:
+            updates.append((drug.pk, new, offer))
+            tally.updated += 1
+    if creates or updates:
+        _write(job, supplier, creates + updates)
+
+
+def _refusal(supplier, drug, may_trade, scope_tags, parsed, seen) -> str | None:
+    if drug.pk in seen:
+        return f"The same drug is already in row {seen[drug.pk]}."
+    refusal = listing_refusal(drug=drug, may_trade=may_trade, scope_tags=scope_tags)
+    if refusal is not None:
+        return str(refusal.detail)
+    rate = parsed["values"].get("vat_rate")
+    if rate is not None:
+        message = vat_rate_refusal(supplier=supplier, drug=drug, rate=rate)
+        if message:
+            return "VAT:" + message
+    return None
+
+
+@transaction.atomic
+def _write(job: ImportJob, supplier, rows: list[tuple]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {TEMP_TABLE} (offer_id bigint, drug_id bigint, unit_price numeric(18,2), "
+            "vat_rate numeric(4,2), stock integer, min_order_quantity integer, order_multiple integer, "
+            "lead_time_days smallint, provinces varchar(6)[], earliest_expiry date, status varchar(20), "
+            "old_price numeric(18,2)) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(f"COPY {TEMP_TABLE} FROM STDIN") as copy:
+            for drug_id, new, offer in rows:
+                copy.write_row(
+                    (
+                        offer.pk if offer else None,
+                        drug_id,
+                        *(new[f] for f in TERMS),
+                        offer.unit_price if offer else None,
+                    )
+                )
+        columns = ", ".join(TERMS)
+        cursor.execute(
+            f"INSERT INTO catalog_offer (supplier_id, drug_id, {columns}, currency, created_at, updated_at) "
+            f"SELECT %s, drug_id, {columns}, 'CNY', now(), now() FROM {TEMP_TABLE} WHERE offer_id IS NULL "
+            "ON CONFLICT ON CONSTRAINT offer_unique_supplier_drug DO NOTHING",
+            [supplier.pk],
+        )
+        assignments = ", ".join(f"{f} = t.{f}" for f in TERMS)
+        cursor.execute(
+            f"UPDATE catalog_offer o SET {assignments}, updated_at = now() FROM {TEMP_TABLE} t "
+            "WHERE t.offer_id IS NOT NULL AND o.id = t.offer_id AND o.supplier_id = %s",
+            [supplier.pk],
+        )
+        cursor.execute(
+            "INSERT INTO catalog_offerpricechange (offer_id, old_price, new_price, changed_by, changed_by_user_id, "
+            f"import_job_id, changed_at) SELECT offer_id, old_price, unit_price, %s, %s, %s, now() FROM {TEMP_TABLE} "
+            "WHERE offer_id IS NOT NULL AND old_price <> unit_price",
+            [job.created_by_label, job.created_by_id, job.pk],
+        )

@@ -1,0 +1,152 @@
+"""Reading CSV and XLSX uploads row by row, and turning cells into values with messages people understand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from catalog.choices import ImportFormat
+
+
+class CellError(ValueError):
+    """A cell that cannot be used; the message is shown to the uploader as is."""
+
+
+class FileUnreadable(ValueError):
+    pass
+
+
+def sniff_format(file_name: str, content: bytes) -> str:
+    if content[:4] == b"PK\x03\x04" or file_name.lower().endswith(".xlsx"):
+        return ImportFormat.XLSX
+    return ImportFormat.CSV
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("gb18030")  # what Excel on a Chinese Windows saves CSV as
+    except UnicodeDecodeError:
+        raise FileUnreadable("The CSV file is neither UTF-8 nor GB18030 text.") from None
+
+
+def read_rows(content: bytes, file_format: str) -> Iterator[tuple[int, list]]:
+    """(spreadsheet row number, cells) for every row, the header first (row 1); blank rows skipped."""
+    if file_format == ImportFormat.XLSX:
+        yield from _xlsx_rows(content)
+        return
+    reader = csv.reader(io.StringIO(_decode(content), newline=""))
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if any(str(cell).strip() for cell in cells):
+                yield number, cells
+    except csv.Error as error:
+        raise FileUnreadable(f"The CSV file is malformed: {error}.") from None
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise FileUnreadable(f"The XLSX file could not be opened ({type(error).__name__}).") from None
+    try:
+        sheet = workbook.worksheets[0]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if any(cell is not None and str(cell).strip() for cell in cells):
+                yield number, list(cells)
+    finally:
+        workbook.close()
+
+
+def count_rows(content: bytes, file_format: str, limit: int) -> int:
+    """Data rows (not the header), counting no further than limit + 1."""
+    count = -1
+    for count, _ in enumerate(read_rows(content, file_format)):
+        if count > limit:
+            break
+    return max(count, 0)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def text_cell(value, *, max_length: int = 300) -> str:
+    text = _text(value)
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    if len(text) > max_length:
+        raise CellError(f"Too long: at most {max_length} characters.")
+    return text
+
+
+def decimal_cell(value, *, places: int = 2) -> Decimal:
+    """A money amount: 12.5, "12.50", "¥1,234.50" or an XLSX float; never a binary-float artefact."""
+    if isinstance(value, bool):
+        raise CellError("Expected a number, found TRUE/FALSE.")
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        amount = Decimal(repr(value))  # XLSX stores numbers as floats; repr is the shortest exact round trip
+        rounded = amount.quantize(Decimal(1).scaleb(-places))
+        if abs(amount - rounded) < Decimal("1e-9"):
+            amount = rounded
+    else:
+        text = re.sub(r"[¥￥,\s]|元$", "", _text(value))
+        if not text:
+            raise CellError("A number is required here.")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise CellError(f'"{_text(value)}" is not a number; write it like 12.50.') from None
+    if not amount.is_finite():
+        raise CellError(f'"{_text(value)}" is not a number; write it like 12.50.')
+    if amount.as_tuple().exponent < -places:
+        raise CellError(f"At most {places} decimal places (found {amount}).")
+    return amount.quantize(Decimal(1).scaleb(-places))
+
+
+def int_cell(value, *, minimum: int = 0, maximum: int = 2_000_000_000) -> int:
+    if isinstance(value, bool):
+        raise CellError("Expected a whole number, found TRUE/FALSE.")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CellError(f"{value} is not a whole number.")
+        number = int(value)
+    elif isinstance(value, int):
+        number = value
+    else:
+        text = re.sub(r"[,\s]", "", _text(value))
+        if not re.fullmatch(r"-?\d+", text):
+            raise CellError(f'"{_text(value)}" is not a whole number.')
+        number = int(text)
+    if not minimum <= number <= maximum:
+        raise CellError(f"Must be between {minimum} and {maximum}.")
+    return number
+
+
+def date_cell(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value).replace("/", "-").replace(".", "-")
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if match:
+        try:
+            return date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise CellError(f'"{_text(value)}" is not a date; write it like 2027-06-30.')

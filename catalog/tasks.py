@@ -1,0 +1,10 @@
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def import_job_run_task(job_id: int) -> str | None:
+    """Process an offer or drug import job; a rerun of a finished job does nothing."""
+    from catalog.services import import_job_run
+
+    job = import_job_run(job_id=job_id)
+    return job.status if job is not None else None

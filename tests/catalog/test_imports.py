@@ -1,0 +1,225 @@
+# ruff: noqa: RUF001  (full-width characters are what these tests are about)
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from openpyxl import Workbook
+
+from accounts.choices import MemberRole
+from catalog.choices import DrugType, OfferStatus
+from catalog.models import ImportJob, Offer, OfferPriceChange
+from catalog.tasks import import_job_run_task
+from tests.factories import DrugFactory, LicenseFactory, OfferFactory, OrganizationFactory
+
+PROBLEMS = "https://pharmex.example/problems/"
+
+
+def _csv(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _upload(client, content: bytes, name: str = "offers.csv", url: str = "/api/v1/offer-imports/"):
+    return client.post(url, {"file": SimpleUploadedFile(name, content)}, format="multipart")
+
+
+def _run(client, content, django_capture_on_commit_callbacks, name="offers.csv") -> dict:
+    """Upload, then run the queued task body as the worker would; returns the job as the API shows it."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = _upload(client, content, name)
+    assert response.status_code == 202, response.json()
+    assert len(callbacks) == 1
+    import_job_run_task.run(response.json()["id"])
+    return client.get(f"/api/v1/offer-imports/{response.json()['id']}/").json()
+
+
+@pytest.fixture
+def drugs(db):
+    return [
+        DrugFactory(approval_number="国药准字H20003263", generic_name="阿莫西林胶囊", specification="0.25g"),
+        DrugFactory(approval_number="国药准字H20003264", generic_name="头孢克洛胶囊", specification="0.25g"),
+        DrugFactory(approval_number="国药准字S20063025", generic_name="人血白蛋白", drug_type=DrugType.BLOOD_PRODUCT),
+    ]
+
+
+@pytest.mark.django_db
+def test_mixed_file_imports_good_rows_and_reports_bad_ones(
+    as_client, seller, drugs, django_capture_on_commit_callbacks
+):
+    organization, user = seller
+    content = _csv(
+        "approval_number,specification,unit_price,stock,vat_rate,provinces,earliest_expiry",
+        "国药准字H20003263,0.25g,12.50,100,0.13,460000;440000,2027-06-30",
+        "国药准字 H20003264,0.25g,abc,50,,,",
+        "国药准字H20003264,0.25g,8.80,50,,海南省,",
+        "国药准字S20063025,0.25g,300.00,5,,,",
+        "国药准字H99999999,0.25g,1.00,5,,,",
+        "国药准字H20003263,0.25g,12.00,1,,,",
+        f"{drugs[0].approval_number},0.25g,3.3333,-4,0.5,999999,2027-13-01",
+    )
+    job = _run(as_client(user), content, django_capture_on_commit_callbacks)
+    assert (job["status"], job["total_rows"], job["processed_rows"], job["progress"]) == ("succeeded", 7, 7, 1.0)
+    assert job["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 5}
+    assert [(e["row"], e["column"]) for e in job["errors"]] == [
+        (3, "unit_price"),
+        (5, "approval_number"),
+        (6, "approval_number"),
+        (7, "approval_number"),
+        (8, "unit_price"),
+        (8, "vat_rate"),
+        (8, "stock"),
+        (8, "provinces"),
+        (8, "earliest_expiry"),
+    ]
+    assert job["errors"][0]["message"] == '"abc" is not a number; write it like 12.50.'
+    assert "network sale is prohibited" in job["errors"][1]["message"]
+    assert job["errors"][3]["message"] == "The same drug is already in row 2."
+    offers = {o.drug.generic_name: o for o in Offer.objects.select_related("drug")}
+    assert sorted(offers) == ["头孢克洛胶囊", "阿莫西林胶囊"]
+    assert offers["阿莫西林胶囊"].provinces == ["440000", "460000"]
+    assert offers["头孢克洛胶囊"].unit_price == Decimal("8.80")
+    assert all(o.supplier_id == organization.pk for o in offers.values())
+
+
+@pytest.mark.django_db
+def test_the_same_file_twice_changes_nothing(as_client, seller, drugs, django_capture_on_commit_callbacks):
+    _, user = seller
+    client = as_client(user)
+    content = _csv(f"drug_id,unit_price,stock\n{drugs[0].pk},12.50,100\n{drugs[1].pk},8.80,20")
+    first = _run(client, content, django_capture_on_commit_callbacks)
+    before = list(Offer.objects.order_by("id").values())
+    second = _run(client, content, django_capture_on_commit_callbacks)
+    assert first["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 0}
+    assert second["counts"] == {"created": 0, "updated": 0, "unchanged": 2, "failed": 0}
+    assert list(Offer.objects.order_by("id").values()) == before
+    assert OfferPriceChange.objects.exists() is False
+
+
+@pytest.mark.django_db
+def test_changed_rows_update_and_write_price_history(as_client, seller, drugs, django_capture_on_commit_callbacks):
+    organization, user = seller
+    offer = OfferFactory(supplier=organization, drug=drugs[0], unit_price=Decimal("12.50"), stock=1)
+    paused = OfferFactory(supplier=organization, drug=drugs[1], unit_price=Decimal("8.80"), status=OfferStatus.PAUSED)
+    content = _csv("药品ID,单价,库存", f"{offer.drug_id},11.00,1", f"{paused.drug_id},8.80,{paused.stock}")
+    job = _run(as_client(user), content, django_capture_on_commit_callbacks)
+    assert job["counts"] == {"created": 0, "updated": 1, "unchanged": 1, "failed": 0}
+    change = OfferPriceChange.objects.get()
+    assert (change.offer_id, change.old_price, change.new_price, change.import_job_id) == (
+        offer.pk,
+        Decimal("12.50"),
+        Decimal("11.00"),
+        job["id"],
+    )
+    paused.refresh_from_db()
+    assert paused.status == OfferStatus.PAUSED  # a missing status column keeps the status
+
+
+@pytest.mark.django_db
+def test_xlsx_with_float_cells(as_client, seller, drugs, django_capture_on_commit_callbacks):
+    _, user = seller
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["批准文号", "规格", "含税单价", "库存", "税率", "最近效期"])
+    sheet.append(["国药准字H20003263", "0.25g", 12.3, 100.0, 0.13, "2027-06-30"])
+    sheet.append(["国药准字H20003264", "0.25g", 0.1 + 0.2, 7, "13%", None])
+    sheet.append(["国药准字H20003264", "0.25g", 2.555, 7.5, None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    job = _run(as_client(user), buffer.getvalue(), django_capture_on_commit_callbacks, name="offers.xlsx")
+    assert job["file_format"] == "xlsx"
+    assert job["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 1}
+    assert job["errors"] == [
+        {"row": 4, "column": "unit_price", "message": "At most 2 decimal places (found 2.555)."},
+        {"row": 4, "column": "stock", "message": "7.5 is not a whole number."},
+    ]
+    prices = sorted(Offer.objects.values_list("unit_price", flat=True))
+    assert prices == [Decimal("0.30"), Decimal("12.30")]
+
+
+@pytest.mark.django_db
+def test_oversized_and_too_long_files_are_refused(as_client, seller):
+    _, user = seller
+    client = as_client(user)
+    big = _csv("drug_id,unit_price,stock", *["1,1.00,1"] * 20)
+    with override_settings(CATALOG_IMPORT_MAX_BYTES=100):
+        too_big = _upload(client, big)
+    with override_settings(CATALOG_IMPORT_MAX_ROWS=3):
+        too_long = _upload(client, _csv("drug_id,unit_price,stock", *["1,1.00,1"] * 4))
+    assert (too_big.status_code, too_big.json()["type"]) == (413, PROBLEMS + "import-too-large")
+    assert too_big.json()["detail"] == f"The file has {len(big)} bytes; the limit is 100. Split it into several files."
+    assert (too_long.status_code, too_long.json()["detail"]) == (
+        413,
+        "The file has more than 3 rows; split it into several files.",
+    )
+    assert ImportJob.objects.exists() is False
+
+
+@pytest.mark.django_db
+def test_a_file_without_the_needed_columns_fails_as_a_whole(
+    as_client, seller, drugs, django_capture_on_commit_callbacks
+):
+    _, user = seller
+    job = _run(as_client(user), _csv("name,cost", "x,1"), django_capture_on_commit_callbacks)
+    assert job["status"] == "failed"
+    assert job["message"] == (
+        "Missing columns: unit_price, stock, drug_id or approval_number. The first row must name the columns."
+    )
+
+
+@pytest.mark.django_db
+def test_buyers_and_other_organisations_cannot_use_or_see_imports(as_client, seller, buyer, member_of, drugs):
+    _, user = seller
+    response = _upload(as_client(member_of(buyer)), _csv("drug_id,unit_price,stock", f"{drugs[0].pk},1.00,1"))
+    assert (response.status_code, response.json()["type"]) == (403, PROBLEMS + "not-a-supplier")
+    job = _upload(as_client(user), _csv("drug_id,unit_price,stock", f"{drugs[0].pk},1.00,1")).json()
+    rival = OrganizationFactory(trading=False)
+    LicenseFactory(organization=rival)
+    assert as_client(member_of(rival, MemberRole.OWNER)).get(f"/api/v1/offer-imports/{job['id']}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_admin_drug_import_and_management_command(as_client, admin_user, tmp_path, django_capture_on_commit_callbacks):
+    content = _csv(
+        "批准文号,通用名称,商品名,剂型,规格,包装,销售单位,最小单位,包装数量,生产企业,drug_type,category",
+        "国药准字H10960123,环孢素软胶囊,新赛斯平,胶囊剂,50mg,50粒/盒,盒,粒,50,杭州中美华东制药有限公司,chemical,rx",
+        "国药准字H10900102,葡萄糖酸锌糖浆,,糖浆剂,100ml：0.70g,1瓶/盒,盒,瓶,1,国药集团新疆制药有限公司,chemical,otc_a",
+        "------,米非司酮,,原料药,,,,,1,秦皇岛紫竹药业有限公司,chemical,rx",
+    )
+    client = as_client(admin_user)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = _upload(client, content, url="/api/v1/drug-imports/")
+    assert response.status_code == 202
+    import_job_run_task.run(response.json()["id"])
+    job = client.get(f"/api/v1/drug-imports/{response.json()['id']}/").json()
+    assert job["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 1}
+    assert {e["column"] for e in job["errors"]} >= {"approval_number"}
+    path = tmp_path / "drugs.csv"
+    path.write_bytes(content)
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("import_drugs", str(path), stdout=out, stderr=io.StringIO())
+    assert out.getvalue().strip() == "0 created, 0 updated, 2 unchanged, 1 failed"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_celery_worker_runs_the_import(as_client, celery_worker_process):
+    # given: committed data (the worker is another connection)
+    supplier = OrganizationFactory(trading=False)
+    LicenseFactory(organization=supplier)
+    from tests.factories import MembershipFactory
+
+    user = MembershipFactory(organization=supplier, role=MemberRole.OPERATOR).user
+    drug = DrugFactory()
+    # when: the upload commits and dispatches the task through the broker
+    response = _upload(as_client(user), _csv("drug_id,unit_price,stock", f"{drug.pk},9.90,10", f"{drug.pk},x,1"))
+    assert response.status_code == 202
+    job_id = response.json()["id"]
+    # then
+    celery_worker_process.wait_until(lambda: ImportJob.objects.get(pk=job_id).status == "succeeded")
+    job = ImportJob.objects.get(pk=job_id)
+    assert (job.created_count, job.failed_count) == (1, 1)
+    assert Offer.objects.get().unit_price == Decimal("9.90")
+    assert "catalog.tasks.import_job_run_task" in celery_worker_process.log()
