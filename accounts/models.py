@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -41,6 +42,10 @@ class UserManager(BaseUserManager["User"]):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+    def get_by_natural_key(self, email: str) -> User:
+        """Sign-in ignores the case of the email, as registration stores it in lower case."""
+        return self.get(email__iexact=email)
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
         fields.update(is_staff=True, is_superuser=True, staff_role=StaffRole.ADMIN)
@@ -118,6 +123,13 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+    def clean(self) -> None:
+        # The same rule as the database constraint, with a message that names the field.
+        if self.kind == OrganizationKind.HOSPITAL and self.ownership not in Ownership.values:
+            raise ValidationError({"ownership": "Hospitals state their ownership (public or private)."})
+        if self.kind != OrganizationKind.HOSPITAL and self.ownership:
+            raise ValidationError({"ownership": "Only hospitals state an ownership."})
 
     @property
     def trading_license_type(self) -> str:

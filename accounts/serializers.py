@@ -110,14 +110,6 @@ class OrganizationAdminUpdateInput(OrganizationOwnerUpdateInput):
     credit_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
 
 
-class ReasonInput(StrictInputSerializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
-class RequiredReasonInput(StrictInputSerializer):
-    reason = serializers.CharField(max_length=500)
-
-
 class MembershipBriefOutput(ModelOutputSerializer):
     organization = OrganizationOutput()
 
@@ -211,14 +203,6 @@ class LicenseInput(StrictInputSerializer):
         if "scope_tags" in attrs:
             attrs["scope_tags"] = sorted(set(attrs["scope_tags"]))
         return attrs
-
-
-class ReviewInput(StrictInputSerializer):
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
-class RequiredNoteInput(StrictInputSerializer):
-    note = serializers.CharField(max_length=500)
 
 
 # --- API keys -----------------------------------------------------------------------------

@@ -120,6 +120,8 @@ def seed() -> tuple[list[dict], int]:
                             "2026-01-01", "2026-01-01"))  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval(pg_get_serial_sequence('catalog_drug', 'id'), %s)", [N_DRUGS])
+        cursor.execute("ANALYZE accounts_organization")
+        cursor.execute("ANALYZE accounts_license")
         cursor.execute("VACUUM ANALYZE catalog_drug")
         cursor.execute("VACUUM ANALYZE catalog_offer")
     print(f"copied {N_OFFERS:,} offers in {time.monotonic() - started:.1f} s", flush=True)

@@ -23,8 +23,8 @@ _WHITESPACE = re.compile(r"\s+")
 
 def normalize_code(value: str) -> str:
     """Full-width to half-width (NFKC), every kind of space removed, Latin letters upper-cased."""
-    value = unicodedata.normalize("NFKC", value or "")
-    return _WHITESPACE.sub("", value).upper()
+    value = _WHITESPACE.sub("", unicodedata.normalize("NFKC", value or "")).upper()
+    return unicodedata.normalize("NFKC", value)  # again: upper-casing can undo composition (a + ◌́ → Á)
 
 
 def approval_format(value: str) -> str | None:

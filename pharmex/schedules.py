@@ -19,4 +19,22 @@ SCHEDULES = [
         "task": "accounts.tasks.license_expiry_run_task",
         "crontab": {"minute": "5", "hour": "0"},
     },  # 00:05 Asia/Shanghai, just after the day changes
+    {"name": "Expire unconfirmed orders", "task": "orders.tasks.order_expire_due_task", "every_seconds": 60},
+    {"name": "Flag orders not shipped in time", "task": "orders.tasks.order_flag_overdue_task", "every_seconds": 900},
+    {"name": "Auto-receive shipped orders", "task": "orders.tasks.order_auto_receive_due_task", "every_seconds": 3600},
+    {
+        "name": "Webhooks: dispatch due retries",
+        "task": "orders.webhooks.tasks.webhook_retry_due_task",
+        "every_seconds": 60,
+    },
+    {
+        "name": "Webhooks: outbox sweep (re-dispatch lost tasks)",
+        "task": "orders.webhooks.tasks.webhook_outbox_sweep_task",
+        "every_seconds": 60,
+    },
+    {
+        "name": "Webhooks: purge old outbox events",
+        "task": "orders.webhooks.tasks.webhook_outbox_purge_task",
+        "crontab": {"minute": "30", "hour": "3"},
+    },
 ]

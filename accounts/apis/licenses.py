@@ -8,10 +8,11 @@ from accounts import selectors, services
 from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
 from accounts.permissions import IsPlatformAdmin, member_with_role
-from accounts.serializers import LicenseInput, LicenseOutput, RequiredNoteInput, ReviewInput
+from accounts.serializers import LicenseInput, LicenseOutput
 from api_docs.responses import problems
 from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
 from pharmex.api.idempotency import idempotent
+from pharmex.api.serializers import NoteInput, RequiredNoteInput
 
 
 @extend_schema_view(
@@ -74,11 +75,11 @@ class LicenseViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        summary="Approve a licence (admin)", request=ReviewInput, responses={200: LicenseOutput, **problems(409)}
+        summary="Approve a licence (admin)", request=NoteInput, responses={200: LicenseOutput, **problems(409)}
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        data = ReviewInput(data=request.data)
+        data = NoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         license = services.license_approve(
             license=self.get_object(), actor=actor_from_request(request), note=data.validated_data["note"]

@@ -18,12 +18,11 @@ from accounts.serializers import (
     OrganizationAdminUpdateInput,
     OrganizationOutput,
     OrganizationOwnerUpdateInput,
-    ReasonInput,
-    RequiredReasonInput,
 )
 from api_docs.responses import problems
 from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
 from pharmex.api.idempotency import idempotent
+from pharmex.api.serializers import ReasonInput, RequiredReasonInput
 
 ORGANIZATION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 

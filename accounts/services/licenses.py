@@ -146,6 +146,12 @@ def license_expiry_run(*, today: date | None = None) -> dict[str, int]:
 def _warn_if_due(*, license_id: int, today: date, thresholds: list[int]) -> int:
     license = License.objects.select_for_update().select_related("organization").get(pk=license_id)
     days_left = (license.valid_until - today).days
+    renewed = License.objects.filter(
+        organization_id=license.organization_id, type=license.type, status=LicenseStatus.APPROVED,
+        valid_until__gt=license.valid_until,
+    ).exists()
+    if renewed:
+        return 0  # a renewal is already approved: nothing to warn about
     due = min(t for t in thresholds if days_left <= t)
     if license.expiry_warning_sent_days is not None and license.expiry_warning_sent_days <= due:
         return 0

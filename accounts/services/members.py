@@ -24,7 +24,7 @@ def member_add(
     if user is None:
         if not password:
             raise ValidationError({"password": ["A new account needs an initial password."]}, code="required")
-        password_check(password, field="password")
+        password_check(password, field="password", email=email, full_name=full_name)
         user = User.objects.create_user(email, password, full_name=full_name)
     elif Membership.objects.filter(user=user, organization=organization).exists():
         raise AlreadyMember(field="email")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.choices import MemberRole
 from accounts.errors import EmailTaken, UsccTaken
@@ -33,13 +33,21 @@ def organization_register(
         raise EmailTaken(field="owner.email")
     if Organization.objects.filter(uscc=uscc).exists():
         raise UsccTaken(field="organization.uscc")
-    password_check(owner_password, field="owner.password")
+    password_check(owner_password, field="owner.password", email=email, full_name=owner_full_name)
     organization = Organization(
         legal_name=legal_name, uscc=uscc, kind=kind, ownership=ownership, province_code=province_code
     )
     organization.full_clean()
-    organization.save()
-    owner = User.objects.create_user(email, owner_password, full_name=owner_full_name)
+    try:
+        # A concurrent registration with the same email or code passes the checks above at the same time;
+        # the unique indexes decide, and the loser gets the same 409 as a sequential duplicate.
+        with transaction.atomic():
+            organization.save()
+            owner = User.objects.create_user(email, owner_password, full_name=owner_full_name)
+    except IntegrityError as error:
+        if "uscc" in str(error):
+            raise UsccTaken(field="organization.uscc") from None
+        raise EmailTaken(field="owner.email") from None
     Membership.objects.create(user=owner, organization=organization, role=MemberRole.OWNER)
     audit_record(
         actor=AuditActor(type=AuditEvent.ActorType.USER, label=owner.email, user_id=owner.pk),

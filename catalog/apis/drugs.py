@@ -9,8 +9,7 @@ from rest_framework.response import Response
 from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
 from accounts.permissions import IsPlatformAdmin, staff_or_member_with_role
-from accounts.serializers import RequiredNoteInput
-from accounts.serializers import ReviewInput as NoteInput
+from pharmex.api.serializers import NoteInput, RequiredNoteInput
 from api_docs.responses import problems
 from catalog import selectors, services
 from catalog.filters import DrugFilter, OfferFilter

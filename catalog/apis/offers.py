@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
 from accounts.permissions import IsPlatformAdmin, member_with_role
-from accounts.serializers import RequiredReasonInput as ReasonInput
+from pharmex.api.serializers import RequiredReasonInput as ReasonInput
 from api_docs.responses import problems
 from catalog import selectors, services
 from catalog.filters import OfferFilter

@@ -115,3 +115,23 @@ class ModelOutputSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: UTCDateTimeField,
     }
+
+
+class NoteInput(StrictInputSerializer):
+    """An optional note on a state change (the history row keeps it)."""
+
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RequiredNoteInput(StrictInputSerializer):
+    """A state change that must say why (rejections, withdrawals)."""
+
+    note = serializers.CharField(max_length=500)
+
+
+class ReasonInput(StrictInputSerializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RequiredReasonInput(StrictInputSerializer):
+    reason = serializers.CharField(max_length=500)

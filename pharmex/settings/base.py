@@ -1,6 +1,7 @@
 """Settings shared by every environment; everything comes from the environment (README §Configuration)."""
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -34,6 +35,9 @@ INSTALLED_APPS = [
     "pharmex",
     "accounts",
     "catalog",
+    "orders",
+    "orders.webhooks",
+    "settlements",
     "api_docs",
 ]
 
@@ -56,7 +60,10 @@ AUTH_USER_MODEL = "accounts.User"
 # Registration and new members are checked against these (accounts.services.passwords.password_check);
 # without them Django validates nothing and "password" or "12345678" would be accepted.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email", "full_name"]},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -239,6 +246,9 @@ SPECTACULAR_SETTINGS = {
         "MemberRoleEnum": "accounts.choices.MemberRole",
         "StaffRoleEnum": "accounts.choices.StaffRole",
         "ScopeTagEnum": "accounts.choices.ScopeTag",
+        "OrderStatusEnum": "orders.choices.OrderStatus",
+        "RejectionReasonEnum": "orders.choices.RejectionReason",
+        "RecallLevelEnum": "orders.choices.RecallLevel",
         "DrugTypeEnum": "catalog.choices.DrugType",
         "DrugCategoryEnum": "catalog.choices.DrugCategory",
         "DrugStatusEnum": "catalog.choices.DrugStatus",
@@ -251,6 +261,14 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "catalog.choices.ImportKind",
         "ImportStatusEnum": "catalog.choices.ImportStatus",
         "ImportFormatEnum": "catalog.choices.ImportFormat",
+        "WebhookDeliveryStatusEnum": "orders.webhooks.choices.DeliveryStatus",
+        "WebhookEventTypeEnum": "orders.webhooks.events.EVENT_TYPE_CHOICES",
+        "LedgerAccountKindEnum": "settlements.choices.AccountKind",
+        "JournalEntryKindEnum": "settlements.choices.EntryKind",
+        "PaymentSourceEnum": "settlements.choices.PaymentSource",
+        "StatementStatusEnum": "settlements.choices.StatementStatus",
+        "StatementPeriodEnum": "settlements.choices.PeriodKind",
+        "BankLineStatusEnum": "settlements.choices.BankLineStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -266,6 +284,19 @@ IDEMPOTENCY_LOCK_TIMEOUT = timedelta(seconds=env.int("IDEMPOTENCY_LOCK_TIMEOUT_S
 LICENSE_EXPIRY_WARNING_DAYS = (30, 7)
 MIN_SHELF_LIFE_DAYS = env.int("MIN_SHELF_LIFE_DAYS", default=180)
 DEFAULT_CREDIT_TERMS_DAYS = env.int("DEFAULT_CREDIT_TERMS_DAYS", default=30)
+# Orders (SPEC §5)
+MAX_ORDER_LINES = env.int("MAX_ORDER_LINES", default=100)
+ORDER_CONFIRM_TIMEOUT = timedelta(hours=env.int("ORDER_CONFIRM_TIMEOUT_HOURS", default=24))
+ORDER_SHIP_DEADLINE = timedelta(hours=env.int("ORDER_SHIP_DEADLINE_HOURS", default=72))
+AUTO_RECEIVE_AFTER = timedelta(days=env.int("AUTO_RECEIVE_DAYS", default=14))
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=10)
 CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 CATALOG_IMPORT_MAX_ROWS = env.int("CATALOG_IMPORT_MAX_ROWS", default=200_000)
+# Webhooks (SPEC §5): http:// URLs (dev only), CIDRs exempt from the SSRF guard, attempts before giving up.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOWED_PRIVATE_NETWORKS = env.list("WEBHOOK_ALLOWED_PRIVATE_NETWORKS", default=[])
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=15)
+# Settlements (SPEC §6): default commission, statement period ("month" or "week"), bank file size limit.
+PLATFORM_COMMISSION_RATE = Decimal(env.str("PLATFORM_COMMISSION_RATE", default="0.0300"))
+SETTLEMENT_PERIOD = env.str("SETTLEMENT_PERIOD", default="month")
+BANK_STATEMENT_MAX_BYTES = env.int("BANK_STATEMENT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -487,3 +487,21 @@ def test_each_api_key_has_its_own_throttle_budget(cast, monkeypatch):
 
     # then: A's burst does not spend B's budget
     assert (statuses_a, status_b) == ([200, 200, 429], 200)
+
+
+def test_a_replayed_key_creation_does_not_show_the_secret_again(cast):
+    # given
+    owner = cast.client("owner")
+    body = {"name": "重试", "role": "viewer"}
+    first = owner.post("/api/v1/api-keys/", body, format="json", HTTP_IDEMPOTENCY_KEY="create-key-1")
+
+    # when: the client retries with the same Idempotency-Key
+    second = owner.post("/api/v1/api-keys/", body, format="json", HTTP_IDEMPOTENCY_KEY="create-key-1")
+
+    # then: the same key's details, but the secret was never stored, so it is not replayed
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert first.json()["key"].startswith(first.json()["prefix"] + ".")
+    assert second.json() == {**first.json(), "key": None}
+    assert OrganizationApiKey.objects.filter(name="重试").count() == 1
+    assert [row[0] for row in audit_rows()] == ["api_key.created"]

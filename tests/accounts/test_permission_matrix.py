@@ -858,16 +858,10 @@ def test_admin_may_set_credit_terms(cast):
         ("status only changes through actions", {"status": "suspended"}, not_writable("status")),
         ("uscc is the registration identity", {"uscc": "91330100799655058B"}, not_writable("uscc")),
         (
-            "only hospitals have an ownership (the model's constraint, answered as 400 rather than 500)",
+            "only hospitals have an ownership (the model's rule, answered as 400 on the field)",
             {"ownership": "public"},
             validation_error(
-                [
-                    {
-                        "field": None,
-                        "code": "invalid",
-                        "message": "Constraint “organization_ownership_only_for_hospitals” is violated.",
-                    }
-                ]
+                [{"field": "ownership", "code": "invalid", "message": "Only hospitals state an ownership."}]
             ),
         ),
         (

@@ -393,3 +393,63 @@ def test_pending_organization_may_not_trade_even_with_an_approved_licence():
     # then
     assert License.objects.filter(organization=organization, status=LicenseStatus.APPROVED).count() == 1
     assert organization_may_trade(organization=organization) is False
+
+
+@pytest.mark.django_db
+def test_sign_in_ignores_the_case_of_the_email(api_client):
+    from tests.factories import UserFactory
+    from tests.factories.accounts import PASSWORD
+
+    UserFactory(email="owner@pharmacy.example")
+    response = api_client.post("/api/v1/auth/token/", {"email": "Owner@Pharmacy.EXAMPLE", "password": PASSWORD},
+                               format="json")
+    assert response.status_code == 200
+    assert set(response.json()) == {"access", "refresh"}
+
+
+@pytest.mark.django_db
+def test_a_password_resembling_the_email_is_refused(api_client):
+    from tests.factories import valid_uscc
+
+    body = {
+        "organization": {"legal_name": "三亚好药房", "uscc": valid_uscc(4242), "kind": "pharmacy",
+                         "province_code": "460000"},
+        "owner": {"email": "sanyahaoyaofang@example.com", "password": "sanyahaoyaofang"},
+    }
+    response = api_client.post("/api/v1/register/", body, format="json")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["owner.password"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_registrations_with_one_email_end_in_one_account_and_a_409():
+    import threading
+
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from accounts.models import Organization, User
+    from tests.factories import valid_uscc
+
+    barrier, statuses = threading.Barrier(2), []
+
+    def register(n: int) -> None:
+        body = {
+            "organization": {"legal_name": f"并发药房{n}", "uscc": valid_uscc(9000 + n), "kind": "pharmacy",
+                             "province_code": "460000"},
+            "owner": {"email": "same@example.com", "password": "a-long-passphrase-2026"},
+        }
+        try:
+            barrier.wait()
+            statuses.append(APIClient().post("/api/v1/register/", body, format="json").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409]
+    assert User.objects.filter(email="same@example.com").count() == 1
+    assert Organization.objects.count() == 1

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (full-width characters are what these tests are about)
 from decimal import Decimal
 
 import pytest

@@ -1,0 +1,5 @@
+from orders.models.orders import Order, OrderEvent, OrderLine
+from orders.models.recalls import Recall
+from orders.models.shipments import Shipment, ShipmentLine, SuspectedDiversion, TraceCode
+
+__all__ = ["Order", "OrderEvent", "OrderLine", "Recall", "Shipment", "ShipmentLine", "SuspectedDiversion", "TraceCode"]

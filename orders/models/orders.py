@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from orders.choices import OrderStatus, RejectionReason
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class OrderQuerySet(models.QuerySet):
+    def awaiting_confirmation_past(self, moment) -> OrderQuerySet:
+        return self.filter(status=OrderStatus.PLACED, expires_at__lte=moment)
+
+
+class Order(models.Model):
+    """One buyer's order with one supplier; money and drug facts are snapshots taken at placement."""
+
+    number = models.CharField(max_length=24, unique=True)  # PX + yyyymmdd + sequence
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders_placed")
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders_received")
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED)
+    checkout_id = models.UUIDField(null=True, blank=True, db_index=True)
+    placed_by = models.CharField(max_length=255)  # the actor's audit label
+    note = models.CharField(max_length=500, blank=True)
+    currency = models.CharField(max_length=3, default="CNY")
+    total_gross = models.DecimalField(**MONEY)
+    total_tax = models.DecimalField(**MONEY)
+    accepted_gross = models.DecimalField(**MONEY, null=True, blank=True)  # what the buyer owes after receipt
+    buyer_province = models.CharField(max_length=6)
+    placed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    ship_by = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)  # rejected, cancelled or expired
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(buyer=F("supplier")), name="order_buyer_is_not_supplier"),
+            models.CheckConstraint(condition=Q(total_gross__gte=0, total_tax__gte=0), name="order_totals_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "-id"], name="order_buyer_recent"),
+            models.Index(fields=["supplier", "-id"], name="order_supplier_recent"),
+            models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    """A line with its snapshot and quantity buckets: shipped ≤ ordered; accepted + rejected = shipped once received."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField()
+    offer = models.ForeignKey("catalog.Offer", on_delete=models.PROTECT, related_name="+")
+    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+")
+    drug_name = models.CharField(max_length=200)
+    brand_name = models.CharField(max_length=200, blank=True)
+    specification = models.CharField(max_length=300)
+    package = models.CharField(max_length=100)
+    approval_number = models.CharField(max_length=40, blank=True)
+    sale_unit = models.CharField(max_length=10)
+    unit_price = models.DecimalField(**MONEY)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_gross = models.DecimalField(**MONEY)
+    line_tax = models.DecimalField(**MONEY)
+    shipped_quantity = models.PositiveIntegerField(default=0)
+    accepted_quantity = models.PositiveIntegerField(default=0)
+    rejected_quantity = models.PositiveIntegerField(default=0)
+    rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["order_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="order_line_unique_no"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(shipped_quantity__lte=F("quantity")), name="order_line_shipped_le"),
+            models.CheckConstraint(
+                condition=Q(accepted_quantity__lte=F("shipped_quantity") - F("rejected_quantity")),
+                name="order_line_received_le_shipped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}#{self.line_no} {self.drug_name} × {self.quantity}"
+
+
+class OrderEvent(models.Model):
+    """One transition of an order: from, to, actor, time, note (and what else happened, in `data`)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.CharField(max_length=255)
+    note = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["order", "id"], name="order_event_order")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"

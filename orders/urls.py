@@ -1,0 +1,17 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from orders.apis.checkout import CheckoutApi, CheckoutPreviewApi
+from orders.apis.orders import OrderViewSet
+from orders.apis.trace_recalls import RecallViewSet, TraceApi
+
+router = SimpleRouter()
+router.register("orders", OrderViewSet, basename="order")
+router.register("recalls", RecallViewSet, basename="recall")
+
+urlpatterns = [
+    path("checkout/", CheckoutApi.as_view(), name="checkout"),
+    path("checkout/preview/", CheckoutPreviewApi.as_view(), name="checkout-preview"),
+    path("trace/<str:code>/", TraceApi.as_view(), name="trace"),
+    *router.urls,
+]

@@ -1,0 +1,183 @@
+"""Webhook endpoints and their delivery log (SPEC §5, §8): thin views over services and selectors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.actor import actor_from_request
+from accounts.choices import MemberRole
+from accounts.permissions import acts_with_role, member_with_role
+from api_docs.responses import problems
+from orders.webhooks import selectors, services
+from orders.webhooks.choices import DeliveryStatus
+from orders.webhooks.events import EVENT_TYPE_CHOICES
+from orders.webhooks.models import WebhookDelivery, WebhookEndpoint
+from orders.webhooks.serializers import (
+    WebhookDeliveryDetailOutput,
+    WebhookDeliveryOutput,
+    WebhookEndpointCreatedOutput,
+    WebhookEndpointInput,
+    WebhookEndpointOutput,
+    WebhookEndpointUpdateInput,
+    WebhookSecretRotateInput,
+)
+from pharmex.api.idempotency import idempotent
+from pharmex.api.pagination import NewestFirstCursorPagination
+
+OPERATING_ROLES = (MemberRole.OWNER, MemberRole.OPERATOR)
+
+
+class CanReadWebhooks(BasePermission):
+    """Owners and operators of the organisation; platform admins read every organisation's webhooks."""
+
+    def has_permission(self, request, view) -> bool:
+        actor = actor_from_request(request)
+        return actor.is_admin or acts_with_role(actor, OPERATING_ROLES)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your organisation's webhook endpoints (owner, operator; admins: all)"),
+    retrieve=extend_schema(summary="Retrieve a webhook endpoint (never its secret)"),
+    destroy=extend_schema(summary="Delete a webhook endpoint with its delivery log (owner)", responses={204: None}),
+)
+@extend_schema(tags=["webhooks"])
+class WebhookEndpointViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = WebhookEndpointOutput
+    lookup_value_regex = r"\d+"
+    filterset_fields = ["is_active"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.webhook_endpoint_list(actor=actor_from_request(self.request))
+
+    def get_permissions(self):
+        if self.action in ("list", "retrieve"):
+            return [IsAuthenticated(), CanReadWebhooks()]
+        return [IsAuthenticated(), member_with_role(MemberRole.OWNER)()]
+
+    @extend_schema(
+        summary="Register a webhook endpoint (owner); the signing secret is in this response only",
+        description="The URL must be https and resolve to public addresses only (private, loopback, link-local "
+        "and metadata addresses are refused with `webhook-url-not-allowed`). A retried request with the same "
+        "Idempotency-Key replays the endpoint with `secret: null`: the secret is never stored for replays.",
+        request=WebhookEndpointInput,
+        responses={201: WebhookEndpointCreatedOutput, **problems(409)},
+    )
+    @idempotent(redact=("secret",))
+    def create(self, request, *args, **kwargs):
+        data = WebhookEndpointInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint, secret = services.webhook_endpoint_create(actor=actor_from_request(request), **data.validated_data)
+        endpoint.secret = secret
+        return Response(WebhookEndpointCreatedOutput(endpoint).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a webhook endpoint's URL, event types, description or is_active (owner)",
+        request=WebhookEndpointUpdateInput,
+        responses={200: WebhookEndpointOutput},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        endpoint = self.get_object()
+        data = WebhookEndpointUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        endpoint = services.webhook_endpoint_update(
+            endpoint=endpoint, actor=actor_from_request(request), data=data.validated_data
+        )
+        return Response(WebhookEndpointOutput(endpoint).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.webhook_endpoint_delete(endpoint=self.get_object(), actor=actor_from_request(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Replace the signing secret (owner); the new secret is in this response only",
+        description="With `keep_previous_hours` the old secret keeps signing as a second `v1=` until then.",
+        request=WebhookSecretRotateInput,
+        responses={200: WebhookEndpointCreatedOutput},
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        endpoint = self.get_object()
+        data = WebhookSecretRotateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint, secret = services.webhook_endpoint_rotate_secret(
+            endpoint=endpoint,
+            actor=actor_from_request(request),
+            keep_previous_for=timedelta(hours=data.validated_data["keep_previous_hours"]),
+        )
+        endpoint.secret = secret
+        return Response(WebhookEndpointCreatedOutput(endpoint).data)
+
+
+class WebhookDeliveryFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=DeliveryStatus.choices)
+    event_type = filters.ChoiceFilter(field_name="event__event_type", choices=EVENT_TYPE_CHOICES)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["status", "event_type"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The delivery log of a webhook endpoint, newest first (owner, operator; admins: all)",
+        description="Cursor-paginated. Each delivery is one event to this endpoint; retrieve it for its attempts.",
+    ),
+    retrieve=extend_schema(summary="A delivery with its event data and every attempt"),
+)
+@extend_schema(
+    tags=["webhooks"],
+    parameters=[
+        OpenApiParameter("webhook_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The endpoint's id."),
+        OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The delivery's id."),
+    ],
+)
+class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = WebhookDeliveryOutput
+    pagination_class = NewestFirstCursorPagination
+    filterset_class = WebhookDeliveryFilter
+    lookup_value_regex = r"\d+"
+
+    def get_permissions(self):
+        if self.action == "redeliver":
+            return [IsAuthenticated(), member_with_role(*OPERATING_ROLES)()]
+        return [IsAuthenticated(), CanReadWebhooks()]
+
+    def get_serializer_class(self):
+        return WebhookDeliveryOutput if self.action == "list" else WebhookDeliveryDetailOutput
+
+    def _endpoint(self) -> WebhookEndpoint:
+        actor = actor_from_request(self.request)
+        return get_object_or_404(selectors.webhook_endpoint_list(actor=actor), pk=self.kwargs["webhook_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return WebhookDelivery.objects.none()
+        actor = actor_from_request(self.request)
+        if self.action == "list":
+            return selectors.webhook_delivery_list(actor=actor, endpoint=self._endpoint())
+        return selectors.webhook_delivery_detail_list(actor=actor, endpoint=self._endpoint())
+
+    @extend_schema(
+        summary="Redeliver now (owner, operator): one more attempt, also after success or giving up",
+        description="Schedules an attempt at once. A pending delivery keeps its remaining automatic retries; a "
+        "succeeded or given-up one gets this single extra attempt. The event id stays the same.",
+        request=None,
+        responses={202: WebhookDeliveryDetailOutput, **problems(409)},
+    )
+    @action(detail=True, methods=["post"])
+    def redeliver(self, request, webhook_pk=None, pk=None):
+        delivery = services.webhook_delivery_redeliver(delivery=self.get_object(), actor=actor_from_request(request))
+        delivery = self.get_queryset().get(pk=delivery.pk)
+        return Response(WebhookDeliveryDetailOutput(delivery).data, status=status.HTTP_202_ACCEPTED)

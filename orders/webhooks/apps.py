@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    name = "orders.webhooks"
+    label = "webhooks"
+    verbose_name = "Webhooks and outbox"
+
+    def ready(self) -> None:
+        from orders.webhooks import checks  # noqa: F401  (registers the settings check)

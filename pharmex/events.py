@@ -1,0 +1,30 @@
+"""In-process domain events: the one explicit way an app reacts to another's change (SPEC §1).
+
+An upstream app emits inside its own transaction (`emit("order.received", order_id=…)`); a
+downstream app subscribes once, in its AppConfig.ready, so dependencies still point one way
+(orders never imports settlements). Handlers run synchronously in the emitter's transaction:
+the reaction commits or rolls back with the change that caused it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+_handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)
+
+ORDER_RECEIVED = "order.received"  # order_id: the buyer now owes the order's accepted_gross
+
+
+def subscribe(event: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    def register(handler: Callable[..., None]) -> Callable[..., None]:
+        if handler not in _handlers[event]:
+            _handlers[event].append(handler)
+        return handler
+
+    return register
+
+
+def emit(event: str, **payload) -> None:
+    for handler in list(_handlers[event]):
+        handler(**payload)

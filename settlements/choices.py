@@ -1,0 +1,58 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountKind(models.TextChoices):
+    BUYER_RECEIVABLE = "buyer_receivable", _("Buyer receivable")  # asset: what a buyer owes the platform
+    SUPPLIER_PAYABLE = "supplier_payable", _("Supplier payable")  # liability: what the platform owes a supplier
+    PLATFORM_BANK = "platform_bank", _("Platform bank")  # asset: the platform's collection account
+    COMMISSION_REVENUE = "commission_revenue", _("Commission revenue")  # income: the platform's commission
+
+
+ORGANIZATION_ACCOUNT_KINDS = frozenset({AccountKind.BUYER_RECEIVABLE, AccountKind.SUPPLIER_PAYABLE})
+
+
+class EntryKind(models.TextChoices):
+    RECEIPT = "receipt", _("Order received")  # buyer owes gross; supplier earns gross less commission
+    PAYMENT = "payment", _("Buyer payment")  # money in: bank up, receivable down
+    PAYOUT = "payout", _("Supplier payout")  # money out: payable down, bank down
+    ADJUSTMENT = "adjustment", _("Statement adjustment")  # a dispute resolved: payable vs commission revenue
+    REVERSAL = "reversal", _("Reversal")  # the mirror of an earlier entry (corrections never edit)
+
+
+class PaymentSource(models.TextChoices):
+    MANUAL = "manual", _("Recorded by a finance admin")
+    BANK = "bank", _("Matched from a bank statement")
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Calendar month")
+    WEEK = "week", _("ISO week (Monday to Sunday)")
+
+
+class StatementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")  # generated; lines may still be added by a rerun of the generator
+    ISSUED = "issued", _("Issued")  # sent to the supplier for approval; lines frozen
+    DISPUTED = "disputed", _("Disputed")  # the supplier contests it; admins resolve with adjustments
+    APPROVED = "approved", _("Approved")  # agreed; ready for payout
+    PAID = "paid", _("Paid")  # payout recorded (amount = net)
+    RECONCILED = "reconciled", _("Reconciled")  # the payout was found on the bank statement
+
+
+# action -> (states it may start from, state it leads to)
+STATEMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "issue": (frozenset({StatementStatus.DRAFT}), StatementStatus.ISSUED),
+    "dispute": (frozenset({StatementStatus.ISSUED}), StatementStatus.DISPUTED),
+    "resolve": (frozenset({StatementStatus.DISPUTED}), StatementStatus.ISSUED),
+    "approve": (frozenset({StatementStatus.ISSUED}), StatementStatus.APPROVED),
+    "pay": (frozenset({StatementStatus.APPROVED}), StatementStatus.PAID),
+    "reconcile": (frozenset({StatementStatus.PAID}), StatementStatus.RECONCILED),
+    "unreconcile": (frozenset({StatementStatus.RECONCILED}), StatementStatus.PAID),
+}
+
+
+class BankLineStatus(models.TextChoices):
+    MATCHED = "matched", _("Matched")  # became a payment (credit) or confirmed a payout (debit)
+    UNMATCHED = "unmatched", _("Unmatched")  # nothing fits; in the exceptions queue for a finance admin
+    AMBIGUOUS = "ambiguous", _("Ambiguous")  # several buyers or statements fit; a person must choose
+    IGNORED = "ignored", _("Ignored")  # not ours to match (bank fees, interest), set by a finance admin

@@ -1,0 +1,28 @@
+from settlements.models.bank import BankLine, BankStatement
+from settlements.models.ledger import JournalEntry, LedgerAccount, Posting
+from settlements.models.receivables import (
+    KnownBankAccount,
+    Payment,
+    PaymentAllocation,
+    Receivable,
+    SettlementProfile,
+)
+from settlements.models.statements import Payout, Statement, StatementAdjustment, StatementEvent, StatementLine
+
+__all__ = [
+    "BankLine",
+    "BankStatement",
+    "JournalEntry",
+    "KnownBankAccount",
+    "LedgerAccount",
+    "Payment",
+    "PaymentAllocation",
+    "Payout",
+    "Posting",
+    "Receivable",
+    "SettlementProfile",
+    "Statement",
+    "StatementAdjustment",
+    "StatementEvent",
+    "StatementLine",
+]

@@ -1,0 +1,136 @@
+"""What buyers owe per order, their payments and how the payments were allocated (SPEC §6)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from settlements.choices import PaymentSource
+from settlements.models.ledger import MONEY, JournalEntry
+
+
+class SettlementProfile(models.Model):
+    """Settlement terms of one organisation that accounts does not hold: its own commission rate."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="settlement_profile"
+    )
+    commission_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, null=True, blank=True,
+        help_text="Commission on accepted gross for this supplier; empty: PLATFORM_COMMISSION_RATE.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission_rate__gte=0, commission_rate__lt=1), name="settlement_profile_rate_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"terms of {self.organization_id}"
+
+
+class KnownBankAccount(models.Model):
+    """A bank account number known to belong to a buyer: credits from it are that buyer's payments."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="bank_accounts")
+    account_number = models.CharField(max_length=40, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return self.account_number
+
+
+class Receivable(models.Model):
+    """A received order as money: the buyer owes `gross` by `due_date`; the supplier earns `net`.
+
+    `allocated` is the cached sum of the payment allocations (checked against them by the invariant
+    tests); `paid_at` is set when it reaches `gross`, which puts the order on that period's statement.
+    """
+
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="receivable")
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3, default="CNY")
+    gross = models.DecimalField(**MONEY)
+    commission = models.DecimalField(**MONEY)
+    net = models.DecimalField(**MONEY)
+    commission_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    received_at = models.DateTimeField()
+    due_date = models.DateField()
+    allocated = models.DecimalField(**MONEY, default=0)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(net=F("gross") - F("commission")), name="receivable_net"),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0, allocated__lte=F("gross"), commission__gte=0, gross__gte=0),
+                name="receivable_allocated_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=True) | Q(allocated=F("gross")), name="receivable_paid_when_allocated"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "due_date"], name="receivable_buyer_due"),
+            models.Index(fields=["paid_at", "supplier"], name="receivable_paid_supplier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"receivable of order {self.order_id}"
+
+    @property
+    def outstanding(self):
+        return self.gross - self.allocated
+
+
+class Payment(models.Model):
+    """Money a buyer paid in: recorded by a finance admin or created from a matched bank line."""
+
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="CNY")
+    reference = models.CharField(max_length=300, blank=True)
+    value_date = models.DateField()
+    source = models.CharField(max_length=10, choices=PaymentSource.choices)
+    unallocated = models.DecimalField(**MONEY)  # cached: amount − Σ allocations (buyer credit)
+    entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(unallocated__gte=0, unallocated__lte=F("amount")), name="payment_unallocated_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["buyer", "-id"], name="payment_buyer_recent")]
+
+    def __str__(self) -> str:
+        return f"payment {self.pk} of {self.amount} {self.currency}"
+
+
+class PaymentAllocation(models.Model):
+    """Part of a payment applied to one order's receivable."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    receivable = models.ForeignKey(Receivable, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+            models.UniqueConstraint(fields=["payment", "receivable"], name="allocation_unique"),
+        ]

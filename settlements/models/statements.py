@@ -1,0 +1,111 @@
+"""Supplier settlement statements on a paid basis, their adjustments, history and payout (SPEC §6)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from settlements.choices import PeriodKind, StatementStatus
+from settlements.models.ledger import MONEY, JournalEntry
+
+
+class Statement(models.Model):
+    """What the platform owes one supplier for one period: the orders paid in it, less commission."""
+
+    number = models.CharField(max_length=32, unique=True)  # ST + period + supplier id: matched in bank references
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    period_kind = models.CharField(max_length=10, choices=PeriodKind.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()  # exclusive, Asia/Shanghai calendar
+    status = models.CharField(max_length=20, choices=StatementStatus.choices, default=StatementStatus.DRAFT)
+    currency = models.CharField(max_length=3, default="CNY")
+    line_count = models.PositiveIntegerField(default=0)
+    gross = models.DecimalField(**MONEY, default=0)
+    commission = models.DecimalField(**MONEY, default=0)
+    adjustments = models.DecimalField(**MONEY, default=0)
+    net = models.DecimalField(**MONEY, default=0)
+    revision = models.PositiveSmallIntegerField(default=1)  # +1 at each re-issue after a dispute
+    dispute_reason = models.CharField(max_length=1000, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_start", "supplier_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "period_kind", "period_start"], name="statement_one_per_period"),
+            models.CheckConstraint(
+                condition=Q(net=F("gross") - F("commission") + F("adjustments")), name="statement_net"
+            ),
+            models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="statement_period_range"),
+        ]
+        indexes = [models.Index(fields=["period_kind", "period_start"], name="statement_period")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class StatementLine(models.Model):
+    """One paid order on a statement; the unique order is the "no order in two statements" constraint."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="statement_line")
+    gross = models.DecimalField(**MONEY)
+    commission = models.DecimalField(**MONEY)
+    net = models.DecimalField(**MONEY)
+    paid_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["statement", "id"], name="statement_line_statement")]
+
+
+class StatementAdjustment(models.Model):
+    """A correction agreed when resolving a dispute: positive pays the supplier more, negative less."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="adjustment_rows")
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=500)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    created_by = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="adjustment_amount_not_zero")]
+
+
+class StatementEvent(models.Model):
+    """One transition of a statement: from, to, actor, time, note."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.CharField(max_length=255)
+    note = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Payout(models.Model):
+    """The transfer that paid a statement: its amount equals the statement's net."""
+
+    statement = models.OneToOneField(Statement, on_delete=models.PROTECT, related_name="payout")
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="CNY")
+    bank_reference = models.CharField(max_length=100)
+    paid_on = models.DateField()
+    entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="payout_amount_not_negative")]

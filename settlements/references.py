@@ -1,0 +1,41 @@
+"""What a payment or bank reference may name: order numbers, buyer payment codes, statement numbers."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from settlements.choices import PeriodKind
+
+# Lookarounds rather than \b: Chinese text around a number counts as word characters.
+ORDER_NUMBER = re.compile(r"(?<![0-9A-Za-z])PX\d{16}(?!\d)")
+PAYMENT_CODE = re.compile(r"(?<![0-9A-Za-z])PXB(\d{6,10})(?!\d)")
+STATEMENT_NUMBER = re.compile(r"(?<![0-9A-Za-z])ST\d{4}(?:\d{2}|W\d{2})-\d{6,10}(?!\d)")
+
+
+def order_numbers_in(text: str) -> list[str]:
+    return sorted(set(ORDER_NUMBER.findall(text.upper())))
+
+
+def payment_code_buyer_ids(text: str) -> set[int]:
+    return {int(match) for match in PAYMENT_CODE.findall(text.upper())}
+
+
+def statement_numbers_in(text: str) -> list[str]:
+    return sorted(set(STATEMENT_NUMBER.findall(text.upper())))
+
+
+def payment_code(buyer_id: int) -> str:
+    """The code a buyer quotes in its transfer reference so the bank line finds it (付款识别码)."""
+    return f"PXB{buyer_id:06d}"
+
+
+def period_label(kind: str, start: date) -> str:
+    if kind == PeriodKind.WEEK:
+        year, week, _ = start.isocalendar()
+        return f"{year}W{week:02d}"
+    return f"{start:%Y%m}"
+
+
+def statement_number(kind: str, start: date, supplier_id: int) -> str:
+    return f"ST{period_label(kind, start)}-{supplier_id:06d}"

@@ -1,0 +1,131 @@
+"""Reads of the settlements app, always scoped to the actor (STYLE G6)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case, DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.actor import Actor
+from pharmex.money import ZERO
+from settlements.models import (
+    BankLine, BankStatement, JournalEntry, LedgerAccount, Payment, Posting, Receivable, Statement, StatementLine,
+)
+
+MONEY_OUTPUT = DecimalField(max_digits=18, decimal_places=2)
+
+
+def account_balance_subquery():
+    """The balance of the outer account: the sum of its postings (never a stored number)."""
+    total = Posting.objects.filter(account=OuterRef("pk")).values("account").annotate(s=Sum("amount")).values("s")
+    return Coalesce(Subquery(total, output_field=MONEY_OUTPUT), Value(ZERO), output_field=MONEY_OUTPUT)
+
+
+def ledger_account_list(*, actor: Actor) -> QuerySet[LedgerAccount]:
+    """Staff: every account; an organisation: its own receivable/payable accounts."""
+    queryset = LedgerAccount.objects.select_related("organization").annotate(balance=account_balance_subquery())
+    if actor.is_staff:
+        return queryset.order_by("id")
+    if actor.organization is None:
+        return queryset.none()
+    return queryset.filter(organization=actor.organization).order_by("id")
+
+
+def journal_entry_list(*, actor: Actor) -> QuerySet[JournalEntry]:
+    """Entries touching the actor's accounts, each with only the postings the actor may see.
+
+    An organisation sees its own legs of an entry, never the counterparty's or the platform's
+    (a buyer must not learn a supplier's commission).
+    """
+    postings = Posting.objects.select_related("account").order_by("id")
+    if actor.is_staff:
+        return JournalEntry.objects.prefetch_related(Prefetch("postings", queryset=postings)).order_by("-id")
+    if actor.organization is None:
+        return JournalEntry.objects.none()
+    own = postings.filter(account__organization=actor.organization)
+    return (
+        JournalEntry.objects.filter(postings__account__organization=actor.organization)
+        .distinct()
+        .prefetch_related(Prefetch("postings", queryset=own))
+        .order_by("-id")
+    )
+
+
+def payment_list(*, actor: Actor) -> QuerySet[Payment]:
+    queryset = Payment.objects.select_related("buyer").prefetch_related("allocations__receivable__order")
+    if actor.is_staff:
+        return queryset.order_by("-id")
+    if actor.organization is None:
+        return queryset.none()
+    return queryset.filter(buyer=actor.organization).order_by("-id")
+
+
+def statement_list(*, actor: Actor) -> QuerySet[Statement]:
+    """Staff: all statements; a supplier: its own."""
+    queryset = Statement.objects.select_related("supplier", "payout")
+    if actor.is_staff:
+        return queryset.order_by("-period_start", "supplier_id")
+    if actor.organization is None:
+        return queryset.none()
+    return queryset.filter(supplier=actor.organization).order_by("-period_start", "supplier_id")
+
+
+def statement_lines(*, statement: Statement) -> QuerySet[StatementLine]:
+    return StatementLine.objects.filter(statement=statement).select_related("order__buyer").order_by("id")
+
+
+def bank_statement_list(*, actor: Actor) -> QuerySet[BankStatement]:
+    return BankStatement.objects.order_by("-id") if actor.is_staff else BankStatement.objects.none()
+
+
+def bank_line_list(*, actor: Actor) -> QuerySet[BankLine]:
+    queryset = BankLine.objects.select_related("payment", "payout__statement").order_by("id")
+    return queryset if actor.is_staff else queryset.none()
+
+
+AGING_BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
+
+
+def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
+    """Outstanding receivables per buyer by days overdue on `on` (SPEC §6): current, 1–30, 31–60, 61–90, 90+."""
+    on = on or timezone.localdate()
+    queryset = Receivable.objects.filter(paid_at__isnull=True, reversed_at__isnull=True)
+    if not actor.is_staff:
+        if actor.organization is None:
+            return []
+        queryset = queryset.filter(buyer=actor.organization)
+    outstanding = F("gross") - F("allocated")
+
+    def bucket(condition: Q) -> Sum:
+        return Coalesce(Sum(Case(When(condition, then=outstanding), default=Value(ZERO), output_field=MONEY_OUTPUT)),
+                        Value(ZERO), output_field=MONEY_OUTPUT)
+
+    days = timedelta
+    rows = (
+        queryset.values("buyer_id", "buyer__legal_name", "currency")
+        .annotate(
+            current=bucket(Q(due_date__gte=on)),
+            days_1_30=bucket(Q(due_date__lt=on, due_date__gte=on - days(30))),
+            days_31_60=bucket(Q(due_date__lt=on - days(30), due_date__gte=on - days(60))),
+            days_61_90=bucket(Q(due_date__lt=on - days(60), due_date__gte=on - days(90))),
+            days_over_90=bucket(Q(due_date__lt=on - days(90))),
+            total=Coalesce(Sum(outstanding, output_field=MONEY_OUTPUT), Value(ZERO), output_field=MONEY_OUTPUT),
+        )
+        .order_by("buyer__legal_name", "buyer_id")
+    )
+    return [
+        {
+            "buyer_id": row["buyer_id"], "buyer_name": row["buyer__legal_name"], "currency": row["currency"],
+            **{name: row[name] for name in (*AGING_BUCKETS, "total")},
+        }
+        for row in rows
+    ]
+
+
+def aging_totals(rows: list[dict]) -> dict[str, Decimal]:
+    return {name: sum((row[name] for row in rows), ZERO) for name in (*AGING_BUCKETS, "total")}

@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from pharmex.api.serializers import ModelOutputSerializer, MoneyField, StrictInputSerializer
+from settlements.choices import PeriodKind
+from settlements.models import (
+    BankLine, BankStatement, JournalEntry, LedgerAccount, Payment, PaymentAllocation, Payout, Posting, Statement,
+    StatementAdjustment, StatementEvent, StatementLine,
+)
+
+
+class LedgerAccountOutput(ModelOutputSerializer):
+    balance = MoneyField(read_only=True, help_text="Sum of the account's postings; debits positive, credits negative.")
+
+    class Meta:
+        model = LedgerAccount
+        fields = ["id", "kind", "organization", "currency", "balance", "created_at"]
+
+
+class PostingOutput(ModelOutputSerializer):
+    amount = MoneyField(read_only=True, help_text="Signed: positive debits the account, negative credits it.")
+    account_kind = serializers.CharField(source="account.kind", read_only=True)
+    order = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Posting
+        fields = ["id", "account", "account_kind", "amount", "currency", "order"]
+
+
+class JournalEntryOutput(ModelOutputSerializer):
+    postings = PostingOutput(many=True, read_only=True)
+
+    class Meta:
+        model = JournalEntry
+        fields = ["id", "kind", "source_type", "source_id", "memo", "reverses", "created_by", "created_at", "postings"]
+
+
+class PaymentAllocationOutput(ModelOutputSerializer):
+    amount = MoneyField(read_only=True)
+    order = serializers.IntegerField(source="receivable.order_id", read_only=True)
+    order_number = serializers.CharField(source="receivable.order.number", read_only=True)
+
+    class Meta:
+        model = PaymentAllocation
+        fields = ["order", "order_number", "amount"]
+
+
+class PaymentOutput(ModelOutputSerializer):
+    amount = MoneyField(read_only=True)
+    unallocated = MoneyField(read_only=True, help_text="Not yet applied to an order: the buyer's credit.")
+    allocations = PaymentAllocationOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ["id", "buyer", "amount", "currency", "reference", "value_date", "source", "unallocated", "entry",
+                  "reversed_at", "recorded_by", "created_at", "allocations"]
+
+
+class PaymentRecordInput(StrictInputSerializer):
+    buyer_id = serializers.IntegerField(min_value=1)
+    amount = MoneyField(min_value=0.01)
+    value_date = serializers.DateField()
+    reference = serializers.CharField(max_length=300, required=False, default="", allow_blank=True,
+                                      help_text="Order numbers named here are paid first; else the oldest due first.")
+
+
+class PayoutOutput(ModelOutputSerializer):
+    amount = MoneyField(read_only=True)
+
+    class Meta:
+        model = Payout
+        fields = ["amount", "currency", "bank_reference", "paid_on", "entry", "recorded_by", "created_at"]
+
+
+class StatementAdjustmentOutput(ModelOutputSerializer):
+    amount = MoneyField(read_only=True)
+
+    class Meta:
+        model = StatementAdjustment
+        fields = ["id", "amount", "reason", "entry", "created_by", "created_at"]
+
+
+class StatementEventOutput(ModelOutputSerializer):
+    class Meta:
+        model = StatementEvent
+        fields = ["action", "from_status", "to_status", "actor", "note", "created_at"]
+
+
+class StatementOutput(ModelOutputSerializer):
+    gross = MoneyField(read_only=True)
+    commission = MoneyField(read_only=True)
+    adjustments = MoneyField(read_only=True)
+    net = MoneyField(read_only=True)
+    payout = PayoutOutput(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Statement
+        fields = ["id", "number", "supplier", "period_kind", "period_start", "period_end", "status", "currency",
+                  "line_count", "gross", "commission", "adjustments", "net", "revision", "dispute_reason",
+                  "issued_at", "approved_at", "paid_at", "reconciled_at", "created_at", "payout"]
+
+
+class StatementLineOutput(ModelOutputSerializer):
+    gross = MoneyField(read_only=True)
+    commission = MoneyField(read_only=True)
+    net = MoneyField(read_only=True)
+    order_number = serializers.CharField(source="order.number", read_only=True)
+    buyer = serializers.IntegerField(source="order.buyer_id", read_only=True)
+
+    class Meta:
+        model = StatementLine
+        fields = ["order", "order_number", "buyer", "gross", "commission", "net", "paid_at"]
+
+
+class StatementDetailOutput(StatementOutput):
+    lines = serializers.SerializerMethodField()
+    adjustment_rows = StatementAdjustmentOutput(many=True, read_only=True)
+    events = StatementEventOutput(many=True, read_only=True)
+
+    class Meta(StatementOutput.Meta):
+        fields = [*StatementOutput.Meta.fields, "lines", "adjustment_rows", "events"]
+
+    @extend_schema_field(StatementLineOutput(many=True))
+    def get_lines(self, statement) -> list[dict]:
+        from settlements.selectors import statement_lines
+
+        return StatementLineOutput(statement_lines(statement=statement), many=True).data
+
+
+class StatementGenerateInput(StrictInputSerializer):
+    period_kind = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
+    day = serializers.DateField(help_text="Any day of the period (Asia/Shanghai calendar).")
+
+
+class DisputeInput(StrictInputSerializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class AdjustmentInput(StrictInputSerializer):
+    amount = MoneyField(help_text="Positive pays the supplier more, negative less.")
+    reason = serializers.CharField(max_length=500)
+
+    def validate_amount(self, value):
+        if value == 0:
+            raise serializers.ValidationError("An adjustment cannot be zero.", code="zero")
+        return value
+
+
+class ResolveInput(StrictInputSerializer):
+    adjustments = AdjustmentInput(many=True)
+    note = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
+
+
+class PayInput(StrictInputSerializer):
+    amount = MoneyField(min_value=0, help_text="Must equal the statement's net exactly.")
+    bank_reference = serializers.CharField(max_length=100)
+    paid_on = serializers.DateField()
+
+
+class BankStatementUploadInput(StrictInputSerializer):
+    file = serializers.FileField(help_text="CSV: transaction_id,booked_on,amount,counterparty_account,"
+                                           "counterparty_name,reference (amount signed, + = money in).")
+
+
+class StatusSumOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    amount = MoneyField()
+
+
+class BankStatementSummaryOutput(serializers.Serializer):
+    file_total = MoneyField()
+    line_count = serializers.IntegerField()
+    duplicate_count = serializers.IntegerField()
+    duplicate_total = MoneyField()
+    matched = StatusSumOutput(source="by_status.matched")
+    unmatched = StatusSumOutput(source="by_status.unmatched")
+    ambiguous = StatusSumOutput(source="by_status.ambiguous")
+    ignored = StatusSumOutput(source="by_status.ignored")
+
+
+class BankLineOutput(ModelOutputSerializer):
+    amount = MoneyField(read_only=True)
+    statement_id = serializers.IntegerField(read_only=True, source="payout.statement_id", allow_null=True,
+                                            default=None, help_text="The settlement statement a debit paid.")
+
+    class Meta:
+        model = BankLine
+        fields = ["id", "statement", "transaction_id", "booked_on", "amount", "currency", "counterparty_account",
+                  "counterparty_name", "reference", "status", "payment", "statement_id", "candidates", "note",
+                  "matched_by", "updated_at"]
+
+
+class BankStatementOutput(ModelOutputSerializer):
+    file_total = MoneyField(read_only=True)
+    duplicate_total = MoneyField(read_only=True)
+
+    class Meta:
+        model = BankStatement
+        fields = ["id", "file_name", "line_count", "duplicate_count", "duplicate_total", "file_total", "imported_by",
+                  "imported_at"]
+
+
+class BankStatementDetailOutput(BankStatementOutput):
+    summary = serializers.SerializerMethodField()
+    lines = BankLineOutput(many=True, read_only=True)
+
+    class Meta(BankStatementOutput.Meta):
+        fields = [*BankStatementOutput.Meta.fields, "summary", "lines"]
+
+    @extend_schema_field(BankStatementSummaryOutput)
+    def get_summary(self, statement) -> dict:
+        from settlements.services import bank_statement_summary
+
+        return BankStatementSummaryOutput(bank_statement_summary(statement=statement)).data
+
+
+class BankLineMatchInput(StrictInputSerializer):
+    buyer_id = serializers.IntegerField(min_value=1, required=False, help_text="For a credit (money in).")
+    statement_id = serializers.IntegerField(min_value=1, required=False, help_text="For a debit (a payout).")
+
+
+class ReasonInput(StrictInputSerializer):
+    reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+
+class RequiredReasonInput(StrictInputSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class AgingRowOutput(serializers.Serializer):
+    buyer_id = serializers.IntegerField()
+    buyer_name = serializers.CharField()
+    currency = serializers.CharField()
+    current = MoneyField()
+    days_1_30 = MoneyField()
+    days_31_60 = MoneyField()
+    days_61_90 = MoneyField()
+    days_over_90 = MoneyField()
+    total = MoneyField()
+
+
+class AgingTotalsOutput(serializers.Serializer):
+    current = MoneyField()
+    days_1_30 = MoneyField()
+    days_31_60 = MoneyField()
+    days_61_90 = MoneyField()
+    days_over_90 = MoneyField()
+    total = MoneyField()
+
+
+class AgingReportOutput(serializers.Serializer):
+    as_of = serializers.DateField()
+    currency = serializers.CharField()
+    buyers = AgingRowOutput(many=True)
+    totals = AgingTotalsOutput()

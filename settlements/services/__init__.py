@@ -1,0 +1,58 @@
+from settlements.services.ledger import Leg, entry_post, entry_reverse, ledger_account, platform_account
+from settlements.services.payments import payment_apply_credit, payment_record, payment_reverse
+from settlements.services.receipts import commission_rate_for, commission_split, receipt_post, receipt_reverse
+from settlements.services.reconciliation import (
+    bank_line_ignore,
+    bank_line_match,
+    bank_line_match_auto,
+    bank_line_unmatch,
+    bank_lines_rematch,
+    bank_statement_import,
+    bank_statement_summary,
+)
+from settlements.services.statements import (
+    AdjustmentRequest,
+    last_closed_period,
+    period_bounds,
+    statement_approve,
+    statement_dispute,
+    statement_generate,
+    statement_generate_due,
+    statement_issue,
+    statement_pay,
+    statement_reconcile,
+    statement_resolve,
+)
+
+__all__ = [
+    "AdjustmentRequest",
+    "Leg",
+    "bank_line_ignore",
+    "bank_line_match",
+    "bank_line_match_auto",
+    "bank_line_unmatch",
+    "bank_lines_rematch",
+    "bank_statement_import",
+    "bank_statement_summary",
+    "commission_rate_for",
+    "commission_split",
+    "entry_post",
+    "entry_reverse",
+    "last_closed_period",
+    "ledger_account",
+    "payment_apply_credit",
+    "payment_record",
+    "payment_reverse",
+    "period_bounds",
+    "platform_account",
+    "receipt_post",
+    "receipt_reverse",
+    "statement_approve",
+    "statement_dispute",
+    "statement_generate",
+    "statement_generate_due",
+    "statement_issue",
+    "statement_pay",
+    "statement_reconcile",
+    "statement_resolve",
+]

@@ -1,0 +1,87 @@
+"""Writing the book: the one function that posts entries, and reversal (RELIABILITY LED-1, LED-7, LED-9)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from pharmex.money import ZERO, quantize
+from settlements.choices import AccountKind, EntryKind
+from settlements.errors import AlreadyReversed, UnbalancedEntry
+from settlements.models import JournalEntry, LedgerAccount, Posting
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One posting to write: a signed amount (debit > 0) on an account, optionally about an order."""
+
+    account: LedgerAccount
+    amount: Decimal
+    order_id: int | None = None
+
+
+def ledger_account(*, kind: str, organization_id: int | None = None, currency: str = "CNY") -> LedgerAccount:
+    """The account of a kind (and organisation), created on first use; safe under concurrent first uses."""
+    account = LedgerAccount.objects.filter(kind=kind, organization_id=organization_id, currency=currency).first()
+    if account is not None:
+        return account
+    account, _ = LedgerAccount.objects.get_or_create(kind=kind, organization_id=organization_id, currency=currency)
+    return account
+
+
+def platform_account(kind: str, currency: str = "CNY") -> LedgerAccount:
+    assert kind in (AccountKind.PLATFORM_BANK, AccountKind.COMMISSION_REVENUE)
+    return ledger_account(kind=kind, currency=currency)
+
+
+@transaction.atomic
+def entry_post(
+    *,
+    kind: str,
+    source_type: str,
+    source_id: str | int,
+    legs: list[Leg],
+    created_by: str,
+    memo: str = "",
+    reverses: JournalEntry | None = None,
+) -> JournalEntry:
+    """Write one balanced entry. Zero legs are dropped; the database re-checks the balance at commit.
+
+    Raises: UnbalancedEntry when the legs do not sum to zero per currency (nothing is written).
+    """
+    legs = [leg for leg in legs if leg.amount != ZERO]
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for leg in legs:
+        if quantize(leg.amount) != leg.amount:
+            raise UnbalancedEntry(f"Amount {leg.amount} has more than two decimal places.")
+        totals[leg.account.currency] += leg.amount
+    if any(total != ZERO for total in totals.values()):
+        raise UnbalancedEntry(f"The postings sum to {dict(totals)}, not zero.")
+    entry = JournalEntry.objects.create(
+        kind=kind, source_type=source_type, source_id=str(source_id), memo=memo[:300], created_by=created_by[:255],
+        reverses=reverses,
+    )
+    Posting.objects.bulk_create(
+        Posting(entry=entry, account=leg.account, amount=leg.amount, currency=leg.account.currency,
+                order_id=leg.order_id)
+        for leg in legs
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_reverse(*, entry: JournalEntry, created_by: str, memo: str = "") -> JournalEntry:
+    """Correct an entry the only allowed way: a new entry with every posting negated.
+
+    Raises: AlreadyReversed (an entry is reversed at most once; a unique constraint holds it too).
+    """
+    if JournalEntry.objects.filter(reverses=entry).exists():
+        raise AlreadyReversed()
+    legs = [Leg(account=p.account, amount=-p.amount, order_id=p.order_id) for p in entry.postings.select_related("account")]
+    return entry_post(
+        kind=EntryKind.REVERSAL, source_type="entry", source_id=entry.pk, legs=legs, created_by=created_by,
+        memo=memo or f"Reversal of entry {entry.pk}", reverses=entry,
+    )

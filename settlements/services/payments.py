@@ -1,0 +1,143 @@
+"""Buyer payments and their allocation to orders (SPEC §6)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+
+from accounts.choices import BUYER_KINDS
+from accounts.models import Organization
+from pharmex.audit import AuditActor, audit_record
+from pharmex.money import ZERO
+from settlements.choices import AccountKind, EntryKind, PaymentSource
+from settlements.errors import NotABuyer, PaymentInUse
+from settlements.faults import fault_point
+from settlements.models import Payment, PaymentAllocation, Receivable, StatementLine
+from settlements.references import order_numbers_in
+from settlements.services.ledger import Leg, entry_post, entry_reverse, ledger_account, platform_account
+
+
+def _allocate(*, payment: Payment, named_orders: list[str]) -> list[PaymentAllocation]:
+    """Apply the payment's unallocated amount: orders named in the reference first, then oldest due first."""
+    remaining = payment.unallocated
+    if remaining == ZERO:
+        return []
+    priority = Case(When(order__number__in=named_orders, then=Value(0)), default=Value(1), output_field=IntegerField())
+    # Rows are locked in one deterministic order (named, due date, id), so two payments of one buyer
+    # allocating at once queue behind each other instead of deadlocking.
+    open_receivables = list(
+        Receivable.objects.filter(buyer_id=payment.buyer_id, currency=payment.currency, paid_at__isnull=True,
+                                  reversed_at__isnull=True)
+        .annotate(priority=priority)
+        .order_by("priority", "due_date", "id")
+        .select_for_update(of=("self",))
+    )
+    allocations, now = [], timezone.now()
+    for receivable in open_receivables:
+        if remaining == ZERO:
+            break
+        take = min(remaining, receivable.gross - receivable.allocated)
+        if take <= ZERO:
+            continue
+        allocations.append(PaymentAllocation(payment=payment, receivable=receivable, amount=take))
+        receivable.allocated += take
+        if receivable.allocated == receivable.gross:
+            receivable.paid_at = now  # the order is paid: it goes on this period's supplier statement
+        receivable.save(update_fields=["allocated", "paid_at"])
+        remaining -= take
+    PaymentAllocation.objects.bulk_create(allocations)
+    payment.unallocated = remaining
+    payment.save(update_fields=["unallocated"])
+    return allocations
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    buyer_id: int,
+    amount: Decimal,
+    value_date: date,
+    actor: AuditActor,
+    reference: str = "",
+    source: str = PaymentSource.MANUAL,
+    currency: str = "CNY",
+) -> Payment:
+    """Record money a buyer paid: bank Dr, buyer receivable Cr; then allocate it to the buyer's orders.
+
+    An amount beyond what is owed stays unallocated as the buyer's credit and pays its next orders.
+    Raises: NotABuyer.
+    """
+    buyer = Organization.objects.filter(pk=buyer_id).first()
+    if buyer is None or buyer.kind not in BUYER_KINDS:
+        raise NotABuyer(field="buyer_id")
+    payment = Payment.objects.create(
+        buyer=buyer, amount=amount, currency=currency, reference=reference[:300], value_date=value_date,
+        source=source, unallocated=amount, recorded_by=actor.label[:255],
+    )
+    payment.entry = entry_post(
+        kind=EntryKind.PAYMENT, source_type="payment", source_id=payment.pk, created_by=actor.label,
+        memo=f"Payment from {buyer.legal_name}: {reference}",
+        legs=[
+            Leg(platform_account(AccountKind.PLATFORM_BANK, currency), amount),
+            Leg(ledger_account(kind=AccountKind.BUYER_RECEIVABLE, organization_id=buyer.pk, currency=currency),
+                -amount),
+        ],
+    )
+    payment.save(update_fields=["entry"])
+    fault_point("payment.entry_posted")
+    allocations = _allocate(payment=payment, named_orders=order_numbers_in(reference))
+    audit_record(
+        actor=actor, action="payment.recorded", object_type="payment", object_id=payment.pk, organization_id=buyer.pk,
+        changes={"amount": amount, "reference": reference, "source": source,
+                 "allocations": {a.receivable.order_id: str(a.amount) for a in allocations}},
+    )
+    return payment
+
+
+@transaction.atomic
+def payment_apply_credit(*, buyer_id: int) -> int:
+    """Apply a buyer's unallocated payments (oldest first) to its open orders; returns allocations made."""
+    made = 0
+    for payment in Payment.objects.filter(buyer_id=buyer_id, unallocated__gt=0, reversed_at__isnull=True).order_by(
+        "id"
+    ).select_for_update():
+        made += len(_allocate(payment=payment, named_orders=[]))
+    return made
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, actor: AuditActor, reason: str) -> Payment:
+    """Undo a payment recorded in error: reversal entry, allocations released, orders unpaid again.
+
+    Raises: PaymentInUse when an order it paid is already on a supplier statement (closed period).
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.reversed_at is not None:
+        return payment
+    allocations = list(payment.allocations.select_related("receivable").order_by("receivable_id"))
+    order_ids = [a.receivable.order_id for a in allocations]
+    if StatementLine.objects.filter(order_id__in=order_ids).exists():
+        raise PaymentInUse()
+    receivables = {r.pk: r for r in Receivable.objects.filter(pk__in=[a.receivable_id for a in allocations])
+                   .order_by("pk").select_for_update()}
+    for allocation in allocations:
+        receivable = receivables[allocation.receivable_id]
+        receivable.allocated -= allocation.amount
+        receivable.paid_at = None
+        receivable.save(update_fields=["allocated", "paid_at"])
+    payment.allocations.all().delete()
+    reversal = entry_reverse(entry=payment.entry, created_by=actor.label, memo=reason)
+    payment.reversed_at = timezone.now()
+    payment.unallocated = ZERO
+    payment.save(update_fields=["reversed_at", "unallocated"])
+    audit_record(
+        actor=actor, action="payment.reversed", object_type="payment", object_id=payment.pk,
+        organization_id=payment.buyer_id,
+        changes={"reversal_entry": reversal.pk, "reason": reason, "released_orders": order_ids},
+    )
+    payment_apply_credit(buyer_id=payment.buyer_id)  # other credit may now pay the released orders
+    return payment

@@ -1,0 +1,78 @@
+"""Concurrency on real PostgreSQL connections (RELIABILITY INV-1, INV-2)."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from accounts.choices import MemberRole, OrganizationKind
+from catalog.models import Offer
+from orders.models import Order, OrderLine
+from tests.conftest import client_for
+from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_concurrently(count: int, work) -> list:
+    barrier, results = threading.Barrier(count), []
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results.append(work(index))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_inv_1_fifty_buyers_racing_for_twenty_units_never_oversell():
+    supplier = OrganizationFactory(kind=OrganizationKind.DISTRIBUTOR)
+    offer = OfferFactory(supplier=supplier, stock=20)
+    buyers = [
+        MembershipFactory(
+            organization=OrganizationFactory(kind=OrganizationKind.PHARMACY), role=MemberRole.OPERATOR
+        ).user
+        for _ in range(50)
+    ]
+
+    def order_one(index: int) -> int:
+        body = {"lines": [{"offer_id": offer.pk, "quantity": 1}]}
+        return client_for(buyers[index]).post("/api/v1/orders/", body, format="json").status_code
+
+    statuses = Counter(run_concurrently(50, order_one))
+
+    assert statuses == {201: 20, 409: 30}
+    assert Order.objects.count() == 20
+    assert Offer.objects.get(pk=offer.pk).stock == 0
+    assert sum(OrderLine.objects.values_list("quantity", flat=True)) == 20
+
+
+def test_inv_2_carts_locking_the_same_offers_in_opposite_order_never_deadlock():
+    supplier_a, supplier_b = OrganizationFactory(), OrganizationFactory()
+    offer_a = OfferFactory(supplier=supplier_a, stock=1000)
+    offer_b = OfferFactory(supplier=supplier_b, stock=1000)
+    buyer = OrganizationFactory(kind=OrganizationKind.PHARMACY)
+    operators = [MembershipFactory(organization=buyer, role=MemberRole.OPERATOR).user for _ in range(2)]
+    carts = [[offer_a.pk, offer_b.pk], [offer_b.pk, offer_a.pk]]
+
+    def checkout_repeatedly(index: int) -> list[int]:
+        client = client_for(operators[index], organization_id=buyer.pk)
+        statuses = []
+        for _ in range(15):
+            body = {"lines": [{"offer_id": offer_id, "quantity": 1} for offer_id in carts[index]]}
+            statuses.append(client.post("/api/v1/checkout/", body, format="json").status_code)
+        return statuses
+
+    results = run_concurrently(2, checkout_repeatedly)
+
+    assert [status for statuses in results for status in statuses] == [201] * 30
+    assert Offer.objects.get(pk=offer_a.pk).stock == Offer.objects.get(pk=offer_b.pk).stock == 970
+    assert Order.objects.count() == 60

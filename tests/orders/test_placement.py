@@ -1,0 +1,163 @@
+"""Placing orders: reservation, snapshots, money, numbering, atomicity, idempotency (SPEC §5)."""
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from catalog.models import Offer
+from orders.models import Order, OrderEvent, OrderLine
+from pharmex.models import AuditEvent
+from tests.factories import OfferFactory, OrganizationFactory
+from tests.orders.conftest import place
+
+pytestmark = pytest.mark.django_db
+
+
+def test_placing_reserves_stock_snapshots_the_line_and_totals_the_money(market, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        response = place(market.buyer_client(), (market.offer.pk, 3))
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert re.fullmatch(r"PX\d{8}\d{8}", body["number"])
+    assert body["status"] == "placed"
+    assert (body["total_gross"], body["total_tax"], body["currency"]) == ("37.05", "4.26", "CNY")
+    assert body["lines"] == [
+        {
+            "id": body["lines"][0]["id"],
+            "line_no": 1,
+            "offer": market.offer.pk,
+            "drug": market.offer.drug_id,
+            "drug_name": "阿莫西林胶囊",
+            "brand_name": "",
+            "specification": "0.25g",
+            "package": "24粒/盒",
+            "approval_number": market.offer.drug.approval_number,
+            "sale_unit": "盒",
+            "unit_price": "12.35",
+            "vat_rate": "0.13",
+            "quantity": 3,
+            "line_gross": "37.05",
+            "line_tax": "4.26",
+            "shipped_quantity": 0,
+            "accepted_quantity": 0,
+            "rejected_quantity": 0,
+            "rejection_reason": "",
+        }
+    ]
+    market.offer.refresh_from_db()
+    assert market.offer.stock == 97
+    order = Order.objects.get()
+    assert list(order.events.values_list("action", "to_status")) == [("place", "placed")]
+    assert AuditEvent.objects.filter(action="order.placed", object_id=str(order.pk)).count() == 1
+    assert response["ETag"]
+
+
+def test_line_tax_is_rounded_half_up_per_line_and_totals_are_sums():
+    from pharmex.money import line_amounts
+
+    # 0.05 × 1 at 13%: tax = 0.05 − 0.05/1.13 = 0.00575… → 0.01 (half up), not 0.00
+    assert line_amounts(unit_price=Decimal("0.05"), quantity=1, vat_rate=Decimal("0.13")) == (
+        Decimal("0.05"),
+        Decimal("0.01"),
+    )
+    assert line_amounts(unit_price=Decimal("10.00"), quantity=3, vat_rate=Decimal("0.13")) == (
+        Decimal("30.00"),
+        Decimal("3.45"),
+    )
+
+
+def test_later_price_changes_do_not_touch_placed_lines(market):
+    place(market.buyer_client(), (market.offer.pk, 1))
+    Offer.objects.filter(pk=market.offer.pk).update(unit_price=Decimal("99.00"))
+    assert OrderLine.objects.get().unit_price == Decimal("12.35")
+
+
+def test_a_refused_placement_changes_nothing(market, django_capture_on_commit_callbacks):
+    # given: a second line whose offer lacks stock
+    second = OfferFactory(supplier=market.supplier, stock=1)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = place(market.buyer_client(), (market.offer.pk, 2), (second.pk, 5))
+
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/insufficient-stock")
+    assert response.json()["errors"] == [
+        {"field": "lines[1].quantity", "code": "insufficient_stock", "message": "Only 1 available."}
+    ]
+    assert not Order.objects.exists() and not OrderLine.objects.exists() and not OrderEvent.objects.exists()
+    assert list(Offer.objects.order_by("pk").values_list("stock", flat=True)) == [100, 1]
+    assert not AuditEvent.objects.filter(action="order.placed").exists()
+    assert callbacks == []
+
+
+def test_a_retried_placement_creates_one_order_and_one_reservation(market):
+    client = market.buyer_client()
+    first = place(client, (market.offer.pk, 4), key="order-7")
+    retry = place(client, (market.offer.pk, 4), key="order-7")
+    assert first.status_code == retry.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"]
+    assert Order.objects.count() == 1
+    market.offer.refresh_from_db()
+    assert market.offer.stock == 96
+
+
+def test_one_order_is_with_one_supplier(market):
+    other = OfferFactory(supplier=OrganizationFactory())
+    response = place(market.buyer_client(), (market.offer.pk, 1), (other.pk, 1))
+    assert response.status_code == 409
+    assert response.json()["errors"] == [
+        {"field": "lines", "code": "several_suppliers", "message": "All lines must share one supplier."}
+    ]
+
+
+def test_checkout_creates_one_order_per_supplier_all_or_nothing(market):
+    second_supplier = OrganizationFactory()
+    other = OfferFactory(supplier=second_supplier, unit_price=Decimal("5.00"), stock=10)
+    response = place(market.buyer_client(), (market.offer.pk, 2), (other.pk, 3), path="/api/v1/checkout/")
+
+    assert response.status_code == 201, response.json()
+    orders = response.json()["orders"]
+    assert [(o["supplier"]["id"], o["total_gross"]) for o in orders] == sorted(
+        [(market.supplier.pk, "24.70"), (second_supplier.pk, "15.00")]
+    )
+    assert {o["checkout_id"] for o in orders} == {response.json()["checkout_id"]}
+
+    # all or nothing: one bad line refuses the whole cart
+    refused = place(market.buyer_client(), (market.offer.pk, 2), (other.pk, 30), path="/api/v1/checkout/")
+    assert refused.status_code == 409
+    assert Order.objects.count() == 2
+    assert list(
+        Offer.objects.filter(pk__in=[market.offer.pk, other.pk]).order_by("pk").values_list("stock", flat=True)
+    ) == [98, 7]
+
+
+def test_lines_per_order_are_limited(market, settings):
+    response = place(market.buyer_client(), *[(market.offer.pk, 1)] * (settings.MAX_ORDER_LINES + 1))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "lines"
+
+
+def test_preview_prices_and_judges_lines_and_places_nothing(market):
+    response = place(market.buyer_client(), (market.offer.pk, 3), (999999, 1), path="/api/v1/checkout/preview/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["eligible"] is False
+    assert (body["total_gross"], body["total_tax"]) == ("37.05", "4.26")
+    assert body["lines"][0]["eligible"] is True
+    assert body["lines"][1]["reasons"] == [
+        {"field": "lines[1].offer_id", "code": "offer_not_found", "message": "There is no offer 999999."}
+    ]
+    assert body["orders"] == [{"supplier_id": market.supplier.pk, "total_gross": "37.05", "total_tax": "4.26"}]
+    assert not Order.objects.exists()
+
+
+def test_amounts_and_quantities_must_be_json_numbers_of_the_right_type(market):
+    response = market.buyer_client().post(
+        "/api/v1/orders/", {"lines": [{"offer_id": market.offer.pk, "quantity": "2"}]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "lines[0].quantity", "code": "invalid_type", "message": "Expected a JSON integer."}
+    ]
