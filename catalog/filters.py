@@ -1,21 +1,93 @@
-"""FilterSets of the catalogue lists (STYLE G18); `search` ranks, so it runs last."""
+"""FilterSets of the catalogue lists (STYLE G18); `search` ranks, so it runs last.
+
+Query parameters are held to the schema they document: a boolean is `true` or `false`, an integer is a whole
+number, a parameter documented once may be given once, and only text parameters may be empty. Anything else
+is a 400, never silently ignored or read as its last value (schemathesis checks it, ST201).
+"""
 
 from __future__ import annotations
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_filters.utils import translate_validation
+from drf_spectacular.utils import extend_schema_field
 
-from accounts.models import Organization
 from catalog.choices import DosageForm, DrugCategory, DrugStatus, DrugType, OfferStatus, SpecialClass, Storage
 from catalog.models import Drug, Offer
-from catalog.selectors import drug_has_market_offers_q, drug_search
+from catalog.selectors import MAX_QUERY_LENGTH, drug_has_market_offers_q, drug_search
+from pharmex.api.filters import IntegerFilter
 
 
-class DrugFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(
+class StrictBooleanField(forms.Field):
+    """`true` or `false`, as OpenAPI serialises a boolean query parameter; absent is None."""
+
+    default_error_messages = {"invalid": _("Must be true or false.")}
+
+    def to_python(self, value) -> bool | None:
+        if value is None:
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class StrictQueryForm(forms.Form):
+    """Refuses a scalar parameter given more than once, and an empty value for a parameter that is not text."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if not hasattr(self.data, "getlist"):
+            return cleaned
+        for name, field in self.fields.items():
+            values = self.data.getlist(name)
+            if len(values) > 1 and not isinstance(field, forms.MultipleChoiceField):
+                self.add_error(name, ValidationError(_("Give this parameter once."), code="repeated"))
+            elif "" in values and not isinstance(field, forms.CharField):
+                self.add_error(name, ValidationError(_("Must not be empty."), code="blank"))
+        return cleaned
+
+
+class OfferListQuery(StrictQueryForm):
+    own = StrictBooleanField(required=False)
+
+
+def offer_list_own(params) -> bool:
+    """`?own=true`: the caller's own offers rather than the market (400 on anything but true or false)."""
+    form = OfferListQuery(params)
+    if not form.is_valid():
+        raise translate_validation(form.errors)
+    return bool(form.cleaned_data["own"])
+
+
+def _text_filter(max_length: int, help_text: str, **kwargs) -> django_filters.CharFilter:
+    """A text filter whose documented schema carries its length limit (an over-long value is a 400)."""
+    schema = {"type": "string", "maxLength": max_length, "description": help_text}
+    return extend_schema_field(schema)(django_filters.CharFilter(max_length=max_length, **kwargs))
+
+
+def _id_filter(field_name: str, help_text: str) -> IntegerFilter:
+    return extend_schema_field({"type": "integer", "description": help_text})(IntegerFilter(field_name=field_name))
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    class Meta:
+        form = StrictQueryForm
+
+
+class DrugFilter(StrictFilterSet):
+    search = _text_filter(
+        MAX_QUERY_LENGTH,
+        "Generic or brand name (substring or fuzzy), pinyin initials (amxl → 阿莫西林), approval number, 本位码, "
+        "GTIN or NRDL code. Results are ranked: exact codes, then name prefixes, then similarity; their `count` is "
+        "exact up to 1,000 (API guide, pagination).",
         method="filter_search",
-        max_length=100,
-        help_text="Generic or brand name (substring or fuzzy), pinyin initials (amxl → 阿莫西林), approval "
-        "number, 本位码, GTIN or NRDL code. Results are ranked: exact codes, then name prefixes, then similarity.",
     )
     dosage_form = django_filters.MultipleChoiceFilter(choices=DosageForm.choices)
     category = django_filters.MultipleChoiceFilter(choices=DrugCategory.choices)
@@ -23,15 +95,13 @@ class DrugFilter(django_filters.FilterSet):
     storage = django_filters.MultipleChoiceFilter(choices=Storage.choices)
     special_class = django_filters.MultipleChoiceFilter(choices=SpecialClass.choices)
     status = django_filters.MultipleChoiceFilter(choices=DrugStatus.choices)
-    atc = django_filters.CharFilter(
-        field_name="atc_code", lookup_expr="startswith", max_length=7, help_text="ATC prefix"
-    )
-    id_gte = django_filters.NumberFilter(field_name="id", lookup_expr="gte", help_text="Keyset paging: id ≥ this.")
-    id_lt = django_filters.NumberFilter(field_name="id", lookup_expr="lt", help_text="Keyset paging: id < this.")
-    nrdl_listed = django_filters.BooleanFilter(method="filter_nrdl_listed", help_text="Has an NRDL (医保) code.")
-    has_offers = django_filters.BooleanFilter(method="filter_has_offers", help_text="Has offers buyers can order.")
+    atc = _text_filter(7, "ATC prefix", field_name="atc_code", lookup_expr="startswith")
+    id_gte = IntegerFilter(field_name="id", lookup_expr="gte", help_text="Keyset paging: id ≥ this.")
+    id_lt = IntegerFilter(field_name="id", lookup_expr="lt", help_text="Keyset paging: id < this.")
+    nrdl_listed = BooleanFilter(method="filter_nrdl_listed", help_text="Has an NRDL (医保) code.")
+    has_offers = BooleanFilter(method="filter_has_offers", help_text="Has offers buyers can order.")
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Drug
         fields: list[str] = []
 
@@ -53,17 +123,15 @@ class DrugFilter(django_filters.FilterSet):
         return drug_search(queryset, self.form.cleaned_data.get("search") or "")
 
 
-class OfferFilter(django_filters.FilterSet):
-    drug = django_filters.NumberFilter(field_name="drug_id")
-    supplier = django_filters.ModelChoiceFilter(queryset=Organization.objects.all())
+class OfferFilter(StrictFilterSet):
+    drug = _id_filter("drug_id", "The drug's id.")
+    supplier = _id_filter("supplier_id", "The supplier organisation's id.")
     status = django_filters.MultipleChoiceFilter(choices=OfferStatus.choices)
     province = django_filters.CharFilter(method="filter_province", help_text="Ships to this province code.")
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Offer
         fields: list[str] = []
 
     def filter_province(self, queryset, name, value):
-        from django.db.models import Q
-
         return queryset.filter(Q(provinces=[]) | Q(provinces__contains=[value])) if value else queryset

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from accounts.choices import PROVINCE_CODES
 from catalog.choices import (
     VAT_RATES,
+    ApprovalFormat,
     DosageForm,
     DrugCategory,
     DrugType,
@@ -93,6 +94,12 @@ class DrugUpdateInput(DrugProposeInput):
 
 class DrugOutput(ModelOutputSerializer):
     ceiling_price = MoneyField(read_only=True, allow_null=True)
+    approval_format = serializers.ChoiceField(
+        choices=ApprovalFormat.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty when the drug has no approval number (TCM decoction pieces).",
+    )
 
     class Meta:
         model = Drug

@@ -6,7 +6,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
-    Case, DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When,
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -14,7 +24,15 @@ from django.utils import timezone
 from accounts.actor import Actor
 from pharmex.money import ZERO
 from settlements.models import (
-    BankLine, BankStatement, JournalEntry, LedgerAccount, Payment, Posting, Receivable, Statement, StatementLine,
+    BankLine,
+    BankStatement,
+    JournalEntry,
+    LedgerAccount,
+    Payment,
+    Posting,
+    Receivable,
+    Statement,
+    StatementLine,
 )
 
 MONEY_OUTPUT = DecimalField(max_digits=18, decimal_places=2)
@@ -76,7 +94,7 @@ def statement_list(*, actor: Actor) -> QuerySet[Statement]:
 
 
 def statement_lines(*, statement: Statement) -> QuerySet[StatementLine]:
-    return StatementLine.objects.filter(statement=statement).select_related("order__buyer").order_by("id")
+    return StatementLine.objects.filter(statement=statement).select_related("order").order_by("id")
 
 
 def bank_statement_list(*, actor: Actor) -> QuerySet[BankStatement]:
@@ -102,8 +120,11 @@ def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
     outstanding = F("gross") - F("allocated")
 
     def bucket(condition: Q) -> Sum:
-        return Coalesce(Sum(Case(When(condition, then=outstanding), default=Value(ZERO), output_field=MONEY_OUTPUT)),
-                        Value(ZERO), output_field=MONEY_OUTPUT)
+        return Coalesce(
+            Sum(Case(When(condition, then=outstanding), default=Value(ZERO), output_field=MONEY_OUTPUT)),
+            Value(ZERO),
+            output_field=MONEY_OUTPUT,
+        )
 
     days = timedelta
     rows = (
@@ -120,7 +141,9 @@ def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
     )
     return [
         {
-            "buyer_id": row["buyer_id"], "buyer_name": row["buyer__legal_name"], "currency": row["currency"],
+            "buyer_id": row["buyer_id"],
+            "buyer_name": row["buyer__legal_name"],
+            "currency": row["currency"],
             **{name: row[name] for name in (*AGING_BUCKETS, "total")},
         }
         for row in rows

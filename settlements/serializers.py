@@ -1,13 +1,25 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pharmex.api.serializers import ModelOutputSerializer, MoneyField, StrictInputSerializer
 from settlements.choices import PeriodKind
 from settlements.models import (
-    BankLine, BankStatement, JournalEntry, LedgerAccount, Payment, PaymentAllocation, Payout, Posting, Statement,
-    StatementAdjustment, StatementEvent, StatementLine,
+    BankLine,
+    BankStatement,
+    JournalEntry,
+    LedgerAccount,
+    Payment,
+    PaymentAllocation,
+    Payout,
+    Posting,
+    Statement,
+    StatementAdjustment,
+    StatementEvent,
+    StatementLine,
 )
 
 
@@ -54,16 +66,34 @@ class PaymentOutput(ModelOutputSerializer):
 
     class Meta:
         model = Payment
-        fields = ["id", "buyer", "amount", "currency", "reference", "value_date", "source", "unallocated", "entry",
-                  "reversed_at", "recorded_by", "created_at", "allocations"]
+        fields = [
+            "id",
+            "buyer",
+            "amount",
+            "currency",
+            "reference",
+            "value_date",
+            "source",
+            "unallocated",
+            "entry",
+            "reversed_at",
+            "recorded_by",
+            "created_at",
+            "allocations",
+        ]
 
 
 class PaymentRecordInput(StrictInputSerializer):
     buyer_id = serializers.IntegerField(min_value=1)
-    amount = MoneyField(min_value=0.01)
+    amount = MoneyField(min_value=Decimal("0.01"))
     value_date = serializers.DateField()
-    reference = serializers.CharField(max_length=300, required=False, default="", allow_blank=True,
-                                      help_text="Order numbers named here are paid first; else the oldest due first.")
+    reference = serializers.CharField(
+        max_length=300,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Order numbers named here are paid first; else the oldest due first.",
+    )
 
 
 class PayoutOutput(ModelOutputSerializer):
@@ -97,9 +127,29 @@ class StatementOutput(ModelOutputSerializer):
 
     class Meta:
         model = Statement
-        fields = ["id", "number", "supplier", "period_kind", "period_start", "period_end", "status", "currency",
-                  "line_count", "gross", "commission", "adjustments", "net", "revision", "dispute_reason",
-                  "issued_at", "approved_at", "paid_at", "reconciled_at", "created_at", "payout"]
+        fields = [
+            "id",
+            "number",
+            "supplier",
+            "period_kind",
+            "period_start",
+            "period_end",
+            "status",
+            "currency",
+            "line_count",
+            "gross",
+            "commission",
+            "adjustments",
+            "net",
+            "revision",
+            "dispute_reason",
+            "issued_at",
+            "approved_at",
+            "paid_at",
+            "reconciled_at",
+            "created_at",
+            "payout",
+        ]
 
 
 class StatementLineOutput(ModelOutputSerializer):
@@ -154,14 +204,16 @@ class ResolveInput(StrictInputSerializer):
 
 
 class PayInput(StrictInputSerializer):
-    amount = MoneyField(min_value=0, help_text="Must equal the statement's net exactly.")
+    amount = MoneyField(min_value=Decimal("0"), help_text="Must equal the statement's net exactly.")
     bank_reference = serializers.CharField(max_length=100)
     paid_on = serializers.DateField()
 
 
 class BankStatementUploadInput(StrictInputSerializer):
-    file = serializers.FileField(help_text="CSV: transaction_id,booked_on,amount,counterparty_account,"
-                                           "counterparty_name,reference (amount signed, + = money in).")
+    file = serializers.FileField(
+        help_text="CSV: transaction_id,booked_on,amount,counterparty_account,"
+        "counterparty_name,reference (amount signed, + = money in)."
+    )
 
 
 class StatusSumOutput(serializers.Serializer):
@@ -182,14 +234,34 @@ class BankStatementSummaryOutput(serializers.Serializer):
 
 class BankLineOutput(ModelOutputSerializer):
     amount = MoneyField(read_only=True)
-    statement_id = serializers.IntegerField(read_only=True, source="payout.statement_id", allow_null=True,
-                                            default=None, help_text="The settlement statement a debit paid.")
+    statement_id = serializers.IntegerField(
+        read_only=True,
+        source="payout.statement_id",
+        allow_null=True,
+        default=None,
+        help_text="The settlement statement a debit paid.",
+    )
 
     class Meta:
         model = BankLine
-        fields = ["id", "statement", "transaction_id", "booked_on", "amount", "currency", "counterparty_account",
-                  "counterparty_name", "reference", "status", "payment", "statement_id", "candidates", "note",
-                  "matched_by", "updated_at"]
+        fields = [
+            "id",
+            "statement",
+            "transaction_id",
+            "booked_on",
+            "amount",
+            "currency",
+            "counterparty_account",
+            "counterparty_name",
+            "reference",
+            "status",
+            "payment",
+            "statement_id",
+            "candidates",
+            "note",
+            "matched_by",
+            "updated_at",
+        ]
 
 
 class BankStatementOutput(ModelOutputSerializer):
@@ -198,8 +270,16 @@ class BankStatementOutput(ModelOutputSerializer):
 
     class Meta:
         model = BankStatement
-        fields = ["id", "file_name", "line_count", "duplicate_count", "duplicate_total", "file_total", "imported_by",
-                  "imported_at"]
+        fields = [
+            "id",
+            "file_name",
+            "line_count",
+            "duplicate_count",
+            "duplicate_total",
+            "file_total",
+            "imported_by",
+            "imported_at",
+        ]
 
 
 class BankStatementDetailOutput(BankStatementOutput):
@@ -219,14 +299,6 @@ class BankStatementDetailOutput(BankStatementOutput):
 class BankLineMatchInput(StrictInputSerializer):
     buyer_id = serializers.IntegerField(min_value=1, required=False, help_text="For a credit (money in).")
     statement_id = serializers.IntegerField(min_value=1, required=False, help_text="For a debit (a payout).")
-
-
-class ReasonInput(StrictInputSerializer):
-    reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
-
-
-class RequiredReasonInput(StrictInputSerializer):
-    reason = serializers.CharField(max_length=500)
 
 
 class AgingRowOutput(serializers.Serializer):

@@ -1,1 +1,22 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from settlements.apis.bank import BankLineViewSet, BankStatementViewSet
+from settlements.apis.ledger import JournalEntryViewSet, LedgerAccountViewSet
+from settlements.apis.payments import PaymentViewSet
+from settlements.apis.reports import ReceivablesAgingApi
+from settlements.apis.statements import StatementViewSet
+
+router = SimpleRouter()
+router.register("ledger/accounts", LedgerAccountViewSet, basename="ledger-account")
+router.register("ledger/entries", JournalEntryViewSet, basename="journal-entry")
+router.register("payments", PaymentViewSet, basename="payment")
+router.register("settlements", StatementViewSet, basename="statement")
+# Lines first: "bank-statements/lines/" must not be read as the statement with id "lines".
+router.register("bank-statements/lines", BankLineViewSet, basename="bank-line")
+router.register("bank-statements", BankStatementViewSet, basename="bank-statement")
+
+urlpatterns = [
+    path("reports/receivables-aging/", ReceivablesAgingApi.as_view(), name="receivables-aging"),
+    *router.urls,
+]

@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -13,6 +14,7 @@ from pharmex.api.serializers import NoteInput, RequiredNoteInput
 from api_docs.responses import problems
 from catalog import selectors, services
 from catalog.filters import DrugFilter, OfferFilter
+from catalog.models import Drug
 from catalog.serializers import (
     DrugOutput,
     DrugProposeInput,
@@ -61,9 +63,12 @@ PROPOSE_EXAMPLE = OpenApiExample(
 class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DrugOutput
     filterset_class = DrugFilter
+    lookup_value_converter = "int"  # a non-integer id is a 404 from the router, never a 500 from the database
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, maybe no tables
+            return Drug.objects.none()
         return selectors.drug_list(actor=actor_from_request(self.request))
 
     def get_permissions(self):
@@ -137,6 +142,8 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def offers(self, request, pk=None):
         actor = actor_from_request(request)
         drug = get_object_or_404(selectors.drug_list(actor=actor), pk=pk)
-        queryset = OfferFilter(request.query_params, selectors.offer_market_for_drug(actor=actor, drug_id=drug.pk)).qs
-        page = self.paginate_queryset(queryset.order_by("unit_price", "id"))
+        offers = OfferFilter(request.query_params, selectors.offer_market_for_drug(actor=actor, drug_id=drug.pk))
+        if not offers.is_valid():
+            raise translate_validation(offers.errors)
+        page = self.paginate_queryset(offers.qs.order_by("unit_price", "id"))
         return self.get_paginated_response(OfferOutput(page, many=True).data)

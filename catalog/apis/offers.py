@@ -12,7 +12,8 @@ from accounts.permissions import IsPlatformAdmin, member_with_role
 from pharmex.api.serializers import RequiredReasonInput as ReasonInput
 from api_docs.responses import problems
 from catalog import selectors, services
-from catalog.filters import OfferFilter
+from catalog.filters import OfferFilter, offer_list_own
+from catalog.models import Offer
 from catalog.serializers import (
     OfferCreateInput,
     OfferOutput,
@@ -43,12 +44,15 @@ OWN_PARAMETER = OpenApiParameter(
 class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = OfferOutput
     filterset_class = OfferFilter
+    lookup_value_converter = "int"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, maybe no tables
+            return Offer.objects.none()
         actor = actor_from_request(self.request)
         if self.action == "list":
-            own = self.request.query_params.get("own", "").lower() in ("true", "1")
+            own = offer_list_own(self.request.query_params)
             return selectors.offer_list(actor=actor, own=own).order_by("id")
         if self.action in ("partial_update", "destroy"):
             return selectors.offer_list(actor=actor, own=True)

@@ -2,7 +2,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -71,7 +71,9 @@ class RecallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = RecallInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        drug = get_object_or_404(Drug.objects.all(), pk=values.pop("drug"))
+        drug = Drug.objects.filter(pk=values.pop("drug")).first()
+        if drug is None:
+            raise ValidationError({"drug": [ErrorDetail("No such drug.", code="does_not_exist")]})
         recall = services.recall_issue(actor=actor_from_request(request), drug=drug, **values)
         return Response(RecallOutput(recall).data, status=status.HTTP_201_CREATED)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -34,6 +34,56 @@ from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
 
 OPERATING_ROLES = (MemberRole.OWNER, MemberRole.OPERATOR)
+
+CREATE_EXAMPLES = [
+    OpenApiExample(
+        "Register an endpoint",
+        value={
+            "url": "https://erp.example.com/pharmex/events",
+            "event_types": ["order.placed", "order.shipped"],
+            "description": "ERP",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Registered (the secret is shown this once)",
+        value={
+            "id": 7,
+            "organization": 12,
+            "url": "https://erp.example.com/pharmex/events",
+            "description": "ERP",
+            "event_types": ["order.placed", "order.shipped"],
+            "is_active": True,
+            "previous_secret_expires_at": None,
+            "created_at": "2026-11-29T08:10:00Z",
+            "updated_at": "2026-11-29T08:10:00Z",
+            "secret": "whsec_q1XvN0dZ6m2rJv3a9QbT4yKcW8fH5sLpE7uG1iR0oAk",
+        },
+        response_only=True,
+        status_codes=["201"],
+    ),
+    OpenApiExample(
+        "Refused URL",
+        value={
+            "type": "https://pharmex.example/problems/webhook-url-not-allowed",
+            "title": "This webhook URL is not allowed",
+            "status": 400,
+            "detail": "localhost resolves to 127.0.0.1, a loopback address; webhooks may only call public addresses.",
+            "code": "webhook_url_not_allowed",
+            "errors": [
+                {
+                    "field": "url",
+                    "code": "webhook_url_not_allowed",
+                    "message": "localhost resolves to 127.0.0.1, a loopback address; webhooks may only call public "
+                    "addresses.",
+                }
+            ],
+        },
+        response_only=True,
+        status_codes=["400"],
+        media_type="application/problem+json",
+    ),
+]
 
 
 class CanReadWebhooks(BasePermission):
@@ -72,7 +122,8 @@ class WebhookEndpointViewSet(
         "and metadata addresses are refused with `webhook-url-not-allowed`). A retried request with the same "
         "Idempotency-Key replays the endpoint with `secret: null`: the secret is never stored for replays.",
         request=WebhookEndpointInput,
-        responses={201: WebhookEndpointCreatedOutput, **problems(409)},
+        responses={201: WebhookEndpointCreatedOutput, **problems(400, 409)},
+        examples=CREATE_EXAMPLES,
     )
     @idempotent(redact=("secret",))
     def create(self, request, *args, **kwargs):

@@ -52,7 +52,10 @@ def _json_type_mismatch(field: serializers.Field, value) -> str | None:
     if isinstance(field, serializers.IntegerField):
         return None if isinstance(value, int) and not isinstance(value, bool) else "integer"
     if isinstance(field, serializers.ListField):
-        return None if isinstance(value, list) else "array"
+        if not isinstance(value, list):
+            return "array"
+        inner = next((kind for item in value if (kind := _json_type_mismatch(field.child, item))), None)
+        return f"array of {inner}s" if inner else None
     if isinstance(
         field,
         (

@@ -7,376 +7,694 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('orders', '0002_order_number_sequence'),
+        ("accounts", "0001_initial"),
+        ("orders", "0002_order_number_sequence"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BankStatement',
+            name="BankStatement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255)),
-                ('file_sha256', models.CharField(max_length=64, unique=True)),
-                ('line_count', models.PositiveIntegerField(default=0)),
-                ('duplicate_count', models.PositiveIntegerField(default=0)),
-                ('duplicate_total', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('file_total', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('imported_by', models.CharField(max_length=255)),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file_name", models.CharField(max_length=255)),
+                ("file_sha256", models.CharField(max_length=64, unique=True)),
+                ("line_count", models.PositiveIntegerField(default=0)),
+                ("duplicate_count", models.PositiveIntegerField(default=0)),
+                ("duplicate_total", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("file_total", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("imported_by", models.CharField(max_length=255)),
+                ("imported_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='JournalEntry',
+            name="JournalEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('receipt', 'Order received'), ('payment', 'Buyer payment'), ('payout', 'Supplier payout'), ('adjustment', 'Statement adjustment'), ('reversal', 'Reversal')], max_length=20)),
-                ('source_type', models.CharField(max_length=30)),
-                ('source_id', models.CharField(max_length=64)),
-                ('memo', models.CharField(blank=True, max_length=300)),
-                ('created_by', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='settlements.journalentry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("receipt", "Order received"),
+                            ("payment", "Buyer payment"),
+                            ("payout", "Supplier payout"),
+                            ("adjustment", "Statement adjustment"),
+                            ("reversal", "Reversal"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("source_type", models.CharField(max_length=30)),
+                ("source_id", models.CharField(max_length=64)),
+                ("memo", models.CharField(blank=True, max_length=300)),
+                ("created_by", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="settlements.journalentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'journal entries',
-                'ordering': ['-id'],
+                "verbose_name_plural": "journal entries",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='KnownBankAccount',
+            name="KnownBankAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_number', models.CharField(max_length=40, unique=True)),
-                ('label', models.CharField(blank=True, max_length=100)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bank_accounts', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("account_number", models.CharField(max_length=40, unique=True)),
+                ("label", models.CharField(blank=True, max_length=100)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bank_accounts",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LedgerAccount',
+            name="LedgerAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('buyer_receivable', 'Buyer receivable'), ('supplier_payable', 'Supplier payable'), ('platform_bank', 'Platform bank'), ('commission_revenue', 'Commission revenue')], max_length=30)),
-                ('currency', models.CharField(default='CNY', max_length=3)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger_accounts', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("buyer_receivable", "Buyer receivable"),
+                            ("supplier_payable", "Supplier payable"),
+                            ("platform_bank", "Platform bank"),
+                            ("commission_revenue", "Commission revenue"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("currency", models.CharField(default="CNY", max_length=3)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger_accounts",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('currency', models.CharField(default='CNY', max_length=3)),
-                ('reference', models.CharField(blank=True, max_length=300)),
-                ('value_date', models.DateField()),
-                ('source', models.CharField(choices=[('manual', 'Recorded by a finance admin'), ('bank', 'Matched from a bank statement')], max_length=10)),
-                ('unallocated', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('reversed_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_by', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization')),
-                ('entry', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='settlements.journalentry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("currency", models.CharField(default="CNY", max_length=3)),
+                ("reference", models.CharField(blank=True, max_length=300)),
+                ("value_date", models.DateField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "Recorded by a finance admin"), ("bank", "Matched from a bank statement")],
+                        max_length=10,
+                    ),
+                ),
+                ("unallocated", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("reversed_at", models.DateTimeField(blank=True, null=True)),
+                ("recorded_by", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.organization"
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="settlements.journalentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Payout',
+            name="Payout",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('currency', models.CharField(default='CNY', max_length=3)),
-                ('bank_reference', models.CharField(max_length=100)),
-                ('paid_on', models.DateField()),
-                ('recorded_by', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('entry', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='settlements.journalentry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("currency", models.CharField(default="CNY", max_length=3)),
+                ("bank_reference", models.CharField(max_length=100)),
+                ("paid_on", models.DateField()),
+                ("recorded_by", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="settlements.journalentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='BankLine',
+            name="BankLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('transaction_id', models.CharField(max_length=64, unique=True)),
-                ('booked_on', models.DateField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('currency', models.CharField(default='CNY', max_length=3)),
-                ('counterparty_account', models.CharField(blank=True, max_length=40)),
-                ('counterparty_name', models.CharField(blank=True, max_length=200)),
-                ('reference', models.CharField(blank=True, max_length=300)),
-                ('status', models.CharField(choices=[('matched', 'Matched'), ('unmatched', 'Unmatched'), ('ambiguous', 'Ambiguous'), ('ignored', 'Ignored')], default='unmatched', max_length=20)),
-                ('candidates', models.JSONField(blank=True, default=list)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('matched_by', models.CharField(blank=True, max_length=255)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('statement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='settlements.bankstatement')),
-                ('payment', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bank_line', to='settlements.payment')),
-                ('payout', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bank_line', to='settlements.payout')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("transaction_id", models.CharField(max_length=64, unique=True)),
+                ("booked_on", models.DateField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("currency", models.CharField(default="CNY", max_length=3)),
+                ("counterparty_account", models.CharField(blank=True, max_length=40)),
+                ("counterparty_name", models.CharField(blank=True, max_length=200)),
+                ("reference", models.CharField(blank=True, max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("matched", "Matched"),
+                            ("unmatched", "Unmatched"),
+                            ("ambiguous", "Ambiguous"),
+                            ("ignored", "Ignored"),
+                        ],
+                        default="unmatched",
+                        max_length=20,
+                    ),
+                ),
+                ("candidates", models.JSONField(blank=True, default=list)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("matched_by", models.CharField(blank=True, max_length=255)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "statement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="settlements.bankstatement",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bank_line",
+                        to="settlements.payment",
+                    ),
+                ),
+                (
+                    "payout",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bank_line",
+                        to="settlements.payout",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Posting',
+            name="Posting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('currency', models.CharField(default='CNY', max_length=3)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='settlements.ledgeraccount')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='settlements.journalentry')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("currency", models.CharField(default="CNY", max_length=3)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="settlements.ledgeraccount",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="settlements.journalentry",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Receivable',
+            name="Receivable",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('currency', models.CharField(default='CNY', max_length=3)),
-                ('gross', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('commission', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('net', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('commission_rate', models.DecimalField(decimal_places=4, max_digits=5)),
-                ('received_at', models.DateTimeField()),
-                ('due_date', models.DateField()),
-                ('allocated', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('reversed_at', models.DateTimeField(blank=True, null=True)),
-                ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization')),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='settlements.journalentry')),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='receivable', to='orders.order')),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("currency", models.CharField(default="CNY", max_length=3)),
+                ("gross", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("commission", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("net", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("commission_rate", models.DecimalField(decimal_places=4, max_digits=5)),
+                ("received_at", models.DateTimeField()),
+                ("due_date", models.DateField()),
+                ("allocated", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("reversed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.organization"
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="settlements.journalentry"
+                    ),
+                ),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="receivable", to="orders.order"
+                    ),
+                ),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_date', 'id'],
+                "ordering": ["due_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentAllocation',
+            name="PaymentAllocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='settlements.payment')),
-                ('receivable', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='settlements.receivable')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="allocations",
+                        to="settlements.payment",
+                    ),
+                ),
+                (
+                    "receivable",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="settlements.receivable",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='SettlementProfile',
+            name="SettlementProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('commission_rate', models.DecimalField(blank=True, decimal_places=4, help_text='Commission on accepted gross for this supplier; empty: PLATFORM_COMMISSION_RATE.', max_digits=5, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='settlement_profile', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "commission_rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Commission on accepted gross for this supplier; empty: PLATFORM_COMMISSION_RATE.",
+                        max_digits=5,
+                        null=True,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="settlement_profile",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=32, unique=True)),
-                ('period_kind', models.CharField(choices=[('month', 'Calendar month'), ('week', 'ISO week (Monday to Sunday)')], max_length=10)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('issued', 'Issued'), ('disputed', 'Disputed'), ('approved', 'Approved'), ('paid', 'Paid'), ('reconciled', 'Reconciled')], default='draft', max_length=20)),
-                ('currency', models.CharField(default='CNY', max_length=3)),
-                ('line_count', models.PositiveIntegerField(default=0)),
-                ('gross', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('commission', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('adjustments', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('net', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('revision', models.PositiveSmallIntegerField(default=1)),
-                ('dispute_reason', models.CharField(blank=True, max_length=1000)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('reconciled_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('supplier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=32, unique=True)),
+                (
+                    "period_kind",
+                    models.CharField(
+                        choices=[("month", "Calendar month"), ("week", "ISO week (Monday to Sunday)")], max_length=10
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("issued", "Issued"),
+                            ("disputed", "Disputed"),
+                            ("approved", "Approved"),
+                            ("paid", "Paid"),
+                            ("reconciled", "Reconciled"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("currency", models.CharField(default="CNY", max_length=3)),
+                ("line_count", models.PositiveIntegerField(default=0)),
+                ("gross", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("commission", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("adjustments", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("net", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("revision", models.PositiveSmallIntegerField(default=1)),
+                ("dispute_reason", models.CharField(blank=True, max_length=1000)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("reconciled_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "supplier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period_start', 'supplier_id'],
+                "ordering": ["-period_start", "supplier_id"],
             },
         ),
         migrations.AddField(
-            model_name='payout',
-            name='statement',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='payout', to='settlements.statement'),
+            model_name="payout",
+            name="statement",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT, related_name="payout", to="settlements.statement"
+            ),
         ),
         migrations.CreateModel(
-            name='StatementAdjustment',
+            name="StatementAdjustment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('reason', models.CharField(max_length=500)),
-                ('created_by', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='settlements.journalentry')),
-                ('statement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='adjustment_rows', to='settlements.statement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("reason", models.CharField(max_length=500)),
+                ("created_by", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="settlements.journalentry"
+                    ),
+                ),
+                (
+                    "statement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adjustment_rows",
+                        to="settlements.statement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='StatementEvent',
+            name="StatementEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=20)),
-                ('from_status', models.CharField(blank=True, max_length=20)),
-                ('to_status', models.CharField(max_length=20)),
-                ('actor', models.CharField(max_length=255)),
-                ('note', models.CharField(blank=True, max_length=1000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('statement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='settlements.statement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=20)),
+                ("from_status", models.CharField(blank=True, max_length=20)),
+                ("to_status", models.CharField(max_length=20)),
+                ("actor", models.CharField(max_length=255)),
+                ("note", models.CharField(blank=True, max_length=1000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "statement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="settlements.statement"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='StatementLine',
+            name="StatementLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('gross', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('commission', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('net', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('paid_at', models.DateTimeField()),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='statement_line', to='orders.order')),
-                ('statement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='settlements.statement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("gross", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("commission", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("net", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("paid_at", models.DateTimeField()),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="statement_line", to="orders.order"
+                    ),
+                ),
+                (
+                    "statement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="lines", to="settlements.statement"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='journalentry',
-            constraint=models.UniqueConstraint(fields=('source_type', 'source_id', 'kind'), name='journal_entry_one_per_event'),
+            model_name="journalentry",
+            constraint=models.UniqueConstraint(
+                fields=("source_type", "source_id", "kind"), name="journal_entry_one_per_event"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='journalentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'reversal'), ('reverses__isnull', False)), models.Q(models.Q(('kind', 'reversal'), _negated=True), ('reverses__isnull', True)), _connector='OR'), name='journal_entry_reversal_names_original'),
+            model_name="journalentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "reversal"), ("reverses__isnull", False)),
+                    models.Q(models.Q(("kind", "reversal"), _negated=True), ("reverses__isnull", True)),
+                    _connector="OR",
+                ),
+                name="journal_entry_reversal_names_original",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgeraccount',
-            constraint=models.UniqueConstraint(fields=('kind', 'organization', 'currency'), name='ledger_account_unique', nulls_distinct=False),
+            model_name="ledgeraccount",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "organization", "currency"), name="ledger_account_unique", nulls_distinct=False
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgeraccount',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['buyer_receivable', 'supplier_payable']), ('organization__isnull', False)), models.Q(models.Q(('kind__in', ['buyer_receivable', 'supplier_payable']), _negated=True), ('organization__isnull', True)), _connector='OR'), name='ledger_account_owner_matches_kind'),
+            model_name="ledgeraccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ["buyer_receivable", "supplier_payable"]), ("organization__isnull", False)),
+                    models.Q(
+                        models.Q(("kind__in", ["buyer_receivable", "supplier_payable"]), _negated=True),
+                        ("organization__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="ledger_account_owner_matches_kind",
+            ),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['buyer', '-id'], name='payment_buyer_recent'),
+            model_name="payment",
+            index=models.Index(fields=["buyer", "-id"], name="payment_buyer_recent"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_amount_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="payment_amount_positive"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('unallocated__gte', 0), ('unallocated__lte', models.F('amount'))), name='payment_unallocated_range'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unallocated__gte", 0), ("unallocated__lte", models.F("amount"))),
+                name="payment_unallocated_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='bankline',
-            index=models.Index(fields=['status', 'id'], name='bank_line_status'),
+            model_name="bankline",
+            index=models.Index(fields=["status", "id"], name="bank_line_status"),
         ),
         migrations.AddConstraint(
-            model_name='bankline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='bank_line_amount_not_zero'),
+            model_name="bankline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="bank_line_amount_not_zero"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankline',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'matched'), models.Q(('payment__isnull', True), ('payout__isnull', True)), _connector='OR'), name='bank_line_link_only_when_matched'),
+            model_name="bankline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "matched"),
+                    models.Q(("payment__isnull", True), ("payout__isnull", True)),
+                    _connector="OR",
+                ),
+                name="bank_line_link_only_when_matched",
+            ),
         ),
         migrations.AddIndex(
-            model_name='posting',
-            index=models.Index(fields=['account', 'id'], name='posting_account_id'),
+            model_name="posting",
+            index=models.Index(fields=["account", "id"], name="posting_account_id"),
         ),
         migrations.AddConstraint(
-            model_name='posting',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='posting_amount_not_zero'),
+            model_name="posting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="posting_amount_not_zero"
+            ),
         ),
         migrations.AddIndex(
-            model_name='receivable',
-            index=models.Index(fields=['buyer', 'due_date'], name='receivable_buyer_due'),
+            model_name="receivable",
+            index=models.Index(fields=["buyer", "due_date"], name="receivable_buyer_due"),
         ),
         migrations.AddIndex(
-            model_name='receivable',
-            index=models.Index(fields=['paid_at', 'supplier'], name='receivable_paid_supplier'),
+            model_name="receivable",
+            index=models.Index(fields=["paid_at", "supplier"], name="receivable_paid_supplier"),
         ),
         migrations.AddConstraint(
-            model_name='receivable',
-            constraint=models.CheckConstraint(condition=models.Q(('net', django.db.models.expressions.CombinedExpression(models.F('gross'), '-', models.F('commission')))), name='receivable_net'),
+            model_name="receivable",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "net",
+                        django.db.models.expressions.CombinedExpression(models.F("gross"), "-", models.F("commission")),
+                    )
+                ),
+                name="receivable_net",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receivable',
-            constraint=models.CheckConstraint(condition=models.Q(('allocated__gte', 0), ('allocated__lte', models.F('gross')), ('commission__gte', 0), ('gross__gte', 0)), name='receivable_allocated_range'),
+            model_name="receivable",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("allocated__gte", 0),
+                    ("allocated__lte", models.F("gross")),
+                    ("commission__gte", 0),
+                    ("gross__gte", 0),
+                ),
+                name="receivable_allocated_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receivable',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_at__isnull', True), ('allocated', models.F('gross')), _connector='OR'), name='receivable_paid_when_allocated'),
+            model_name="receivable",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("paid_at__isnull", True), ("allocated", models.F("gross")), _connector="OR"),
+                name="receivable_paid_when_allocated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paymentallocation',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='allocation_amount_positive'),
+            model_name="paymentallocation",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="allocation_amount_positive"),
         ),
         migrations.AddConstraint(
-            model_name='paymentallocation',
-            constraint=models.UniqueConstraint(fields=('payment', 'receivable'), name='allocation_unique'),
+            model_name="paymentallocation",
+            constraint=models.UniqueConstraint(fields=("payment", "receivable"), name="allocation_unique"),
         ),
         migrations.AddConstraint(
-            model_name='settlementprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('commission_rate__gte', 0), ('commission_rate__lt', 1)), name='settlement_profile_rate_range'),
+            model_name="settlementprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("commission_rate__gte", 0), ("commission_rate__lt", 1)),
+                name="settlement_profile_rate_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='statement',
-            index=models.Index(fields=['period_kind', 'period_start'], name='statement_period'),
+            model_name="statement",
+            index=models.Index(fields=["period_kind", "period_start"], name="statement_period"),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.UniqueConstraint(fields=('supplier', 'period_kind', 'period_start'), name='statement_one_per_period'),
+            model_name="statement",
+            constraint=models.UniqueConstraint(
+                fields=("supplier", "period_kind", "period_start"), name="statement_one_per_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('net', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('gross'), '-', models.F('commission')), '+', models.F('adjustments')))), name='statement_net'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "net",
+                        django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                models.F("gross"), "-", models.F("commission")
+                            ),
+                            "+",
+                            models.F("adjustments"),
+                        ),
+                    )
+                ),
+                name="statement_net",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gt', models.F('period_start'))), name='statement_period_range'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gt", models.F("period_start"))), name="statement_period_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payout',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='payout_amount_not_negative'),
+            model_name="payout",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="payout_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statementadjustment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='adjustment_amount_not_zero'),
+            model_name="statementadjustment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="adjustment_amount_not_zero"
+            ),
         ),
         migrations.AddIndex(
-            model_name='statementline',
-            index=models.Index(fields=['statement', 'id'], name='statement_line_statement'),
+            model_name="statementline",
+            index=models.Index(fields=["statement", "id"], name="statement_line_statement"),
         ),
     ]

@@ -56,8 +56,7 @@ class BankLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=~models.Q(amount=0), name="bank_line_amount_not_zero"),
             models.CheckConstraint(
-                condition=models.Q(status=BankLineStatus.MATCHED)
-                | models.Q(payment__isnull=True, payout__isnull=True),
+                condition=models.Q(status=BankLineStatus.MATCHED) | models.Q(payment__isnull=True, payout__isnull=True),
                 name="bank_line_link_only_when_matched",
             ),
         ]

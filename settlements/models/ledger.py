@@ -52,9 +52,7 @@ class JournalEntry(models.Model):
     source_type = models.CharField(max_length=30)
     source_id = models.CharField(max_length=64)
     memo = models.CharField(max_length=300, blank=True)
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     created_by = models.CharField(max_length=255)  # the actor's audit label
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -17,7 +17,10 @@ class SettlementProfile(models.Model):
         "accounts.Organization", on_delete=models.CASCADE, related_name="settlement_profile"
     )
     commission_rate = models.DecimalField(
-        max_digits=5, decimal_places=4, null=True, blank=True,
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
         help_text="Commission on accepted gross for this supplier; empty: PLATFORM_COMMISSION_RATE.",
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -134,3 +137,6 @@ class PaymentAllocation(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
             models.UniqueConstraint(fields=["payment", "receivable"], name="allocation_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of payment {self.payment_id} to receivable {self.receivable_id}"

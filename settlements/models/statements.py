@@ -37,7 +37,9 @@ class Statement(models.Model):
     class Meta:
         ordering = ["-period_start", "supplier_id"]
         constraints = [
-            models.UniqueConstraint(fields=["supplier", "period_kind", "period_start"], name="statement_one_per_period"),
+            models.UniqueConstraint(
+                fields=["supplier", "period_kind", "period_start"], name="statement_one_per_period"
+            ),
             models.CheckConstraint(
                 condition=Q(net=F("gross") - F("commission") + F("adjustments")), name="statement_net"
             ),
@@ -52,7 +54,8 @@ class Statement(models.Model):
 class StatementLine(models.Model):
     """One paid order on a statement; the unique order is the "no order in two statements" constraint."""
 
-    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
+    # db_index=False: the (statement, id) index below serves every lookup by statement.
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines", db_index=False)
     order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="statement_line")
     gross = models.DecimalField(**MONEY)
     commission = models.DecimalField(**MONEY)
@@ -62,6 +65,9 @@ class StatementLine(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["statement", "id"], name="statement_line_statement")]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} on statement {self.statement_id}"
 
 
 class StatementAdjustment(models.Model):
@@ -78,6 +84,9 @@ class StatementAdjustment(models.Model):
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="adjustment_amount_not_zero")]
 
+    def __str__(self) -> str:
+        return f"{self.amount}: {self.reason}"
+
 
 class StatementEvent(models.Model):
     """One transition of a statement: from, to, actor, time, note."""
@@ -92,6 +101,9 @@ class StatementEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 class Payout(models.Model):
@@ -109,3 +121,6 @@ class Payout(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="payout_amount_not_negative")]
+
+    def __str__(self) -> str:
+        return f"payout of statement {self.statement_id}: {self.amount}"

@@ -20,8 +20,19 @@ from orders.models import OrderLine
 from settlements.models import Statement
 
 HEADER = [
-    "statement", "supplier", "order_number", "buyer", "received_at", "paid_at", "line_no", "drug_name",
-    "specification", "unit_price", "accepted_quantity", "accepted_amount", "currency",
+    "statement",
+    "supplier",
+    "order_number",
+    "buyer",
+    "received_at",
+    "paid_at",
+    "line_no",
+    "drug_name",
+    "specification",
+    "unit_price",
+    "accepted_quantity",
+    "accepted_amount",
+    "currency",
 ]
 CHUNK_ROWS = 2000
 XLSX_SHEET_ROWS = 1_000_000  # Excel's limit is 1,048,576 rows per sheet
@@ -41,27 +52,75 @@ def export_rows(*, statements: QuerySet[Statement]) -> Iterator[list]:
     """
     statement_ids = list(statements.order_by("id").values_list("id", flat=True))
     amount = ExpressionWrapper(
-        _Round(F("unit_price") * F("accepted_quantity"), Value(2)), output_field=DecimalField(max_digits=18,
-                                                                                               decimal_places=2)
+        _Round(F("unit_price") * F("accepted_quantity"), Value(2)),
+        output_field=DecimalField(max_digits=18, decimal_places=2),
     )
     lines = (
         OrderLine.objects.filter(order__statement_line__statement_id__in=statement_ids, accepted_quantity__gt=0)
         .order_by("order__statement_line__statement_id", "order_id", "line_no")
         .values_list(
-            "order__statement_line__statement__number", "order__supplier__legal_name", "order__number",
-            "order__buyer__legal_name", "order__received_at", "order__statement_line__paid_at", "line_no",
-            "drug_name", "specification", "unit_price", "accepted_quantity", "order__currency",
+            "order__statement_line__statement__number",
+            "order__supplier__legal_name",
+            "order__number",
+            "order__buyer__legal_name",
+            "order__received_at",
+            "order__statement_line__paid_at",
+            "line_no",
+            "drug_name",
+            "specification",
+            "unit_price",
+            "accepted_quantity",
+            "order__currency",
         )
         .annotate(accepted_amount=amount)
     )
     tz = timezone.get_default_timezone()
-    for (number, supplier, order_number, buyer, received_at, paid_at, line_no, drug, spec, price, quantity,
-         currency, accepted) in lines.iterator(chunk_size=CHUNK_ROWS):
-        yield [number, supplier, order_number, buyer, _local(received_at, tz), _local(paid_at, tz), line_no, drug,
-               spec, price, quantity, accepted, currency]
+    for (
+        number,
+        supplier,
+        order_number,
+        buyer,
+        received_at,
+        paid_at,
+        line_no,
+        drug,
+        spec,
+        price,
+        quantity,
+        currency,
+        accepted,
+    ) in lines.iterator(chunk_size=CHUNK_ROWS):
+        yield [
+            number,
+            supplier,
+            order_number,
+            buyer,
+            _local(received_at, tz),
+            _local(paid_at, tz),
+            line_no,
+            drug,
+            spec,
+            price,
+            quantity,
+            accepted,
+            currency,
+        ]
     for s in Statement.objects.filter(pk__in=statement_ids).order_by("id"):
-        yield [s.number, "TOTAL", "", "", "", "", "", f"gross {s.gross}", f"commission {s.commission}",
-               f"adjustments {s.adjustments}", s.line_count, s.net, s.currency]
+        yield [
+            s.number,
+            "TOTAL",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"gross {s.gross}",
+            f"commission {s.commission}",
+            f"adjustments {s.adjustments}",
+            s.line_count,
+            s.net,
+            s.currency,
+        ]
 
 
 def _local(moment, tz) -> str:

@@ -61,12 +61,17 @@ def entry_post(
     if any(total != ZERO for total in totals.values()):
         raise UnbalancedEntry(f"The postings sum to {dict(totals)}, not zero.")
     entry = JournalEntry.objects.create(
-        kind=kind, source_type=source_type, source_id=str(source_id), memo=memo[:300], created_by=created_by[:255],
+        kind=kind,
+        source_type=source_type,
+        source_id=str(source_id),
+        memo=memo[:300],
+        created_by=created_by[:255],
         reverses=reverses,
     )
     Posting.objects.bulk_create(
-        Posting(entry=entry, account=leg.account, amount=leg.amount, currency=leg.account.currency,
-                order_id=leg.order_id)
+        Posting(
+            entry=entry, account=leg.account, amount=leg.amount, currency=leg.account.currency, order_id=leg.order_id
+        )
         for leg in legs
     )
     return entry
@@ -80,8 +85,15 @@ def entry_reverse(*, entry: JournalEntry, created_by: str, memo: str = "") -> Jo
     """
     if JournalEntry.objects.filter(reverses=entry).exists():
         raise AlreadyReversed()
-    legs = [Leg(account=p.account, amount=-p.amount, order_id=p.order_id) for p in entry.postings.select_related("account")]
+    legs = [
+        Leg(account=p.account, amount=-p.amount, order_id=p.order_id) for p in entry.postings.select_related("account")
+    ]
     return entry_post(
-        kind=EntryKind.REVERSAL, source_type="entry", source_id=entry.pk, legs=legs, created_by=created_by,
-        memo=memo or f"Reversal of entry {entry.pk}", reverses=entry,
+        kind=EntryKind.REVERSAL,
+        source_type="entry",
+        source_id=entry.pk,
+        legs=legs,
+        created_by=created_by,
+        memo=memo or f"Reversal of entry {entry.pk}",
+        reverses=entry,
     )

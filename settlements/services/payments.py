@@ -30,8 +30,9 @@ def _allocate(*, payment: Payment, named_orders: list[str]) -> list[PaymentAlloc
     # Rows are locked in one deterministic order (named, due date, id), so two payments of one buyer
     # allocating at once queue behind each other instead of deadlocking.
     open_receivables = list(
-        Receivable.objects.filter(buyer_id=payment.buyer_id, currency=payment.currency, paid_at__isnull=True,
-                                  reversed_at__isnull=True)
+        Receivable.objects.filter(
+            buyer_id=payment.buyer_id, currency=payment.currency, paid_at__isnull=True, reversed_at__isnull=True
+        )
         .annotate(priority=priority)
         .order_by("priority", "due_date", "id")
         .select_for_update(of=("self",))
@@ -75,25 +76,43 @@ def payment_record(
     if buyer is None or buyer.kind not in BUYER_KINDS:
         raise NotABuyer(field="buyer_id")
     payment = Payment.objects.create(
-        buyer=buyer, amount=amount, currency=currency, reference=reference[:300], value_date=value_date,
-        source=source, unallocated=amount, recorded_by=actor.label[:255],
+        buyer=buyer,
+        amount=amount,
+        currency=currency,
+        reference=reference[:300],
+        value_date=value_date,
+        source=source,
+        unallocated=amount,
+        recorded_by=actor.label[:255],
     )
     payment.entry = entry_post(
-        kind=EntryKind.PAYMENT, source_type="payment", source_id=payment.pk, created_by=actor.label,
+        kind=EntryKind.PAYMENT,
+        source_type="payment",
+        source_id=payment.pk,
+        created_by=actor.label,
         memo=f"Payment from {buyer.legal_name}: {reference}",
         legs=[
             Leg(platform_account(AccountKind.PLATFORM_BANK, currency), amount),
-            Leg(ledger_account(kind=AccountKind.BUYER_RECEIVABLE, organization_id=buyer.pk, currency=currency),
-                -amount),
+            Leg(
+                ledger_account(kind=AccountKind.BUYER_RECEIVABLE, organization_id=buyer.pk, currency=currency), -amount
+            ),
         ],
     )
     payment.save(update_fields=["entry"])
     fault_point("payment.entry_posted")
     allocations = _allocate(payment=payment, named_orders=order_numbers_in(reference))
     audit_record(
-        actor=actor, action="payment.recorded", object_type="payment", object_id=payment.pk, organization_id=buyer.pk,
-        changes={"amount": amount, "reference": reference, "source": source,
-                 "allocations": {a.receivable.order_id: str(a.amount) for a in allocations}},
+        actor=actor,
+        action="payment.recorded",
+        object_type="payment",
+        object_id=payment.pk,
+        organization_id=buyer.pk,
+        changes={
+            "amount": amount,
+            "reference": reference,
+            "source": source,
+            "allocations": {a.receivable.order_id: str(a.amount) for a in allocations},
+        },
     )
     return payment
 
@@ -102,9 +121,11 @@ def payment_record(
 def payment_apply_credit(*, buyer_id: int) -> int:
     """Apply a buyer's unallocated payments (oldest first) to its open orders; returns allocations made."""
     made = 0
-    for payment in Payment.objects.filter(buyer_id=buyer_id, unallocated__gt=0, reversed_at__isnull=True).order_by(
-        "id"
-    ).select_for_update():
+    for payment in (
+        Payment.objects.filter(buyer_id=buyer_id, unallocated__gt=0, reversed_at__isnull=True)
+        .order_by("id")
+        .select_for_update()
+    ):
         made += len(_allocate(payment=payment, named_orders=[]))
     return made
 
@@ -122,8 +143,12 @@ def payment_reverse(*, payment: Payment, actor: AuditActor, reason: str) -> Paym
     order_ids = [a.receivable.order_id for a in allocations]
     if StatementLine.objects.filter(order_id__in=order_ids).exists():
         raise PaymentInUse()
-    receivables = {r.pk: r for r in Receivable.objects.filter(pk__in=[a.receivable_id for a in allocations])
-                   .order_by("pk").select_for_update()}
+    receivables = {
+        r.pk: r
+        for r in Receivable.objects.filter(pk__in=[a.receivable_id for a in allocations])
+        .order_by("pk")
+        .select_for_update()
+    }
     for allocation in allocations:
         receivable = receivables[allocation.receivable_id]
         receivable.allocated -= allocation.amount
@@ -135,7 +160,10 @@ def payment_reverse(*, payment: Payment, actor: AuditActor, reason: str) -> Paym
     payment.unallocated = ZERO
     payment.save(update_fields=["reversed_at", "unallocated"])
     audit_record(
-        actor=actor, action="payment.reversed", object_type="payment", object_id=payment.pk,
+        actor=actor,
+        action="payment.reversed",
+        object_type="payment",
+        object_id=payment.pk,
         organization_id=payment.buyer_id,
         changes={"reversal_entry": reversal.pk, "reason": reason, "released_orders": order_ids},
     )

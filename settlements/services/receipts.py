@@ -50,12 +50,17 @@ def receipt_post(*, order_id: int) -> Receivable | None:
     gross = order.accepted_gross
     rate = commission_rate_for(supplier_id=order.supplier_id)
     commission, net = commission_split(gross=gross, rate=rate)
-    receivable_account = ledger_account(kind=AccountKind.BUYER_RECEIVABLE, organization_id=order.buyer_id,
-                                        currency=order.currency)
-    payable_account = ledger_account(kind=AccountKind.SUPPLIER_PAYABLE, organization_id=order.supplier_id,
-                                     currency=order.currency)
+    receivable_account = ledger_account(
+        kind=AccountKind.BUYER_RECEIVABLE, organization_id=order.buyer_id, currency=order.currency
+    )
+    payable_account = ledger_account(
+        kind=AccountKind.SUPPLIER_PAYABLE, organization_id=order.supplier_id, currency=order.currency
+    )
     entry = entry_post(
-        kind=EntryKind.RECEIPT, source_type="order", source_id=order.pk, created_by=SYSTEM.label,
+        kind=EntryKind.RECEIPT,
+        source_type="order",
+        source_id=order.pk,
+        created_by=SYSTEM.label,
         memo=f"Order {order.number} received",
         legs=[
             Leg(receivable_account, gross, order.pk),
@@ -67,12 +72,23 @@ def receipt_post(*, order_id: int) -> Receivable | None:
     fault_point("receipt.entry_posted")
     received_at = order.received_at or timezone.now()
     receivable = Receivable.objects.create(
-        order=order, buyer_id=order.buyer_id, supplier_id=order.supplier_id, currency=order.currency, gross=gross,
-        commission=commission, net=net, commission_rate=rate, received_at=received_at,
-        due_date=timezone.localdate(received_at) + timedelta(days=order.buyer.credit_terms_days), entry=entry,
+        order=order,
+        buyer_id=order.buyer_id,
+        supplier_id=order.supplier_id,
+        currency=order.currency,
+        gross=gross,
+        commission=commission,
+        net=net,
+        commission_rate=rate,
+        received_at=received_at,
+        due_date=timezone.localdate(received_at) + timedelta(days=order.buyer.credit_terms_days),
+        entry=entry,
     )
     audit_record(
-        actor=SYSTEM, action="ledger.receipt_posted", object_type="order", object_id=order.pk,
+        actor=SYSTEM,
+        action="ledger.receipt_posted",
+        object_type="order",
+        object_id=order.pk,
         organization_id=order.buyer_id,
         changes={"entry": entry.pk, "gross": gross, "commission": commission, "due_date": receivable.due_date},
     )
@@ -97,7 +113,11 @@ def receipt_reverse(*, order_id: int, actor: Actor, reason: str) -> Receivable:
     receivable.reversed_at = timezone.now()
     receivable.save(update_fields=["reversed_at"])
     audit_record(
-        actor=actor.audit, action="ledger.receipt_reversed", object_type="order", object_id=order_id,
-        organization_id=receivable.buyer_id, changes={"reversal_entry": reversal.pk, "reason": reason},
+        actor=actor.audit,
+        action="ledger.receipt_reversed",
+        object_type="order",
+        object_id=order_id,
+        organization_id=receivable.buyer_id,
+        changes={"reversal_entry": reversal.pk, "reason": reason},
     )
     return receivable

@@ -61,11 +61,21 @@ def _parse(content: bytes) -> list[dict]:
                 raise InvalidOperation
             row["amount"] = amount
         except InvalidOperation:
-            errors.append({"field": f"rows[{number}].amount", "code": "invalid",
-                           "message": "A non-zero amount with at most two decimal places."})
+            errors.append(
+                {
+                    "field": f"rows[{number}].amount",
+                    "code": "invalid",
+                    "message": "A non-zero amount with at most two decimal places.",
+                }
+            )
         if not row["transaction_id"] or len(row["transaction_id"]) > 64:
-            errors.append({"field": f"rows[{number}].transaction_id", "code": "invalid",
-                           "message": "Each line needs the bank's transaction id (at most 64 characters)."})
+            errors.append(
+                {
+                    "field": f"rows[{number}].transaction_id",
+                    "code": "invalid",
+                    "message": "Each line needs the bank's transaction id (at most 64 characters).",
+                }
+            )
         rows.append(row)
     if errors:
         raise BankFileInvalid(errors[0]["message"], errors=errors[:100])
@@ -82,16 +92,23 @@ def bank_statement_import(*, file_name: str, content: bytes, actor: AuditActor) 
     if (existing := BankStatement.objects.filter(file_sha256=digest).first()) is not None:
         return existing, False
     rows = _parse(content)
-    statement = BankStatement.objects.create(file_name=file_name[:255], file_sha256=digest,
-                                             imported_by=actor.label[:255])
+    statement = BankStatement.objects.create(
+        file_name=file_name[:255], file_sha256=digest, imported_by=actor.label[:255]
+    )
     # ignore_conflicts: a line already imported (this file twice, overlapping files, a concurrent import)
     # is kept once, under the import that stored it first.
     seen: set[str] = set()
     BankLine.objects.bulk_create(
         [
-            BankLine(statement=statement, transaction_id=row["transaction_id"], booked_on=row["booked_on"],
-                     amount=row["amount"], counterparty_account=row["counterparty_account"][:40],
-                     counterparty_name=row["counterparty_name"][:200], reference=row["reference"][:300])
+            BankLine(
+                statement=statement,
+                transaction_id=row["transaction_id"],
+                booked_on=row["booked_on"],
+                amount=row["amount"],
+                counterparty_account=row["counterparty_account"][:40],
+                counterparty_name=row["counterparty_name"][:200],
+                reference=row["reference"][:300],
+            )
             for row in rows
             if not (row["transaction_id"] in seen or seen.add(row["transaction_id"]))
         ],
@@ -103,9 +120,13 @@ def bank_statement_import(*, file_name: str, content: bytes, actor: AuditActor) 
     statement.duplicate_count = len(rows) - stored["n"]
     statement.duplicate_total = sum((row["amount"] for row in rows), ZERO) - statement.file_total
     statement.save()
-    audit_record(actor=actor, action="bank_statement.imported", object_type="bank_statement", object_id=statement.pk,
-                 changes={"file_name": file_name, "lines": statement.line_count,
-                          "duplicates": statement.duplicate_count})
+    audit_record(
+        actor=actor,
+        action="bank_statement.imported",
+        object_type="bank_statement",
+        object_id=statement.pk,
+        changes={"file_name": file_name, "lines": statement.line_count, "duplicates": statement.duplicate_count},
+    )
     for line_id in statement.lines.order_by("id").values_list("id", flat=True):
         bank_line_match_auto(line_id=line_id, actor=actor)
     return statement, True
@@ -120,8 +141,11 @@ def _credit_buyers(line: BankLine) -> set[int]:
 
         buyers |= set(Organization.objects.filter(pk__in=codes).values_list("pk", flat=True))
     if line.counterparty_account:
-        buyers |= set(KnownBankAccount.objects.filter(account_number=line.counterparty_account)
-                      .values_list("organization_id", flat=True))
+        buyers |= set(
+            KnownBankAccount.objects.filter(account_number=line.counterparty_account).values_list(
+                "organization_id", flat=True
+            )
+        )
     return buyers
 
 
@@ -133,15 +157,27 @@ def _debit_statements(line: BankLine) -> tuple[list[Statement], int]:
 
 
 def _match_credit(line: BankLine, buyer_id: int, actor: AuditActor) -> None:
-    payment = payment_record(buyer_id=buyer_id, amount=line.amount, value_date=line.booked_on, actor=actor,
-                             reference=line.reference, source=PaymentSource.BANK, currency=line.currency)
+    payment = payment_record(
+        buyer_id=buyer_id,
+        amount=line.amount,
+        value_date=line.booked_on,
+        actor=actor,
+        reference=line.reference,
+        source=PaymentSource.BANK,
+        currency=line.currency,
+    )
     line.payment, line.status, line.candidates = payment, BankLineStatus.MATCHED, [buyer_id]
 
 
 def _match_debit(line: BankLine, statement: Statement, actor: AuditActor) -> None:
     if statement.status == StatementStatus.APPROVED:
-        statement = statement_pay(statement=statement, actor=actor, amount=-line.amount,
-                                  bank_reference=line.transaction_id, paid_on=line.booked_on)
+        statement = statement_pay(
+            statement=statement,
+            actor=actor,
+            amount=-line.amount,
+            bank_reference=line.transaction_id,
+            paid_on=line.booked_on,
+        )
     statement_reconcile(statement=statement, actor=actor, note=f"Bank line {line.transaction_id}")
     line.payout, line.status, line.candidates = statement.payout, BankLineStatus.MATCHED, [statement.pk]
 
@@ -168,8 +204,11 @@ def bank_line_match_auto(*, line_id: int, actor: AuditActor) -> BankLine:
             line.status = BankLineStatus.AMBIGUOUS if fitting else BankLineStatus.UNMATCHED
             line.candidates = [s.pk for s in fitting]
             line.note = (
-                "Several statements fit." if fitting
-                else "No open statement with this exact amount." if named else "No statement number in the reference."
+                "Several statements fit."
+                if fitting
+                else "No open statement with this exact amount."
+                if named
+                else "No statement number in the reference."
             )
     if line.status == BankLineStatus.MATCHED:
         line.note, line.matched_by = "", actor.label[:255]
@@ -198,20 +237,26 @@ def bank_line_match(
         statement = Statement.objects.filter(pk=statement_id).first()
         fitting = statement is not None and statement in _debit_statements_for(line, statement)
         if not fitting:
-            raise BankLineMismatch("The statement is not awaiting a payout of exactly this amount.",
-                                   field="statement_id")
+            raise BankLineMismatch(
+                "The statement is not awaiting a payout of exactly this amount.", field="statement_id"
+            )
         _match_debit(line, statement, actor)
     line.note, line.matched_by = "", actor.label[:255]
     line.save()
-    audit_record(actor=actor, action="bank_line.matched", object_type="bank_line", object_id=line.pk,
-                 changes={"buyer_id": buyer_id, "statement_id": statement_id})
+    audit_record(
+        actor=actor,
+        action="bank_line.matched",
+        object_type="bank_line",
+        object_id=line.pk,
+        changes={"buyer_id": buyer_id, "statement_id": statement_id},
+    )
     return line
 
 
 def _debit_statements_for(line: BankLine, statement: Statement) -> list[Statement]:
-    paid_unmatched = statement.status == StatementStatus.PAID and not BankLine.objects.filter(
-        payout__statement=statement
-    ).exists()
+    paid_unmatched = (
+        statement.status == StatementStatus.PAID and not BankLine.objects.filter(payout__statement=statement).exists()
+    )
     ok = statement.net == -line.amount and (statement.status == StatementStatus.APPROVED or paid_unmatched)
     return [statement] if ok else []
 
@@ -235,8 +280,13 @@ def bank_line_unmatch(*, line: BankLine, actor: AuditActor, reason: str = "") ->
                 statement_unreconcile(statement=statement, actor=actor, note=reason)
     line.status, line.candidates, line.note, line.matched_by = BankLineStatus.UNMATCHED, [], reason[:500], ""
     line.save()
-    audit_record(actor=actor, action="bank_line.unmatched", object_type="bank_line", object_id=line.pk,
-                 changes={"reason": reason})
+    audit_record(
+        actor=actor,
+        action="bank_line.unmatched",
+        object_type="bank_line",
+        object_id=line.pk,
+        changes={"reason": reason},
+    )
     return line
 
 
@@ -248,17 +298,18 @@ def bank_line_ignore(*, line: BankLine, actor: AuditActor, reason: str) -> BankL
         raise BankLineNotOpen()
     line.status, line.note, line.matched_by = BankLineStatus.IGNORED, reason[:500], actor.label[:255]
     line.save()
-    audit_record(actor=actor, action="bank_line.ignored", object_type="bank_line", object_id=line.pk,
-                 changes={"reason": reason})
+    audit_record(
+        actor=actor, action="bank_line.ignored", object_type="bank_line", object_id=line.pk, changes={"reason": reason}
+    )
     return line
 
 
 def bank_lines_rematch(*, actor: AuditActor, batch: int = 1000) -> int:
     """Job: try the open lines again (a new known account or an approved statement may now fit them)."""
     matched = 0
-    for line_id in BankLine.objects.filter(status__in=OPEN_STATUSES).order_by("id").values_list("id", flat=True)[
-        :batch
-    ]:
+    for line_id in (
+        BankLine.objects.filter(status__in=OPEN_STATUSES).order_by("id").values_list("id", flat=True)[:batch]
+    ):
         if bank_line_match_auto(line_id=line_id, actor=actor).status == BankLineStatus.MATCHED:
             matched += 1
     return matched

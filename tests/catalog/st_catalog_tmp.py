@@ -10,7 +10,7 @@ schema = schemathesis.pytest.from_fixture("api_schema").include(path_regex=r"^/a
 def _make(role):
     @schema.parametrize()
     @hypothesis.settings(
-        max_examples=6,
+        max_examples=int(__import__("os").environ.get("STX", "6")),
         deadline=None,
         derandomize=True,
         suppress_health_check=list(hypothesis.HealthCheck),

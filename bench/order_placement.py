@@ -1,0 +1,244 @@
+"""Order-placement benchmark (not a test; issue #4).
+
+Seeds 10 suppliers × 1,000 offers, then drives POST /api/v1/orders/ (3 lines, JWT, Idempotency-Key)
+through gunicorn with the production settings at 32 concurrent connections for 30 s — lines spread
+over all 10,000 offers, then every order hitting one hot offer — and, in the same run and server,
+the floor: a minimal endpoint doing the same stock updates + order + 3 lines in one transaction with
+no validation (bench/floor_orders.py). The audit sealer runs every second throughout, as in
+production. Afterwards it checks that no offer oversold and that every offer's stock taken equals
+the quantities on its order lines.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/pharmex_bench_orders .venv/bin/python bench/order_placement.py
+
+Needs `wrk` (Debian package wrk). The database is dropped and re-created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pharmex_bench_orders")
+PORT = int(os.environ.get("BENCH_PORT", "8766"))
+DURATION = int(os.environ.get("BENCH_SECONDS", "30"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 2) + 1)))
+SUPPLIERS, OFFERS_PER_SUPPLIER, STOCK = 10, 1_000, 10_000_000
+
+ENV = {
+    **os.environ,
+    "DATABASE_URL": DATABASE_URL,
+    "DJANGO_SETTINGS_MODULE": "bench.settings_orders",
+    "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "THROTTLE_RATE_PRINCIPAL": "100000000/min",
+    "JWT_ACCESS_MINUTES": "600",
+    "DB_CONN_MAX_AGE": "600",  # persistent connections (PERF-FLOOR: never CONN_MAX_AGE=0)
+    "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "memory://"),
+}
+os.environ.update(ENV)
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    parsed = urlparse(DATABASE_URL)
+    admin = DATABASE_URL.replace(parsed.path, "/postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.path[1:]}"')
+        conn.execute(f"CREATE DATABASE \"{parsed.path[1:]}\" TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C.UTF-8'")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=BASE_DIR, env=ENV, check=True)
+    subprocess.run([sys.executable, "manage.py", "createcachetable"], cwd=BASE_DIR, env=ENV, check=True)
+
+
+def seed() -> dict:
+    import django
+
+    django.setup()
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.choices import LicenseStatus, MemberRole, OrganizationKind, OrganizationStatus
+    from accounts.models import License, Membership, Organization, User
+    from accounts.validators import uscc_check_character
+    from catalog.models import Drug, Offer
+
+    def organization(n: int, kind: str, license_type: str) -> Organization:
+        body = f"9146000{n:010d}"
+        org = Organization.objects.create(legal_name=f"基准机构{n}", uscc=body + uscc_check_character(body),
+                                          kind=kind, province_code="460000", status=OrganizationStatus.VERIFIED)
+        License.objects.create(organization=org, type=license_type, number=f"BENCH{n}", status=LicenseStatus.APPROVED,
+                               scope_tags=["chemical", "rx", "otc"], valid_from=timezone.localdate() - timedelta(1),
+                               valid_until=timezone.localdate() + timedelta(365))
+        return org
+
+    suppliers = [organization(n, OrganizationKind.DISTRIBUTOR, "drug_wholesale") for n in range(SUPPLIERS)]
+    buyer = organization(999, OrganizationKind.PHARMACY, "drug_retail")
+    user = User.objects.create_user("buyer@bench.example", "bench-password-2026")
+    Membership.objects.create(user=user, organization=buyer, role=MemberRole.OPERATOR)
+    total = SUPPLIERS * OFFERS_PER_SUPPLIER
+    Drug.objects.bulk_create([
+        Drug(approval_number=f"国药准字H{20000000 + i:08d}", generic_name=f"基准药品{i}片", dosage_form="tablet",
+             specification="0.25g", package="24片/盒", sale_unit="盒", min_unit="片", units_per_pack=24,
+             manufacturer_name="基准制药", drug_type="chemical", category="rx", status="active")
+        for i in range(1, total + 1)
+    ], batch_size=2000)  # fmt: skip
+    drug_ids = list(Drug.objects.order_by("pk").values_list("pk", flat=True))
+    Offer.objects.bulk_create([
+        Offer(supplier=suppliers[i // OFFERS_PER_SUPPLIER], drug_id=drug_ids[i], unit_price=Decimal("12.35"),
+              vat_rate=Decimal("0.13"), stock=STOCK)
+        for i in range(total)
+    ], batch_size=2000)  # fmt: skip
+    offer_ids = list(Offer.objects.order_by("pk").values_list("pk", flat=True))
+    assert offer_ids == drug_ids, "the floor relies on drug id = offer id"
+    return {
+        "token": str(AccessToken.for_user(user)),
+        "buyer_id": buyer.pk,
+        "suppliers": [(s.pk, offer_ids[k * OFFERS_PER_SUPPLIER], offer_ids[(k + 1) * OFFERS_PER_SUPPLIER - 1])
+                      for k, s in enumerate(suppliers)],
+    }
+
+
+LUA = r"""
+local token, buyer, mode, floor = "%(token)s", %(buyer)d, "%(mode)s", %(floor)s
+local suppliers = {%(suppliers)s}
+local counter = 0
+local thread_id = 0
+function setup(thread) thread_id = thread_id + 1; thread:set("tid", thread_id) end
+function request()
+  counter = counter + 1
+  local s = suppliers[1]
+  if mode == "spread" then s = suppliers[math.random(#suppliers)] end
+  local first, last = s[2], s[3]
+  local ids = {}
+  if mode == "hot" then ids[1] = first end
+  while #ids < 3 do
+    local candidate = math.random(first + 1, last)
+    local seen = false
+    for _, v in ipairs(ids) do if v == candidate then seen = true end end
+    if not seen then ids[#ids + 1] = candidate end
+  end
+  local lines = {}
+  for i, id in ipairs(ids) do lines[i] = string.format('{"offer_id": %%d, "quantity": %%d}', id, math.random(1, 3)) end
+  local body = string.format('{"buyer_id": %%d, "supplier_id": %%d, "lines": [%%s]}', buyer, s[1], table.concat(lines, ","))
+  local headers = {["Content-Type"] = "application/json"}
+  if not floor then
+    headers["Authorization"] = "Bearer " .. token
+    headers["Idempotency-Key"] = string.format("bench-%%s-%%d-%%d", mode, tid or 0, counter)
+  end
+  return wrk.format("POST", floor and "/floor/orders/" or "/api/v1/orders/", headers, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %%d %%d %%d %%.3f %%.3f %%.3f %%d\n", summary.requests, summary.duration,
+    summary.errors.status, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, summary.errors.connect + summary.errors.read + summary.errors.timeout))
+end
+"""
+
+
+def run_wrk(seeded: dict, mode: str, floor: bool) -> dict:
+    suppliers = ", ".join(f"{{{pk}, {first}, {last}}}" for pk, first, last in seeded["suppliers"])
+    script = LUA % {"token": seeded["token"], "buyer": seeded["buyer_id"], "mode": mode,
+                    "floor": "true" if floor else "false", "suppliers": suppliers}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--timeout", "10s", "-s", handle.name,
+         f"http://127.0.0.1:{PORT}"], capture_output=True, text=True, check=True,
+    ).stdout
+    requests, duration_us, non_2xx, p50, p95, p99, socket_errors = re.search(r"RESULT (.*)", output).group(1).split()
+    seconds = int(duration_us) / 1e6
+    ok = int(requests) - int(non_2xx)
+    return {"mode": mode, "endpoint": "floor" if floor else "PharmEx", "orders_per_s": ok / seconds,
+            "non_2xx": int(non_2xx), "socket_errors": int(socket_errors),
+            "p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99)}
+
+
+def check_invariants() -> dict:
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL) as conn:
+        negative = conn.execute("SELECT count(*) FROM catalog_offer WHERE stock < 0").fetchone()[0]
+        mismatched = conn.execute(
+            """
+            SELECT count(*) FROM catalog_offer o
+            LEFT JOIN (SELECT offer_id, sum(quantity) AS taken FROM orders_orderline GROUP BY offer_id) l
+              ON l.offer_id = o.id
+            WHERE %s - o.stock <> coalesce(l.taken, 0)
+            """,
+            [STOCK],
+        ).fetchone()[0]
+        orders = conn.execute("SELECT count(*) FROM orders_order").fetchone()[0]
+        audit_total, audit_unsealed = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE sequence IS NULL) FROM pharmex_auditevent"
+        ).fetchone()
+    return {"orders": orders, "negative_stock_offers": negative, "offers_where_stock_taken_differs": mismatched,
+            "audit_records": audit_total, "audit_unsealed": audit_unsealed}
+
+
+def audit_sealer(stop: threading.Event) -> None:
+    """The production beat job seals every few seconds; here every second, concurrently with the load."""
+    while not stop.is_set():
+        subprocess.run([sys.executable, "-c", "import django; django.setup(); "
+                        "from pharmex.audit import seal_audit_chain; seal_audit_chain()"],
+                       cwd=BASE_DIR, env=ENV, check=False)
+        stop.wait(1)
+
+
+def main() -> None:
+    recreate_database()
+    seeded = seed()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "pharmex.wsgi", "-w", str(WORKERS), "-b",
+         f"127.0.0.1:{PORT}", "--log-level", "warning"], cwd=BASE_DIR, env=ENV,
+    )
+    stop = threading.Event()
+    sealer = threading.Thread(target=audit_sealer, args=(stop,), daemon=True)
+    try:
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        sealer.start()
+        results = [run_wrk(seeded, mode, floor) for mode in ("spread", "hot") for floor in (True, False)]
+    finally:
+        stop.set()
+        server.terminate()
+        server.wait(timeout=30)
+    subprocess.run([sys.executable, "-c", "import django; django.setup(); "
+                    "from pharmex.audit import seal_audit_chain, verify_audit_chain; seal_audit_chain(); "
+                    "r = verify_audit_chain(); print('audit chain', 'intact' if r.first_broken is None else 'BROKEN', r.checked)"],
+                   cwd=BASE_DIR, env=ENV, check=True)
+    invariants = check_invariants()
+    print(f"\nwrk -t2 -c{CONNECTIONS} -d{DURATION}s, gunicorn -w {WORKERS} (sync), production settings, {os.cpu_count()} cores")
+    print(f"{'case':<8} {'endpoint':<9} {'orders/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for row in results:
+        print(f"{row['mode']:<8} {row['endpoint']:<9} {row['orders_per_s']:>9.1f} {row['p50_ms']:>8.1f} "
+              f"{row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['non_2xx']:>8}")
+    for mode in ("spread", "hot"):
+        floor = next(r for r in results if r["mode"] == mode and r["endpoint"] == "floor")
+        ours = next(r for r in results if r["mode"] == mode and r["endpoint"] == "PharmEx")
+        print(f"{mode}: PharmEx / floor throughput = {ours['orders_per_s'] / floor['orders_per_s']:.2f}  "
+              f"(target ≥ 0.50); p95 ratio = {ours['p95_ms'] / floor['p95_ms']:.2f}")
+    print("invariants:", json.dumps(invariants))
+    assert invariants["negative_stock_offers"] == 0 and invariants["offers_where_stock_taken_differs"] == 0
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,389 @@
+"""Where finance admins work (SPEC §6): statements, bank lines, the aging report. Every change goes
+through the same services as the API (rule-checked, audited); the ledger itself is read-only here."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from accounts.actor import actor_for_user
+from accounts.choices import StaffRole
+from pharmex.errors import DomainError
+from settlements import selectors, services
+from settlements.choices import BankLineStatus, PeriodKind
+from settlements.models import (
+    BankLine,
+    BankStatement,
+    JournalEntry,
+    KnownBankAccount,
+    LedgerAccount,
+    Payment,
+    Posting,
+    Receivable,
+    SettlementProfile,
+    Statement,
+    StatementAdjustment,
+    StatementEvent,
+)
+from settlements.services.exports import csv_stream, export_rows
+
+
+def _audit_actor(request: HttpRequest):
+    return actor_for_user(request.user).audit
+
+
+def _is_finance(request: HttpRequest) -> bool:
+    return StaffRole.FINANCE_ADMIN in request.user.staff_roles
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PostingInline(ReadOnlyInline):
+    model = Posting
+    fields = ["account", "amount", "currency", "order"]
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "source_type", "source_id", "memo", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["source_id", "memo"]
+    inlines = [PostingInline]
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "organization", "currency", "balance"]
+    list_filter = ["kind"]
+    list_select_related = ["organization"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(balance=selectors.account_balance_subquery())
+
+    @admin.display(description="balance (Dr +)")
+    def balance(self, obj) -> str:
+        return str(obj.balance)
+
+
+@admin.register(SettlementProfile)
+class SettlementProfileAdmin(admin.ModelAdmin):
+    list_display = ["organization", "commission_rate"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(KnownBankAccount)
+class KnownBankAccountAdmin(admin.ModelAdmin):
+    list_display = ["account_number", "organization", "label"]
+    search_fields = ["account_number", "organization__legal_name"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(Receivable)
+class ReceivableAdmin(ReadOnlyAdmin):
+    list_display = ["order", "buyer", "supplier", "gross", "allocated", "due_date", "paid_at", "reversed_at"]
+    list_filter = ["paid_at", "due_date"]
+    list_select_related = ["order", "buyer", "supplier"]
+    change_list_template = None
+
+    def get_urls(self):
+        return [
+            path("aging/", self.admin_site.admin_view(self.aging_view), name="settlements_aging"),
+            *super().get_urls(),
+        ]
+
+    def aging_view(self, request):
+        """The receivables aging report (current, 1–30, 31–60, 61–90, 90+ days overdue) per buyer."""
+        as_of = forms.DateField(required=False).clean(request.GET.get("as_of")) or timezone.localdate()
+        actor = actor_for_user(request.user)
+        rows = selectors.receivables_aging(actor=actor, on=as_of)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Receivables aging",
+            "rows": rows,
+            "totals": selectors.aging_totals(rows),
+            "as_of": as_of,
+        }
+        return TemplateResponse(request, "admin/settlements/aging.html", context)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "buyer", "amount", "unallocated", "source", "reference", "value_date", "reversed_at"]
+    list_filter = ["source"]
+    search_fields = ["reference", "buyer__legal_name"]
+    list_select_related = ["buyer"]
+
+
+class StatementAdjustmentInline(ReadOnlyInline):
+    model = StatementAdjustment
+    fields = ["amount", "reason", "entry", "created_by", "created_at"]
+
+
+class StatementEventInline(ReadOnlyInline):
+    model = StatementEvent
+    fields = ["created_at", "action", "from_status", "to_status", "actor", "note"]
+
+
+class GenerateForm(forms.Form):
+    period_kind = forms.ChoiceField(choices=PeriodKind.choices)
+    day = forms.DateField(help_text="Any day of the period (YYYY-MM-DD).")
+
+
+class PayoutForm(forms.Form):
+    bank_reference = forms.CharField(max_length=100)
+    paid_on = forms.DateField(initial=timezone.localdate)
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "supplier",
+        "period_start",
+        "status",
+        "line_count",
+        "gross",
+        "commission",
+        "adjustments",
+        "net",
+    ]
+    list_filter = ["status", "period_kind", "period_start"]
+    search_fields = ["number", "supplier__legal_name"]
+    list_select_related = ["supplier"]
+    inlines = [StatementAdjustmentInline, StatementEventInline]
+    actions = ["issue", "approve", "record_payout", "export_csv"]
+
+    def has_staff_permission(self, request) -> bool:
+        return request.user.is_active and bool(request.user.staff_roles)
+
+    def has_finance_permission(self, request) -> bool:
+        return _is_finance(request)
+
+    def get_urls(self):
+        return [
+            path("generate/", self.admin_site.admin_view(self.generate_view), name="settlements_statement_generate"),
+            path("<int:pk>/pay/", self.admin_site.admin_view(self.pay_view), name="settlements_statement_pay"),
+            *super().get_urls(),
+        ]
+
+    def _each(self, request, queryset, service, **kwargs) -> None:
+        done = 0
+        for statement in queryset.order_by("pk"):
+            try:
+                service(statement=statement, actor=_audit_actor(request), **kwargs)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{statement.number}: {error.detail}", messages.ERROR)
+        self.message_user(request, f"{done} statement(s) updated.")
+
+    @admin.action(description="Issue to the supplier", permissions=["staff"])
+    def issue(self, request, queryset):
+        self._each(request, queryset, services.statement_issue)
+
+    @admin.action(description="Approve for payout", permissions=["staff"])
+    def approve(self, request, queryset):
+        self._each(request, queryset, services.statement_approve)
+
+    @admin.action(description="Record payout (one statement)", permissions=["finance"])
+    def record_payout(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Record a payout for one statement at a time.", messages.ERROR)
+            return None
+        return redirect(reverse("admin:settlements_statement_pay", args=[queryset.get().pk]))
+
+    @admin.action(description="Export lines as CSV", permissions=["staff"])
+    def export_csv(self, request, queryset):
+        response = StreamingHttpResponse(csv_stream(export_rows(statements=queryset)), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="statements.csv"'
+        return response
+
+    def generate_view(self, request):
+        if not self.has_staff_permission(request):
+            return redirect("admin:index")
+        form = GenerateForm(request.POST or None, initial={"period_kind": PeriodKind.MONTH})
+        if request.method == "POST" and form.is_valid():
+            try:
+                statements = services.statement_generate(actor=_audit_actor(request), **form.cleaned_data)
+                self.message_user(request, f"{len(statements)} statement(s) for the period.")
+                return redirect("admin:settlements_statement_changelist")
+            except DomainError as error:
+                form.add_error(None, str(error.detail))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Generate statements",
+            "form": form,
+            "submit_label": "Generate",
+        }
+        return TemplateResponse(request, "admin/settlements/form.html", context)
+
+    def pay_view(self, request, pk: int):
+        if not self.has_finance_permission(request):
+            return redirect("admin:index")
+        statement = get_object_or_404(Statement, pk=pk)
+        form = PayoutForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.statement_pay(
+                    statement=statement, actor=_audit_actor(request), amount=statement.net, **form.cleaned_data
+                )
+                self.message_user(request, f"Payout of {statement.net} recorded for {statement.number}.")
+                return redirect("admin:settlements_statement_changelist")
+            except DomainError as error:
+                form.add_error(None, str(error.detail))
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "submit_label": "Record payout",
+            "title": f"Payout of {statement.number}",
+            "intro": f"Net to pay: {statement.net} CNY.",
+        }
+        return TemplateResponse(request, "admin/settlements/form.html", context)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        help_text="CSV: transaction_id, booked_on, amount, counterparty_account, counterparty_name, reference"
+    )
+
+
+class MatchForm(forms.Form):
+    buyer_id = forms.IntegerField(required=False, help_text="For a credit (money in).")
+    statement_id = forms.IntegerField(required=False, help_text="For a debit (a payout).")
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(ReadOnlyAdmin):
+    list_display = ["id", "file_name", "line_count", "duplicate_count", "file_total", "imported_by", "imported_at"]
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="settlements_bank_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not _is_finance(request):
+            return redirect("admin:index")
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                statement, _ = services.bank_statement_import(
+                    file_name=upload.name, content=upload.read(), actor=_audit_actor(request)
+                )
+                summary = services.bank_statement_summary(statement=statement)
+                self.message_user(
+                    request,
+                    f"{statement.line_count} line(s); by status: "
+                    + ", ".join(f"{k} {v['count']}" for k, v in summary["by_status"].items()),
+                )
+                return redirect("admin:settlements_bankline_changelist")
+            except DomainError as error:
+                form.add_error(None, str(error.detail))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import a bank statement",
+            "form": form,
+            "submit_label": "Import",
+        }
+        return TemplateResponse(request, "admin/settlements/form.html", context)
+
+
+@admin.register(BankLine)
+class BankLineAdmin(ReadOnlyAdmin):
+    list_display = [
+        "transaction_id",
+        "booked_on",
+        "amount",
+        "counterparty_name",
+        "reference",
+        "status",
+        "candidates",
+        "note",
+    ]
+    list_filter = ["status", "statement"]
+    search_fields = ["transaction_id", "reference", "counterparty_name", "counterparty_account"]
+    actions = ["rematch", "ignore", "unmatch"]
+
+    def has_finance_permission(self, request) -> bool:
+        return _is_finance(request)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/match/", self.admin_site.admin_view(self.match_view), name="settlements_bankline_match"),
+            *super().get_urls(),
+        ]
+
+    def _each(self, request, queryset, service, **kwargs) -> None:
+        for line in queryset.order_by("pk"):
+            try:
+                service(line=line, actor=_audit_actor(request), **kwargs)
+            except DomainError as error:
+                self.message_user(request, f"{line.transaction_id}: {error.detail}", messages.ERROR)
+
+    @admin.action(description="Try automatic matching again", permissions=["finance"])
+    def rematch(self, request, queryset):
+        for line_id in queryset.filter(status__in=[BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS]).values_list(
+            "pk", flat=True
+        ):
+            services.bank_line_match_auto(line_id=line_id, actor=_audit_actor(request))
+
+    @admin.action(description="Ignore (not a payment or payout)", permissions=["finance"])
+    def ignore(self, request, queryset):
+        self._each(request, queryset, services.bank_line_ignore, reason="Ignored in the admin site")
+
+    @admin.action(description="Unmatch", permissions=["finance"])
+    def unmatch(self, request, queryset):
+        self._each(request, queryset, services.bank_line_unmatch, reason="Unmatched in the admin site")
+
+    def match_view(self, request, pk: int):
+        """Match one line by hand: /admin/settlements/bankline/<id>/match/."""
+        if not _is_finance(request):
+            return redirect("admin:index")
+        line = get_object_or_404(BankLine, pk=pk)
+        form = MatchForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.bank_line_match(
+                    line=line,
+                    actor=_audit_actor(request),
+                    **{k: v for k, v in form.cleaned_data.items() if v is not None},
+                )
+                self.message_user(request, f"{line.transaction_id} matched.")
+                return redirect("admin:settlements_bankline_changelist")
+            except DomainError as error:
+                form.add_error(None, str(error.detail))
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "submit_label": "Match",
+            "title": f"Match {line.transaction_id}",
+            "intro": f"{line.amount} {line.currency} · {line.counterparty_name} · {line.reference} · "
+            f"candidates {line.candidates}",
+        }
+        return TemplateResponse(request, "admin/settlements/form.html", context)

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.actor import actor_from_request
+from accounts.choices import MemberRole
+from accounts.permissions import IsFinanceAdmin, member_with_role
+from api_docs.responses import problems
+from pharmex.api.filters import IntegerFilter
+from pharmex.api.idempotency import idempotent
+from pharmex.api.pagination import PagePagination
+from settlements import selectors, services
+from settlements.apis.common import IsPlatformStaff, ReadsMoney
+from settlements.choices import PeriodKind, StatementStatus
+from settlements.models import Statement
+from settlements.serializers import (
+    DisputeInput,
+    PayInput,
+    ResolveInput,
+    StatementDetailOutput,
+    StatementGenerateInput,
+    StatementOutput,
+)
+from settlements.services.exports import csv_stream, export_rows, xlsx_stream
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", csv_stream),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_stream),
+}
+FILE_FORMAT = OpenApiParameter(
+    "file_format", str, enum=list(FORMATS), default="csv", description="`csv` (UTF-8 with BOM) or `xlsx`."
+)
+EXPORT_RESPONSES = {
+    (200, "text/csv"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="One row per accepted order line, then one summary row per statement."
+    ),
+    (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(OpenApiTypes.BINARY),
+    **problems(400, 404),
+}
+
+
+class StatementFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=StatementStatus.choices)
+    period_kind = filters.ChoiceFilter(choices=PeriodKind.choices)
+    period_start = filters.DateFilter()
+    supplier = IntegerFilter()
+
+    class Meta:
+        model = Statement
+        fields = ["status", "period_kind", "period_start", "supplier", "number"]
+
+
+class ExportQuery(serializers.Serializer):
+    file_format = serializers.ChoiceField(choices=list(FORMATS), default="csv")
+
+
+class PeriodExportQuery(ExportQuery):
+    period_kind = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
+    day = serializers.DateField()
+
+
+def _stream(request, statements, name: str) -> StreamingHttpResponse:
+    query = ExportQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    content_type, writer = FORMATS[query.validated_data["file_format"]]
+    response = StreamingHttpResponse(writer(export_rows(statements=statements)), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{query.validated_data["file_format"]}"'
+    return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List settlement statements (a supplier: its own; staff: all)"),
+    retrieve=extend_schema(
+        summary="Retrieve a statement with its lines, adjustments, history and payout",
+        responses={200: StatementDetailOutput, **problems(404)},
+    ),
+)
+@extend_schema(tags=["settlements"])
+class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = StatementOutput
+    pagination_class = PagePagination
+    filterset_class = StatementFilter
+
+    def get_queryset(self):
+        queryset = selectors.statement_list(actor=actor_from_request(self.request))
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("adjustment_rows", "events")
+        return queryset
+
+    def get_permissions(self):
+        if self.action == "pay":
+            return [IsAuthenticated(), IsFinanceAdmin()]
+        if self.action in ("generate", "issue", "approve", "resolve"):
+            return [IsAuthenticated(), IsPlatformStaff()]
+        if self.action == "dispute":
+            return [IsAuthenticated(), member_with_role(MemberRole.OWNER, MemberRole.FINANCE)()]
+        return [IsAuthenticated(), ReadsMoney()]
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(StatementDetailOutput(self.get_object()).data)
+
+    def _detail(self, statement: Statement) -> Response:
+        return Response(StatementDetailOutput(self.get_queryset().get(pk=statement.pk)).data)
+
+    @extend_schema(
+        summary="Generate the statements of a closed period (staff)",
+        description="One statement per supplier with orders whose buyer payment completed in the period "
+        "(Asia/Shanghai calendar month or ISO week). Idempotent: running it again returns the same statements.",
+        request=StatementGenerateInput,
+        responses={201: StatementOutput(many=True), **problems(400, 403, 409)},
+    )
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def generate(self, request):
+        data = StatementGenerateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        statements = services.statement_generate(actor=actor_from_request(request).audit, **data.validated_data)
+        return Response(StatementOutput(statements, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Issue a draft statement to the supplier (staff)",
+        request=None,
+        responses={200: StatementDetailOutput, **problems(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def issue(self, request, pk=None):
+        return self._detail(
+            services.statement_issue(statement=self.get_object(), actor=actor_from_request(request).audit)
+        )
+
+    @extend_schema(
+        summary="Approve an issued statement for payout (staff)",
+        request=None,
+        responses={200: StatementDetailOutput, **problems(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._detail(
+            services.statement_approve(statement=self.get_object(), actor=actor_from_request(request).audit)
+        )
+
+    @extend_schema(
+        summary="Dispute an issued statement (the supplier's owner or finance member)",
+        request=DisputeInput,
+        responses={200: StatementDetailOutput, **problems(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def dispute(self, request, pk=None):
+        statement = self.get_object()
+        actor = actor_from_request(request)
+        if actor.organization is None or actor.organization.pk != statement.supplier_id:
+            raise PermissionDenied("Only the supplier may dispute its statement.")
+        data = DisputeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._detail(
+            services.statement_dispute(statement=statement, actor=actor.audit, reason=data.validated_data["reason"])
+        )
+
+    @extend_schema(
+        summary="Resolve a dispute with adjustments and re-issue (staff)",
+        description="Each adjustment writes an entry between the supplier's payable and commission revenue "
+        "(positive: the supplier gets more). The statement returns to `issued` with `revision` + 1.",
+        request=ResolveInput,
+        responses={200: StatementDetailOutput, **problems(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        data = ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        adjustments = [services.AdjustmentRequest(**a) for a in data.validated_data["adjustments"]]
+        return self._detail(
+            services.statement_resolve(
+                statement=self.get_object(),
+                actor=actor_from_request(request).audit,
+                adjustments=adjustments,
+                note=data.validated_data["note"],
+            )
+        )
+
+    @extend_schema(
+        summary="Record the payout of an approved statement (finance admin)",
+        description="The amount must equal the statement's net exactly (`payout_amount_mismatch` otherwise). "
+        "Writes the payout entry: supplier payable Dr, platform bank Cr.",
+        request=PayInput,
+        responses={200: StatementDetailOutput, **problems(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        data = PayInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._detail(
+            services.statement_pay(
+                statement=self.get_object(), actor=actor_from_request(request).audit, **data.validated_data
+            )
+        )
+
+    @extend_schema(
+        summary="Export a statement's order lines (CSV or XLSX), streamed",
+        parameters=[FILE_FORMAT],
+        operation_id="settlements_export_statement",
+        responses=EXPORT_RESPONSES,
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        statement = self.get_object()
+        return _stream(request, Statement.objects.filter(pk=statement.pk), statement.number)
+
+    @extend_schema(
+        summary="Export every statement of a period you may see (CSV or XLSX), streamed",
+        operation_id="settlements_export_period",
+        parameters=[
+            FILE_FORMAT,
+            OpenApiParameter("period_kind", str, enum=PeriodKind.values, default="month"),
+            OpenApiParameter("day", OpenApiTypes.DATE, required=True, description="Any day of the period."),
+        ],
+        responses=EXPORT_RESPONSES,
+    )
+    @action(detail=False, methods=["get"], url_path="export")
+    def export_period(self, request):
+        query = PeriodExportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, _ = services.period_bounds(query.validated_data["period_kind"], query.validated_data["day"])
+        statements = self.get_queryset().filter(period_kind=query.validated_data["period_kind"], period_start=start)
+        return _stream(request, statements, f"statements-{query.validated_data['period_kind']}-{start}")
