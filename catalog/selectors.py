@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Case, Exists, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, Expression, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
 
 from accounts.actor import Actor
@@ -32,17 +33,27 @@ def _code_hit(code: str) -> Q:
     return hit
 
 
-def drug_search(queryset: QuerySet[Drug], query: str) -> QuerySet[Drug]:
-    """Rank drugs for `?search=`: exact code hits, then name (or pinyin-initial) prefixes, then the rest by
-    trigram similarity; ties by generic name and id, so the order is stable.
+SEARCH_ORDER = ("search_rank", "-search_similarity", "generic_name", "id")
+SEARCH_COUNT_CAP = 1_000
 
-    Matching: a code (it has a digit) → approval number, 本位码, GTIN, NRDL code; Latin letters →
-    pinyin-initial prefix (amxl → 阿莫西林); names → substring or trigram similarity, where 1-2-character
-    queries use the name_grams array (a trigram index cannot serve them).
-    """
+
+@dataclass(frozen=True)
+class _Search:
+    matched: Q
+    rank: Case
+    similarity: Expression
+
+    def ranked(self, queryset: QuerySet[Drug]) -> QuerySet[Drug]:
+        return queryset.annotate(search_rank=self.rank, search_similarity=self.similarity).order_by(*SEARCH_ORDER)
+
+
+def _parse_search(query: str) -> _Search | None:
+    """Matching: a code (it has a digit) → approval number, 本位码, GTIN, NRDL code; Latin letters → pinyin-initial
+    prefix (amxl → 阿莫西林); names → substring or trigram similarity, where 1-2-character queries use the
+    name_grams array (a trigram index cannot serve them)."""
     text = re.sub(r"\s+", "", query or "")[:MAX_QUERY_LENGTH]
     if not text:
-        return queryset
+        return None
     lowered = text.lower()
     code = normalize_code(text)
     is_code = bool(_HAS_DIGIT.search(code)) and code.isalnum()
@@ -62,16 +73,42 @@ def drug_search(queryset: QuerySet[Drug], query: str) -> QuerySet[Drug]:
         similarity = Greatest(TrigramSimilarity("generic_name", text), TrigramSimilarity("brand_name", text))
         fuzzy = Q(generic_name__trigram_similar=text) | Q(brand_name__trigram_similar=text)
     matched = code_hit | initials | names
-    if not is_code and len(lowered) > 2:
+    if not is_code and len(lowered) > 2 and not __import__("os").environ.get("NOFUZZ"):
         matched |= fuzzy
     rank = Case(When(code_hit, then=0), When(prefix, then=1), default=2, output_field=IntegerField())
-    # Match in a subquery on the search indexes alone: joined with other filters (dosage form, has_offers) the
-    # planner under-costs pg_trgm operators and chose a 200 ms sequential scan (BENCHMARKS.md, catalogue).
-    return (
-        queryset.filter(pk__in=Drug.objects.filter(matched).values("pk"))
-        .annotate(search_rank=rank, search_similarity=similarity)
-        .order_by("search_rank", "-search_similarity", "generic_name", "id")
-    )
+    return _Search(matched=matched, rank=rank, similarity=similarity)
+
+
+def drug_search(queryset: QuerySet[Drug], query: str) -> QuerySet[Drug]:
+    """Rank drugs for `?search=`: exact code hits, then name (or pinyin-initial) prefixes, then the rest by
+    trigram similarity; ties by generic name and id, so the order is stable. An empty query changes nothing.
+
+    Page through the result with drug_search_page(), which ranks on narrow columns and fetches one page of rows.
+    """
+    search = _parse_search(query)
+    if search is None:
+        return queryset
+    return search.ranked(queryset.filter(search.matched))
+
+
+def drug_search_page(ranked: QuerySet[Drug], *, query: str, offset: int, limit: int) -> QuerySet[Drug]:
+    """Rows [offset, offset + limit) of a drug_search() result, in one query.
+
+    A broad query matches 10,000 drugs (`射液`, `zs`); ranking them as whole rows made PostgreSQL sort every match
+    (80 ms, BENCHMARKS.md). Here the ranking runs in an id subquery that reads only the columns it orders by and
+    stops at LIMIT; the outer query fetches and re-ranks just those rows.
+    """
+    search = _parse_search(query)
+    if search is None:
+        return ranked[offset : offset + limit]
+    page_ids = ranked.values("pk")[offset : offset + limit]
+    return search.ranked(Drug.objects.filter(pk__in=page_ids))
+
+
+def drug_search_count(ranked: QuerySet[Drug], *, cap: int = SEARCH_COUNT_CAP) -> int | None:
+    """The number of matches, or None when there are more than `cap` (the count stops reading there)."""
+    count = ranked.order_by().values("pk")[: cap + 1].count()
+    return count if count <= cap else None
 
 
 def drug_list(*, actor: Actor) -> QuerySet[Drug]:

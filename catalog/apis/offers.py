@@ -1,8 +1,9 @@
-from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -82,7 +83,9 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         actor = actor_from_request(request)
-        drug = get_object_or_404(selectors.drug_list(actor=actor), pk=values.pop("drug"))
+        drug = selectors.drug_list(actor=actor).filter(pk=values.pop("drug")).first()
+        if drug is None:  # a field of the body, not the addressed resource: 400 on `drug`, as orders do
+            raise ValidationError({"drug": [ErrorDetail(_("No such drug."), code="does_not_exist")]})
         offer = services.offer_create(actor=actor, drug=drug, data=values)
         return with_etag(Response(OfferOutput(offer).data, status=status.HTTP_201_CREATED), offer)
 

@@ -36,11 +36,17 @@ def order_ship(*, order: Order, actor: Actor, data: dict) -> Order:
     try:
         with transaction.atomic():
             return _ship(order=order, actor=actor, data=data, codes=codes)
+    except _CodesAlreadyShipped:
+        pass
     except IntegrityError as error:
         # Two shipments raced for one code: the unique index let one through; this one is the repeat.
         if "tracecode" not in str(error).lower():
             raise
     raise _flag_duplicates(order=order, actor=actor, codes=codes)
+
+
+class _CodesAlreadyShipped(Exception):
+    """Rolls the shipment back so the flag can be written in a transaction of its own."""
 
 
 @transaction.atomic
@@ -76,7 +82,7 @@ def _ship(*, order: Order, actor: Actor, data: dict, codes: list[str]) -> Order:
     if order.status != OrderStatus.CONFIRMED:
         raise InvalidTransition(f"Cannot ship an order that is {order.status}.")
     if TraceCode.objects.filter(code__in=codes).exists():
-        raise IntegrityError("duplicate tracecode")  # handled by order_ship: flag, then refuse
+        raise _CodesAlreadyShipped
     lines = {line.pk: line for line in order.lines.all()}
     shipped = _validate_shipment(order=order, lines=lines, data=data)
     shipment = Shipment.objects.create(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -18,8 +17,7 @@ from accounts.choices import MemberRole
 from accounts.permissions import acts_with_role, member_with_role
 from api_docs.responses import problems
 from orders.webhooks import selectors, services
-from orders.webhooks.choices import DeliveryStatus
-from orders.webhooks.events import EVENT_TYPE_CHOICES
+from orders.webhooks.filters import WebhookDeliveryFilter, WebhookEndpointFilter
 from orders.webhooks.models import WebhookDelivery, WebhookEndpoint
 from orders.webhooks.serializers import (
     WebhookDeliveryDetailOutput,
@@ -105,7 +103,7 @@ class WebhookEndpointViewSet(
 ):
     serializer_class = WebhookEndpointOutput
     lookup_value_regex = r"\d+"
-    filterset_fields = ["is_active"]
+    filterset_class = WebhookEndpointFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -169,15 +167,6 @@ class WebhookEndpointViewSet(
         )
         endpoint.secret = secret
         return Response(WebhookEndpointCreatedOutput(endpoint).data)
-
-
-class WebhookDeliveryFilter(filters.FilterSet):
-    status = filters.ChoiceFilter(choices=DeliveryStatus.choices)
-    event_type = filters.ChoiceFilter(field_name="event__event_type", choices=EVENT_TYPE_CHOICES)
-
-    class Meta:
-        model = WebhookDelivery
-        fields = ["status", "event_type"]
 
 
 @extend_schema_view(

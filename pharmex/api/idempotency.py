@@ -54,12 +54,21 @@ def scope_for(request: Request) -> str:
 
 
 def _fingerprint(request: Request) -> str:
-    try:
-        body = json.dumps(request.data, sort_keys=True, cls=DjangoJSONEncoder, default=str)
-    except (TypeError, ValueError):
-        body = repr(request.data)
-    raw = f"{request.method}\n{request.path}\n{body}".encode()
-    return hashlib.sha256(raw).hexdigest()
+    """SHA-256 of method, path, the parsed body and the content of every uploaded file."""
+    digest = hashlib.sha256(f"{request.method}\n{request.path}\n".encode())
+    fields = (
+        {key: value for key, value in request.data.items() if key not in request.FILES}
+        if hasattr(request.data, "items")
+        else request.data
+    )
+    digest.update(json.dumps(fields, sort_keys=True, cls=DjangoJSONEncoder, default=str).encode())
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            digest.update(f"\n{name}:{upload.name}:{upload.size}:".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest()
 
 
 def _claim(*, scope: str, key: str, request: Request, fingerprint: str) -> IdempotencyKey | None:

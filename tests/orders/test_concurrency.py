@@ -76,3 +76,53 @@ def test_inv_2_carts_locking_the_same_offers_in_opposite_order_never_deadlock():
     assert [status for statuses in results for status in statuses] == [201] * 30
     assert Offer.objects.get(pk=offer_a.pk).stock == Offer.objects.get(pk=offer_b.pk).stock == 970
     assert Order.objects.count() == 60
+
+
+def test_two_shipments_racing_for_one_trace_code_ship_it_once_and_flag_the_other():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import SuspectedDiversion, TraceCode
+
+    supplier = OrganizationFactory(kind=OrganizationKind.DISTRIBUTOR)
+    offer = OfferFactory(supplier=supplier, stock=100)
+    operator = MembershipFactory(organization=supplier, role=MemberRole.OPERATOR).user
+    buyer_users = [
+        MembershipFactory(
+            organization=OrganizationFactory(kind=OrganizationKind.PHARMACY), role=MemberRole.OPERATOR
+        ).user
+        for _ in range(2)
+    ]
+    orders = []
+    for user in buyer_users:
+        order_id = (
+            client_for(user)
+            .post("/api/v1/orders/", {"lines": [{"offer_id": offer.pk, "quantity": 1}]}, format="json")
+            .json()["id"]
+        )
+        client_for(operator).post(f"/api/v1/orders/{order_id}/confirm/", {}, format="json")
+        orders.append(Order.objects.get(pk=order_id))
+
+    def ship(index: int) -> int:
+        order = orders[index]
+        body = {
+            "carrier": "EMS",
+            "tracking_number": f"E{index}",
+            "invoice_numbers": ["24460000000012345678"],
+            "invoice_amount": "12.50",
+            "lines": [
+                {
+                    "order_line_id": order.lines.get().pk,
+                    "lot_number": "L1",
+                    "quantity": 1,
+                    "expiry_date": (timezone.localdate() + timedelta(days=400)).isoformat(),
+                    "trace_codes": ["81000000000000000001"],
+                }
+            ],
+        }
+        return client_for(operator).post(f"/api/v1/orders/{order.pk}/ship/", body, format="json").status_code
+
+    assert sorted(run_concurrently(2, ship)) == [200, 409]
+    assert TraceCode.objects.count() == 1
+    assert SuspectedDiversion.objects.count() == 1

@@ -173,3 +173,26 @@ def test_a_replayed_api_key_creation_never_stores_or_returns_the_secret(buyer, m
     assert replay.json() == {**first.json(), "key": None}
     stored = IdempotencyKey.objects.get(key="key-once")
     assert secret not in str(stored.response_body)
+
+
+@pytest.mark.django_db
+def test_an_upload_is_fingerprinted_by_its_content_not_its_name(supplier, member_of, as_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = as_client(member_of(supplier))
+    header = "approval_number,specification,unit_price,stock\n"
+
+    def upload(content: str):
+        return client.post(
+            "/api/v1/offer-imports/",
+            {"file": SimpleUploadedFile("offers.csv", content.encode())},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+        )
+
+    first = upload(header + "国药准字H20003263,0.25g,12.50,100\n")
+    same = upload(header + "国药准字H20003263,0.25g,12.50,100\n")
+    other = upload(header + "国药准字H20003263,0.25g,99.00,100\n")
+    assert (first.status_code, same.status_code, other.status_code) == (202, 202, 422)
+    assert same["Idempotent-Replayed"] == "true"
+    assert same.json()["id"] == first.json()["id"]

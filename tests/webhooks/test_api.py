@@ -457,3 +457,27 @@ def test_an_organisation_registers_at_most_twenty_endpoints(cast, make_endpoint)
 
     assert (response.status_code, response.json()["code"]) == (409, "webhook_endpoint_limit")
     assert WebhookEndpoint.objects.filter(organization=cast.org_a).count() == 20
+
+
+def test_list_filters_are_strict(cast):
+    client = cast.client("owner")
+    deliveries = f"/api/v1/webhooks/{cast.endpoint.pk}/deliveries/"
+
+    assert [e["id"] for e in client.get("/api/v1/webhooks/", {"is_active": "true"}).json()["results"]] == [
+        cast.endpoint.pk
+    ]
+    assert client.get("/api/v1/webhooks/", {"is_active": "false"}).json()["results"] == []
+    assert client.get(deliveries, {"status": "gave_up"}).json()["results"] == []
+    assert [d["id"] for d in client.get(deliveries, {"status": "pending"}).json()["results"]] == [cast.delivery.pk]
+    refused = [
+        client.get("/api/v1/webhooks/", {"is_active": "null"}),
+        client.get("/api/v1/webhooks/?is_active=true&is_active=false"),
+        client.get(deliveries, {"status": "lost"}),
+        client.get(deliveries, {"event_type": "order.teleported"}),
+    ]
+    assert [(r.status_code, r.json()["errors"][0]["code"]) for r in refused] == [
+        (400, "invalid"),
+        (400, "repeated"),
+        (400, "invalid_choice"),
+        (400, "invalid_choice"),
+    ]

@@ -13,7 +13,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -113,7 +113,7 @@ def _record(
     token: uuid.UUID,
     result: http.HttpResult,
     *,
-    attempted_at,
+    attempted_at: datetime,
     give_up: bool = False,
 ) -> WebhookAttempt | None:
     """Log the attempt and set the delivery's next state, if our claim still holds."""
