@@ -44,8 +44,14 @@ class FloorOrderApi(APIView):
                 cursor.execute("SELECT nextval('orders_order_number_seq')")
                 (number,) = cursor.fetchone()
             order = Order.objects.create(
-                number=f"FL{number:016d}", buyer_id=request.data["buyer_id"], supplier_id=request.data["supplier_id"],
-                placed_by="floor", total_gross=0, total_tax=0, buyer_province="460000", expires_at=now + timedelta(1),
+                number=f"FL{number:016d}",
+                buyer_id=request.data["buyer_id"],
+                supplier_id=request.data["supplier_id"],
+                placed_by="floor",
+                total_gross=0,
+                total_tax=0,
+                buyer_province="460000",
+                expires_at=now + timedelta(1),
             )
             OrderLine.objects.bulk_create([
                 OrderLine(order=order, line_no=n, offer_id=offer_id, drug_id=offer_id,  # seeded with drug id = offer id

@@ -46,6 +46,8 @@ ENV = {
     "JWT_ACCESS_MINUTES": "600",
     "DB_CONN_MAX_AGE": "600",  # persistent connections (PERF-FLOOR: never CONN_MAX_AGE=0)
     "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "memory://"),
+    # Production runs with Redis for the throttle counters (docker-compose.yml); so does the benchmark.
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
 }
 os.environ.update(ENV)
 
@@ -79,11 +81,22 @@ def seed() -> dict:
 
     def organization(n: int, kind: str, license_type: str) -> Organization:
         body = f"9146000{n:010d}"
-        org = Organization.objects.create(legal_name=f"基准机构{n}", uscc=body + uscc_check_character(body),
-                                          kind=kind, province_code="460000", status=OrganizationStatus.VERIFIED)
-        License.objects.create(organization=org, type=license_type, number=f"BENCH{n}", status=LicenseStatus.APPROVED,
-                               scope_tags=["chemical", "rx", "otc"], valid_from=timezone.localdate() - timedelta(1),
-                               valid_until=timezone.localdate() + timedelta(365))
+        org = Organization.objects.create(
+            legal_name=f"基准机构{n}",
+            uscc=body + uscc_check_character(body),
+            kind=kind,
+            province_code="460000",
+            status=OrganizationStatus.VERIFIED,
+        )
+        License.objects.create(
+            organization=org,
+            type=license_type,
+            number=f"BENCH{n}",
+            status=LicenseStatus.APPROVED,
+            scope_tags=["chemical", "rx", "otc"],
+            valid_from=timezone.localdate() - timedelta(1),
+            valid_until=timezone.localdate() + timedelta(365),
+        )
         return org
 
     suppliers = [organization(n, OrganizationKind.DISTRIBUTOR, "drug_wholesale") for n in range(SUPPLIERS)]
@@ -108,8 +121,10 @@ def seed() -> dict:
     return {
         "token": str(AccessToken.for_user(user)),
         "buyer_id": buyer.pk,
-        "suppliers": [(s.pk, offer_ids[k * OFFERS_PER_SUPPLIER], offer_ids[(k + 1) * OFFERS_PER_SUPPLIER - 1])
-                      for k, s in enumerate(suppliers)],
+        "suppliers": [
+            (s.pk, offer_ids[k * OFFERS_PER_SUPPLIER], offer_ids[(k + 1) * OFFERS_PER_SUPPLIER - 1])
+            for k, s in enumerate(suppliers)
+        ],
     }
 
 
@@ -134,7 +149,10 @@ function request()
   end
   local lines = {}
   for i, id in ipairs(ids) do lines[i] = string.format('{"offer_id": %%d, "quantity": %%d}', id, math.random(1, 3)) end
-  local body = string.format('{"buyer_id": %%d, "supplier_id": %%d, "lines": [%%s]}', buyer, s[1], table.concat(lines, ","))
+  local body = string.format('{"lines": [%%s]}', table.concat(lines, ","))
+  if floor then  -- the floor does no lookups, so it is told the parties
+    body = string.format('{"buyer_id": %%d, "supplier_id": %%d, "lines": [%%s]}', buyer, s[1], table.concat(lines, ","))
+  end
   local headers = {["Content-Type"] = "application/json"}
   if not floor then
     headers["Authorization"] = "Bearer " .. token
@@ -152,20 +170,44 @@ end
 
 def run_wrk(seeded: dict, mode: str, floor: bool) -> dict:
     suppliers = ", ".join(f"{{{pk}, {first}, {last}}}" for pk, first, last in seeded["suppliers"])
-    script = LUA % {"token": seeded["token"], "buyer": seeded["buyer_id"], "mode": mode,
-                    "floor": "true" if floor else "false", "suppliers": suppliers}
+    script = LUA % {
+        "token": seeded["token"],
+        "buyer": seeded["buyer_id"],
+        "mode": mode,
+        "floor": "true" if floor else "false",
+        "suppliers": suppliers,
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--timeout", "10s", "-s", handle.name,
-         f"http://127.0.0.1:{PORT}"], capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{DURATION}s",
+            "--timeout",
+            "10s",
+            "-s",
+            handle.name,
+            f"http://127.0.0.1:{PORT}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     requests, duration_us, non_2xx, p50, p95, p99, socket_errors = re.search(r"RESULT (.*)", output).group(1).split()
     seconds = int(duration_us) / 1e6
     ok = int(requests) - int(non_2xx)
-    return {"mode": mode, "endpoint": "floor" if floor else "PharmEx", "orders_per_s": ok / seconds,
-            "non_2xx": int(non_2xx), "socket_errors": int(socket_errors),
-            "p50_ms": float(p50), "p95_ms": float(p95), "p99_ms": float(p99)}
+    return {
+        "mode": mode,
+        "endpoint": "floor" if floor else "PharmEx",
+        "orders_per_s": ok / seconds,
+        "non_2xx": int(non_2xx),
+        "socket_errors": int(socket_errors),
+        "p50_ms": float(p50),
+        "p95_ms": float(p95),
+        "p99_ms": float(p99),
+    }
 
 
 def check_invariants() -> dict:
@@ -186,16 +228,28 @@ def check_invariants() -> dict:
         audit_total, audit_unsealed = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE sequence IS NULL) FROM pharmex_auditevent"
         ).fetchone()
-    return {"orders": orders, "negative_stock_offers": negative, "offers_where_stock_taken_differs": mismatched,
-            "audit_records": audit_total, "audit_unsealed": audit_unsealed}
+    return {
+        "orders": orders,
+        "negative_stock_offers": negative,
+        "offers_where_stock_taken_differs": mismatched,
+        "audit_records": audit_total,
+        "audit_unsealed": audit_unsealed,
+    }
 
 
 def audit_sealer(stop: threading.Event) -> None:
     """The production beat job seals every few seconds; here every second, concurrently with the load."""
     while not stop.is_set():
-        subprocess.run([sys.executable, "-c", "import django; django.setup(); "
-                        "from pharmex.audit import seal_audit_chain; seal_audit_chain()"],
-                       cwd=BASE_DIR, env=ENV, check=False)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); from pharmex.audit import seal_audit_chain; seal_audit_chain()",
+            ],
+            cwd=BASE_DIR,
+            env=ENV,
+            check=False,
+        )
         stop.wait(1)
 
 
@@ -203,8 +257,18 @@ def main() -> None:
     recreate_database()
     seeded = seed()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "pharmex.wsgi", "-w", str(WORKERS), "-b",
-         f"127.0.0.1:{PORT}", "--log-level", "warning"], cwd=BASE_DIR, env=ENV,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "pharmex.wsgi",
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=ENV,
     )
     stop = threading.Event()
     sealer = threading.Thread(target=audit_sealer, args=(stop,), daemon=True)
@@ -221,21 +285,35 @@ def main() -> None:
         stop.set()
         server.terminate()
         server.wait(timeout=30)
-    subprocess.run([sys.executable, "-c", "import django; django.setup(); "
-                    "from pharmex.audit import seal_audit_chain, verify_audit_chain; seal_audit_chain(); "
-                    "r = verify_audit_chain(); print('audit chain', 'intact' if r.first_broken is None else 'BROKEN', r.checked)"],
-                   cwd=BASE_DIR, env=ENV, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            "from pharmex.audit import seal_audit_chain, verify_audit_chain; seal_audit_chain(); "
+            "r = verify_audit_chain(); "
+            "print('audit chain', 'intact' if r.first_broken is None else 'BROKEN', r.checked)",
+        ],
+        cwd=BASE_DIR,
+        env=ENV,
+        check=True,
+    )
     invariants = check_invariants()
-    print(f"\nwrk -t2 -c{CONNECTIONS} -d{DURATION}s, gunicorn -w {WORKERS} (sync), production settings, {os.cpu_count()} cores")
+    print(f"\nwrk -t2 -c{CONNECTIONS} -d{DURATION}s, gunicorn -w {WORKERS} (sync), production settings, ", end="")
+    print(f"{os.cpu_count()} cores")
     print(f"{'case':<8} {'endpoint':<9} {'orders/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for row in results:
-        print(f"{row['mode']:<8} {row['endpoint']:<9} {row['orders_per_s']:>9.1f} {row['p50_ms']:>8.1f} "
-              f"{row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['non_2xx']:>8}")
+        print(
+            f"{row['mode']:<8} {row['endpoint']:<9} {row['orders_per_s']:>9.1f} {row['p50_ms']:>8.1f} "
+            f"{row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['non_2xx']:>8}"
+        )
     for mode in ("spread", "hot"):
         floor = next(r for r in results if r["mode"] == mode and r["endpoint"] == "floor")
         ours = next(r for r in results if r["mode"] == mode and r["endpoint"] == "PharmEx")
-        print(f"{mode}: PharmEx / floor throughput = {ours['orders_per_s'] / floor['orders_per_s']:.2f}  "
-              f"(target ≥ 0.50); p95 ratio = {ours['p95_ms'] / floor['p95_ms']:.2f}")
+        print(
+            f"{mode}: PharmEx / floor throughput = {ours['orders_per_s'] / floor['orders_per_s']:.2f}  "
+            f"(target ≥ 0.50); p95 ratio = {ours['p95_ms'] / floor['p95_ms']:.2f}"
+        )
     print("invariants:", json.dumps(invariants))
     assert invariants["negative_stock_offers"] == 0 and invariants["offers_where_stock_taken_differs"] == 0
 

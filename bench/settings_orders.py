@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 
-from pharmex.settings.production import *  # noqa: E402,F403
+from pharmex.settings.production import *  # noqa: F403
 
 ROOT_URLCONF = "bench.floor_orders"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]

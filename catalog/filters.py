@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from catalog.choices import DosageForm, DrugCategory, DrugStatus, DrugType, OfferStatus, SpecialClass, Storage
 from catalog.models import Drug, Offer
-from catalog.selectors import MAX_QUERY_LENGTH, drug_has_market_offers_q, drug_search
+from catalog.selectors import MAX_QUERY_LENGTH, drug_has_market_offers_q
 from pharmex.api.filters import IntegerFilter
 
 
@@ -116,11 +116,9 @@ class DrugFilter(StrictFilterSet):
         return queryset.filter(drug_has_market_offers_q() if value else ~drug_has_market_offers_q())
 
     def filter_search(self, queryset, name, value):
-        return queryset  # applied in filter_queryset, after every other filter, because it orders
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        return drug_search(queryset, self.form.cleaned_data.get("search") or "")
+        # Validated and documented here; ranked and paged by DrugSearchPagination (selectors.drug_search_page),
+        # after every other filter, because it counts, orders and limits in its own way.
+        return queryset
 
 
 class OfferFilter(StrictFilterSet):

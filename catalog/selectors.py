@@ -39,7 +39,10 @@ SEARCH_COUNT_CAP = 1_000
 
 @dataclass(frozen=True)
 class _Search:
-    matched: Q
+    """A parsed `?search=`: what matches it, and how matches rank."""
+
+    strict: Q  # exact codes, pinyin-initial prefixes, name substrings
+    fuzzy: Q | None  # trigram similarity (typos), for names of 3+ characters
     rank: Case
     similarity: Expression
 
@@ -49,8 +52,8 @@ class _Search:
 
 def _parse_search(query: str) -> _Search | None:
     """Matching: a code (it has a digit) → approval number, 本位码, GTIN, NRDL code; Latin letters → pinyin-initial
-    prefix (amxl → 阿莫西林); names → substring or trigram similarity, where 1-2-character queries use the
-    name_grams array (a trigram index cannot serve them)."""
+    prefix (amxl → 阿莫西林); names → substring, where 1-2-character queries use the name_grams array (a trigram
+    index cannot serve them), else trigram similarity."""
     text = re.sub(r"\s+", "", query or "")[:MAX_QUERY_LENGTH]
     if not text:
         return None
@@ -64,51 +67,58 @@ def _parse_search(query: str) -> _Search | None:
         prefix |= initials
     else:
         initials = Q(pk__in=[])
+    fuzzy = None
     if len(lowered) <= 2:
         names = Q(name_grams__contains=[lowered])
         similarity = Value(0.0, output_field=FloatField())
-        fuzzy = Q(pk__in=[])
     else:
         names = Q(generic_name__trgm_icontains=text) | Q(brand_name__trgm_icontains=text)
         similarity = Greatest(TrigramSimilarity("generic_name", text), TrigramSimilarity("brand_name", text))
-        fuzzy = Q(generic_name__trigram_similar=text) | Q(brand_name__trigram_similar=text)
-    matched = code_hit | initials | names
-    if not is_code and len(lowered) > 2 and not __import__("os").environ.get("NOFUZZ"):
-        matched |= fuzzy
+        if not is_code:
+            fuzzy = Q(generic_name__trigram_similar=text) | Q(brand_name__trigram_similar=text)
     rank = Case(When(code_hit, then=0), When(prefix, then=1), default=2, output_field=IntegerField())
-    return _Search(matched=matched, rank=rank, similarity=similarity)
+    return _Search(strict=code_hit | initials | names, fuzzy=fuzzy, rank=rank, similarity=similarity)
 
 
-def drug_search(queryset: QuerySet[Drug], query: str) -> QuerySet[Drug]:
-    """Rank drugs for `?search=`: exact code hits, then name (or pinyin-initial) prefixes, then the rest by
-    trigram similarity; ties by generic name and id, so the order is stable. An empty query changes nothing.
-
-    Page through the result with drug_search_page(), which ranks on narrow columns and fetches one page of rows.
-    """
-    search = _parse_search(query)
-    if search is None:
-        return queryset
-    return search.ranked(queryset.filter(search.matched))
+@dataclass(frozen=True)
+class DrugSearchPage:
+    drugs: list[Drug]
+    count: int | None  # None: more than SEARCH_COUNT_CAP matches
+    has_next: bool
 
 
-def drug_search_page(ranked: QuerySet[Drug], *, query: str, offset: int, limit: int) -> QuerySet[Drug]:
-    """Rows [offset, offset + limit) of a drug_search() result, in one query.
-
-    A broad query matches 10,000 drugs (`射液`, `zs`); ranking them as whole rows made PostgreSQL sort every match
-    (80 ms, BENCHMARKS.md). Here the ranking runs in an id subquery that reads only the columns it orders by and
-    stops at LIMIT; the outer query fetches and re-ranks just those rows.
-    """
-    search = _parse_search(query)
-    if search is None:
-        return ranked[offset : offset + limit]
-    page_ids = ranked.values("pk")[offset : offset + limit]
-    return search.ranked(Drug.objects.filter(pk__in=page_ids))
-
-
-def drug_search_count(ranked: QuerySet[Drug], *, cap: int = SEARCH_COUNT_CAP) -> int | None:
-    """The number of matches, or None when there are more than `cap` (the count stops reading there)."""
-    count = ranked.order_by().values("pk")[: cap + 1].count()
+def _capped_count(queryset: QuerySet[Drug], cap: int) -> int | None:
+    count = queryset.order_by().values("pk")[: cap + 1].count()  # COUNT over a LIMIT: stops reading at the cap
     return count if count <= cap else None
+
+
+def drug_search_page(
+    queryset: QuerySet[Drug], *, query: str, offset: int, limit: int, count_cap: int = SEARCH_COUNT_CAP
+) -> DrugSearchPage | None:
+    """One page of `?search=` over `queryset` (already scoped and filtered); None when the query is blank.
+
+    Ranking: exact code hits, then name (or pinyin-initial) prefixes, then the rest by trigram similarity; ties by
+    generic name and id, so pages are stable. Fuzzy (typo) matches are looked for only when nothing matches
+    exactly (no code, prefix or substring hit): checking similarity against every name that shares a common
+    trigram (口服溶液, 小儿…) cost 50-700 ms per query on 100k drugs (BENCHMARKS.md, catalogue).
+
+    Two queries (three for a fuzzy fallback): a count that stops after `count_cap` matches, and the page. The page
+    is ranked inside an id subquery that reads only the columns it orders by and stops at LIMIT, so only the
+    page's rows are fetched whole — ranking 10,000 matches as whole rows (`射液`, `zs`) cost 80 ms.
+    """
+    search = _parse_search(query)
+    if search is None:
+        return None
+    matches = queryset.filter(search.strict)
+    count = _capped_count(matches, count_cap)
+    if count == 0 and search.fuzzy is not None:
+        matches = queryset.filter(search.fuzzy)
+        count = _capped_count(matches, count_cap)
+    if count == 0:
+        return DrugSearchPage(drugs=[], count=0, has_next=False)
+    page_ids = search.ranked(matches).values("pk")[offset : offset + limit + 1]  # one more: is there a next page?
+    drugs = list(search.ranked(Drug.objects.filter(pk__in=page_ids)))
+    return DrugSearchPage(drugs=drugs[:limit], count=count, has_next=len(drugs) > limit)
 
 
 def drug_list(*, actor: Actor) -> QuerySet[Drug]:
@@ -137,8 +147,16 @@ def _market_offers() -> QuerySet[Offer]:
     )
 
 
+class _ExistsPerRow(Exists):
+    """EXISTS checked row by row (an index probe per candidate): `OFFSET 0` keeps PostgreSQL from turning it into
+    a semi-join. As a semi-join, `has_offers` on a broad search (7,000 matches) hashed all 270,000 market offers
+    (250 ms); probing the offer index for each match takes 20 ms (BENCHMARKS.md, catalogue)."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
 def drug_has_market_offers_q() -> Exists:
-    return Exists(
+    return _ExistsPerRow(
         Offer.objects.filter(drug=OuterRef("pk"), status=OfferStatus.ACTIVE, supplier_id__in=tradeable_supplier_ids())
     )
 

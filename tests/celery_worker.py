@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -50,9 +51,7 @@ class WorkerProcess:
             "DATABASE_URL": _test_database_url(),
             "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER", "main"),
         }
-        self.log_path = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in", "/tmp")).parent / (
-            f"worker-{settings.CELERY_TEST_NAMESPACE}.log"
-        )
+        self.log_path = Path(tempfile.gettempdir()) / "pharmex-celery" / f"worker-{settings.CELERY_TEST_NAMESPACE}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(

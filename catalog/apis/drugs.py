@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
 from accounts.permissions import IsPlatformAdmin, staff_or_member_with_role
-from pharmex.api.serializers import NoteInput, RequiredNoteInput
 from api_docs.responses import problems
 from catalog import selectors, services
+from catalog.apis.pagination import DrugSearchPagination
 from catalog.filters import DrugFilter, OfferFilter
 from catalog.models import Drug
 from catalog.serializers import (
@@ -23,6 +23,8 @@ from catalog.serializers import (
 )
 from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
 from pharmex.api.idempotency import idempotent
+from pharmex.api.pagination import PagePagination
+from pharmex.api.serializers import NoteInput, RequiredNoteInput
 
 PROVINCE_PARAMETER = OpenApiParameter(
     "province", OpenApiTypes.STR, description="Only offers that ship to this GB/T 2260 province code."
@@ -63,6 +65,7 @@ PROPOSE_EXAMPLE = OpenApiExample(
 class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DrugOutput
     filterset_class = DrugFilter
+    pagination_class = DrugSearchPagination
     lookup_value_converter = "int"  # a non-integer id is a 404 from the router, never a 500 from the database
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -138,7 +141,13 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         parameters=[PROVINCE_PARAMETER],
         responses={200: OfferOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], filterset_class=None, serializer_class=OfferOutput)
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        serializer_class=OfferOutput,
+        pagination_class=PagePagination,
+    )
     def offers(self, request, pk=None):
         actor = actor_from_request(request)
         drug = get_object_or_404(selectors.drug_list(actor=actor), pk=pk)

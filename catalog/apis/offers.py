@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
 from accounts.permissions import IsPlatformAdmin, member_with_role
-from pharmex.api.serializers import RequiredReasonInput as ReasonInput
 from api_docs.responses import problems
 from catalog import selectors, services
 from catalog.filters import OfferFilter, offer_list_own
@@ -23,6 +22,7 @@ from catalog.serializers import (
 )
 from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
 from pharmex.api.idempotency import idempotent
+from pharmex.api.serializers import RequiredReasonInput as ReasonInput
 
 SELLERS = (MemberRole.OWNER, MemberRole.OPERATOR)
 OWN_PARAMETER = OpenApiParameter(

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from drf_spectacular.utils import OpenApiParameter
@@ -71,34 +71,56 @@ def _fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
+_CLAIM_SQL = """
+    INSERT INTO pharmex_idempotencykey
+        (scope, key, method, path, fingerprint, status, response_headers, created_at, locked_at)
+    VALUES (%s, %s, %s, %s, %s, 'in_flight', '{}', %s, %s)
+    ON CONFLICT (scope, key) DO NOTHING
+    RETURNING id
+"""
+
+
 def _claim(*, scope: str, key: str, request: Request, fingerprint: str) -> IdempotencyKey | None:
-    """Claim the key (returns None) or return the existing record for it."""
+    """Claim the key (returns None) or return the record that holds it.
+
+    One INSERT … ON CONFLICT DO NOTHING arbitrates concurrent claims in a single round trip and
+    commit (never SELECT-then-INSERT). A record past its 24 h, or a claim abandoned in flight past
+    the lock timeout (its request died, so nothing of it committed), is taken over with a
+    conditional UPDATE that only one contender can win.
+    """
     now = timezone.now()
-    IdempotencyKey.objects.filter(scope=scope, key=key, created_at__lt=now - settings.IDEMPOTENCY_KEY_TTL).delete()
-    # A crashed request leaves its claim in flight; after the lock timeout nothing of it committed.
-    IdempotencyKey.objects.filter(
-        scope=scope,
-        key=key,
-        status=IdempotencyKey.Status.IN_FLIGHT,
-        locked_at__lt=now - settings.IDEMPOTENCY_LOCK_TIMEOUT,
-    ).delete()
-    try:
-        with transaction.atomic():
-            IdempotencyKey.objects.create(
-                scope=scope,
-                key=key,
+    values = [scope, key, request.method, request.path[:512], fingerprint, now, now]
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, values)
+        if cursor.fetchone() is not None:
+            return None
+    existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+    if existing is None:  # released between our insert and read: behave as in flight, the client retries
+        raise IdempotencyKeyInFlight()
+    forgotten = existing.created_at < now - settings.IDEMPOTENCY_KEY_TTL
+    abandoned = (
+        existing.status == IdempotencyKey.Status.IN_FLIGHT
+        and existing.locked_at < now - settings.IDEMPOTENCY_LOCK_TIMEOUT
+    )
+    if forgotten or abandoned:
+        taken = IdempotencyKey.objects.filter(pk=existing.pk, locked_at=existing.locked_at, status=existing.status)
+        if (
+            taken.update(
                 method=request.method,
                 path=request.path[:512],
                 fingerprint=fingerprint,
+                status=IdempotencyKey.Status.IN_FLIGHT,
+                response_status=None,
+                response_body=None,
+                response_headers={},
                 created_at=now,
                 locked_at=now,
             )
-        return None
-    except IntegrityError:
-        existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
-        if existing is None:  # released between our insert and read: treat as in flight, retry later
-            raise IdempotencyKeyInFlight() from None
-        return existing
+            == 1
+        ):
+            return None
+        existing.refresh_from_db()
+    return existing
 
 
 def idempotent(view_method=None, *, redact: tuple[str, ...] = ()):

@@ -1,5 +1,7 @@
 """The hash-chained append-only audit log (SPEC §7)."""
 
+from itertools import pairwise
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
@@ -27,7 +29,7 @@ def test_sealing_chains_records_in_order_and_verification_passes():
     events = list(AuditEvent.objects.order_by("sequence"))
     assert [e.sequence for e in events] == [1, 2, 3, 4, 5]
     assert events[0].previous_hash == "0" * 64
-    assert all(later.previous_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+    assert all(later.previous_hash == earlier.hash for earlier, later in pairwise(events))
     report = verify_audit_chain()
     assert (report.checked, report.unsealed, report.first_broken) == (5, 0, None)
 
