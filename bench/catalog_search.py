@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -164,7 +164,7 @@ def token() -> str:
 
 
 def drive(paths: list[str], access: str, seconds: float) -> dict:
-    latencies: list[float] = []
+    timed: list[tuple[float, str]] = []
     failures = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -177,12 +177,12 @@ def drive(paths: list[str], access: str, seconds: float) -> dict:
             conn.request("GET", paths[i], headers={"Authorization": f"Bearer {access}"})
             response = conn.getresponse()
             response.read()
-            mine.append(time.perf_counter() - started)
+            mine.append((time.perf_counter() - started, paths[i]))
             if response.status != 200:
                 failures.append((paths[i], response.status))
             i += CLIENTS
         with lock:
-            latencies.extend(mine)
+            timed.extend(mine)
 
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
@@ -191,14 +191,43 @@ def drive(paths: list[str], access: str, seconds: float) -> dict:
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    latencies.sort()
+    latencies = sorted(seconds for seconds, _ in timed)
     return {
         "requests": len(latencies),
         "failures": len(failures),
         "rps": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
-        "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+        "p95_ms": _p95(latencies) * 1000,
+        "timed": timed,
     }
+
+
+def _p95(values: list[float]) -> float:
+    return values[max(0, int(len(values) * 0.95) - 1)]
+
+
+def search_kind(path: str) -> str:
+    """The kind of a search_mix() query, for the per-kind breakdown."""
+    params = parse_qs(urlparse(path).query)
+    text = params["search"][0]
+    if any(char.isdigit() for char in text):
+        kind = "code"
+    elif text.isascii():
+        kind = "pinyin"
+    else:
+        kind = "1-2 chars" if len(text) <= 2 else "3+ chars"
+    extras = [name for name in ("dosage_form", "has_offers") if name in params]
+    return kind + (" + " + " + ".join(extras) if extras else "")
+
+
+def print_search_kinds(search: dict) -> None:
+    groups: dict[str, list[float]] = {}
+    for seconds, path in search["timed"]:
+        groups.setdefault(search_kind(path), []).append(seconds * 1000)
+    for kind, values in sorted(groups.items()):
+        values.sort()
+        print(f"  {kind:32} {len(values):5,} requests, p50 {statistics.median(values):6.1f} ms, "
+              f"p95 {_p95(values):6.1f} ms")  # fmt: skip
 
 
 def time_import(supplier_id: int) -> None:
@@ -252,6 +281,8 @@ def main() -> None:
               f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms")  # fmt: skip
     print(f"ratios search/floor: p50 {search['p50_ms'] / floor['p50_ms']:.2f}x, p95 "
           f"{search['p95_ms'] / floor['p95_ms']:.2f}x, throughput {search['rps'] / floor['rps']:.2f}x")  # fmt: skip
+    print("search by kind:")
+    print_search_kinds(search)
     time_import(importer_supplier)
 
 

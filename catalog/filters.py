@@ -27,7 +27,7 @@ class StrictBooleanField(forms.Field):
     default_error_messages = {"invalid": _("Must be true or false.")}
 
     def to_python(self, value) -> bool | None:
-        if value is None:
+        if value in self.empty_values:
             return None
         if value in ("true", "false"):
             return value == "true"
@@ -46,6 +46,8 @@ class StrictQueryForm(forms.Form):
         if not hasattr(self.data, "getlist"):
             return cleaned
         for name, field in self.fields.items():
+            if name in self.errors:
+                continue
             values = self.data.getlist(name)
             if len(values) > 1 and not isinstance(field, forms.MultipleChoiceField):
                 self.add_error(name, ValidationError(_("Give this parameter once."), code="repeated"))
@@ -72,6 +74,12 @@ def _text_filter(max_length: int, help_text: str, **kwargs) -> django_filters.Ch
     return extend_schema_field(schema)(django_filters.CharFilter(max_length=max_length, **kwargs))
 
 
+def _any_of(choices) -> django_filters.MultipleChoiceFilter:
+    """`?x=a&x=b`: any of these values. No DISTINCT (django-filter's default): the column is on the row itself, so
+    there are no duplicates to remove, and DISTINCT made PostgreSQL sort every match before a LIMIT could stop it."""
+    return django_filters.MultipleChoiceFilter(choices=choices.choices, distinct=False)
+
+
 def _id_filter(field_name: str, help_text: str) -> IntegerFilter:
     return extend_schema_field({"type": "integer", "description": help_text})(IntegerFilter(field_name=field_name))
 
@@ -89,12 +97,12 @@ class DrugFilter(StrictFilterSet):
         "exact up to 1,000 (API guide, pagination).",
         method="filter_search",
     )
-    dosage_form = django_filters.MultipleChoiceFilter(choices=DosageForm.choices)
-    category = django_filters.MultipleChoiceFilter(choices=DrugCategory.choices)
-    drug_type = django_filters.MultipleChoiceFilter(choices=DrugType.choices)
-    storage = django_filters.MultipleChoiceFilter(choices=Storage.choices)
-    special_class = django_filters.MultipleChoiceFilter(choices=SpecialClass.choices)
-    status = django_filters.MultipleChoiceFilter(choices=DrugStatus.choices)
+    dosage_form = _any_of(DosageForm)
+    category = _any_of(DrugCategory)
+    drug_type = _any_of(DrugType)
+    storage = _any_of(Storage)
+    special_class = _any_of(SpecialClass)
+    status = _any_of(DrugStatus)
     atc = _text_filter(7, "ATC prefix", field_name="atc_code", lookup_expr="startswith")
     id_gte = IntegerFilter(field_name="id", lookup_expr="gte", help_text="Keyset paging: id ≥ this.")
     id_lt = IntegerFilter(field_name="id", lookup_expr="lt", help_text="Keyset paging: id < this.")
@@ -124,7 +132,7 @@ class DrugFilter(StrictFilterSet):
 class OfferFilter(StrictFilterSet):
     drug = _id_filter("drug_id", "The drug's id.")
     supplier = _id_filter("supplier_id", "The supplier organisation's id.")
-    status = django_filters.MultipleChoiceFilter(choices=OfferStatus.choices)
+    status = _any_of(OfferStatus)
     province = django_filters.CharFilter(method="filter_province", help_text="Ships to this province code.")
 
     class Meta(StrictFilterSet.Meta):

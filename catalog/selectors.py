@@ -83,7 +83,7 @@ def _parse_search(query: str) -> _Search | None:
 @dataclass(frozen=True)
 class DrugSearchPage:
     drugs: list[Drug]
-    count: int | None  # None: more than SEARCH_COUNT_CAP matches
+    count: int | None  # None: more matches than the count cap
     has_next: bool
 
 
@@ -93,7 +93,7 @@ def _capped_count(queryset: QuerySet[Drug], cap: int) -> int | None:
 
 
 def drug_search_page(
-    queryset: QuerySet[Drug], *, query: str, offset: int, limit: int, count_cap: int = SEARCH_COUNT_CAP
+    queryset: QuerySet[Drug], *, query: str, offset: int, limit: int, count_cap: int
 ) -> DrugSearchPage | None:
     """One page of `?search=` over `queryset` (already scoped and filtered); None when the query is blank.
 

@@ -12,6 +12,7 @@ from accounts.errors import LicenseLocked
 from accounts.models import License, Organization
 from accounts.notifications import notify_owners
 from accounts.selectors import organization_may_trade
+from pharmex import events
 from pharmex.audit import SYSTEM, audit_record, diff
 from pharmex.errors import InvalidTransition
 
@@ -147,7 +148,9 @@ def _warn_if_due(*, license_id: int, today: date, thresholds: list[int]) -> int:
     license = License.objects.select_for_update().select_related("organization").get(pk=license_id)
     days_left = (license.valid_until - today).days
     renewed = License.objects.filter(
-        organization_id=license.organization_id, type=license.type, status=LicenseStatus.APPROVED,
+        organization_id=license.organization_id,
+        type=license.type,
+        status=LicenseStatus.APPROVED,
         valid_until__gt=license.valid_until,
     ).exists()
     if renewed:
@@ -164,6 +167,14 @@ def _warn_if_due(*, license_id: int, today: date, thresholds: list[int]) -> int:
         object_id=license.pk,
         organization_id=license.organization_id,
         changes={"days_left": days_left, "valid_until": license.valid_until},
+    )
+    events.emit(
+        events.LICENSE_EXPIRING,
+        organization_id=license.organization_id,
+        license_id=license.pk,
+        number=license.number,
+        valid_until=license.valid_until,
+        days_left=days_left,
     )
     notify_owners(
         organization=license.organization,
@@ -202,6 +213,12 @@ def _announce_expiry(*, license_id: int, today: date) -> int:
             object_id=organization.pk,
             organization_id=organization.pk,
             changes={"reason": "trading licence expired", "license": license.pk},
+        )
+        events.emit(
+            events.TRADING_SUSPENDED,
+            organization_id=organization.pk,
+            reason="trading licence expired",
+            license_id=license.pk,
         )
         notify_owners(
             organization=organization,

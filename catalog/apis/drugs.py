@@ -56,8 +56,10 @@ PROPOSE_EXAMPLE = OpenApiExample(
     list=extend_schema(
         summary="List, search and filter drugs",
         description="`?search=` ranks exact code hits first (approval number, 本位码, GTIN, NRDL code), then "
-        "generic/brand name and pinyin-initial prefixes (`amxl` → 阿莫西林), then substring and fuzzy "
-        "(pg_trgm) matches by similarity. 1-2-character Chinese queries work.",
+        "generic/brand name and pinyin-initial prefixes (`amxl` → 阿莫西林), then substring matches by similarity. "
+        "When nothing matches exactly, fuzzy (pg_trgm) matches are returned instead, so a typo still finds the "
+        "drug. 1-2-character Chinese queries work. Search results count exactly up to 1,000 matches; past that "
+        "`count` is null and `count_capped` true (API guide, pagination).",
     ),
     retrieve=extend_schema(summary="Retrieve a drug"),
 )

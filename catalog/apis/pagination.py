@@ -21,6 +21,8 @@ class DrugSearchPagination(PagePagination):
     """Page numbers as everywhere (`page`, `page_size`); plus `count_capped`. The FilterSet validates `search`; the
     ranking, the capped count and the page come from selectors.drug_search_page (two queries)."""
 
+    count_cap = selectors.SEARCH_COUNT_CAP
+
     def paginate_queryset(self, queryset, request, view=None):
         self.search_page = None
         query = request.query_params.get("search", "")
@@ -30,7 +32,11 @@ class DrugSearchPagination(PagePagination):
         page_size = self.get_page_size(request)
         self.page_number = self.get_page_number(request, None)
         page = selectors.drug_search_page(
-            queryset, query=query, offset=(self.page_number - 1) * page_size, limit=page_size
+            queryset,
+            query=query,
+            offset=(self.page_number - 1) * page_size,
+            limit=page_size,
+            count_cap=self.count_cap,
         )
         if page is None:  # only blanks: no search
             return super().paginate_queryset(queryset, request, view)

@@ -7,4 +7,4 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks and outbox"
 
     def ready(self) -> None:
-        from orders.webhooks import checks  # noqa: F401  (registers the settings check)
+        from orders.webhooks import checks, handlers  # noqa: F401  (settings check; accounts event forwarding)

@@ -117,7 +117,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         request=StatementGenerateInput,
         responses={201: StatementOutput(many=True), **problems(400, 403, 409)},
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     @idempotent
     def generate(self, request):
         data = StatementGenerateInput(data=request.data)

@@ -319,3 +319,27 @@ def test_the_daily_schedule_exists_and_setup_schedules_installs_it():
     task = PeriodicTask.objects.get(name="Licence expiry warnings and suspension")
     assert (task.task, task.enabled, task.interval) == ("accounts.tasks.license_expiry_run_task", True, None)
     assert (task.crontab.minute, task.crontab.hour, str(task.crontab.timezone)) == ("5", "0", settings.TIME_ZONE)
+
+
+@pytest.mark.django_db
+def test_expiry_warnings_and_suspension_reach_the_organisations_webhook_outbox():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.services import license_expiry_run
+    from orders.webhooks.models import OutboxEvent
+    from tests.factories import OrganizationFactory
+
+    organization = OrganizationFactory()
+    license = organization.licenses.get()
+    license.valid_until = timezone.localdate() + timedelta(days=5)
+    license.save()
+
+    license_expiry_run(today=timezone.localdate())
+    license_expiry_run(today=timezone.localdate() + timedelta(days=6))
+
+    events = list(OutboxEvent.objects.filter(organization=organization).order_by("id"))
+    assert [e.event_type for e in events] == ["license.expiring", "organization.trading_suspended"]
+    assert events[0].payload["days_left"] == 5
+    assert events[1].payload["reason"] == "trading licence expired"

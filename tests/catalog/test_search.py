@@ -132,3 +132,46 @@ def test_list_and_search_make_a_constant_number_of_queries(client, query):
         counts.append(len(captured))
     assert counts[0] == counts[1]
     assert counts[0] <= 4  # user, memberships, count, page
+
+
+def _page(client, **params) -> dict:
+    response = client.get("/api/v1/drugs/", params)
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def test_search_pages_link_to_each_other_with_an_exact_count(client):
+    for number in range(5):
+        DrugFactory(generic_name=f"头孢克洛{number}胶囊")
+    first = _page(client, search="头孢", page_size=2)
+    assert (first["count"], first["count_capped"], first["previous"]) == (5, False, None)
+    assert "page=2" in first["next"] and "search=" in first["next"]
+    last = client.get(first["next"].replace("page=2", "page=3")).json()
+    assert [row["generic_name"] for row in last["results"]] == ["头孢克洛4胶囊"]
+    assert last["next"] is None and "page=2" in last["previous"]
+    second = client.get(last["previous"]).json()
+    assert [row["generic_name"] for row in second["results"]] == ["头孢克洛2胶囊", "头孢克洛3胶囊"]
+    assert "page=" not in second["previous"]
+    assert client.get("/api/v1/drugs/", {"search": "头孢", "page_size": 2, "page": 4}).status_code == 404
+
+
+def test_broad_searches_report_no_count_past_the_cap(client, monkeypatch):
+    from catalog.apis.pagination import DrugSearchPagination
+
+    monkeypatch.setattr(DrugSearchPagination, "count_cap", 3)
+    for number in range(5):
+        DrugFactory(generic_name=f"头孢克洛{number}胶囊")
+    broad = _page(client, search="头孢", page_size=4)
+    assert (broad["count"], broad["count_capped"], len(broad["results"])) == (None, True, 4)
+    assert [row["generic_name"] for row in client.get(broad["next"]).json()["results"]] == ["头孢克洛4胶囊"]
+    narrow = _page(client, search="头孢克洛1")
+    assert (narrow["count"], narrow["count_capped"]) == (1, False)
+    listing = _page(client)
+    assert (listing["count"], listing["count_capped"]) == (5, False)
+
+
+def test_fuzzy_matches_are_a_fallback_when_nothing_matches_exactly(client, catalogue):
+    DrugFactory(generic_name="阿莫西临胶囊")  # a misspelt record
+    assert _search(client, "阿莫西林胶囊") == ["阿莫西林胶囊"]  # the exact name wins alone
+    assert _search(client, "阿莫西临胶") == ["阿莫西临胶囊"]
+    assert sorted(_search(client, "阿莫西琳胶囊")) == ["阿莫西临胶囊", "阿莫西林胶囊"]  # no exact hit: both similar

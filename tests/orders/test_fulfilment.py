@@ -99,6 +99,10 @@ def test_a_trace_code_ships_once_on_the_whole_platform(market, confirmed):
     assert not TraceCode.objects.filter(code=code(8)).exists()
     flag = SuspectedDiversion.objects.get()
     assert (flag.code, flag.attempted_order_id) == (code(7), order.pk)
+    from orders.webhooks.models import OutboxEvent
+
+    announced = OutboxEvent.objects.get(event_type="trace.duplicate_code")
+    assert (announced.organization_id, announced.payload["codes"]) == (other_supplier.pk, [code(7)])
 
 
 def test_invalid_codes_and_too_many_codes_are_refused(market, confirmed):

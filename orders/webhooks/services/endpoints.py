@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.actor import Actor
+from accounts.models import Organization
 from orders.webhooks import ssrf
 from orders.webhooks.errors import WebhookEndpointLimit, WebhookEventTypeUnknown, WebhookUrlNotAllowed
 from orders.webhooks.events import EVENT_TYPES
@@ -52,6 +53,8 @@ def webhook_endpoint_create(
     event_types = _checked_event_types(event_types)
     url = _checked_url(url)  # resolves DNS: done before the transaction opens (no network I/O inside it)
     with transaction.atomic():
+        # Lock the organisation row: two concurrent creates must not both pass the count below.
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
         if WebhookEndpoint.objects.filter(organization=organization).count() >= MAX_ENDPOINTS_PER_ORGANIZATION:
             raise WebhookEndpointLimit(
                 f"An organisation may register at most {MAX_ENDPOINTS_PER_ORGANIZATION} webhook endpoints."
