@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -82,14 +80,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return frozenset({self.staff_role}) if self.staff_role else frozenset()
 
 
-class OrganizationQuerySet(models.QuerySet):
-    def may_trade(self, on: date | None = None) -> OrganizationQuerySet:
-        """Organisations allowed to trade on a day (the one definition: accounts.selectors.may_trade_q)."""
-        from accounts.selectors import may_trade_q
-
-        return self.filter(may_trade_q(on=on))
-
-
 class Organization(models.Model):
     """A licensed participant: a supplier (manufacturer, distributor) or buyer (distributor, hospital, …)."""
 
@@ -107,8 +97,6 @@ class Organization(models.Model):
     status_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.choices import LicenseType, MemberRole, OrganizationKind, Ownership, ScopeTag, StaffRole
 from accounts.models import License, Membership, Organization, OrganizationApiKey, User
+from accounts.selectors import organization_may_trade
 from accounts.validators import validate_province_code, validate_uscc
 from pharmex.api.serializers import ModelOutputSerializer, StrictInputSerializer
 
@@ -15,8 +18,6 @@ def _django_validator(validator):
     """Run a Django validator inside a DRF field so its message and code reach the problem body."""
 
     def run(value):
-        from django.core.exceptions import ValidationError as DjangoValidationError
-
         try:
             validator(value)
         except DjangoValidationError as error:
@@ -85,8 +86,6 @@ class OrganizationOutput(ModelOutputSerializer):
         annotated = getattr(organization, "may_trade", None)
         if annotated is not None:
             return annotated
-        from accounts.selectors import organization_may_trade
-
         return organization_may_trade(organization=organization)
 
 
@@ -233,8 +232,6 @@ class ApiKeyInput(StrictInputSerializer):
     expiry_date = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     def validate_expiry_date(self, value):
-        from django.utils import timezone
-
         if value is not None and value <= timezone.now():
             raise serializers.ValidationError("Must be in the future.", code="past")
         return value

@@ -1,5 +1,6 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -88,7 +89,5 @@ class MeApi(APIView):
     def get(self, request):
         actor = actor_from_request(request)
         if actor.user is None:
-            from rest_framework.exceptions import PermissionDenied
-
             raise PermissionDenied("API keys have no user profile; call an organisation resource instead.")
         return Response(MeOutput(actor.user).data)

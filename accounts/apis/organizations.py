@@ -3,6 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -63,8 +64,6 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         actor = actor_from_request(request)
         organization = self.get_object()
         if not actor.is_admin and (actor.organization is None or actor.organization.pk != organization.pk):
-            from rest_framework.exceptions import PermissionDenied
-
             raise PermissionDenied()
         check_if_match(request, organization)
         input_class = OrganizationAdminUpdateInput if actor.is_admin else OrganizationOwnerUpdateInput
@@ -144,8 +143,6 @@ class MemberViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Ge
         actor = actor_from_request(self.request)
         organization = self._organization()
         if not actor.has_role(MemberRole.OWNER) or actor.organization.pk != organization.pk:
-            from rest_framework.exceptions import PermissionDenied
-
             raise PermissionDenied("Only an owner of this organisation manages its members.")
         return actor, organization
 
