@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.actor import actor_for_user
 from catalog.choices import DrugStatus
@@ -17,7 +19,7 @@ class DrugAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "approval_format", "generic_initials", "brand_initials", "reviewed_at", "proposed_by"]
     actions = ["approve_selected"]
 
-    @admin.action(description="Approve the selected drugs (audited)")
+    @admin.action(description=_("Approve the selected drugs (audited)"))
     def approve_selected(self, request, queryset):
         actor = actor_for_user(request.user)
         approved = 0
@@ -27,7 +29,9 @@ class DrugAdmin(admin.ModelAdmin):
                 approved += 1
             except DomainError as error:
                 self.message_user(request, f"{drug}: {error.detail}", messages.WARNING)
-        self.message_user(request, f"{approved} drugs approved.")
+        self.message_user(
+            request, ngettext("%(count)d drug approved.", "%(count)d drugs approved.", approved) % {"count": approved}
+        )
 
 
 class PriceChangeInline(admin.TabularInline):

@@ -8,52 +8,14 @@ is a 400, never silently ignored or read as its last value (schemathesis checks 
 from __future__ import annotations
 
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema_field
 
 from catalog.choices import DosageForm, DrugCategory, DrugStatus, DrugType, OfferStatus, SpecialClass, Storage
 from catalog.models import Drug, Offer
 from catalog.selectors import MAX_QUERY_LENGTH, drug_has_market_offers_q
-from pharmex.api.filters import IntegerFilter
-
-
-class StrictBooleanField(forms.Field):
-    """`true` or `false`, as OpenAPI serialises a boolean query parameter; absent is None."""
-
-    default_error_messages = {"invalid": _("Must be true or false.")}
-
-    def to_python(self, value) -> bool | None:
-        if value in self.empty_values:
-            return None
-        if value in ("true", "false"):
-            return value == "true"
-        raise ValidationError(self.error_messages["invalid"], code="invalid")
-
-
-class BooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-
-class StrictQueryForm(forms.Form):
-    """Refuses a scalar parameter given more than once, and an empty value for a parameter that is not text."""
-
-    def clean(self):
-        cleaned = super().clean()
-        if not hasattr(self.data, "getlist"):
-            return cleaned
-        for name, field in self.fields.items():
-            if name in self.errors:
-                continue
-            values = self.data.getlist(name)
-            if len(values) > 1 and not isinstance(field, forms.MultipleChoiceField):
-                self.add_error(name, ValidationError(_("Give this parameter once."), code="repeated"))
-            elif "" in values and not isinstance(field, forms.CharField):
-                self.add_error(name, ValidationError(_("Must not be empty."), code="blank"))
-        return cleaned
+from pharmex.api.filters import BooleanFilter, IntegerFilter, StrictBooleanField, StrictFilterSet, StrictQueryForm
 
 
 class OfferListQuery(StrictQueryForm):
@@ -82,11 +44,6 @@ def _any_of(choices) -> django_filters.MultipleChoiceFilter:
 
 def _id_filter(field_name: str, help_text: str) -> IntegerFilter:
     return extend_schema_field({"type": "integer", "description": help_text})(IntegerFilter(field_name=field_name))
-
-
-class StrictFilterSet(django_filters.FilterSet):
-    class Meta:
-        form = StrictQueryForm
 
 
 class DrugFilter(StrictFilterSet):
@@ -121,7 +78,8 @@ class DrugFilter(StrictFilterSet):
     def filter_has_offers(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(drug_has_market_offers_q() if value else ~drug_has_market_offers_q())
+        has_offers = drug_has_market_offers_q(per_row=bool(self.form.cleaned_data.get("search", "").strip()))
+        return queryset.filter(has_offers if value else ~has_offers)
 
     def filter_search(self, queryset, name, value):
         # Validated and documented here; ranked and paged by DrugSearchPagination (selectors.drug_search_page),

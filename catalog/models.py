@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog import lookups  # noqa: F401  (registers trgm_icontains / prefix_like)
 from catalog.choices import (
@@ -150,11 +151,11 @@ class Drug(models.Model):
     def clean(self) -> None:
         self.refresh_derived()
         if not self.approval_number and self.drug_type != DrugType.TCM_DECOCTION:
-            raise ValidationError({"approval_number": "Required for every drug type except TCM decoction pieces."})
+            raise ValidationError({"approval_number": _("Required for every drug type except TCM decoction pieces.")})
         if self.nrdl_code and not self.nrdl_class:
-            raise ValidationError({"nrdl_class": "Give the NRDL class (a = 甲, b = 乙) with an NRDL code."})
+            raise ValidationError({"nrdl_class": _("Give the NRDL class (a = 甲, b = 乙) with an NRDL code.")})
         if (self.ceiling_price is None) != (self.ceiling_effective_from is None):
-            raise ValidationError({"ceiling_effective_from": "A ceiling price needs its effective date, and back."})
+            raise ValidationError({"ceiling_effective_from": _("A ceiling price needs its effective date, and back.")})
 
 
 class OfferQuerySet(models.QuerySet):

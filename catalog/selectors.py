@@ -100,7 +100,7 @@ def drug_search_page(
     Ranking: exact code hits, then name (or pinyin-initial) prefixes, then the rest by trigram similarity; ties by
     generic name and id, so pages are stable. Fuzzy (typo) matches are looked for only when nothing matches
     exactly (no code, prefix or substring hit): checking similarity against every name that shares a common
-    trigram (口服溶液, 小儿…) cost 50-700 ms per query on 100k drugs (BENCHMARKS.md, catalogue).
+    trigram (口服溶液, 小儿…) cost 50-200 ms per query on 100k drugs (BENCHMARKS.md, catalogue).
 
     Two queries (three for a fuzzy fallback): a count that stops after `count_cap` matches, and the page. The page
     is ranked inside an id subquery that reads only the columns it orders by and stops at LIMIT, so only the
@@ -148,17 +148,20 @@ def _market_offers() -> QuerySet[Offer]:
 
 
 class _ExistsPerRow(Exists):
-    """EXISTS checked row by row (an index probe per candidate): `OFFSET 0` keeps PostgreSQL from turning it into
-    a semi-join. As a semi-join, `has_offers` on a broad search (7,000 matches) hashed all 270,000 market offers
-    (250 ms); probing the offer index for each match takes 20 ms (BENCHMARKS.md, catalogue)."""
+    """EXISTS checked row by row, an index probe per candidate: `OFFSET 0` keeps PostgreSQL from making it a
+    semi-join."""
 
     template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
-def drug_has_market_offers_q() -> Exists:
-    return _ExistsPerRow(
-        Offer.objects.filter(drug=OuterRef("pk"), status=OfferStatus.ACTIVE, supplier_id__in=tradeable_supplier_ids())
+def drug_has_market_offers_q(*, per_row: bool = False) -> Exists:
+    """Drugs buyers can order. `per_row` for a search's few thousand candidates: as a semi-join, `has_offers` on a
+    broad search (7,000 matches) hashed all 270,000 market offers (250 ms) where probing the offer index per match
+    takes 25 ms; over the whole catalogue the semi-join is the faster plan (100 vs 200 ms; BENCHMARKS.md)."""
+    offers = Offer.objects.filter(
+        drug=OuterRef("pk"), status=OfferStatus.ACTIVE, supplier_id__in=tradeable_supplier_ids()
     )
+    return _ExistsPerRow(offers) if per_row else Exists(offers)
 
 
 def offer_market(*, actor: Actor) -> QuerySet[Offer]:

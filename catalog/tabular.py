@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from catalog.choices import ImportFormat
 
 
@@ -35,7 +37,7 @@ def _decode(content: bytes) -> str:
     try:
         return content.decode("gb18030")  # what Excel on a Chinese Windows saves CSV as
     except UnicodeDecodeError:
-        raise FileUnreadable("The CSV file is neither UTF-8 nor GB18030 text.") from None
+        raise FileUnreadable(_("The CSV file is neither UTF-8 nor GB18030 text.")) from None
 
 
 def read_rows(content: bytes, file_format: str) -> Iterator[tuple[int, list]]:
@@ -49,7 +51,7 @@ def read_rows(content: bytes, file_format: str) -> Iterator[tuple[int, list]]:
             if any(str(cell).strip() for cell in cells):
                 yield number, cells
     except csv.Error as error:
-        raise FileUnreadable(f"The CSV file is malformed: {error}.") from None
+        raise FileUnreadable(_("The CSV file is malformed: %(error)s.") % {"error": error}) from None
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
@@ -58,7 +60,9 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise FileUnreadable(f"The XLSX file could not be opened ({type(error).__name__}).") from None
+        raise FileUnreadable(
+            _("The XLSX file could not be opened (%(error)s).") % {"error": type(error).__name__}
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -71,7 +75,7 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
 def count_rows(content: bytes, file_format: str, limit: int) -> int:
     """Data rows (not the header), counting no further than limit + 1."""
     count = -1
-    for count, _ in enumerate(read_rows(content, file_format)):
+    for count, _row in enumerate(read_rows(content, file_format)):
         if count > limit:
             break
     return max(count, 0)
@@ -88,14 +92,14 @@ def text_cell(value, *, max_length: int = 300) -> str:
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
     if len(text) > max_length:
-        raise CellError(f"Too long: at most {max_length} characters.")
+        raise CellError(_("Too long: at most %(max)s characters.") % {"max": max_length})
     return text
 
 
 def decimal_cell(value, *, places: int = 2) -> Decimal:
     """A money amount: 12.5, "12.50", "¥1,234.50" or an XLSX float; never a binary-float artefact."""
     if isinstance(value, bool):
-        raise CellError("Expected a number, found TRUE/FALSE.")
+        raise CellError(_("Expected a number, found TRUE/FALSE."))
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, float):
@@ -106,34 +110,35 @@ def decimal_cell(value, *, places: int = 2) -> Decimal:
     else:
         text = re.sub(r"[¥￥,\s]|元$", "", _text(value))
         if not text:
-            raise CellError("A number is required here.")
+            raise CellError(_("A number is required here."))
         try:
             amount = Decimal(text)
         except InvalidOperation:
-            raise CellError(f'"{_text(value)}" is not a number; write it like 12.50.') from None
+            raise CellError(_('"%(value)s" is not a number; write it like 12.50.') % {"value": _text(value)}) from None
     if not amount.is_finite():
-        raise CellError(f'"{_text(value)}" is not a number; write it like 12.50.')
+        raise CellError(_('"%(value)s" is not a number; write it like 12.50.') % {"value": _text(value)})
     if amount.as_tuple().exponent < -places:
-        raise CellError(f"At most {places} decimal places (found {amount}).")
+        message = _("At most %(places)s decimal places (found %(amount)s).")
+        raise CellError(message % {"places": places, "amount": amount})
     return amount.quantize(Decimal(1).scaleb(-places))
 
 
 def int_cell(value, *, minimum: int = 0, maximum: int = 2_000_000_000) -> int:
     if isinstance(value, bool):
-        raise CellError("Expected a whole number, found TRUE/FALSE.")
+        raise CellError(_("Expected a whole number, found TRUE/FALSE."))
     if isinstance(value, float):
         if not value.is_integer():
-            raise CellError(f"{value} is not a whole number.")
+            raise CellError(_("%(value)s is not a whole number.") % {"value": value})
         number = int(value)
     elif isinstance(value, int):
         number = value
     else:
         text = re.sub(r"[,\s]", "", _text(value))
         if not re.fullmatch(r"-?\d+", text):
-            raise CellError(f'"{_text(value)}" is not a whole number.')
+            raise CellError(_('"%(value)s" is not a whole number.') % {"value": _text(value)})
         number = int(text)
     if not minimum <= number <= maximum:
-        raise CellError(f"Must be between {minimum} and {maximum}.")
+        raise CellError(_("Must be between %(minimum)s and %(maximum)s.") % {"minimum": minimum, "maximum": maximum})
     return number
 
 
@@ -149,4 +154,4 @@ def date_cell(value) -> date:
             return date(*(int(part) for part in match.groups()))
         except ValueError:
             pass
-    raise CellError(f'"{_text(value)}" is not a date; write it like 2027-06-30.')
+    raise CellError(_('"%(value)s" is not a date; write it like 2027-06-30.') % {"value": _text(value)})

@@ -94,7 +94,7 @@ def statement_list(*, actor: Actor) -> QuerySet[Statement]:
 
 
 def statement_lines(*, statement: Statement) -> QuerySet[StatementLine]:
-    return StatementLine.objects.filter(statement=statement).select_related("order").order_by("id")
+    return StatementLine.objects.filter(statement=statement).select_related("order").order_by("order_id")
 
 
 def bank_statement_list(*, actor: Actor) -> QuerySet[BankStatement]:

@@ -1,10 +1,9 @@
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
 from accounts import selectors
 from accounts.actor import actor_from_request
-from pharmex.api.filters import IntegerFilter
+from pharmex.api.filters import IntegerFilter, StrictFilterSet
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.serializers import ModelOutputSerializer
 from pharmex.models import AuditEvent
@@ -31,7 +30,7 @@ class AuditEventOutput(ModelOutputSerializer):
         ]
 
 
-class AuditEventFilter(filters.FilterSet):
+class AuditEventFilter(StrictFilterSet):
     organization_id = IntegerFilter()
 
     class Meta:

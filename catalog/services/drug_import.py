@@ -8,6 +8,7 @@ from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from catalog.choices import DrugStatus, dosage_form_from_text
 from catalog.models import Drug, ImportJob
@@ -47,11 +48,11 @@ def drug_rows_import(
 ) -> None:
     header = next(rows, None)
     if header is None:
-        raise FileUnreadable("The file has no header row.")
+        raise FileUnreadable(_("The file has no header row."))
     columns = header_map(header[1], ALIASES)
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
-        raise FileUnreadable(f"Missing columns: {', '.join(missing)}.")
+        raise FileUnreadable(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
     while chunk := list(islice(rows, CHUNK_ROWS)):
         for number, cells in chunk:
             tally.processed += 1
@@ -83,7 +84,7 @@ def _values(number: int, cells: list, columns: dict[str, int], tally: ImportTall
             failed = True
     form = dosage_form_from_text(text_cell(cell(cells, columns, "dosage_form")))
     if form is None:
-        tally.error(number, "dosage_form", "Unknown dosage form; use a value of the controlled list, e.g. 片剂.")
+        tally.error(number, "dosage_form", _("Unknown dosage form; use a value of the controlled list, e.g. 片剂."))
         failed = True
     values["dosage_form"] = form
     for name, default in DEFAULTS.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
 from accounts.choices import SUPPLIER_KINDS
@@ -99,7 +100,9 @@ def _drug_transition(*, drug: Drug, action: str, actor: Actor, note: str) -> Dru
     )
     if updated != 1:
         drug.refresh_from_db(fields=["status"])
-        raise InvalidTransition(f"Cannot {action} a drug that is {drug.status}.")
+        raise InvalidTransition(
+            _("Cannot %(action)s a drug that is %(status)s.") % {"action": action, "status": drug.status}
+        )
     drug.refresh_from_db()
     audit_record(
         actor=actor.audit,

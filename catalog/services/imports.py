@@ -14,6 +14,7 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
 from accounts.choices import SUPPLIER_KINDS
@@ -58,17 +59,20 @@ def import_job_create(*, actor: Actor, kind: str, file_name: str, content: bytes
     limit_bytes, limit_rows = settings.CATALOG_IMPORT_MAX_BYTES, settings.CATALOG_IMPORT_MAX_ROWS
     if len(content) > limit_bytes:
         raise ImportTooLarge(
-            f"The file has {len(content):,} bytes; the limit is {limit_bytes:,}. Split it into several files."
+            _("The file has %(size)s bytes; the limit is %(limit)s. Split it into several files.")
+            % {"size": f"{len(content):,}", "limit": f"{limit_bytes:,}"}
         )
     if not content.strip():
-        raise ImportFileInvalid("The file is empty.", field="file")
+        raise ImportFileInvalid(_("The file is empty."), field="file")
     file_format = sniff_format(file_name, content)
     try:
         rows = count_rows(content, file_format, limit_rows)
     except FileUnreadable as error:
         raise ImportFileInvalid(str(error), field="file") from None
     if rows > limit_rows:
-        raise ImportTooLarge(f"The file has more than {limit_rows:,} rows; split it into several files.")
+        raise ImportTooLarge(
+            _("The file has more than %(limit)s rows; split it into several files.") % {"limit": f"{limit_rows:,}"}
+        )
     job = ImportJob.objects.create(
         kind=kind,
         organization=organization,
@@ -135,9 +139,12 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         tally.error(None, None, str(error))
         _save_progress(job, tally, status=ImportStatus.FAILED, message=str(error)[:500], finished_at=timezone.now())
     else:
-        message = (
-            f"{tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged, {tally.failed} failed."
-        )
+        message = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(failed)s failed.") % {
+            "created": tally.created,
+            "updated": tally.updated,
+            "unchanged": tally.unchanged,
+            "failed": tally.failed,
+        }
         _save_progress(job, tally, status=ImportStatus.SUCCEEDED, message=message, finished_at=timezone.now())
     job.refresh_from_db()
     with transaction.atomic():

@@ -8,6 +8,7 @@ from decimal import Decimal
 from itertools import islice
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from accounts.choices import PROVINCE_CODES
 from accounts.selectors import organization_may_trade, organization_scope_tags
@@ -53,7 +54,7 @@ def _vat_cell(value):
         rate = rate / 100  # "13" or "13%" written as a percentage
     rate = rate.quantize(Decimal("0.01"))
     if str(rate) not in ("0.13", "0.09", "0.03"):
-        raise CellError("The VAT rate must be 0.13, 0.09 or 0.03 (13%, 9%, 3%).")
+        raise CellError(_("The VAT rate must be 0.13, 0.09 or 0.03 (13%, 9%, 3%)."))
     return rate
 
 
@@ -68,7 +69,10 @@ def _provinces(value) -> list[str]:
             continue
         code = part if part in PROVINCE_CODES else _PROVINCE_BY_NAME.get(part)
         if code is None:
-            raise CellError(f'"{part}" is not a province code such as 460000 or a province name such as 海南省.')
+            raise CellError(
+                _('"%(value)s" is not a province code such as 460000 or a province name such as 海南省.')
+                % {"value": part}
+            )
         codes.append(code)
     return sorted(set(codes))
 
@@ -76,7 +80,7 @@ def _provinces(value) -> list[str]:
 def _status(value) -> str:
     status = _STATUS_WORDS.get(text_cell(value).lower())
     if status is None:
-        raise CellError("The status must be active or paused.")
+        raise CellError(_("The status must be active or paused."))
     return status
 
 
@@ -95,7 +99,7 @@ PARSERS: dict[str, Callable] = {
 
 def _positive(amount):
     if amount <= 0:
-        raise CellError("The price must be more than 0.")
+        raise CellError(_("The price must be more than 0."))
     return amount
 
 
@@ -107,13 +111,15 @@ def offer_rows_import(
     scope_tags = organization_scope_tags(organization=supplier)
     header = next(rows, None)
     if header is None:
-        raise FileUnreadable("The file has no header row.")
+        raise FileUnreadable(_("The file has no header row."))
     columns = header_map(header[1], ALIASES)
     missing = [name for name in ("unit_price", "stock") if name not in columns]
     if "drug_id" not in columns and "approval_number" not in columns:
         missing.append("drug_id or approval_number")
     if missing:
-        raise FileUnreadable(f"Missing columns: {', '.join(missing)}. The first row must name the columns.")
+        raise FileUnreadable(
+            _("Missing columns: %(columns)s. The first row must name the columns.") % {"columns": ", ".join(missing)}
+        )
     seen: dict[int, int] = {}
     while chunk := list(islice(rows, CHUNK_ROWS)):
         _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, tally)
@@ -126,7 +132,7 @@ def _parse(number: int, cells: list, columns: dict[str, int], tally: ImportTally
         raw = cell(cells, columns, name)
         if raw is None:
             if name in ("unit_price", "stock"):
-                tally.error(number, name, "This column is required.")
+                tally.error(number, name, _("This column is required."))
                 failed = True
             continue
         try:
@@ -144,7 +150,7 @@ def _parse(number: int, cells: list, columns: dict[str, int], tally: ImportTally
             ref["specification"] = text_cell(cell(cells, columns, "specification"))
             ref["package"] = text_cell(cell(cells, columns, "package"), max_length=100)
             if not ref["approval_number"]:
-                raise CellError("Give drug_id, or approval_number with specification (and package).")
+                raise CellError(_("Give drug_id, or approval_number with specification (and package)."))
     except CellError as error:
         tally.error(number, "drug_id" if "drug_id" in columns else "approval_number", str(error))
         failed = True
@@ -164,7 +170,7 @@ def _resolve(parsed: list[dict]) -> dict[int, Drug | str]:
     for p in parsed:
         ref = p["ref"]
         if "drug_id" in ref:
-            found[p["row"]] = by_id.get(ref["drug_id"]) or f"No drug with id {ref['drug_id']}."
+            found[p["row"]] = by_id.get(ref["drug_id"]) or _("No drug with id %(id)s.") % {"id": ref["drug_id"]}
             continue
         candidates = by_code.get((ref["approval_number"], normalize_code(ref["specification"])), [])
         if ref["package"]:
@@ -172,9 +178,9 @@ def _resolve(parsed: list[dict]) -> dict[int, Drug | str]:
         if len(candidates) == 1:
             found[p["row"]] = candidates[0]
         elif not candidates:
-            found[p["row"]] = "No drug with this approval number and specification (and package)."
+            found[p["row"]] = _("No drug with this approval number and specification (and package).")
         else:
-            found[p["row"]] = "Several packages match; add the package column."
+            found[p["row"]] = _("Several packages match; add the package column.")
     return found
 
 
@@ -210,13 +216,13 @@ def _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, ta
             base["vat_rate"] = default_vat_rate(supplier=supplier, drug=drug)
         new = {**base, **p["values"]}
         if new["min_order_quantity"] % new["order_multiple"]:
-            tally.error(number, "min_order_quantity", "Must be a multiple of order_multiple.")
+            tally.error(number, "min_order_quantity", _("Must be a multiple of order_multiple."))
             tally.failed += 1
         elif offer is None:
             creates.append((drug.pk, new, None))
             tally.created += 1
         elif offer.status == OfferStatus.SUSPENDED:
-            tally.error(number, column, "Platform staff suspended this offer; it cannot be changed by import.")
+            tally.error(number, column, _("Platform staff suspended this offer; it cannot be changed by import."))
             tally.failed += 1
         elif new == base:
             tally.unchanged += 1
@@ -229,7 +235,7 @@ def _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, ta
 
 def _refusal(supplier, drug, may_trade, scope_tags, parsed, seen) -> str | None:
     if drug.pk in seen:
-        return f"The same drug is already in row {seen[drug.pk]}."
+        return _("The same drug is already in row %(row)s.") % {"row": seen[drug.pk]}
     refusal = listing_refusal(drug=drug, may_trade=may_trade, scope_tags=scope_tags)
     if refusal is not None:
         return str(refusal.detail)

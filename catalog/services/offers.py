@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.actor import Actor
 from accounts.choices import SUPPLIER_KINDS
@@ -79,18 +80,32 @@ def listing_refusal(*, drug: Drug, may_trade: bool, scope_tags: set[str]) -> Dom
     if not may_trade:
         return SupplierMayNotTrade()
     if drug.status != DrugStatus.ACTIVE:
-        return DrugNotActive(f"Drug {drug.pk} is {drug.status}; only active drugs can be offered.", field="drug")
+        return DrugNotActive(
+            _("Drug %(id)s is %(status)s; only active drugs can be offered.") % {"id": drug.pk, "status": drug.status},
+            field="drug",
+        )
     reason = network_ban_reason(drug)
     if reason is not None:
         return NetworkSaleBanned(
-            f"{drug.generic_name} is a {reason.replace('_', ' ')} drug: network sale is prohibited.",
-            errors=[{"field": "drug", "code": reason, "message": f"Network sale of {reason} drugs is prohibited."}],
+            _("%(drug)s is a %(kind)s drug: network sale is prohibited.")
+            % {"drug": drug.generic_name, "kind": reason.replace("_", " ")},
+            errors=[
+                {
+                    "field": "drug",
+                    "code": reason,
+                    "message": _("Network sale of %(kind)s drugs is prohibited.") % {"kind": reason.replace("_", " ")},
+                }
+            ],
         )
     missing = [tag for tag in required_scope_tags(drug) if tag not in scope_tags]
     if missing:
         return LicenseScopeMissing(
-            f"Listing {drug.generic_name} needs the licence scope {', '.join(missing)}.",
-            errors=[{"field": "drug", "code": tag, "message": f"Licence scope {tag} is required."} for tag in missing],
+            _("Listing %(drug)s needs the licence scope %(scopes)s.")
+            % {"drug": drug.generic_name, "scopes": ", ".join(missing)},
+            errors=[
+                {"field": "drug", "code": tag, "message": _("Licence scope %(scope)s is required.") % {"scope": tag}}
+                for tag in missing
+            ],
         )
     return None
 
@@ -106,9 +121,9 @@ def default_vat_rate(*, supplier: Organization, drug: Drug) -> Decimal:
 def vat_rate_refusal(*, supplier: Organization, drug: Drug, rate: Decimal) -> str | None:
     """Why the rate cannot apply (a message), or None."""
     if rate == VAT_SIMPLIFIED and not (supplier.simplified_vat and drug.drug_type in SIMPLIFIED_VAT_DRUG_TYPES):
-        return "3% simplified VAT needs the supplier's election and a biological product."
+        return _("Simplified VAT (3%) needs the supplier's election and a biological product.")
     if rate == VAT_REDUCED and drug.drug_type not in REDUCED_VAT_DRUG_TYPES:
-        return "9% VAT applies to TCM decoction pieces only."
+        return _("9% VAT applies to TCM decoction pieces only.")
     return None
 
 
@@ -140,7 +155,7 @@ def _check_terms(offer: Offer) -> None:
         from rest_framework.exceptions import ValidationError
 
         raise ValidationError(
-            {"min_order_quantity": ["Must be a multiple of order_multiple."]}, code="min_order_not_multiple"
+            {"min_order_quantity": [_("Must be a multiple of order_multiple.")]}, code="min_order_not_multiple"
         )
 
 
@@ -230,7 +245,7 @@ def _offer_admin_transition(*, offer: Offer, actor: Actor, sources: set[str], ta
     previous = offer.status
     if Offer.objects.filter(pk=offer.pk, status__in=sources).update(status=target, updated_at=timezone.now()) != 1:
         offer.refresh_from_db(fields=["status"])
-        raise InvalidTransition(f"The offer is {offer.status}.")
+        raise InvalidTransition(_("The offer is %(status)s.") % {"status": offer.status})
     offer.refresh_from_db()
     audit_record(
         actor=actor.audit,

@@ -25,6 +25,7 @@ from orders.serializers import (
     ShipInput,
 )
 from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
+from pharmex.api.filters import StrictFilterSet
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.serializers import NoteInput, RequiredNoteInput
@@ -32,7 +33,7 @@ from pharmex.api.serializers import NoteInput, RequiredNoteInput
 ACTING_ROLES = (MemberRole.OWNER, MemberRole.OPERATOR)
 
 
-class OrderFilter(filters.FilterSet):
+class OrderFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=OrderStatus.choices)
     number = filters.CharFilter()
     placed_after = filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")

@@ -2,10 +2,10 @@
 
 from django_filters import rest_framework as filters
 
-from catalog.filters import BooleanFilter, StrictFilterSet
 from orders.webhooks.choices import DeliveryStatus
 from orders.webhooks.events import EVENT_TYPE_CHOICES
 from orders.webhooks.models import WebhookDelivery, WebhookEndpoint
+from pharmex.api.filters import BooleanFilter, StrictFilterSet
 
 
 class WebhookEndpointFilter(StrictFilterSet):

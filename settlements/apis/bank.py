@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from accounts.actor import actor_from_request
 from accounts.permissions import IsFinanceAdmin
 from api_docs.responses import problems
+from pharmex.api.filters import StrictFilterSet
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import PagePagination
 from pharmex.api.serializers import ReasonInput, RequiredReasonInput
@@ -82,7 +83,7 @@ class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class BankLineFilter(filters.FilterSet):
+class BankLineFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=BankLineStatus.choices)
 
     class Meta:

@@ -4,7 +4,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from accounts.actor import actor_from_request
-from pharmex.api.filters import IntegerFilter
+from pharmex.api.filters import IntegerFilter, StrictFilterSet
 from pharmex.api.pagination import NewestFirstCursorPagination
 from settlements import selectors
 from settlements.apis.common import ReadsMoney
@@ -13,7 +13,7 @@ from settlements.models import JournalEntry, LedgerAccount
 from settlements.serializers import JournalEntryOutput, LedgerAccountOutput
 
 
-class LedgerAccountFilter(filters.FilterSet):
+class LedgerAccountFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(choices=AccountKind.choices)
     organization = IntegerFilter()
 
@@ -22,7 +22,7 @@ class LedgerAccountFilter(filters.FilterSet):
         fields = ["kind", "organization"]
 
 
-class JournalEntryFilter(filters.FilterSet):
+class JournalEntryFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(choices=EntryKind.choices)
     account = IntegerFilter(field_name="postings__account", distinct=True)
     order = IntegerFilter(field_name="postings__order", distinct=True)

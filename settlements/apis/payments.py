@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from accounts.actor import actor_from_request
 from accounts.permissions import IsFinanceAdmin
 from api_docs.responses import problems
-from pharmex.api.filters import IntegerFilter
+from pharmex.api.filters import IntegerFilter, StrictFilterSet
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
 from settlements import selectors, services
@@ -17,7 +17,7 @@ from settlements.models import Payment
 from settlements.serializers import PaymentOutput, PaymentRecordInput
 
 
-class PaymentFilter(filters.FilterSet):
+class PaymentFilter(StrictFilterSet):
     buyer = IntegerFilter()
     source = filters.ChoiceFilter(choices=PaymentSource.choices)
 

@@ -14,7 +14,7 @@ from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
 from accounts.permissions import IsFinanceAdmin, member_with_role
 from api_docs.responses import problems
-from pharmex.api.filters import IntegerFilter
+from pharmex.api.filters import IntegerFilter, StrictFilterSet
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import PagePagination
 from settlements import selectors, services
@@ -47,7 +47,7 @@ EXPORT_RESPONSES = {
 }
 
 
-class StatementFilter(filters.FilterSet):
+class StatementFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=StatementStatus.choices)
     period_kind = filters.ChoiceFilter(choices=PeriodKind.choices)
     period_start = filters.DateFilter()

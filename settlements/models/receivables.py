@@ -52,11 +52,13 @@ class Receivable(models.Model):
 
     `allocated` is the cached sum of the payment allocations (checked against them by the invariant
     tests); `paid_at` is set when it reaches `gross`, which puts the order on that period's statement.
+    Once a statement settles it, the database refuses any change to what the statement shows (migration 0004).
     """
 
     order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="receivable")
     buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
-    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # db_index=False: the (supplier, paid_at) index below serves lookups by supplier, and a statement's lines.
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     currency = models.CharField(max_length=3, default="CNY")
     gross = models.DecimalField(**MONEY)
     commission = models.DecimalField(**MONEY)
@@ -83,7 +85,8 @@ class Receivable(models.Model):
         ]
         indexes = [
             models.Index(fields=["buyer", "due_date"], name="receivable_buyer_due"),
-            models.Index(fields=["paid_at", "supplier"], name="receivable_paid_supplier"),
+            models.Index(fields=["paid_at", "supplier"], name="receivable_paid_supplier"),  # a period's paid orders
+            models.Index(fields=["supplier", "paid_at"], name="receivable_supplier_paid"),  # one statement's lines
         ]
 
     def __str__(self) -> str:

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.utils import timezone
 
 from settlements.choices import PeriodKind, StatementStatus
 from settlements.models.ledger import MONEY, JournalEntry
 
 
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
 class Statement(models.Model):
-    """What the platform owes one supplier for one period: the orders paid in it, less commission."""
+    """What the platform owes one supplier for one period: the orders paid in it, less commission.
+
+    Its orders are not copied row by row: a statement settles every receivable of its supplier (and currency)
+    paid in [paid_from, paid_to) — the `StatementLine` view lists them. The database keeps that set fixed
+    (migration 0004): paid ranges of one supplier never overlap (so no order is on two statements), a
+    statement's supplier, currency, range and totals never change, and a receivable it settles can be
+    neither changed, deleted nor paid into a range a statement already covers.
+    """
 
     number = models.CharField(max_length=32, unique=True)  # ST + period + supplier id: matched in bank references
     supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     period_kind = models.CharField(max_length=10, choices=PeriodKind.choices)
     period_start = models.DateField()
     period_end = models.DateField()  # exclusive, Asia/Shanghai calendar
+    paid_from = models.DateTimeField()  # the period's start at Asia/Shanghai midnight: the range it settles
+    paid_to = models.DateTimeField()  # exclusive: the period's end at Asia/Shanghai midnight
     status = models.CharField(max_length=20, choices=StatementStatus.choices, default=StatementStatus.DRAFT)
     currency = models.CharField(max_length=3, default="CNY")
     line_count = models.PositiveIntegerField(default=0)
@@ -43,7 +59,17 @@ class Statement(models.Model):
             models.CheckConstraint(
                 condition=Q(net=F("gross") - F("commission") + F("adjustments")), name="statement_net"
             ),
+            # No order on two statements: an order is on the statement of its supplier whose range holds its
+            # paid_at, and one supplier's ranges never overlap (weekly and monthly statements included).
+            ExclusionConstraint(
+                name="statement_paid_ranges_disjoint",
+                expressions=[
+                    ("supplier", RangeOperators.EQUAL),
+                    (TsTzRange("paid_from", "paid_to", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+            ),
             models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="statement_period_range"),
+            models.CheckConstraint(condition=Q(paid_to__gt=F("paid_from")), name="statement_paid_range"),
         ]
         indexes = [models.Index(fields=["period_kind", "period_start"], name="statement_period")]
 
@@ -52,19 +78,25 @@ class Statement(models.Model):
 
 
 class StatementLine(models.Model):
-    """One paid order on a statement; the unique order is the "no order in two statements" constraint."""
+    """One paid order on a statement: a row of the read-only view `settlements_statementline` (migration 0004).
 
-    # db_index=False: the (statement, id) index below serves every lookup by statement.
-    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines", db_index=False)
-    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="statement_line")
+    The view joins each statement to the receivables it settles (its supplier and currency, paid in its range,
+    not reversed); amounts are the receivable's. Nothing is written per order when statements are generated.
+    """
+
+    order = models.OneToOneField(
+        "orders.Order", primary_key=True, on_delete=models.PROTECT, related_name="statement_line", db_constraint=False
+    )
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines", db_constraint=False)
     gross = models.DecimalField(**MONEY)
     commission = models.DecimalField(**MONEY)
     net = models.DecimalField(**MONEY)
     paid_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["statement", "id"], name="statement_line_statement")]
+        managed = False  # a view
+        db_table = "settlements_statementline"
+        ordering = ["order_id"]
 
     def __str__(self) -> str:
         return f"order {self.order_id} on statement {self.statement_id}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -54,49 +53,41 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
-_NEW_STATEMENTS = """
-INSERT INTO settlements_statement (number, supplier_id, period_kind, period_start, period_end, status, currency,
-    line_count, gross, commission, adjustments, net, revision, dispute_reason, created_at, updated_at)
-SELECT 'ST' || %(label)s || '-' || lpad(r.supplier_id::text, 6, '0'), r.supplier_id, %(kind)s, %(start)s, %(end)s,
-    'draft', r.currency, 0, 0, 0, 0, 0, 1, '', now(), now()
-FROM settlements_receivable r
-WHERE r.paid_at >= %(from)s AND r.paid_at < %(to)s AND r.reversed_at IS NULL
-GROUP BY r.supplier_id, r.currency
-ON CONFLICT (supplier_id, period_kind, period_start) DO NOTHING
-RETURNING id
+# One statement per supplier (and currency) with orders paid in the period, its totals from the same GROUP BY,
+# and its "generate" event: one SQL statement, one pass over the period's receivables. ON CONFLICT without a
+# target skips a supplier that already has this period's statement (statement_one_per_period) or any other
+# statement overlapping it (statement_paid_ranges_disjoint, e.g. a weekly one). Ordered by supplier, so
+# statement ids follow supplier ids.
+_GENERATE = """
+WITH created AS (
+    INSERT INTO settlements_statement (number, supplier_id, period_kind, period_start, period_end, paid_from,
+        paid_to, status, currency, line_count, gross, commission, adjustments, net, revision, dispute_reason,
+        created_at, updated_at)
+    SELECT 'ST' || %(label)s || '-' || lpad(r.supplier_id::text, 6, '0'), r.supplier_id, %(kind)s, %(start)s,
+        %(end)s, %(from)s, %(to)s, 'draft', r.currency, count(*), sum(r.gross), sum(r.commission), 0,
+        sum(r.gross) - sum(r.commission), 1, '', now(), now()
+    FROM settlements_receivable r
+    WHERE r.paid_at >= %(from)s AND r.paid_at < %(to)s AND r.reversed_at IS NULL
+    GROUP BY r.supplier_id, r.currency
+    ORDER BY r.supplier_id, r.currency
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)
+INSERT INTO settlements_statementevent (statement_id, action, from_status, to_status, actor, note, created_at)
+SELECT id, 'generate', '', 'draft', %(actor)s, '', now() FROM created
+RETURNING statement_id
 """
-
-_NEW_LINES = """
-INSERT INTO settlements_statementline (statement_id, order_id, gross, commission, net, paid_at)
-SELECT s.id, r.order_id, r.gross, r.commission, r.net, r.paid_at
-FROM settlements_receivable r
-JOIN settlements_statement s
-  ON s.supplier_id = r.supplier_id AND s.period_kind = %(kind)s AND s.period_start = %(start)s AND s.status = 'draft'
-WHERE r.paid_at >= %(from)s AND r.paid_at < %(to)s AND r.reversed_at IS NULL
-  AND NOT EXISTS (SELECT 1 FROM settlements_statementline done WHERE done.order_id = r.order_id)
-"""
-
-_TOTALS = """
-UPDATE settlements_statement s
-SET line_count = t.n, gross = t.gross, commission = t.commission, net = t.gross - t.commission + s.adjustments,
-    updated_at = now()
-FROM (
-    SELECT l.statement_id, count(*) AS n, sum(l.gross) AS gross, sum(l.commission) AS commission
-    FROM settlements_statementline l
-    JOIN settlements_statement d ON d.id = l.statement_id
-    WHERE d.period_kind = %(kind)s AND d.period_start = %(start)s AND d.status = 'draft'
-    GROUP BY l.statement_id
-) t
-WHERE s.id = t.statement_id
-"""
+_GENERATION_LOCK = 0x5358_4745  # "SXGE": statement runs of every period kind queue behind each other
+RECEIVABLE_LOCK_TIMEOUT = "10s"
 
 
 @transaction.atomic
 def statement_generate(*, period_kind: str, day: date, actor: AuditActor, today: date | None = None) -> list[Statement]:
-    """Generate (or complete) the statements of the closed period containing `day`, set-based in SQL.
+    """Generate the statements of the closed period containing `day`, set-based in SQL.
 
-    Idempotent: one statement per (supplier, period) and one statement line per order are unique in the
-    database, so reruns, concurrent runs and a rerun after a crash all end with the same statements.
+    A statement settles its supplier's receivables paid in the period; no row is written per order. Idempotent:
+    the database holds one statement per (supplier, period) and never two overlapping ones for a supplier, so
+    reruns, concurrent runs and a rerun after a crash all end with the same statements.
     Raises: PeriodNotClosed for a period that has not ended yet.
     """
     start, end = period_bounds(period_kind, day)
@@ -109,23 +100,24 @@ def statement_generate(*, period_kind: str, day: date, actor: AuditActor, today:
         "label": period_label(period_kind, start),
         "from": _local_midnight(start),
         "to": _local_midnight(end),
+        "actor": actor.label[:255],
     }
     with connection.cursor() as cursor:
-        # Concurrent runs for one period queue here, so the anti-join below sees the earlier run's lines (an
-        # anti-join instead of ON CONFLICT: speculative insertion doubled the cost of 200k line inserts);
-        # the unique order_id still refuses any order on two statements, whatever the path.
-        lock_id = (0x5358 << 32) | zlib.crc32(f"{period_kind}{start}".encode())
-        cursor.execute("SELECT pg_advisory_xact_lock(%s::bigint)", [lock_id])
-        cursor.execute(_NEW_STATEMENTS, params)
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_GENERATION_LOCK])
+        # SHARE waits for every transaction that is writing receivables (a payment setting paid_at) and holds
+        # new writers off until we commit, so the totals below and the paid range the guard trigger freezes
+        # (migration 0004) see the same receivables. A bounded wait: a stuck writer fails the run, not payments.
+        cursor.execute(
+            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)", [RECEIVABLE_LOCK_TIMEOUT]
+        )
+        previous_timeout = cursor.fetchone()[0]
+        cursor.execute("LOCK TABLE settlements_receivable IN SHARE MODE")
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous_timeout])
+        cursor.execute(_GENERATE, params)
         created = [row[0] for row in cursor.fetchall()]
+        # The statements' lines are fixed by the same INSERT (their paid ranges): both crash points follow it.
         fault_point("statement.created")
-        cursor.execute(_NEW_LINES, params)
         fault_point("statement.lines_inserted")
-        cursor.execute(_TOTALS, params)
-    StatementEvent.objects.bulk_create(
-        StatementEvent(statement_id=pk, action="generate", to_status=StatementStatus.DRAFT, actor=actor.label)
-        for pk in created
-    )
     audit_record(
         actor=actor,
         action="statement.generated",
