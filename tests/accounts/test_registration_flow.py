@@ -401,8 +401,9 @@ def test_sign_in_ignores_the_case_of_the_email(api_client):
     from tests.factories.accounts import PASSWORD
 
     UserFactory(email="owner@pharmacy.example")
-    response = api_client.post("/api/v1/auth/token/", {"email": "Owner@Pharmacy.EXAMPLE", "password": PASSWORD},
-                               format="json")
+    response = api_client.post(
+        "/api/v1/auth/token/", {"email": "Owner@Pharmacy.EXAMPLE", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 200
     assert set(response.json()) == {"access", "refresh"}
 
@@ -412,8 +413,12 @@ def test_a_password_resembling_the_email_is_refused(api_client):
     from tests.factories import valid_uscc
 
     body = {
-        "organization": {"legal_name": "三亚好药房", "uscc": valid_uscc(4242), "kind": "pharmacy",
-                         "province_code": "460000"},
+        "organization": {
+            "legal_name": "三亚好药房",
+            "uscc": valid_uscc(4242),
+            "kind": "pharmacy",
+            "province_code": "460000",
+        },
         "owner": {"email": "sanyahaoyaofang@example.com", "password": "sanyahaoyaofang"},
     }
     response = api_client.post("/api/v1/register/", body, format="json")
@@ -435,8 +440,12 @@ def test_two_simultaneous_registrations_with_one_email_end_in_one_account_and_a_
 
     def register(n: int) -> None:
         body = {
-            "organization": {"legal_name": f"并发药房{n}", "uscc": valid_uscc(9000 + n), "kind": "pharmacy",
-                             "province_code": "460000"},
+            "organization": {
+                "legal_name": f"并发药房{n}",
+                "uscc": valid_uscc(9000 + n),
+                "kind": "pharmacy",
+                "province_code": "460000",
+            },
             "owner": {"email": "same@example.com", "password": "a-long-passphrase-2026"},
         }
         try:
