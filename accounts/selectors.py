@@ -21,13 +21,14 @@ def may_trade_q(*, on: date | None = None, prefix: str = "") -> Q:
     """Q for organisations that may trade on a day: verified, holding an approved, unexpired trading
     licence for their kind (SPEC §3). `prefix` applies it through a relation, e.g. "supplier__"."""
     on = on or timezone.localdate()
-    kind_matches = Q()
+    outer = OuterRef(f"{prefix}pk" if prefix else "pk")
+    # One correlated EXISTS per kind (an index probe on the licence's organisation) rather than one
+    # EXISTS joining organisations again, which PostgreSQL plans as a scan per outer row.
+    holds_trading_license = Q()
     for kind, license_type in TRADING_LICENSE_FOR_KIND.items():
-        kind_matches |= Q(type=license_type, organization__kind=kind)
-    trading_license = License.objects.filter(
-        kind_matches, _valid_license_filter(on), organization=OuterRef(f"{prefix}pk" if prefix else "pk")
-    )
-    return Q(**{f"{prefix}status": OrganizationStatus.VERIFIED}) & Q(Exists(trading_license))
+        licensed = License.objects.filter(_valid_license_filter(on), organization=outer, type=license_type)
+        holds_trading_license |= Q(**{f"{prefix}kind": kind}) & Q(Exists(licensed))
+    return Q(**{f"{prefix}status": OrganizationStatus.VERIFIED}) & holds_trading_license
 
 
 def organization_may_trade(*, organization: Organization, on: date | None = None) -> bool:
