@@ -107,10 +107,9 @@ def statement_generate(*, period_kind: str, day: date, actor: AuditActor, today:
         # SHARE waits for every transaction that is writing receivables (a payment setting paid_at) and holds
         # new writers off until we commit, so the totals below and the paid range the guard trigger freezes
         # (migration 0004) see the same receivables. A bounded wait: a stuck writer fails the run, not payments.
-        cursor.execute(
-            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)", [RECEIVABLE_LOCK_TIMEOUT]
-        )
+        cursor.execute("SELECT current_setting('lock_timeout')")
         previous_timeout = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [RECEIVABLE_LOCK_TIMEOUT])
         cursor.execute("LOCK TABLE settlements_receivable IN SHARE MODE")
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous_timeout])
         cursor.execute(_GENERATE, params)
