@@ -1,17 +1,7 @@
 from django.contrib import admin
 
 from orders.models import Order, OrderEvent, OrderLine, Recall, Shipment, ShipmentLine, SuspectedDiversion
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+from pharmex.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -35,7 +25,7 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     """Orders change state only through the API services (audited, rule-checked): read-only here."""
 
     list_display = ["number", "status", "buyer", "supplier", "total_gross", "placed_at", "overdue_at"]
@@ -44,12 +34,6 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["buyer", "supplier"]
     inlines = [OrderLineInline, OrderEventInline]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 class ShipmentLineInline(ReadOnlyInline):
     model = ShipmentLine
@@ -57,28 +41,19 @@ class ShipmentLineInline(ReadOnlyInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(ReadOnlyAdmin):
     list_display = ["order", "carrier", "tracking_number", "invoice_amount", "created_at"]
     search_fields = ["order__number", "tracking_number"]
     inlines = [ShipmentLineInline]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Recall)
-class RecallAdmin(admin.ModelAdmin):
+class RecallAdmin(ReadOnlyAdmin):
     list_display = ["drug", "level", "lots", "issued_by", "created_at"]
     list_filter = ["level"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(SuspectedDiversion)
-class SuspectedDiversionAdmin(admin.ModelAdmin):
+class SuspectedDiversionAdmin(ReadOnlyAdmin):
     list_display = ["code", "attempted_order", "attempted_by", "created_at"]
     search_fields = ["code"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

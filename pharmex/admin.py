@@ -3,13 +3,10 @@ from django.contrib import admin
 from pharmex.models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "occurred_at", "actor_label", "organization_id", "action", "object_type", "object_id"]
-    list_filter = ["action", "actor_type"]
-    search_fields = ["object_id", "actor_label", "request_id"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through audited services (or never): the admin site shows them."""
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -17,3 +14,21 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "occurred_at", "actor_label", "organization_id", "action", "object_type", "object_id"]
+    list_filter = ["action", "actor_type"]
+    search_fields = ["object_id", "actor_label", "request_id"]

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.actor import actor_for_user
 from accounts.choices import StaffRole
+from pharmex.admin import ReadOnlyAdmin, ReadOnlyInline
 from pharmex.errors import DomainError
 from settlements import selectors, services
 from settlements.choices import BankLineStatus, PeriodKind
@@ -39,28 +40,6 @@ def _audit_actor(request: HttpRequest):
 
 def _is_finance(request: HttpRequest) -> bool:
     return StaffRole.FINANCE_ADMIN in request.user.staff_roles
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PostingInline(ReadOnlyInline):
