@@ -37,23 +37,31 @@ def _allocate(*, payment: Payment, named_orders: list[str]) -> list[PaymentAlloc
         .order_by("priority", "due_date", "id")
         .select_for_update(of=("self",))
     )
-    allocations, now = [], timezone.now()
+    # A payment may already hold part of an order that a reversed payment released: top that allocation
+    # up (one row per payment and order) rather than adding a second one.
+    existing = {a.receivable_id: a for a in payment.allocations.all()}
+    allocations, topped_up, now = [], [], timezone.now()
     for receivable in open_receivables:
         if remaining == ZERO:
             break
         take = min(remaining, receivable.gross - receivable.allocated)
         if take <= ZERO:
             continue
-        allocations.append(PaymentAllocation(payment=payment, receivable=receivable, amount=take))
+        if receivable.pk in existing:
+            existing[receivable.pk].amount += take
+            topped_up.append(existing[receivable.pk])
+        else:
+            allocations.append(PaymentAllocation(payment=payment, receivable=receivable, amount=take))
         receivable.allocated += take
         if receivable.allocated == receivable.gross:
             receivable.paid_at = now  # the order is paid: it goes on this period's supplier statement
         receivable.save(update_fields=["allocated", "paid_at"])
         remaining -= take
     PaymentAllocation.objects.bulk_create(allocations)
+    PaymentAllocation.objects.bulk_update(topped_up, ["amount"])
     payment.unallocated = remaining
     payment.save(update_fields=["unallocated"])
-    return allocations
+    return allocations + topped_up
 
 
 @transaction.atomic

@@ -139,3 +139,30 @@ def test_receivables_aging_buckets_by_days_overdue(parties, as_client, finance_a
     # the buyer sees its own row; the supplier sees nothing
     assert parties.buyer_client().get("/api/v1/reports/receivables-aging/").json()["buyers"] == [row]
     assert parties.supplier_client().get("/api/v1/reports/receivables-aging/").json()["buyers"] == []
+
+
+@pytest.mark.django_db
+def test_reversing_a_payment_lets_another_payments_credit_top_up_its_share_of_the_same_order(parties):
+    from settlements.models import PaymentAllocation
+
+    # given: two credits of one buyer that together pay one order
+    first = payment_record(
+        buyer_id=parties.buyer.pk, amount=Decimal("0.01"), value_date=timezone.localdate(), actor=SYSTEM
+    )
+    second = payment_record(
+        buyer_id=parties.buyer.pk, amount=Decimal("0.02"), value_date=timezone.localdate(), actor=SYSTEM
+    )
+    order = received_order(buyer=parties.buyer, supplier=parties.supplier, gross="0.02", offer=parties.offer)
+    receivable = Receivable.objects.get(order=order)
+    assert receivable.allocated == Decimal("0.02")
+
+    # when: the first payment is reversed, the second one's remaining credit pays the released fen
+    payment_reverse(payment=first, actor=SYSTEM, reason="recorded twice")
+
+    # then: one allocation row per payment and order, amounts add up, nothing left unpaid or unallocated
+    receivable.refresh_from_db()
+    assert receivable.allocated == Decimal("0.02") and receivable.paid_at is not None
+    assert list(PaymentAllocation.objects.filter(receivable=receivable).values_list("payment_id", "amount")) == [
+        (second.pk, Decimal("0.02"))
+    ]
+    assert Payment.objects.get(pk=second.pk).unallocated == Decimal("0.00")
