@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import hypothesis
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
@@ -13,6 +14,11 @@ from accounts.models import OrganizationApiKey, User
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 _started_embedded_database = False
+
+# CI explores the same examples every run (a failure there reproduces); local runs keep exploring anew.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 
 def pytest_configure(config):
