@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
@@ -19,7 +21,9 @@ def _valid_license_filter(on: date) -> Q:
 
 def may_trade_q(*, on: date | None = None, prefix: str = "") -> Q:
     """Q for organisations that may trade on a day: verified, holding an approved, unexpired trading
-    licence for their kind (SPEC §3). `prefix` applies it through a relation, e.g. "supplier__"."""
+    licence for their kind (SPEC §3). `prefix` applies it through a relation, e.g. "supplier__".
+
+    `trading_standings` evaluates the same rule for a few known organisations (the parity is tested)."""
     on = on or timezone.localdate()
     outer = OuterRef(f"{prefix}pk" if prefix else "pk")
     # One correlated EXISTS per kind (an index probe on the licence's organisation) rather than one
@@ -31,19 +35,48 @@ def may_trade_q(*, on: date | None = None, prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": OrganizationStatus.VERIFIED}) & holds_trading_license
 
 
-def organization_may_trade(*, organization: Organization, on: date | None = None) -> bool:
-    return Organization.objects.filter(pk=organization.pk).filter(may_trade_q(on=on)).exists()
+@dataclass(frozen=True)
+class TradingStanding:
+    """Whether an organisation may trade on a day, and the scope tags (经营/诊疗范围) of its valid licences."""
+
+    may_trade: bool
+    scope_tags: frozenset[str]
 
 
-def organization_scope_tags(*, organization: Organization, on: date | None = None) -> set[str]:
-    """Scope tags (经营/诊疗范围) of the organisation's approved, unexpired licences."""
+NO_STANDING = TradingStanding(may_trade=False, scope_tags=frozenset())
+
+
+def trading_standings(*, organization_ids: Iterable[int], on: date | None = None) -> dict[int, TradingStanding]:
+    """The standing of each organisation, from one query of their valid licences.
+
+    The rule is may_trade_q's, applied in Python to the licences read: the order path asks this for
+    the buyer and a few suppliers on every placement, where compiling may_trade_q would cost more than
+    the whole query. Organisations holding no valid licence get NO_STANDING.
+    """
     on = on or timezone.localdate()
-    tags: set[str] = set()
-    for scope in License.objects.filter(_valid_license_filter(on), organization=organization).values_list(
-        "scope_tags", flat=True
-    ):
-        tags.update(scope)
-    return tags
+    rows = License.objects.filter(_valid_license_filter(on), organization_id__in=set(organization_ids)).values_list(
+        "organization_id", "organization__kind", "organization__status", "type", "scope_tags"
+    )
+    licences: dict[int, tuple[str, str, set[str], set[str]]] = {}
+    for organization_id, kind, status, license_type, scope_tags in rows:
+        _, _, types, tags = licences.setdefault(organization_id, (kind, status, set(), set()))
+        types.add(license_type)
+        tags.update(scope_tags)
+    return {
+        organization_id: TradingStanding(
+            may_trade=status == OrganizationStatus.VERIFIED and TRADING_LICENSE_FOR_KIND.get(kind) in types,
+            scope_tags=frozenset(tags),
+        )
+        for organization_id, (kind, status, types, tags) in licences.items()
+    }
+
+
+def trading_standing(*, organization: Organization, on: date | None = None) -> TradingStanding:
+    return trading_standings(organization_ids=[organization.pk], on=on).get(organization.pk, NO_STANDING)
+
+
+def organization_may_trade(*, organization: Organization, on: date | None = None) -> bool:
+    return trading_standing(organization=organization, on=on).may_trade
 
 
 def organization_list(*, actor: Actor) -> QuerySet[Organization]:

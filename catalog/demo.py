@@ -11,7 +11,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from accounts.models import Organization
-from accounts.selectors import organization_may_trade, organization_scope_tags
+from accounts.selectors import trading_standing
 from catalog.choices import COLD_STORAGE, DrugCategory, DrugStatus, DrugType, OfferStatus, Storage
 from catalog.models import Drug, Offer
 from catalog.services.offers import default_vat_rate, listing_refusal
@@ -59,8 +59,8 @@ def load() -> list[dict]:
     drugs = _drugs()
     suppliers = list(Organization.objects.filter(memberships__user__email__in=SUPPLIER_EMAILS).distinct())
     for supplier in suppliers:
-        may_trade = organization_may_trade(organization=supplier)
-        scope = organization_scope_tags(organization=supplier)
+        standing = trading_standing(organization=supplier)
+        may_trade, scope = standing.may_trade, standing.scope_tags
         for drug in drugs:
             seed = _stable(f"{supplier.uscc}:{drug.approval_number}")
             if seed % 3 == 0 or listing_refusal(drug=drug, may_trade=may_trade, scope_tags=scope) is not None:

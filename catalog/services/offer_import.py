@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.choices import PROVINCE_CODES
-from accounts.selectors import organization_may_trade, organization_scope_tags
+from accounts.selectors import trading_standing
 from catalog.choices import OfferStatus
 from catalog.models import Drug, ImportJob, Offer
 from catalog.services.imports import CHUNK_ROWS, ImportTally, cell, header_map
@@ -107,8 +107,8 @@ def offer_rows_import(
     *, job: ImportJob, rows: Iterator[tuple[int, list]], tally: ImportTally, on_progress: Callable[[], None]
 ) -> None:
     supplier = job.organization
-    may_trade = organization_may_trade(organization=supplier)
-    scope_tags = organization_scope_tags(organization=supplier)
+    standing = trading_standing(organization=supplier)
+    may_trade, scope_tags = standing.may_trade, standing.scope_tags
     header = next(rows, None)
     if header is None:
         raise FileUnreadable(_("The file has no header row."))

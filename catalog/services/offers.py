@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.actor import Actor
 from accounts.choices import SUPPLIER_KINDS
 from accounts.models import Organization
-from accounts.selectors import organization_may_trade, organization_scope_tags
+from accounts.selectors import trading_standing
 from catalog.choices import (
     COLD_STORAGE,
     NETWORK_BANNED_DRUG_TYPES,
@@ -72,7 +73,7 @@ def required_scope_tags(drug: Drug) -> list[str]:
     return needed
 
 
-def listing_refusal(*, drug: Drug, may_trade: bool, scope_tags: set[str]) -> DomainError | None:
+def listing_refusal(*, drug: Drug, may_trade: bool, scope_tags: frozenset[str]) -> DomainError | None:
     """The first listing rule the offer breaks, as the error to raise (None: it may be listed).
 
     Pure, so the bulk import checks 100,000 rows with the supplier's facts looked up once.
@@ -135,11 +136,8 @@ def _supplier_for(actor: Actor) -> Organization:
 
 
 def _check_listing(*, supplier: Organization, drug: Drug) -> None:
-    refusal = listing_refusal(
-        drug=drug,
-        may_trade=organization_may_trade(organization=supplier),
-        scope_tags=organization_scope_tags(organization=supplier),
-    )
+    standing = trading_standing(organization=supplier)
+    refusal = listing_refusal(drug=drug, may_trade=standing.may_trade, scope_tags=standing.scope_tags)
     if refusal is not None:
         raise refusal
 
@@ -273,15 +271,27 @@ def offer_reinstate(*, offer: Offer, actor: Actor, reason: str = "") -> Offer:
     )
 
 
-def stock_reserve(*, offer_id: int, quantity: int) -> bool:
-    """Take `quantity` from stock if that much is there (a conditional F() update; call inside the order's
-    transaction, after offer_list_for_update). Returns False, changing nothing, when stock is short."""
-    return (
-        Offer.objects.filter(pk=offer_id, stock__gte=quantity).update(
-            stock=F("stock") - quantity, updated_at=timezone.now()
-        )
-        == 1
-    )
+_RESERVE_SQL = """
+    UPDATE catalog_offer AS offer SET stock = offer.stock - wanted.quantity, updated_at = %s
+    FROM unnest(%s::bigint[], %s::bigint[]) AS wanted (id, quantity)
+    WHERE offer.id = wanted.id AND offer.stock >= wanted.quantity
+    RETURNING offer.id
+"""
+
+
+def stock_reserve(*, quantities: Mapping[int, int]) -> set[int]:
+    """Take each offer's quantity from its stock where that much is there, in one conditional UPDATE.
+
+    Returns the offers that were short (empty: all reserved); the caller then raises, rolling back
+    the ones taken. Call inside the order's transaction, after offer_list_for_update has locked the
+    offers in primary-key order: one UPDATE of several rows takes its locks in no promised order.
+    """
+    if not quantities:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(_RESERVE_SQL, [timezone.now(), list(quantities), list(quantities.values())])
+        reserved = {offer_id for (offer_id,) in cursor.fetchall()}
+    return set(quantities) - reserved
 
 
 def stock_release(*, offer_id: int, quantity: int) -> None:

@@ -8,7 +8,7 @@ from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
 from accounts.permissions import member_with_role
 from api_docs.responses import problems
-from orders import selectors, services
+from orders import services
 from orders.apis.orders import ACTING_ROLES, lines_from
 from orders.serializers import CheckoutOutput, OrderPlaceInput, PreviewOutput
 from pharmex.api.idempotency import idempotent
@@ -32,7 +32,6 @@ class CheckoutApi(APIView):
         orders = services.checkout_place(
             actor=actor, lines=lines_from(data.validated_data), note=data.validated_data["note"]
         )
-        orders = list(selectors.order_list(actor=actor).filter(pk__in=[o.pk for o in orders]).order_by("id"))
         body = {"checkout_id": orders[0].checkout_id, "orders": orders}
         return Response(CheckoutOutput(body).data, status=status.HTTP_201_CREATED)
 

@@ -95,7 +95,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         order = services.order_place(
             actor=actor_from_request(request), lines=lines_from(data.validated_data), note=data.validated_data["note"]
         )
-        order = self.get_queryset().get(pk=order.pk)
         return with_etag(Response(OrderOutput(order).data, status=status.HTTP_201_CREATED), order)
 
     def _party_order(self, side: str) -> Order:

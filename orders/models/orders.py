@@ -96,6 +96,11 @@ class OrderLine(models.Model):
         return f"{self.order_id}#{self.line_no} {self.drug_name} × {self.quantity}"
 
 
+def attach_lines(order: Order, lines: list[OrderLine]) -> None:
+    """Give an order its lines as `prefetch_related("lines")` would, without a query (the order was just written)."""
+    order._prefetched_objects_cache = {"lines": lines}
+
+
 class OrderEvent(models.Model):
     """One transition of an order: from, to, actor, time, note (and what else happened, in `data`)."""
 

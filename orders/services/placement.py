@@ -17,7 +17,7 @@ from catalog import selectors as catalog_selectors
 from catalog.services import offers as catalog_offers
 from orders.compliance import GateResult, LineRequest, LineVerdict, compliance_check, gate_facts, today
 from orders.errors import InsufficientStock, OrderNotAllowed
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine, attach_lines
 from orders.notify import announce_order
 from pharmex.audit import audit_record
 from pharmex.money import money_sum
@@ -105,11 +105,11 @@ def _create_order(
     *, buyer: Organization, actor: Actor, verdicts: list[LineVerdict], note: str, checkout_id: uuid.UUID | None
 ) -> Order:
     now = timezone.now()
-    supplier_id = verdicts[0].offer.supplier_id
+    supplier = verdicts[0].offer.supplier
     order = Order.objects.create(
         number=next_order_number(now),
         buyer=buyer,
-        supplier_id=supplier_id,
+        supplier=supplier,
         checkout_id=checkout_id,
         placed_by=actor.audit.label,
         note=note,
@@ -119,10 +119,14 @@ def _create_order(
         placed_at=now,
         expires_at=now + settings.ORDER_CONFIRM_TIMEOUT,
     )
-    OrderLine.objects.bulk_create([_snapshot(order, number, verdict) for number, verdict in enumerate(verdicts, 1)])
-    for verdict in sorted(verdicts, key=lambda v: v.offer.pk):
-        if not catalog_offers.stock_reserve(offer_id=verdict.offer.pk, quantity=verdict.request.quantity):
-            raise InsufficientStock(field=f"lines[{verdict.index}].quantity")  # only if the lock was bypassed
+    lines = OrderLine.objects.bulk_create(
+        [_snapshot(order, number, verdict) for number, verdict in enumerate(verdicts, 1)]
+    )
+    attach_lines(order, lines)  # the response shows them: no need to read them back
+    short = catalog_offers.stock_reserve(quantities={v.offer.pk: v.request.quantity for v in verdicts})
+    if short:  # only if the lock was bypassed: the gate checked stock on the locked rows
+        index = next(v.index for v in verdicts if v.offer.pk in short)
+        raise InsufficientStock(field=f"lines[{index}].quantity")
     OrderEvent.objects.create(order=order, action="place", to_status=order.status, actor=actor.audit.label, note=note)
     audit_record(
         actor=actor.audit,
@@ -132,7 +136,7 @@ def _create_order(
         organization_id=buyer.pk,
         changes={
             "number": order.number,
-            "supplier": supplier_id,
+            "supplier": supplier.pk,
             "total_gross": order.total_gross,
             "lines": [[v.offer.pk, v.request.quantity] for v in verdicts],
         },

@@ -199,12 +199,13 @@ def test_float_prices_are_refused(as_client, seller, drug):
 def test_stock_reserve_never_oversells(drug):
     from catalog.services import stock_release, stock_reserve
 
-    offer = OfferFactory(drug=drug, stock=10)
-    assert stock_reserve(offer_id=offer.pk, quantity=10) is True
-    assert stock_reserve(offer_id=offer.pk, quantity=1) is False
+    offer, other = OfferFactory(drug=drug, stock=10), OfferFactory(stock=5)
+    assert stock_reserve(quantities={offer.pk: 10, other.pk: 2}) == set()
+    assert stock_reserve(quantities={offer.pk: 1, other.pk: 3}) == {offer.pk}  # the caller rolls back
     stock_release(offer_id=offer.pk, quantity=3)
     offer.refresh_from_db()
-    assert offer.stock == 3
+    other.refresh_from_db()
+    assert (offer.stock, other.stock) == (3, 0)
 
 
 def test_offer_lists_make_a_constant_number_of_queries(as_client, pharmacy_user):
