@@ -21,7 +21,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -35,6 +34,7 @@ DURATION = int(os.environ.get("BENCH_SECONDS", "30"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 2) + 1)))
 SUPPLIERS, OFFERS_PER_SUPPLIER, STOCK = 10, 1_000, 10_000_000
+BUYERS = int(os.environ.get("BENCH_BUYERS", str(CONNECTIONS)))  # one licensed pharmacy per client
 
 ENV = {
     **os.environ,
@@ -42,7 +42,6 @@ ENV = {
     "DJANGO_SETTINGS_MODULE": "bench.settings_orders",
     "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "THROTTLE_RATE_PRINCIPAL": "100000000/min",
     "JWT_ACCESS_MINUTES": "600",
     "DB_CONN_MAX_AGE": "600",  # persistent connections (PERF-FLOOR: never CONN_MAX_AGE=0)
     "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "memory://"),
@@ -100,9 +99,12 @@ def seed() -> dict:
         return org
 
     suppliers = [organization(n, OrganizationKind.DISTRIBUTOR, "drug_wholesale") for n in range(SUPPLIERS)]
-    buyer = organization(999, OrganizationKind.PHARMACY, "drug_retail")
-    user = User.objects.create_user("buyer@bench.example", "bench-password-2026")
-    Membership.objects.create(user=user, organization=buyer, role=MemberRole.OPERATOR)
+    buyers = []
+    for n in range(BUYERS):
+        buyer = organization(1000 + n, OrganizationKind.PHARMACY, "drug_retail")
+        user = User.objects.create_user(f"buyer{n}@bench.example", "bench-password-2026")
+        Membership.objects.create(user=user, organization=buyer, role=MemberRole.OPERATOR)
+        buyers.append((buyer.pk, str(AccessToken.for_user(user))))
     total = SUPPLIERS * OFFERS_PER_SUPPLIER
     Drug.objects.bulk_create([
         Drug(approval_number=f"国药准字H{20000000 + i:08d}", generic_name=f"基准药品{i}片", dosage_form="tablet",
@@ -119,8 +121,7 @@ def seed() -> dict:
     offer_ids = list(Offer.objects.order_by("pk").values_list("pk", flat=True))
     assert offer_ids == drug_ids, "the floor relies on drug id = offer id"
     return {
-        "token": str(AccessToken.for_user(user)),
-        "buyer_id": buyer.pk,
+        "buyers": buyers,
         "suppliers": [
             (s.pk, offer_ids[k * OFFERS_PER_SUPPLIER], offer_ids[(k + 1) * OFFERS_PER_SUPPLIER - 1])
             for k, s in enumerate(suppliers)
@@ -129,13 +130,15 @@ def seed() -> dict:
 
 
 LUA = r"""
-local token, buyer, mode, floor = "%(token)s", %(buyer)d, "%(mode)s", %(floor)s
+local mode, floor = "%(mode)s", %(floor)s
+local buyers = {%(buyers)s}
 local suppliers = {%(suppliers)s}
 local counter = 0
 local thread_id = 0
 function setup(thread) thread_id = thread_id + 1; thread:set("tid", thread_id) end
 function request()
   counter = counter + 1
+  local buyer = buyers[math.random(#buyers)]
   local s = suppliers[1]
   if mode == "spread" then s = suppliers[math.random(#suppliers)] end
   local first, last = s[2], s[3]
@@ -151,11 +154,12 @@ function request()
   for i, id in ipairs(ids) do lines[i] = string.format('{"offer_id": %%d, "quantity": %%d}', id, math.random(1, 3)) end
   local body = string.format('{"lines": [%%s]}', table.concat(lines, ","))
   if floor then  -- the floor does no lookups, so it is told the parties
-    body = string.format('{"buyer_id": %%d, "supplier_id": %%d, "lines": [%%s]}', buyer, s[1], table.concat(lines, ","))
+    local parties = string.format('"buyer_id": %%d, "supplier_id": %%d', buyer[1], s[1])
+    body = string.format('{%%s, "lines": [%%s]}', parties, table.concat(lines, ","))
   end
   local headers = {["Content-Type"] = "application/json"}
   if not floor then
-    headers["Authorization"] = "Bearer " .. token
+    headers["Authorization"] = "Bearer " .. buyer[2]
     headers["Idempotency-Key"] = string.format("bench-%%s-%%d-%%d", mode, tid or 0, counter)
   end
   return wrk.format("POST", floor and "/floor/orders/" or "/api/v1/orders/", headers, body)
@@ -171,8 +175,7 @@ end
 def run_wrk(seeded: dict, mode: str, floor: bool) -> dict:
     suppliers = ", ".join(f"{{{pk}, {first}, {last}}}" for pk, first, last in seeded["suppliers"])
     script = LUA % {
-        "token": seeded["token"],
-        "buyer": seeded["buyer_id"],
+        "buyers": ", ".join(f'{{{pk}, "{token}"}}' for pk, token in seeded["buyers"]),
         "mode": mode,
         "floor": "true" if floor else "false",
         "suppliers": suppliers,
@@ -237,20 +240,20 @@ def check_invariants() -> dict:
     }
 
 
-def audit_sealer(stop: threading.Event) -> None:
-    """The production beat job seals every few seconds; here every second, concurrently with the load."""
-    while not stop.is_set():
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import django; django.setup(); from pharmex.audit import seal_audit_chain; seal_audit_chain()",
-            ],
-            cwd=BASE_DIR,
-            env=ENV,
-            check=False,
-        )
-        stop.wait(1)
+SEALER = """
+import time, django
+django.setup()
+from pharmex.audit import seal_audit_chain
+while True:
+    seal_audit_chain()
+    time.sleep(1)
+"""
+
+
+def start_audit_sealer() -> subprocess.Popen:
+    """The production beat job seals every few seconds in a long-lived worker; here every second,
+    concurrently with the load."""
+    return subprocess.Popen([sys.executable, "-c", SEALER], cwd=BASE_DIR, env=ENV)
 
 
 def main() -> None:
@@ -270,8 +273,7 @@ def main() -> None:
         cwd=BASE_DIR,
         env=ENV,
     )
-    stop = threading.Event()
-    sealer = threading.Thread(target=audit_sealer, args=(stop,), daemon=True)
+    sealer = None
     try:
         for _ in range(60):
             try:
@@ -279,12 +281,13 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.5)
-        sealer.start()
+        sealer = start_audit_sealer()
         results = [run_wrk(seeded, mode, floor) for mode in ("spread", "hot") for floor in (True, False)]
     finally:
-        stop.set()
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (sealer, server):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
     subprocess.run(
         [
             sys.executable,

@@ -35,3 +35,7 @@ class WebhookDeliveryInProgress(DomainError):
     code = "webhook_delivery_in_progress"
     problem = "webhook-delivery-in-progress"
     title = _("An attempt of this delivery is running right now; try again in a minute")
+
+
+class OutboxOutsideTransaction(RuntimeError):
+    """A programming error, never an API answer: an announcement without the change it announces."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC
 from decimal import Decimal
 
@@ -112,12 +113,22 @@ class UTCDateTimeField(serializers.DateTimeField):
 
 
 class ModelOutputSerializer(serializers.ModelSerializer):
-    """Base of every model output serializer: UTC timestamps."""
+    """Base of every model output serializer: UTC timestamps, fields built once per class."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: UTCDateTimeField,
     }
+
+    def get_fields(self):
+        # ModelSerializer introspects the model and builds every field on each instantiation (half the
+        # cost of rendering an order). An output serializer's fields depend on its class alone, so
+        # build them once and hand each instance fresh copies, as DRF does with declared fields.
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            type(self)._built_fields = built
+        return copy.deepcopy(built)
 
 
 class NoteInput(StrictInputSerializer):

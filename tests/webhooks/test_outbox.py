@@ -13,7 +13,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from orders.webhooks.choices import DeliveryStatus
-from orders.webhooks.errors import WebhookEventTypeUnknown
+from orders.webhooks.errors import OutboxOutsideTransaction, WebhookEventTypeUnknown
 from orders.webhooks.models import OutboxEvent, WebhookDelivery
 from orders.webhooks.services import json_safe, outbox_publish, webhook_outbox_sweep, webhook_retry_due
 from orders.webhooks.tasks import webhook_deliver_task
@@ -103,6 +103,16 @@ def test_publish_refuses_an_unregistered_event_type_and_unserialisable_payloads(
         json_safe(float("nan"))
     assert publish() == []
     assert OutboxEvent.objects.exists() is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_refuses_to_run_outside_a_transaction(org_a):
+    # an announcement committed on its own could outlive a change that rolled back
+    with pytest.raises(OutboxOutsideTransaction):
+        publish(org_a)
+    with transaction.atomic():
+        [event] = publish(org_a)
+    assert list(OutboxEvent.objects.values_list("pk", "event_id")) == [(event.pk, event.event_id)]
 
 
 def test_a_broker_outage_on_commit_keeps_the_change_and_leaves_the_deliveries_to_the_retry_job(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 import math
 import uuid
 from collections.abc import Iterable
@@ -11,13 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from orders.webhooks.errors import WebhookEventTypeUnknown
+from orders.webhooks.choices import DeliveryStatus
+from orders.webhooks.errors import OutboxOutsideTransaction, WebhookEventTypeUnknown
 from orders.webhooks.events import EVENT_TYPES
-from orders.webhooks.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from orders.webhooks.models import OutboxEvent
 from orders.webhooks.services.dispatch import dispatch_on_commit
 from orders.webhooks.signing import iso_utc
 
@@ -48,7 +50,32 @@ def json_safe(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON-serialisable in a webhook payload")
 
 
-@transaction.atomic
+# The events and their deliveries in one statement (the outbox is written on every order change):
+# an event row per recipient, and a pending delivery per active endpoint subscribed to the type.
+_PUBLISH_SQL = """
+    WITH event AS (
+        INSERT INTO webhooks_outboxevent
+            (event_id, event_type, organization_id, object_type, object_id, payload, created_at)
+        SELECT recipient.event_id, %(event_type)s, recipient.organization_id, %(object_type)s, %(object_id)s,
+               %(payload)s::jsonb, %(now)s
+        FROM unnest(%(event_ids)s::uuid[], %(organization_ids)s::bigint[]) AS recipient (event_id, organization_id)
+        RETURNING id, organization_id
+    ), delivery AS (
+        INSERT INTO webhooks_webhookdelivery
+            (event_id, endpoint_id, status, attempts, max_attempts, next_attempt_at, dispatched_at, last_error,
+             created_at, updated_at)
+        SELECT event.id, endpoint.id, %(pending)s, 0, %(max_attempts)s, %(now)s, %(now)s, '', %(now)s, %(now)s
+        FROM event JOIN webhooks_webhookendpoint AS endpoint ON endpoint.organization_id = event.organization_id
+        WHERE endpoint.is_active AND endpoint.event_types @> ARRAY[%(event_type)s]::varchar[]
+        ORDER BY endpoint.id
+        RETURNING id
+    )
+    SELECT id, organization_id FROM event
+    UNION ALL
+    SELECT id, NULL FROM delivery
+"""
+
+
 def outbox_publish(
     *,
     event_type: str,
@@ -57,16 +84,19 @@ def outbox_publish(
     object_type: str,
     object_id: Any,
 ) -> list[OutboxEvent]:
-    """Announce an event to organisations: call it inside the transaction of the change it describes.
+    """Announce an event to organisations, inside the transaction of the change it describes.
 
     Writes one OutboxEvent per recipient organisation (its own stable `event_id`) and one pending
     WebhookDelivery per active endpoint of that organisation subscribed to `event_type`; their
     delivery tasks are queued after commit, so a rolled-back change announces nothing and a committed
-    one is delivered even if the broker is down (the sweeper re-dispatches).
+    one is delivered even if the broker is down (the sweeper re-dispatches). Each delivery's dispatched_at
+    is set now: its task is queued on commit, and the sweeper takes over if it never runs.
 
-    Raises: WebhookEventTypeUnknown when `event_type` is not in events.EVENT_TYPES; TypeError for a
-    payload value with no JSON form.
+    Raises: OutboxOutsideTransaction when called in autocommit; WebhookEventTypeUnknown when
+    `event_type` is not in events.EVENT_TYPES; TypeError for a payload value with no JSON form.
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise OutboxOutsideTransaction("outbox_publish must run inside the transaction of the change it announces.")
     if event_type not in EVENT_TYPES:
         raise WebhookEventTypeUnknown(f"{event_type!r} is not a registered webhook event type.")
     recipients = list(dict.fromkeys(int(pk) for pk in organization_ids if pk is not None))
@@ -74,35 +104,37 @@ def outbox_publish(
         return []
     data = json_safe(payload)
     now = timezone.now()
-    events = OutboxEvent.objects.bulk_create(
-        [
-            OutboxEvent(
-                event_type=event_type,
-                organization_id=organization_id,
-                object_type=object_type,
-                object_id=str(object_id),
-                payload=data,
-                created_at=now,
-            )
-            for organization_id in recipients
-        ]
-    )
-    event_by_organization = {event.organization_id: event for event in events}
-    subscribed = WebhookEndpoint.objects.filter(
-        organization_id__in=recipients, is_active=True, event_types__contains=[event_type]
-    ).values_list("pk", "organization_id")
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [
-            WebhookDelivery(
-                event=event_by_organization[organization_id],
-                endpoint_id=endpoint_id,
-                max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
-                next_attempt_at=now,
-                dispatched_at=now,  # its task is queued on commit; the sweeper takes over if it never runs
-                created_at=now,
-            )
-            for endpoint_id, organization_id in subscribed.order_by("pk")
-        ]
-    )
-    dispatch_on_commit([delivery.pk for delivery in deliveries])
+    events = [
+        OutboxEvent(
+            event_id=uuid.uuid4(),
+            event_type=event_type,
+            organization_id=organization_id,
+            object_type=object_type,
+            object_id=str(object_id),
+            payload=data,
+            created_at=now,
+        )
+        for organization_id in recipients
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PUBLISH_SQL,
+            {
+                "event_type": event_type,
+                "object_type": object_type,
+                "object_id": str(object_id),
+                "payload": json.dumps(data),
+                "now": now,
+                "event_ids": [event.event_id for event in events],
+                "organization_ids": recipients,
+                "pending": DeliveryStatus.PENDING.value,
+                "max_attempts": settings.WEBHOOK_MAX_ATTEMPTS,
+            },
+        )
+        rows = cursor.fetchall()
+    event_ids = {organization_id: pk for pk, organization_id in rows if organization_id is not None}
+    for event in events:
+        event.pk = event_ids[event.organization_id]
+        event._state.adding = False
+    dispatch_on_commit([pk for pk, organization_id in rows if organization_id is None])
     return events
