@@ -2,29 +2,27 @@ from django.db import models
 
 
 class IdempotencyKey(models.Model):
-    """A claimed `Idempotency-Key`: in flight while its request runs, then the stored response (SPEC §8)."""
+    """A used `Idempotency-Key` and the response to replay (SPEC §8).
 
-    class Status(models.TextChoices):
-        IN_FLIGHT = "in_flight"
-        DONE = "done"
+    Claimed, and given its response, inside the transaction of the request's work: a committed row
+    is always a finished request.
+    """
 
     scope = models.CharField(max_length=64)  # "org:<id>", "user:<id>" or "anon:<address>"
     key = models.CharField(max_length=255)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=512)
     fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and canonical body
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_FLIGHT)
     response_status = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
     response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(db_index=True)
-    locked_at = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique_per_scope")]
 
     def __str__(self) -> str:
-        return f"{self.scope}/{self.key} ({self.status})"
+        return f"{self.scope}/{self.key} ({self.response_status})"
 
 
 class AuditEvent(models.Model):

@@ -1,9 +1,9 @@
 """`Idempotency-Key` for creating POSTs (SPEC §8, RELIABILITY §1).
 
-The key is claimed in its own short transaction (so a concurrent retry sees it and gets 409),
-the view then runs in one transaction that also stores the response, so "work done" and
-"response saved" commit together. Error responses release the key: nothing happened, and the
-client may fix the request and retry with the same key (Stripe's rule for validation errors).
+The key is claimed, the view runs and its response is stored in one transaction, so "work done" and
+"response saved" commit together; a concurrent retry finds the key locked and gets 409. Error
+responses release the key: nothing happened, and the client may fix the request and retry with the
+same key (Stripe's rule for validation errors).
 """
 
 from __future__ import annotations
@@ -71,55 +71,58 @@ def _fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
+# Claims the key inside the request's transaction (RELIABILITY §1, "our design"): a transaction-level
+# advisory lock on the key tells a request still running (lock not granted) from a finished one (the
+# stored row), without waiting on the other transaction; the INSERT then claims the key, and it
+# vanishes with the transaction if the request fails, so no claim can be left behind by a crash.
 _CLAIM_SQL = """
-    INSERT INTO pharmex_idempotencykey
-        (scope, key, method, path, fingerprint, status, response_headers, created_at, locked_at)
-    VALUES (%s, %s, %s, %s, %s, 'in_flight', '{}', %s, %s)
-    ON CONFLICT (scope, key) DO NOTHING
-    RETURNING id
+    WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtextextended(%(lock)s, 0)) AS held),
+    claim AS (
+        INSERT INTO pharmex_idempotencykey (scope, key, method, path, fingerprint, response_headers, created_at)
+        SELECT %(scope)s, %(key)s, %(method)s, %(path)s, %(fingerprint)s, '{}', %(now)s FROM lock WHERE lock.held
+        ON CONFLICT (scope, key) DO NOTHING
+        RETURNING id
+    )
+    SELECT lock.held, EXISTS (SELECT FROM claim) FROM lock
 """
 
 
 def _claim(*, scope: str, key: str, request: Request, fingerprint: str) -> IdempotencyKey | None:
-    """Claim the key (returns None) or return the record that holds it.
+    """Claim the key for this transaction (returns None) or return the finished request that holds it.
 
-    One INSERT … ON CONFLICT DO NOTHING arbitrates concurrent claims in a single round trip and
-    commit (never SELECT-then-INSERT). A record past its 24 h, or a claim abandoned in flight past
-    the lock timeout (its request died, so nothing of it committed), is taken over with a
-    conditional UPDATE that only one contender can win.
+    Raises: IdempotencyKeyInFlight when a request with the key is running right now.
     """
     now = timezone.now()
-    values = [scope, key, request.method, request.path[:512], fingerprint, now, now]
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, values)
-        if cursor.fetchone() is not None:
-            return None
-    existing = IdempotencyKey.objects.filter(scope=scope, key=key).first()
-    if existing is None:  # released between our insert and read: behave as in flight, the client retries
+        cursor.execute(
+            _CLAIM_SQL,
+            {
+                "lock": f"idempotency\n{scope}\n{key}",
+                "scope": scope,
+                "key": key,
+                "method": request.method,
+                "path": request.path[:512],
+                "fingerprint": fingerprint,
+                "now": now,
+            },
+        )
+        held, claimed = cursor.fetchone()
+    if not held:
         raise IdempotencyKeyInFlight()
-    forgotten = existing.created_at < now - settings.IDEMPOTENCY_KEY_TTL
-    abandoned = (
-        existing.status == IdempotencyKey.Status.IN_FLIGHT
-        and existing.locked_at < now - settings.IDEMPOTENCY_LOCK_TIMEOUT
-    )
-    if forgotten or abandoned:
-        taken = IdempotencyKey.objects.filter(pk=existing.pk, locked_at=existing.locked_at, status=existing.status)
-        if (
-            taken.update(
-                method=request.method,
-                path=request.path[:512],
-                fingerprint=fingerprint,
-                status=IdempotencyKey.Status.IN_FLIGHT,
-                response_status=None,
-                response_body=None,
-                response_headers={},
-                created_at=now,
-                locked_at=now,
-            )
-            == 1
-        ):
-            return None
-        existing.refresh_from_db()
+    if claimed:
+        return None
+    existing = IdempotencyKey.objects.get(scope=scope, key=key)  # committed: we hold the key's lock
+    if existing.created_at < now - settings.IDEMPOTENCY_KEY_TTL:  # forgotten: the key is new again
+        IdempotencyKey.objects.filter(pk=existing.pk).update(
+            method=request.method,
+            path=request.path[:512],
+            fingerprint=fingerprint,
+            response_status=None,
+            response_body=None,
+            response_headers={},
+            created_at=now,
+        )
+        return None
     return existing
 
 
@@ -148,26 +151,22 @@ def idempotent(view_method=None, *, redact: tuple[str, ...] = ()):
                 }
             )
         scope, fingerprint = scope_for(request), _fingerprint(request)
-        existing = _claim(scope=scope, key=key, request=request, fingerprint=fingerprint)
-        if existing is not None:
-            return _answer_existing(existing, fingerprint)
-        try:
-            with transaction.atomic():
-                response = view_method(self, request, *args, **kwargs)
-                if 200 <= response.status_code < 300:
-                    IdempotencyKey.objects.filter(scope=scope, key=key).update(
-                        status=IdempotencyKey.Status.DONE,
-                        response_status=response.status_code,
-                        response_body=_storable(response.data, redact),
-                        response_headers={h: response[h] for h in _REPLAYED_RESPONSE_HEADERS if h in response},
-                    )
-                    return response
+        # The claim, the work and the stored response commit together, or not at all: an exception
+        # or an error response rolls the claim back with the work, releasing the key.
+        with transaction.atomic():
+            existing = _claim(scope=scope, key=key, request=request, fingerprint=fingerprint)
+            if existing is not None:
+                return _answer_existing(existing, fingerprint)
+            response = view_method(self, request, *args, **kwargs)
+            if not 200 <= response.status_code < 300:
                 transaction.set_rollback(True)
-        except BaseException:
-            IdempotencyKey.objects.filter(scope=scope, key=key, status=IdempotencyKey.Status.IN_FLIGHT).delete()
-            raise
-        IdempotencyKey.objects.filter(scope=scope, key=key, status=IdempotencyKey.Status.IN_FLIGHT).delete()
-        return response
+                return response
+            IdempotencyKey.objects.filter(scope=scope, key=key).update(
+                response_status=response.status_code,
+                response_body=_storable(response.data, redact),
+                response_headers={h: response[h] for h in _REPLAYED_RESPONSE_HEADERS if h in response},
+            )
+            return response
 
     wrapper.idempotent = True  # type: ignore[attr-defined]
     return wrapper
@@ -183,9 +182,6 @@ def _storable(data, redact: tuple[str, ...]):
 def _answer_existing(existing: IdempotencyKey, fingerprint: str) -> Response:
     if existing.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
-    if existing.status == IdempotencyKey.Status.IN_FLIGHT:
-        error = IdempotencyKeyInFlight()
-        raise error
     headers = {**existing.response_headers, REPLAYED_HEADER: "true"}
     return Response(existing.response_body, status=existing.response_status, headers=headers)
 

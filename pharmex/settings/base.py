@@ -280,7 +280,6 @@ SPECTACULAR_SETTINGS = {
 PROBLEM_TYPE_BASE = env("PROBLEM_TYPE_BASE", default="https://pharmex.example/problems/")
 IDEMPOTENCY_SCOPE_FUNCTION = "accounts.actor.idempotency_scope"
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
-IDEMPOTENCY_LOCK_TIMEOUT = timedelta(seconds=env.int("IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", default=60))
 LICENSE_EXPIRY_WARNING_DAYS = (30, 7)
 MIN_SHELF_LIFE_DAYS = env.int("MIN_SHELF_LIFE_DAYS", default=180)
 DEFAULT_CREDIT_TERMS_DAYS = env.int("DEFAULT_CREDIT_TERMS_DAYS", default=30)

@@ -8,6 +8,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from accounts.apis import licenses as licenses_api
 from accounts.models import License
 from pharmex.api.idempotency import purge_expired_keys
 from pharmex.models import IdempotencyKey
@@ -78,31 +79,65 @@ def test_idem_7_a_refused_request_does_not_use_up_the_key(buyer, member_of, as_c
     assert "Idempotent-Replayed" not in fixed
 
 
-@pytest.mark.django_db
-def test_a_key_still_in_flight_answers_409(buyer, member_of, as_client):
-    client = as_client(member_of(buyer))
-    client.post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="key-f")
-    # as if the first request were still running
-    IdempotencyKey.objects.update(status=IdempotencyKey.Status.IN_FLIGHT, locked_at=timezone.now())
-    response = client.post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="key-f")
-    assert response.status_code == 409
-    assert response.json()["code"] == "idempotency_key_in_flight"
+@pytest.mark.django_db(transaction=True)
+def test_a_key_still_in_flight_answers_409_and_the_finished_request_then_replays(monkeypatch):
+    # given: a request with key K that is still running (held inside its transaction)
+    organization = OrganizationFactory()
+    owner = MembershipFactory(organization=organization).user
+    inside, release = threading.Event(), threading.Event()
+    license_create = licenses_api.services.license_create
+
+    def slow_license_create(**kwargs):
+        inside.set()
+        assert release.wait(10)
+        return license_create(**kwargs)
+
+    monkeypatch.setattr(licenses_api.services, "license_create", slow_license_create)
+    first: list = []
+
+    def send_first() -> None:
+        try:
+            first.append(client_for(owner).post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="K"))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=send_first)
+    thread.start()
+    assert inside.wait(10)
+
+    # when: a retry arrives meanwhile, then the first request finishes, then the retry is sent again
+    try:
+        during = client_for(owner).post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="K")
+    finally:
+        release.set()
+        thread.join()
+    after = client_for(owner).post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="K")
+
+    # then: 409 while running, the stored answer afterwards, and one licence
+    assert (during.status_code, during.json()["code"]) == (409, "idempotency_key_in_flight")
+    assert (first[0].status_code, after.status_code, after["Idempotent-Replayed"]) == (201, 201, "true")
+    assert after.json() == first[0].json()
+    assert License.objects.filter(organization=organization, type="business").count() == 1
 
 
-@pytest.mark.django_db
-def test_an_abandoned_claim_is_taken_over_after_the_lock_timeout(buyer, member_of, as_client):
-    client = as_client(member_of(buyer))
-    IdempotencyKey.objects.create(
-        scope=f"org:{buyer.pk}",
-        key="crashed",
-        method="POST",
-        path="/api/v1/licenses/",
-        fingerprint="x",
-        created_at=timezone.now() - timedelta(minutes=5),
-        locked_at=timezone.now() - timedelta(minutes=5),
-    )
-    response = client.post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="crashed")
-    assert response.status_code == 201
+@pytest.mark.django_db(transaction=True)
+def test_a_request_that_crashes_leaves_no_claim_and_the_retry_runs_afresh(monkeypatch):
+    organization = OrganizationFactory()
+    client = client_for(MembershipFactory(organization=organization).user)
+    client.raise_request_exception = False
+    license_create = licenses_api.services.license_create
+
+    def crash(**kwargs):
+        license_create(**kwargs)  # the work is done, then the process fails before answering
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(licenses_api.services, "license_create", crash)
+    assert client.post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="K").status_code == 500
+    assert (IdempotencyKey.objects.exists(), License.objects.filter(type="business").exists()) == (False, False)
+
+    monkeypatch.setattr(licenses_api.services, "license_create", license_create)
+    retry = client.post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="K")
+    assert (retry.status_code, "Idempotent-Replayed" in retry) == (201, False)
 
 
 @pytest.mark.django_db
@@ -115,6 +150,22 @@ def test_idem_5_after_24_hours_the_key_is_forgotten(buyer, member_of, as_client)
             "/api/v1/licenses/", {**BODY, "number": "new"}, format="json", HTTP_IDEMPOTENCY_KEY="old"
         )
     assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_a_key_past_its_24_hours_is_new_again_even_before_the_purge(buyer, member_of, as_client):
+    owner = member_of(buyer)
+    first = as_client(owner).post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="stale")
+    with time_machine.travel(timezone.now() + timedelta(hours=24, seconds=1)):
+        client = as_client(owner)  # a fresh token: the first one has expired
+        again = client.post("/api/v1/licenses/", {**BODY, "number": "new"}, format="json", HTTP_IDEMPOTENCY_KEY="stale")
+        replay = client.post(
+            "/api/v1/licenses/", {**BODY, "number": "new"}, format="json", HTTP_IDEMPOTENCY_KEY="stale"
+        )
+    assert (first.status_code, again.status_code, replay.status_code) == (201, 201, 201)
+    assert again.json()["id"] != first.json()["id"]
+    assert (replay["Idempotent-Replayed"], replay.json()) == ("true", again.json())
+    assert IdempotencyKey.objects.count() == 1
 
 
 @pytest.mark.django_db
