@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from rest_framework.request import Request
 
 from accounts.choices import MemberRole, StaffRole
 from accounts.errors import OrganizationRequired
 from accounts.models import Membership, Organization, OrganizationApiKey, User
 from pharmex.audit import AuditActor
+from pharmex.db import RowModel, split_row
 from pharmex.models import AuditEvent
 
 ORGANIZATION_HEADER = "X-Organization-ID"
@@ -64,9 +66,33 @@ class Actor:
 ANONYMOUS = Actor()
 
 
+_MEMBERSHIP, _ORGANIZATION = RowModel(Membership, "membership"), RowModel(Organization, "organization")
+# Membership.objects.select_related("organization").filter(user=…), written once: it runs on every
+# request of a signed-in person (pharmex/db.py says why).
+_MEMBERSHIPS_SQL = f"""
+    SELECT {_MEMBERSHIP.columns}, {_ORGANIZATION.columns}
+    FROM {_MEMBERSHIP.table}
+    JOIN {_ORGANIZATION.table} ON organization.id = membership.organization_id
+    WHERE membership.user_id = %s
+    ORDER BY membership.id
+"""
+
+
+def _memberships_of(user: User) -> tuple[Membership, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute(_MEMBERSHIPS_SQL, [user.pk])
+        rows = cursor.fetchall()
+    memberships = []
+    for row in rows:
+        membership, organization = split_row(row, _MEMBERSHIP, _ORGANIZATION)
+        membership.user, membership.organization = user, organization
+        memberships.append(membership)
+    return tuple(memberships)
+
+
 def actor_for_user(user: User, organization_id: int | None = None) -> Actor:
     """The actor for a signed-in user; with one membership it is implied, with several it must be named."""
-    memberships = tuple(Membership.objects.select_related("organization").filter(user=user))
+    memberships = _memberships_of(user)
     chosen: Membership | None = None
     if organization_id is not None:
         chosen = next((m for m in memberships if m.organization_id == organization_id), None)

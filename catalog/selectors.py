@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
 from django.db.models import Case, Exists, Expression, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
 
@@ -16,6 +17,7 @@ from accounts.selectors import may_trade_q
 from catalog.choices import DrugStatus, ImportKind, OfferStatus
 from catalog.models import Drug, ImportJob, Offer
 from catalog.validators import APPROVAL_PREFIX, normalize_code
+from pharmex.db import RowModel, split_row
 
 MAX_QUERY_LENGTH = 100
 _PINYIN = re.compile(r"[a-z]+")
@@ -198,14 +200,32 @@ def offer_visible(*, actor: Actor) -> QuerySet[Offer]:
     return market.select_related("drug", "supplier")
 
 
+_OFFER, _DRUG, _SUPPLIER = RowModel(Offer, "offer"), RowModel(Drug, "drug"), RowModel(Organization, "supplier")
+# What Offer.objects.select_related("drug", "supplier").select_for_update(of=("self",)) reads, written
+# once: every placement runs it (pharmex/db.py says why).
+_LOCK_SQL = f"""
+    SELECT {_OFFER.columns}, {_DRUG.columns}, {_SUPPLIER.columns}
+    FROM {_OFFER.table}
+    JOIN {_DRUG.table} ON drug.id = offer.drug_id
+    JOIN {_SUPPLIER.table} ON supplier.id = offer.supplier_id
+    WHERE offer.id = ANY(%s)
+    ORDER BY offer.id
+    FOR UPDATE OF offer
+"""
+
+
 def offer_list_for_update(*, ids: Iterable[int]) -> list[Offer]:
-    """Lock offers in primary-key order (no deadlocks between concurrent orders); call inside a transaction."""
-    return list(
-        Offer.objects.select_related("drug", "supplier")
-        .filter(pk__in=sorted(set(ids)))
-        .order_by("pk")
-        .select_for_update(of=("self",))
-    )
+    """Lock offers in primary-key order (no deadlocks between concurrent orders), with their drug and
+    supplier; call inside a transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_SQL, [sorted(set(ids))])
+        rows = cursor.fetchall()
+    offers = []
+    for row in rows:
+        offer, drug, supplier = split_row(row, _OFFER, _DRUG, _SUPPLIER)
+        offer.drug, offer.supplier = drug, supplier
+        offers.append(offer)
+    return offers
 
 
 def import_job_list(*, actor: Actor, kind: str) -> QuerySet[ImportJob]:
