@@ -65,13 +65,16 @@ def trading_standings(*, organization_ids: Iterable[int], on: date | None = None
     the buyer and a few suppliers on every placement, where compiling may_trade_q would cost more than
     the whole query. Organisations holding no valid licence get NO_STANDING.
     """
+    organization_ids = list(organization_ids)
+    if not organization_ids:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(
             _STANDINGS_SQL,
             {
                 "approved": LicenseStatus.APPROVED.value,
                 "on": on or timezone.localdate(),
-                "organizations": list(organization_ids),
+                "organizations": organization_ids,
             },
         )
         rows = cursor.fetchall()

@@ -1,12 +1,13 @@
 """Order-placement benchmark (not a test; issue #4).
 
-Seeds 10 suppliers × 1,000 offers, then drives POST /api/v1/orders/ (3 lines, JWT, Idempotency-Key)
-through gunicorn with the production settings at 32 concurrent connections for 30 s — lines spread
-over all 10,000 offers, then every order hitting one hot offer — and, in the same run and server,
-the floor: a minimal endpoint doing the same stock updates + order + 3 lines in one transaction with
-no validation (bench/floor_orders.py). The audit sealer runs every second throughout, as in
-production. Afterwards it checks that no offer oversold and that every offer's stock taken equals
-the quantities on its order lines.
+Seeds 10 suppliers × 1,000 offers and 32 licensed pharmacies, then drives POST /api/v1/orders/
+(3 lines, JWT, Idempotency-Key; each request from a random pharmacy) through gunicorn with the
+production settings at 32 concurrent connections for 30 s — lines spread over all 10,000 offers,
+then every order hitting one hot offer — and, in the same run and server, the floor: a minimal
+endpoint doing the same stock updates + order + 3 lines in one transaction with no validation
+(bench/floor_orders.py). Every run starts after VACUUM ANALYZE; the audit sealer runs every second
+throughout, as in production. Afterwards it checks that no offer oversold and that every offer's
+stock taken equals the quantities on its order lines.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/pharmex_bench_orders .venv/bin/python bench/order_placement.py
 
@@ -172,7 +173,17 @@ end
 """
 
 
+def vacuum_analyze() -> None:
+    """Start every run from the same table state: planner statistics, and none of the dead row versions
+    the previous run's stock updates left (the runs alternate, so neither side inherits the other's)."""
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def run_wrk(seeded: dict, mode: str, floor: bool) -> dict:
+    vacuum_analyze()
     suppliers = ", ".join(f"{{{pk}, {first}, {last}}}" for pk, first, last in seeded["suppliers"])
     script = LUA % {
         "buyers": ", ".join(f'{{{pk}, "{token}"}}' for pk, token in seeded["buyers"]),

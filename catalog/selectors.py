@@ -217,8 +217,11 @@ _LOCK_SQL = f"""
 def offer_list_for_update(*, ids: Iterable[int]) -> list[Offer]:
     """Lock offers in primary-key order (no deadlocks between concurrent orders), with their drug and
     supplier; call inside a transaction."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, [sorted(set(ids))])
+        cursor.execute(_LOCK_SQL, [ids])
         rows = cursor.fetchall()
     offers = []
     for row in rows:

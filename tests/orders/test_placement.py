@@ -161,3 +161,32 @@ def test_amounts_and_quantities_must_be_json_numbers_of_the_right_type(market):
     assert response.json()["errors"] == [
         {"field": "lines[0].quantity", "code": "invalid_type", "message": "Expected a JSON integer."}
     ]
+
+
+def test_placing_makes_the_same_queries_whatever_the_number_of_lines(market, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    offers = [market.offer, *(OfferFactory(supplier=market.supplier, stock=50) for _ in range(9))]
+    client = market.buyer_client()
+    counts = []
+    for key, lines in (("one", offers[:1]), ("ten", offers)):
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=False):
+            response = place(client, *((offer.pk, 1) for offer in lines), key=key)
+        assert response.status_code == 201, response.json()
+        counts.append(len(queries))
+    # 13: user, memberships, key claim, offer lock, standings, number, order, lines, stock, event,
+    # audit, outbox and stored response; 4 more: the savepoints of the atomic blocks inside this test's
+    # transaction
+    assert counts == [17, 17]
+
+
+def test_the_placement_response_is_the_order_as_stored(market, django_capture_on_commit_callbacks):
+    second = OfferFactory(supplier=market.supplier, stock=5, unit_price=Decimal("3.33"))
+    client = market.buyer_client()
+    with django_capture_on_commit_callbacks(execute=False):
+        placed = place(client, (market.offer.pk, 2), (second.pk, 1))
+    stored = client.get(f"/api/v1/orders/{placed.json()['id']}/")
+    assert (placed.status_code, stored.status_code) == (201, 200)
+    assert placed.json() == stored.json()
+    assert placed["ETag"] == stored["ETag"]
