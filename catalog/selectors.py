@@ -201,33 +201,30 @@ def offer_visible(*, actor: Actor) -> QuerySet[Offer]:
 
 
 _OFFER, _DRUG, _SUPPLIER = RowModel(Offer, "offer"), RowModel(Drug, "drug"), RowModel(Organization, "supplier")
-# What Offer.objects.select_related("drug", "supplier").select_for_update(of=("self",)) reads, written
-# once: every placement runs it (pharmex/db.py says why).
-_LOCK_SQL = f"""
+# Offer.objects.select_related("drug", "supplier").in_bulk(ids), written once: every placement and
+# preview runs it (pharmex/db.py says why).
+_OFFERS_SQL = f"""
     SELECT {_OFFER.columns}, {_DRUG.columns}, {_SUPPLIER.columns}
     FROM {_OFFER.table}
     JOIN {_DRUG.table} ON drug.id = offer.drug_id
     JOIN {_SUPPLIER.table} ON supplier.id = offer.supplier_id
     WHERE offer.id = ANY(%s)
-    ORDER BY offer.id
-    FOR UPDATE OF offer
 """
 
 
-def offer_list_for_update(*, ids: Iterable[int]) -> list[Offer]:
-    """Lock offers in primary-key order (no deadlocks between concurrent orders), with their drug and
-    supplier; call inside a transaction."""
-    ids = sorted(set(ids))
+def offers_for_order(*, ids: Iterable[int]) -> dict[int, Offer]:
+    """The offers of a cart by id, with their drug and supplier (unknown ids are absent)."""
+    ids = list(set(ids))
     if not ids:
-        return []
+        return {}
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, [ids])
+        cursor.execute(_OFFERS_SQL, [ids])
         rows = cursor.fetchall()
-    offers = []
+    offers = {}
     for row in rows:
         offer, drug, supplier = split_row(row, _OFFER, _DRUG, _SUPPLIER)
         offer.drug, offer.supplier = drug, supplier
-        offers.append(offer)
+        offers[offer.pk] = offer
     return offers
 
 

@@ -20,6 +20,7 @@ from accounts.models import Organization
 from accounts.selectors import NO_STANDING, trading_standings
 from catalog.choices import DrugCategory, DrugStatus, DrugType, OfferStatus, Storage
 from catalog.models import Offer
+from catalog.selectors import offers_for_order
 from catalog.services.offers import network_ban_reason
 from pharmex.money import line_amounts
 
@@ -75,12 +76,9 @@ class GateFacts:
     offers: dict[int, Offer]
 
 
-def gate_facts(
-    *, buyer: Organization, lines: Sequence[LineRequest], on: date, offers: dict[int, Offer] | None = None
-) -> GateFacts:
-    """Everything the rules need, in two queries whatever the number of lines (one given the offers)."""
-    if offers is None:
-        offers = Offer.objects.select_related("drug").in_bulk([line.offer_id for line in lines])
+def gate_facts(*, buyer: Organization, lines: Sequence[LineRequest], on: date) -> GateFacts:
+    """Everything the rules need, in two queries whatever the number of lines."""
+    offers = offers_for_order(ids=[line.offer_id for line in lines])
     standings = trading_standings(organization_ids={offer.supplier_id for offer in offers.values()} | {buyer.pk}, on=on)
     buyer_standing = standings.get(buyer.pk, NO_STANDING)
     return GateFacts(

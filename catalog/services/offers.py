@@ -271,10 +271,14 @@ def offer_reinstate(*, offer: Offer, actor: Actor, reason: str = "") -> Offer:
     )
 
 
+# The inner SELECT locks the rows in primary-key order, so carts sharing offers queue in the same order
+# and never deadlock (one UPDATE of several rows would take its locks in no promised order); the
+# condition then reads each row's committed stock under its lock, so stock never goes below zero.
 _RESERVE_SQL = """
     UPDATE catalog_offer AS offer SET stock = offer.stock - wanted.quantity, updated_at = %s
-    FROM unnest(%s::bigint[], %s::bigint[]) AS wanted (id, quantity)
-    WHERE offer.id = wanted.id AND offer.stock >= wanted.quantity
+    FROM (SELECT id FROM catalog_offer WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE) AS locked,
+         unnest(%s::bigint[], %s::bigint[]) AS wanted (id, quantity)
+    WHERE offer.id = locked.id AND wanted.id = locked.id AND offer.stock >= wanted.quantity
     RETURNING offer.id
 """
 
@@ -283,13 +287,13 @@ def stock_reserve(*, quantities: Mapping[int, int]) -> set[int]:
     """Take each offer's quantity from its stock where that much is there, in one conditional UPDATE.
 
     Returns the offers that were short (empty: all reserved); the caller then raises, rolling back
-    the ones taken. Call inside the order's transaction, after offer_list_for_update has locked the
-    offers in primary-key order: one UPDATE of several rows takes its locks in no promised order.
+    the ones taken. Call it last in the order's transaction: the offers stay locked until it ends.
     """
     if not quantities:
         return set()
     with connection.cursor() as cursor:
-        cursor.execute(_RESERVE_SQL, [timezone.now(), list(quantities), list(quantities.values())])
+        offer_ids = list(quantities)
+        cursor.execute(_RESERVE_SQL, [timezone.now(), offer_ids, offer_ids, list(quantities.values())])
         reserved = {offer_id for (offer_id,) in cursor.fetchall()}
     return set(quantities) - reserved
 

@@ -1,4 +1,4 @@
-"""Placing orders (STYLE G8): gate, lock in pk order, reserve, snapshot, totals, history, announce."""
+"""Placing orders (STYLE G8): gate, snapshot, totals, history, announce, and reserve stock last."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from accounts.actor import Actor
 from accounts.models import Organization
-from catalog import selectors as catalog_selectors
 from catalog.services import offers as catalog_offers
 from orders.compliance import GateResult, LineRequest, LineVerdict, compliance_check, gate_facts, today
 from orders.errors import InsufficientStock, OrderNotAllowed
@@ -36,14 +35,16 @@ def checkout_preview(*, actor: Actor, lines: Sequence[LineRequest]) -> Preview:
     return Preview(result=result, groups=_by_supplier(result.lines))
 
 
-@transaction.atomic
+# No savepoint inside a caller's transaction (its views run in one, pharmex.api.idempotency): a refused
+# placement is never recovered from, the whole request rolls back.
+@transaction.atomic(savepoint=False)
 def order_place(*, actor: Actor, lines: Sequence[LineRequest], note: str = "") -> Order:
     """Place one order with one supplier; stock is reserved in the same transaction.
 
     Raises: OrderNotAllowed (every failing rule at once), InsufficientStock.
     """
     buyer = actor.require_organization()
-    result = _gate_on_locked_offers(buyer=buyer, lines=lines)
+    result = _gate(buyer=buyer, lines=lines)
     groups = _by_supplier(result.lines)
     if len(groups) > 1:
         raise OrderNotAllowed(
@@ -51,31 +52,33 @@ def order_place(*, actor: Actor, lines: Sequence[LineRequest], note: str = "") -
             errors=[{"field": "lines", "code": "several_suppliers", "message": "All lines must share one supplier."}],
         )
     (verdicts,) = groups.values()
-    return _create_order(buyer=buyer, actor=actor, verdicts=verdicts, note=note, checkout_id=None)
+    order = _create_order(buyer=buyer, actor=actor, verdicts=verdicts, note=note, checkout_id=None)
+    _reserve_stock(verdicts)
+    return order
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def checkout_place(*, actor: Actor, lines: Sequence[LineRequest], note: str = "") -> list[Order]:
     """A cart across suppliers: one order per supplier, all or nothing.
 
     Raises: OrderNotAllowed, InsufficientStock.
     """
     buyer = actor.require_organization()
-    result = _gate_on_locked_offers(buyer=buyer, lines=lines)
+    result = _gate(buyer=buyer, lines=lines)
     checkout_id = uuid.uuid4()
-    return [
+    orders = [
         _create_order(buyer=buyer, actor=actor, verdicts=verdicts, note=note, checkout_id=checkout_id)
         for _, verdicts in sorted(_by_supplier(result.lines).items())
     ]
+    _reserve_stock(result.lines)
+    return orders
 
 
-def _gate_on_locked_offers(*, buyer: Organization, lines: Sequence[LineRequest]) -> GateResult:
-    # Lock every offer of the cart in primary-key order before reading stock: concurrent carts that
-    # share offers queue in the same order and never deadlock, and the checks see committed stock.
-    offers = {
-        offer.pk: offer for offer in catalog_selectors.offer_list_for_update(ids=[line.offer_id for line in lines])
-    }
-    facts = gate_facts(buyer=buyer, lines=lines, on=today(), offers=offers)
+def _gate(*, buyer: Organization, lines: Sequence[LineRequest]) -> GateResult:
+    # The offers are read without locks: stock is taken last, by a conditional update that locks them
+    # (catalog stock_reserve), so a hot offer stays locked for the end of the transaction only, and a
+    # line the gate let through on stock read a moment ago still cannot oversell.
+    facts = gate_facts(buyer=buyer, lines=lines, on=today())
     result = compliance_check(buyer=buyer, lines=lines, facts=facts)
     if not result.eligible:
         errors = result.errors()
@@ -83,6 +86,19 @@ def _gate_on_locked_offers(*, buyer: Organization, lines: Sequence[LineRequest])
             raise InsufficientStock("Not enough stock for one or more lines.", errors=errors)
         raise OrderNotAllowed(f"{len(errors)} rule(s) refuse this order.", errors=errors)
     return result
+
+
+def _reserve_stock(verdicts: list[LineVerdict]) -> None:
+    """Take the stock of every line, last: the offers stay locked from here to the commit.
+
+    Raises: InsufficientStock when another order took the stock since the gate read it.
+    """
+    short = catalog_offers.stock_reserve(quantities={v.offer.pk: v.request.quantity for v in verdicts})
+    if short:
+        index = next(v.index for v in verdicts if v.offer.pk in short)
+        raise InsufficientStock(
+            "Another order took the stock of this line a moment ago.", field=f"lines[{index}].quantity"
+        )
 
 
 def _by_supplier(verdicts: list[LineVerdict]) -> dict[int, list[LineVerdict]]:
@@ -123,10 +139,6 @@ def _create_order(
         [_snapshot(order, number, verdict) for number, verdict in enumerate(verdicts, 1)]
     )
     attach_lines(order, lines)  # the response shows them: no need to read them back
-    short = catalog_offers.stock_reserve(quantities={v.offer.pk: v.request.quantity for v in verdicts})
-    if short:  # only if the lock was bypassed: the gate checked stock on the locked rows
-        index = next(v.index for v in verdicts if v.offer.pk in short)
-        raise InsufficientStock(field=f"lines[{index}].quantity")
     OrderEvent.objects.create(order=order, action="place", to_status=order.status, actor=actor.audit.label, note=note)
     audit_record(
         actor=actor.audit,

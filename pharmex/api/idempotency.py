@@ -127,7 +127,8 @@ def _claim(*, scope: str, key: str, request: Request, fingerprint: str) -> Idemp
 
 
 def idempotent(view_method=None, *, redact: tuple[str, ...] = ()):
-    """Decorate a creating POST handler of a DRF view to honour `Idempotency-Key`.
+    """Decorate a creating POST handler of a DRF view to honour `Idempotency-Key`; the handler runs in
+    one database transaction, with or without a key.
 
     `redact` names response fields never stored for replay (a secret shown once, like a new API
     key): a replay answers them as null.
@@ -139,7 +140,8 @@ def idempotent(view_method=None, *, redact: tuple[str, ...] = ()):
     def wrapper(self, request: Request, *args, **kwargs) -> Response:
         key = request.headers.get(HEADER)
         if key is None:
-            return view_method(self, request, *args, **kwargs)
+            with transaction.atomic():  # one transaction either way, so the services need no savepoints
+                return view_method(self, request, *args, **kwargs)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise exceptions.ValidationError(
                 {
@@ -161,22 +163,30 @@ def idempotent(view_method=None, *, redact: tuple[str, ...] = ()):
             if not 200 <= response.status_code < 300:
                 transaction.set_rollback(True)
                 return response
-            IdempotencyKey.objects.filter(scope=scope, key=key).update(
-                response_status=response.status_code,
-                response_body=_storable(response.data, redact),
-                response_headers={h: response[h] for h in _REPLAYED_RESPONSE_HEADERS if h in response},
-            )
+            _store(scope=scope, key=key, response=response, redact=redact)
             return response
 
     wrapper.idempotent = True  # type: ignore[attr-defined]
     return wrapper
 
 
-def _storable(data, redact: tuple[str, ...]):
-    body = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-    if isinstance(body, dict):
-        body.update({field: None for field in redact if field in body})
-    return body
+_STORE_SQL = """
+    UPDATE pharmex_idempotencykey SET response_status = %s, response_body = %s::jsonb, response_headers = %s::jsonb
+    WHERE scope = %s AND key = %s
+"""
+
+
+def _store(*, scope: str, key: str, response: Response, redact: tuple[str, ...]) -> None:
+    """Keep the response for replays (written as SQL: the body is encoded once, on every keyed request)."""
+    body = response.data
+    if redact and isinstance(body, dict):
+        body = {**body, **{field: None for field in redact if field in body}}
+    headers = {name: response[name] for name in _REPLAYED_RESPONSE_HEADERS if name in response}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STORE_SQL,
+            [response.status_code, json.dumps(body, cls=DjangoJSONEncoder), json.dumps(headers), scope, key],
+        )
 
 
 def _answer_existing(existing: IdempotencyKey, fingerprint: str) -> Response:
