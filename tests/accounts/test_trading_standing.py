@@ -30,7 +30,9 @@ def _organization(kind: str, status: str, licences: tuple[str, ...]) -> Organiza
     for name in licences:
         options = dict(LICENCES[name])
         trading_type = TRADING_LICENSE_FOR_KIND[kind]
-        license_type = next(t for t in LicenseType.values if t != trading_type) if options.pop("wrong_type", 0) else None
+        license_type = (
+            next(t for t in LicenseType.values if t != trading_type) if options.pop("wrong_type", 0) else None
+        )
         LicenseFactory(organization=organization, type=license_type or trading_type, scope_tags=[name], **options)
     return organization
 
