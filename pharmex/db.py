@@ -1,10 +1,11 @@
-"""Hand-written reads for the hottest request paths, hydrated into ordinary model instances.
+"""Hand-written SQL for the hottest request path (placing an order), over ordinary model instances.
 
 Compiling a `select_related` queryset costs the ORM about a millisecond of Python on every call, more
-than PostgreSQL spends running it; the order-placement path makes such reads on every request. There,
-the SQL is written once (its column lists still come from the models, so it follows their fields) and
-each row is turned into model instances the way the ORM does it: `Model.from_db` after the fields'
-database converters. Everything else uses the ORM.
+than PostgreSQL spends running it, and each INSERT costs a compile and a round trip of its own. The
+order-placement path reads and writes several tables on every request, so there the SQL is written
+once, with column lists that still come from the models (it follows their fields): rows become model
+instances the way the ORM makes them (`Model.from_db` after the fields' database converters), and
+instances become values the way the ORM prepares them. Everything else uses the ORM.
 """
 
 from __future__ import annotations
@@ -59,3 +60,41 @@ def split_row(row: Sequence, *parts: RowModel) -> list[Model]:
         instances.append(part.build(row[start:end]))
         start = end
     return instances
+
+
+class InsertColumns:
+    """A model's columns for a hand-written INSERT (all but the primary key and `skip`), with each
+    instance's values prepared as the ORM prepares them (pre_save, then get_db_prep_save)."""
+
+    def __init__(self, model: type[Model], *, skip: tuple[str, ...] = ()):
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in skip]
+
+    @property
+    def table(self) -> str:
+        return connection.ops.quote_name(self.model._meta.db_table)
+
+    @property
+    def columns(self) -> str:
+        return ", ".join(connection.ops.quote_name(field.column) for field in self.fields)
+
+    def placeholders(self, *, arrays: bool = False) -> str:
+        # Types without their length or precision, as Django's own bulk insert does: a cast to
+        # varchar(n) would silently truncate what the column itself refuses.
+        suffix = "[]" if arrays else ""
+        return ", ".join(f"%s::{field.db_type(connection).split('(')[0]}{suffix}" for field in self.fields)
+
+    def values(self, instance: Model) -> list:
+        return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self.fields]
+
+    def column_values(self, instances: Sequence[Model]) -> list[list]:
+        """The values of several instances column by column, for `unnest(placeholders(arrays=True))`."""
+        rows = [self.values(instance) for instance in instances]
+        return [[row[index] for row in rows] for index in range(len(self.fields))]
+
+
+def mark_saved(instance: Model, pk: int) -> None:
+    """What Model.save() leaves on an instance it inserted."""
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = DEFAULT_DB_ALIAS

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -19,6 +18,7 @@ from orders.errors import InsufficientStock, OrderNotAllowed
 from orders.models import Order, OrderEvent, OrderLine, attach_lines
 from orders.notify import announce_order
 from pharmex.audit import audit_record
+from pharmex.db import InsertColumns, mark_saved
 from pharmex.money import money_sum
 
 
@@ -109,12 +109,42 @@ def _by_supplier(verdicts: list[LineVerdict]) -> dict[int, list[LineVerdict]]:
     return groups
 
 
-def next_order_number(now: datetime) -> str:
-    """PX + local date + a platform-wide sequence (a database sequence: no lock, never reused)."""
+_ORDER = InsertColumns(Order, skip=("number",))
+_LINE, _EVENT = InsertColumns(OrderLine, skip=("order_id",)), InsertColumns(OrderEvent, skip=("order_id",))
+# The order, its lines and its first event in one statement (pharmex/db.py says why). The number is
+# PX + local date + a platform-wide database sequence: no lock, never reused.
+_INSERT_ORDER_SQL = f"""
+    WITH new_order AS (
+        INSERT INTO {_ORDER.table} (number, {_ORDER.columns})
+        VALUES (%s || lpad(nextval('orders_order_number_seq')::text, 8, '0'), {_ORDER.placeholders()})
+        RETURNING id, number
+    ), new_lines AS (
+        INSERT INTO {_LINE.table} (order_id, {_LINE.columns})
+        SELECT new_order.id, line.* FROM new_order, unnest({_LINE.placeholders(arrays=True)}) AS line
+        RETURNING id, line_no
+    ), new_event AS (
+        INSERT INTO {_EVENT.table} (order_id, {_EVENT.columns})
+        SELECT new_order.id, {_EVENT.placeholders()} FROM new_order
+        RETURNING id
+    )
+    SELECT new_order.id, new_order.number, new_event.id, (SELECT array_agg(id ORDER BY line_no) FROM new_lines)
+    FROM new_order, new_event
+"""
+
+
+def _insert_order(order: Order, lines: list[OrderLine], event: OrderEvent) -> None:
+    """Write a new order with its lines and placing event; their ids and the order number are set."""
+    prefix = f"PX{timezone.localtime(order.placed_at):%Y%m%d}"
+    params = [prefix, *_ORDER.values(order), *_LINE.column_values(lines), *_EVENT.values(event)]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('orders_order_number_seq')")
-        (sequence,) = cursor.fetchone()
-    return f"PX{timezone.localtime(now):%Y%m%d}{sequence:08d}"
+        cursor.execute(_INSERT_ORDER_SQL, params)
+        order_id, order.number, event_id, line_ids = cursor.fetchone()
+    mark_saved(order, order_id)
+    mark_saved(event, event_id)
+    for line, line_id in zip(lines, line_ids, strict=True):
+        line.order = order
+        mark_saved(line, line_id)
+    attach_lines(order, lines)  # the response shows them: no need to read them back
 
 
 def _create_order(
@@ -122,8 +152,7 @@ def _create_order(
 ) -> Order:
     now = timezone.now()
     supplier = verdicts[0].offer.supplier
-    order = Order.objects.create(
-        number=next_order_number(now),
+    order = Order(
         buyer=buyer,
         supplier=supplier,
         checkout_id=checkout_id,
@@ -135,11 +164,11 @@ def _create_order(
         placed_at=now,
         expires_at=now + settings.ORDER_CONFIRM_TIMEOUT,
     )
-    lines = OrderLine.objects.bulk_create(
-        [_snapshot(order, number, verdict) for number, verdict in enumerate(verdicts, 1)]
+    _insert_order(
+        order,
+        [_snapshot(number, verdict) for number, verdict in enumerate(verdicts, 1)],
+        OrderEvent(action="place", to_status=order.status, actor=actor.audit.label, note=note, created_at=now),
     )
-    attach_lines(order, lines)  # the response shows them: no need to read them back
-    OrderEvent.objects.create(order=order, action="place", to_status=order.status, actor=actor.audit.label, note=note)
     audit_record(
         actor=actor.audit,
         action="order.placed",
@@ -157,10 +186,9 @@ def _create_order(
     return order
 
 
-def _snapshot(order: Order, line_no: int, verdict: LineVerdict) -> OrderLine:
+def _snapshot(line_no: int, verdict: LineVerdict) -> OrderLine:
     offer, drug = verdict.offer, verdict.offer.drug
     return OrderLine(
-        order=order,
         line_no=line_no,
         offer=offer,
         drug=drug,
