@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -98,3 +99,9 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Api-Key <key>`: a key created at /api/v1/api-keys/ (shown once).",
         }
+
+
+class MemberJWTAuthenticationScheme(SimpleJWTScheme):
+    """The bearer-token scheme in the OpenAPI schema, as for simplejwt's own class."""
+
+    target_class = "accounts.authentication.MemberJWTAuthentication"
