@@ -18,6 +18,7 @@ class DomainError(Exception):
     problem: ClassVar[str] = "conflict"
     title: ClassVar[Any] = _("The request conflicts with the current state")
     http_status: ClassVar[int] = 409
+    retry_after: ClassVar[int | None] = None  # seconds, sent as Retry-After: worth retrying as it is
 
     def __init__(self, detail: Any = None, *, field: str | None = None, errors: list[dict] | None = None):
         self.detail = detail if detail is not None else self.title
@@ -50,6 +51,7 @@ class IdempotencyKeyInFlight(DomainError):
     code = "idempotency_key_in_flight"
     problem = "idempotency-key-in-flight"
     title = _("A request with this Idempotency-Key is still being processed")
+    retry_after = 1
 
 
 class IdempotencyKeyReused(DomainError):

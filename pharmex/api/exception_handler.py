@@ -77,7 +77,9 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
             slug=exc.problem, status=exc.http_status, title=exc.title, detail=exc.detail, errors=errors
         )
         body["code"] = exc.code
-        return problem_response(body)
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
+        return problem_response(body, headers)
 
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -114,7 +114,7 @@ def test_a_key_still_in_flight_answers_409_and_the_finished_request_then_replays
     after = client_for(owner).post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="K")
 
     # then: 409 while running, the stored answer afterwards, and one licence
-    assert (during.status_code, during.json()["code"]) == (409, "idempotency_key_in_flight")
+    assert (during.status_code, during.json()["code"], during["Retry-After"]) == (409, "idempotency_key_in_flight", "1")
     assert (first[0].status_code, after.status_code, after["Idempotent-Replayed"]) == (201, 201, "true")
     assert after.json() == first[0].json()
     assert License.objects.filter(organization=organization, type="business").count() == 1
