@@ -92,6 +92,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
     f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=15000)}"
 )
+# Parameters bound by the server, and statements a connection runs five times prepared: PostgreSQL
+# then plans the hot statements once per connection instead of on every request.
+DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 if env.bool("DB_POOL", default=False):  # web processes only; Celery closes pools at task boundaries
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"]["pool"] = {
