@@ -112,7 +112,7 @@ def seed() -> dict:
              specification="0.25g", package="24片/盒", sale_unit="盒", min_unit="片", units_per_pack=24,
              manufacturer_name="基准制药", drug_type="chemical", category="rx", status="active")
         for i in range(1, total + 1)
-    ], batch_size=2000)  # fmt: skip
+    ], batch_size=1000)  # fmt: skip
     drug_ids = list(Drug.objects.order_by("pk").values_list("pk", flat=True))
     Offer.objects.bulk_create([
         Offer(supplier=suppliers[i // OFFERS_PER_SUPPLIER], drug_id=drug_ids[i], unit_price=Decimal("12.35"),
