@@ -37,6 +37,7 @@ SPECS = ["0.1g", "0.25g", "0.5g", "5mg", "10mg", "20mg", "2ml:4mg", "100ml", "10
 random.seed(42)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pharmex.settings.local")
 os.environ.setdefault("THROTTLE_RATE_PRINCIPAL", "10000000/min")
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")  # the import is run inline; its queued task goes nowhere
 
 
 def recreate_database(url: str) -> None:

@@ -94,8 +94,9 @@ DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
 )
 # Parameters bound by the server, and statements a connection runs five times prepared: PostgreSQL
 # then plans the hot statements once per connection instead of on every request.
-DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
-DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
+if env.bool("DB_SERVER_SIDE_BINDING", default=True):
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 if env.bool("DB_POOL", default=False):  # web processes only; Celery closes pools at task boundaries
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"]["pool"] = {
