@@ -100,14 +100,7 @@ def user_with_memberships(user_id: int) -> User | None:
         return None
     width = len(_USER.fields)
     user = _USER.build(rows[0][:width])
-    memberships = []
-    for row in rows:
-        if row[width] is None:  # no membership: the LEFT JOIN's empty row
-            break
-        membership, organization = split_row(row[width:], _MEMBERSHIP, _ORGANIZATION)
-        membership.user, membership.organization = user, organization
-        memberships.append(membership)
-    user.loaded_memberships = tuple(memberships)
+    user.loaded_memberships = _memberships_from([row[width:] for row in rows], user)
     return user
 
 
@@ -117,9 +110,14 @@ def _memberships_of(user: User) -> tuple[Membership, ...]:
         return loaded
     with connection.cursor() as cursor:
         cursor.execute(_MEMBERSHIPS_SQL, [user.pk])
-        rows = cursor.fetchall()
+        return _memberships_from(cursor.fetchall(), user)
+
+
+def _memberships_from(rows: list, user: User) -> tuple[Membership, ...]:
     memberships = []
     for row in rows:
+        if row[0] is None:  # a person without memberships: the LEFT JOIN's empty row
+            break
         membership, organization = split_row(row, _MEMBERSHIP, _ORGANIZATION)
         membership.user, membership.organization = user, organization
         memberships.append(membership)
