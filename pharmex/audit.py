@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from pharmex.context import current_request_id
+from pharmex.db import InsertColumns, mark_saved
 from pharmex.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -42,6 +43,11 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str)) if value is not None else None
 
 
+_AUDIT = InsertColumns(AuditEvent)
+# Every state change on the platform writes one: a plain INSERT written once (pharmex/db.py says why).
+_INSERT_SQL = f"INSERT INTO {_AUDIT.table} ({_AUDIT.columns}) VALUES ({_AUDIT.placeholders()}) RETURNING id"
+
+
 def audit_record(
     *,
     actor: AuditActor,
@@ -52,7 +58,7 @@ def audit_record(
     changes: dict | None = None,
 ) -> AuditEvent:
     """Append one audit record in the current transaction (it commits or rolls back with the change)."""
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         occurred_at=timezone.now(),
         actor_type=actor.type,
         actor_user_id=actor.user_id,
@@ -65,6 +71,10 @@ def audit_record(
         changes=_jsonable(changes or {}),
         request_id=current_request_id(),
     )
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, _AUDIT.values(event))
+        mark_saved(event, cursor.fetchone()[0])
+    return event
 
 
 def diff(before: dict, after: dict) -> dict:

@@ -1,11 +1,12 @@
-"""Hand-written SQL for the hottest request path (placing an order), over ordinary model instances.
+"""Hand-written SQL for the hottest request paths, over ordinary model instances.
 
 Compiling a `select_related` queryset costs the ORM about a millisecond of Python on every call, more
 than PostgreSQL spends running it, and each INSERT costs a compile and a round trip of its own. The
-order-placement path reads and writes several tables on every request, so there the SQL is written
-once, with column lists that still come from the models (it follows their fields): rows become model
-instances the way the ORM makes them (`Model.from_db` after the fields' database converters), and
-instances become values the way the ORM prepares them. Everything else uses the ORM.
+order-placement path reads and writes several tables on every request, and every state change writes
+an audit record, so there the SQL is written once, with column lists that still come from the models
+(it follows their fields): rows become model instances the way the ORM makes them (`Model.from_db`
+after the fields' database converters), and instances become values the way the ORM prepares them.
+Everything else uses the ORM.
 """
 
 from __future__ import annotations
