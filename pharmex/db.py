@@ -29,7 +29,7 @@ class RowModel:
 
     @property
     def table(self) -> str:
-        return f"{self.model._meta.db_table} AS {self.alias}"
+        return f"{connection.ops.quote_name(self.model._meta.db_table)} AS {self.alias}"
 
     @property
     def columns(self) -> str:

@@ -275,9 +275,9 @@ def offer_reinstate(*, offer: Offer, actor: Actor, reason: str = "") -> Offer:
 # and never deadlock (one UPDATE of several rows would take its locks in no promised order); the
 # condition then reads each row's committed stock under its lock, so stock never goes below zero.
 _RESERVE_SQL = """
-    UPDATE catalog_offer AS offer SET stock = offer.stock - wanted.quantity, updated_at = %s
-    FROM (SELECT id FROM catalog_offer WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE) AS locked,
-         unnest(%s::bigint[], %s::bigint[]) AS wanted (id, quantity)
+    UPDATE catalog_offer AS offer SET stock = offer.stock - wanted.quantity, updated_at = %(now)s
+    FROM (SELECT id FROM catalog_offer WHERE id = ANY(%(ids)s::bigint[]) ORDER BY id FOR UPDATE) AS locked,
+         unnest(%(ids)s::bigint[], %(quantities)s::bigint[]) AS wanted (id, quantity)
     WHERE offer.id = locked.id AND wanted.id = locked.id AND offer.stock >= wanted.quantity
     RETURNING offer.id
 """
@@ -292,8 +292,9 @@ def stock_reserve(*, quantities: Mapping[int, int]) -> set[int]:
     if not quantities:
         return set()
     with connection.cursor() as cursor:
-        offer_ids = list(quantities)
-        cursor.execute(_RESERVE_SQL, [timezone.now(), offer_ids, offer_ids, list(quantities.values())])
+        cursor.execute(
+            _RESERVE_SQL, {"now": timezone.now(), "ids": list(quantities), "quantities": list(quantities.values())}
+        )
         reserved = {offer_id for (offer_id,) in cursor.fetchall()}
     return set(quantities) - reserved
 

@@ -140,10 +140,9 @@ def _insert_order(order: Order, lines: list[OrderLine], event: OrderEvent) -> No
         cursor.execute(_INSERT_ORDER_SQL, params)
         order_id, order.number, event_id, line_ids = cursor.fetchone()
     mark_saved(order, order_id)
-    mark_saved(event, event_id)
-    for line, line_id in zip(lines, line_ids, strict=True):
-        line.order = order
-        mark_saved(line, line_id)
+    for row, row_id in [(event, event_id), *zip(lines, line_ids, strict=True)]:
+        row.order = order
+        mark_saved(row, row_id)
     attach_lines(order, lines)  # the response shows them: no need to read them back
 
 

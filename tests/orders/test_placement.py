@@ -190,3 +190,12 @@ def test_the_placement_response_is_the_order_as_stored(market, django_capture_on
     assert (placed.status_code, stored.status_code) == (201, 200)
     assert placed.json() == stored.json()
     assert placed["ETag"] == stored["ETag"]
+
+
+def test_an_offer_id_beyond_the_database_range_is_an_offer_not_found(market):
+    # the offers are read by hand-written SQL: an id no bigint can hold must not become a server error
+    response = place(market.buyer_client(), (2**63, 1))
+    assert response.status_code == 409
+    assert response.json()["errors"] == [
+        {"field": "lines[0].offer_id", "code": "offer_not_found", "message": f"There is no offer {2**63}."}
+    ]
