@@ -68,11 +68,6 @@ class MemberRole(models.TextChoices):
     VIEWER = "viewer", _("Viewer")  # read only
 
 
-class StaffRole(models.TextChoices):
-    ADMIN = "admin", _("Platform admin")
-    FINANCE_ADMIN = "finance_admin", _("Platform finance admin")
-
-
 # Province-level divisions of GB/T 2260 (the province code of an organisation).
 PROVINCE_CODES = {
     "110000": "北京市",

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from accounts.choices import LicenseStatus, LicenseType, MemberRole, OrganizationKind, OrganizationStatus, StaffRole
+from accounts.choices import LicenseStatus, LicenseType, MemberRole, OrganizationKind, OrganizationStatus
 from accounts.models import License, Membership, Organization, User
 from accounts.validators import uscc_check_character
+from pharmex.choices import StaffRole
 
 DEMO_PASSWORD = "pharmex-demo-2026"  # noqa: S105  (printed by `make run` on purpose)
 

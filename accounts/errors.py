@@ -3,13 +3,6 @@ from django.utils.translation import gettext_lazy as _
 from pharmex.errors import DomainError
 
 
-class OrganizationRequired(DomainError):
-    code = "organization_required"
-    problem = "organization-required"
-    title = _("Choose the organisation to act for with the X-Organization-ID header")
-    http_status = 400
-
-
 class LastOwner(DomainError):
     code = "last_owner"
     problem = "last-owner"

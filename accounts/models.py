@@ -19,9 +19,10 @@ from accounts.choices import (
     OrganizationStatus,
     Ownership,
     ScopeTag,
-    StaffRole,
 )
 from accounts.validators import validate_province_code, validate_uscc
+from pharmex.choices import StaffRole
+from pharmex.models import TransitionRecord
 
 
 def default_min_shelf_life() -> int:
@@ -124,6 +125,15 @@ class Organization(models.Model):
         return TRADING_LICENSE_FOR_KIND[self.kind]
 
 
+class OrganizationStatusChange(TransitionRecord):
+    """One verification, suspension or reinstatement of an organisation (accounts.transitions)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        indexes = [models.Index(fields=["organization", "id"], name="organization_change_recent")]
+
+
 class Membership(models.Model):
     """A user's role in one organisation."""
 
@@ -170,6 +180,15 @@ class License(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.number}"
+
+
+class LicenseStatusChange(TransitionRecord):
+    """One review (approval, rejection) or resubmission of a licence (accounts.transitions)."""
+
+    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        indexes = [models.Index(fields=["license", "id"], name="license_change_recent")]
 
 
 class OrganizationApiKeyManager(BaseAPIKeyManager):

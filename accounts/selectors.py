@@ -6,13 +6,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.actor import Actor
+from accounts import sql
 from accounts.choices import TRADING_LICENSE_FOR_KIND, LicenseStatus, OrganizationStatus
-from accounts.models import License, Membership, Organization, OrganizationApiKey
+from accounts.models import (
+    License,
+    LicenseStatusChange,
+    Membership,
+    Organization,
+    OrganizationApiKey,
+    OrganizationStatusChange,
+)
+from pharmex.actor import Actor
+from pharmex.errors import NotFound
 from pharmex.models import AuditEvent
 
 
@@ -47,17 +55,6 @@ class TradingStanding:
 NO_STANDING = TradingStanding(may_trade=False, scope_tags=frozenset())
 
 
-# _valid_license_filter as SQL, joined to the organisation: written once, as this runs on every placement
-# (pharmex/db.py says why).
-_STANDINGS_SQL = f"""
-    SELECT license.organization_id, organization.kind, organization.status, license.type, license.scope_tags
-    FROM {License._meta.db_table} AS license
-    JOIN {Organization._meta.db_table} AS organization ON organization.id = license.organization_id
-    WHERE license.status = %(approved)s AND license.valid_from <= %(on)s AND license.valid_until >= %(on)s
-      AND license.organization_id = ANY(%(organizations)s)
-"""
-
-
 def trading_standings(*, organization_ids: Iterable[int], on: date | None = None) -> dict[int, TradingStanding]:
     """The standing of each organisation, from one query of their valid licences.
 
@@ -68,16 +65,7 @@ def trading_standings(*, organization_ids: Iterable[int], on: date | None = None
     organization_ids = list(organization_ids)
     if not organization_ids:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _STANDINGS_SQL,
-            {
-                "approved": LicenseStatus.APPROVED.value,
-                "on": on or timezone.localdate(),
-                "organizations": organization_ids,
-            },
-        )
-        rows = cursor.fetchall()
+    rows = sql.valid_licenses(organization_ids=organization_ids, on=on or timezone.localdate())
     licences: dict[int, tuple[str, str, set[str], set[str]]] = {}
     for organization_id, kind, status, license_type, scope_tags in rows:
         _, _, types, tags = licences.setdefault(organization_id, (kind, status, set(), set()))
@@ -143,3 +131,26 @@ def audit_event_list(*, actor: Actor) -> QuerySet[AuditEvent]:
     if actor.organization is not None:
         return AuditEvent.objects.filter(organization_id=actor.organization.pk)
     return AuditEvent.objects.none()
+
+
+def organization_history(*, organization: Organization) -> QuerySet[OrganizationStatusChange]:
+    """Status changes of an organisation the actor already reads (organization_list), newest first."""
+    return organization.status_changes.order_by("-id")
+
+
+def license_history(*, license: License) -> QuerySet[LicenseStatusChange]:
+    """Reviews of a licence the actor already reads (license_list), newest first."""
+    return license.status_changes.order_by("-id")
+
+
+def organization_get(*, actor: Actor, organization_id: int) -> Organization:
+    """One organisation the actor may read. Raises: NotFound (404) for any other."""
+    organization = organization_list(actor=actor).filter(pk=organization_id).first()
+    if organization is None:
+        raise NotFound()
+    return organization
+
+
+def organization_ids_existing(*, ids: Iterable[int]) -> set[int]:
+    """The ids among `ids` that name an organisation (bank references carry payment codes)."""
+    return set(Organization.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))

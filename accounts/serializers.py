@@ -7,11 +7,13 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.choices import LicenseType, MemberRole, OrganizationKind, Ownership, ScopeTag, StaffRole
+from accounts.choices import LicenseType, MemberRole, OrganizationKind, Ownership, ScopeTag
 from accounts.models import License, Membership, Organization, OrganizationApiKey, User
 from accounts.selectors import organization_may_trade
 from accounts.validators import validate_province_code, validate_uscc
 from pharmex.api.serializers import ModelOutputSerializer, StrictInputSerializer
+from pharmex.choices import StaffRole
+from pharmex.models import AuditEvent
 
 
 def _django_validator(validator):
@@ -235,3 +237,25 @@ class ApiKeyInput(StrictInputSerializer):
         if value is not None and value <= timezone.now():
             raise serializers.ValidationError("Must be in the future.", code="past")
         return value
+
+
+# --- audit --------------------------------------------------------------------------------
+class AuditEventOutput(ModelOutputSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "occurred_at",
+            "actor_type",
+            "actor_user_id",
+            "actor_api_key_id",
+            "actor_label",
+            "organization_id",
+            "action",
+            "object_type",
+            "object_id",
+            "changes",
+            "request_id",
+            "sequence",
+            "hash",
+        ]

@@ -1,8 +1,10 @@
+"""Celery entry points of the accounts app (STYLE G20)."""
+
 from celery import shared_task
+
+from accounts.services import license_expiry_run
 
 
 @shared_task(acks_late=True)
 def license_expiry_run_task() -> dict:
-    from accounts.services import license_expiry_run
-
     return license_expiry_run()

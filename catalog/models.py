@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.selectors import may_trade_q
 from catalog import lookups  # noqa: F401  (registers trgm_icontains / prefix_like)
 from catalog.choices import (
     VAT_RATES,
@@ -36,6 +37,7 @@ from catalog.validators import (
     validate_nrdl_code,
     validate_province_codes,
 )
+from pharmex.models import TransitionRecord
 
 # Unit prices carry 2 places (fen), as every amount in the API (SPEC §8); 18 digits leave room for totals.
 MONEY_MAX_DIGITS = 18
@@ -158,11 +160,18 @@ class Drug(models.Model):
             raise ValidationError({"ceiling_effective_from": _("A ceiling price needs its effective date, and back.")})
 
 
+class DrugStatusChange(TransitionRecord):
+    """One review of a drug's master data: approval or withdrawal (catalog.transitions)."""
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        indexes = [models.Index(fields=["drug", "id"], name="drug_change_recent")]
+
+
 class OfferQuerySet(models.QuerySet):
     def on_market(self) -> OfferQuerySet:
         """Active offers of active drugs from suppliers that may trade today (what buyers see)."""
-        from accounts.selectors import may_trade_q
-
         return self.filter(may_trade_q(prefix="supplier__"), status=OfferStatus.ACTIVE, drug__status=DrugStatus.ACTIVE)
 
 
@@ -215,6 +224,15 @@ class Offer(models.Model):
         """Priced above the drug's procurement ceiling: allowed, marked, not for public hospitals."""
         ceiling = self.drug.ceiling_price
         return ceiling is not None and self.unit_price > ceiling
+
+
+class OfferStatusChange(TransitionRecord):
+    """One pause, activation, suspension or reinstatement of an offer (catalog.transitions)."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        indexes = [models.Index(fields=["offer", "id"], name="offer_change_recent")]
 
 
 class OfferPriceChange(models.Model):

@@ -7,17 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connection
 from django.db.models import Case, Exists, Expression, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
 
-from accounts.actor import Actor
 from accounts.models import Organization
 from accounts.selectors import may_trade_q
+from catalog import sql
 from catalog.choices import DrugStatus, ImportKind, OfferStatus
-from catalog.models import Drug, ImportJob, Offer
+from catalog.models import Drug, DrugStatusChange, ImportJob, Offer, OfferPriceChange, OfferStatusChange
 from catalog.validators import APPROVAL_PREFIX, normalize_code
-from pharmex.db import RowModel, split_row
+from pharmex.actor import Actor
+from pharmex.errors import NotFound
 
 MAX_QUERY_LENGTH = 100
 _PINYIN = re.compile(r"[a-z]+")
@@ -200,32 +200,10 @@ def offer_visible(*, actor: Actor) -> QuerySet[Offer]:
     return market.select_related("drug", "supplier")
 
 
-_OFFER, _DRUG, _SUPPLIER = RowModel(Offer, "offer"), RowModel(Drug, "drug"), RowModel(Organization, "supplier")
-# Offer.objects.select_related("drug", "supplier").in_bulk(ids), written once: every placement and
-# preview runs it (pharmex/db.py says why).
-_OFFERS_SQL = f"""
-    SELECT {_OFFER.columns}, {_DRUG.columns}, {_SUPPLIER.columns}
-    FROM {_OFFER.table}
-    JOIN {_DRUG.table} ON drug.id = offer.drug_id
-    JOIN {_SUPPLIER.table} ON supplier.id = offer.supplier_id
-    WHERE offer.id = ANY(%s)
-"""
-
-
 def offers_for_order(*, ids: Iterable[int]) -> dict[int, Offer]:
     """The offers of a cart by id, with their drug and supplier (unknown ids are absent)."""
     ids = list(set(ids))
-    if not ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_OFFERS_SQL, [ids])
-        rows = cursor.fetchall()
-    offers = {}
-    for row in rows:
-        offer, drug, supplier = split_row(row, _OFFER, _DRUG, _SUPPLIER)
-        offer.drug, offer.supplier = drug, supplier
-        offers[offer.pk] = offer
-    return offers
+    return sql.offers_with_drug_and_supplier(ids) if ids else {}
 
 
 def import_job_list(*, actor: Actor, kind: str) -> QuerySet[ImportJob]:
@@ -236,3 +214,28 @@ def import_job_list(*, actor: Actor, kind: str) -> QuerySet[ImportJob]:
     if kind == ImportKind.OFFERS and actor.organization is not None:
         return queryset.filter(organization=actor.organization)
     return queryset.none()
+
+
+def drug_history(*, drug: Drug) -> QuerySet[DrugStatusChange]:
+    """Reviews of a drug the actor already reads (drug_list), newest first."""
+    return drug.status_changes.order_by("-id")
+
+
+def offer_history(*, actor: Actor, offer: Offer) -> QuerySet[OfferStatusChange]:
+    """Status changes of an offer: its supplier and platform staff only (a competitor learns nothing).
+
+    Raises: NotFound for anyone else.
+    """
+    if not (actor.is_staff or actor.acts_for(offer.supplier_id)):
+        raise NotFound()
+    return offer.status_changes.order_by("-id")
+
+
+def offer_price_history(*, actor: Actor, offer: Offer) -> QuerySet[OfferPriceChange]:
+    """Price changes of an offer, newest first."""
+    return offer.price_changes.order_by("-changed_at", "-id")
+
+
+def drug_for_offer(*, actor: Actor, drug_id: int) -> Drug | None:
+    """The drug an offer of the actor's would list, when the actor may see it."""
+    return drug_list(actor=actor).filter(pk=drug_id).first()

@@ -7,10 +7,12 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from catalog.choices import ImportFormat
 
@@ -55,8 +57,6 @@ def read_rows(content: bytes, file_format: str) -> Iterator[tuple[int, list]]:
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
@@ -155,3 +155,43 @@ def date_cell(value) -> date:
         except ValueError:
             pass
     raise CellError(_('"%(value)s" is not a date; write it like 2027-06-30.') % {"value": _text(value)})
+
+
+MAX_KEPT_ERRORS = 1000
+CHUNK_ROWS = 5000
+
+
+@dataclass
+class ImportTally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    processed: int = 0
+    errors: list[dict] = field(default_factory=list)
+    errors_truncated: bool = False
+
+    def error(self, row: int | None, column: str | None, message: str) -> None:
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append({"row": row, "column": column, "message": message})
+        else:
+            self.errors_truncated = True
+
+
+def header_map(cells: list, aliases: dict[str, str]) -> dict[str, int]:
+    """Column name → index, from the header row; Chinese headers map through `aliases`."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = str(cell or "").strip().lower().replace(" ", "_")
+        name = aliases.get(name, name)
+        if name and name not in columns:
+            columns[name] = index
+    return columns
+
+
+def cell(cells: list, columns: dict[str, int], name: str):
+    index = columns.get(name)
+    if index is None or index >= len(cells):
+        return None
+    value = cells[index]
+    return None if value is None or (isinstance(value, str) and not value.strip()) else value

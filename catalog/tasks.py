@@ -1,3 +1,9 @@
+"""Celery entry points of the catalogue (STYLE G20).
+
+The service is imported in the task body: catalog.services.imports queues this task, so a module-level
+import here would be a cycle (the one sanctioned local import, STYLE "Imports inside task bodies").
+"""
+
 from celery import shared_task
 
 

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pharmex.transitions import Transition
+
 
 class OrderStatus(models.TextChoices):
     PLACED = "placed", _("Placed")  # buyer submitted; stock reserved; awaiting the supplier
@@ -18,15 +20,27 @@ class Side(models.TextChoices):
     SYSTEM = "system"
 
 
-# action -> (states it may start from, state it leads to, who may take it)
-ORDER_TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
-    "confirm": (frozenset({OrderStatus.PLACED}), OrderStatus.CONFIRMED, Side.SUPPLIER),
-    "reject": (frozenset({OrderStatus.PLACED}), OrderStatus.REJECTED, Side.SUPPLIER),
-    "cancel": (frozenset({OrderStatus.PLACED}), OrderStatus.CANCELLED, Side.BUYER),
-    "expire": (frozenset({OrderStatus.PLACED}), OrderStatus.EXPIRED, Side.SYSTEM),
-    "ship": (frozenset({OrderStatus.CONFIRMED}), OrderStatus.SHIPPED, Side.SUPPLIER),
-    "receive": (frozenset({OrderStatus.SHIPPED}), OrderStatus.RECEIVED, Side.BUYER),
-    "auto_receive": (frozenset({OrderStatus.SHIPPED}), OrderStatus.RECEIVED, Side.SYSTEM),
+ORDER_TRANSITIONS: dict[str, Transition] = {
+    "confirm": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.CONFIRMED),
+    "reject": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.REJECTED),
+    "cancel": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.CANCELLED),
+    "expire": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.EXPIRED),
+    "ship": Transition(frozenset({OrderStatus.CONFIRMED}), OrderStatus.SHIPPED),
+    "receive": Transition(frozenset({OrderStatus.SHIPPED}), OrderStatus.RECEIVED),
+    "auto_receive": Transition(frozenset({OrderStatus.SHIPPED}), OrderStatus.RECEIVED),
+    # Not shipped by ORDER_SHIP_DEADLINE: the order stays confirmed, flagged and announced once.
+    "flag_overdue": Transition(frozenset({OrderStatus.CONFIRMED}), OrderStatus.CONFIRMED, audit_action="order.overdue"),
+}
+# Who may take each action: the order's supplier, its buyer, or the platform's own jobs.
+ORDER_ACTION_SIDE: dict[str, str] = {
+    "confirm": Side.SUPPLIER,
+    "reject": Side.SUPPLIER,
+    "cancel": Side.BUYER,
+    "expire": Side.SYSTEM,
+    "ship": Side.SUPPLIER,
+    "receive": Side.BUYER,
+    "auto_receive": Side.SYSTEM,
+    "flag_overdue": Side.SYSTEM,
 }
 RELEASING_ACTIONS = frozenset({"reject", "cancel", "expire"})
 

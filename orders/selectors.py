@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from accounts.actor import Actor
+from orders.choices import Side
 from orders.models import Order, OrderEvent, OrderLine, Recall, ShipmentLine, TraceCode
+from pharmex.actor import Actor
+from pharmex.errors import NotAParty, NotFound
 
 
 def _party_filter(actor: Actor) -> Q | None:
@@ -29,6 +32,29 @@ def order_list(*, actor: Actor) -> QuerySet[Order]:
     )
 
 
+def order_side_q(*, actor: Actor, side: str) -> Q:
+    """Orders where the actor's organisation is the buyer, or the supplier (`?role=`); staff acting for no
+    organisation keep every order."""
+    if actor.organization is None:
+        return Q()
+    return Q(**{side: actor.organization})
+
+
+def order_for_party(*, actor: Actor, order_id: int, side: str) -> Order:
+    """An order the actor may act on as `side` (Side.BUYER or Side.SUPPLIER).
+
+    Raises: NotFound when the actor may not see the order (not a party, not staff), NotAParty when it sees it
+    but acts for the other side (or is staff acting for no party).
+    """
+    order = order_list(actor=actor).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound()
+    party_id = order.supplier_id if side == Side.SUPPLIER else order.buyer_id
+    if not actor.acts_for(party_id):
+        raise NotAParty(_("Only the %(side)s may do this.") % {"side": side})
+    return order
+
+
 def order_events(*, order: Order) -> QuerySet[OrderEvent]:
     return OrderEvent.objects.filter(order=order)
 
@@ -50,6 +76,14 @@ def trace_lookup(*, actor: Actor, code: str) -> TraceCode | None:
     return queryset.first()
 
 
+def trace_get(*, actor: Actor, code: str) -> TraceCode:
+    """trace_lookup, or NotFound (404) when the code is unknown or not the actor's to see."""
+    trace = trace_lookup(actor=actor, code=code)
+    if trace is None:
+        raise NotFound()
+    return trace
+
+
 def recall_list(*, actor: Actor) -> QuerySet[Recall]:
     """Recall notices are public to every signed-in participant."""
     return Recall.objects.select_related("drug").order_by("-id")
@@ -69,3 +103,8 @@ def recall_affected_lines(*, recall: Recall, actor: Actor | None = None) -> Quer
             Q(shipment__order__buyer=actor.organization) | Q(shipment__order__supplier=actor.organization)
         )
     return queryset
+
+
+def order_buyer_ids(*, numbers: list[str]) -> set[int]:
+    """The buyers of the orders with these numbers (bank references name orders)."""
+    return set(Order.objects.filter(number__in=numbers).values_list("buyer_id", flat=True))

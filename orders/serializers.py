@@ -6,8 +6,10 @@ from django.conf import settings
 from rest_framework import serializers
 
 from orders.choices import RecallLevel, RejectionReason
-from orders.models import Order, OrderEvent, OrderLine, Recall
+from orders.models import Order, OrderEvent, OrderLine, Recall, TraceCode
+from orders.services.placement import Preview
 from pharmex.api.serializers import ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.money import CURRENCY, money_sum
 
 TRACE_CODE_PATTERN = r"^8\d{19}$"
 INVOICE_NUMBER_PATTERN = r"^\d{20}$"  # 数电发票 numbers are 20 digits
@@ -225,3 +227,56 @@ class RecallAffectedOutput(serializers.Serializer):
     supplier = PartyOutput(source="shipment.order.supplier")
     lot_number = serializers.CharField()
     quantity = serializers.IntegerField()
+
+
+def preview_body(preview: Preview) -> dict:
+    """A preview as the API answers it: every line's verdict, totals overall and per supplier's order."""
+    result = preview.result
+    return {
+        "eligible": result.eligible,
+        "currency": CURRENCY,
+        "total_gross": money_sum(v.gross for v in result.lines if v.gross is not None),
+        "total_tax": money_sum(v.tax for v in result.lines if v.tax is not None),
+        "reasons": [r.as_error() for r in result.order_reasons],
+        "lines": [
+            {
+                "index": v.index,
+                "offer_id": v.request.offer_id,
+                "quantity": v.request.quantity,
+                "supplier_id": v.offer.supplier_id if v.offer else None,
+                "unit_price": v.offer.unit_price if v.offer else None,
+                "vat_rate": v.offer.vat_rate if v.offer else None,
+                "gross": v.gross,
+                "tax": v.tax,
+                "eligible": v.eligible,
+                "reasons": [r.as_error() for r in v.reasons],
+            }
+            for v in result.lines
+        ],
+        "orders": [
+            {
+                "supplier_id": supplier_id,
+                "total_gross": money_sum(v.gross for v in verdicts),
+                "total_tax": money_sum(v.tax for v in verdicts),
+            }
+            for supplier_id, verdicts in sorted(preview.groups.items())
+        ],
+    }
+
+
+def trace_body(trace: TraceCode) -> dict:
+    """A traced code as the API answers it: the drug, the lot and the shipment that carried it."""
+    line, order = trace.shipment_line, trace.shipment_line.shipment.order
+    return {
+        "code": trace.code,
+        "drug_id": line.drug_id,
+        "drug_name": line.drug.generic_name,
+        "specification": line.drug.specification,
+        "approval_number": line.drug.approval_number,
+        "lot_number": line.lot_number,
+        "expiry_date": line.expiry_date,
+        "order_number": order.number,
+        "supplier": order.supplier,
+        "buyer": order.buyer,
+        "shipped_at": order.shipped_at,
+    }

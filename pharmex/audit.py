@@ -15,15 +15,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from pharmex import sql
 from pharmex.context import current_request_id
-from pharmex.db import InsertColumns, mark_saved
+from pharmex.db import advisory_xact_lock
 from pharmex.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
-_SEAL_LOCK_ID = 0x5058_4155  # "PXAU": one sealer at a time
+_SEAL_LOCK = "audit-seal"  # one sealer at a time
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,6 @@ SYSTEM = AuditActor(type=AuditEvent.ActorType.SYSTEM, label="system")
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str)) if value is not None else None
-
-
-_AUDIT = InsertColumns(AuditEvent)
-# Every state change on the platform writes one: a plain INSERT written once (pharmex/db.py says why).
-_INSERT_SQL = f"INSERT INTO {_AUDIT.table} ({_AUDIT.columns}) VALUES ({_AUDIT.placeholders()}) RETURNING id"
 
 
 def audit_record(
@@ -71,10 +67,7 @@ def audit_record(
         changes=_jsonable(changes or {}),
         request_id=current_request_id(),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, _AUDIT.values(event))
-        mark_saved(event, cursor.fetchone()[0])
-    return event
+    return sql.audit_event_insert(event)
 
 
 def diff(before: dict, after: dict) -> dict:
@@ -118,8 +111,7 @@ def seal_audit_chain(*, batch_size: int = 5000) -> int:
     sealed = 0
     while True:
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEAL_LOCK_ID])
+            advisory_xact_lock(_SEAL_LOCK)
             last = AuditEvent.objects.filter(sequence__isnull=False).order_by("-sequence").first()
             sequence, previous = (last.sequence, last.hash) if last else (0, GENESIS_HASH)
             pending = list(AuditEvent.objects.filter(sequence__isnull=True).order_by("id")[:batch_size])

@@ -1,22 +1,47 @@
-"""Hand-written SQL for the hottest request paths, over ordinary model instances.
+"""The one way to write SQL by hand (the policy is in README, "Hand-written SQL").
 
 Compiling a `select_related` queryset costs the ORM about a millisecond of Python on every call, more
 than PostgreSQL spends running it, and each INSERT costs a compile and a round trip of its own. The
 order-placement path reads and writes several tables on every request, and every state change writes
-an audit record, so there the SQL is written once, with column lists that still come from the models
-(it follows their fields): rows become model instances the way the ORM makes them (`Model.from_db`
-after the fields' database converters), and instances become values the way the ORM prepares them.
+an audit record, so there the SQL is written once. The rules for such SQL:
+
+* it lives in one module per app, `<app>/sql.py` (`pharmex/sql.py` for the kernel), next to a parity test
+  against the ORM (tests/*/test_sql.py);
+* table and column names come from the models through the helpers below (`table`, `column`, `RowModel`,
+  `InsertColumns`), never typed by hand, so a renamed field cannot silently go missing;
+* values — status values from the `TextChoices` included — are parameters, never literals;
+* rows become model instances the way the ORM makes them (`Model.from_db` after the fields' database
+  converters), and instances become values the way the ORM prepares them.
+
 Everything else uses the ORM.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Model
+from django.db.models import NOT_PROVIDED, Model
 from django.db.models.expressions import Col
+from django.db.models.signals import post_save, pre_save
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def table(model: type[Model], alias: str | None = None) -> str:
+    """The model's quoted table name, `AS alias` when given."""
+    name = quote(model._meta.db_table)
+    return f"{name} AS {alias}" if alias else name
+
+
+def column(model: type[Model], field_name: str, alias: str | None = None) -> str:
+    """A field's quoted column (`alias."column"` when given): `column(Order, "buyer")` → `"buyer_id"`."""
+    name = quote(model._meta.get_field(field_name).column)
+    return f"{alias}.{name}" if alias else name
 
 
 class RowModel:
@@ -29,27 +54,30 @@ class RowModel:
 
     @property
     def table(self) -> str:
-        return f"{connection.ops.quote_name(self.model._meta.db_table)} AS {self.alias}"
+        return table(self.model, self.alias)
 
     @property
     def columns(self) -> str:
-        return ", ".join(f'{self.alias}."{field.column}"' for field in self.fields)
+        return ", ".join(f"{self.alias}.{quote(field.column)}" for field in self.fields)
+
+    def column(self, field_name: str) -> str:
+        return column(self.model, field_name, self.alias)
 
     @cached_property
     def _converters(self) -> list[tuple[int, Col, list]]:
         converters = []
         for index, field in enumerate(self.fields):
-            column = field.get_col(self.alias)
-            found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+            col = field.get_col(self.alias)
+            found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
             if found:
-                converters.append((index, column, found))
+                converters.append((index, col, found))
         return converters
 
     def build(self, values: Sequence) -> Model:
         values = list(values)
-        for index, column, converters in self._converters:
+        for index, col, converters in self._converters:
             for converter in converters:
-                values[index] = converter(values[index], column, connection)
+                values[index] = converter(values[index], col, connection)
         return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
 
 
@@ -63,21 +91,51 @@ def split_row(row: Sequence, *parts: RowModel) -> list[Model]:
     return instances
 
 
+class RawInsertRefused(TypeError):
+    """A hand-written INSERT would skip what Model.save() does for this model."""
+
+
+_insert_columns: list[InsertColumns] = []
+
+
 class InsertColumns:
     """A model's columns for a hand-written INSERT (all but the primary key and `skip`), with each
-    instance's values prepared as the ORM prepares them (pre_save, then get_db_prep_save)."""
+    instance's values prepared as the ORM prepares them (pre_save, then get_db_prep_save).
+
+    Generated fields and fields with a `db_default` are left to the database, as Django leaves them. A model
+    with a custom `save()` or with pre/post-save signal receivers is refused: the raw INSERT would skip them
+    without a word (`refusal()`; the system check pharmex.E001 and the first `values()` call both ask it).
+    """
 
     def __init__(self, model: type[Model], *, skip: tuple[str, ...] = ()):
         self.model = model
-        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in skip]
+        self.fields = [
+            field
+            for field in model._meta.concrete_fields
+            if not field.primary_key
+            and field.attname not in skip
+            and not getattr(field, "generated", False)
+            and field.db_default is NOT_PROVIDED
+        ]
+        self._checked = False
+        _insert_columns.append(self)
+
+    def refusal(self) -> str | None:
+        """Why a raw INSERT would not do what save() does for this model, or None."""
+        if self.model.save is not Model.save:
+            return f"{self.model._meta.label} overrides save()"
+        for signal, name in ((pre_save, "pre_save"), (post_save, "post_save")):
+            if signal.has_listeners(self.model):
+                return f"{self.model._meta.label} has {name} receivers"
+        return None
 
     @property
     def table(self) -> str:
-        return connection.ops.quote_name(self.model._meta.db_table)
+        return table(self.model)
 
     @property
     def columns(self) -> str:
-        return ", ".join(connection.ops.quote_name(field.column) for field in self.fields)
+        return ", ".join(quote(field.column) for field in self.fields)
 
     def placeholders(self, *, arrays: bool = False) -> str:
         # Types without their length or precision, as Django's own bulk insert does: a cast to
@@ -86,6 +144,10 @@ class InsertColumns:
         return ", ".join(f"%s::{field.db_type(connection).split('(')[0]}{suffix}" for field in self.fields)
 
     def values(self, instance: Model) -> list:
+        if not self._checked:
+            if reason := self.refusal():
+                raise RawInsertRefused(f"A hand-written INSERT would skip what save() does: {reason}.")
+            self._checked = True
         return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self.fields]
 
     def column_values(self, instances: Sequence[Model]) -> list[list]:
@@ -94,8 +156,55 @@ class InsertColumns:
         return [[row[index] for row in rows] for index in range(len(self.fields))]
 
 
+def insert_columns_refusals() -> list[str]:
+    """Every InsertColumns whose model a raw INSERT would mistreat (the system check pharmex.E001)."""
+    return [reason for columns in _insert_columns if (reason := columns.refusal())]
+
+
 def mark_saved(instance: Model, pk: int) -> None:
     """What Model.save() leaves on an instance it inserted."""
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = DEFAULT_DB_ALIAS
+
+
+def fetch_all(sql: str, params: Sequence | dict | None = None) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def fetch_one(sql: str, params: Sequence | dict | None = None) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def execute(sql: str, params: Sequence | dict | None = None) -> int:
+    """Run a statement; returns the rows it touched."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def advisory_xact_lock(name: str) -> None:
+    """Wait for the transaction-level advisory lock called `name` (a mutex that says what it guards)."""
+    execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+
+
+def try_advisory_xact_lock(name: str) -> bool:
+    """Take the named transaction-level advisory lock if it is free; False when another transaction holds it."""
+    return fetch_one("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [name])[0]
+
+
+@contextmanager
+def lock_timeout(timeout: str) -> Iterator[None]:
+    """PostgreSQL's `lock_timeout` for the statements inside (e.g. "10s"), then back to what it was.
+
+    Call inside a transaction: the setting is local to it (and to a savepoint), so a failure inside — after
+    which the transaction can run nothing more — leaves nothing to undo.
+    """
+    previous = fetch_one("SELECT current_setting('lock_timeout')")[0]
+    execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
+    yield
+    execute("SELECT set_config('lock_timeout', %s, true)", [previous])

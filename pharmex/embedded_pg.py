@@ -12,9 +12,12 @@ import os
 import pwd
 import socket
 import subprocess
+import sys
 import time
 import zlib
 from pathlib import Path
+
+import psycopg
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PGDATA = Path(os.environ.get("EMBEDDED_PG_DATA", BASE_DIR / ".pgdata"))
@@ -142,8 +145,6 @@ def ensure_running() -> tuple[str, bool]:
 
 
 def _create_database() -> None:
-    import psycopg
-
     with psycopg.connect(url("postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
         if not exists:
@@ -162,8 +163,6 @@ def stop() -> None:
 
 
 if __name__ == "__main__":  # `python -m pharmex.embedded_pg start|stop|url`
-    import sys
-
     command = sys.argv[1] if len(sys.argv) > 1 else "url"
     if command == "start":
         print(ensure_running()[0])

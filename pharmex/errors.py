@@ -27,6 +27,22 @@ class DomainError(Exception):
         super().__init__(str(self.detail))
 
 
+class InvalidInput(DomainError):
+    """A value a service refuses as a whole request would: answered exactly like a serializer's 400.
+
+    `errors` lists each problem as {"field", "code", "message"} (the field as the request names it).
+    """
+
+    code = "invalid"
+    problem = "validation-error"
+    title = _("The request is not valid")
+    http_status = 400
+
+    def __init__(self, errors: list[dict], detail: Any = None):
+        super().__init__(detail if detail is not None else (errors[0]["message"] if len(errors) == 1 else None))
+        self.errors = errors
+
+
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     problem = "invalid-transition"
@@ -45,6 +61,22 @@ class PreconditionFailed(DomainError):
     problem = "precondition-failed"
     title = _("The resource has changed since you read it")
     http_status = 412
+
+
+class OrganizationRequired(DomainError):
+    code = "organization_required"
+    problem = "organization-required"
+    title = _("Choose the organisation to act for with the X-Organization-ID header")
+    http_status = 400
+
+
+class NotAParty(DomainError):
+    """The caller may see the object but is not the party that may do this to it (e.g. a buyer confirming)."""
+
+    code = "permission_denied"
+    problem = "permission-denied"
+    title = _("You may not perform this action")
+    http_status = 403
 
 
 class IdempotencyKeyInFlight(DomainError):

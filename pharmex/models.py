@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 
 
 class IdempotencyKey(models.Model):
@@ -69,3 +70,26 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
+
+
+class TransitionRecord(models.Model):
+    """One status change of an object (pharmex.transitions): who, when, from, to, why.
+
+    Every state machine of the platform keeps its history in a concrete subclass with a foreign key to
+    the object (OrderEvent, StatementEvent, OrganizationStatusChange, …).
+    """
+
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.CharField(max_length=255)  # the actor's audit label
+    note = models.CharField(max_length=1000, blank=True)
+    data = models.JSONField(default=dict, blank=True)  # what else the change did (a shipment id, short lines …)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status} ({self.action})"

@@ -24,17 +24,17 @@ SCHEDULES = [
     {"name": "Auto-receive shipped orders", "task": "orders.tasks.order_auto_receive_due_task", "every_seconds": 3600},
     {
         "name": "Webhooks: dispatch due retries",
-        "task": "orders.webhooks.tasks.webhook_retry_due_task",
+        "task": "webhooks.tasks.webhook_retry_due_task",
         "every_seconds": 60,
     },
     {
         "name": "Webhooks: outbox sweep (re-dispatch lost tasks)",
-        "task": "orders.webhooks.tasks.webhook_outbox_sweep_task",
+        "task": "webhooks.tasks.webhook_outbox_sweep_task",
         "every_seconds": 60,
     },
     {
         "name": "Webhooks: purge old outbox events",
-        "task": "orders.webhooks.tasks.webhook_outbox_purge_task",
+        "task": "webhooks.tasks.webhook_outbox_purge_task",
         "crontab": {"minute": "30", "hour": "3"},
     },
     {

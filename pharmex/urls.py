@@ -9,9 +9,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api_docs.urls")),
     path("api/v1/", include("accounts.urls")),
+    path("api/v1/", include("webhooks.urls")),
     path("api/v1/", include("catalog.urls")),
     path("api/v1/", include("orders.urls")),
-    path("api/v1/", include("orders.webhooks.urls")),
     path("api/v1/", include("settlements.urls")),
 ]
 

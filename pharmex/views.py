@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from pharmex.api import problems
 from pharmex.api.exception_handler import django_problem
+from pharmex.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +36,6 @@ def _check_migrations() -> str:
 
 
 def _check_broker() -> str:
-    from pharmex.celery import app
-
     with app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, timeout=2)
     return "ok"

@@ -12,8 +12,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.actor import actor_for_user
-from accounts.choices import StaffRole
+from pharmex.actor import Actor
 from pharmex.admin import ReadOnlyAdmin, ReadOnlyInline
+from pharmex.choices import StaffRole
 from pharmex.errors import DomainError
 from settlements import selectors, services
 from settlements.choices import BankLineStatus, PeriodKind
@@ -34,8 +35,8 @@ from settlements.models import (
 from settlements.services.exports import csv_stream, export_rows
 
 
-def _audit_actor(request: HttpRequest):
-    return actor_for_user(request.user).audit
+def _actor(request: HttpRequest) -> Actor:
+    return actor_for_user(request.user)
 
 
 def _is_finance(request: HttpRequest) -> bool:
@@ -174,7 +175,7 @@ class StatementAdmin(ReadOnlyAdmin):
         done = 0
         for statement in queryset.order_by("pk"):
             try:
-                service(statement=statement, actor=_audit_actor(request), **kwargs)
+                service(statement=statement, actor=_actor(request), **kwargs)
                 done += 1
             except DomainError as error:
                 self.message_user(request, f"{statement.number}: {error.detail}", messages.ERROR)
@@ -207,7 +208,7 @@ class StatementAdmin(ReadOnlyAdmin):
         form = GenerateForm(request.POST or None, initial={"period_kind": PeriodKind.MONTH})
         if request.method == "POST" and form.is_valid():
             try:
-                statements = services.statement_generate(actor=_audit_actor(request), **form.cleaned_data)
+                statements = services.statement_generate(actor=_actor(request), **form.cleaned_data)
                 self.message_user(request, f"{len(statements)} statement(s) for the period.")
                 return redirect("admin:settlements_statement_changelist")
             except DomainError as error:
@@ -228,7 +229,7 @@ class StatementAdmin(ReadOnlyAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 services.statement_pay(
-                    statement=statement, actor=_audit_actor(request), amount=statement.net, **form.cleaned_data
+                    statement=statement, actor=_actor(request), amount=statement.net, **form.cleaned_data
                 )
                 self.message_user(request, f"Payout of {statement.net} recorded for {statement.number}.")
                 return redirect("admin:settlements_statement_changelist")
@@ -273,9 +274,9 @@ class BankStatementAdmin(ReadOnlyAdmin):
             upload = form.cleaned_data["file"]
             try:
                 statement, _ = services.bank_statement_import(
-                    file_name=upload.name, content=upload.read(), actor=_audit_actor(request)
+                    file_name=upload.name, content=upload.read(), actor=_actor(request)
                 )
-                summary = services.bank_statement_summary(statement=statement)
+                summary = selectors.bank_statement_summary(statement=statement)
                 self.message_user(
                     request,
                     f"{statement.line_count} line(s); by status: "
@@ -321,7 +322,7 @@ class BankLineAdmin(ReadOnlyAdmin):
     def _each(self, request, queryset, service, **kwargs) -> None:
         for line in queryset.order_by("pk"):
             try:
-                service(line=line, actor=_audit_actor(request), **kwargs)
+                service(line=line, actor=_actor(request), **kwargs)
             except DomainError as error:
                 self.message_user(request, f"{line.transaction_id}: {error.detail}", messages.ERROR)
 
@@ -330,7 +331,7 @@ class BankLineAdmin(ReadOnlyAdmin):
         for line_id in queryset.filter(status__in=[BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS]).values_list(
             "pk", flat=True
         ):
-            services.bank_line_match_auto(line_id=line_id, actor=_audit_actor(request))
+            services.bank_line_match_auto(line_id=line_id, actor=_actor(request))
 
     @admin.action(description="Ignore (not a payment or payout)", permissions=["finance"])
     def ignore(self, request, queryset):
@@ -350,7 +351,7 @@ class BankLineAdmin(ReadOnlyAdmin):
             try:
                 services.bank_line_match(
                     line=line,
-                    actor=_audit_actor(request),
+                    actor=_actor(request),
                     **{k: v for k, v in form.cleaned_data.items() if v is not None},
                 )
                 self.message_user(request, f"{line.transaction_id} matched.")

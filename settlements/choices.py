@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pharmex.transitions import Transition
+
 
 class AccountKind(models.TextChoices):
     BUYER_RECEIVABLE = "buyer_receivable", _("Buyer receivable")  # asset: what a buyer owes the platform
@@ -39,15 +41,14 @@ class StatementStatus(models.TextChoices):
     RECONCILED = "reconciled", _("Reconciled")  # the payout was found on the bank statement
 
 
-# action -> (states it may start from, state it leads to)
-STATEMENT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "issue": (frozenset({StatementStatus.DRAFT}), StatementStatus.ISSUED),
-    "dispute": (frozenset({StatementStatus.ISSUED}), StatementStatus.DISPUTED),
-    "resolve": (frozenset({StatementStatus.DISPUTED}), StatementStatus.ISSUED),
-    "approve": (frozenset({StatementStatus.ISSUED}), StatementStatus.APPROVED),
-    "pay": (frozenset({StatementStatus.APPROVED}), StatementStatus.PAID),
-    "reconcile": (frozenset({StatementStatus.PAID}), StatementStatus.RECONCILED),
-    "unreconcile": (frozenset({StatementStatus.RECONCILED}), StatementStatus.PAID),
+STATEMENT_TRANSITIONS: dict[str, Transition] = {
+    "issue": Transition(frozenset({StatementStatus.DRAFT}), StatementStatus.ISSUED),
+    "dispute": Transition(frozenset({StatementStatus.ISSUED}), StatementStatus.DISPUTED),
+    "resolve": Transition(frozenset({StatementStatus.DISPUTED}), StatementStatus.ISSUED),
+    "approve": Transition(frozenset({StatementStatus.ISSUED}), StatementStatus.APPROVED),
+    "pay": Transition(frozenset({StatementStatus.APPROVED}), StatementStatus.PAID),
+    "reconcile": Transition(frozenset({StatementStatus.PAID}), StatementStatus.RECONCILED),
+    "unreconcile": Transition(frozenset({StatementStatus.RECONCILED}), StatementStatus.PAID),
 }
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     F,
     OuterRef,
@@ -21,8 +22,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.actor import Actor
+from pharmex.actor import Actor
 from pharmex.money import ZERO
+from settlements.choices import BankLineStatus
 from settlements.models import (
     BankLine,
     BankStatement,
@@ -152,3 +154,17 @@ def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
 
 def aging_totals(rows: list[dict]) -> dict[str, Decimal]:
     return {name: sum((row[name] for row in rows), ZERO) for name in (*AGING_BUCKETS, "total")}
+
+
+def bank_statement_summary(*, statement: BankStatement) -> dict:
+    """Count and signed sum per status; the sums add up to the file total (REC-4)."""
+    by_status = {status: {"count": 0, "amount": ZERO} for status in BankLineStatus.values}
+    for row in statement.lines.values("status").annotate(n=Count("id"), total=Sum("amount")):
+        by_status[row["status"]] = {"count": row["n"], "amount": row["total"]}
+    return {
+        "file_total": statement.file_total,
+        "line_count": statement.line_count,
+        "duplicate_count": statement.duplicate_count,
+        "duplicate_total": statement.duplicate_total,
+        "by_status": by_status,
+    }

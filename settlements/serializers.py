@@ -21,6 +21,7 @@ from settlements.models import (
     StatementEvent,
     StatementLine,
 )
+from settlements.selectors import bank_statement_summary, statement_lines
 
 
 class LedgerAccountOutput(ModelOutputSerializer):
@@ -174,8 +175,6 @@ class StatementDetailOutput(StatementOutput):
 
     @extend_schema_field(StatementLineOutput(many=True))
     def get_lines(self, statement) -> list[dict]:
-        from settlements.selectors import statement_lines
-
         return StatementLineOutput(statement_lines(statement=statement), many=True).data
 
 
@@ -291,8 +290,6 @@ class BankStatementDetailOutput(BankStatementOutput):
 
     @extend_schema_field(BankStatementSummaryOutput)
     def get_summary(self, statement) -> dict:
-        from settlements.services import bank_statement_summary
-
         return BankStatementSummaryOutput(bank_statement_summary(statement=statement)).data
 
 

@@ -9,8 +9,9 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.choices import MemberRole, OrganizationKind, StaffRole
+from accounts.choices import MemberRole, OrganizationKind
 from accounts.models import OrganizationApiKey, User
+from pharmex.choices import StaffRole
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 _started_embedded_database = False

@@ -13,8 +13,9 @@ import schemathesis
 from rest_framework_simplejwt.tokens import AccessToken
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from accounts.choices import MemberRole, OrganizationKind, StaffRole
+from accounts.choices import MemberRole, OrganizationKind
 from accounts.models import OrganizationApiKey
+from pharmex.choices import StaffRole
 from tests.factories import LicenseFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 # The API validates more than a schema can say (check characters of USCC/GTIN/本位码, cross-field and

@@ -1,41 +1,12 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins
 
 from accounts import selectors
-from accounts.actor import actor_from_request
-from pharmex.api.filters import IntegerFilter, StrictFilterSet
+from accounts.filters import AuditEventFilter
+from accounts.serializers import AuditEventOutput
 from pharmex.api.pagination import NewestFirstCursorPagination
-from pharmex.api.serializers import ModelOutputSerializer
-from pharmex.models import AuditEvent
-
-
-class AuditEventOutput(ModelOutputSerializer):
-    class Meta:
-        model = AuditEvent
-        fields = [
-            "id",
-            "occurred_at",
-            "actor_type",
-            "actor_user_id",
-            "actor_api_key_id",
-            "actor_label",
-            "organization_id",
-            "action",
-            "object_type",
-            "object_id",
-            "changes",
-            "request_id",
-            "sequence",
-            "hash",
-        ]
-
-
-class AuditEventFilter(StrictFilterSet):
-    organization_id = IntegerFilter()
-
-    class Meta:
-        model = AuditEvent
-        fields = ["action", "object_type", "object_id", "organization_id"]
+from pharmex.api.permissions import SignedIn
+from pharmex.api.views import ApiViewSet
 
 
 @extend_schema_view(
@@ -45,10 +16,11 @@ class AuditEventFilter(StrictFilterSet):
     )
 )
 @extend_schema(tags=["audit"])
-class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AuditEventViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = AuditEventOutput
     pagination_class = NewestFirstCursorPagination
     filterset_class = AuditEventFilter
+    policies = {"list": SignedIn()}  # the selector decides which records: admins all, others their organisation's
 
     def get_queryset(self):
-        return selectors.audit_event_list(actor=actor_from_request(self.request))
+        return selectors.audit_event_list(actor=self.actor)

@@ -1,17 +1,14 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts.actor import actor_from_request
 from accounts.serializers import MeOutput, RegistrationInput, RegistrationOutput
 from accounts.services import organization_register
 from api_docs.responses import problems
 from pharmex.api.idempotency import idempotent
+from pharmex.api.permissions import Person, Public
 from pharmex.api.throttling import AuthRateThrottle
+from pharmex.api.views import ApiMixin, ApiView
 
 REGISTRATION_EXAMPLE = {
     "organization": {
@@ -24,10 +21,10 @@ REGISTRATION_EXAMPLE = {
 }
 
 
-class RegisterApi(APIView):
-    permission_classes = [AllowAny]
+class RegisterApi(ApiView):
     authentication_classes: list = []
     throttle_classes = [AuthRateThrottle]
+    policies = {"post": Public()}
 
     @extend_schema(
         tags=["accounts"],
@@ -40,9 +37,8 @@ class RegisterApi(APIView):
     )
     @idempotent
     def post(self, request):
-        data = RegistrationInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        organization_data, owner_data = data.validated_data["organization"], data.validated_data["owner"]
+        data = self.parse(RegistrationInput)
+        organization_data, owner_data = data["organization"], data["owner"]
         organization, owner = organization_register(
             **organization_data,
             owner_email=owner_data["email"],
@@ -50,8 +46,9 @@ class RegisterApi(APIView):
             owner_full_name=owner_data["full_name"],
         )
         organization.may_trade = False
-        body = {"organization": organization, "owner": owner}
-        return Response(RegistrationOutput(body).data, status=status.HTTP_201_CREATED)
+        return self.respond(
+            RegistrationOutput, {"organization": organization, "owner": owner}, status=status.HTTP_201_CREATED
+        )
 
 
 @extend_schema_view(
@@ -63,8 +60,9 @@ class RegisterApi(APIView):
         responses={200: OpenApiResponse(description="Access and refresh tokens"), **problems(400, 401, 429)},
     )
 )
-class TokenObtainApi(TokenObtainPairView):
+class TokenObtainApi(ApiMixin, TokenObtainPairView):
     throttle_classes = [AuthRateThrottle]
+    policies = {"post": Public()}
 
 
 @extend_schema_view(
@@ -75,11 +73,14 @@ class TokenObtainApi(TokenObtainPairView):
         responses={200: OpenApiResponse(description="A new access token"), **problems(400, 401, 429)},
     )
 )
-class TokenRefreshApi(TokenRefreshView):
+class TokenRefreshApi(ApiMixin, TokenRefreshView):
     throttle_classes = [AuthRateThrottle]
+    policies = {"post": Public()}
 
 
-class MeApi(APIView):
+class MeApi(ApiView):
+    policies = {"get": Person().explained("API keys have no user profile; call an organisation resource instead.")}
+
     @extend_schema(
         tags=["accounts"],
         summary="Who am I: the signed-in user, staff roles and memberships",
@@ -87,7 +88,4 @@ class MeApi(APIView):
         responses={200: MeOutput, **problems(401, 403)},
     )
     def get(self, request):
-        actor = actor_from_request(request)
-        if actor.user is None:
-            raise PermissionDenied("API keys have no user profile; call an organisation resource instead.")
-        return Response(MeOutput(actor.user).data)
+        return self.respond(MeOutput, self.actor.user)

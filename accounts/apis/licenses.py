@@ -1,18 +1,24 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 
 from accounts import selectors, services
-from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
-from accounts.permissions import IsPlatformAdmin, member_with_role
+from accounts.filters import LicenseFilter
+from accounts.models import LicenseStatusChange
 from accounts.serializers import LicenseInput, LicenseOutput
 from api_docs.responses import problems
-from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
+from pharmex.api.etag import IF_MATCH_PARAMETER
 from pharmex.api.idempotency import idempotent
-from pharmex.api.serializers import NoteInput, RequiredNoteInput
+from pharmex.api.pagination import NewestFirstCursorPagination
+from pharmex.api.permissions import Members, SignedIn, Staff
+from pharmex.api.serializers import NoteInput, RequiredNoteInput, transition_record_output
+from pharmex.api.views import ApiViewSet
+from pharmex.choices import StaffRole
+
+LicenseStatusChangeOutput = transition_record_output(LicenseStatusChange)
+OWNER = Members(MemberRole.OWNER)
+REVIEWERS = Staff(StaffRole.ADMIN)
 
 
 @extend_schema_view(
@@ -23,26 +29,26 @@ from pharmex.api.serializers import NoteInput, RequiredNoteInput
     ),
 )
 @extend_schema(tags=["licenses"])
-class LicenseViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
+class LicenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ApiViewSet):
     serializer_class = LicenseOutput
-    filterset_fields = ["status", "type", "organization"]
+    filterset_class = LicenseFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    policies = {
+        "list": SignedIn(),  # the selector decides whose: your organisation's, or every one for staff
+        "retrieve": SignedIn(),
+        "history": SignedIn(),
+        "create": OWNER,
+        "partial_update": OWNER,
+        "destroy": OWNER,
+        "approve": REVIEWERS,
+        "reject": REVIEWERS,
+    }
 
     def get_queryset(self):
-        return selectors.license_list(actor=actor_from_request(self.request))
-
-    def get_permissions(self):
-        if self.action in ("approve", "reject"):
-            return [IsAuthenticated(), IsPlatformAdmin()]
-        if self.action in ("create", "partial_update", "destroy"):
-            return [IsAuthenticated(), member_with_role(MemberRole.OWNER)()]
-        return [IsAuthenticated()]
+        return selectors.license_list(actor=self.actor)
 
     def retrieve(self, request, *args, **kwargs):
-        license = self.get_object()
-        return with_etag(Response(LicenseOutput(license).data), license)
+        return self.respond(LicenseOutput, self.get_object(), etag=True)
 
     @extend_schema(
         summary="Submit a licence for review (owner)",
@@ -51,10 +57,8 @@ class LicenseViewSet(
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        data = LicenseInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        license = services.license_create(actor=actor_from_request(request), data=data.validated_data)
-        return with_etag(Response(LicenseOutput(license).data, status=status.HTTP_201_CREATED), license)
+        license = services.license_create(actor=self.actor, data=self.parse(LicenseInput))
+        return self.respond(LicenseOutput, license, status=status.HTTP_201_CREATED, etag=True)
 
     @extend_schema(
         summary="Correct a licence under review or rejected (owner); it returns to review",
@@ -63,28 +67,22 @@ class LicenseViewSet(
         responses={200: LicenseOutput, **problems(409, 412)},
     )
     def partial_update(self, request, *args, **kwargs):
-        license = self.get_object()
-        check_if_match(request, license)
-        data = LicenseInput(instance=license, data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        license = services.license_update(license=license, actor=actor_from_request(request), data=data.validated_data)
-        return with_etag(Response(LicenseOutput(license).data), license)
+        license = self.if_match(self.get_object())
+        data = self.parse(LicenseInput, instance=license, partial=True)
+        license = services.license_update(license=license, actor=self.actor, data=data)
+        return self.respond(LicenseOutput, license, etag=True)
 
     def destroy(self, request, *args, **kwargs):
-        services.license_delete(license=self.get_object(), actor=actor_from_request(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        services.license_delete(license=self.get_object(), actor=self.actor)
+        return self.no_content()
 
     @extend_schema(
         summary="Approve a licence (admin)", request=NoteInput, responses={200: LicenseOutput, **problems(409)}
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        data = NoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        license = services.license_approve(
-            license=self.get_object(), actor=actor_from_request(request), note=data.validated_data["note"]
-        )
-        return Response(LicenseOutput(license).data)
+        license = services.license_approve(license=self.get_object(), actor=self.actor, **self.parse(NoteInput))
+        return self.respond(LicenseOutput, license)
 
     @extend_schema(
         summary="Reject a licence with a reason (admin)",
@@ -93,9 +91,13 @@ class LicenseViewSet(
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        data = RequiredNoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        license = services.license_reject(
-            license=self.get_object(), actor=actor_from_request(request), note=data.validated_data["note"]
-        )
-        return Response(LicenseOutput(license).data)
+        license = services.license_reject(license=self.get_object(), actor=self.actor, **self.parse(RequiredNoteInput))
+        return self.respond(LicenseOutput, license)
+
+    @extend_schema(
+        summary="The licence's review history: every submission outcome with reviewer, time and note",
+        responses={200: LicenseStatusChangeOutput(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    def history(self, request, pk=None):
+        return self.page_of(selectors.license_history(license=self.get_object()), LicenseStatusChangeOutput)

@@ -1,17 +1,13 @@
-from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 
 from accounts import selectors, services
-from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
-from accounts.models import Membership
-from accounts.permissions import IsPlatformAdmin, staff_or_member_with_role
+from accounts.filters import OrganizationFilter
+from accounts.models import Membership, OrganizationStatusChange
 from accounts.serializers import (
     MemberAddInput,
     MemberOutput,
@@ -21,11 +17,18 @@ from accounts.serializers import (
     OrganizationOwnerUpdateInput,
 )
 from api_docs.responses import problems
-from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
+from pharmex.api.etag import IF_MATCH_PARAMETER
 from pharmex.api.idempotency import idempotent
-from pharmex.api.serializers import ReasonInput, RequiredReasonInput
+from pharmex.api.pagination import NewestFirstCursorPagination
+from pharmex.api.permissions import Members, SignedIn, Staff
+from pharmex.api.serializers import ReasonInput, RequiredReasonInput, transition_record_output
+from pharmex.api.views import ApiViewSet
+from pharmex.choices import StaffRole
 
-ORGANIZATION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+OrganizationStatusChangeOutput = transition_record_output(OrganizationStatusChange)
+OWNER = Members(MemberRole.OWNER)
+ADMIN = Staff(StaffRole.ADMIN)
+MEMBER_MANAGERS = OWNER.explained(_("Only an owner of this organisation manages its members."))
 
 
 @extend_schema_view(
@@ -33,23 +36,28 @@ ORGANIZATION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH
     retrieve=extend_schema(summary="Retrieve an organisation", responses={200: OrganizationOutput}),
 )
 @extend_schema(tags=["organizations"])
-class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = OrganizationOutput
-    filterset_fields = ["status", "kind", "province_code"]
+    filterset_class = OrganizationFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    policies = {
+        "list": SignedIn(),  # the selector decides which: the ones you act for, or all for staff
+        "retrieve": SignedIn(),
+        "history": SignedIn(),
+        "partial_update": OWNER | ADMIN,
+        "verify": ADMIN,
+        "suspend": ADMIN,
+        "reinstate": ADMIN,
+    }
 
     def get_queryset(self):
-        return selectors.organization_list(actor=actor_from_request(self.request))
-
-    def get_permissions(self):
-        if self.action in ("verify", "suspend", "reinstate"):
-            return [IsAuthenticated(), IsPlatformAdmin()]
-        if self.action == "partial_update":
-            return [IsAuthenticated(), staff_or_member_with_role(MemberRole.OWNER)()]
-        return [IsAuthenticated()]
+        return selectors.organization_list(actor=self.actor)
 
     def retrieve(self, request, *args, **kwargs):
-        organization = self.get_object()
-        return with_etag(Response(OrganizationOutput(organization).data), organization)
+        return self.respond(OrganizationOutput, self.get_object(), etag=True)
+
+    def _respond(self, organization):
+        return self.respond(OrganizationOutput, self.get_queryset().get(pk=organization.pk), etag=True)
 
     @extend_schema(
         summary="Update an organisation's profile",
@@ -61,26 +69,9 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         responses={200: OrganizationOutput, **problems(400, 412)},
     )
     def partial_update(self, request, *args, **kwargs):
-        actor = actor_from_request(request)
-        organization = self.get_object()
-        if not actor.is_admin and (actor.organization is None or actor.organization.pk != organization.pk):
-            raise PermissionDenied()
-        check_if_match(request, organization)
-        input_class = OrganizationAdminUpdateInput if actor.is_admin else OrganizationOwnerUpdateInput
-        data = input_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        organization = services.organization_update(organization=organization, actor=actor, data=data.validated_data)
-        organization = self.get_queryset().get(pk=organization.pk)
-        return with_etag(Response(OrganizationOutput(organization).data), organization)
-
-    def _transition(self, request, service, input_class):
-        data = input_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        organization = service(
-            organization=self.get_object(), actor=actor_from_request(request), reason=data.validated_data["reason"]
-        )
-        organization = self.get_queryset().get(pk=organization.pk)
-        return Response(OrganizationOutput(organization).data)
+        organization = self.if_match(self.get_object())
+        data = self.parse(OrganizationAdminUpdateInput if self.actor.is_admin else OrganizationOwnerUpdateInput)
+        return self._respond(services.organization_update(organization=organization, actor=self.actor, data=data))
 
     @extend_schema(
         summary="Verify a pending organisation (admin)",
@@ -89,7 +80,10 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     )
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        return self._transition(request, services.organization_verify, ReasonInput)
+        organization = services.organization_verify(
+            organization=self.get_object(), actor=self.actor, **self.parse(ReasonInput)
+        )
+        return self._respond(organization)
 
     @extend_schema(
         summary="Suspend an organisation (admin)",
@@ -98,7 +92,10 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     )
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
-        return self._transition(request, services.organization_suspend, RequiredReasonInput)
+        organization = services.organization_suspend(
+            organization=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput)
+        )
+        return self._respond(organization)
 
     @extend_schema(
         summary="Reinstate a suspended organisation (admin)",
@@ -107,9 +104,20 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     )
     @action(detail=True, methods=["post"])
     def reinstate(self, request, pk=None):
-        return self._transition(request, services.organization_reinstate, ReasonInput)
+        organization = services.organization_reinstate(
+            organization=self.get_object(), actor=self.actor, **self.parse(ReasonInput)
+        )
+        return self._respond(organization)
 
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    @extend_schema(
+        summary="The organisation's status history: verification, suspensions, reinstatements",
+        responses={200: OrganizationStatusChangeOutput(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    def history(self, request, pk=None):
+        return self.page_of(
+            selectors.organization_history(organization=self.get_object()), OrganizationStatusChangeOutput
+        )
 
 
 @extend_schema_view(
@@ -119,43 +127,35 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 @extend_schema(
     tags=["organizations"], parameters=[OpenApiParameter("organization_pk", OpenApiTypes.INT, OpenApiParameter.PATH)]
 )
-class MemberViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class MemberViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, ApiViewSet):
     serializer_class = MemberOutput
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def get_permissions(self):
-        if self.action == "list":
-            return [IsAuthenticated()]
-        return [IsAuthenticated(), staff_or_member_with_role(MemberRole.OWNER)()]
+    # Staff read any organisation's members; only the organisation's own owners manage them (the services check
+    # that the owner acts for this organisation).
+    policies = {
+        "list": SignedIn(),
+        "create": MEMBER_MANAGERS,
+        "partial_update": MEMBER_MANAGERS,
+        "destroy": MEMBER_MANAGERS,
+    }
 
     def _organization(self):
-        actor = actor_from_request(self.request)
-        return get_object_or_404(selectors.organization_list(actor=actor), pk=self.kwargs["organization_pk"])
+        return selectors.organization_get(actor=self.actor, organization_id=self.kwargs["organization_pk"])
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Membership.objects.none()
-        organization = self._organization()
-        return selectors.member_list(actor=actor_from_request(self.request), organization_id=organization.pk)
-
-    def _require_own_owner(self):
-        # Staff read any organisation; only the organisation's own owner manages its members.
-        actor = actor_from_request(self.request)
-        organization = self._organization()
-        if not actor.has_role(MemberRole.OWNER) or actor.organization.pk != organization.pk:
-            raise PermissionDenied("Only an owner of this organisation manages its members.")
-        return actor, organization
+        return selectors.member_list(actor=self.actor, organization_id=self._organization().pk)
 
     @extend_schema(
         summary="Add a member (owner)", request=MemberAddInput, responses={201: MemberOutput, **problems(409)}
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        actor, organization = self._require_own_owner()
-        data = MemberAddInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.member_add(organization=organization, actor=actor, **data.validated_data)
-        return Response(MemberOutput(membership).data, status=status.HTTP_201_CREATED)
+        membership = services.member_add(
+            organization=self._organization(), actor=self.actor, **self.parse(MemberAddInput)
+        )
+        return self.respond(MemberOutput, membership, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Change a member's role (owner)",
@@ -163,14 +163,10 @@ class MemberViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Ge
         responses={200: MemberOutput, **problems(409)},
     )
     def partial_update(self, request, *args, **kwargs):
-        actor, _ = self._require_own_owner()
         membership = self.get_object()
-        data = MemberRoleInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.member_change_role(membership=membership, actor=actor, role=data.validated_data["role"])
-        return Response(MemberOutput(membership).data)
+        membership = services.member_change_role(membership=membership, actor=self.actor, **self.parse(MemberRoleInput))
+        return self.respond(MemberOutput, membership)
 
     def destroy(self, request, *args, **kwargs):
-        actor, _ = self._require_own_owner()
-        services.member_remove(membership=self.get_object(), actor=actor)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        services.member_remove(membership=self.get_object(), actor=self.actor)
+        return self.no_content()

@@ -4,9 +4,9 @@ from datetime import datetime
 
 from django.db import transaction
 
-from accounts.actor import Actor
 from accounts.errors import ApiKeyRevoked
 from accounts.models import OrganizationApiKey
+from pharmex.actor import Actor
 from pharmex.audit import audit_record
 
 

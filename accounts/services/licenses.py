@@ -6,15 +6,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.actor import Actor
 from accounts.choices import LicenseStatus
 from accounts.errors import LicenseLocked
 from accounts.models import License, Organization
 from accounts.notifications import notify_owners
 from accounts.selectors import organization_may_trade
+from accounts.transitions import LICENSE
 from pharmex import events
+from pharmex.actor import Actor
 from pharmex.audit import SYSTEM, audit_record, diff
-from pharmex.errors import InvalidTransition
+from pharmex.choices import StaffRole
+from pharmex.transitions import transition, transition_apply
 
 LICENSE_FIELDS = ("type", "number", "scope_tags", "valid_from", "valid_until")
 
@@ -49,7 +51,6 @@ def license_update(*, license: License, actor: Actor, data: dict) -> License:
     before = {field: getattr(license, field) for field in data}
     for field, value in data.items():
         setattr(license, field, value)
-    license.status = LicenseStatus.PENDING
     license.full_clean()
     license.save()
     audit_record(
@@ -60,6 +61,8 @@ def license_update(*, license: License, actor: Actor, data: dict) -> License:
         organization_id=license.organization_id,
         changes=diff(before, data),
     )
+    if license.status == LicenseStatus.REJECTED:
+        transition_apply(LICENSE, license, action="resubmit", actor=actor, note="Corrected after rejection.")
     return license
 
 
@@ -79,23 +82,16 @@ def license_delete(*, license: License, actor: Actor) -> None:
     license.delete()
 
 
-def _license_review(*, license: License, actor: Actor, target: str, note: str) -> License:
+def _license_review(*, license: License, actor: Actor, action: str, note: str) -> License:
     organization = license.organization
     could_trade = organization_may_trade(organization=organization)
-    updated = License.objects.filter(pk=license.pk, status=LicenseStatus.PENDING).update(
-        status=target, review_note=note, reviewed_by=actor.user, reviewed_at=timezone.now(), updated_at=timezone.now()
-    )
-    if updated != 1:
-        license.refresh_from_db(fields=["status"])
-        raise InvalidTransition(f"Only a licence pending review can be reviewed; this one is {license.status}.")
-    license.refresh_from_db()
-    audit_record(
-        actor=actor.audit,
-        action=f"license.{target}",
-        object_type="license",
-        object_id=license.pk,
-        organization_id=organization.pk,
-        changes={"status": [LicenseStatus.PENDING, target], "note": note},
+    license = transition(
+        LICENSE,
+        license.pk,
+        action=action,
+        actor=actor,
+        note=note,
+        changes={"review_note": note, "reviewed_by": actor.user},
     )
     if not could_trade and organization_may_trade(organization=organization):
         audit_record(
@@ -111,14 +107,16 @@ def _license_review(*, license: License, actor: Actor, target: str, note: str) -
 
 @transaction.atomic
 def license_approve(*, license: License, actor: Actor, note: str = "") -> License:
-    """Raises: InvalidTransition unless pending. Approving a renewal restores trading."""
-    return _license_review(license=license, actor=actor, target=LicenseStatus.APPROVED, note=note)
+    """Raises: NotAParty (admins only), InvalidTransition unless pending. Approving a renewal restores trading."""
+    actor.require_staff(StaffRole.ADMIN)
+    return _license_review(license=license, actor=actor, action="approve", note=note)
 
 
 @transaction.atomic
 def license_reject(*, license: License, actor: Actor, note: str) -> License:
-    """Raises: InvalidTransition unless pending."""
-    return _license_review(license=license, actor=actor, target=LicenseStatus.REJECTED, note=note)
+    """Raises: NotAParty (admins only), InvalidTransition unless pending."""
+    actor.require_staff(StaffRole.ADMIN)
+    return _license_review(license=license, actor=actor, action="reject", note=note)
 
 
 def license_expiry_run(*, today: date | None = None) -> dict[str, int]:

@@ -1,30 +1,30 @@
-from django.shortcuts import get_object_or_404
-from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 
-from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
-from accounts.permissions import IsPlatformAdmin, staff_or_member_with_role
 from api_docs.responses import problems
 from catalog import selectors, services
 from catalog.apis.pagination import DrugSearchPagination
 from catalog.filters import DrugFilter, OfferFilter
-from catalog.models import Drug
+from catalog.models import Drug, DrugStatusChange
 from catalog.serializers import (
     DrugOutput,
     DrugProposeInput,
     DrugUpdateInput,
     OfferOutput,
 )
-from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
+from pharmex.api.etag import IF_MATCH_PARAMETER
 from pharmex.api.idempotency import idempotent
-from pharmex.api.pagination import PagePagination
-from pharmex.api.serializers import NoteInput, RequiredNoteInput
+from pharmex.api.pagination import NewestFirstCursorPagination, PagePagination
+from pharmex.api.permissions import Members, SignedIn, Staff
+from pharmex.api.serializers import NoteInput, RequiredNoteInput, transition_record_output
+from pharmex.api.views import ApiViewSet
+from pharmex.choices import StaffRole
+
+DrugStatusChangeOutput = transition_record_output(DrugStatusChange)
+ADMIN = Staff(StaffRole.ADMIN)
 
 PROVINCE_PARAMETER = OpenApiParameter(
     "province", OpenApiTypes.STR, description="Only offers that ship to this GB/T 2260 province code."
@@ -64,28 +64,30 @@ PROPOSE_EXAMPLE = OpenApiExample(
     retrieve=extend_schema(summary="Retrieve a drug"),
 )
 @extend_schema(tags=["drugs"])
-class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = DrugOutput
     filterset_class = DrugFilter
     pagination_class = DrugSearchPagination
     lookup_value_converter = "int"  # a non-integer id is a 404 from the router, never a 500 from the database
     http_method_names = ["get", "post", "patch", "head", "options"]
+    policies = {
+        "list": SignedIn(),
+        "retrieve": SignedIn(),
+        "offers": SignedIn(),
+        "history": SignedIn(),
+        "create": Members(MemberRole.OWNER, MemberRole.OPERATOR) | ADMIN,
+        "partial_update": ADMIN,
+        "approve": ADMIN,
+        "withdraw": ADMIN,
+    }
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, maybe no tables
             return Drug.objects.none()
-        return selectors.drug_list(actor=actor_from_request(self.request))
-
-    def get_permissions(self):
-        if self.action in ("approve", "withdraw", "partial_update"):
-            return [IsAuthenticated(), IsPlatformAdmin()]
-        if self.action == "create":
-            return [IsAuthenticated(), staff_or_member_with_role(MemberRole.OWNER, MemberRole.OPERATOR)()]
-        return [IsAuthenticated()]
+        return selectors.drug_list(actor=self.actor)
 
     def retrieve(self, request, *args, **kwargs):
-        drug = self.get_object()
-        return with_etag(Response(DrugOutput(drug).data), drug)
+        return self.respond(DrugOutput, self.get_object(), etag=True)
 
     @extend_schema(
         summary="Propose a drug (suppliers; it waits for review) — admins' drugs are active at once",
@@ -95,10 +97,8 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        data = DrugProposeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        drug = services.drug_propose(actor=actor_from_request(request), data=data.validated_data)
-        return with_etag(Response(DrugOutput(drug).data, status=status.HTTP_201_CREATED), drug)
+        drug = services.drug_propose(actor=self.actor, data=self.parse(DrugProposeInput))
+        return self.respond(DrugOutput, drug, status=status.HTTP_201_CREATED, etag=True)
 
     @extend_schema(
         summary="Correct a drug's master data, e.g. its ceiling price (admin)",
@@ -107,22 +107,15 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         responses={200: DrugOutput, **problems(400, 409, 412)},
     )
     def partial_update(self, request, *args, **kwargs):
-        drug = self.get_object()
-        check_if_match(request, drug)
-        data = DrugUpdateInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        drug = services.drug_update(drug=drug, actor=actor_from_request(request), data=data.validated_data)
-        return with_etag(Response(DrugOutput(drug).data), drug)
+        drug = self.if_match(self.get_object())
+        drug = services.drug_update(drug=drug, actor=self.actor, data=self.parse(DrugUpdateInput, partial=True))
+        return self.respond(DrugOutput, drug, etag=True)
 
     @extend_schema(summary="Approve a drug (admin)", request=NoteInput, responses={200: DrugOutput, **problems(409)})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        data = NoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        drug = services.drug_approve(
-            drug=self.get_object(), actor=actor_from_request(request), note=data.validated_data["note"]
-        )
-        return Response(DrugOutput(drug).data)
+        drug = services.drug_approve(drug=self.get_object(), actor=self.actor, **self.parse(NoteInput))
+        return self.respond(DrugOutput, drug)
 
     @extend_schema(
         summary="Withdraw a drug (admin); its offers leave the market",
@@ -131,12 +124,8 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        data = RequiredNoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        drug = services.drug_withdraw(
-            drug=self.get_object(), actor=actor_from_request(request), note=data.validated_data["note"]
-        )
-        return Response(DrugOutput(drug).data)
+        drug = services.drug_withdraw(drug=self.get_object(), actor=self.actor, **self.parse(RequiredNoteInput))
+        return self.respond(DrugOutput, drug)
 
     @extend_schema(
         summary="Market view: the drug's offers buyers can order, cheapest first",
@@ -151,10 +140,13 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         pagination_class=PagePagination,
     )
     def offers(self, request, pk=None):
-        actor = actor_from_request(request)
-        drug = get_object_or_404(selectors.drug_list(actor=actor), pk=pk)
-        offers = OfferFilter(request.query_params, selectors.offer_market_for_drug(actor=actor, drug_id=drug.pk))
-        if not offers.is_valid():
-            raise translate_validation(offers.errors)
-        page = self.paginate_queryset(offers.qs.order_by("unit_price", "id"))
-        return self.get_paginated_response(OfferOutput(page, many=True).data)
+        offers = selectors.offer_market_for_drug(actor=self.actor, drug_id=self.get_object().pk)
+        return self.page_of(self.filtered(OfferFilter, offers).order_by("unit_price", "id"), OfferOutput)
+
+    @extend_schema(
+        summary="The drug's review history: approvals and withdrawals with reviewer, time and note",
+        responses={200: DrugStatusChangeOutput(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    def history(self, request, pk=None):
+        return self.page_of(selectors.drug_history(drug=self.get_object()), DrugStatusChangeOutput)

@@ -1,27 +1,27 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 
-from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
-from accounts.permissions import IsPlatformAdmin, member_with_role
 from api_docs.responses import problems
 from catalog import selectors, services
 from catalog.choices import ImportKind
 from catalog.models import ImportJob
 from catalog.serializers import ImportJobOutput, ImportUploadInput
 from pharmex.api.idempotency import idempotent
+from pharmex.api.permissions import Members, SignedIn, Staff
+from pharmex.api.views import ApiViewSet
+from pharmex.choices import StaffRole
 
 OFFER_COLUMNS = (
     "Columns (first row): `drug_id` or `approval_number` + `specification` (+ `package`), `unit_price`, `stock`; "
     "optional `vat_rate`, `min_order_quantity`, `order_multiple`, `lead_time_days`, `provinces`, "
     "`earliest_expiry`, `status`. Chinese headers (批准文号, 规格, 包装, 单价, 库存, …) work too."
 )
+ADMIN = Staff(StaffRole.ADMIN)
 
 
-class _ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class _ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     kind: str = ""
     serializer_class = ImportJobOutput
     lookup_value_converter = "int"
@@ -35,18 +35,14 @@ class _ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, maybe no tables
             return ImportJob.objects.none()
-        return selectors.import_job_list(actor=actor_from_request(self.request), kind=self.kind)
+        return selectors.import_job_list(actor=self.actor, kind=self.kind)
 
     def _create(self, request):
-        data = ImportUploadInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        upload = data.validated_data["file"]
-        job = services.import_job_create(
-            actor=actor_from_request(request), kind=self.kind, file_name=upload.name, content=upload.read()
-        )
-        job = self.get_queryset().get(pk=job.pk)
-        return Response(
-            ImportJobOutput(job).data,
+        upload = self.parse(ImportUploadInput)["file"]
+        job = services.import_job_create(actor=self.actor, kind=self.kind, file_name=upload.name, content=upload.read())
+        return self.respond(
+            ImportJobOutput,
+            self.get_queryset().get(pk=job.pk),
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": request.build_absolute_uri(f"{job.pk}/")},
         )
@@ -59,11 +55,8 @@ class _ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 @extend_schema(tags=["offers"])
 class OfferImportViewSet(_ImportViewSet):
     kind = ImportKind.OFFERS
-
-    def get_permissions(self):
-        if self.action == "create":
-            return [IsAuthenticated(), member_with_role(MemberRole.OWNER, MemberRole.OPERATOR)()]
-        return [IsAuthenticated()]
+    # The selector shows an organisation its own imports (admins all).
+    policies = {"list": SignedIn(), "retrieve": SignedIn(), "create": Members(MemberRole.OWNER, MemberRole.OPERATOR)}
 
     @extend_schema(
         summary="Upload offers (CSV or XLSX) for bulk import; answers 202 with the job",
@@ -83,9 +76,7 @@ class OfferImportViewSet(_ImportViewSet):
 @extend_schema(tags=["drugs"])
 class DrugImportViewSet(_ImportViewSet):
     kind = ImportKind.DRUGS
-
-    def get_permissions(self):
-        return [IsAuthenticated(), IsPlatformAdmin()]
+    policies = {"list": ADMIN, "retrieve": ADMIN, "create": ADMIN}
 
     @extend_schema(
         summary="Upload drug master data (CSV or XLSX, admin); answers 202 with the job",

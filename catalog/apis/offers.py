@@ -1,30 +1,30 @@
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ErrorDetail, ValidationError
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 
-from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
-from accounts.permissions import IsPlatformAdmin, member_with_role
 from api_docs.responses import problems
 from catalog import selectors, services
 from catalog.filters import OfferFilter, offer_list_own
-from catalog.models import Offer
+from catalog.models import Offer, OfferStatusChange
 from catalog.serializers import (
     OfferCreateInput,
     OfferOutput,
     OfferPriceChangeOutput,
     OfferUpdateInput,
 )
-from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
+from pharmex.api.etag import IF_MATCH_PARAMETER
 from pharmex.api.idempotency import idempotent
-from pharmex.api.serializers import RequiredReasonInput as ReasonInput
+from pharmex.api.pagination import NewestFirstCursorPagination
+from pharmex.api.permissions import Members, SignedIn, Staff
+from pharmex.api.serializers import RequiredReasonInput, transition_record_output
+from pharmex.api.views import ApiViewSet
+from pharmex.choices import StaffRole
 
-SELLERS = (MemberRole.OWNER, MemberRole.OPERATOR)
+OfferStatusChangeOutput = transition_record_output(OfferStatusChange)
+SELLERS = Members(MemberRole.OWNER, MemberRole.OPERATOR)
+ADMIN = Staff(StaffRole.ADMIN)
 OWN_PARAMETER = OpenApiParameter(
     "own",
     OpenApiTypes.BOOL,
@@ -42,33 +42,34 @@ OWN_PARAMETER = OpenApiParameter(
     ),
 )
 @extend_schema(tags=["offers"])
-class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ApiViewSet):
     serializer_class = OfferOutput
     filterset_class = OfferFilter
     lookup_value_converter = "int"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    policies = {
+        "list": SignedIn(),
+        "retrieve": SignedIn(),
+        "price_history": SignedIn(),
+        "history": SignedIn(),  # the selector: the offer's supplier and staff only
+        "create": SELLERS,
+        "partial_update": SELLERS,
+        "destroy": SELLERS,
+        "suspend": ADMIN,
+        "reinstate": ADMIN,
+    }
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, maybe no tables
             return Offer.objects.none()
-        actor = actor_from_request(self.request)
         if self.action == "list":
-            own = offer_list_own(self.request.query_params)
-            return selectors.offer_list(actor=actor, own=own).order_by("id")
+            return selectors.offer_list(actor=self.actor, own=offer_list_own(self.request.query_params)).order_by("id")
         if self.action in ("partial_update", "destroy"):
-            return selectors.offer_list(actor=actor, own=True)
-        return selectors.offer_visible(actor=actor)
-
-    def get_permissions(self):
-        if self.action in ("suspend", "reinstate"):
-            return [IsAuthenticated(), IsPlatformAdmin()]
-        if self.action in ("create", "partial_update", "destroy"):
-            return [IsAuthenticated(), member_with_role(*SELLERS)()]
-        return [IsAuthenticated()]
+            return selectors.offer_list(actor=self.actor, own=True)
+        return selectors.offer_visible(actor=self.actor)
 
     def retrieve(self, request, *args, **kwargs):
-        offer = self.get_object()
-        return with_etag(Response(OfferOutput(offer).data), offer)
+        return self.respond(OfferOutput, self.get_object(), etag=True)
 
     @extend_schema(
         summary="List a drug (supplier owner or operator)",
@@ -79,15 +80,8 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        data = OfferCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        actor = actor_from_request(request)
-        drug = selectors.drug_list(actor=actor).filter(pk=values.pop("drug")).first()
-        if drug is None:  # a field of the body, not the addressed resource: 400 on `drug`, as orders do
-            raise ValidationError({"drug": [ErrorDetail(_("No such drug."), code="does_not_exist")]})
-        offer = services.offer_create(actor=actor, drug=drug, data=values)
-        return with_etag(Response(OfferOutput(offer).data, status=status.HTTP_201_CREATED), offer)
+        offer = services.offer_create(actor=self.actor, data=self.parse(OfferCreateInput))
+        return self.respond(OfferOutput, offer, status=status.HTTP_201_CREATED, etag=True)
 
     @extend_schema(
         summary="Change your offer (send If-Match); price changes go to its history",
@@ -96,50 +90,45 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         responses={200: OfferOutput, **problems(400, 409, 412)},
     )
     def partial_update(self, request, *args, **kwargs):
-        offer = self.get_object()
-        check_if_match(request, offer)
-        data = OfferUpdateInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        offer = services.offer_update(offer=offer, actor=actor_from_request(request), data=data.validated_data)
-        return with_etag(Response(OfferOutput(offer).data), offer)
+        offer = self.if_match(self.get_object())
+        offer = services.offer_update(offer=offer, actor=self.actor, data=self.parse(OfferUpdateInput, partial=True))
+        return self.respond(OfferOutput, offer, etag=True)
 
     def destroy(self, request, *args, **kwargs):
-        offer = self.get_object()
-        check_if_match(request, offer)
-        services.offer_delete(offer=offer, actor=actor_from_request(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        services.offer_delete(offer=self.if_match(self.get_object()), actor=self.actor)
+        return self.no_content()
 
     @extend_schema(
         summary="Price history of an offer, newest first", responses={200: OfferPriceChangeOutput(many=True)}
     )
     @action(detail=True, methods=["get"], url_path="price-history", filterset_class=None)
     def price_history(self, request, pk=None):
-        offer = self.get_object()
-        page = self.paginate_queryset(offer.price_changes.order_by("-changed_at", "-id"))
-        return self.get_paginated_response(OfferPriceChangeOutput(page, many=True).data)
+        return self.page_of(
+            selectors.offer_price_history(actor=self.actor, offer=self.get_object()), OfferPriceChangeOutput
+        )
 
     @extend_schema(
-        summary="Suspend an offer (admin)", request=ReasonInput, responses={200: OfferOutput, **problems(409)}
+        summary="Status history of your offer: pauses, activations, suspensions (supplier and staff)",
+        responses={200: OfferStatusChangeOutput(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    def history(self, request, pk=None):
+        return self.page_of(selectors.offer_history(actor=self.actor, offer=self.get_object()), OfferStatusChangeOutput)
+
+    @extend_schema(
+        summary="Suspend an offer (admin)", request=RequiredReasonInput, responses={200: OfferOutput, **problems(409)}
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def suspend(self, request, pk=None):
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        offer = services.offer_suspend(
-            offer=self.get_object(), actor=actor_from_request(request), reason=data.validated_data["reason"]
-        )
-        return Response(OfferOutput(offer).data)
+        offer = services.offer_suspend(offer=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput))
+        return self.respond(OfferOutput, offer)
 
     @extend_schema(
         summary="Lift an offer's suspension (admin); it returns paused",
-        request=ReasonInput,
+        request=RequiredReasonInput,
         responses={200: OfferOutput, **problems(409)},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def reinstate(self, request, pk=None):
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        offer = services.offer_reinstate(
-            offer=self.get_object(), actor=actor_from_request(request), reason=data.validated_data["reason"]
-        )
-        return Response(OfferOutput(offer).data)
+        offer = services.offer_reinstate(offer=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput))
+        return self.respond(OfferOutput, offer)

@@ -12,8 +12,18 @@ from django.utils.translation import gettext as _
 
 from catalog.choices import DrugStatus, dosage_form_from_text
 from catalog.models import Drug, ImportJob
-from catalog.services.imports import CHUNK_ROWS, ImportTally, cell, header_map
-from catalog.tabular import CellError, FileUnreadable, date_cell, decimal_cell, int_cell, text_cell
+from catalog.tabular import (
+    CHUNK_ROWS,
+    CellError,
+    FileUnreadable,
+    ImportTally,
+    cell,
+    date_cell,
+    decimal_cell,
+    header_map,
+    int_cell,
+    text_cell,
+)
 from catalog.validators import normalize_code
 
 ALIASES = {

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from accounts.actor import Actor
 from accounts.choices import SUPPLIER_KINDS
 from catalog.choices import DrugStatus
 from catalog.errors import DrugExists, NotASupplier
 from catalog.models import Drug
+from catalog.transitions import DRUG
+from pharmex.actor import Actor
 from pharmex.audit import audit_record, diff
-from pharmex.errors import InvalidTransition
+from pharmex.choices import StaffRole
+from pharmex.transitions import transition
 
-# action -> (states it may start from, state it leads to)
-DRUG_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "approve": (frozenset({DrugStatus.PENDING_REVIEW, DrugStatus.WITHDRAWN}), DrugStatus.ACTIVE),
-    "withdraw": (frozenset({DrugStatus.PENDING_REVIEW, DrugStatus.ACTIVE}), DrugStatus.WITHDRAWN),
-}
 AUDITED_FIELDS = (
     "approval_number",
     "generic_name",
@@ -72,7 +67,8 @@ def drug_propose(*, actor: Actor, data: dict) -> Drug:
 
 @transaction.atomic
 def drug_update(*, drug: Drug, actor: Actor, data: dict) -> Drug:
-    """An admin corrects master data (e.g. a new ceiling price). Raises: DrugExists, ValidationError."""
+    """An admin corrects master data (e.g. a new ceiling price). Raises: NotAParty, DrugExists, ValidationError."""
+    actor.require_staff(StaffRole.ADMIN)
     drug = Drug.objects.select_for_update().get(pk=drug.pk)
     before = {field: getattr(drug, field) for field in data}
     for field, value in data.items():
@@ -91,37 +87,15 @@ def drug_update(*, drug: Drug, actor: Actor, data: dict) -> Drug:
     return drug
 
 
-def _drug_transition(*, drug: Drug, action: str, actor: Actor, note: str) -> Drug:
-    sources, target = DRUG_TRANSITIONS[action]
-    previous = drug.status
-    now = timezone.now()
-    updated = Drug.objects.filter(pk=drug.pk, status__in=sources).update(
-        status=target, status_note=note, reviewed_at=now, updated_at=now
-    )
-    if updated != 1:
-        drug.refresh_from_db(fields=["status"])
-        raise InvalidTransition(
-            _("Cannot %(action)s a drug that is %(status)s.") % {"action": action, "status": drug.status}
-        )
-    drug.refresh_from_db()
-    audit_record(
-        actor=actor.audit,
-        action=f"drug.{action}",
-        object_type="drug",
-        object_id=drug.pk,
-        organization_id=drug.proposed_by_id,
-        changes={"status": [previous, target], "note": note},
-    )
-    return drug
-
-
 @transaction.atomic
 def drug_approve(*, drug: Drug, actor: Actor, note: str = "") -> Drug:
-    """Raises: InvalidTransition when already active."""
-    return _drug_transition(drug=drug, action="approve", actor=actor, note=note)
+    """Raises: NotAParty (admins only), InvalidTransition when already active."""
+    actor.require_staff(StaffRole.ADMIN)
+    return transition(DRUG, drug.pk, action="approve", actor=actor, note=note, changes={"status_note": note})
 
 
 @transaction.atomic
 def drug_withdraw(*, drug: Drug, actor: Actor, note: str) -> Drug:
-    """Its offers leave the market (on_market requires an active drug). Raises: InvalidTransition."""
-    return _drug_transition(drug=drug, action="withdraw", actor=actor, note=note)
+    """Its offers leave the market (on_market requires an active drug). Raises: NotAParty, InvalidTransition."""
+    actor.require_staff(StaffRole.ADMIN)
+    return transition(DRUG, drug.pk, action="withdraw", actor=actor, note=note, changes={"status_note": note})

@@ -8,7 +8,6 @@ the stored offer is "unchanged", so importing the same file twice changes nothin
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
@@ -16,33 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actor import Actor
 from accounts.choices import SUPPLIER_KINDS
 from catalog.choices import ImportKind, ImportStatus
 from catalog.errors import ImportFileInvalid, ImportTooLarge, NotASupplier
 from catalog.models import ImportJob
-from catalog.tabular import FileUnreadable, count_rows, read_rows, sniff_format
+from catalog.services.drug_import import drug_rows_import
+from catalog.services.offer_import import offer_rows_import
+from catalog.tabular import FileUnreadable, ImportTally, count_rows, read_rows, sniff_format
+from catalog.tasks import import_job_run_task
+from pharmex.actor import Actor
 from pharmex.audit import SYSTEM, audit_record
-
-MAX_KEPT_ERRORS = 1000
-CHUNK_ROWS = 5000
-
-
-@dataclass
-class ImportTally:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    processed: int = 0
-    errors: list[dict] = field(default_factory=list)
-    errors_truncated: bool = False
-
-    def error(self, row: int | None, column: str | None, message: str) -> None:
-        if len(self.errors) < MAX_KEPT_ERRORS:
-            self.errors.append({"row": row, "column": column, "message": message})
-        else:
-            self.errors_truncated = True
 
 
 @transaction.atomic
@@ -93,8 +75,6 @@ def import_job_create(*, actor: Actor, kind: str, file_name: str, content: bytes
         organization_id=organization.pk if organization else None,
         changes={"file_name": job.file_name, "rows": rows, "sha256": job.file_sha256},
     )
-    from catalog.tasks import import_job_run_task
-
     transaction.on_commit(partial(import_job_run_task.delay, job.pk))  # the worker must see the committed job
     return job
 
@@ -124,9 +104,6 @@ def _save_progress(job: ImportJob, tally: ImportTally, **extra) -> None:
 
 def import_job_run(*, job_id: int) -> ImportJob | None:
     """Process a job (the task body). Safe to run twice: a finished job is not touched again."""
-    from catalog.services.drug_import import drug_rows_import
-    from catalog.services.offer_import import offer_rows_import
-
     job = _claim(job_id)
     if job is None:
         return None
@@ -162,22 +139,3 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             },
         )
     return job
-
-
-def header_map(cells: list, aliases: dict[str, str]) -> dict[str, int]:
-    """Column name → index, from the header row; Chinese headers map through `aliases`."""
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = str(cell or "").strip().lower().replace(" ", "_")
-        name = aliases.get(name, name)
-        if name and name not in columns:
-            columns[name] = index
-    return columns
-
-
-def cell(cells: list, columns: dict[str, int], name: str):
-    index = columns.get(name)
-    if index is None or index >= len(cells):
-        return None
-    value = cells[index]
-    return None if value is None or (isinstance(value, str) and not value.strip()) else value

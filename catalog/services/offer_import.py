@@ -7,16 +7,27 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from itertools import islice
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.choices import PROVINCE_CODES
 from accounts.selectors import trading_standing
+from catalog import sql
 from catalog.choices import OfferStatus
 from catalog.models import Drug, ImportJob, Offer
-from catalog.services.imports import CHUNK_ROWS, ImportTally, cell, header_map
 from catalog.services.offers import default_vat_rate, listing_refusal, vat_rate_refusal
-from catalog.tabular import CellError, FileUnreadable, date_cell, decimal_cell, int_cell, text_cell
+from catalog.tabular import (
+    CHUNK_ROWS,
+    CellError,
+    FileUnreadable,
+    ImportTally,
+    cell,
+    date_cell,
+    decimal_cell,
+    header_map,
+    int_cell,
+    text_cell,
+)
 from catalog.validators import normalize_code
 
 ALIASES = {
@@ -38,14 +49,12 @@ ALIASES = {
     "最近效期": "earliest_expiry",
     "状态": "status",
 }
-TERMS = ("unit_price", "vat_rate", "stock", "min_order_quantity", "order_multiple", "lead_time_days", "provinces",
-         "earliest_expiry", "status")  # fmt: skip
+TERMS = sql.IMPORT_TERMS
 DEFAULTS = {"min_order_quantity": 1, "order_multiple": 1, "lead_time_days": 2, "provinces": [], "earliest_expiry": None,
             "status": OfferStatus.ACTIVE}  # fmt: skip
 _PROVINCE_BY_NAME = {name: code for code, name in PROVINCE_CODES.items()}
 _STATUS_WORDS = {"active": OfferStatus.ACTIVE, "上架": OfferStatus.ACTIVE, "paused": OfferStatus.PAUSED,
                  "下架": OfferStatus.PAUSED}  # fmt: skip
-TEMP_TABLE = "catalog_offer_import_rows"
 
 
 def _vat_cell(value):
@@ -249,39 +258,10 @@ def _refusal(supplier, drug, may_trade, scope_tags, parsed, seen) -> str | None:
 
 @transaction.atomic
 def _write(job: ImportJob, supplier, rows: list[tuple]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE {TEMP_TABLE} (offer_id bigint, drug_id bigint, unit_price numeric(18,2), "
-            "vat_rate numeric(4,2), stock integer, min_order_quantity integer, order_multiple integer, "
-            "lead_time_days smallint, provinces varchar(6)[], earliest_expiry date, status varchar(20), "
-            "old_price numeric(18,2)) ON COMMIT DROP"
-        )
-        with cursor.cursor.copy(f"COPY {TEMP_TABLE} FROM STDIN") as copy:
-            for drug_id, new, offer in rows:
-                copy.write_row(
-                    (
-                        offer.pk if offer else None,
-                        drug_id,
-                        *(new[f] for f in TERMS),
-                        offer.unit_price if offer else None,
-                    )
-                )
-        columns = ", ".join(TERMS)
-        cursor.execute(
-            f"INSERT INTO catalog_offer (supplier_id, drug_id, {columns}, currency, created_at, updated_at) "
-            f"SELECT %s, drug_id, {columns}, 'CNY', now(), now() FROM {TEMP_TABLE} WHERE offer_id IS NULL "
-            "ON CONFLICT ON CONSTRAINT offer_unique_supplier_drug DO NOTHING",
-            [supplier.pk],
-        )
-        assignments = ", ".join(f"{f} = t.{f}" for f in TERMS)
-        cursor.execute(
-            f"UPDATE catalog_offer o SET {assignments}, updated_at = now() FROM {TEMP_TABLE} t "
-            "WHERE t.offer_id IS NOT NULL AND o.id = t.offer_id AND o.supplier_id = %s",
-            [supplier.pk],
-        )
-        cursor.execute(
-            "INSERT INTO catalog_offerpricechange (offer_id, old_price, new_price, changed_by, changed_by_user_id, "
-            f"import_job_id, changed_at) SELECT offer_id, old_price, unit_price, %s, %s, %s, now() FROM {TEMP_TABLE} "
-            "WHERE offer_id IS NOT NULL AND old_price <> unit_price",
-            [job.created_by_label, job.created_by_id, job.pk],
-        )
+    sql.offer_import_write(
+        supplier_id=supplier.pk,
+        job_id=job.pk,
+        label=job.created_by_label,
+        user_id=job.created_by_id,
+        rows=[(offer, drug_id, new) for drug_id, new, offer in rows],
+    )

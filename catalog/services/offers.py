@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.actor import Actor
 from accounts.choices import SUPPLIER_KINDS
 from accounts.models import Organization
 from accounts.selectors import trading_standing
+from catalog import sql
 from catalog.choices import (
     COLD_STORAGE,
     NETWORK_BANNED_DRUG_TYPES,
@@ -38,8 +38,13 @@ from catalog.errors import (
     VatRateNotAllowed,
 )
 from catalog.models import Drug, Offer, OfferPriceChange
+from catalog.selectors import drug_for_offer
+from catalog.transitions import OFFER
+from pharmex.actor import Actor
 from pharmex.audit import audit_record, diff
-from pharmex.errors import DomainError, InvalidTransition
+from pharmex.choices import StaffRole
+from pharmex.errors import DomainError, InvalidInput, NotAParty
+from pharmex.transitions import transition, transition_apply
 
 OFFER_FIELDS = (
     "unit_price",
@@ -128,6 +133,12 @@ def vat_rate_refusal(*, supplier: Organization, drug: Drug, rate: Decimal) -> st
     return None
 
 
+def _require_own(actor: Actor, offer: Offer) -> None:
+    """Raises: NotAParty unless the actor acts for the offer's supplier."""
+    if not actor.acts_for(offer.supplier_id):
+        raise NotAParty()
+
+
 def _supplier_for(actor: Actor) -> Organization:
     organization = actor.require_organization()
     if organization.kind not in SUPPLIER_KINDS:
@@ -149,18 +160,27 @@ def _check_vat(*, supplier: Organization, drug: Drug, rate: Decimal) -> None:
 
 
 def _check_terms(offer: Offer) -> None:
+    """Raises: InvalidInput when the minimum order is not a multiple of the order multiple."""
     if offer.min_order_quantity % offer.order_multiple:
-        from rest_framework.exceptions import ValidationError
-
-        raise ValidationError(
-            {"min_order_quantity": [_("Must be a multiple of order_multiple.")]}, code="min_order_not_multiple"
+        raise InvalidInput(
+            [
+                {
+                    "field": "min_order_quantity",
+                    "code": "min_order_not_multiple",
+                    "message": _("Must be a multiple of order_multiple."),
+                }
+            ]
         )
 
 
 @transaction.atomic
-def offer_create(*, actor: Actor, drug: Drug, data: dict) -> Offer:
-    """List a drug. Raises: NotASupplier, SupplierMayNotTrade, DrugNotActive, NetworkSaleBanned,
-    LicenseScopeMissing, VatRateNotAllowed, OfferExists."""
+def offer_create(*, actor: Actor, data: dict) -> Offer:
+    """List a drug (`data["drug"]`: its id). Raises: InvalidInput (no such drug), NotASupplier, SupplierMayNotTrade,
+    DrugNotActive, NetworkSaleBanned, LicenseScopeMissing, VatRateNotAllowed, OfferExists."""
+    data = dict(data)
+    drug = drug_for_offer(actor=actor, drug_id=data.pop("drug"))
+    if drug is None:  # a field of the body, not the addressed resource: 400 on `drug`, as orders do
+        raise InvalidInput([{"field": "drug", "code": "does_not_exist", "message": _("No such drug.")}])
     supplier = _supplier_for(actor)
     _check_listing(supplier=supplier, drug=drug)
     data = {**data}
@@ -190,8 +210,12 @@ def offer_create(*, actor: Actor, drug: Drug, data: dict) -> Offer:
 
 @transaction.atomic
 def offer_update(*, offer: Offer, actor: Actor, data: dict) -> Offer:
-    """Change an own offer; a price change is written to its history. (Re)activating re-checks the listing
-    rules. Raises: OfferSuspended, the listing-rule errors, VatRateNotAllowed."""
+    """Change an own offer; a price change is written to its price history, a status change (pause, activate)
+    to its status history. (Re)activating re-checks the listing rules.
+
+    Raises: NotAParty, OfferSuspended, the listing-rule errors, VatRateNotAllowed, InvalidInput.
+    """
+    _require_own(actor, offer)
     offer = Offer.objects.select_for_update().select_related("drug", "supplier").get(pk=offer.pk)
     if offer.status == OfferStatus.SUSPENDED:
         raise OfferSuspended()
@@ -199,11 +223,16 @@ def offer_update(*, offer: Offer, actor: Actor, data: dict) -> Offer:
         _check_listing(supplier=offer.supplier, drug=offer.drug)
     if "vat_rate" in data:
         _check_vat(supplier=offer.supplier, drug=offer.drug, rate=data["vat_rate"])
+    data = dict(data)
+    status = data.pop("status", offer.status)
     before = {field: getattr(offer, field) for field in data}
     for field, value in data.items():
         setattr(offer, field, value)
     _check_terms(offer)
     offer.save()
+    if status != offer.status:
+        action = "activate" if status == OfferStatus.ACTIVE else "pause"
+        transition_apply(OFFER, offer, action=action, actor=actor)
     if "unit_price" in data and data["unit_price"] != before["unit_price"]:
         OfferPriceChange.objects.create(
             offer=offer,
@@ -225,7 +254,8 @@ def offer_update(*, offer: Offer, actor: Actor, data: dict) -> Offer:
 
 @transaction.atomic
 def offer_delete(*, offer: Offer, actor: Actor) -> None:
-    """Raises: OfferSuspended (a suspended offer stays for the record)."""
+    """Raises: NotAParty, OfferSuspended (a suspended offer stays for the record)."""
+    _require_own(actor, offer)
     if offer.status == OfferStatus.SUSPENDED:
         raise OfferSuspended()
     audit_record(
@@ -239,48 +269,21 @@ def offer_delete(*, offer: Offer, actor: Actor) -> None:
     offer.delete()
 
 
-def _offer_admin_transition(*, offer: Offer, actor: Actor, sources: set[str], target: str, reason: str) -> Offer:
-    previous = offer.status
-    if Offer.objects.filter(pk=offer.pk, status__in=sources).update(status=target, updated_at=timezone.now()) != 1:
-        offer.refresh_from_db(fields=["status"])
-        raise InvalidTransition(_("The offer is %(status)s.") % {"status": offer.status})
-    offer.refresh_from_db()
-    audit_record(
-        actor=actor.audit,
-        action=f"offer.{target}",
-        object_type="offer",
-        object_id=offer.pk,
-        organization_id=offer.supplier_id,
-        changes={"status": [previous, target], "reason": reason},
-    )
-    return offer
-
-
 @transaction.atomic
 def offer_suspend(*, offer: Offer, actor: Actor, reason: str) -> Offer:
-    """Platform staff take an offer off the market. Raises: InvalidTransition when already suspended."""
-    sources = {OfferStatus.ACTIVE, OfferStatus.PAUSED}
-    return _offer_admin_transition(offer=offer, actor=actor, sources=sources, target="suspended", reason=reason)
+    """Platform staff take an offer off the market. Raises: NotAParty, InvalidTransition when already suspended."""
+    actor.require_staff(StaffRole.ADMIN)
+    return transition(OFFER, offer.pk, action="suspend", actor=actor, note=reason)
 
 
 @transaction.atomic
 def offer_reinstate(*, offer: Offer, actor: Actor, reason: str = "") -> Offer:
-    """Lift a suspension; the offer comes back paused for its supplier to reactivate. Raises: InvalidTransition."""
-    return _offer_admin_transition(
-        offer=offer, actor=actor, sources={OfferStatus.SUSPENDED}, target=OfferStatus.PAUSED, reason=reason
-    )
+    """Lift a suspension; the offer comes back paused for its supplier to reactivate.
 
-
-# The inner SELECT locks the rows in primary-key order, so carts sharing offers queue in the same order
-# and never deadlock (one UPDATE of several rows would take its locks in no promised order); the
-# condition then reads each row's committed stock under its lock, so stock never goes below zero.
-_RESERVE_SQL = """
-    UPDATE catalog_offer AS offer SET stock = offer.stock - wanted.quantity, updated_at = %(now)s
-    FROM (SELECT id FROM catalog_offer WHERE id = ANY(%(ids)s::bigint[]) ORDER BY id FOR UPDATE) AS locked,
-         unnest(%(ids)s::bigint[], %(quantities)s::bigint[]) AS wanted (id, quantity)
-    WHERE offer.id = locked.id AND wanted.id = locked.id AND offer.stock >= wanted.quantity
-    RETURNING offer.id
-"""
+    Raises: NotAParty, InvalidTransition.
+    """
+    actor.require_staff(StaffRole.ADMIN)
+    return transition(OFFER, offer.pk, action="reinstate", actor=actor, note=reason)
 
 
 def stock_reserve(*, quantities: Mapping[int, int]) -> set[int]:
@@ -291,12 +294,7 @@ def stock_reserve(*, quantities: Mapping[int, int]) -> set[int]:
     """
     if not quantities:
         return set()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _RESERVE_SQL, {"now": timezone.now(), "ids": list(quantities), "quantities": list(quantities.values())}
-        )
-        reserved = {offer_id for (offer_id,) in cursor.fetchall()}
-    return set(quantities) - reserved
+    return set(quantities) - sql.stock_take(quantities)
 
 
 def stock_release(*, offer_id: int, quantity: int) -> None:

@@ -1,22 +1,18 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
-from accounts.permissions import member_with_role
 from api_docs.responses import problems
 from orders import services
-from orders.apis.orders import ACTING_ROLES, lines_from
-from orders.serializers import CheckoutOutput, OrderPlaceInput, PreviewOutput
+from orders.apis.orders import ACTING, lines_from
+from orders.serializers import CheckoutOutput, OrderPlaceInput, PreviewOutput, preview_body
 from pharmex.api.idempotency import idempotent
-from pharmex.money import CURRENCY, money_sum
+from pharmex.api.permissions import Members
+from pharmex.api.views import ApiView
 
 
-class CheckoutApi(APIView):
-    permission_classes = [IsAuthenticated, member_with_role(*ACTING_ROLES)]
+class CheckoutApi(ApiView):
+    policies = {"post": ACTING}
 
     @extend_schema(
         tags=["orders"],
@@ -26,18 +22,14 @@ class CheckoutApi(APIView):
     )
     @idempotent
     def post(self, request):
-        data = OrderPlaceInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        actor = actor_from_request(request)
-        orders = services.checkout_place(
-            actor=actor, lines=lines_from(data.validated_data), note=data.validated_data["note"]
-        )
+        data = self.parse(OrderPlaceInput)
+        orders = services.checkout_place(actor=self.actor, lines=lines_from(data), note=data["note"])
         body = {"checkout_id": orders[0].checkout_id, "orders": orders}
-        return Response(CheckoutOutput(body).data, status=status.HTTP_201_CREATED)
+        return self.respond(CheckoutOutput, body, status=status.HTTP_201_CREATED)
 
 
-class CheckoutPreviewApi(APIView):
-    permission_classes = [IsAuthenticated, member_with_role(*MemberRole.values)]
+class CheckoutPreviewApi(ApiView):
+    policies = {"post": Members(*MemberRole.values)}
 
     @extend_schema(
         tags=["orders"],
@@ -46,39 +38,5 @@ class CheckoutPreviewApi(APIView):
         responses={200: PreviewOutput},
     )
     def post(self, request):
-        data = OrderPlaceInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        preview = services.checkout_preview(actor=actor_from_request(request), lines=lines_from(data.validated_data))
-        result = preview.result
-        lines = [
-            {
-                "index": v.index,
-                "offer_id": v.request.offer_id,
-                "quantity": v.request.quantity,
-                "supplier_id": v.offer.supplier_id if v.offer else None,
-                "unit_price": v.offer.unit_price if v.offer else None,
-                "vat_rate": v.offer.vat_rate if v.offer else None,
-                "gross": v.gross,
-                "tax": v.tax,
-                "eligible": v.eligible,
-                "reasons": [r.as_error() for r in v.reasons],
-            }
-            for v in result.lines
-        ]
-        body = {
-            "eligible": result.eligible,
-            "currency": CURRENCY,
-            "total_gross": money_sum(v.gross for v in result.lines if v.gross is not None),
-            "total_tax": money_sum(v.tax for v in result.lines if v.tax is not None),
-            "reasons": [r.as_error() for r in result.order_reasons],
-            "lines": lines,
-            "orders": [
-                {
-                    "supplier_id": supplier_id,
-                    "total_gross": money_sum(v.gross for v in verdicts),
-                    "total_tax": money_sum(v.tax for v in verdicts),
-                }
-                for supplier_id, verdicts in sorted(preview.groups.items())
-            ],
-        }
-        return Response(PreviewOutput(body).data)
+        preview = services.checkout_preview(actor=self.actor, lines=lines_from(self.parse(OrderPlaceInput)))
+        return self.respond(PreviewOutput, preview_body(preview))

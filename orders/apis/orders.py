@@ -1,20 +1,15 @@
 from __future__ import annotations
 
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 
-from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
-from accounts.permissions import member_with_role, staff_or_member_with_role
 from api_docs.responses import problems
 from orders import selectors, services
-from orders.choices import OrderStatus
+from orders.choices import Side
 from orders.compliance import LineRequest
+from orders.filters import OrderFilter
 from orders.models import Order
 from orders.serializers import (
     OrderEventOutput,
@@ -24,35 +19,16 @@ from orders.serializers import (
     ReceiveOutput,
     ShipInput,
 )
-from pharmex.api.etag import IF_MATCH_PARAMETER, check_if_match, with_etag
-from pharmex.api.filters import StrictFilterSet
+from pharmex.api.etag import IF_MATCH_PARAMETER, with_etag
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
+from pharmex.api.permissions import Members, Staff
 from pharmex.api.serializers import NoteInput, RequiredNoteInput
+from pharmex.api.views import ApiViewSet
 
-ACTING_ROLES = (MemberRole.OWNER, MemberRole.OPERATOR)
-
-
-class OrderFilter(StrictFilterSet):
-    status = filters.ChoiceFilter(choices=OrderStatus.choices)
-    number = filters.CharFilter()
-    placed_after = filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
-    placed_before = filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
-    role = filters.ChoiceFilter(
-        choices=[("buyer", "buyer"), ("supplier", "supplier")],
-        method="filter_role",
-        help_text="Only the orders where your organisation is the buyer, or the supplier.",
-    )
-
-    class Meta:
-        model = Order
-        fields = ["status", "number"]
-
-    def filter_role(self, queryset, name, value):
-        organization = actor_from_request(self.request).organization
-        if organization is None:
-            return queryset
-        return queryset.filter(**{value: organization})
+# Owners and operators act on orders; every member and platform staff read them (the selector: parties only).
+ACTING = Members(MemberRole.OWNER, MemberRole.OPERATOR)
+READING = Members(*MemberRole.values) | Staff()
 
 
 def lines_from(data: dict) -> list[LineRequest]:
@@ -64,22 +40,35 @@ def lines_from(data: dict) -> list[LineRequest]:
     retrieve=extend_schema(summary="Retrieve an order with its lines"),
 )
 @extend_schema(tags=["orders"])
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = OrderOutput
     pagination_class = NewestFirstCursorPagination
     filterset_class = OrderFilter
+    lookup_value_regex = r"\d+"  # a non-integer id is a 404 from the router
+    policies = {
+        "list": READING,
+        "retrieve": READING,
+        "events": READING,
+        "create": ACTING,
+        "confirm": ACTING,
+        "reject": ACTING,
+        "cancel": ACTING,
+        "ship": ACTING,
+        "receive": ACTING,
+    }
 
     def get_queryset(self):
-        return selectors.order_list(actor=actor_from_request(self.request))
-
-    def get_permissions(self):
-        if self.action in ("create", "confirm", "reject", "cancel", "ship", "receive"):
-            return [IsAuthenticated(), member_with_role(*ACTING_ROLES)()]
-        return [IsAuthenticated(), staff_or_member_with_role(*MemberRole.values)()]
+        return selectors.order_list(actor=self.actor)
 
     def retrieve(self, request, *args, **kwargs):
-        order = self.get_object()
-        return with_etag(Response(OrderOutput(order).data), order)
+        return self.respond(OrderOutput, self.get_object(), etag=True)
+
+    def _order_for(self, side: str) -> Order:
+        """The addressed order, if the caller is its `side` (404 / 403 otherwise), at the version If-Match names."""
+        return self.if_match(selectors.order_for_party(actor=self.actor, order_id=self.kwargs["pk"], side=side))
+
+    def _respond(self, order: Order):
+        return self.respond(OrderOutput, self.get_queryset().get(pk=order.pk), etag=True)
 
     @extend_schema(
         summary="Place an order with one supplier",
@@ -90,24 +79,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        data = OrderPlaceInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        order = services.order_place(
-            actor=actor_from_request(request), lines=lines_from(data.validated_data), note=data.validated_data["note"]
-        )
-        return with_etag(Response(OrderOutput(order).data, status=status.HTTP_201_CREATED), order)
-
-    def _party_order(self, side: str) -> Order:
-        order = self.get_object()  # 404 unless a party (or staff)
-        organization = actor_from_request(self.request).organization
-        if organization is None or getattr(order, f"{side}_id") != organization.pk:
-            raise PermissionDenied(f"Only the {side} may do this.")
-        check_if_match(self.request, order)
-        return order
-
-    def _respond(self, order: Order) -> Response:
-        order = self.get_queryset().get(pk=order.pk)
-        return with_etag(Response(OrderOutput(order).data), order)
+        data = self.parse(OrderPlaceInput)
+        order = services.order_place(actor=self.actor, lines=lines_from(data), note=data["note"])
+        return self.respond(OrderOutput, order, status=status.HTTP_201_CREATED, etag=True)
 
     @extend_schema(
         summary="Confirm a placed order (supplier)",
@@ -117,11 +91,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        order = self._party_order("supplier")
-        data = NoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        order = services.order_confirm(order=order, actor=actor_from_request(request), note=data.validated_data["note"])
-        return self._respond(order)
+        order = self._order_for(Side.SUPPLIER)
+        return self._respond(services.order_confirm(order=order, actor=self.actor, **self.parse(NoteInput)))
 
     @extend_schema(
         summary="Reject a placed order with a reason (supplier)",
@@ -131,11 +102,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        order = self._party_order("supplier")
-        data = RequiredNoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        order = services.order_reject(order=order, actor=actor_from_request(request), note=data.validated_data["note"])
-        return self._respond(order)
+        order = self._order_for(Side.SUPPLIER)
+        return self._respond(services.order_reject(order=order, actor=self.actor, **self.parse(RequiredNoteInput)))
 
     @extend_schema(
         summary="Cancel a placed order (buyer)",
@@ -145,11 +113,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        order = self._party_order("buyer")
-        data = NoteInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        order = services.order_cancel(order=order, actor=actor_from_request(request), note=data.validated_data["note"])
-        return self._respond(order)
+        order = self._order_for(Side.BUYER)
+        return self._respond(services.order_cancel(order=order, actor=self.actor, **self.parse(NoteInput)))
 
     @extend_schema(
         summary="Ship a confirmed order (supplier)",
@@ -162,11 +127,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"])
     def ship(self, request, pk=None):
-        order = self._party_order("supplier")
-        data = ShipInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        order = services.order_ship(order=order, actor=actor_from_request(request), data=data.validated_data)
-        return self._respond(order)
+        order = self._order_for(Side.SUPPLIER)
+        return self._respond(services.order_ship(order=order, actor=self.actor, data=self.parse(ShipInput)))
 
     @extend_schema(
         summary="Receive a shipped order (buyer): accepted and rejected per line",
@@ -178,18 +140,17 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
-        order = self._party_order("buyer")
-        data = ReceiveInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        order = self._order_for(Side.BUYER)
+        data = self.parse(ReceiveInput)
         order, difference = services.order_receive(
             order=order,
-            actor=actor_from_request(request),
-            lines=data.validated_data["lines"],
-            scanned_codes=data.validated_data["scanned_codes"],
-            note=data.validated_data["note"],
+            actor=self.actor,
+            lines=data["lines"],
+            scanned_codes=data["scanned_codes"],
+            note=data["note"],
         )
         order = self.get_queryset().get(pk=order.pk)
-        return with_etag(Response(ReceiveOutput({"order": order, "scan_difference": difference}).data), order)
+        return with_etag(self.respond(ReceiveOutput, {"order": order, "scan_difference": difference}), order)
 
     @extend_schema(
         summary="The order's history: every transition with actor, time and note",
@@ -197,6 +158,4 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
     def events(self, request, pk=None):
-        events = selectors.order_events(order=self.get_object())
-        page = self.paginate_queryset(events)
-        return self.get_paginated_response(OrderEventOutput(page, many=True).data)
+        return self.page_of(selectors.order_events(order=self.get_object()), OrderEventOutput)

@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from orders.choices import OrderStatus, RejectionReason
+from pharmex.models import TransitionRecord
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -101,20 +102,12 @@ def attach_lines(order: Order, lines: list[OrderLine]) -> None:
     order._prefetched_objects_cache = {"lines": lines}
 
 
-class OrderEvent(models.Model):
+class OrderEvent(TransitionRecord):
     """One transition of an order: from, to, actor, time, note (and what else happened, in `data`)."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=30)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    actor = models.CharField(max_length=255)
-    note = models.CharField(max_length=500, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["order", "id"], name="order_event_order")]
 
     def __str__(self) -> str:

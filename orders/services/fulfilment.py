@@ -11,16 +11,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.actor import Actor
 from catalog.services import offers as catalog_offers
 from orders.choices import OrderStatus
 from orders.errors import DuplicateTraceCode, RecalledLot, ReceiptInvalid, ShipmentInvalid
 from orders.models import Order, OrderLine, Recall, Shipment, ShipmentLine, SuspectedDiversion, TraceCode
-from orders.services.lifecycle import due_ids, order_transition
-from orders.webhooks.services import outbox_publish
-from pharmex.audit import SYSTEM, AuditActor, audit_record
+from orders.services.lifecycle import due_ids, order_apply, order_lock
+from pharmex.actor import SYSTEM_ACTOR, Actor
+from pharmex.audit import audit_record
 from pharmex.errors import InvalidTransition
 from pharmex.money import line_amounts, money_sum
+from webhooks.services import outbox_publish
 
 TRACE_CODE = re.compile(r"^8\d{19}$")
 
@@ -30,7 +30,7 @@ def order_ship(*, order: Order, actor: Actor, data: dict) -> Order:
 
     A traceability code already shipped anywhere on the platform refuses the whole shipment and is
     flagged as suspected counterfeit or diversion; the flag is committed although the shipment is not.
-    Raises: ShipmentInvalid, RecalledLot, DuplicateTraceCode, InvalidTransition.
+    Raises: ShipmentInvalid, RecalledLot, DuplicateTraceCode, InvalidTransition, NotAParty.
     """
     codes = [code for line in data["lines"] for code in line.get("trace_codes", [])]
     try:
@@ -78,9 +78,7 @@ def _flag_duplicates(*, order: Order, actor: Actor, codes: list[str]) -> Duplica
 
 
 def _ship(*, order: Order, actor: Actor, data: dict, codes: list[str]) -> Order:
-    order = Order.objects.select_for_update().select_related("buyer").get(pk=order.pk)
-    if order.status != OrderStatus.CONFIRMED:
-        raise InvalidTransition(f"Cannot ship an order that is {order.status}.")
+    order = order_lock(order_id=order.pk, action="ship", actor=actor, related=("buyer",))
     if TraceCode.objects.filter(code__in=codes).exists():
         raise _CodesAlreadyShipped
     lines = {line.pk: line for line in order.lines.all()}
@@ -113,10 +111,10 @@ def _ship(*, order: Order, actor: Actor, data: dict, codes: list[str]) -> Order:
             short[line.pk] = line.quantity - line.shipped_quantity
             catalog_offers.stock_release(offer_id=line.offer_id, quantity=short[line.pk])
     OrderLine.objects.bulk_update(lines.values(), ["shipped_quantity"])
-    return order_transition(
-        order_id=order.pk,
+    return order_apply(
+        order=order,
         action="ship",
-        actor=actor.audit,
+        actor=actor,
         note=data.get("note", ""),
         data={"shipment_id": shipment.pk, "short": {str(k): v for k, v in short.items()}},
     )
@@ -195,11 +193,9 @@ def order_receive(
     """The buyer's goods-in check: per line accepted + rejected = shipped, a reason for rejections.
 
     Returns the order and, when codes were scanned, their difference from what was shipped.
-    Raises: ReceiptInvalid, InvalidTransition.
+    Raises: ReceiptInvalid, InvalidTransition, NotAParty.
     """
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.status != OrderStatus.SHIPPED:
-        raise InvalidTransition(f"Cannot receive an order that is {order.status}.")
+    order = order_lock(order_id=order.pk, action="receive", actor=actor)
     order_lines = {line.pk: line for line in order.lines.all()}
     given = {item["order_line_id"]: (index, item) for index, item in enumerate(lines)}
     errors = []
@@ -244,10 +240,10 @@ def order_receive(
             line.rejection_reason = item.get("rejection_reason") or ""
     OrderLine.objects.bulk_update(order_lines.values(), ["accepted_quantity", "rejected_quantity", "rejection_reason"])
     difference = scan_difference(order=order, scanned=scanned_codes) if scanned_codes is not None else None
-    order = order_transition(
-        order_id=order.pk,
+    order = order_apply(
+        order=order,
         action="receive",
-        actor=actor.audit,
+        actor=actor,
         note=note,
         changes={"accepted_gross": _accepted_gross(order_lines.values())},
         data={"scan_difference": difference} if difference else {},
@@ -276,19 +272,17 @@ def scan_difference(*, order: Order, scanned: list[str]) -> dict:
 
 
 @transaction.atomic
-def receive_in_full(*, order_id: int, actor: AuditActor = SYSTEM) -> Order:
+def receive_in_full(*, order_id: int) -> Order:
     """Receive everything that was shipped (the auto-receive job). Raises: InvalidTransition."""
-    order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status != OrderStatus.SHIPPED:
-        raise InvalidTransition(f"Cannot receive an order that is {order.status}.")
+    order = order_lock(order_id=order_id, action="auto_receive", actor=SYSTEM_ACTOR)
     lines = list(order.lines.all())
     for line in lines:
         line.accepted_quantity, line.rejected_quantity = line.shipped_quantity, 0
     OrderLine.objects.bulk_update(lines, ["accepted_quantity", "rejected_quantity"])
-    return order_transition(
-        order_id=order.pk,
+    return order_apply(
+        order=order,
         action="auto_receive",
-        actor=actor,
+        actor=SYSTEM_ACTOR,
         note=f"Received automatically after {settings.AUTO_RECEIVE_AFTER.days} days.",
         changes={"accepted_gross": _accepted_gross(lines)},
     )

@@ -7,18 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from accounts.actor import Actor
 from accounts.models import Organization
 from catalog.services import offers as catalog_offers
+from orders import sql
 from orders.compliance import GateResult, LineRequest, LineVerdict, compliance_check, gate_facts, today
 from orders.errors import InsufficientStock, OrderNotAllowed
-from orders.models import Order, OrderEvent, OrderLine, attach_lines
-from orders.notify import announce_order
+from orders.models import Order, OrderEvent, OrderLine
+from orders.notifications import announce_order
+from pharmex.actor import Actor
 from pharmex.audit import audit_record
-from pharmex.db import InsertColumns, mark_saved
 from pharmex.money import money_sum
 
 
@@ -109,43 +109,6 @@ def _by_supplier(verdicts: list[LineVerdict]) -> dict[int, list[LineVerdict]]:
     return groups
 
 
-_ORDER = InsertColumns(Order, skip=("number",))
-_LINE, _EVENT = InsertColumns(OrderLine, skip=("order_id",)), InsertColumns(OrderEvent, skip=("order_id",))
-# The order, its lines and its first event in one statement (pharmex/db.py says why). The number is
-# PX + local date + a platform-wide database sequence: no lock, never reused.
-_INSERT_ORDER_SQL = f"""
-    WITH new_order AS (
-        INSERT INTO {_ORDER.table} (number, {_ORDER.columns})
-        VALUES (%s || lpad(nextval('orders_order_number_seq')::text, 8, '0'), {_ORDER.placeholders()})
-        RETURNING id, number
-    ), new_lines AS (
-        INSERT INTO {_LINE.table} (order_id, {_LINE.columns})
-        SELECT new_order.id, line.* FROM new_order, unnest({_LINE.placeholders(arrays=True)}) AS line
-        RETURNING id, line_no
-    ), new_event AS (
-        INSERT INTO {_EVENT.table} (order_id, {_EVENT.columns})
-        SELECT new_order.id, {_EVENT.placeholders()} FROM new_order
-        RETURNING id
-    )
-    SELECT new_order.id, new_order.number, new_event.id, (SELECT array_agg(id ORDER BY line_no) FROM new_lines)
-    FROM new_order, new_event
-"""
-
-
-def _insert_order(order: Order, lines: list[OrderLine], event: OrderEvent) -> None:
-    """Write a new order with its lines and placing event; their ids and the order number are set."""
-    prefix = f"PX{timezone.localtime(order.placed_at):%Y%m%d}"
-    params = [prefix, *_ORDER.values(order), *_LINE.column_values(lines), *_EVENT.values(event)]
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_ORDER_SQL, params)
-        order_id, order.number, event_id, line_ids = cursor.fetchone()
-    mark_saved(order, order_id)
-    for row, row_id in [(event, event_id), *zip(lines, line_ids, strict=True)]:
-        row.order = order
-        mark_saved(row, row_id)
-    attach_lines(order, lines)  # the response shows them: no need to read them back
-
-
 def _create_order(
     *, buyer: Organization, actor: Actor, verdicts: list[LineVerdict], note: str, checkout_id: uuid.UUID | None
 ) -> Order:
@@ -163,7 +126,7 @@ def _create_order(
         placed_at=now,
         expires_at=now + settings.ORDER_CONFIRM_TIMEOUT,
     )
-    _insert_order(
+    sql.order_insert(
         order,
         [_snapshot(number, verdict) for number, verdict in enumerate(verdicts, 1)],
         OrderEvent(action="place", to_status=order.status, actor=actor.audit.label, note=note, created_at=now),

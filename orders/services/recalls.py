@@ -1,18 +1,28 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from accounts.actor import Actor
-from catalog.models import Drug
+from catalog.selectors import drug_list
 from orders.models import Recall
 from orders.selectors import recall_affected_lines
-from orders.webhooks.services import outbox_publish
+from pharmex.actor import Actor
 from pharmex.audit import audit_record
+from pharmex.choices import StaffRole
+from pharmex.errors import InvalidInput
+from webhooks.services import outbox_publish
 
 
 @transaction.atomic
-def recall_issue(*, actor: Actor, drug: Drug, lots: list[str], level: str, reason: str) -> Recall:
-    """Recall lots of a drug: they can no longer be shipped, and every affected buyer is told."""
+def recall_issue(*, actor: Actor, drug_id: int, lots: list[str], level: str, reason: str) -> Recall:
+    """Recall lots of a drug (by id): they can no longer be shipped, and every affected buyer is told.
+
+    Raises: NotAParty (platform admins only), InvalidInput (no such drug).
+    """
+    actor.require_staff(StaffRole.ADMIN)
+    drug = drug_list(actor=actor).filter(pk=drug_id).first()
+    if drug is None:
+        raise InvalidInput([{"field": "drug", "code": "does_not_exist", "message": _("No such drug.")}])
     recall = Recall.objects.create(
         drug=drug, lots=sorted(set(lots)), level=level, reason=reason, issued_by=actor.audit.label
     )

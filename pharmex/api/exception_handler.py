@@ -14,7 +14,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
 from pharmex.api import problems
-from pharmex.errors import DomainError
+from pharmex.errors import DomainError, InvalidInput, NotAParty, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,23 @@ def problem_response(body: dict, headers: dict | None = None) -> Response:
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     headers: dict[str, str] = {}
+    # Services refuse with domain errors; these three are the HTTP-level problems and read exactly like them,
+    # so a 404 from a selector and one from the router cannot be told apart.
+    if isinstance(exc, NotFound):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, NotAParty):
+        exc = exceptions.PermissionDenied(None if exc.detail is type(exc).title else exc.detail)
+    elif isinstance(exc, InvalidInput):  # a service's 400 reads like a serializer's
+        set_rollback()
+        return problem_response(
+            problems.problem_body(
+                slug=problems.VALIDATION.slug,
+                status=400,
+                title=problems.VALIDATION.title,
+                detail=exc.detail,
+                errors=[{**error, "message": str(error["message"])} for error in exc.errors],
+            )
+        )
     if isinstance(exc, DomainError):
         set_rollback()
         errors = exc.errors

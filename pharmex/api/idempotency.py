@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from drf_spectacular.utils import OpenApiParameter
@@ -24,6 +24,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from pharmex import sql
 from pharmex.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from pharmex.models import IdempotencyKey
 
@@ -71,42 +72,15 @@ def _fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
-# Claims the key inside the request's transaction (RELIABILITY §1, "our design"): a transaction-level
-# advisory lock on the key tells a request still running (lock not granted) from a finished one (the
-# stored row), without waiting on the other transaction; the INSERT then claims the key, and it
-# vanishes with the transaction if the request fails, so no claim can be left behind by a crash.
-_CLAIM_SQL = """
-    WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtextextended(%(lock)s, 0)) AS held),
-    claim AS (
-        INSERT INTO pharmex_idempotencykey (scope, key, method, path, fingerprint, response_headers, created_at)
-        SELECT %(scope)s, %(key)s, %(method)s, %(path)s, %(fingerprint)s, '{}', %(now)s FROM lock WHERE lock.held
-        ON CONFLICT (scope, key) DO NOTHING
-        RETURNING id
-    )
-    SELECT lock.held, EXISTS (SELECT FROM claim) FROM lock
-"""
-
-
 def _claim(*, scope: str, key: str, request: Request, fingerprint: str) -> IdempotencyKey | None:
     """Claim the key for this transaction (returns None) or return the finished request that holds it.
 
     Raises: IdempotencyKeyInFlight when a request with the key is running right now.
     """
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CLAIM_SQL,
-            {
-                "lock": f"idempotency\n{scope}\n{key}",
-                "scope": scope,
-                "key": key,
-                "method": request.method,
-                "path": request.path[:512],
-                "fingerprint": fingerprint,
-                "now": now,
-            },
-        )
-        held, claimed = cursor.fetchone()
+    held, claimed = sql.idempotency_key_claim(
+        scope=scope, key=key, method=request.method, path=request.path[:512], fingerprint=fingerprint, now=now
+    )
     if not held:
         raise IdempotencyKeyInFlight()
     if claimed:
@@ -170,23 +144,13 @@ def idempotent(view_method=None, *, redact: tuple[str, ...] = ()):
     return wrapper
 
 
-_STORE_SQL = """
-    UPDATE pharmex_idempotencykey SET response_status = %s, response_body = %s::jsonb, response_headers = %s::jsonb
-    WHERE scope = %s AND key = %s
-"""
-
-
 def _store(*, scope: str, key: str, response: Response, redact: tuple[str, ...]) -> None:
     """Keep the response for replays (written as SQL: the body is encoded once, on every keyed request)."""
     body = response.data
     if redact and isinstance(body, dict):
         body = {**body, **{field: None for field in redact if field in body}}
     headers = {name: response[name] for name in _REPLAYED_RESPONSE_HEADERS if name in response}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _STORE_SQL,
-            [response.status_code, json.dumps(body, cls=DjangoJSONEncoder), json.dumps(headers), scope, key],
-        )
+    sql.idempotent_response_store(scope=scope, key=key, status=response.status_code, body=body, headers=headers)
 
 
 def _answer_existing(existing: IdempotencyKey, fingerprint: str) -> Response:

@@ -149,3 +149,12 @@ class ReasonInput(StrictInputSerializer):
 
 class RequiredReasonInput(StrictInputSerializer):
     reason = serializers.CharField(max_length=500)
+
+
+TRANSITION_FIELDS = ["id", "action", "from_status", "to_status", "actor", "note", "data", "created_at"]
+
+
+def transition_record_output(model: type[models.Model]) -> type[ModelOutputSerializer]:
+    """The output serializer of a status history (a pharmex.models.TransitionRecord), named after it."""
+    meta = type("Meta", (), {"model": model, "fields": TRANSITION_FIELDS})
+    return type(f"{model.__name__}Output", (ModelOutputSerializer,), {"Meta": meta, "__module__": model.__module__})

@@ -34,9 +34,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "pharmex",
     "accounts",
+    "webhooks",
     "catalog",
     "orders",
-    "orders.webhooks",
     "settlements",
     "api_docs",
 ]
@@ -187,7 +187,8 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Deny by default: every view declares a policy per action (pharmex.api.views, pharmex.api.permissions).
+    "DEFAULT_PERMISSION_CLASSES": ["pharmex.api.permissions.Deny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["pharmex.api.filters.StrictFilterBackend"],
@@ -249,7 +250,7 @@ SPECTACULAR_SETTINGS = {
         "LicenseStatusEnum": "accounts.choices.LicenseStatus",
         "LicenseTypeEnum": "accounts.choices.LicenseType",
         "MemberRoleEnum": "accounts.choices.MemberRole",
-        "StaffRoleEnum": "accounts.choices.StaffRole",
+        "StaffRoleEnum": "pharmex.choices.StaffRole",
         "ScopeTagEnum": "accounts.choices.ScopeTag",
         "OrderStatusEnum": "orders.choices.OrderStatus",
         "RejectionReasonEnum": "orders.choices.RejectionReason",
@@ -266,8 +267,8 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "catalog.choices.ImportKind",
         "ImportStatusEnum": "catalog.choices.ImportStatus",
         "ImportFormatEnum": "catalog.choices.ImportFormat",
-        "WebhookDeliveryStatusEnum": "orders.webhooks.choices.DeliveryStatus",
-        "WebhookEventTypeEnum": "orders.webhooks.events.EVENT_TYPE_CHOICES",
+        "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
+        "WebhookEventTypeEnum": "webhooks.events.EVENT_TYPE_CHOICES",
         "LedgerAccountKindEnum": "settlements.choices.AccountKind",
         "JournalEntryKindEnum": "settlements.choices.EntryKind",
         "PaymentSourceEnum": "settlements.choices.PaymentSource",
@@ -283,6 +284,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- domain ---------------------------------------------------------------------------------
 PROBLEM_TYPE_BASE = env("PROBLEM_TYPE_BASE", default="https://pharmex.example/problems/")
+ACTOR_RESOLVER = "accounts.actor.resolve_actor"  # request → pharmex.actor.Actor
 IDEMPOTENCY_SCOPE_FUNCTION = "accounts.actor.idempotency_scope"
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 LICENSE_EXPIRY_WARNING_DAYS = (30, 7)

@@ -1,23 +1,19 @@
 from __future__ import annotations
 
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 
-from accounts.actor import actor_from_request
-from accounts.permissions import IsFinanceAdmin
 from api_docs.responses import problems
-from pharmex.api.filters import StrictFilterSet
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import PagePagination
+from pharmex.api.permissions import Staff
 from pharmex.api.serializers import ReasonInput, RequiredReasonInput
+from pharmex.api.views import ApiViewSet
+from pharmex.choices import StaffRole
 from settlements import selectors, services
-from settlements.apis.common import IsPlatformStaff
-from settlements.choices import BankLineStatus
+from settlements.filters import BankLineFilter
 from settlements.models import BankLine
 from settlements.serializers import (
     BankLineMatchInput,
@@ -27,6 +23,7 @@ from settlements.serializers import (
     BankStatementUploadInput,
 )
 
+STAFF, FINANCE_ADMIN = Staff(), Staff(StaffRole.FINANCE_ADMIN)
 CSV_FORMAT = (
     "CSV with a header row: `transaction_id,booked_on,amount,counterparty_account,counterparty_name,reference` "
     "(UTF-8 or GB18030; `amount` signed, positive = money in, two decimals at most; `booked_on` YYYY-MM-DD)."
@@ -38,13 +35,14 @@ CSV_FORMAT = (
     retrieve=extend_schema(summary="Retrieve a bank statement with its lines and per-status sums (staff)"),
 )
 @extend_schema(tags=["bank-statements"])
-class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = BankStatementOutput
     pagination_class = PagePagination
     lookup_value_regex = r"\d+"
+    policies = {"list": STAFF, "retrieve": STAFF, "create": FINANCE_ADMIN}
 
     def get_queryset(self):
-        queryset = selectors.bank_statement_list(actor=actor_from_request(self.request))
+        queryset = selectors.bank_statement_list(actor=self.actor)
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("lines__payout")
         return queryset
@@ -54,13 +52,8 @@ class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             return [MultiPartParser()]
         return super().get_parsers()
 
-    def get_permissions(self):
-        if self.action == "create":
-            return [IsAuthenticated(), IsFinanceAdmin()]
-        return [IsAuthenticated(), IsPlatformStaff()]
-
     def retrieve(self, request, *args, **kwargs):
-        return Response(BankStatementDetailOutput(self.get_object()).data)
+        return self.respond(BankStatementDetailOutput, self.get_object())
 
     @extend_schema(
         summary="Import a bank statement (finance admin); lines are matched at once",
@@ -73,22 +66,15 @@ class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        data = BankStatementUploadInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        upload = data.validated_data["file"]
+        upload = self.parse(BankStatementUploadInput)["file"]
         statement, created = services.bank_statement_import(
-            file_name=upload.name, content=upload.read(), actor=actor_from_request(request).audit
+            file_name=upload.name, content=upload.read(), actor=self.actor
         )
-        body = BankStatementDetailOutput(self.get_queryset().get(pk=statement.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-
-class BankLineFilter(StrictFilterSet):
-    status = filters.ChoiceFilter(choices=BankLineStatus.choices)
-
-    class Meta:
-        model = BankLine
-        fields = ["status", "statement", "transaction_id"]
+        return self.respond(
+            BankStatementDetailOutput,
+            self.get_queryset().get(pk=statement.pk),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 @extend_schema_view(
@@ -96,21 +82,23 @@ class BankLineFilter(StrictFilterSet):
     retrieve=extend_schema(summary="Retrieve a bank line (staff)"),
 )
 @extend_schema(tags=["bank-statements"])
-class BankLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BankLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = BankLineOutput
     pagination_class = PagePagination
     filterset_class = BankLineFilter
+    policies = {
+        "list": STAFF,
+        "retrieve": STAFF,
+        "match": FINANCE_ADMIN,
+        "unmatch": FINANCE_ADMIN,
+        "ignore": FINANCE_ADMIN,
+    }
 
     def get_queryset(self):
-        return selectors.bank_line_list(actor=actor_from_request(self.request))
+        return selectors.bank_line_list(actor=self.actor)
 
-    def get_permissions(self):
-        if self.action in ("match", "unmatch", "ignore"):
-            return [IsAuthenticated(), IsFinanceAdmin()]
-        return [IsAuthenticated(), IsPlatformStaff()]
-
-    def _respond(self, line: BankLine) -> Response:
-        return Response(BankLineOutput(self.get_queryset().get(pk=line.pk)).data)
+    def _respond(self, line: BankLine):
+        return self.respond(BankLineOutput, self.get_queryset().get(pk=line.pk))
 
     @extend_schema(
         summary="Match an unmatched or ambiguous line by hand (finance admin)",
@@ -121,11 +109,7 @@ class BankLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def match(self, request, pk=None):
-        data = BankLineMatchInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        line = services.bank_line_match(
-            line=self.get_object(), actor=actor_from_request(request).audit, **data.validated_data
-        )
+        line = services.bank_line_match(line=self.get_object(), actor=self.actor, **self.parse(BankLineMatchInput))
         return self._respond(line)
 
     @extend_schema(
@@ -137,11 +121,7 @@ class BankLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def unmatch(self, request, pk=None):
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        line = services.bank_line_unmatch(
-            line=self.get_object(), actor=actor_from_request(request).audit, reason=data.validated_data["reason"]
-        )
+        line = services.bank_line_unmatch(line=self.get_object(), actor=self.actor, **self.parse(ReasonInput))
         return self._respond(line)
 
     @extend_schema(
@@ -151,9 +131,5 @@ class BankLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def ignore(self, request, pk=None):
-        data = RequiredReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        line = services.bank_line_ignore(
-            line=self.get_object(), actor=actor_from_request(request).audit, reason=data.validated_data["reason"]
-        )
+        line = services.bank_line_ignore(line=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput))
         return self._respond(line)

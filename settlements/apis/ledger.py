@@ -1,35 +1,12 @@
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
-from rest_framework.permissions import IsAuthenticated
+from rest_framework import mixins
 
-from accounts.actor import actor_from_request
-from pharmex.api.filters import IntegerFilter, StrictFilterSet
 from pharmex.api.pagination import NewestFirstCursorPagination
+from pharmex.api.views import ApiViewSet
 from settlements import selectors
-from settlements.apis.common import ReadsMoney
-from settlements.choices import AccountKind, EntryKind
-from settlements.models import JournalEntry, LedgerAccount
+from settlements.apis.common import READS_MONEY
+from settlements.filters import JournalEntryFilter, LedgerAccountFilter
 from settlements.serializers import JournalEntryOutput, LedgerAccountOutput
-
-
-class LedgerAccountFilter(StrictFilterSet):
-    kind = filters.ChoiceFilter(choices=AccountKind.choices)
-    organization = IntegerFilter()
-
-    class Meta:
-        model = LedgerAccount
-        fields = ["kind", "organization"]
-
-
-class JournalEntryFilter(StrictFilterSet):
-    kind = filters.ChoiceFilter(choices=EntryKind.choices)
-    account = IntegerFilter(field_name="postings__account", distinct=True)
-    order = IntegerFilter(field_name="postings__order", distinct=True)
-
-    class Meta:
-        model = JournalEntry
-        fields = ["kind", "source_type", "source_id"]
 
 
 @extend_schema_view(
@@ -37,14 +14,14 @@ class JournalEntryFilter(StrictFilterSet):
     retrieve=extend_schema(summary="Retrieve a ledger account with its balance"),
 )
 @extend_schema(tags=["ledger"])
-class LedgerAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LedgerAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = LedgerAccountOutput
     pagination_class = NewestFirstCursorPagination
     filterset_class = LedgerAccountFilter
-    permission_classes = [IsAuthenticated, ReadsMoney]
+    policies = {"list": READS_MONEY, "retrieve": READS_MONEY}
 
     def get_queryset(self):
-        return selectors.ledger_account_list(actor=actor_from_request(self.request))
+        return selectors.ledger_account_list(actor=self.actor)
 
 
 @extend_schema_view(
@@ -55,11 +32,11 @@ class LedgerAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     retrieve=extend_schema(summary="Retrieve a journal entry with its postings"),
 )
 @extend_schema(tags=["ledger"])
-class JournalEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class JournalEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = JournalEntryOutput
     pagination_class = NewestFirstCursorPagination
     filterset_class = JournalEntryFilter
-    permission_classes = [IsAuthenticated, ReadsMoney]
+    policies = {"list": READS_MONEY, "retrieve": READS_MONEY}
 
     def get_queryset(self):
-        return selectors.journal_entry_list(actor=actor_from_request(self.request))
+        return selectors.journal_entry_list(actor=self.actor)

@@ -1,29 +1,16 @@
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
+from rest_framework import mixins, status
 
-from accounts.actor import actor_from_request
-from accounts.permissions import IsFinanceAdmin
 from api_docs.responses import problems
-from pharmex.api.filters import IntegerFilter, StrictFilterSet
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
+from pharmex.api.permissions import Staff
+from pharmex.api.views import ApiViewSet
+from pharmex.choices import StaffRole
 from settlements import selectors, services
-from settlements.apis.common import ReadsMoney
-from settlements.choices import PaymentSource
-from settlements.models import Payment
+from settlements.apis.common import READS_MONEY
+from settlements.filters import PaymentFilter
 from settlements.serializers import PaymentOutput, PaymentRecordInput
-
-
-class PaymentFilter(StrictFilterSet):
-    buyer = IntegerFilter()
-    source = filters.ChoiceFilter(choices=PaymentSource.choices)
-
-    class Meta:
-        model = Payment
-        fields = ["buyer", "source"]
 
 
 @extend_schema_view(
@@ -31,18 +18,14 @@ class PaymentFilter(StrictFilterSet):
     retrieve=extend_schema(summary="Retrieve a payment with its allocations to orders"),
 )
 @extend_schema(tags=["payments"])
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = PaymentOutput
     pagination_class = NewestFirstCursorPagination
     filterset_class = PaymentFilter
+    policies = {"list": READS_MONEY, "retrieve": READS_MONEY, "create": Staff(StaffRole.FINANCE_ADMIN)}
 
     def get_queryset(self):
-        return selectors.payment_list(actor=actor_from_request(self.request))
-
-    def get_permissions(self):
-        if self.action == "create":
-            return [IsAuthenticated(), IsFinanceAdmin()]
-        return [IsAuthenticated(), ReadsMoney()]
+        return selectors.payment_list(actor=self.actor)
 
     @extend_schema(
         summary="Record a buyer payment (finance admin)",
@@ -66,8 +49,5 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @idempotent
     def create(self, request, *args, **kwargs):
-        data = PaymentRecordInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        payment = services.payment_record(actor=actor_from_request(request).audit, **data.validated_data)
-        payment = self.get_queryset().get(pk=payment.pk)
-        return Response(PaymentOutput(payment).data, status=status.HTTP_201_CREATED)
+        payment = services.payment_record(actor=self.actor, **self.parse(PaymentRecordInput))
+        return self.respond(PaymentOutput, self.get_queryset().get(pk=payment.pk), status=status.HTTP_201_CREATED)

@@ -1,14 +1,11 @@
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.actor import actor_from_request
 from api_docs.responses import problems
+from pharmex.api.views import ApiView
 from settlements import selectors
-from settlements.apis.common import ReadsMoney
+from settlements.apis.common import READS_MONEY
 from settlements.serializers import AgingReportOutput
 
 
@@ -16,8 +13,8 @@ class AgingQuery(serializers.Serializer):
     as_of = serializers.DateField(required=False)
 
 
-class ReceivablesAgingApi(APIView):
-    permission_classes = [IsAuthenticated, ReadsMoney]
+class ReceivablesAgingApi(ApiView):
+    policies = {"get": READS_MONEY}
 
     @extend_schema(
         tags=["reports"],
@@ -28,9 +25,7 @@ class ReceivablesAgingApi(APIView):
         responses={200: AgingReportOutput, **problems(400, 403)},
     )
     def get(self, request):
-        query = AgingQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        as_of = query.validated_data.get("as_of") or timezone.localdate()
-        rows = selectors.receivables_aging(actor=actor_from_request(request), on=as_of)
+        as_of = self.parse_query(AgingQuery).get("as_of") or timezone.localdate()
+        rows = selectors.receivables_aging(actor=self.actor, on=as_of)
         body = {"as_of": as_of, "currency": "CNY", "buyers": rows, "totals": selectors.aging_totals(rows)}
-        return Response(AgingReportOutput(body).data)
+        return self.respond(AgingReportOutput, body)

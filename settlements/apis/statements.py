@@ -1,25 +1,22 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
 
-from accounts.actor import actor_from_request
 from accounts.choices import MemberRole
-from accounts.permissions import IsFinanceAdmin, member_with_role
 from api_docs.responses import problems
-from pharmex.api.filters import IntegerFilter, StrictFilterSet
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import PagePagination
+from pharmex.api.permissions import Members, Staff
+from pharmex.api.views import ApiViewSet
+from pharmex.choices import StaffRole
 from settlements import selectors, services
-from settlements.apis.common import IsPlatformStaff, ReadsMoney
-from settlements.choices import PeriodKind, StatementStatus
+from settlements.apis.common import READS_MONEY
+from settlements.choices import PeriodKind
+from settlements.filters import StatementFilter
 from settlements.models import Statement
 from settlements.serializers import (
     DisputeInput,
@@ -38,6 +35,7 @@ FORMATS = {
 FILE_FORMAT = OpenApiParameter(
     "file_format", str, enum=list(FORMATS), default="csv", description="`csv` (UTF-8 with BOM) or `xlsx`."
 )
+STAFF = Staff()
 EXPORT_RESPONSES = {
     (200, "text/csv"): OpenApiResponse(
         OpenApiTypes.BINARY, description="One row per accepted order line, then one summary row per statement."
@@ -45,17 +43,6 @@ EXPORT_RESPONSES = {
     (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(OpenApiTypes.BINARY),
     **problems(400, 404),
 }
-
-
-class StatementFilter(StrictFilterSet):
-    status = filters.ChoiceFilter(choices=StatementStatus.choices)
-    period_kind = filters.ChoiceFilter(choices=PeriodKind.choices)
-    period_start = filters.DateFilter()
-    supplier = IntegerFilter()
-
-    class Meta:
-        model = Statement
-        fields = ["status", "period_kind", "period_start", "supplier", "number"]
 
 
 class ExportQuery(serializers.Serializer):
@@ -67,12 +54,10 @@ class PeriodExportQuery(ExportQuery):
     day = serializers.DateField()
 
 
-def _stream(request, statements, name: str) -> StreamingHttpResponse:
-    query = ExportQuery(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    content_type, writer = FORMATS[query.validated_data["file_format"]]
+def _stream(file_format: str, statements, name: str) -> StreamingHttpResponse:
+    content_type, writer = FORMATS[file_format]
     response = StreamingHttpResponse(writer(export_rows(statements=statements)), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{query.validated_data["file_format"]}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
     return response
 
 
@@ -84,31 +69,34 @@ def _stream(request, statements, name: str) -> StreamingHttpResponse:
     ),
 )
 @extend_schema(tags=["settlements"])
-class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = StatementOutput
     pagination_class = PagePagination
     filterset_class = StatementFilter
+    policies = {
+        "list": READS_MONEY,
+        "retrieve": READS_MONEY,
+        "export": READS_MONEY,
+        "export_period": READS_MONEY,
+        "generate": STAFF,
+        "issue": STAFF,
+        "approve": STAFF,
+        "resolve": STAFF,
+        "pay": Staff(StaffRole.FINANCE_ADMIN),
+        "dispute": Members(MemberRole.OWNER, MemberRole.FINANCE),  # the service: the statement's supplier only
+    }
 
     def get_queryset(self):
-        queryset = selectors.statement_list(actor=actor_from_request(self.request))
+        queryset = selectors.statement_list(actor=self.actor)
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("adjustment_rows", "events")
         return queryset
 
-    def get_permissions(self):
-        if self.action == "pay":
-            return [IsAuthenticated(), IsFinanceAdmin()]
-        if self.action in ("generate", "issue", "approve", "resolve"):
-            return [IsAuthenticated(), IsPlatformStaff()]
-        if self.action == "dispute":
-            return [IsAuthenticated(), member_with_role(MemberRole.OWNER, MemberRole.FINANCE)()]
-        return [IsAuthenticated(), ReadsMoney()]
-
     def retrieve(self, request, *args, **kwargs):
-        return Response(StatementDetailOutput(self.get_object()).data)
+        return self.respond(StatementDetailOutput, self.get_object())
 
-    def _detail(self, statement: Statement) -> Response:
-        return Response(StatementDetailOutput(self.get_queryset().get(pk=statement.pk)).data)
+    def _detail(self, statement: Statement):
+        return self.respond(StatementDetailOutput, self.get_queryset().get(pk=statement.pk))
 
     @extend_schema(
         summary="Generate the statements of a closed period (staff)",
@@ -120,10 +108,8 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=False, methods=["post"], pagination_class=None)
     @idempotent
     def generate(self, request):
-        data = StatementGenerateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        statements = services.statement_generate(actor=actor_from_request(request).audit, **data.validated_data)
-        return Response(StatementOutput(statements, many=True).data, status=status.HTTP_201_CREATED)
+        statements = services.statement_generate(actor=self.actor, **self.parse(StatementGenerateInput))
+        return self.respond(StatementOutput, statements, many=True, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Issue a draft statement to the supplier (staff)",
@@ -132,9 +118,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
-        return self._detail(
-            services.statement_issue(statement=self.get_object(), actor=actor_from_request(request).audit)
-        )
+        return self._detail(services.statement_issue(statement=self.get_object(), actor=self.actor))
 
     @extend_schema(
         summary="Approve an issued statement for payout (staff)",
@@ -143,9 +127,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._detail(
-            services.statement_approve(statement=self.get_object(), actor=actor_from_request(request).audit)
-        )
+        return self._detail(services.statement_approve(statement=self.get_object(), actor=self.actor))
 
     @extend_schema(
         summary="Dispute an issued statement (the supplier's owner or finance member)",
@@ -154,15 +136,10 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def dispute(self, request, pk=None):
-        statement = self.get_object()
-        actor = actor_from_request(request)
-        if actor.organization is None or actor.organization.pk != statement.supplier_id:
-            raise PermissionDenied("Only the supplier may dispute its statement.")
-        data = DisputeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._detail(
-            services.statement_dispute(statement=statement, actor=actor.audit, reason=data.validated_data["reason"])
+        statement = services.statement_dispute(
+            statement=self.get_object(), actor=self.actor, **self.parse(DisputeInput)
         )
+        return self._detail(statement)
 
     @extend_schema(
         summary="Resolve a dispute with adjustments and re-issue (staff)",
@@ -173,17 +150,12 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        data = ResolveInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        adjustments = [services.AdjustmentRequest(**a) for a in data.validated_data["adjustments"]]
-        return self._detail(
-            services.statement_resolve(
-                statement=self.get_object(),
-                actor=actor_from_request(request).audit,
-                adjustments=adjustments,
-                note=data.validated_data["note"],
-            )
+        data = self.parse(ResolveInput)
+        adjustments = [services.AdjustmentRequest(**a) for a in data["adjustments"]]
+        statement = services.statement_resolve(
+            statement=self.get_object(), actor=self.actor, adjustments=adjustments, note=data["note"]
         )
+        return self._detail(statement)
 
     @extend_schema(
         summary="Record the payout of an approved statement (finance admin)",
@@ -194,12 +166,8 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
-        data = PayInput(data=request.data)
-        data.is_valid(raise_exception=True)
         return self._detail(
-            services.statement_pay(
-                statement=self.get_object(), actor=actor_from_request(request).audit, **data.validated_data
-            )
+            services.statement_pay(statement=self.get_object(), actor=self.actor, **self.parse(PayInput))
         )
 
     @extend_schema(
@@ -211,7 +179,8 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["get"])
     def export(self, request, pk=None):
         statement = self.get_object()
-        return _stream(request, Statement.objects.filter(pk=statement.pk), statement.number)
+        file_format = self.parse_query(ExportQuery)["file_format"]
+        return _stream(file_format, Statement.objects.filter(pk=statement.pk), statement.number)
 
     @extend_schema(
         summary="Export every statement of a period you may see (CSV or XLSX), streamed",
@@ -225,8 +194,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export_period(self, request):
-        query = PeriodExportQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        start, _ = services.period_bounds(query.validated_data["period_kind"], query.validated_data["day"])
-        statements = self.get_queryset().filter(period_kind=query.validated_data["period_kind"], period_start=start)
-        return _stream(request, statements, f"statements-{query.validated_data['period_kind']}-{start}")
+        query = self.parse_query(PeriodExportQuery)
+        start, _ = services.period_bounds(query["period_kind"], query["day"])
+        statements = self.get_queryset().filter(period_kind=query["period_kind"], period_start=start)
+        return _stream(query["file_format"], statements, f"statements-{query['period_kind']}-{start}")

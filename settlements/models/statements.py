@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
 
+from pharmex.models import TransitionRecord
 from settlements.choices import PeriodKind, StatementStatus
 from settlements.models.ledger import MONEY, JournalEntry
 
@@ -120,19 +121,13 @@ class StatementAdjustment(models.Model):
         return f"{self.amount}: {self.reason}"
 
 
-class StatementEvent(models.Model):
-    """One transition of a statement: from, to, actor, time, note."""
+class StatementEvent(TransitionRecord):
+    """One transition of a statement: from, to, actor, time, note (settlements.transitions)."""
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    actor = models.CharField(max_length=255)
-    note = models.CharField(max_length=1000, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(TransitionRecord.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.statement_id}: {self.from_status or '-'} → {self.to_status}"

@@ -8,7 +8,6 @@ from settlements.services.reconciliation import (
     bank_line_unmatch,
     bank_lines_rematch,
     bank_statement_import,
-    bank_statement_summary,
 )
 from settlements.services.statements import (
     AdjustmentRequest,
@@ -33,7 +32,6 @@ __all__ = [
     "bank_line_unmatch",
     "bank_lines_rematch",
     "bank_statement_import",
-    "bank_statement_summary",
     "commission_rate_for",
     "commission_split",
     "entry_post",

@@ -10,12 +10,13 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from accounts.choices import BUYER_KINDS
-from accounts.models import Organization
-from pharmex.audit import AuditActor, audit_record
+from accounts.selectors import organization_list
+from pharmex.actor import Actor
+from pharmex.audit import audit_record
+from pharmex.choices import StaffRole
 from pharmex.money import ZERO
 from settlements.choices import AccountKind, EntryKind, PaymentSource
 from settlements.errors import NotABuyer, PaymentInUse
-from settlements.faults import fault_point
 from settlements.models import Payment, PaymentAllocation, Receivable, StatementLine
 from settlements.references import order_numbers_in
 from settlements.services.ledger import Leg, entry_post, entry_reverse, ledger_account, platform_account
@@ -70,7 +71,7 @@ def payment_record(
     buyer_id: int,
     amount: Decimal,
     value_date: date,
-    actor: AuditActor,
+    actor: Actor,
     reference: str = "",
     source: str = PaymentSource.MANUAL,
     currency: str = "CNY",
@@ -78,9 +79,10 @@ def payment_record(
     """Record money a buyer paid: bank Dr, buyer receivable Cr; then allocate it to the buyer's orders.
 
     An amount beyond what is owed stays unallocated as the buyer's credit and pays its next orders.
-    Raises: NotABuyer.
+    Raises: NotAParty (finance admins and the bank matching job only), NotABuyer.
     """
-    buyer = Organization.objects.filter(pk=buyer_id).first()
+    actor.require_staff(StaffRole.FINANCE_ADMIN)
+    buyer = organization_list(actor=actor).filter(pk=buyer_id).first()
     if buyer is None or buyer.kind not in BUYER_KINDS:
         raise NotABuyer(field="buyer_id")
     payment = Payment.objects.create(
@@ -91,13 +93,13 @@ def payment_record(
         value_date=value_date,
         source=source,
         unallocated=amount,
-        recorded_by=actor.label[:255],
+        recorded_by=actor.audit.label[:255],
     )
     payment.entry = entry_post(
         kind=EntryKind.PAYMENT,
         source_type="payment",
         source_id=payment.pk,
-        created_by=actor.label,
+        created_by=actor.audit.label,
         memo=f"Payment from {buyer.legal_name}: {reference}",
         legs=[
             Leg(platform_account(AccountKind.PLATFORM_BANK, currency), amount),
@@ -107,10 +109,9 @@ def payment_record(
         ],
     )
     payment.save(update_fields=["entry"])
-    fault_point("payment.entry_posted")
     allocations = _allocate(payment=payment, named_orders=order_numbers_in(reference))
     audit_record(
-        actor=actor,
+        actor=actor.audit,
         action="payment.recorded",
         object_type="payment",
         object_id=payment.pk,
@@ -139,11 +140,13 @@ def payment_apply_credit(*, buyer_id: int) -> int:
 
 
 @transaction.atomic
-def payment_reverse(*, payment: Payment, actor: AuditActor, reason: str) -> Payment:
+def payment_reverse(*, payment: Payment, actor: Actor, reason: str) -> Payment:
     """Undo a payment recorded in error: reversal entry, allocations released, orders unpaid again.
 
-    Raises: PaymentInUse when an order it paid is already on a supplier statement (closed period).
+    Raises: NotAParty (finance admins only), PaymentInUse when an order it paid is already on a supplier statement
+    (closed period).
     """
+    actor.require_staff(StaffRole.FINANCE_ADMIN)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.reversed_at is not None:
         return payment
@@ -163,12 +166,12 @@ def payment_reverse(*, payment: Payment, actor: AuditActor, reason: str) -> Paym
         receivable.paid_at = None
         receivable.save(update_fields=["allocated", "paid_at"])
     payment.allocations.all().delete()
-    reversal = entry_reverse(entry=payment.entry, created_by=actor.label, memo=reason)
+    reversal = entry_reverse(entry=payment.entry, created_by=actor.audit.label, memo=reason)
     payment.reversed_at = timezone.now()
     payment.unallocated = ZERO
     payment.save(update_fields=["reversed_at", "unallocated"])
     audit_record(
-        actor=actor,
+        actor=actor.audit,
         action="payment.reversed",
         object_type="payment",
         object_id=payment.pk,

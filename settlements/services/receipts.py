@@ -9,16 +9,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.actor import Actor
 from orders.choices import OrderStatus
-from orders.models import Order
-from pharmex.audit import SYSTEM, audit_record
+from orders.selectors import order_list
+from pharmex.actor import SYSTEM_ACTOR, Actor
+from pharmex.audit import audit_record
 from pharmex.money import ZERO, quantize
 from settlements.choices import AccountKind, EntryKind
 from settlements.errors import ReceivableHasPayments
-from settlements.faults import fault_point
 from settlements.models import Receivable, SettlementProfile
 from settlements.services.ledger import Leg, entry_post, entry_reverse, ledger_account, platform_account
+from settlements.services.payments import payment_apply_credit
 
 
 def commission_rate_for(*, supplier_id: int) -> Decimal:
@@ -44,7 +44,7 @@ def receipt_post(*, order_id: int) -> Receivable | None:
     existing = Receivable.objects.filter(order_id=order_id).first()
     if existing is not None:
         return existing
-    order = Order.objects.select_related("buyer").get(pk=order_id)
+    order = order_list(actor=SYSTEM_ACTOR).get(pk=order_id)
     if order.status != OrderStatus.RECEIVED or not order.accepted_gross:
         return None
     gross = order.accepted_gross
@@ -60,7 +60,7 @@ def receipt_post(*, order_id: int) -> Receivable | None:
         kind=EntryKind.RECEIPT,
         source_type="order",
         source_id=order.pk,
-        created_by=SYSTEM.label,
+        created_by=SYSTEM_ACTOR.audit.label,
         memo=f"Order {order.number} received",
         legs=[
             Leg(receivable_account, gross, order.pk),
@@ -69,7 +69,6 @@ def receipt_post(*, order_id: int) -> Receivable | None:
             Leg(platform_account(AccountKind.COMMISSION_REVENUE, order.currency), -commission, order.pk),
         ],
     )
-    fault_point("receipt.entry_posted")
     received_at = order.received_at or timezone.now()
     receivable = Receivable.objects.create(
         order=order,
@@ -85,15 +84,13 @@ def receipt_post(*, order_id: int) -> Receivable | None:
         entry=entry,
     )
     audit_record(
-        actor=SYSTEM,
+        actor=SYSTEM_ACTOR.audit,
         action="ledger.receipt_posted",
         object_type="order",
         object_id=order.pk,
         organization_id=order.buyer_id,
         changes={"entry": entry.pk, "gross": gross, "commission": commission, "due_date": receivable.due_date},
     )
-    from settlements.services.payments import payment_apply_credit
-
     payment_apply_credit(buyer_id=order.buyer_id)  # a buyer's earlier overpayment pays the new order
     return receivable
 
@@ -102,8 +99,9 @@ def receipt_post(*, order_id: int) -> Receivable | None:
 def receipt_reverse(*, order_id: int, actor: Actor, reason: str) -> Receivable:
     """Undo a receipt posting made in error (the order stays received); corrections only by reversal.
 
-    Raises: ReceivableHasPayments while payments are allocated to the order.
+    Raises: NotAParty (platform staff only), ReceivableHasPayments while payments are allocated to the order.
     """
+    actor.require_staff()
     receivable = Receivable.objects.select_for_update().get(order_id=order_id)
     if receivable.reversed_at is not None:
         return receivable

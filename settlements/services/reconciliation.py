@@ -17,8 +17,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from orders.models import Order
-from pharmex.audit import AuditActor, audit_record
+from accounts.selectors import organization_ids_existing
+from orders.selectors import order_buyer_ids
+from pharmex.actor import Actor
+from pharmex.audit import audit_record
+from pharmex.choices import StaffRole
 from pharmex.money import ZERO, quantize
 from settlements.choices import BankLineStatus, PaymentSource, StatementStatus
 from settlements.errors import BankFileInvalid, BankLineMismatch, BankLineNotOpen
@@ -83,21 +86,24 @@ def _parse(content: bytes) -> list[dict]:
 
 
 @transaction.atomic
-def bank_statement_import(*, file_name: str, content: bytes, actor: AuditActor) -> tuple[BankStatement, bool]:
+def bank_statement_import(*, file_name: str, content: bytes, actor: Actor) -> tuple[BankStatement, bool]:
     """Store a bank file's new lines and match them; the same file again returns the first import.
 
-    Raises: BankFileInvalid (nothing is stored).
+    Raises: NotAParty (finance admins only), BankFileInvalid (nothing is stored).
     """
+    actor.require_staff(StaffRole.FINANCE_ADMIN)
     digest = hashlib.sha256(content).hexdigest()
     if (existing := BankStatement.objects.filter(file_sha256=digest).first()) is not None:
         return existing, False
     rows = _parse(content)
     statement = BankStatement.objects.create(
-        file_name=file_name[:255], file_sha256=digest, imported_by=actor.label[:255]
+        file_name=file_name[:255], file_sha256=digest, imported_by=actor.audit.label[:255]
     )
     # ignore_conflicts: a line already imported (this file twice, overlapping files, a concurrent import)
-    # is kept once, under the import that stored it first.
-    seen: set[str] = set()
+    # is kept once, under the import that stored it first; within the file, its first occurrence.
+    first_rows: dict[str, dict] = {}
+    for row in rows:
+        first_rows.setdefault(row["transaction_id"], row)
     BankLine.objects.bulk_create(
         [
             BankLine(
@@ -109,8 +115,7 @@ def bank_statement_import(*, file_name: str, content: bytes, actor: AuditActor) 
                 counterparty_name=row["counterparty_name"][:200],
                 reference=row["reference"][:300],
             )
-            for row in rows
-            if not (row["transaction_id"] in seen or seen.add(row["transaction_id"]))
+            for row in first_rows.values()
         ],
         ignore_conflicts=True,
     )
@@ -121,7 +126,7 @@ def bank_statement_import(*, file_name: str, content: bytes, actor: AuditActor) 
     statement.duplicate_total = sum((row["amount"] for row in rows), ZERO) - statement.file_total
     statement.save()
     audit_record(
-        actor=actor,
+        actor=actor.audit,
         action="bank_statement.imported",
         object_type="bank_statement",
         object_id=statement.pk,
@@ -134,12 +139,10 @@ def bank_statement_import(*, file_name: str, content: bytes, actor: AuditActor) 
 
 def _credit_buyers(line: BankLine) -> set[int]:
     """Buyers a credit could come from: named orders, payment codes, a known account number."""
-    buyers = set(Order.objects.filter(number__in=order_numbers_in(line.reference)).values_list("buyer_id", flat=True))
+    buyers = order_buyer_ids(numbers=order_numbers_in(line.reference))
     codes = payment_code_buyer_ids(line.reference)
     if codes:
-        from accounts.models import Organization
-
-        buyers |= set(Organization.objects.filter(pk__in=codes).values_list("pk", flat=True))
+        buyers |= organization_ids_existing(ids=codes)
     if line.counterparty_account:
         buyers |= set(
             KnownBankAccount.objects.filter(account_number=line.counterparty_account).values_list(
@@ -152,11 +155,11 @@ def _credit_buyers(line: BankLine) -> set[int]:
 def _debit_statements(line: BankLine) -> tuple[list[Statement], int]:
     """(statements named in the reference whose payout this exact amount can be, statements named at all)."""
     named = list(Statement.objects.filter(number__in=statement_numbers_in(line.reference)).order_by("id"))
-    fitting = [s for s in named if _debit_statements_for(line, s)]
+    fitting = [s for s in named if _awaits_payout(line, s)]
     return fitting, len(named)
 
 
-def _match_credit(line: BankLine, buyer_id: int, actor: AuditActor) -> None:
+def _match_credit(line: BankLine, buyer_id: int, actor: Actor) -> None:
     payment = payment_record(
         buyer_id=buyer_id,
         amount=line.amount,
@@ -169,7 +172,7 @@ def _match_credit(line: BankLine, buyer_id: int, actor: AuditActor) -> None:
     line.payment, line.status, line.candidates = payment, BankLineStatus.MATCHED, [buyer_id]
 
 
-def _match_debit(line: BankLine, statement: Statement, actor: AuditActor) -> None:
+def _match_debit(line: BankLine, statement: Statement, actor: Actor) -> None:
     if statement.status == StatementStatus.APPROVED:
         statement = statement_pay(
             statement=statement,
@@ -183,7 +186,7 @@ def _match_debit(line: BankLine, statement: Statement, actor: AuditActor) -> Non
 
 
 @transaction.atomic
-def bank_line_match_auto(*, line_id: int, actor: AuditActor) -> BankLine:
+def bank_line_match_auto(*, line_id: int, actor: Actor) -> BankLine:
     """Match one open line by its reference and counterparty; leaves it unmatched or ambiguous otherwise."""
     line = BankLine.objects.select_for_update().get(pk=line_id)
     if line.status not in OPEN_STATUSES:
@@ -211,19 +214,20 @@ def bank_line_match_auto(*, line_id: int, actor: AuditActor) -> BankLine:
                 else "No statement number in the reference."
             )
     if line.status == BankLineStatus.MATCHED:
-        line.note, line.matched_by = "", actor.label[:255]
+        line.note, line.matched_by = "", actor.audit.label[:255]
     line.save()
     return line
 
 
 @transaction.atomic
 def bank_line_match(
-    *, line: BankLine, actor: AuditActor, buyer_id: int | None = None, statement_id: int | None = None
+    *, line: BankLine, actor: Actor, buyer_id: int | None = None, statement_id: int | None = None
 ) -> BankLine:
     """A finance admin matches an open line by hand: a credit to a buyer, a debit to a statement's payout.
 
-    Raises: BankLineNotOpen, BankLineMismatch, NotABuyer.
+    Raises: NotAParty (finance admins only), BankLineNotOpen, BankLineMismatch, NotABuyer.
     """
+    actor.require_staff(StaffRole.FINANCE_ADMIN)
     line = BankLine.objects.select_for_update().get(pk=line.pk)
     if line.status not in OPEN_STATUSES:
         raise BankLineNotOpen()
@@ -235,16 +239,15 @@ def bank_line_match(
         if statement_id is None or buyer_id is not None:
             raise BankLineMismatch("A debit is matched to a statement: send statement_id.", field="statement_id")
         statement = Statement.objects.filter(pk=statement_id).first()
-        fitting = statement is not None and statement in _debit_statements_for(line, statement)
-        if not fitting:
+        if statement is None or not _awaits_payout(line, statement):
             raise BankLineMismatch(
                 "The statement is not awaiting a payout of exactly this amount.", field="statement_id"
             )
         _match_debit(line, statement, actor)
-    line.note, line.matched_by = "", actor.label[:255]
+    line.note, line.matched_by = "", actor.audit.label[:255]
     line.save()
     audit_record(
-        actor=actor,
+        actor=actor.audit,
         action="bank_line.matched",
         object_type="bank_line",
         object_id=line.pk,
@@ -253,20 +256,24 @@ def bank_line_match(
     return line
 
 
-def _debit_statements_for(line: BankLine, statement: Statement) -> list[Statement]:
-    paid_unmatched = (
+def _awaits_payout(line: BankLine, statement: Statement) -> bool:
+    """Whether this debit can be the statement's payout: its exact net, approved or paid but not yet matched."""
+    if statement.net != -line.amount:
+        return False
+    if statement.status == StatementStatus.APPROVED:
+        return True
+    return (
         statement.status == StatementStatus.PAID and not BankLine.objects.filter(payout__statement=statement).exists()
     )
-    ok = statement.net == -line.amount and (statement.status == StatementStatus.APPROVED or paid_unmatched)
-    return [statement] if ok else []
 
 
 @transaction.atomic
-def bank_line_unmatch(*, line: BankLine, actor: AuditActor, reason: str = "") -> BankLine:
+def bank_line_unmatch(*, line: BankLine, actor: Actor, reason: str = "") -> BankLine:
     """Undo a match (or an ignore): a credit's payment is reversed; a debit's statement goes back to paid.
 
-    Raises: PaymentInUse when the payment already paid orders on a supplier statement.
+    Raises: NotAParty (finance admins only), PaymentInUse when the payment already paid orders on a statement.
     """
+    actor.require_staff(StaffRole.FINANCE_ADMIN)
     line = BankLine.objects.select_for_update().get(pk=line.pk)
     if line.status == BankLineStatus.MATCHED:
         if line.payment is not None:
@@ -281,7 +288,7 @@ def bank_line_unmatch(*, line: BankLine, actor: AuditActor, reason: str = "") ->
     line.status, line.candidates, line.note, line.matched_by = BankLineStatus.UNMATCHED, [], reason[:500], ""
     line.save()
     audit_record(
-        actor=actor,
+        actor=actor.audit,
         action="bank_line.unmatched",
         object_type="bank_line",
         object_id=line.pk,
@@ -291,20 +298,28 @@ def bank_line_unmatch(*, line: BankLine, actor: AuditActor, reason: str = "") ->
 
 
 @transaction.atomic
-def bank_line_ignore(*, line: BankLine, actor: AuditActor, reason: str) -> BankLine:
-    """Set aside a line that is not a buyer payment or payout (bank fees, interest). Raises: BankLineNotOpen."""
+def bank_line_ignore(*, line: BankLine, actor: Actor, reason: str) -> BankLine:
+    """Set aside a line that is not a buyer payment or payout (bank fees, interest).
+
+    Raises: NotAParty (finance admins only), BankLineNotOpen.
+    """
+    actor.require_staff(StaffRole.FINANCE_ADMIN)
     line = BankLine.objects.select_for_update().get(pk=line.pk)
     if line.status not in OPEN_STATUSES:
         raise BankLineNotOpen()
-    line.status, line.note, line.matched_by = BankLineStatus.IGNORED, reason[:500], actor.label[:255]
+    line.status, line.note, line.matched_by = BankLineStatus.IGNORED, reason[:500], actor.audit.label[:255]
     line.save()
     audit_record(
-        actor=actor, action="bank_line.ignored", object_type="bank_line", object_id=line.pk, changes={"reason": reason}
+        actor=actor.audit,
+        action="bank_line.ignored",
+        object_type="bank_line",
+        object_id=line.pk,
+        changes={"reason": reason},
     )
     return line
 
 
-def bank_lines_rematch(*, actor: AuditActor, batch: int = 1000) -> int:
+def bank_lines_rematch(*, actor: Actor, batch: int = 1000) -> int:
     """Job: try the open lines again (a new known account or an approved statement may now fit them)."""
     matched = 0
     for line_id in (
@@ -313,17 +328,3 @@ def bank_lines_rematch(*, actor: AuditActor, batch: int = 1000) -> int:
         if bank_line_match_auto(line_id=line_id, actor=actor).status == BankLineStatus.MATCHED:
             matched += 1
     return matched
-
-
-def bank_statement_summary(*, statement: BankStatement) -> dict:
-    """Count and signed sum per status; the sums add up to the file total (REC-4)."""
-    by_status = {status: {"count": 0, "amount": ZERO} for status in BankLineStatus.values}
-    for row in statement.lines.values("status").annotate(n=Count("id"), total=Sum("amount")):
-        by_status[row["status"]] = {"count": row["n"], "amount": row["total"]}
-    return {
-        "file_total": statement.file_total,
-        "line_count": statement.line_count,
-        "duplicate_count": statement.duplicate_count,
-        "duplicate_total": statement.duplicate_total,
-        "by_status": by_status,
-    }

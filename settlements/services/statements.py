@@ -7,25 +7,27 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from pharmex.audit import AuditActor, audit_record
-from pharmex.errors import InvalidTransition
+from pharmex.actor import SYSTEM_ACTOR, Actor
+from pharmex.audit import audit_record
+from pharmex.choices import StaffRole
+from pharmex.db import advisory_xact_lock, lock_timeout
+from pharmex.errors import NotAParty
 from pharmex.money import ZERO
-from settlements.choices import STATEMENT_TRANSITIONS, AccountKind, EntryKind, PeriodKind, StatementStatus
+from pharmex.transitions import transition, transition_apply, transition_lock
+from settlements import sql
+from settlements.choices import AccountKind, EntryKind, PeriodKind
 from settlements.errors import NegativeNet, PayoutAmountMismatch, PeriodNotClosed
-from settlements.faults import fault_point
-from settlements.models import Payout, Statement, StatementAdjustment, StatementEvent
+from settlements.models import Payout, Statement, StatementAdjustment
 from settlements.references import period_label
 from settlements.services.ledger import Leg, entry_post, ledger_account, platform_account
+from settlements.transitions import STATEMENT
 
-_TIMESTAMP_FOR = {
-    StatementStatus.ISSUED: "issued_at",
-    StatementStatus.APPROVED: "approved_at",
-    StatementStatus.PAID: "paid_at",
-    StatementStatus.RECONCILED: "reconciled_at",
-}
+_GENERATION_LOCK = "statement-generation"  # runs of every period kind queue behind each other
+RECEIVABLE_LOCK_TIMEOUT = "10s"
 
 
 @dataclass(frozen=True)
@@ -53,72 +55,36 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
-# One statement per supplier (and currency) with orders paid in the period, its totals from the same GROUP BY,
-# and its "generate" event: one SQL statement, one pass over the period's receivables. ON CONFLICT without a
-# target skips a supplier that already has this period's statement (statement_one_per_period) or any other
-# statement overlapping it (statement_paid_ranges_disjoint, e.g. a weekly one). Ordered by supplier, so
-# statement ids follow supplier ids.
-_GENERATE = """
-WITH created AS (
-    INSERT INTO settlements_statement (number, supplier_id, period_kind, period_start, period_end, paid_from,
-        paid_to, status, currency, line_count, gross, commission, adjustments, net, revision, dispute_reason,
-        created_at, updated_at)
-    SELECT 'ST' || %(label)s || '-' || lpad(r.supplier_id::text, 6, '0'), r.supplier_id, %(kind)s, %(start)s,
-        %(end)s, %(from)s, %(to)s, 'draft', r.currency, count(*), sum(r.gross), sum(r.commission), 0,
-        sum(r.gross) - sum(r.commission), 1, '', now(), now()
-    FROM settlements_receivable r
-    WHERE r.paid_at >= %(from)s AND r.paid_at < %(to)s AND r.reversed_at IS NULL
-    GROUP BY r.supplier_id, r.currency
-    ORDER BY r.supplier_id, r.currency
-    ON CONFLICT DO NOTHING
-    RETURNING id
-)
-INSERT INTO settlements_statementevent (statement_id, action, from_status, to_status, actor, note, created_at)
-SELECT id, 'generate', '', 'draft', %(actor)s, '', now() FROM created
-RETURNING statement_id
-"""
-_GENERATION_LOCK = 0x5358_4745  # "SXGE": statement runs of every period kind queue behind each other
-RECEIVABLE_LOCK_TIMEOUT = "10s"
-
-
 @transaction.atomic
-def statement_generate(*, period_kind: str, day: date, actor: AuditActor, today: date | None = None) -> list[Statement]:
+def statement_generate(*, period_kind: str, day: date, actor: Actor, today: date | None = None) -> list[Statement]:
     """Generate the statements of the closed period containing `day`, set-based in SQL.
 
     A statement settles its supplier's receivables paid in the period; no row is written per order. Idempotent:
     the database holds one statement per (supplier, period) and never two overlapping ones for a supplier, so
     reruns, concurrent runs and a rerun after a crash all end with the same statements.
-    Raises: PeriodNotClosed for a period that has not ended yet.
+    Raises: NotAParty (platform staff and jobs only), PeriodNotClosed for a period that has not ended yet.
     """
+    actor.require_staff()
     start, end = period_bounds(period_kind, day)
     if end > (today or timezone.localdate()):
         raise PeriodNotClosed(f"The period {start} – {end - timedelta(days=1)} has not ended.")
-    params = {
-        "kind": period_kind,
-        "start": start,
-        "end": end,
-        "label": period_label(period_kind, start),
-        "from": _local_midnight(start),
-        "to": _local_midnight(end),
-        "actor": actor.label[:255],
-    }
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_GENERATION_LOCK])
-        # SHARE waits for every transaction that is writing receivables (a payment setting paid_at) and holds
-        # new writers off until we commit, so the totals below and the paid range the guard trigger freezes
-        # (migration 0004) see the same receivables. A bounded wait: a stuck writer fails the run, not payments.
-        cursor.execute("SELECT current_setting('lock_timeout')")
-        previous_timeout = cursor.fetchone()[0]
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [RECEIVABLE_LOCK_TIMEOUT])
-        cursor.execute("LOCK TABLE settlements_receivable IN SHARE MODE")
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous_timeout])
-        cursor.execute(_GENERATE, params)
-        created = [row[0] for row in cursor.fetchall()]
-        # The statements' lines are fixed by the same INSERT (their paid ranges): both crash points follow it.
-        fault_point("statement.created")
-        fault_point("statement.lines_inserted")
+    advisory_xact_lock(_GENERATION_LOCK)
+    # SHARE waits for every transaction that is writing receivables (a payment setting paid_at) and holds
+    # new writers off until we commit, so the totals below and the paid range the guard trigger freezes
+    # (migration 0004) see the same receivables. A bounded wait: a stuck writer fails the run, not payments.
+    with lock_timeout(RECEIVABLE_LOCK_TIMEOUT):
+        sql.receivables_lock_for_generation()
+    created = sql.statements_generate(
+        period_kind=period_kind,
+        start=start,
+        end=end,
+        label=period_label(period_kind, start),
+        paid_from=_local_midnight(start),
+        paid_to=_local_midnight(end),
+        actor_label=actor.audit.label,
+    )
     audit_record(
-        actor=actor,
+        actor=actor.audit,
         action="statement.generated",
         object_type="statement_period",
         object_id=f"{period_kind}:{start}",
@@ -129,77 +95,45 @@ def statement_generate(*, period_kind: str, day: date, actor: AuditActor, today:
 
 def statement_generate_due(*, today: date | None = None) -> int:
     """Job: statements of the last closed period in SETTLEMENT_PERIOD; a no-op when already generated."""
-    from pharmex.audit import SYSTEM
-
     kind = settings.SETTLEMENT_PERIOD
     start, _ = last_closed_period(kind, today)
-    return len(statement_generate(period_kind=kind, day=start, actor=SYSTEM, today=today))
+    return len(statement_generate(period_kind=kind, day=start, actor=SYSTEM_ACTOR, today=today))
 
 
-def _transition(*, statement_id: int, action: str, actor: AuditActor, note: str = "", **changes) -> Statement:
-    """Move a statement along STATEMENT_TRANSITIONS under a row lock, with an event and an audit record.
+@transaction.atomic
+def statement_issue(*, statement: Statement, actor: Actor) -> Statement:
+    """Send a draft to the supplier; its lines are frozen from now on. Raises: NotAParty, InvalidTransition."""
+    actor.require_staff()
+    return transition(STATEMENT, statement.pk, action="issue", actor=actor)
 
-    Raises: InvalidTransition.
-    """
-    statement = Statement.objects.select_for_update().get(pk=statement_id)
-    sources, target = STATEMENT_TRANSITIONS[action]
-    if statement.status not in sources:
-        raise InvalidTransition(f"Cannot {action} a statement that is {statement.status}.")
-    previous = statement.status
-    statement.status = target
-    if target in _TIMESTAMP_FOR:
-        setattr(statement, _TIMESTAMP_FOR[target], timezone.now())
-    for field, value in changes.items():
-        setattr(statement, field, value)
-    statement.save()
-    StatementEvent.objects.create(
-        statement=statement,
-        action=action,
-        from_status=previous,
-        to_status=target,
-        actor=actor.label[:255],
-        note=note[:1000],
+
+@transaction.atomic
+def statement_approve(*, statement: Statement, actor: Actor) -> Statement:
+    """Raises: NotAParty (platform staff only), InvalidTransition."""
+    actor.require_staff()
+    return transition(STATEMENT, statement.pk, action="approve", actor=actor)
+
+
+@transaction.atomic
+def statement_dispute(*, statement: Statement, actor: Actor, reason: str) -> Statement:
+    """The supplier contests an issued statement. Raises: NotAParty (the supplier only), InvalidTransition."""
+    if not actor.acts_for(statement.supplier_id):
+        raise NotAParty(_("Only the supplier may dispute its statement."))
+    return transition(
+        STATEMENT, statement.pk, action="dispute", actor=actor, note=reason, changes={"dispute_reason": reason}
     )
-    audit_record(
-        actor=actor,
-        action=f"statement.{action}",
-        object_type="statement",
-        object_id=statement.pk,
-        organization_id=statement.supplier_id,
-        changes={"status": [previous, target], "note": note},
-    )
-    return statement
-
-
-@transaction.atomic
-def statement_issue(*, statement: Statement, actor: AuditActor) -> Statement:
-    """Send a draft to the supplier; its lines are frozen from now on. Raises: InvalidTransition."""
-    return _transition(statement_id=statement.pk, action="issue", actor=actor)
-
-
-@transaction.atomic
-def statement_approve(*, statement: Statement, actor: AuditActor) -> Statement:
-    """Raises: InvalidTransition."""
-    return _transition(statement_id=statement.pk, action="approve", actor=actor)
-
-
-@transaction.atomic
-def statement_dispute(*, statement: Statement, actor: AuditActor, reason: str) -> Statement:
-    """The supplier contests an issued statement. Raises: InvalidTransition."""
-    return _transition(statement_id=statement.pk, action="dispute", actor=actor, note=reason, dispute_reason=reason)
 
 
 @transaction.atomic
 def statement_resolve(
-    *, statement: Statement, actor: AuditActor, adjustments: list[AdjustmentRequest], note: str = ""
+    *, statement: Statement, actor: Actor, adjustments: list[AdjustmentRequest], note: str = ""
 ) -> Statement:
     """Resolve a dispute: post each adjustment (payable vs commission revenue) and re-issue the statement.
 
-    Raises: InvalidTransition, NegativeNet.
+    Raises: NotAParty (platform staff only), InvalidTransition, NegativeNet.
     """
-    locked = Statement.objects.select_for_update().get(pk=statement.pk)
-    if locked.status != StatementStatus.DISPUTED:
-        raise InvalidTransition(f"Cannot resolve a statement that is {locked.status}.")
+    actor.require_staff()
+    locked = transition_lock(STATEMENT, statement.pk, "resolve")
     total = sum((a.amount for a in adjustments), ZERO)
     if locked.net + total < ZERO:
         raise NegativeNet()
@@ -213,7 +147,7 @@ def statement_resolve(
             kind=EntryKind.ADJUSTMENT,
             source_type="statement",
             source_id=f"{locked.pk}:{revision}:{index}",
-            created_by=actor.label,
+            created_by=actor.audit.label,
             memo=f"{locked.number}: {adjustment.reason}",
             # More for the supplier comes out of the platform's commission, and the other way round.
             legs=[Leg(payable, -adjustment.amount), Leg(revenue, adjustment.amount)],
@@ -223,32 +157,34 @@ def statement_resolve(
             amount=adjustment.amount,
             reason=adjustment.reason,
             entry=entry,
-            created_by=actor.label[:255],
+            created_by=actor.audit.label[:255],
         )
-    return _transition(
-        statement_id=locked.pk,
+    return transition_apply(
+        STATEMENT,
+        locked,
         action="resolve",
         actor=actor,
         note=note or f"{len(adjustments)} adjustment(s)",
-        adjustments=locked.adjustments + total,
-        net=locked.net + total,
-        revision=revision,
-        issued_at=timezone.now(),
-        dispute_reason="",
+        changes={
+            "adjustments": locked.adjustments + total,
+            "net": locked.net + total,
+            "revision": revision,
+            "dispute_reason": "",
+        },
     )
 
 
 @transaction.atomic
 def statement_pay(
-    *, statement: Statement, actor: AuditActor, amount: Decimal, bank_reference: str, paid_on: date
+    *, statement: Statement, actor: Actor, amount: Decimal, bank_reference: str, paid_on: date
 ) -> Statement:
     """Record the payout of an approved statement: supplier payable Dr net, platform bank Cr net.
 
-    Raises: InvalidTransition, PayoutAmountMismatch (the amount must equal the net exactly).
+    Raises: NotAParty (finance admins and jobs only), InvalidTransition, PayoutAmountMismatch (the amount must
+    equal the net exactly).
     """
-    locked = Statement.objects.select_for_update().get(pk=statement.pk)
-    if locked.status != StatementStatus.APPROVED:
-        raise InvalidTransition(f"Cannot pay a statement that is {locked.status}.")
+    actor.require_staff(StaffRole.FINANCE_ADMIN)
+    locked = transition_lock(STATEMENT, statement.pk, "pay")
     if amount != locked.net:
         raise PayoutAmountMismatch(f"The statement's net is {locked.net}, the payout {amount}.", field="amount")
     entry = None
@@ -257,7 +193,7 @@ def statement_pay(
             kind=EntryKind.PAYOUT,
             source_type="statement",
             source_id=locked.pk,
-            created_by=actor.label,
+            created_by=actor.audit.label,
             memo=f"Payout of {locked.number} ({bank_reference})",
             legs=[
                 Leg(
@@ -276,18 +212,20 @@ def statement_pay(
         bank_reference=bank_reference,
         paid_on=paid_on,
         entry=entry,
-        recorded_by=actor.label[:255],
+        recorded_by=actor.audit.label[:255],
     )
-    return _transition(statement_id=locked.pk, action="pay", actor=actor, note=bank_reference)
+    return transition_apply(STATEMENT, locked, action="pay", actor=actor, note=bank_reference)
 
 
 @transaction.atomic
-def statement_reconcile(*, statement: Statement, actor: AuditActor, note: str = "") -> Statement:
-    """The payout was seen on the bank statement. Raises: InvalidTransition."""
-    return _transition(statement_id=statement.pk, action="reconcile", actor=actor, note=note)
+def statement_reconcile(*, statement: Statement, actor: Actor, note: str = "") -> Statement:
+    """The payout was seen on the bank statement. Raises: NotAParty (finance admins and jobs), InvalidTransition."""
+    actor.require_staff(StaffRole.FINANCE_ADMIN)
+    return transition(STATEMENT, statement.pk, action="reconcile", actor=actor, note=note)
 
 
 @transaction.atomic
-def statement_unreconcile(*, statement: Statement, actor: AuditActor, note: str = "") -> Statement:
-    """Raises: InvalidTransition."""
-    return _transition(statement_id=statement.pk, action="unreconcile", actor=actor, note=note)
+def statement_unreconcile(*, statement: Statement, actor: Actor, note: str = "") -> Statement:
+    """Raises: NotAParty (finance admins only), InvalidTransition."""
+    actor.require_staff(StaffRole.FINANCE_ADMIN)
+    return transition(STATEMENT, statement.pk, action="unreconcile", actor=actor, note=note)

@@ -328,8 +328,8 @@ def test_expiry_warnings_and_suspension_reach_the_organisations_webhook_outbox()
     from django.utils import timezone
 
     from accounts.services import license_expiry_run
-    from orders.webhooks.models import OutboxEvent
     from tests.factories import OrganizationFactory
+    from webhooks.models import OutboxEvent
 
     organization = OrganizationFactory()
     license = organization.licenses.get()

@@ -75,7 +75,7 @@ def test_only_a_pending_licence_is_reviewed(cast, action, status):
             "invalid-transition",
             409,
             title,
-            f"Only a licence pending review can be reviewed; this one is {status}.",
+            f"Cannot {action} a licence that is {status}.",
             code="invalid_transition",
         ),
     )
@@ -122,10 +122,16 @@ def test_a_rejected_licence_corrected_by_the_owner_returns_to_review(cast):
     assert audit_rows() == [
         ("license.rejected", "user", admin, cast.org_a.pk, "license", str(license.pk)),
         ("license.updated", "user", owner, cast.org_a.pk, "license", str(license.pk)),
+        ("license.resubmit", "user", owner, cast.org_a.pk, "license", str(license.pk)),
     ]
     assert list(AuditEvent.objects.order_by("id").values_list("changes", flat=True)) == [
         {"status": ["pending", "rejected"], "note": "编号与原件不符"},
         {"number": ["BL-1", "BL-2"]},
+        {"status": ["rejected", "pending"], "note": "Corrected after rejection."},
+    ]
+    assert list(license.status_changes.values_list("action", "from_status", "to_status", "actor", "note")) == [
+        ("reject", "pending", "rejected", cast.users["admin"].email, "编号与原件不符"),
+        ("resubmit", "rejected", "pending", cast.users["owner"].email, "Corrected after rejection."),
     ]
 
 

@@ -330,12 +330,16 @@ def test_organizations_status_actions(cast, caller, expected, action, start, bod
         assert (response.status_code, response.json()) == (200, organization_body(cast.org_a, may_trade=may_trade))
         assert cast.org_a.status == end
         assert list(AuditEvent.objects.values_list("action", "changes")) == [
-            (f"organization.{action}", {"status": [start, end], "reason": body.get("reason", "")})
+            (f"organization.{action}", {"status": [start, end], "note": body.get("reason", "")})
+        ]
+        assert list(cast.org_a.status_changes.values_list("action", "from_status", "to_status", "note")) == [
+            (action, start, end, body.get("reason", ""))
         ]
     else:
         assert_refused(response, expected)
         assert cast.org_a.status == start
         assert AuditEvent.objects.exists() is False
+        assert cast.org_a.status_changes.exists() is False
 
 
 # --- organizations/{id}/members -----------------------------------------------------------------------------
@@ -375,10 +379,10 @@ def test_members_list(cast, caller, expected):
 MEMBER_WRITES = [
     ("anonymous", 401, None),
     ("owner", "ok", None),
-    ("operator", 403, None),
-    ("finance", 403, None),
-    ("viewer", 403, None),
-    ("api_key", 403, None),
+    ("operator", 403, OWNER_ONLY_MEMBERS_DETAIL),
+    ("finance", 403, OWNER_ONLY_MEMBERS_DETAIL),
+    ("viewer", 403, OWNER_ONLY_MEMBERS_DETAIL),
+    ("api_key", 403, OWNER_ONLY_MEMBERS_DETAIL),
     ("other_owner", 404, None),
     # Staff read every organisation's members, but only the organisation's own owner manages them.
     ("admin", 403, OWNER_ONLY_MEMBERS_DETAIL),

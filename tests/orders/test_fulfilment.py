@@ -6,10 +6,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.choices import MemberRole, StaffRole
+from accounts.choices import MemberRole
 from catalog.models import Offer
 from orders.models import Order, SuspectedDiversion, TraceCode
 from orders.services import order_auto_receive_due
+from pharmex.choices import StaffRole
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory, UserFactory
 from tests.orders.conftest import place
@@ -99,7 +100,7 @@ def test_a_trace_code_ships_once_on_the_whole_platform(market, confirmed):
     assert not TraceCode.objects.filter(code=code(8)).exists()
     flag = SuspectedDiversion.objects.get()
     assert (flag.code, flag.attempted_order_id) == (code(7), order.pk)
-    from orders.webhooks.models import OutboxEvent
+    from webhooks.models import OutboxEvent
 
     announced = OutboxEvent.objects.get(event_type="trace.duplicate_code")
     assert (announced.organization_id, announced.payload["codes"]) == (other_supplier.pk, [code(7)])
@@ -186,7 +187,7 @@ def test_trace_lookup_is_for_the_parties_and_staff_only(market, confirmed):
 
 
 def test_a_recall_lists_the_affected_and_blocks_the_lots(market, confirmed):
-    from orders.webhooks.models import OutboxEvent
+    from webhooks.models import OutboxEvent
 
     ship(market, confirmed, shipment(confirmed, lot="BAD-LOT"))
     admin = UserFactory(staff_role=StaffRole.ADMIN, is_staff=True)

@@ -8,7 +8,6 @@ from django.db import connection
 
 from accounts.choices import MemberRole, OrganizationKind
 from accounts.models import Organization, User
-from settlements import faults
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 
@@ -39,12 +38,6 @@ def parties(db) -> Parties:
         buyer_finance=MembershipFactory(organization=buyer, role=MemberRole.FINANCE).user,
         offer=OfferFactory(supplier=supplier, unit_price=Decimal("100.00")),
     )
-
-
-@pytest.fixture(autouse=True)
-def _no_fault_hook():
-    yield
-    faults.install(None)
 
 
 LEDGER_INVARIANTS = {

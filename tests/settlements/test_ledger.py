@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.actor import actor_for_user
 from accounts.choices import MemberRole
 from orders.models import Order
-from pharmex.audit import SYSTEM
+from pharmex.actor import SYSTEM_ACTOR
 from settlements.choices import AccountKind, EntryKind
 from settlements.errors import AlreadyReversed, ReceivableHasPayments, UnbalancedEntry
 from settlements.models import JournalEntry, LedgerAccount, Posting, Receivable, SettlementProfile
@@ -137,7 +137,9 @@ def test_corrections_are_reversals_once(parties, admin_user):
 
 def test_a_paid_receipt_cannot_be_reversed(parties, admin_user):
     order = received_order(buyer=parties.buyer, supplier=parties.supplier, gross="50.00")
-    payment_record(buyer_id=parties.buyer.pk, amount=Decimal("10.00"), value_date=timezone.localdate(), actor=SYSTEM)
+    payment_record(
+        buyer_id=parties.buyer.pk, amount=Decimal("10.00"), value_date=timezone.localdate(), actor=SYSTEM_ACTOR
+    )
     with pytest.raises(ReceivableHasPayments):
         receipt_reverse(order_id=order.pk, actor=actor_for_user(admin_user), reason="x")
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from pharmex.audit import SYSTEM
+from pharmex.actor import SYSTEM_ACTOR
 from settlements.choices import PaymentSource
 from settlements.errors import NotABuyer
 from settlements.models import Payment, Receivable
@@ -23,7 +23,7 @@ def pay(parties, amount, reference=""):
         buyer_id=parties.buyer.pk,
         amount=Decimal(amount),
         value_date=timezone.localdate(),
-        actor=SYSTEM,
+        actor=SYSTEM_ACTOR,
         reference=reference,
     )
 
@@ -70,14 +70,17 @@ def test_an_overpayment_is_credit_that_pays_the_next_order(parties):
 def test_only_buyers_pay(parties):
     with pytest.raises(NotABuyer):
         payment_record(
-            buyer_id=parties.supplier.pk + 10_000, amount=Decimal("1.00"), value_date=timezone.localdate(), actor=SYSTEM
+            buyer_id=parties.supplier.pk + 10_000,
+            amount=Decimal("1.00"),
+            value_date=timezone.localdate(),
+            actor=SYSTEM_ACTOR,
         )
 
 
 def test_reversing_a_payment_unpays_its_orders(parties):
     order = received_order(buyer=parties.buyer, supplier=parties.supplier, gross="80.00")
     payment = pay(parties, "80.00")
-    payment_reverse(payment=payment, actor=SYSTEM, reason="bounced")
+    payment_reverse(payment=payment, actor=SYSTEM_ACTOR, reason="bounced")
     assert state(order) == (Decimal("0.00"), False)
     assert_ledger_invariants()
 
@@ -147,17 +150,17 @@ def test_reversing_a_payment_lets_another_payments_credit_top_up_its_share_of_th
 
     # given: two credits of one buyer that together pay one order
     first = payment_record(
-        buyer_id=parties.buyer.pk, amount=Decimal("0.01"), value_date=timezone.localdate(), actor=SYSTEM
+        buyer_id=parties.buyer.pk, amount=Decimal("0.01"), value_date=timezone.localdate(), actor=SYSTEM_ACTOR
     )
     second = payment_record(
-        buyer_id=parties.buyer.pk, amount=Decimal("0.02"), value_date=timezone.localdate(), actor=SYSTEM
+        buyer_id=parties.buyer.pk, amount=Decimal("0.02"), value_date=timezone.localdate(), actor=SYSTEM_ACTOR
     )
     order = received_order(buyer=parties.buyer, supplier=parties.supplier, gross="0.02", offer=parties.offer)
     receivable = Receivable.objects.get(order=order)
     assert receivable.allocated == Decimal("0.02")
 
     # when: the first payment is reversed, the second one's remaining credit pays the released fen
-    payment_reverse(payment=first, actor=SYSTEM, reason="recorded twice")
+    payment_reverse(payment=first, actor=SYSTEM_ACTOR, reason="recorded twice")
 
     # then: one allocation row per payment and order, amounts add up, nothing left unpaid or unallocated
     receivable.refresh_from_db()

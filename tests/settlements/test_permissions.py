@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.choices import MemberRole
-from pharmex.audit import SYSTEM
+from pharmex.actor import SYSTEM_ACTOR
 from settlements.models import BankLine
 from settlements.services import bank_statement_import, payment_record, statement_generate
 from tests.conftest import client_for
@@ -26,16 +26,16 @@ def book(parties, admin_user, finance_admin_user):
         buyer_id=parties.buyer.pk,
         amount=Decimal("100.00"),
         value_date=timezone.localdate(),
-        actor=SYSTEM,
+        actor=SYSTEM_ACTOR,
         reference=order.number,
     )
     start = timezone.localdate().replace(day=1)
     [statement] = statement_generate(
-        period_kind="month", day=start, actor=SYSTEM, today=(start + timedelta(days=32)).replace(day=1)
+        period_kind="month", day=start, actor=SYSTEM_ACTOR, today=(start + timedelta(days=32)).replace(day=1)
     )
     bank, _ = bank_statement_import(
         file_name="b.csv",
-        actor=SYSTEM,
+        actor=SYSTEM_ACTOR,
         content=(
             b"transaction_id,booked_on,amount,counterparty_account,counterparty_name,reference\n"
             b"X1,2026-11-01,9.99,,someone,nothing\n"

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from pharmex.audit import SYSTEM
+from pharmex.actor import SYSTEM_ACTOR
 from settlements.models import BankLine, BankStatement, KnownBankAccount, Payment, Receivable, Statement
 from settlements.services import statement_approve, statement_generate, statement_issue
 from tests.factories import OrganizationFactory
@@ -109,16 +109,16 @@ def test_a_payout_debit_is_matched_by_statement_number_and_exact_amount(world, a
         buyer_id=parties.buyer.pk,
         amount=Decimal("1235.00"),
         value_date=timezone.localdate(),
-        actor=SYSTEM,
+        actor=SYSTEM_ACTOR,
         reference=mine.number,
     )
     today = timezone.localdate()
     start = today.replace(day=1)
     [statement] = statement_generate(
-        period_kind="month", day=start, actor=SYSTEM, today=(start + timedelta(days=32)).replace(day=1)
+        period_kind="month", day=start, actor=SYSTEM_ACTOR, today=(start + timedelta(days=32)).replace(day=1)
     )
-    statement_issue(statement=statement, actor=SYSTEM)
-    statement_approve(statement=statement, actor=SYSTEM)
+    statement_issue(statement=statement, actor=SYSTEM_ACTOR)
+    statement_approve(statement=statement, actor=SYSTEM_ACTOR)
     assert statement.net == Decimal("1197.95")
     finance = as_client(finance_admin_user)
     response = upload(

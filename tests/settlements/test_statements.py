@@ -12,9 +12,9 @@ import time_machine
 from django.db import connection, connections
 from openpyxl import load_workbook
 
-from pharmex.audit import SYSTEM
+from accounts.actor import actor_for_user
+from pharmex.actor import SYSTEM_ACTOR
 from pharmex.errors import InvalidTransition
-from settlements import faults
 from settlements.errors import PaymentInUse, PayoutAmountMismatch, PeriodNotClosed
 from settlements.models import JournalEntry, Statement, StatementLine
 from settlements.services import (
@@ -30,6 +30,7 @@ from settlements.services import (
 )
 from tests.factories import OrganizationFactory
 from tests.factories.settlements import received_order
+from tests.settlements import faults
 from tests.settlements.conftest import assert_ledger_invariants
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -49,7 +50,7 @@ def paid_order(parties, gross: str, paid: datetime, supplier=None):
             buyer_id=parties.buyer.pk,
             amount=Decimal(gross),
             value_date=paid.date(),
-            actor=SYSTEM,
+            actor=SYSTEM_ACTOR,
             reference=order.number,
         )
     return order
@@ -88,7 +89,7 @@ def october(parties):
 @pytest.mark.django_db
 def test_generation_lists_the_orders_paid_in_the_period_per_supplier(parties, october):
     orders, other = october
-    statements = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)
+    statements = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
     assert [(s.number, s.line_count, s.gross, s.commission, s.net, s.status) for s in statements] == [
         (f"ST202610-{parties.supplier.pk:06d}", 2, Decimal("350.55"), Decimal("10.52"), Decimal("340.03"), "draft"),
         (f"ST202610-{other.pk:06d}", 1, Decimal("40.00"), Decimal("1.20"), Decimal("38.80"), "draft"),
@@ -99,31 +100,25 @@ def test_generation_lists_the_orders_paid_in_the_period_per_supplier(parties, oc
 
 @pytest.mark.django_db
 def test_generation_twice_gives_the_same_statements(parties, october):
-    statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)
+    statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
     first = snapshot()
-    statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)
+    statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
     assert snapshot() == first
 
 
 @pytest.mark.django_db
 def test_a_crash_mid_generation_leaves_nothing_and_the_rerun_converges(parties, october):
-    def crash(name):
-        if name == "statement.lines_inserted":
-            raise faults.InjectedFault(name)
-
-    faults.install(crash)
-    with pytest.raises(faults.InjectedFault):
-        statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)
+    with faults.crash_after("statement.generated"), pytest.raises(faults.InjectedFault):
+        statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
     assert (Statement.objects.count(), StatementLine.objects.count()) == (0, 0)
-    faults.install(None)
-    statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)
+    statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
     assert [(s[3], s[4]) for s in snapshot()] == [(2, Decimal("350.55")), (1, Decimal("40.00"))]
 
 
 @pytest.mark.django_db
 def test_open_periods_are_refused(parties):
     with pytest.raises(PeriodNotClosed):
-        statement_generate(period_kind="month", day=date(2026, 11, 1), actor=SYSTEM, today=TODAY)
+        statement_generate(period_kind="month", day=date(2026, 11, 1), actor=SYSTEM_ACTOR, today=TODAY)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -133,7 +128,7 @@ def test_concurrent_generation_gives_the_same_statements(parties, october):
     def run():
         try:
             barrier.wait()
-            statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)
+            statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -153,14 +148,16 @@ def test_concurrent_generation_gives_the_same_statements(parties, october):
 
 @pytest.mark.django_db
 def test_the_state_machine_with_dispute_adjustments_and_payout(parties, october):
-    statement = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)[0]
+    statement = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)[0]
     with pytest.raises(InvalidTransition):
-        statement_approve(statement=statement, actor=SYSTEM)
-    statement_issue(statement=statement, actor=SYSTEM)
-    statement_dispute(statement=statement, actor=SYSTEM, reason="Order short by 2 boxes")
+        statement_approve(statement=statement, actor=SYSTEM_ACTOR)
+    statement_issue(statement=statement, actor=SYSTEM_ACTOR)
+    statement_dispute(
+        statement=statement, actor=actor_for_user(parties.supplier_finance), reason="Order short by 2 boxes"
+    )
     resolved = statement_resolve(
         statement=statement,
-        actor=SYSTEM,
+        actor=SYSTEM_ACTOR,
         adjustments=[
             AdjustmentRequest(amount=Decimal("-20.00"), reason="2 boxes short"),
             AdjustmentRequest(amount=Decimal("5.00"), reason="commission goodwill"),
@@ -173,11 +170,13 @@ def test_the_state_machine_with_dispute_adjustments_and_payout(parties, october)
         Decimal("325.03"),
     )
     assert JournalEntry.objects.filter(kind="adjustment").count() == 2
-    statement_approve(statement=statement, actor=SYSTEM)
+    statement_approve(statement=statement, actor=SYSTEM_ACTOR)
     with pytest.raises(PayoutAmountMismatch):
-        statement_pay(statement=statement, actor=SYSTEM, amount=Decimal("340.03"), bank_reference="B1", paid_on=TODAY)
+        statement_pay(
+            statement=statement, actor=SYSTEM_ACTOR, amount=Decimal("340.03"), bank_reference="B1", paid_on=TODAY
+        )
     paid = statement_pay(
-        statement=statement, actor=SYSTEM, amount=Decimal("325.03"), bank_reference="B1", paid_on=TODAY
+        statement=statement, actor=SYSTEM_ACTOR, amount=Decimal("325.03"), bank_reference="B1", paid_on=TODAY
     )
     assert (paid.status, paid.payout.amount) == ("paid", Decimal("325.03"))
     assert [e.action for e in paid.events.all()] == ["generate", "issue", "dispute", "resolve", "approve", "pay"]
@@ -187,15 +186,15 @@ def test_the_state_machine_with_dispute_adjustments_and_payout(parties, october)
 
 @pytest.mark.django_db
 def test_a_payment_on_a_settled_order_cannot_be_reversed(parties, october):
-    statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)
+    statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
     payment = october[0][0].receivable.allocations.get().payment
     with pytest.raises(PaymentInUse):
-        payment_reverse(payment=payment, actor=SYSTEM, reason="x")
+        payment_reverse(payment=payment, actor=SYSTEM_ACTOR, reason="x")
 
 
 @pytest.mark.django_db
 def test_api_payout_mismatch_is_a_409_problem(parties, october, as_client, finance_admin_user, admin_user):
-    statement = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)[0]
+    statement = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)[0]
     admin = as_client(admin_user)
     assert admin.post(f"/api/v1/settlements/{statement.pk}/issue/").status_code == 200
     assert admin.post(f"/api/v1/settlements/{statement.pk}/approve/").status_code == 200
@@ -214,7 +213,7 @@ def test_api_payout_mismatch_is_a_409_problem(parties, october, as_client, finan
 
 @pytest.mark.django_db
 def test_the_supplier_disputes_and_admins_resolve_over_the_api(parties, october, as_client, admin_user):
-    statement = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)[0]
+    statement = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)[0]
     as_client(admin_user).post(f"/api/v1/settlements/{statement.pk}/issue/")
     disputed = parties.supplier_client().post(
         f"/api/v1/settlements/{statement.pk}/dispute/", {"reason": "缺货两盒"}, format="json"
@@ -237,7 +236,7 @@ def test_the_supplier_disputes_and_admins_resolve_over_the_api(parties, october,
 
 @pytest.mark.django_db
 def test_exports_stream_csv_and_xlsx(parties, october):
-    statement = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM, today=TODAY)[0]
+    statement = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)[0]
     response = parties.supplier_client().get(f"/api/v1/settlements/{statement.pk}/export/?file_format=csv")
     assert response.status_code == 200 and response.streaming
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))

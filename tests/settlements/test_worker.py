@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from pharmex.audit import SYSTEM
+from pharmex.actor import SYSTEM_ACTOR
 from settlements.models import Statement, StatementLine
 from settlements.services import payment_record
 from settlements.tasks import statement_generate_task
@@ -22,7 +22,7 @@ def test_a_generation_task_delivered_twice_makes_one_set_of_statements(parties, 
     moment = timezone.make_aware(timezone.datetime.combine(last_month, timezone.datetime.min.time()).replace(hour=12))
     with time_machine.travel(moment, tick=False):
         order = received_order(buyer=parties.buyer, supplier=parties.supplier, gross="300.00")
-        payment_record(buyer_id=parties.buyer.pk, amount=Decimal("300.00"), value_date=last_month, actor=SYSTEM)
+        payment_record(buyer_id=parties.buyer.pk, amount=Decimal("300.00"), value_date=last_month, actor=SYSTEM_ACTOR)
     # when: the same message twice through the broker
     statement_generate_task.delay("month", last_month.isoformat())
     statement_generate_task.delay("month", last_month.isoformat())

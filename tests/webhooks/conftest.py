@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from accounts.choices import MemberRole, OrganizationKind
-from orders.webhooks.models import WebhookEndpoint
-from orders.webhooks.signing import generate_secret
 from tests.factories import MembershipFactory, OrganizationFactory
+from webhooks.models import WebhookEndpoint
+from webhooks.signing import generate_secret
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import User
-from orders.webhooks.choices import DeliveryStatus
-from orders.webhooks.models import WebhookDelivery
-from orders.webhooks.services import outbox_publish
-from orders.webhooks.tasks import webhook_deliver_task
 from pharmex.models import AuditEvent
+from webhooks.choices import DeliveryStatus
+from webhooks.models import WebhookDelivery
+from webhooks.services import outbox_publish
+from webhooks.tasks import webhook_deliver_task
 
 pytestmark = pytest.mark.django_db
 

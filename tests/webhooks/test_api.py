@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from accounts.choices import MemberRole
 from accounts.models import Organization, OrganizationApiKey, User
-from orders.webhooks.choices import DeliveryStatus
-from orders.webhooks.models import WebhookDelivery, WebhookEndpoint
-from orders.webhooks.services import outbox_publish, webhook_deliver
-from orders.webhooks.signing import iso_utc
-from orders.webhooks.tasks import webhook_deliver_task
 from pharmex.models import AuditEvent
 from tests.accounts.helpers import iso, not_authenticated, not_found, permission_denied, problem
 from tests.factories import MembershipFactory
+from webhooks.choices import DeliveryStatus
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import outbox_publish, webhook_deliver
+from webhooks.signing import iso_utc
+from webhooks.tasks import webhook_deliver_task
 
 pytestmark = pytest.mark.django_db
 

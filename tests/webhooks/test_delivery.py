@@ -11,18 +11,18 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders.webhooks import delivery as http
-from orders.webhooks import signing
-from orders.webhooks.choices import DeliveryStatus
-from orders.webhooks.models import WebhookDelivery
-from orders.webhooks.services import (
+from pharmex.models import AuditEvent
+from webhooks import delivery as http
+from webhooks import signing
+from webhooks.choices import DeliveryStatus
+from webhooks.models import WebhookDelivery
+from webhooks.services import (
     backoff_delay,
     outbox_publish,
     webhook_deliver,
     webhook_endpoint_rotate_secret,
 )
-from orders.webhooks.tasks import webhook_deliver_task
-from pharmex.models import AuditEvent
+from webhooks.tasks import webhook_deliver_task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_delivery")]
 

@@ -12,12 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from orders.webhooks.choices import DeliveryStatus
-from orders.webhooks.errors import OutboxOutsideTransaction, WebhookEventTypeUnknown
-from orders.webhooks.models import OutboxEvent, WebhookDelivery
-from orders.webhooks.services import json_safe, outbox_publish, webhook_outbox_sweep, webhook_retry_due
-from orders.webhooks.tasks import webhook_deliver_task
 from pharmex.models import AuditEvent
+from webhooks.choices import DeliveryStatus
+from webhooks.errors import OutboxOutsideTransaction, WebhookEventTypeUnknown
+from webhooks.models import OutboxEvent, WebhookDelivery
+from webhooks.services import json_safe, outbox_publish, webhook_outbox_sweep, webhook_retry_due
+from webhooks.tasks import webhook_deliver_task
 
 pytestmark = pytest.mark.django_db
 

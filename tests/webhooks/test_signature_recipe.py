@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from orders.webhooks.models import WebhookDelivery
-from orders.webhooks.services import outbox_publish, webhook_deliver
+from webhooks.models import WebhookDelivery
+from webhooks.services import outbox_publish, webhook_deliver
 
 GUIDE = Path(settings.BASE_DIR) / "api_docs" / "guide" / "webhooks.md"
 

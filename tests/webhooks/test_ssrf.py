@@ -8,10 +8,10 @@ import ipaddress
 import pytest
 from django.conf import settings
 
-from orders.webhooks import ssrf
-from orders.webhooks.choices import DeliveryStatus
-from orders.webhooks.models import WebhookDelivery, WebhookEndpoint
-from orders.webhooks.services import outbox_publish, webhook_deliver
+from webhooks import ssrf
+from webhooks.choices import DeliveryStatus
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import outbox_publish, webhook_deliver
 
 REFUSED_ADDRESSES = [
     "127.0.0.1",

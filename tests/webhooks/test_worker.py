@@ -11,10 +11,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from orders.webhooks.choices import DeliveryStatus
-from orders.webhooks.models import WebhookDelivery
-from orders.webhooks.services import outbox_publish, webhook_deliver
-from orders.webhooks.tasks import webhook_deliver_task, webhook_outbox_sweep_task, webhook_retry_due_task
+from webhooks.choices import DeliveryStatus
+from webhooks.models import WebhookDelivery
+from webhooks.services import outbox_publish, webhook_deliver
+from webhooks.tasks import webhook_deliver_task, webhook_outbox_sweep_task, webhook_retry_due_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,7 +106,7 @@ def test_a_delivery_dispatched_after_commit_reaches_the_receiver_through_a_real_
     # then
     worker.wait_until(lambda: WebhookDelivery.objects.filter(status=DeliveryStatus.SUCCEEDED).exists())
     assert len(receiver.requests) == 1
-    assert "orders.webhooks.tasks.webhook_deliver_task" in worker.log()
+    assert "webhooks.tasks.webhook_deliver_task" in worker.log()
 
 
 def test_concurrent_workers_never_make_the_same_attempt_twice(worker_settings, org_a, make_endpoint, receiver):

@@ -1,0 +1,27 @@
+"""FilterSets of the accounts lists (STYLE G18)."""
+
+from accounts.models import License, Organization
+from pharmex.api.filters import IntegerFilter, StrictFilterSet
+from pharmex.models import AuditEvent
+
+
+class OrganizationFilter(StrictFilterSet):
+    class Meta(StrictFilterSet.Meta):
+        model = Organization
+        fields = ["status", "kind", "province_code"]
+
+
+class LicenseFilter(StrictFilterSet):
+    organization = IntegerFilter()
+
+    class Meta(StrictFilterSet.Meta):
+        model = License
+        fields = ["status", "type", "organization"]
+
+
+class AuditEventFilter(StrictFilterSet):
+    organization_id = IntegerFilter()
+
+    class Meta(StrictFilterSet.Meta):
+        model = AuditEvent
+        fields = ["action", "object_type", "object_id", "organization_id"]

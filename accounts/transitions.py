@@ -1,0 +1,45 @@
+"""The accounts app's state machines (pharmex.transitions): organisations and licences."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import LicenseStatus, OrganizationStatus
+from accounts.models import License, LicenseStatusChange, Organization, OrganizationStatusChange
+from pharmex.transitions import StateMachine, Transition
+
+ORGANIZATION = StateMachine(
+    model=Organization,
+    object_type="organization",
+    noun=_("an organisation"),
+    transitions={
+        "verify": Transition(frozenset({OrganizationStatus.PENDING}), OrganizationStatus.VERIFIED),
+        "suspend": Transition(
+            frozenset({OrganizationStatus.PENDING, OrganizationStatus.VERIFIED}), OrganizationStatus.SUSPENDED
+        ),
+        "reinstate": Transition(frozenset({OrganizationStatus.SUSPENDED}), OrganizationStatus.VERIFIED),
+    },
+    history_model=OrganizationStatusChange,
+    history_field="organization",
+    organization_of=lambda organization, _action: organization.pk,
+)
+
+LICENSE = StateMachine(
+    model=License,
+    object_type="license",
+    noun=_("a licence"),
+    transitions={
+        # The audit log named reviews by their outcome before this table existed; the names stay.
+        "approve": Transition(
+            frozenset({LicenseStatus.PENDING}), LicenseStatus.APPROVED, audit_action="license.approved"
+        ),
+        "reject": Transition(
+            frozenset({LicenseStatus.PENDING}), LicenseStatus.REJECTED, audit_action="license.rejected"
+        ),
+        "resubmit": Transition(frozenset({LicenseStatus.REJECTED}), LicenseStatus.PENDING),
+    },
+    history_model=LicenseStatusChange,
+    history_field="license",
+    organization_of=lambda license, _action: license.organization_id,
+    timestamps={LicenseStatus.APPROVED: "reviewed_at", LicenseStatus.REJECTED: "reviewed_at"},
+)

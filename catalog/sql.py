@@ -1,0 +1,155 @@
+"""The catalogue's hand-written SQL (pharmex/db.py has the policy; tests/catalog/test_sql.py the parity).
+
+The offers of a cart and the stock they give run on every placement; the offer import writes up to
+200,000 rows per file, where COPY into a temporary table and three set-based statements beat the ORM's
+row-by-row saves by two orders of magnitude (BENCHMARKS.md, catalogue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Organization
+from catalog.choices import OfferStatus
+from catalog.models import Drug, Offer, OfferPriceChange, OfferStatusChange
+from pharmex.db import RowModel, column, execute, fetch_all, quote, split_row, table
+
+_OFFER, _DRUG, _SUPPLIER = RowModel(Offer, "offer"), RowModel(Drug, "drug"), RowModel(Organization, "supplier")
+
+# Offer.objects.select_related("drug", "supplier").filter(pk__in=ids)
+OFFERS_WITH_DRUG_AND_SUPPLIER = f"""
+    SELECT {_OFFER.columns}, {_DRUG.columns}, {_SUPPLIER.columns}
+    FROM {_OFFER.table}
+    JOIN {_DRUG.table} ON {_DRUG.column("id")} = {_OFFER.column("drug")}
+    JOIN {_SUPPLIER.table} ON {_SUPPLIER.column("id")} = {_OFFER.column("supplier")}
+    WHERE {_OFFER.column("id")} = ANY(%s)
+"""
+
+# The inner SELECT locks the rows in primary-key order, so carts sharing offers queue in the same order
+# and never deadlock (one UPDATE of several rows would take its locks in no promised order); the
+# condition then reads each row's committed stock under its lock, so stock never goes below zero.
+_STOCK, _OFFER_ID = column(Offer, "stock"), column(Offer, "id")
+STOCK_TAKE = f"""
+    UPDATE {table(Offer, "offer")}
+    SET {_STOCK} = offer.{_STOCK} - wanted.quantity, {column(Offer, "updated_at")} = %(now)s
+    FROM (SELECT {_OFFER_ID} FROM {table(Offer)} WHERE {_OFFER_ID} = ANY(%(ids)s::bigint[])
+          ORDER BY {_OFFER_ID} FOR UPDATE) AS locked,
+         unnest(%(ids)s::bigint[], %(quantities)s::bigint[]) AS wanted (id, quantity)
+    WHERE offer.{_OFFER_ID} = locked.{_OFFER_ID} AND wanted.id = locked.{_OFFER_ID}
+      AND offer.{_STOCK} >= wanted.quantity
+    RETURNING offer.{_OFFER_ID}
+"""
+
+
+def offers_with_drug_and_supplier(ids: Sequence[int]) -> dict[int, Offer]:
+    offers = {}
+    for row in fetch_all(OFFERS_WITH_DRUG_AND_SUPPLIER, [list(ids)]):
+        offer, drug, supplier = split_row(row, _OFFER, _DRUG, _SUPPLIER)
+        offer.drug, offer.supplier = drug, supplier
+        offers[offer.pk] = offer
+    return offers
+
+
+def stock_take(quantities: Mapping[int, int]) -> set[int]:
+    """Take each quantity from its offer's stock where that much is there; returns the offers taken."""
+    rows = fetch_all(
+        STOCK_TAKE, {"now": timezone.now(), "ids": list(quantities), "quantities": list(quantities.values())}
+    )
+    return {offer_id for (offer_id,) in rows}
+
+
+# --- the offer import -----------------------------------------------------------------------------------------
+IMPORT_TERMS = ("unit_price", "vat_rate", "stock", "min_order_quantity", "order_multiple", "lead_time_days",
+                "provinces", "earliest_expiry", "status")  # fmt: skip
+_IMPORT_ROWS = "catalog_offer_import_rows"  # a temporary table, dropped at commit
+
+
+def _import_table_ddl() -> str:
+    def typed(name: str, field_name: str) -> str:
+        return f"{quote(name)} {Offer._meta.get_field(field_name).db_type(connection)}"
+
+    columns = [
+        "offer_id bigint",
+        "drug_id bigint",
+        *(typed(term, term) for term in IMPORT_TERMS),
+        typed("old_price", "unit_price"),
+        typed("old_status", "status"),
+    ]
+    return f"CREATE TEMP TABLE {_IMPORT_ROWS} ({', '.join(columns)}) ON COMMIT DROP"
+
+
+def _import_statements() -> tuple[str, str, str, str]:
+    terms = ", ".join(column(Offer, term) for term in IMPORT_TERMS)
+    insert = f"""
+        INSERT INTO {table(Offer)} ({column(Offer, "supplier")}, {column(Offer, "drug")}, {terms},
+            {column(Offer, "currency")}, {column(Offer, "created_at")}, {column(Offer, "updated_at")})
+        SELECT %(supplier)s, drug_id, {", ".join(quote(term) for term in IMPORT_TERMS)}, %(currency)s, now(), now()
+        FROM {_IMPORT_ROWS} WHERE offer_id IS NULL
+        ON CONFLICT ON CONSTRAINT offer_unique_supplier_drug DO NOTHING
+    """
+    assignments = ", ".join(f"{column(Offer, term)} = row.{quote(term)}" for term in IMPORT_TERMS)
+    update = f"""
+        UPDATE {table(Offer, "offer")} SET {assignments}, {column(Offer, "updated_at")} = now()
+        FROM {_IMPORT_ROWS} AS row
+        WHERE row.offer_id IS NOT NULL AND offer.{_OFFER_ID} = row.offer_id
+          AND offer.{column(Offer, "supplier")} = %(supplier)s
+    """
+    price = OfferPriceChange
+    prices = f"""
+        INSERT INTO {table(price)} ({column(price, "offer")}, {column(price, "old_price")},
+            {column(price, "new_price")}, {column(price, "changed_by")}, {column(price, "changed_by_user")},
+            {column(price, "import_job")}, {column(price, "changed_at")})
+        SELECT offer_id, old_price, unit_price, %(label)s, %(user)s, %(job)s, now() FROM {_IMPORT_ROWS}
+        WHERE offer_id IS NOT NULL AND old_price <> unit_price
+    """
+    change = OfferStatusChange
+    statuses = f"""
+        INSERT INTO {table(change)} ({column(change, "offer")}, {column(change, "action")},
+            {column(change, "from_status")}, {column(change, "to_status")}, {column(change, "actor")},
+            {column(change, "note")}, {column(change, "data")}, {column(change, "created_at")})
+        SELECT offer_id, CASE WHEN status = %(active)s THEN %(activate)s ELSE %(pause)s END, old_status, status,
+            %(label)s, %(note)s, jsonb_build_object('import_job', %(job)s::bigint), now()
+        FROM {_IMPORT_ROWS}
+        WHERE offer_id IS NOT NULL AND old_status <> status
+    """
+    return insert, update, prices, statuses
+
+
+def offer_import_write(
+    *, supplier_id: int, job_id: int, label: str, user_id: int | None, rows: Iterable[tuple]
+) -> None:
+    """Upsert one chunk of an import: `rows` are (offer or None, drug id, {term: value}) after every check.
+
+    New offers are inserted, changed ones updated; price and status changes go to their histories.
+    Call inside a transaction (the temporary table lives until it commits).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_import_table_ddl())
+        with cursor.cursor.copy(f"COPY {_IMPORT_ROWS} FROM STDIN") as copy:
+            for offer, drug_id, terms in rows:
+                copy.write_row(
+                    (
+                        offer.pk if offer else None,
+                        drug_id,
+                        *(terms[term] for term in IMPORT_TERMS),
+                        offer.unit_price if offer else None,
+                        offer.status if offer else None,
+                    )
+                )
+    insert, update, prices, statuses = _import_statements()
+    params = {
+        "supplier": supplier_id,
+        "currency": Offer._meta.get_field("currency").default,
+        "label": label[:255],
+        "user": user_id,
+        "job": job_id,
+        "active": OfferStatus.ACTIVE.value,
+        "activate": "activate",
+        "pause": "pause",
+        "note": f"Import job {job_id}",
+    }
+    for statement in (insert, update, prices, statuses):
+        execute(statement, params)

@@ -1,0 +1,30 @@
+"""The order state machine (pharmex.transitions); the table itself is in orders.choices."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from orders.choices import ORDER_ACTION_SIDE, ORDER_TRANSITIONS, OrderStatus, Side
+from orders.models import Order, OrderEvent
+from pharmex.transitions import StateMachine
+
+ORDER = StateMachine(
+    model=Order,
+    object_type="order",
+    noun=_("an order"),
+    transitions=ORDER_TRANSITIONS,
+    history_model=OrderEvent,
+    history_field="order",
+    # The audit record belongs to the side that acted (the buyer for its own and the system's actions).
+    organization_of=lambda order, action: (
+        order.supplier_id if ORDER_ACTION_SIDE[action] == Side.SUPPLIER else order.buyer_id
+    ),
+    timestamps={
+        OrderStatus.CONFIRMED: "confirmed_at",
+        OrderStatus.SHIPPED: "shipped_at",
+        OrderStatus.RECEIVED: "received_at",
+        OrderStatus.REJECTED: "closed_at",
+        OrderStatus.CANCELLED: "closed_at",
+        OrderStatus.EXPIRED: "closed_at",
+    },
+)

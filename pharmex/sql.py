@@ -1,0 +1,80 @@
+"""The kernel's hand-written SQL (pharmex/db.py has the policy; tests/pharmex/test_sql.py the parity).
+
+Every state change writes an audit record, and every keyed POST claims its Idempotency-Key and stores its
+response: both run on every placement.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from pharmex.db import InsertColumns, column, execute, fetch_one, mark_saved, table
+from pharmex.models import AuditEvent, IdempotencyKey
+
+_AUDIT = InsertColumns(AuditEvent)
+INSERT_AUDIT_EVENT = f"""
+    INSERT INTO {_AUDIT.table} ({_AUDIT.columns}) VALUES ({_AUDIT.placeholders()})
+    RETURNING {column(AuditEvent, "id")}
+"""
+
+
+def audit_event_insert(event: AuditEvent) -> AuditEvent:
+    (pk,) = fetch_one(INSERT_AUDIT_EVENT, _AUDIT.values(event))
+    mark_saved(event, pk)
+    return event
+
+
+_KEY = IdempotencyKey
+_SCOPE, _KEY_COLUMN = column(_KEY, "scope"), column(_KEY, "key")
+
+# Claims the key inside the request's transaction (RELIABILITY §1, "our design"): a transaction-level
+# advisory lock on the key tells a request still running (lock not granted) from a finished one (the
+# stored row), without waiting on the other transaction; the INSERT then claims the key, and it
+# vanishes with the transaction if the request fails, so no claim can be left behind by a crash.
+CLAIM_IDEMPOTENCY_KEY = f"""
+    WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtextextended(%(lock)s, 0)) AS held),
+    claim AS (
+        INSERT INTO {table(_KEY)} ({_SCOPE}, {_KEY_COLUMN}, {column(_KEY, "method")}, {column(_KEY, "path")},
+            {column(_KEY, "fingerprint")}, {column(_KEY, "response_headers")}, {column(_KEY, "created_at")})
+        SELECT %(scope)s, %(key)s, %(method)s, %(path)s, %(fingerprint)s, '{{}}', %(now)s FROM lock WHERE lock.held
+        ON CONFLICT ({_SCOPE}, {_KEY_COLUMN}) DO NOTHING
+        RETURNING {column(_KEY, "id")}
+    )
+    SELECT lock.held, EXISTS (SELECT FROM claim) FROM lock
+"""
+
+# The body is encoded once, on every keyed request.
+STORE_IDEMPOTENT_RESPONSE = f"""
+    UPDATE {table(_KEY)} SET {column(_KEY, "response_status")} = %s, {column(_KEY, "response_body")} = %s::jsonb,
+        {column(_KEY, "response_headers")} = %s::jsonb
+    WHERE {_SCOPE} = %s AND {_KEY_COLUMN} = %s
+"""
+
+
+def idempotency_key_claim(
+    *, scope: str, key: str, method: str, path: str, fingerprint: str, now: datetime
+) -> tuple[bool, bool]:
+    """(the key's lock was free, this transaction inserted the claim)."""
+    held, claimed = fetch_one(
+        CLAIM_IDEMPOTENCY_KEY,
+        {
+            "lock": f"idempotency\n{scope}\n{key}",
+            "scope": scope,
+            "key": key,
+            "method": method,
+            "path": path,
+            "fingerprint": fingerprint,
+            "now": now,
+        },
+    )
+    return held, claimed
+
+
+def idempotent_response_store(*, scope: str, key: str, status: int, body: object, headers: dict) -> None:
+    execute(
+        STORE_IDEMPOTENT_RESPONSE,
+        [status, json.dumps(body, cls=DjangoJSONEncoder), json.dumps(headers), scope, key],
+    )

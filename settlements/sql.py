@@ -1,0 +1,113 @@
+"""The settlements app's hand-written SQL (pharmex/db.py has the policy; tests/settlements/test_sql.py the parity).
+
+A month's statements for every supplier are one GROUP BY over the period's receivables (BENCHMARKS.md,
+settlements). Which receivables a statement settles is one rule, written once as the SQL function
+`settlements_statement_settles` (migration 0005): the guard trigger, the StatementLine view and the
+generator below all call it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pharmex.db import column, execute, fetch_all, table
+from settlements.choices import StatementStatus
+from settlements.models import Receivable, Statement, StatementEvent
+
+_S, _R, _E = Statement, Receivable, StatementEvent
+
+
+def _c(model, *names: str) -> str:
+    return ", ".join(column(model, name) for name in names)
+
+
+def _r(name: str) -> str:
+    return column(_R, name, "r")
+
+
+# The one definition of "statement s settles receivable r" (created by migration 0005; the planner inlines it).
+SETTLES = "settlements_statement_settles"
+
+# One statement per supplier (and currency) with orders paid in the period, its totals from the same GROUP BY,
+# and its "generate" event: one SQL statement, one pass over the period's receivables. ON CONFLICT without a
+# target skips a supplier that already has this period's statement (statement_one_per_period) or any other
+# statement overlapping it (statement_paid_ranges_disjoint, e.g. a weekly one). Ordered by supplier, so
+# statement ids follow supplier ids. The receivables are those the new statement will settle: each is
+# compared with the statement its own supplier and currency get.
+GENERATE = f"""
+WITH created AS (
+    INSERT INTO {table(_S)} ({
+    _c(
+        _S,
+        "number",
+        "supplier",
+        "period_kind",
+        "period_start",
+        "period_end",
+        "paid_from",
+        "paid_to",
+        "status",
+        "currency",
+        "line_count",
+        "gross",
+        "commission",
+        "adjustments",
+        "net",
+        "revision",
+        "dispute_reason",
+        "created_at",
+        "updated_at",
+    )
+})
+    SELECT %(prefix)s || lpad({_r("supplier")}::text, 6, '0'), {_r("supplier")}, %(kind)s, %(start)s, %(end)s,
+        %(from)s, %(to)s, %(draft)s, {_r("currency")}, count(*), sum({_r("gross")}), sum({_r("commission")}), 0,
+        sum({_r("gross")}) - sum({_r("commission")}), 1, '', now(), now()
+    FROM {table(_R, "r")}
+    WHERE {SETTLES}({_r("supplier")}, {_r("currency")}, %(from)s, %(to)s,
+                    {_r("supplier")}, {_r("currency")}, {_r("paid_at")}, {_r("reversed_at")})
+    GROUP BY {_r("supplier")}, {_r("currency")}
+    ORDER BY {_r("supplier")}, {_r("currency")}
+    ON CONFLICT DO NOTHING
+    RETURNING {column(_S, "id")}
+)
+INSERT INTO {table(_E)} ({
+    _c(_E, "statement", "action", "from_status", "to_status", "actor", "note", "data", "created_at")
+})
+SELECT created.{column(_S, "id")}, %(action)s, '', %(draft)s, %(actor)s, '', '{{}}'::jsonb, now() FROM created
+RETURNING {column(_E, "statement")}
+"""
+
+# SHARE waits for every transaction writing receivables and holds new writers off until commit.
+LOCK_RECEIVABLES = f"LOCK TABLE {table(_R)} IN SHARE MODE"
+
+
+def receivables_lock_for_generation() -> None:
+    execute(LOCK_RECEIVABLES)
+
+
+def statements_generate(
+    *,
+    period_kind: str,
+    start: date,
+    end: date,
+    label: str,
+    paid_from: datetime,
+    paid_to: datetime,
+    actor_label: str,
+) -> list[int]:
+    """Insert the period's missing statements (with their "generate" events); returns their ids."""
+    rows = fetch_all(
+        GENERATE,
+        {
+            "prefix": f"ST{label}-",
+            "kind": period_kind,
+            "start": start,
+            "end": end,
+            "from": paid_from,
+            "to": paid_to,
+            "draft": StatementStatus.DRAFT.value,
+            "action": "generate",
+            "actor": actor_label[:255],
+        },
+    )
+    return [statement_id for (statement_id,) in rows]
