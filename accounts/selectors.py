@@ -55,6 +55,16 @@ class TradingStanding:
 NO_STANDING = TradingStanding(may_trade=False, scope_tags=frozenset())
 
 
+def trading_organization_ids() -> list[int]:
+    """Organisations that may trade today, as ids (one small query).
+
+    Measured on 100k drugs / 300k offers (BENCHMARKS.md): inlined as a correlated EXISTS per offer, the
+    planner nested-looped every offer of every supplier (30 s); a literal id list keeps each drug's probe
+    on the offer_market index (under 5 ms).
+    """
+    return list(Organization.objects.filter(may_trade_q()).values_list("pk", flat=True))
+
+
 def trading_standings(*, organization_ids: Iterable[int], on: date | None = None) -> dict[int, TradingStanding]:
     """The standing of each organisation, from one query of their valid licences.
 

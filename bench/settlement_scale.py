@@ -358,7 +358,7 @@ def wait_quiet(limit: float = QUIET_LIMIT, timeout: float = 300) -> float:
 def measure() -> None:
     from django.db import connection
 
-    from pharmex.audit import SYSTEM
+    from pharmex.actor import SYSTEM_ACTOR
     from settlements.models import Statement
     from settlements.services import statement_generate
     from settlements.services.exports import csv_stream, export_rows, xlsx_stream
@@ -375,7 +375,7 @@ def measure() -> None:
     def generate() -> list:
         # Autocommit outside: statement_generate is its own transaction, so the clock includes COMMIT (and
         # anything deferred to it, such as foreign-key checks), as in production.
-        return statement_generate(period_kind="month", day=november_day, actor=SYSTEM, today=today)
+        return statement_generate(period_kind="month", day=november_day, actor=SYSTEM_ACTOR, today=today)
 
     # --- generation vs floor, interleaved; every repetition commits (timed through COMMIT) -----------------
     floor_sql = (

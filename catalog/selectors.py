@@ -10,8 +10,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Case, Exists, Expression, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
 
-from accounts.models import Organization
-from accounts.selectors import may_trade_q
+from accounts.selectors import trading_organization_ids
 from catalog import sql
 from catalog.choices import DrugStatus, ImportKind, OfferStatus
 from catalog.models import Drug, DrugStatusChange, ImportJob, Offer, OfferPriceChange, OfferStatusChange
@@ -133,19 +132,9 @@ def drug_list(*, actor: Actor) -> QuerySet[Drug]:
     return Drug.objects.filter(visible)
 
 
-def tradeable_supplier_ids() -> list[int]:
-    """Organisations that may trade today, as ids (one small query).
-
-    Measured on 100k drugs / 300k offers (BENCHMARKS.md): inlined as a correlated EXISTS per offer, the
-    planner nested-looped every offer of every supplier (30 s); a literal id list keeps each drug's probe
-    on the offer_market index (under 5 ms).
-    """
-    return list(Organization.objects.filter(may_trade_q()).values_list("pk", flat=True))
-
-
 def _market_offers() -> QuerySet[Offer]:
     return Offer.objects.filter(
-        supplier_id__in=tradeable_supplier_ids(), status=OfferStatus.ACTIVE, drug__status=DrugStatus.ACTIVE
+        supplier_id__in=trading_organization_ids(), status=OfferStatus.ACTIVE, drug__status=DrugStatus.ACTIVE
     )
 
 
@@ -161,7 +150,7 @@ def drug_has_market_offers_q(*, per_row: bool = False) -> Exists:
     broad search (7,000 matches) hashed all 270,000 market offers (250 ms) where probing the offer index per match
     takes 25 ms; over the whole catalogue the semi-join is the faster plan (100 vs 200 ms; BENCHMARKS.md)."""
     offers = Offer.objects.filter(
-        drug=OuterRef("pk"), status=OfferStatus.ACTIVE, supplier_id__in=tradeable_supplier_ids()
+        drug=OuterRef("pk"), status=OfferStatus.ACTIVE, supplier_id__in=trading_organization_ids()
     )
     return _ExistsPerRow(offers) if per_row else Exists(offers)
 

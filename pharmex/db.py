@@ -18,6 +18,7 @@ Everything else uses the ORM.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -95,7 +96,7 @@ class RawInsertRefused(TypeError):
     """A hand-written INSERT would skip what Model.save() does for this model."""
 
 
-_insert_columns: list[InsertColumns] = []
+_insert_columns: weakref.WeakSet[InsertColumns] = weakref.WeakSet()  # every one alive, for the system check
 
 
 class InsertColumns:
@@ -118,7 +119,7 @@ class InsertColumns:
             and field.db_default is NOT_PROVIDED
         ]
         self._checked = False
-        _insert_columns.append(self)
+        _insert_columns.add(self)
 
     def refusal(self) -> str | None:
         """Why a raw INSERT would not do what save() does for this model, or None."""

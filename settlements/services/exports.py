@@ -16,8 +16,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Func, QuerySet,
 from django.utils import timezone
 from openpyxl import Workbook
 
-from orders.models import OrderLine
-from settlements.models import Statement
+from settlements.models import Statement, StatementLine
 
 HEADER = [
     "statement",
@@ -51,25 +50,26 @@ def export_rows(*, statements: QuerySet[Statement]) -> Iterator[list]:
     line amounts of a statement sum to its gross.
     """
     statement_ids = list(statements.order_by("id").values_list("id", flat=True))
+    line = "order__lines__"
     amount = ExpressionWrapper(
-        _Round(F("unit_price") * F("accepted_quantity"), Value(2)),
+        _Round(F(f"{line}unit_price") * F(f"{line}accepted_quantity"), Value(2)),
         output_field=DecimalField(max_digits=18, decimal_places=2),
     )
     lines = (
-        OrderLine.objects.filter(order__statement_line__statement_id__in=statement_ids, accepted_quantity__gt=0)
-        .order_by("order__statement_line__statement_id", "order_id", "line_no")
+        StatementLine.objects.filter(statement_id__in=statement_ids, **{f"{line}accepted_quantity__gt": 0})
+        .order_by("statement_id", "order_id", f"{line}line_no")
         .values_list(
-            "order__statement_line__statement__number",
+            "statement__number",
             "order__supplier__legal_name",
             "order__number",
             "order__buyer__legal_name",
             "order__received_at",
-            "order__statement_line__paid_at",
-            "line_no",
-            "drug_name",
-            "specification",
-            "unit_price",
-            "accepted_quantity",
+            "paid_at",
+            f"{line}line_no",
+            f"{line}drug_name",
+            f"{line}specification",
+            f"{line}unit_price",
+            f"{line}accepted_quantity",
             "order__currency",
         )
         .annotate(accepted_amount=amount)

@@ -1,36 +1,32 @@
 """pharmex.db: hand-written SQL must read and write model instances exactly as the ORM does."""
 
-from decimal import Decimal
+import gc
 
 import pytest
-from django.db import DataError, connection
+from django.db import DataError, connection, connections, models, transaction
+from django.db.models.functions import Now, Upper
+from django.db.models.signals import post_save
+from django.test.utils import isolate_apps
 from django.utils import timezone
 
-from catalog.models import Offer
-from catalog.selectors import offers_for_order
-from pharmex.db import InsertColumns, mark_saved
+from catalog.models import Drug
+from pharmex.checks import raw_inserts_skip_nothing
+from pharmex.db import (
+    InsertColumns,
+    RawInsertRefused,
+    advisory_xact_lock,
+    insert_columns_refusals,
+    lock_timeout,
+    mark_saved,
+    try_advisory_xact_lock,
+)
 from pharmex.models import IdempotencyKey
-from tests.factories import DrugFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _fields(instance) -> dict:
     return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
-
-
-def test_rows_become_the_instances_the_orm_would_build():
-    # arrays, decimals, dates, timestamps and choices on the offer, the drug and the supplier
-    drug = DrugFactory(ceiling_price=Decimal("18.50"), ceiling_effective_from=timezone.localdate())
-    offer = OfferFactory(drug=drug, unit_price=Decimal("12.35"), provinces=["460000", "440000"])
-
-    (built,) = offers_for_order(ids=[offer.pk]).values()
-    by_orm = Offer.objects.select_related("drug", "supplier").get(pk=offer.pk)
-
-    assert _fields(built) == _fields(by_orm)
-    assert _fields(built.drug) == _fields(by_orm.drug)
-    assert _fields(built.supplier) == _fields(by_orm.supplier)
-    assert built._state.adding is False and built.drug._state.adding is False
 
 
 def _insert(key: IdempotencyKey) -> None:
@@ -64,3 +60,73 @@ def test_a_value_too_long_for_its_column_is_refused_not_truncated():
     )
     with pytest.raises(DataError):
         _insert(key)
+
+
+def test_a_model_with_its_own_save_is_refused():
+    columns = InsertColumns(Drug)
+    assert columns.refusal() == "catalog.Drug overrides save()"
+    with pytest.raises(RawInsertRefused):
+        columns.values(Drug(generic_name="x"))
+    assert "catalog.Drug overrides save()" in " ".join(insert_columns_refusals())
+
+
+def test_a_model_with_save_receivers_is_refused_and_the_system_check_says_so():
+
+    gc.collect()  # InsertColumns of earlier tests, held by their tracebacks' reference cycles
+    columns = InsertColumns(IdempotencyKey)
+
+    def receiver(**kwargs):  # pragma: no cover - never called: the insert is refused first
+        raise AssertionError
+
+    post_save.connect(receiver, sender=IdempotencyKey, weak=False)
+    try:
+        assert columns.refusal() == "pharmex.IdempotencyKey has post_save receivers"
+        assert [e.id for e in raw_inserts_skip_nothing() if "IdempotencyKey" in e.msg] == ["pharmex.E001"]
+    finally:
+        post_save.disconnect(receiver, sender=IdempotencyKey)
+    assert columns.refusal() is None
+    assert [e for e in raw_inserts_skip_nothing() if "IdempotencyKey" in e.msg] == []
+
+
+@isolate_apps("pharmex")
+def test_generated_and_database_default_columns_are_left_to_the_database():
+    class Row(models.Model):
+        name = models.CharField(max_length=10)
+        stamped = models.DateTimeField(db_default=Now())
+        upper = models.GeneratedField(
+            expression=Upper("name"), output_field=models.CharField(max_length=10), db_persist=True
+        )
+
+        class Meta:
+            app_label = "pharmex"
+
+        def __str__(self) -> str:
+            return self.name
+
+    assert [field.name for field in InsertColumns(Row).fields] == ["name"]
+
+
+def test_lock_timeout_applies_inside_and_is_restored_after():
+    with transaction.atomic():
+        before = connection.cursor().execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+        with lock_timeout("1500ms"):
+            inside = connection.cursor().execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+        after = connection.cursor().execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+    assert (inside, after) == ("1500ms", before)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_named_advisory_lock_is_held_until_the_transaction_ends():
+    other = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            advisory_xact_lock("test-lock")
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", ["test-lock"])
+                assert cursor.fetchone()[0] is False
+        assert try_advisory_xact_lock("unrelated") is True
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", ["test-lock"])
+            assert cursor.fetchone()[0] is True
+    finally:
+        other.close()

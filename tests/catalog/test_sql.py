@@ -1,0 +1,90 @@
+"""catalog/sql.py against the ORM: the offers of a cart, the stock they give, and the offer import's writes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog import sql
+from catalog.choices import OfferStatus
+from catalog.models import Offer, OfferPriceChange, OfferStatusChange
+from tests.factories import DrugFactory, OfferFactory, OrganizationFactory, UserFactory
+from tests.sql_parity import fields
+
+pytestmark = pytest.mark.django_db
+
+
+def test_offers_read_as_the_orm_reads_them_with_their_drug_and_supplier():
+    # arrays, decimals, dates, timestamps and choices on the offer, the drug and the supplier
+    drug = DrugFactory(ceiling_price=Decimal("18.50"), ceiling_effective_from=timezone.localdate())
+    offers = [OfferFactory(drug=drug, unit_price=Decimal("12.35"), provinces=["460000", "440000"]), OfferFactory()]
+
+    by_sql = sql.offers_with_drug_and_supplier([o.pk for o in offers] + [987654321])
+
+    by_orm = Offer.objects.select_related("drug", "supplier").in_bulk([o.pk for o in offers])
+    assert sorted(by_sql) == sorted(by_orm)
+    for pk, offer in by_orm.items():
+        assert fields(by_sql[pk]) == fields(offer)
+        assert fields(by_sql[pk].drug) == fields(offer.drug)
+        assert fields(by_sql[pk].supplier) == fields(offer.supplier)
+        assert by_sql[pk]._state.adding is False
+
+
+def test_taking_stock_does_what_a_conditional_orm_update_does():
+    # given: the same stock twice, one set taken by SQL, the other by the ORM
+    wanted = {0: 5, 1: 10, 2: 11}  # enough, exactly all, one too many
+    by_sql = [OfferFactory(stock=10) for _ in wanted]
+    by_orm = [OfferFactory(stock=10) for _ in wanted]
+
+    # when
+    taken = sql.stock_take({by_sql[i].pk: q for i, q in wanted.items()})
+    taken_by_orm = {
+        by_orm[i].pk
+        for i, q in wanted.items()
+        if Offer.objects.filter(pk=by_orm[i].pk, stock__gte=q).update(stock=F("stock") - q)
+    }
+
+    # then
+    assert {by_sql.index(Offer.objects.get(pk=pk)) for pk in taken} == {
+        by_orm.index(Offer.objects.get(pk=pk)) for pk in taken_by_orm
+    }
+    assert [Offer.objects.get(pk=o.pk).stock for o in by_sql] == [Offer.objects.get(pk=o.pk).stock for o in by_orm]
+    assert [Offer.objects.get(pk=o.pk).stock for o in by_sql] == [5, 0, 10]
+
+
+def test_an_import_chunk_writes_what_the_orm_would():
+    # given: a supplier with one offer to reprice and pause, and a drug to list anew
+    supplier, user = OrganizationFactory(), UserFactory()
+    existing = OfferFactory(supplier=supplier, unit_price=Decimal("10.00"), status=OfferStatus.ACTIVE)
+    new_drug = DrugFactory()
+    terms = {term: getattr(existing, term) for term in sql.IMPORT_TERMS}
+    changed = {**terms, "unit_price": Decimal("11.50"), "stock": 7, "status": OfferStatus.PAUSED}
+    new = {**terms, "unit_price": Decimal("3.20"), "stock": 40, "provinces": ["460000"], "status": OfferStatus.ACTIVE}
+
+    # when
+    with transaction.atomic():
+        sql.offer_import_write(
+            supplier_id=supplier.pk,
+            job_id=None,
+            label=user.email,
+            user_id=user.pk,
+            rows=[(existing, existing.drug_id, changed), (None, new_drug.pk, new)],
+        )
+
+    # then: the offers hold exactly the imported terms
+    existing.refresh_from_db()
+    created = Offer.objects.get(supplier=supplier, drug=new_drug)
+    assert {t: getattr(existing, t) for t in sql.IMPORT_TERMS} == changed
+    assert {t: getattr(created, t) for t in sql.IMPORT_TERMS} == new
+    assert (created.currency, created.supplier_id) == ("CNY", supplier.pk)
+    # and the histories have the rows the services write one by one
+    assert list(OfferPriceChange.objects.values_list("offer_id", "old_price", "new_price", "changed_by")) == [
+        (existing.pk, Decimal("10.00"), Decimal("11.50"), user.email)
+    ]
+    assert list(OfferStatusChange.objects.values_list("offer_id", "action", "from_status", "to_status", "actor")) == [
+        (existing.pk, "pause", OfferStatus.ACTIVE, OfferStatus.PAUSED, user.email)
+    ]

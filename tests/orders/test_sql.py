@@ -1,0 +1,66 @@
+"""orders/sql.py against the ORM: the order, its lines and its placing event, written in one statement."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from orders import sql
+from orders.models import Order, OrderEvent, OrderLine
+from tests.factories import OfferFactory, OrganizationFactory
+from tests.sql_parity import fields
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_inserted_order_reads_back_as_written():
+    # given: instances as placement builds them
+    buyer, now = OrganizationFactory(kind="pharmacy"), timezone.now()
+    offers = [OfferFactory(unit_price=Decimal("2.50")), OfferFactory(unit_price=Decimal("19.90"))]
+    order = Order(
+        buyer=buyer,
+        supplier=offers[0].supplier,
+        placed_by="buyer@a.test",
+        note="急用",
+        buyer_province=buyer.province_code,
+        total_gross=Decimal("24.90"),
+        total_tax=Decimal("2.86"),
+        placed_at=now,
+        expires_at=now + timedelta(hours=24),
+    )
+    lines = [
+        OrderLine(
+            line_no=number,
+            offer=offer,
+            drug=offer.drug,
+            drug_name=offer.drug.generic_name,
+            specification=offer.drug.specification,
+            package=offer.drug.package,
+            approval_number=offer.drug.approval_number,
+            sale_unit=offer.drug.sale_unit,
+            unit_price=offer.unit_price,
+            vat_rate=offer.vat_rate,
+            quantity=1,
+            line_gross=offer.unit_price,
+            line_tax=Decimal("0.29"),
+        )
+        for number, offer in enumerate(offers, 1)
+    ]
+    event = OrderEvent(action="place", to_status=order.status, actor="buyer@a.test", note="急用", created_at=now)
+
+    # when
+    with transaction.atomic():
+        sql.order_insert(order, lines, event)
+
+    # then: the ORM reads every field as the instances hold it, the number as PX + local date + sequence
+    assert fields(Order.objects.get(pk=order.pk)) == fields(order)
+    assert [fields(line) for line in OrderLine.objects.filter(order=order).order_by("line_no")] == [
+        fields(line) for line in lines
+    ]
+    assert fields(OrderEvent.objects.get(order=order)) == fields(event)
+    assert order.number.startswith(f"PX{timezone.localtime(now):%Y%m%d}") and len(order.number) == 18
+    assert list(order.lines.all()) == lines  # attached: the response needs no second read

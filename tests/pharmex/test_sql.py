@@ -1,0 +1,78 @@
+"""pharmex/sql.py against the ORM: the audit INSERT, the idempotency claim and the stored response."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from pharmex import sql
+from pharmex.models import AuditEvent, IdempotencyKey
+from tests.sql_parity import fields
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_audit_record_reads_back_as_the_orm_would_have_written_it():
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor_type=AuditEvent.ActorType.USER,
+        actor_user_id=7,
+        actor_label="甲@a.test",
+        organization_id=3,
+        action="order.confirm",
+        object_type="order",
+        object_id="42",
+        changes={"status": ["placed", "confirmed"], "total": "12.50"},
+        request_id="r" * 32,
+    )
+    by_sql = sql.audit_event_insert(event)
+    stored = AuditEvent.objects.get(pk=by_sql.pk)
+
+    orm_twin = AuditEvent.objects.create(**{k: v for k, v in fields(event).items() if k != "id"})
+    assert fields(stored) == fields(by_sql)
+    assert {k: v for k, v in fields(stored).items() if k != "id"} == {
+        k: v for k, v in fields(AuditEvent.objects.get(pk=orm_twin.pk)).items() if k != "id"
+    }
+
+
+def test_a_claim_writes_the_row_the_orm_would_create():
+    now = timezone.now()
+    held, claimed = sql.idempotency_key_claim(
+        scope="org:1", key="k-1", method="POST", path="/api/v1/orders/", fingerprint="f" * 64, now=now
+    )
+
+    assert (held, claimed) == (True, True)
+    claim = IdempotencyKey.objects.get(scope="org:1", key="k-1")
+    orm = IdempotencyKey(
+        id=claim.pk, scope="org:1", key="k-1", method="POST", path="/api/v1/orders/", fingerprint="f" * 64,
+        created_at=now,
+    )  # fmt: skip
+    assert fields(claim) == fields(orm)
+
+
+def test_a_second_claim_of_a_finished_key_finds_it():
+    now = timezone.now()
+    sql.idempotency_key_claim(scope="org:1", key="k", method="POST", path="/p", fingerprint="f", now=now)
+    assert sql.idempotency_key_claim(scope="org:1", key="k", method="POST", path="/p", fingerprint="f", now=now) == (
+        True,
+        False,
+    )
+
+
+def test_a_stored_response_reads_back_as_an_orm_update_would_leave_it():
+    now = timezone.now()
+    sql.idempotency_key_claim(scope="org:1", key="a", method="POST", path="/p", fingerprint="f", now=now)
+    sql.idempotency_key_claim(scope="org:1", key="b", method="POST", path="/p", fingerprint="f", now=now)
+    body, headers = {"id": 5, "total": "1.00", "名称": "阿莫西林"}, {"ETag": '"x"'}
+
+    sql.idempotent_response_store(scope="org:1", key="a", status=201, body=body, headers=headers)
+    IdempotencyKey.objects.filter(scope="org:1", key="b").update(
+        response_status=201, response_body=body, response_headers=headers
+    )
+
+    by_sql, by_orm = IdempotencyKey.objects.get(key="a"), IdempotencyKey.objects.get(key="b")
+    assert (by_sql.response_status, by_sql.response_body, by_sql.response_headers) == (
+        by_orm.response_status,
+        by_orm.response_body,
+        by_orm.response_headers,
+    )
