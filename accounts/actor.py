@@ -10,7 +10,8 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.request import Request
 
 from accounts import sql
-from accounts.models import Membership, OrganizationApiKey, User
+from accounts.choices import OrganizationStatus
+from accounts.models import Membership, Organization, OrganizationApiKey, User
 from pharmex.actor import ANONYMOUS, Actor, actor_from_request
 
 ORGANIZATION_HEADER = "X-Organization-ID"
@@ -32,19 +33,28 @@ def actor_for_user(user: User, organization_id: int | None = None) -> Actor:
     chosen: Membership | None = None
     if organization_id is not None:
         chosen = next((m for m in memberships if m.organization_id == organization_id), None)
-    elif len(memberships) == 1:
+    elif len(memberships) == 1 and not user.staff_roles:
+        # Platform staff act for the platform: an organisation only when they name it (a membership from before
+        # staff could not join one must not make a staff member act for it by default).
         chosen = memberships[0]
+    organization = chosen.organization if chosen else None
     return Actor(
         user=user,
-        organization=chosen.organization if chosen else None,
+        organization=organization,
         role=chosen.role if chosen else None,
         staff_roles=user.staff_roles,
         memberships=memberships,
+        suspended=_suspended(organization),
     )
 
 
 def actor_for_api_key(api_key: OrganizationApiKey) -> Actor:
-    return Actor(api_key=api_key, organization=api_key.organization, role=api_key.role)
+    organization = api_key.organization
+    return Actor(api_key=api_key, organization=organization, role=api_key.role, suspended=_suspended(organization))
+
+
+def _suspended(organization: Organization | None) -> bool:
+    return organization is not None and organization.status == OrganizationStatus.SUSPENDED
 
 
 def resolve_actor(request: Request) -> Actor:

@@ -14,6 +14,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.actor import user_with_memberships
 from accounts.models import OrganizationApiKey
+from accounts.services.sessions import TOKEN_VERSION_CLAIM
 
 KEYWORD = "Api-Key"
 
@@ -36,6 +37,8 @@ class MemberJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
             raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        if validated_token.get(TOKEN_VERSION_CLAIM, 0) != user.token_version:
+            raise AuthenticationFailed(_("This token was revoked: sign in again."), code="token_revoked")
         if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(
             jwt_settings.REVOKE_TOKEN_CLAIM
         ) != get_md5_hash_password(user.password):

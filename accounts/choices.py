@@ -68,6 +68,13 @@ class MemberRole(models.TextChoices):
     VIEWER = "viewer", _("Viewer")  # read only
 
 
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")  # sent; nothing has changed for the invitee yet
+    ACCEPTED = "accepted", _("Accepted")  # the invitee accepted: the membership exists
+    REVOKED = "revoked", _("Revoked")  # withdrawn by an owner (or replaced by a newer invitation)
+    EXPIRED = "expired", _("Expired")  # past expires_at (the API shows a pending one past it as expired)
+
+
 # Province-level divisions of GB/T 2260 (the province code of an organisation).
 PROVINCE_CODES = {
     "110000": "北京市",

@@ -37,3 +37,16 @@ class UsccTaken(DomainError):
     code = "uscc_taken"
     problem = "uscc-taken"
     title = _("An organisation with this unified social credit code is already registered")
+
+
+class StaffCannotJoin(DomainError):
+    code = "staff_cannot_join"
+    problem = "staff-cannot-join"
+    title = _("Platform staff act for the platform and cannot be members of an organisation")
+
+
+class InvitationInvalid(DomainError):
+    code = "invitation_invalid"
+    problem = "invitation-invalid"
+    title = _("This invitation does not exist, has expired, was revoked or was already used")
+    http_status = 404

@@ -7,11 +7,13 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from accounts.choices import (
     TRADING_LICENSE_FOR_KIND,
+    InvitationStatus,
     LicenseStatus,
     LicenseType,
     MemberRole,
@@ -61,6 +63,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     staff_role = models.CharField(max_length=20, choices=StaffRole.choices, blank=True)
     date_joined = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Every token carries the version it was issued under (claim "tv"); signing out, changing or resetting the
+    # password and deactivation move it on, which revokes every access and refresh token issued before.
+    token_version = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 
@@ -149,6 +154,56 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.organization_id} as {self.role}"
+
+
+class Invitation(models.Model):
+    """An owner's invitation of an email address to join its organisation with a role (SPEC §3).
+
+    Nothing changes for the invitee until they accept; the secret of the emailed link is kept only as a hash.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()  # lower case
+    role = models.CharField(max_length=20, choices=MemberRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True)  # SHA-256 (hex) of the secret sent by email
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=Q(status=InvitationStatus.PENDING),
+                name="invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="invitation_email_lower_case"),
+        ]
+        indexes = [models.Index(fields=["email", "status"], name="invitation_invitee")]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organization_id} as {self.role} ({self.status})"
+
+    @property
+    def current_status(self) -> str:
+        """The status as callers see it: a pending invitation past its expiry is expired."""
+        if self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return self.status
+
+
+class InvitationStatusChange(TransitionRecord):
+    """One acceptance, revocation or expiry of an invitation (accounts.transitions)."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        indexes = [models.Index(fields=["invitation", "id"], name="invitation_change_recent")]
 
 
 class License(models.Model):

@@ -10,8 +10,9 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.utils import timezone
 
 from accounts import sql
-from accounts.choices import TRADING_LICENSE_FOR_KIND, LicenseStatus, OrganizationStatus
+from accounts.choices import TRADING_LICENSE_FOR_KIND, InvitationStatus, LicenseStatus, MemberRole, OrganizationStatus
 from accounts.models import (
+    Invitation,
     License,
     LicenseStatusChange,
     Membership,
@@ -117,6 +118,25 @@ def member_list(*, actor: Actor, organization_id: int) -> QuerySet[Membership]:
     if actor.is_staff or (actor.organization is not None and actor.organization.pk == organization_id):
         return queryset
     return queryset.none()
+
+
+def invitation_list(*, actor: Actor, organization_id: int) -> QuerySet[Invitation]:
+    """An organisation's invitations, for an owner acting for it; nothing for anyone else, platform staff
+    included (the addresses are not its members' yet)."""
+    if not (actor.acts_for(organization_id) and actor.has_role(MemberRole.OWNER)):
+        return Invitation.objects.none()
+    return Invitation.objects.select_related("organization").filter(organization_id=organization_id).order_by("id")
+
+
+def invitation_list_for_invitee(*, actor: Actor) -> QuerySet[Invitation]:
+    """The invitations the signed-in person may accept: pending, unexpired, addressed to their email."""
+    if actor.user is None:
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.select_related("organization")
+        .filter(email=actor.user.email.lower(), status=InvitationStatus.PENDING, expires_at__gt=timezone.now())
+        .order_by("id")
+    )
 
 
 def license_list(*, actor: Actor) -> QuerySet[License]:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.choices import LicenseType, MemberRole, OrganizationKind, Ownership, ScopeTag
-from accounts.models import License, Membership, Organization, OrganizationApiKey, User
+from accounts.choices import InvitationStatus, LicenseType, MemberRole, OrganizationKind, Ownership, ScopeTag
+from accounts.models import Invitation, License, Membership, Organization, OrganizationApiKey, User
 from accounts.selectors import organization_may_trade
 from accounts.validators import validate_province_code, validate_uscc
-from pharmex.api.serializers import ModelOutputSerializer, StrictInputSerializer
+from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, StrictInputSerializer
 from pharmex.choices import StaffRole
 from pharmex.models import AuditEvent
 
@@ -148,21 +150,54 @@ class MemberOutput(ModelOutputSerializer):
         fields = ["id", "user_id", "email", "full_name", "role", "created_at"]
 
 
-class MemberAddInput(StrictInputSerializer):
-    email = serializers.EmailField()
+class MemberRoleInput(StrictInputSerializer):
     role = serializers.ChoiceField(choices=MemberRole.choices)
-    full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+# --- invitations --------------------------------------------------------------------------
+class InvitationInput(StrictInputSerializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=MemberRole.choices, help_text="An owner may invite owners too.")
+
+
+class InvitationOrganizationOutput(ModelOutputSerializer):
+    """The inviting organisation, as far as an invitee may see it before joining."""
+
+    class Meta:
+        model = Organization
+        fields = ["id", "legal_name"]
+
+
+class InvitationOutput(ModelOutputSerializer):
+    """An invitation to join an organisation; never its secret code."""
+
+    organization = InvitationOrganizationOutput()
+    status = serializers.ChoiceField(
+        source="current_status",
+        choices=InvitationStatus.choices,
+        help_text="A pending invitation past `expires_at` is `expired`.",
+    )
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "organization", "email", "role", "status", "expires_at", "accepted_at", "created_at"]
+
+
+class InvitationAcceptInput(StrictInputSerializer):
+    """Accepting with the emailed code; a password (and name) only to create the account."""
+
+    token = serializers.CharField(max_length=128, help_text="The invitation code from the email's link.")
     password = serializers.CharField(
         write_only=True,
         min_length=8,
         max_length=128,
         required=False,
-        help_text="Initial password, required when no account exists for the email yet.",
+        style={"input_type": "password"},
+        help_text="Only when the invited email has no account yet: the new account's password.",
     )
-
-
-class MemberRoleInput(StrictInputSerializer):
-    role = serializers.ChoiceField(choices=MemberRole.choices)
+    full_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, help_text="Only with `password`: the new account's name."
+    )
 
 
 # --- licences -----------------------------------------------------------------------------
@@ -193,8 +228,8 @@ class LicenseInput(StrictInputSerializer):
     scope_tags = serializers.ListField(
         child=serializers.ChoiceField(choices=ScopeTag.choices), required=False, default=list, max_length=len(ScopeTag)
     )
-    valid_from = serializers.DateField()
-    valid_until = serializers.DateField()
+    valid_from = BusinessDateField(earliest=date(1980, 1, 1), days_ahead=366 * 50)
+    valid_until = BusinessDateField(earliest=date(1980, 1, 1), days_ahead=366 * 100)
 
     def validate(self, attrs):
         start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
@@ -259,3 +294,37 @@ class AuditEventOutput(ModelOutputSerializer):
             "sequence",
             "hash",
         ]
+
+
+# --- sessions and passwords ---------------------------------------------------------------
+class TokenObtainInput(StrictInputSerializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class TokenRefreshInput(StrictInputSerializer):
+    refresh = serializers.CharField(max_length=2000)
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`; short-lived.")
+    refresh = serializers.CharField(help_text="Exchange at /auth/token/refresh/ for a new access token.")
+
+
+class AccessTokenOutput(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`; short-lived.")
+
+
+class PasswordChangeInput(StrictInputSerializer):
+    old_password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    new_password = serializers.CharField(min_length=8, max_length=128, style={"input_type": "password"})
+
+
+class PasswordResetInput(StrictInputSerializer):
+    email = serializers.EmailField()
+
+
+class PasswordResetConfirmInput(StrictInputSerializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(min_length=8, max_length=128, style={"input_type": "password"})

@@ -1,11 +1,18 @@
-"""The accounts app's state machines (pharmex.transitions): organisations and licences."""
+"""The accounts app's state machines (pharmex.transitions): organisations, licences and invitations."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import LicenseStatus, OrganizationStatus
-from accounts.models import License, LicenseStatusChange, Organization, OrganizationStatusChange
+from accounts.choices import InvitationStatus, LicenseStatus, OrganizationStatus
+from accounts.models import (
+    Invitation,
+    InvitationStatusChange,
+    License,
+    LicenseStatusChange,
+    Organization,
+    OrganizationStatusChange,
+)
 from pharmex.transitions import StateMachine, Transition
 
 ORGANIZATION = StateMachine(
@@ -42,4 +49,20 @@ LICENSE = StateMachine(
     history_field="license",
     organization_of=lambda license, _action: license.organization_id,
     timestamps={LicenseStatus.APPROVED: "reviewed_at", LicenseStatus.REJECTED: "reviewed_at"},
+)
+
+INVITATION = StateMachine(
+    model=Invitation,
+    object_type="invitation",
+    noun=_("an invitation"),
+    transitions={
+        "accept": Transition(frozenset({InvitationStatus.PENDING}), InvitationStatus.ACCEPTED),
+        "revoke": Transition(frozenset({InvitationStatus.PENDING}), InvitationStatus.REVOKED),
+        # Recorded when a newer invitation replaces one that ran out (the API shows it expired before that).
+        "expire": Transition(frozenset({InvitationStatus.PENDING}), InvitationStatus.EXPIRED),
+    },
+    history_model=InvitationStatusChange,
+    history_field="invitation",
+    organization_of=lambda invitation, _action: invitation.organization_id,
+    timestamps={InvitationStatus.ACCEPTED: "accepted_at"},
 )

@@ -50,8 +50,9 @@ def add_problem_responses(result: dict, generator, request, public) -> dict:
             if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
                 _add(responses, 409)
                 _add(responses, 422)
+            if method == "get":
+                _add(responses, 400)  # an unknown query parameter, malformed filters or pagination
             if method == "get" and "{" not in path:
-                _add(responses, 400)  # malformed filters or pagination
                 _add(responses, 404)  # a page past the end
             _add(responses, 429)
             _add(responses, 500)

@@ -8,13 +8,18 @@ from pharmex.api.views import ApiMixin
 DOCS = {"get": Public()}
 
 
-class SchemaView(ApiMixin, SpectacularAPIView):
+class _DocsView(ApiMixin):
     policies = DOCS
+    strict_query = False  # ?format=json, ?lang=zh-hans
 
 
-class SwaggerView(ApiMixin, SpectacularSwaggerView):
-    policies = DOCS
+class SchemaView(_DocsView, SpectacularAPIView):
+    pass
 
 
-class RedocView(ApiMixin, SpectacularRedocView):
-    policies = DOCS
+class SwaggerView(_DocsView, SpectacularSwaggerView):
+    pass
+
+
+class RedocView(_DocsView, SpectacularRedocView):
+    pass

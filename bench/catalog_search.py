@@ -246,7 +246,7 @@ def time_import(supplier_id: int) -> None:
     actor = actor_for_user(User.objects.get(email="bench.supplier@pharmex.example"))
     for label in ("first import (creates)", "same file again (no-op)"):
         started = time.monotonic()
-        job = import_job_create(actor=actor, kind=ImportKind.OFFERS, file_name="bench.csv", content=content)
+        job = import_job_create(actor=actor, kind=ImportKind.OFFERS, file_name="bench.csv", file=io.BytesIO(content))
         import_job_run(job_id=job.pk)
         job.refresh_from_db()
         print(f"import {label}: {time.monotonic() - started:.1f} s, {job.total_rows:,} rows, created "

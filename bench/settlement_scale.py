@@ -359,9 +359,10 @@ def measure() -> None:
     from django.db import connection
 
     from pharmex.actor import SYSTEM_ACTOR
+    from pharmex.exports import csv_stream, xlsx_stream
     from settlements.models import Statement
     from settlements.services import statement_generate
-    from settlements.services.exports import csv_stream, export_rows, xlsx_stream
+    from settlements.services.exports import HEADER, export_rows
 
     november = datetime(2026, 10, 31, 16, tzinfo=UTC)
     november_day, today = date(2026, 11, 1), date(2026, 12, 1)
@@ -438,7 +439,7 @@ def measure() -> None:
     for label, writer in writers:
         statements = Statement.objects.filter(period_kind="month", period_start=date(2026, 11, 1))
         start_rss, t0, size, chunks = rss_mb(), time.perf_counter(), 0, 0
-        for chunk in writer(export_rows(statements=statements)):
+        for chunk in writer(HEADER, export_rows(statements=statements)):
             size += len(chunk)
             chunks += 1
         print(

@@ -42,6 +42,12 @@ class OfferExists(DomainError):
     title = _("You already have an offer for this drug; update it instead")
 
 
+class OfferHasOrders(DomainError):
+    code = "offer_has_orders"
+    problem = "offer-has-orders"
+    title = _("This offer was ordered and stays for the record; pause it instead")
+
+
 class VatRateNotAllowed(DomainError):
     code = "vat_rate_not_allowed"
     problem = "vat-rate-not-allowed"
@@ -73,3 +79,13 @@ class ImportFileInvalid(DomainError):
     problem = "import-file-invalid"
     title = _("The import file could not be read")
     http_status = 400
+
+
+class UploadBomb(DomainError):
+    """An XLSX whose ZIP directory says it unpacks to more than is accepted (in total, for one part, at a
+    compression ratio past 100:1, or with too many shared strings): refused before any parser reads it."""
+
+    code = "upload_bomb"
+    problem = "upload-bomb"
+    title = _("The file unpacks to more than is accepted")
+    http_status = 413

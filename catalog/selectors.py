@@ -221,7 +221,13 @@ def offer_history(*, actor: Actor, offer: Offer) -> QuerySet[OfferStatusChange]:
 
 
 def offer_price_history(*, actor: Actor, offer: Offer) -> QuerySet[OfferPriceChange]:
-    """Price changes of an offer, newest first."""
+    """Price changes of an offer, newest first, with who made them: its supplier and platform staff only (a
+    competitor would learn another supplier's pricing and its staff's emails).
+
+    Raises: NotFound for anyone else.
+    """
+    if not (actor.is_staff or actor.acts_for(offer.supplier_id)):
+        raise NotFound()
     return offer.price_changes.order_by("-changed_at", "-id")
 
 

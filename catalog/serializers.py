@@ -29,7 +29,8 @@ from catalog.validators import (
     validate_national_drug_code,
     validate_nrdl_code,
 )
-from pharmex.api.serializers import ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.money import MAX_UNIT_PRICE
 
 
 def _django_validator(validator):
@@ -84,8 +85,8 @@ class DrugProposeInput(StrictInputSerializer):
     nrdl_code = _code(validate_nrdl_code, 23)
     nrdl_class = serializers.ChoiceField(choices=NrdlClass.choices, required=False, allow_blank=True)
     gtin = _code(validate_gtin, 14)
-    ceiling_price = MoneyField(required=False, allow_null=True, min_value=Decimal("0.01"))
-    ceiling_effective_from = serializers.DateField(required=False, allow_null=True)
+    ceiling_price = MoneyField(required=False, allow_null=True, min_value=Decimal("0.01"), max_value=MAX_UNIT_PRICE)
+    ceiling_effective_from = BusinessDateField(required=False, allow_null=True)
 
 
 class DrugUpdateInput(DrugProposeInput):
@@ -158,7 +159,9 @@ class DrugBriefOutput(ModelOutputSerializer):
 
 # --- offers -------------------------------------------------------------------------------
 class OfferTermsInput(StrictInputSerializer):
-    unit_price = MoneyField(min_value=Decimal("0.01"), help_text="Tax-inclusive price per sale unit (CNY).")
+    unit_price = MoneyField(
+        min_value=Decimal("0.01"), max_value=MAX_UNIT_PRICE, help_text="Tax-inclusive price per sale unit (CNY)."
+    )
     vat_rate = VatRateField(required=False, help_text="Default 0.13 (0.03 for an electing supplier's biologics).")
     stock = serializers.IntegerField(min_value=0, max_value=2_000_000_000)
     min_order_quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
@@ -167,7 +170,7 @@ class OfferTermsInput(StrictInputSerializer):
     provinces = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(PROVINCE_CODES)), required=False, max_length=len(PROVINCE_CODES)
     )
-    earliest_expiry = serializers.DateField(required=False, allow_null=True)
+    earliest_expiry = BusinessDateField(required=False, allow_null=True, days_ahead=366 * 30)
 
     def validate_provinces(self, value: list[str]) -> list[str]:
         return sorted(set(value))

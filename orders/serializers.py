@@ -8,8 +8,8 @@ from rest_framework import serializers
 from orders.choices import RecallLevel, RejectionReason
 from orders.models import Order, OrderEvent, OrderLine, Recall, TraceCode
 from orders.services.placement import Preview
-from pharmex.api.serializers import ModelOutputSerializer, MoneyField, StrictInputSerializer
-from pharmex.money import CURRENCY, money_sum
+from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.money import CURRENCY, MAX_QUANTITY, money_sum
 
 TRACE_CODE_PATTERN = r"^8\d{19}$"
 INVOICE_NUMBER_PATTERN = r"^\d{20}$"  # 数电发票 numbers are 20 digits
@@ -17,7 +17,7 @@ INVOICE_NUMBER_PATTERN = r"^\d{20}$"  # 数电发票 numbers are 20 digits
 
 class OrderLineInput(StrictInputSerializer):
     offer_id = serializers.IntegerField(min_value=1)
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, help_text="In sale units (e.g. 盒).")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, help_text="In sale units (e.g. 盒).")
 
 
 class OrderPlaceInput(StrictInputSerializer):
@@ -28,8 +28,8 @@ class OrderPlaceInput(StrictInputSerializer):
 class ShipLineInput(StrictInputSerializer):
     order_line_id = serializers.IntegerField(min_value=1)
     lot_number = serializers.CharField(max_length=40)
-    expiry_date = serializers.DateField()
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    expiry_date = BusinessDateField(days_ahead=366 * 30)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     trace_codes = serializers.ListField(
         child=serializers.RegexField(TRACE_CODE_PATTERN, max_length=20),
         required=False,

@@ -41,6 +41,7 @@ class Actor:
     staff_roles: frozenset[str] = field(default_factory=frozenset)
     memberships: tuple[Any, ...] = ()
     system: bool = False
+    suspended: bool = False  # the organisation it acts for is suspended (accounts decides what that means)
 
     @property
     def is_admin(self) -> bool:

@@ -20,10 +20,19 @@ class DomainError(Exception):
     http_status: ClassVar[int] = 409
     retry_after: ClassVar[int | None] = None  # seconds, sent as Retry-After: worth retrying as it is
 
-    def __init__(self, detail: Any = None, *, field: str | None = None, errors: list[dict] | None = None):
+    def __init__(
+        self,
+        detail: Any = None,
+        *,
+        field: str | None = None,
+        errors: list[dict] | None = None,
+        retry_after: int | None = None,
+    ):
         self.detail = detail if detail is not None else self.title
         self.field = field
         self.errors = errors
+        if retry_after is not None:
+            self.retry_after = retry_after
         super().__init__(str(self.detail))
 
 
@@ -68,6 +77,24 @@ class OrganizationRequired(DomainError):
     problem = "organization-required"
     title = _("Choose the organisation to act for with the X-Organization-ID header")
     http_status = 400
+
+
+class OrganizationSuspended(DomainError):
+    """The organisation the caller acts for is suspended: it may read, and only end business already done."""
+
+    code = "organization_suspended"
+    problem = "organization-suspended"
+    title = _("Your organisation is suspended: it may read, and only cancel, receive or settle what is under way")
+    http_status = 403
+
+
+class CredentialsInvalid(DomainError):
+    """Sign-in or a token refused: answered exactly like DRF's 401 authentication-failed."""
+
+    code = "authentication_failed"
+    problem = "authentication-failed"
+    title = _("The credentials are not valid")
+    http_status = 401
 
 
 class NotAParty(DomainError):

@@ -1,8 +1,16 @@
+import logging
 import re
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
+from pharmex.api import problems
+from pharmex.api.exception_handler import DATABASE_RETRY_AFTER_SECONDS, django_problem
 from pharmex.context import new_request_id, request_id_var
+
+logger = logging.getLogger(__name__)
+_DATABASE_DOWN = _("The database is not reachable right now; retry in a few seconds.")
 
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -22,4 +30,29 @@ class RequestContextMiddleware:
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class DatabaseOutageMiddleware:
+    """A database that cannot be reached answers 503 with Retry-After everywhere, not a 500 (RELIABILITY §10).
+
+    DRF views answer it in their exception handler; this catches the rest (the admin site, plain views,
+    middleware that reads the session or the user).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning("database unavailable", exc_info=exception)
+        if request.path.startswith("/api/"):
+            response = django_problem(request, problems.SERVICE_UNAVAILABLE, detail=_DATABASE_DOWN)
+        else:
+            response = HttpResponse(_DATABASE_DOWN, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
         return response

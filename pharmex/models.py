@@ -72,6 +72,21 @@ class AuditEvent(models.Model):
         return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
 
 
+class RateCounter(models.Model):
+    """A fixed-window request counter (pharmex.api.ratelimit) when no Redis is configured.
+
+    One row per (name, window); incremented by one atomic upsert, so concurrent requests never undercount.
+    The table is UNLOGGED (migration 0004): counters are worth nothing after a crash.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
 class TransitionRecord(models.Model):
     """One status change of an object (pharmex.transitions): who, when, from, to, why.
 

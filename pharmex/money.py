@@ -9,6 +9,14 @@ CURRENCY = "CNY"
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
+# The largest amounts the API accepts (README, "Money"): a unit price up to ten million yuan (cell and gene
+# therapies cost over one million a dose), a line up to a million units and an order up to MAX_ORDER_LINES lines
+# keep every product and total far inside numeric(18, 2) (10^16); single payments, payouts and adjustments up
+# to one trillion yuan.
+MAX_UNIT_PRICE = Decimal("10000000.00")
+MAX_QUANTITY = 1_000_000
+MAX_AMOUNT = Decimal("1000000000000.00")
+
 
 def quantize(amount: Decimal) -> Decimal:
     """Round to fen, half up (四舍五入), as Chinese invoicing expects."""

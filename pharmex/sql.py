@@ -12,7 +12,7 @@ from datetime import datetime
 from django.core.serializers.json import DjangoJSONEncoder
 
 from pharmex.db import InsertColumns, column, execute, fetch_one, mark_saved, table
-from pharmex.models import AuditEvent, IdempotencyKey
+from pharmex.models import AuditEvent, IdempotencyKey, RateCounter
 
 _AUDIT = InsertColumns(AuditEvent)
 INSERT_AUDIT_EVENT = f"""
@@ -78,3 +78,20 @@ def idempotent_response_store(*, scope: str, key: str, status: int, body: object
         STORE_IDEMPOTENT_RESPONSE,
         [status, json.dumps(body, cls=DjangoJSONEncoder), json.dumps(headers), scope, key],
     )
+
+
+_COUNT = column(RateCounter, "count")
+# One hit in a fixed window: insert the window's counter or add one to it, atomically (ON CONFLICT takes the
+# row lock), so concurrent requests can never both read the same count.
+RATE_HIT = f"""
+    INSERT INTO {table(RateCounter, "counter")} ({column(RateCounter, "key")}, {_COUNT},
+        {column(RateCounter, "expires_at")})
+    VALUES (%s, 1, %s)
+    ON CONFLICT ({column(RateCounter, "key")}) DO UPDATE SET {_COUNT} = counter.{_COUNT} + 1
+    RETURNING {_COUNT}
+"""
+
+
+def rate_hit(*, key: str, expires_at: datetime) -> int:
+    """Count one hit on the window counter `key`; returns the count including it."""
+    return fetch_one(RATE_HIT, [key, expires_at])[0]

@@ -6,6 +6,7 @@ from pharmex import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("admin/login/", include("accounts.admin_urls")),  # before the site's own: budgets and account locks
     path("admin/", admin.site.urls),
     path("api/", include("api_docs.urls")),
     path("api/v1/", include("accounts.urls")),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from pharmex.api import problems
 from pharmex.api.exception_handler import django_problem
+from pharmex.audit import anchor_mismatch
 from pharmex.celery import app
 
 logger = logging.getLogger(__name__)
@@ -41,11 +42,21 @@ def _check_broker() -> str:
     return "ok"
 
 
+def _check_audit_chain() -> str:
+    mismatch = anchor_mismatch()
+    return "ok" if not mismatch else f"error: {mismatch}"
+
+
 @require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: database reachable, migrations applied, broker reachable."""
+    """Readiness: database reachable, migrations applied, broker reachable, audit chain intact up to its anchor."""
     checks: dict[str, str] = {}
-    for name, check in (("database", _check_database), ("migrations", _check_migrations), ("broker", _check_broker)):
+    for name, check in (
+        ("database", _check_database),
+        ("migrations", _check_migrations),
+        ("broker", _check_broker),
+        ("audit", _check_audit_chain),  # the chain still reaches the head published outside the database
+    ):
         try:
             checks[name] = check()
         except Exception as error:  # a probe reports every failure, whatever its kind

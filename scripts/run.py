@@ -1,5 +1,6 @@
-"""`make run`: database (embedded unless DATABASE_URL), migrations, demo data, then the API,
-a Celery worker and beat, until Ctrl-C stops everything this script started."""
+"""`make run`: database (embedded unless DATABASE_URL), migrations, demo data, then the API, two Celery
+workers (the default queue, and webhook deliveries on their own) and beat, until Ctrl-C stops everything
+this script started."""
 
 from __future__ import annotations
 
@@ -20,6 +21,18 @@ HOST, PORT = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
 
 def _interrupt(*_args) -> None:
     raise KeyboardInterrupt
+
+
+def celery_commands() -> list[list[str]]:
+    """The Celery processes: a worker for the default queue (imports, audit sealing, settlements …), a worker of
+    its own for webhook deliveries, so a slow receiver never holds up the other jobs, and beat."""
+    celery = [str(BIN / "celery"), "-A", "pharmex"]
+    worker = [*celery, "worker", "--loglevel", "info", "--concurrency", "2"]
+    return [
+        [*worker, "--queues", "celery", "--hostname", "default@%h"],
+        [*worker, "--queues", "webhooks", "--hostname", "webhooks@%h"],
+        [*celery, "beat", "--loglevel", "info"],
+    ]
 
 
 def main() -> int:
@@ -58,10 +71,7 @@ def main() -> int:
                 ],
                 env=env,
             ),
-            subprocess.Popen(
-                [str(BIN / "celery"), "-A", "pharmex", "worker", "--loglevel", "info", "--concurrency", "2"], env=env
-            ),
-            subprocess.Popen([str(BIN / "celery"), "-A", "pharmex", "beat", "--loglevel", "info"], env=env),
+            *(subprocess.Popen(command, env=env) for command in celery_commands()),
         ]
         _wait_ready(children)
         _print_welcome()

@@ -4,18 +4,23 @@ through the same services as the API (rule-checked, audited); the ledger itself 
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.actor import actor_for_user
 from pharmex.actor import Actor
 from pharmex.admin import ReadOnlyAdmin, ReadOnlyInline
+from pharmex.api.uploads import MULTIPART_ALLOWANCE, UploadTooLarge, declared_length, limit_uploads
 from pharmex.choices import StaffRole
 from pharmex.errors import DomainError
+from pharmex.exports import export_response
 from settlements import selectors, services
 from settlements.choices import BankLineStatus, PeriodKind
 from settlements.models import (
@@ -32,7 +37,7 @@ from settlements.models import (
     StatementAdjustment,
     StatementEvent,
 )
-from settlements.services.exports import csv_stream, export_rows
+from settlements.services.exports import HEADER, export_rows
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -198,9 +203,8 @@ class StatementAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Export lines as CSV", permissions=["staff"])
     def export_csv(self, request, queryset):
-        response = StreamingHttpResponse(csv_stream(export_rows(statements=queryset)), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="statements.csv"'
-        return response
+        rows = export_rows(statements=queryset)
+        return export_response(file_format="csv", header=HEADER, rows=rows, filename="statements")
 
     def generate_view(self, request):
         if not self.has_staff_permission(request):
@@ -258,7 +262,20 @@ class MatchForm(forms.Form):
 
 @admin.register(BankStatement)
 class BankStatementAdmin(ReadOnlyAdmin):
-    list_display = ["id", "file_name", "line_count", "duplicate_count", "file_total", "imported_by", "imported_at"]
+    list_display = [
+        "id",
+        "file_name",
+        "status",
+        "line_count",
+        "duplicate_count",
+        "file_total",
+        "imported_by",
+        "imported_at",
+    ]
+    list_filter = ["status"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")  # the stored file, until a worker processed it
 
     def get_urls(self):
         return [
@@ -266,25 +283,38 @@ class BankStatementAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
+    @method_decorator(csrf_exempt)
     def import_view(self, request):
+        # The upload limit must be in place before anything reads the body, and the CSRF check reads it:
+        # the check runs after (csrf_protect below), not before the view.
+        limit_uploads(request, settings.BANK_STATEMENT_MAX_BYTES)
+        if declared_length(request) > settings.BANK_STATEMENT_MAX_BYTES + MULTIPART_ALLOWANCE:
+            self.message_user(request, UploadTooLarge(settings.BANK_STATEMENT_MAX_BYTES).detail, messages.ERROR)
+            return self._import_page(request, ImportForm())
+        return csrf_protect(self._import_view)(request)
+
+    def _import_view(self, request):
         if not _is_finance(request):
             return redirect("admin:index")
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                statement, _ = services.bank_statement_import(
-                    file_name=upload.name, content=upload.read(), actor=_actor(request)
+                statement, created = services.bank_statement_upload(
+                    file_name=upload.name, file=upload, actor=_actor(request)
                 )
-                summary = selectors.bank_statement_summary(statement=statement)
                 self.message_user(
                     request,
-                    f"{statement.line_count} line(s); by status: "
-                    + ", ".join(f"{k} {v['count']}" for k, v in summary["by_status"].items()),
+                    f"{statement.file_name} is queued; a worker imports and matches its lines (refresh for its status)."
+                    if created
+                    else f"{statement.file_name} was uploaded before (statement {statement.pk}, {statement.status}).",
                 )
-                return redirect("admin:settlements_bankline_changelist")
+                return redirect("admin:settlements_bankstatement_changelist")
             except DomainError as error:
                 form.add_error(None, str(error.detail))
+        return self._import_page(request, form)
+
+    def _import_page(self, request, form):
         context = {
             **self.admin_site.each_context(request),
             "title": "Import a bank statement",

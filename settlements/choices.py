@@ -57,3 +57,10 @@ class BankLineStatus(models.TextChoices):
     UNMATCHED = "unmatched", _("Unmatched")  # nothing fits; in the exceptions queue for a finance admin
     AMBIGUOUS = "ambiguous", _("Ambiguous")  # several buyers or statements fit; a person must choose
     IGNORED = "ignored", _("Ignored")  # not ours to match (bank fees, interest), set by a finance admin
+
+
+class BankStatementStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")  # stored by the upload; a worker parses it
+    RUNNING = "running", _("Running")  # a worker is storing and matching its lines
+    IMPORTED = "imported", _("Imported")  # its lines are stored and matched (some may stay open for people)
+    FAILED = "failed", _("Failed")  # the file could not be read; `errors` says why, nothing was stored

@@ -100,7 +100,9 @@ def statement_lines(*, statement: Statement) -> QuerySet[StatementLine]:
 
 
 def bank_statement_list(*, actor: Actor) -> QuerySet[BankStatement]:
-    return BankStatement.objects.order_by("-id") if actor.is_staff else BankStatement.objects.none()
+    """Staff only; the stored file (until a worker processed it) is never loaded."""
+    queryset = BankStatement.objects.defer("content").order_by("-id")
+    return queryset if actor.is_staff else queryset.none()
 
 
 def bank_line_list(*, actor: Actor) -> QuerySet[BankLine]:

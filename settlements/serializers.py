@@ -5,7 +5,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pharmex.api.serializers import ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
 from settlements.choices import PeriodKind
 from settlements.models import (
     BankLine,
@@ -87,7 +87,7 @@ class PaymentOutput(ModelOutputSerializer):
 class PaymentRecordInput(StrictInputSerializer):
     buyer_id = serializers.IntegerField(min_value=1)
     amount = MoneyField(min_value=Decimal("0.01"))
-    value_date = serializers.DateField()
+    value_date = BusinessDateField(days_ahead=31, help_text="The bank value date (YYYY-MM-DD).")
     reference = serializers.CharField(
         max_length=300,
         required=False,
@@ -180,7 +180,7 @@ class StatementDetailOutput(StatementOutput):
 
 class StatementGenerateInput(StrictInputSerializer):
     period_kind = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
-    day = serializers.DateField(help_text="Any day of the period (Asia/Shanghai calendar).")
+    day = BusinessDateField(days_ahead=0, help_text="Any day of the period (Asia/Shanghai calendar).")
 
 
 class DisputeInput(StrictInputSerializer):
@@ -205,7 +205,7 @@ class ResolveInput(StrictInputSerializer):
 class PayInput(StrictInputSerializer):
     amount = MoneyField(min_value=Decimal("0"), help_text="Must equal the statement's net exactly.")
     bank_reference = serializers.CharField(max_length=100)
-    paid_on = serializers.DateField()
+    paid_on = BusinessDateField(days_ahead=31)
 
 
 class BankStatementUploadInput(StrictInputSerializer):
@@ -263,6 +263,12 @@ class BankLineOutput(ModelOutputSerializer):
         ]
 
 
+class BankStatementErrorOutput(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="`rows[3].amount` (data rows from 1), or `file`.")
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
 class BankStatementOutput(ModelOutputSerializer):
     file_total = MoneyField(read_only=True)
     duplicate_total = MoneyField(read_only=True)
@@ -271,22 +277,34 @@ class BankStatementOutput(ModelOutputSerializer):
         model = BankStatement
         fields = [
             "id",
+            "status",
             "file_name",
+            "file_size",
             "line_count",
             "duplicate_count",
             "duplicate_total",
             "file_total",
+            "message",
             "imported_by",
             "imported_at",
+            "started_at",
+            "finished_at",
         ]
+        extra_kwargs = {
+            "status": {"help_text": "`queued` → `running` → `imported`, or `failed` (see `errors`)."},
+            "imported_at": {"help_text": "When the file was uploaded."},
+        }
 
 
 class BankStatementDetailOutput(BankStatementOutput):
+    """The statement and its per-status sums; its lines are the paged list
+    `GET /api/v1/bank-statements/lines/?statement={id}`."""
+
     summary = serializers.SerializerMethodField()
-    lines = BankLineOutput(many=True, read_only=True)
+    errors = BankStatementErrorOutput(many=True, read_only=True, help_text="Why a `failed` file was refused.")
 
     class Meta(BankStatementOutput.Meta):
-        fields = [*BankStatementOutput.Meta.fields, "summary", "lines"]
+        fields = [*BankStatementOutput.Meta.fields, "summary", "errors"]
 
     @extend_schema_field(BankStatementSummaryOutput)
     def get_summary(self, statement) -> dict:

@@ -43,15 +43,22 @@ def prepare_broker() -> None:
 
 
 class WorkerProcess:
-    def __init__(self) -> None:
-        prepare_broker()
+    """`queues`: the queues it consumes (-Q), by default all of them, as in a one-worker deployment; a second
+    worker on the same broker passes `fresh_broker=False` so it does not empty the first one's queue."""
+
+    def __init__(self, *, queues: str = "celery,webhooks", fresh_broker: bool = True) -> None:
+        if fresh_broker:
+            prepare_broker()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "pharmex.settings.test",
             "DATABASE_URL": _test_database_url(),
             "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+            # the test's own chain-head file (tests/conftest.py), not the checkout's .run/ shared by every run
+            "AUDIT_ANCHOR_PATH": str(settings.AUDIT_ANCHOR_PATH),
         }
-        self.log_path = Path(tempfile.gettempdir()) / "pharmex-celery" / f"worker-{settings.CELERY_TEST_NAMESPACE}.log"
+        name = f"worker-{settings.CELERY_TEST_NAMESPACE}-{queues.replace(',', '+')}"
+        self.log_path = Path(tempfile.gettempdir()) / "pharmex-celery" / f"{name}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -62,6 +69,10 @@ class WorkerProcess:
                 "-A",
                 "pharmex",
                 "worker",
+                "--queues",
+                queues,
+                "--hostname",
+                f"{name}@%h",
                 "--pool",
                 "solo",
                 "--concurrency",

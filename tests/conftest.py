@@ -47,6 +47,12 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor(settings, tmp_path):
+    """Each test publishes its chain head to a file of its own (tests share one database per worker)."""
+    settings.AUDIT_ANCHOR_PATH = tmp_path / "audit-anchor.json"
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

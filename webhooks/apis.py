@@ -104,6 +104,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
         "destroy": OWNER,
         "rotate_secret": OWNER,
     }
+    suspended_may = frozenset({"destroy"})  # removing an endpoint only shuts a flow
 
     def get_queryset(self):
         return selectors.webhook_endpoint_list(actor=self.actor)

@@ -132,7 +132,12 @@ def _split(url: str, *, allow_http: bool) -> tuple[str, str, int, str]:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
-    return scheme, host, port or (443 if scheme == "https" else 80), path
+    port = port or (443 if scheme == "https" else 80)
+    allowed_ports = [str(p).strip() for p in settings.WEBHOOK_ALLOWED_PORTS]
+    if "*" not in allowed_ports and str(port) not in allowed_ports:
+        # Other ports reach services that were never meant for the internet (mail, databases, admin consoles).
+        raise UrlNotAllowed(f"Port {port} is not allowed; webhooks go to port {' or '.join(allowed_ports)}.")
+    return scheme, host, port, path
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:

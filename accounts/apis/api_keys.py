@@ -26,6 +26,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     lookup_field = "prefix"
     lookup_value_regex = r"[A-Za-z0-9]+"
     policies = {"list": KEY_OWNERS, "retrieve": KEY_OWNERS, "create": KEY_OWNERS, "revoke": KEY_OWNERS}
+    suspended_may = frozenset({"revoke"})  # shutting access is always allowed
 
     def get_queryset(self):
         return selectors.api_key_list(actor=self.actor)

@@ -43,6 +43,7 @@ class LicenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         "approve": REVIEWERS,
         "reject": REVIEWERS,
     }
+    suspended_may = frozenset({"create", "partial_update", "destroy"})  # documents to be reinstated on
 
     def get_queryset(self):
         return selectors.license_list(actor=self.actor)

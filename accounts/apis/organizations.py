@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import mixins
 from rest_framework.decorators import action
 
 from accounts import selectors, services
@@ -9,7 +9,6 @@ from accounts.choices import MemberRole
 from accounts.filters import OrganizationFilter
 from accounts.models import Membership, OrganizationStatusChange
 from accounts.serializers import (
-    MemberAddInput,
     MemberOutput,
     MemberRoleInput,
     OrganizationAdminUpdateInput,
@@ -18,17 +17,18 @@ from accounts.serializers import (
 )
 from api_docs.responses import problems
 from pharmex.api.etag import IF_MATCH_PARAMETER
-from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
-from pharmex.api.permissions import Members, SignedIn, Staff
+from pharmex.api.permissions import Members, Person, SignedIn, Staff
 from pharmex.api.serializers import ReasonInput, RequiredReasonInput, transition_record_output
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
+from pharmex.errors import NotFound
 
 OrganizationStatusChangeOutput = transition_record_output(OrganizationStatusChange)
 OWNER = Members(MemberRole.OWNER)
 ADMIN = Staff(StaffRole.ADMIN)
 MEMBER_MANAGERS = OWNER.explained(_("Only an owner of this organisation manages its members."))
+LEAVERS = Person().explained(_("A person leaves an organisation; an API key is revoked instead."))
 
 
 @extend_schema_view(
@@ -48,6 +48,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         "verify": ADMIN,
         "suspend": ADMIN,
         "reinstate": ADMIN,
+        "leave": LEAVERS,  # the service finds the caller's own membership, whichever organisation they act for
     }
 
     def get_queryset(self):
@@ -110,6 +111,20 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         return self._respond(organization)
 
     @extend_schema(
+        summary="Leave an organisation you are a member of",
+        description="Removes your own membership, whichever organisation you act for. Not a member: 404. "
+        "Its only owner cannot leave (409 `last_owner`): make someone else an owner first.",
+        request=None,
+        responses={204: None, **problems(409)},
+    )
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        if not pk.isdecimal():
+            raise NotFound()
+        services.member_leave(actor=self.actor, organization_id=int(pk))
+        return self.no_content()
+
+    @extend_schema(
         summary="The organisation's status history: verification, suspensions, reinstatements",
         responses={200: OrganizationStatusChangeOutput(many=True)},
     )
@@ -129,12 +144,11 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
 )
 class MemberViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, ApiViewSet):
     serializer_class = MemberOutput
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
     # Staff read any organisation's members; only the organisation's own owners manage them (the services check
-    # that the owner acts for this organisation).
+    # that the owner acts for this organisation). Members join by invitation only (accounts.apis.invitations).
     policies = {
         "list": SignedIn(),
-        "create": MEMBER_MANAGERS,
         "partial_update": MEMBER_MANAGERS,
         "destroy": MEMBER_MANAGERS,
     }
@@ -146,16 +160,6 @@ class MemberViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, ApiViewSet)
         if getattr(self, "swagger_fake_view", False):
             return Membership.objects.none()
         return selectors.member_list(actor=self.actor, organization_id=self._organization().pk)
-
-    @extend_schema(
-        summary="Add a member (owner)", request=MemberAddInput, responses={201: MemberOutput, **problems(409)}
-    )
-    @idempotent
-    def create(self, request, *args, **kwargs):
-        membership = services.member_add(
-            organization=self._organization(), actor=self.actor, **self.parse(MemberAddInput)
-        )
-        return self.respond(MemberOutput, membership, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Change a member's role (owner)",

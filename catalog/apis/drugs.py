@@ -80,6 +80,7 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         "approve": ADMIN,
         "withdraw": ADMIN,
     }
+    query_parameters = {"offers": list(OfferFilter.base_filters)}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, maybe no tables

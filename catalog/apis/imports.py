@@ -10,6 +10,7 @@ from catalog.models import ImportJob
 from catalog.serializers import ImportJobOutput, ImportUploadInput
 from pharmex.api.idempotency import idempotent
 from pharmex.api.permissions import Members, SignedIn, Staff
+from pharmex.api.uploads import UploadViewMixin
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
 
@@ -18,11 +19,18 @@ OFFER_COLUMNS = (
     "optional `vat_rate`, `min_order_quantity`, `order_multiple`, `lead_time_days`, `provinces`, "
     "`earliest_expiry`, `status`. Chinese headers (批准文号, 规格, 包装, 单价, 库存, …) work too."
 )
+UPLOAD_RULES = (
+    " The request only stores the file: a body over `CATALOG_IMPORT_MAX_BYTES` is refused with 413 "
+    "`payload-too-large` before it is read, an XLSX whose ZIP unpacks past the limits (in total, at over 100:1, "
+    "or with too many shared strings) with 413 `upload-bomb`. The job counts the rows, blank ones included, "
+    "against `CATALOG_IMPORT_MAX_ROWS` (more fails the job) and imports them; poll it for progress."
+)
 ADMIN = Staff(StaffRole.ADMIN)
 
 
-class _ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class _ImportViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     kind: str = ""
+    upload_limits = {"create": "CATALOG_IMPORT_MAX_BYTES"}  # larger uploads: 413 before they are read
     serializer_class = ImportJobOutput
     lookup_value_converter = "int"
     http_method_names = ["get", "post", "head", "options"]
@@ -39,7 +47,7 @@ class _ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     def _create(self, request):
         upload = self.parse(ImportUploadInput)["file"]
-        job = services.import_job_create(actor=self.actor, kind=self.kind, file_name=upload.name, content=upload.read())
+        job = services.import_job_create(actor=self.actor, kind=self.kind, file_name=upload.name, file=upload)
         return self.respond(
             ImportJobOutput,
             self.get_queryset().get(pk=job.pk),
@@ -60,7 +68,7 @@ class OfferImportViewSet(_ImportViewSet):
 
     @extend_schema(
         summary="Upload offers (CSV or XLSX) for bulk import; answers 202 with the job",
-        description=OFFER_COLUMNS,
+        description=OFFER_COLUMNS + UPLOAD_RULES,
         request={"multipart/form-data": ImportUploadInput},
         responses={202: ImportJobOutput, **problems(400, 403, 413)},
     )
@@ -80,6 +88,7 @@ class DrugImportViewSet(_ImportViewSet):
 
     @extend_schema(
         summary="Upload drug master data (CSV or XLSX, admin); answers 202 with the job",
+        description=UPLOAD_RULES.strip(),
         request={"multipart/form-data": ImportUploadInput},
         responses={202: ImportJobOutput, **problems(400, 413)},
     )

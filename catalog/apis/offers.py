@@ -58,6 +58,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         "suspend": ADMIN,
         "reinstate": ADMIN,
     }
+    query_parameters = {"list": ["own"]}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, maybe no tables

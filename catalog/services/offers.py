@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +33,7 @@ from catalog.errors import (
     NetworkSaleBanned,
     NotASupplier,
     OfferExists,
+    OfferHasOrders,
     OfferSuspended,
     SupplierMayNotTrade,
     VatRateNotAllowed,
@@ -254,10 +255,19 @@ def offer_update(*, offer: Offer, actor: Actor, data: dict) -> Offer:
 
 @transaction.atomic
 def offer_delete(*, offer: Offer, actor: Actor) -> None:
-    """Raises: NotAParty, OfferSuspended (a suspended offer stays for the record)."""
+    """Remove an offer nobody ordered yet.
+
+    Raises: NotAParty, OfferSuspended (a suspended offer stays for the record), OfferHasOrders (order lines keep
+    pointing at it: pause it instead).
+    """
     _require_own(actor, offer)
     if offer.status == OfferStatus.SUSPENDED:
         raise OfferSuspended()
+    try:
+        with transaction.atomic():
+            offer.delete()
+    except ProtectedError:
+        raise OfferHasOrders() from None
     audit_record(
         actor=actor.audit,
         action="offer.deleted",
@@ -266,7 +276,6 @@ def offer_delete(*, offer: Offer, actor: Actor) -> None:
         organization_id=offer.supplier_id,
         changes={"drug": offer.drug_id, "unit_price": offer.unit_price},
     )
-    offer.delete()
 
 
 @transaction.atomic

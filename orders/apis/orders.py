@@ -45,6 +45,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     pagination_class = NewestFirstCursorPagination
     filterset_class = OrderFilter
     lookup_value_regex = r"\d+"  # a non-integer id is a 404 from the router
+    suspended_may = frozenset({"cancel", "receive"})  # ending business already under way
     policies = {
         "list": READING,
         "retrieve": READING,

@@ -197,8 +197,20 @@ def order_receive(
     """
     order = order_lock(order_id=order.pk, action="receive", actor=actor)
     order_lines = {line.pk: line for line in order.lines.all()}
-    given = {item["order_line_id"]: (index, item) for index, item in enumerate(lines)}
+    given: dict[int, tuple[int, dict]] = {}
     errors = []
+    for index, item in enumerate(lines):
+        if item["order_line_id"] in given:  # the same line twice would silently keep the last one
+            first = given[item["order_line_id"]][0]
+            errors.append(
+                {
+                    "field": f"lines[{index}].order_line_id",
+                    "code": "duplicate_line",
+                    "message": f"Line {item['order_line_id']} is already given at lines[{first}].",
+                }
+            )
+        else:
+            given[item["order_line_id"]] = (index, item)
     for line in order_lines.values():
         if line.shipped_quantity == 0:
             continue

@@ -7,14 +7,16 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
 from pharmex.api import problems
-from pharmex.errors import DomainError, InvalidInput, NotAParty, NotFound
+from pharmex.errors import CredentialsInvalid, DomainError, InvalidInput, NotAParty, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +68,20 @@ def problem_response(body: dict, headers: dict | None = None) -> Response:
     return response
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     headers: dict[str, str] = {}
+    if isinstance(exc, OperationalError | InterfaceError):
+        return database_unavailable()
     # Services refuse with domain errors; these three are the HTTP-level problems and read exactly like them,
     # so a 404 from a selector and one from the router cannot be told apart.
     if isinstance(exc, NotFound):
         exc = exceptions.NotFound()
+    elif isinstance(exc, CredentialsInvalid):
+        exc = exceptions.AuthenticationFailed(exc.detail)
+        exc.auth_header = 'Bearer realm="api"'
     elif isinstance(exc, NotAParty):
         exc = exceptions.PermissionDenied(None if exc.detail is type(exc).title else exc.detail)
     elif isinstance(exc, InvalidInput):  # a service's 400 reads like a serializer's
@@ -111,7 +121,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
                 slug=problems.TOO_LARGE.slug,
                 status=413,
                 title=problems.TOO_LARGE.title,
-                detail=problems.TOO_LARGE.title,
+                detail=getattr(exc, "detail", problems.TOO_LARGE.title),  # an upload's says its limit
             )
         )
 
@@ -138,6 +148,19 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
             detail = detail.get("detail", problem.title)
         body = problems.problem_body(slug=problem.slug, status=exc.status_code, title=problem.title, detail=detail)
     return problem_response(body, headers)
+
+
+def database_unavailable() -> Response:
+    """The database cannot be reached (or answered too slowly): 503 with Retry-After, and it is logged."""
+    logger.warning("database unavailable", exc_info=True)
+    set_rollback()
+    body = problems.problem_body(
+        slug=problems.SERVICE_UNAVAILABLE.slug,
+        status=503,
+        title=problems.SERVICE_UNAVAILABLE.title,
+        detail=_("The database is not reachable right now; retry in a few seconds."),
+    )
+    return problem_response(body, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
 
 
 def django_problem(request: HttpRequest, problem: problems.ProblemType, detail: object | None = None) -> JsonResponse:

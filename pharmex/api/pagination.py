@@ -62,12 +62,20 @@ class NewestFirstCursorPagination(CursorPagination):
         return _positive_int(request, self.page_size_query_param, default=self.page_size, maximum=self.max_page_size)
 
     def decode_cursor(self, request):
+        invalid = exceptions.ValidationError(
+            {self.cursor_query_param: [exceptions.ErrorDetail(_("Invalid cursor."), code="invalid")]}
+        )
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError(
-                {self.cursor_query_param: [exceptions.ErrorDetail(_("Invalid cursor."), code="invalid")]}
-            ) from None
+            raise invalid from None
+        # A cursor decodes to any text a client wrote ("p=abc"): the position is an id here, so it must be a whole
+        # number the id column can hold, or the database would be asked to compare an id with "abc".
+        if cursor is not None and cursor.position is not None:
+            position = cursor.position
+            if not (position.lstrip("-").isascii() and position.lstrip("-").isdigit()) or abs(int(position)) >= 2**63:
+                raise invalid
+        return cursor
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return _bounded(super().get_schema_operation_parameters(view), self.max_page_size)

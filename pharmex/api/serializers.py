@@ -3,16 +3,59 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC
+import re
+import unicodedata
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from pharmex.money import MAX_AMOUNT
+
+# Characters no text field accepts (RELIABILITY §10): control characters but tab and line breaks, format
+# characters (bidi overrides such as U+202E, zero-width spaces, BOM), line/paragraph separators, private-use,
+# surrogate and unassigned code points. They spoof how names and numbers read, and ESC reaches terminals.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def invisible_characters(text: str) -> list[str]:
+    """The refused characters in `text`, as U+XXXX (empty when the text is clean)."""
+    return [
+        f"U+{ord(ch):04X}"
+        for ch in dict.fromkeys(text)
+        if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in _REFUSED_CATEGORIES
+    ]
+
+
+def _text_errors(fields, data: dict) -> dict:
+    """{field: [error]} for every text value of `data` (lists of text included) with a refused character."""
+    errors = {}
+    for name, field in fields.items():
+        value = data.get(name)
+        child = field.child if isinstance(field, serializers.ListField) else None
+        values = value if isinstance(value, list) and child is not None else [value]
+        text_field = child if child is not None else field
+        if not isinstance(text_field, serializers.CharField):
+            continue
+        found = sorted({code for item in values if isinstance(item, str) for code in invisible_characters(item)})
+        if found:
+            errors[name] = [
+                serializers.ErrorDetail(
+                    _("Control, format and invisible characters are not allowed: %(found)s.")
+                    % {"found": ", ".join(found)},
+                    code="invalid_character",
+                )
+            ]
+    return errors
+
 
 class StrictInputSerializer(serializers.Serializer):
-    """Input serializer that refuses fields it does not declare (no silent mass assignment, OWASP API3).
+    """Input serializer that refuses fields it does not declare (no silent mass assignment, OWASP API3), values
+    of another JSON type than documented, and text with control or invisible characters.
 
     A field the caller's role may not set is simply not declared on that role's input serializer,
     so sending it is a 400 `not_writable`, never silently ignored.
@@ -38,6 +81,8 @@ class StrictInputSerializer(serializers.Serializer):
             }
             if wrong_type:
                 raise serializers.ValidationError(wrong_type)
+            if invisible := _text_errors(self.fields, data):
+                raise serializers.ValidationError(invisible)
         return super().to_internal_value(data)
 
 
@@ -72,20 +117,58 @@ def _json_type_mismatch(field: serializers.Field, value) -> str | None:
 
 
 class MoneyField(serializers.DecimalField):
-    """A CNY amount: a decimal string such as "12.50" in and out, never a JSON number (floats lose fen)."""
+    """A CNY amount: a decimal string such as "12.50" in and out, never a JSON number (floats lose fen).
 
-    default_error_messages = {"not_string": _('Send amounts as decimal strings, for example "12.50".')}
+    Plain ASCII only — an optional minus, digits, an optional point and up to `decimal_places` digits: Python's
+    Decimal would also take "１.００", "1_0.00" and "1e1". Bounded by `max_value` (default pharmex.money.MAX_AMOUNT)
+    so no product or sum of amounts can overflow a column.
+    """
+
+    default_error_messages = {
+        "not_string": _('Send amounts as decimal strings, for example "12.50".'),
+        "not_plain": _('Write amounts with ASCII digits and at most one point, for example "12.50".'),
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 18)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("coerce_to_string", True)
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("max_value", MAX_AMOUNT)
+            kwargs.setdefault("min_value", -MAX_AMOUNT)
         super().__init__(**kwargs)
+        self.plain = re.compile(rf"^-?[0-9]+(\.[0-9]{{1,{self.decimal_places}}})?$")
 
     def to_internal_value(self, data) -> Decimal:
         if not isinstance(data, str):
             self.fail("not_string")
+        if not self.plain.match(data):
+            self.fail("not_plain")
         return super().to_internal_value(data)
+
+
+class BusinessDateField(serializers.DateField):
+    """A date the business can mean: `YYYY-MM-DD` in ASCII digits, from `earliest` to `days_ahead` days from
+    today (1900-01-01 and 9999-12-31 are typing accidents, not payment dates)."""
+
+    default_error_messages = {
+        "not_plain": _("Write dates as YYYY-MM-DD."),
+        "out_of_range": _("Must be between %(earliest)s and %(latest)s."),
+    }
+    _PLAIN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+    def __init__(self, *, earliest: date = date(2000, 1, 1), days_ahead: int = 366 * 20, **kwargs):
+        self.earliest, self.days_ahead = earliest, days_ahead
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value) -> date:
+        if isinstance(value, str) and not self._PLAIN.match(value):
+            self.fail("not_plain")
+        parsed = super().to_internal_value(value)
+        latest = timezone.localdate() + timedelta(days=self.days_ahead)
+        if not self.earliest <= parsed <= latest:
+            self.fail("out_of_range", earliest=self.earliest.isoformat(), latest=latest.isoformat())
+        return parsed
 
 
 class ProblemErrorSerializer(serializers.Serializer):

@@ -12,12 +12,15 @@ input parsing and output rendering, so a command endpoint is a few lines (STYLE 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
 from django_filters.utils import translate_validation
 from rest_framework import status as http
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
@@ -26,6 +29,7 @@ from rest_framework.viewsets import GenericViewSet, ViewSetMixin
 from pharmex.actor import Actor, actor_from_request
 from pharmex.api.etag import check_if_match, with_etag
 from pharmex.api.permissions import DENY, Policy, Public
+from pharmex.errors import OrganizationSuspended
 
 # Requests no action of the view serves: a method it does not allow (→ 405 for everyone, as HTTP says) and
 # OPTIONS (DRF's metadata: names and media types, the fields of a POST only for callers its policy admits).
@@ -34,9 +38,44 @@ FRAMEWORK_ACTIONS = frozenset({None, "metadata", "options"})
 
 
 class ApiMixin:
-    """What every PharmEx view has: `policies`, `actor`, `parse`, `respond`, `if_match`."""
+    """What every PharmEx view has: `policies`, `actor`, `parse`, `respond`, `if_match`.
+
+    Also, for every request: a GET with a query parameter the action does not know is a 400 (its filters, its
+    paginator's parameters and `query_parameters[action]`); and a caller acting for a suspended organisation may
+    read but not write, except the actions in `suspended_may` (those that end business already under way).
+    """
 
     policies: ClassVar[Mapping[str, Policy]] = {}
+    query_parameters: ClassVar[Mapping[str, Iterable[str]]] = {}
+    suspended_may: ClassVar[frozenset[str]] = frozenset()
+    strict_query: ClassVar[bool] = True
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method in SAFE_METHODS:
+            if self.strict_query:
+                self._refuse_unknown_query_parameters()
+        elif self.actor.suspended and self.policy_key() not in self.suspended_may:
+            raise OrganizationSuspended()
+
+    def known_query_parameters(self) -> set[str]:
+        known = set(self.query_parameters.get(self.policy_key(), ()))
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            known |= set(filterset_class.base_filters)
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None:
+            for name in ("page_query_param", "page_size_query_param", "cursor_query_param"):
+                if getattr(paginator, name, None):
+                    known.add(getattr(paginator, name))
+        return known
+
+    def _refuse_unknown_query_parameters(self) -> None:
+        unknown = sorted(set(self.request.query_params) - self.known_query_parameters())
+        if unknown:
+            raise ValidationError(
+                {name: [ErrorDetail(_("Unknown query parameter."), code="unknown_parameter")] for name in unknown}
+            )
 
     def policy_key(self) -> str | None:
         """The name `policies` is keyed by: the viewset action, else the HTTP method (HEAD is GET)."""

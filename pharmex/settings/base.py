@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pharmex.middleware.RequestContextMiddleware",
+    "pharmex.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +93,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
     f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=15000)}"
 )
+# A database that is down or frozen must answer within seconds (503, RELIABILITY §10): bounded connection
+# attempts, and a connection whose peer stops acknowledging is dropped by the kernel after tcp_user_timeout.
+DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT_SECONDS", default=5)
+DATABASES["default"]["OPTIONS"]["tcp_user_timeout"] = env.int("DB_TCP_USER_TIMEOUT_MS", default=20000)
+DATABASES["default"]["OPTIONS"]["keepalives_idle"] = 30
 # Parameters bound by the server, and statements a connection runs five times prepared: PostgreSQL
 # then plans the hot statements once per connection instead of on every request.
 if env.bool("DB_SERVER_SIDE_BINDING", default=True):
@@ -136,6 +142,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
+# Webhook deliveries wait on other people's servers: they get their own queue and worker, so imports, audit
+# sealing and settlement jobs (the default queue, "celery") never queue behind a slow receiver.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"webhooks.tasks.webhook_deliver_task": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -190,7 +200,7 @@ REST_FRAMEWORK = {
     # Deny by default: every view declares a policy per action (pharmex.api.views, pharmex.api.permissions).
     "DEFAULT_PERMISSION_CLASSES": ["pharmex.api.permissions.Deny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pharmex.api.parsers.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["pharmex.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "pharmex.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
@@ -250,6 +260,7 @@ SPECTACULAR_SETTINGS = {
         "LicenseStatusEnum": "accounts.choices.LicenseStatus",
         "LicenseTypeEnum": "accounts.choices.LicenseType",
         "MemberRoleEnum": "accounts.choices.MemberRole",
+        "InvitationStatusEnum": "accounts.choices.InvitationStatus",
         "StaffRoleEnum": "pharmex.choices.StaffRole",
         "ScopeTagEnum": "accounts.choices.ScopeTag",
         "OrderStatusEnum": "orders.choices.OrderStatus",
@@ -275,6 +286,7 @@ SPECTACULAR_SETTINGS = {
         "StatementStatusEnum": "settlements.choices.StatementStatus",
         "StatementPeriodEnum": "settlements.choices.PeriodKind",
         "BankLineStatusEnum": "settlements.choices.BankLineStatus",
+        "BankStatementStatusEnum": "settlements.choices.BankStatementStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -284,25 +296,43 @@ SPECTACULAR_SETTINGS = {
 
 # --- domain ---------------------------------------------------------------------------------
 PROBLEM_TYPE_BASE = env("PROBLEM_TYPE_BASE", default="https://pharmex.example/problems/")
+# Addresses (CIDRs) of the reverse proxies in front of the web processes: only their X-Forwarded-For is read.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Sign-in: an account is locked (429) after this many failures in the window, whatever the address.
+LOGIN_FAILURE_RATE = env("LOGIN_FAILURE_RATE", default="10/15min")
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)  # a reset code lives an hour
 ACTOR_RESOLVER = "accounts.actor.resolve_actor"  # request → pharmex.actor.Actor
 IDEMPOTENCY_SCOPE_FUNCTION = "accounts.actor.idempotency_scope"
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 LICENSE_EXPIRY_WARNING_DAYS = (30, 7)
 MIN_SHELF_LIFE_DAYS = env.int("MIN_SHELF_LIFE_DAYS", default=180)
 DEFAULT_CREDIT_TERMS_DAYS = env.int("DEFAULT_CREDIT_TERMS_DAYS", default=30)
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)  # a membership invitation's validity
+# Where the invitation email's link points (the secret follows as "#token=…", a fragment no server logs).
+INVITATION_ACCEPT_URL = env("INVITATION_ACCEPT_URL", default="http://127.0.0.1:8000/api/v1/invitations/accept/")
 # Orders (SPEC §5)
 MAX_ORDER_LINES = env.int("MAX_ORDER_LINES", default=100)
 ORDER_CONFIRM_TIMEOUT = timedelta(hours=env.int("ORDER_CONFIRM_TIMEOUT_HOURS", default=24))
 ORDER_SHIP_DEADLINE = timedelta(hours=env.int("ORDER_SHIP_DEADLINE_HOURS", default=72))
 AUTO_RECEIVE_AFTER = timedelta(days=env.int("AUTO_RECEIVE_DAYS", default=14))
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=10)
+# Where each sealing run publishes the chain head (keep it where the database server cannot write).
+AUDIT_ANCHOR_PATH = Path(env("AUDIT_ANCHOR_PATH", default=str(BASE_DIR / ".run" / "audit-anchor.json")))
 CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 CATALOG_IMPORT_MAX_ROWS = env.int("CATALOG_IMPORT_MAX_ROWS", default=200_000)
+# An XLSX is a ZIP: refused before openpyxl reads it when it unpacks to more than this, or its shared-strings
+# table (every distinct text, held in memory while the sheet is read) has more entries (issue 10).
+CATALOG_IMPORT_XLSX_MAX_UNPACKED_BYTES = env.int("CATALOG_IMPORT_XLSX_MAX_UNPACKED_BYTES", default=256 * 1024 * 1024)
+CATALOG_IMPORT_XLSX_MAX_SHARED_STRINGS = env.int("CATALOG_IMPORT_XLSX_MAX_SHARED_STRINGS", default=1_000_000)
 # Webhooks (SPEC §5): http:// URLs (dev only), CIDRs exempt from the SSRF guard, attempts before giving up.
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 WEBHOOK_ALLOWED_PRIVATE_NETWORKS = env.list("WEBHOOK_ALLOWED_PRIVATE_NETWORKS", default=[])
+WEBHOOK_ALLOWED_PORTS = env.list("WEBHOOK_ALLOWED_PORTS", default=["443", "8443"])  # "*": any (development)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=15)
+# Total time of one delivery attempt (lookup, connect, TLS, request, status, headers, body excerpt), in seconds.
+WEBHOOK_ATTEMPT_DEADLINE_SECONDS = env.int("WEBHOOK_ATTEMPT_DEADLINE_SECONDS", default=15)
 # Settlements (SPEC §6): default commission, statement period ("month" or "week"), bank file size limit.
 PLATFORM_COMMISSION_RATE = Decimal(env.str("PLATFORM_COMMISSION_RATE", default="0.0300"))
 SETTLEMENT_PERIOD = env.str("SETTLEMENT_PERIOD", default="month")
 BANK_STATEMENT_MAX_BYTES = env.int("BANK_STATEMENT_MAX_BYTES", default=10 * 1024 * 1024)
+BANK_STATEMENT_MAX_ROWS = env.int("BANK_STATEMENT_MAX_ROWS", default=100_000)  # blank rows count too

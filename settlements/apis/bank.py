@@ -10,6 +10,7 @@ from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import PagePagination
 from pharmex.api.permissions import Staff
 from pharmex.api.serializers import ReasonInput, RequiredReasonInput
+from pharmex.api.uploads import UploadViewMixin
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
 from settlements import selectors, services
@@ -31,21 +32,24 @@ CSV_FORMAT = (
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List imported bank statements (staff)"),
-    retrieve=extend_schema(summary="Retrieve a bank statement with its lines and per-status sums (staff)"),
+    list=extend_schema(summary="List uploaded bank statements and their import status (staff)"),
+    retrieve=extend_schema(
+        summary="A bank statement's status and per-status counts and sums (staff)",
+        description="The lines are not embedded: page through them with "
+        "`GET /api/v1/bank-statements/lines/?statement={id}` (add `&status=unmatched` for the exceptions).",
+        responses={200: BankStatementDetailOutput, **problems(403, 404)},
+    ),
 )
 @extend_schema(tags=["bank-statements"])
-class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class BankStatementViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = BankStatementOutput
     pagination_class = PagePagination
     lookup_value_regex = r"\d+"
     policies = {"list": STAFF, "retrieve": STAFF, "create": FINANCE_ADMIN}
+    upload_limits = {"create": "BANK_STATEMENT_MAX_BYTES"}  # larger uploads: 413 before they are read
 
     def get_queryset(self):
-        queryset = selectors.bank_statement_list(actor=self.actor)
-        if self.action == "retrieve":
-            queryset = queryset.prefetch_related("lines__payout")
-        return queryset
+        return selectors.bank_statement_list(actor=self.actor)
 
     def get_parsers(self):
         if self.request is not None and self.request.method == "POST":
@@ -56,24 +60,27 @@ class BankStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
         return self.respond(BankStatementDetailOutput, self.get_object())
 
     @extend_schema(
-        summary="Import a bank statement (finance admin); lines are matched at once",
-        description=CSV_FORMAT + " Lines are unique by `transaction_id`: the same file again answers 200 with the "
-        "first import, an overlapping file adds only its new lines. Credits naming order numbers, a buyer payment "
-        "code (`PXB` + buyer id) or coming from a known account become payments; debits naming a statement "
-        "number with its exact net confirm that statement's payout.",
+        summary="Upload a bank statement (finance admin); answers 202, a worker imports and matches its lines",
+        description=CSV_FORMAT + " The request only stores the file (a body over `BANK_STATEMENT_MAX_BYTES` is "
+        "refused with 413 `payload-too-large` before it is read; a missing column with 400 `bank-file-invalid`) and "
+        "answers 202 with the statement `queued` and its `Location`; poll it until `imported` or `failed` (`errors` "
+        "lists every bad cell; nothing is stored then). Every row counts toward `BANK_STATEMENT_MAX_ROWS`, blank "
+        "ones included. Lines are unique by `transaction_id`: the same file again answers 200 with the first "
+        "upload, an overlapping file adds only its new lines. Credits naming order numbers, a buyer payment code "
+        "(`PXB` + buyer id) or coming from a known account become payments; debits naming a statement number with "
+        "its exact net confirm that statement's payout.",
         request={"multipart/form-data": BankStatementUploadInput},
-        responses={201: BankStatementDetailOutput, 200: BankStatementDetailOutput, **problems(400, 403, 413)},
+        responses={202: BankStatementDetailOutput, 200: BankStatementDetailOutput, **problems(400, 403, 413)},
     )
     @idempotent
     def create(self, request, *args, **kwargs):
         upload = self.parse(BankStatementUploadInput)["file"]
-        statement, created = services.bank_statement_import(
-            file_name=upload.name, content=upload.read(), actor=self.actor
-        )
+        statement, created = services.bank_statement_upload(file_name=upload.name, file=upload, actor=self.actor)
         return self.respond(
             BankStatementDetailOutput,
-            self.get_queryset().get(pk=statement.pk),
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            statement,
+            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
+            headers={"Location": request.build_absolute_uri(f"{statement.pk}/")},
         )
 
 

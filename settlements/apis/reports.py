@@ -3,6 +3,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from api_docs.responses import problems
+from pharmex.api.serializers import BusinessDateField
 from pharmex.api.views import ApiView
 from settlements import selectors
 from settlements.apis.common import READS_MONEY
@@ -10,11 +11,12 @@ from settlements.serializers import AgingReportOutput
 
 
 class AgingQuery(serializers.Serializer):
-    as_of = serializers.DateField(required=False)
+    as_of = BusinessDateField(required=False, days_ahead=366 * 5)
 
 
 class ReceivablesAgingApi(ApiView):
     policies = {"get": READS_MONEY}
+    query_parameters = {"get": ["as_of"]}
 
     @extend_schema(
         tags=["reports"],

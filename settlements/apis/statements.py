@@ -11,8 +11,10 @@ from api_docs.responses import problems
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import PagePagination
 from pharmex.api.permissions import Members, Staff
+from pharmex.api.serializers import BusinessDateField
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
+from pharmex.exports import CONTENT_TYPES, export_response
 from settlements import selectors, services
 from settlements.apis.common import READS_MONEY
 from settlements.choices import PeriodKind
@@ -26,14 +28,11 @@ from settlements.serializers import (
     StatementGenerateInput,
     StatementOutput,
 )
-from settlements.services.exports import csv_stream, export_rows, xlsx_stream
+from settlements.services.exports import HEADER, SHEET_NAME, export_rows
 
-FORMATS = {
-    "csv": ("text/csv; charset=utf-8", csv_stream),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_stream),
-}
+FORMATS = list(CONTENT_TYPES)
 FILE_FORMAT = OpenApiParameter(
-    "file_format", str, enum=list(FORMATS), default="csv", description="`csv` (UTF-8 with BOM) or `xlsx`."
+    "file_format", str, enum=FORMATS, default="csv", description="`csv` (UTF-8 with BOM) or `xlsx`."
 )
 STAFF = Staff()
 EXPORT_RESPONSES = {
@@ -46,19 +45,17 @@ EXPORT_RESPONSES = {
 
 
 class ExportQuery(serializers.Serializer):
-    file_format = serializers.ChoiceField(choices=list(FORMATS), default="csv")
+    file_format = serializers.ChoiceField(choices=FORMATS, default="csv")
 
 
 class PeriodExportQuery(ExportQuery):
     period_kind = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
-    day = serializers.DateField()
+    day = BusinessDateField(days_ahead=366)
 
 
 def _stream(file_format: str, statements, name: str) -> StreamingHttpResponse:
-    content_type, writer = FORMATS[file_format]
-    response = StreamingHttpResponse(writer(export_rows(statements=statements)), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
-    return response
+    rows = export_rows(statements=statements)
+    return export_response(file_format=file_format, header=HEADER, rows=rows, filename=name, sheet_name=SHEET_NAME)
 
 
 @extend_schema_view(
@@ -85,6 +82,8 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         "pay": Staff(StaffRole.FINANCE_ADMIN),
         "dispute": Members(MemberRole.OWNER, MemberRole.FINANCE),  # the service: the statement's supplier only
     }
+    query_parameters = {"export": ["file_format"], "export_period": ["file_format", "period_kind", "day"]}
+    suspended_may = frozenset({"dispute"})  # contesting a statement settles business already done
 
     def get_queryset(self):
         queryset = selectors.statement_list(actor=self.actor)

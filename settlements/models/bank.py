@@ -5,21 +5,31 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from settlements.choices import BankLineStatus
+from settlements.choices import BankLineStatus, BankStatementStatus
 from settlements.models.ledger import MONEY
 
 
 class BankStatement(models.Model):
-    """One imported CSV file of the platform's bank account."""
+    """One uploaded CSV file of the platform's bank account: stored by the upload (queued), then a Celery task
+    stores and matches its lines. The file is kept in the row until then, so any worker can process it."""
 
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64, unique=True)
+    file_size = models.PositiveIntegerField(default=0)
+    content = models.BinaryField(blank=True, default=b"", editable=False)  # emptied once processed
+    status = models.CharField(
+        max_length=10, choices=BankStatementStatus.choices, default=BankStatementStatus.QUEUED, db_index=True
+    )
+    message = models.CharField(max_length=500, blank=True)
+    errors = models.JSONField(default=list, blank=True, help_text="[{field, code, message}], at most 100 kept.")
     line_count = models.PositiveIntegerField(default=0)  # new lines; duplicates of earlier imports excluded
     duplicate_count = models.PositiveIntegerField(default=0)
     duplicate_total = models.DecimalField(**MONEY, default=0)
     file_total = models.DecimalField(**MONEY, default=0)  # signed sum of the new lines
     imported_by = models.CharField(max_length=255)
-    imported_at = models.DateTimeField(default=timezone.now)
+    imported_at = models.DateTimeField(default=timezone.now)  # when it was uploaded
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

@@ -8,6 +8,7 @@ from settlements.services.reconciliation import (
     bank_line_unmatch,
     bank_lines_rematch,
     bank_statement_import,
+    bank_statement_upload,
 )
 from settlements.services.statements import (
     AdjustmentRequest,
@@ -32,6 +33,7 @@ __all__ = [
     "bank_line_unmatch",
     "bank_lines_rematch",
     "bank_statement_import",
+    "bank_statement_upload",
     "commission_rate_for",
     "commission_split",
     "entry_post",

@@ -1,20 +1,16 @@
-"""Statement exports (CSV, XLSX) that stream with flat memory at any size (SPEC §6).
+"""Statement exports (CSV, XLSX): the rows of a set of statements (SPEC §6).
 
-Rows come from a server-side cursor in chunks; CSV is yielded as it is produced. XLSX is a zip whose
-directory comes last, so it is written row by row with openpyxl's write-only mode to a temporary
-file (constant memory) and then streamed from disk in chunks.
+`export_rows` reads them from a server-side cursor in chunks; the kernel's one spreadsheet writer
+(`pharmex.exports`) turns them into a streamed CSV or XLSX with flat memory at any size and neutralises
+formula-like text (a buyer named `=HYPERLINK(…)` stays text).
 """
 
 from __future__ import annotations
 
-import csv
-import tempfile
-from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from collections.abc import Iterator
 
 from django.db.models import DecimalField, ExpressionWrapper, F, Func, QuerySet, Value
 from django.utils import timezone
-from openpyxl import Workbook
 
 from settlements.models import Statement, StatementLine
 
@@ -34,8 +30,7 @@ HEADER = [
     "currency",
 ]
 CHUNK_ROWS = 2000
-XLSX_SHEET_ROWS = 1_000_000  # Excel's limit is 1,048,576 rows per sheet
-FILE_CHUNK_BYTES = 256 * 1024
+SHEET_NAME = "lines"
 
 
 class _Round(Func):
@@ -125,43 +120,3 @@ def export_rows(*, statements: QuerySet[Statement]) -> Iterator[list]:
 
 def _local(moment, tz) -> str:
     return moment.astimezone(tz).isoformat(timespec="seconds") if moment else ""
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_stream(rows: Iterable[list]) -> Iterator[bytes]:
-    """UTF-8 with a BOM, so Excel opens Chinese names correctly; yielded in ~64 KiB pieces."""
-    writer = csv.writer(_Echo())
-    buffer: list[str] = ["\ufeff" + writer.writerow(HEADER)]
-    size = 0
-    for row in rows:
-        text = writer.writerow([str(v) if isinstance(v, Decimal) else v for v in row])
-        buffer.append(text)
-        size += len(text)
-        if size >= 64 * 1024:
-            yield "".join(buffer).encode()
-            buffer, size = [], 0
-    yield "".join(buffer).encode()
-
-
-def xlsx_stream(rows: Iterable[list]) -> Iterator[bytes]:
-    """Write the workbook in constant memory to a temporary file, then stream the file."""
-    with tempfile.TemporaryFile() as handle:
-        workbook = Workbook(write_only=True)
-        sheet, written = None, XLSX_SHEET_ROWS
-        for row in rows:
-            if written >= XLSX_SHEET_ROWS:
-                sheet = workbook.create_sheet(f"lines{len(workbook.worksheets) + 1}")
-                sheet.append(HEADER)
-                written = 0
-            sheet.append(row)
-            written += 1
-        if sheet is None:
-            workbook.create_sheet("lines1").append(HEADER)
-        workbook.save(handle)
-        handle.seek(0)
-        while chunk := handle.read(FILE_CHUNK_BYTES):
-            yield chunk

@@ -83,13 +83,23 @@ def receipt_post(*, order_id: int) -> Receivable | None:
         due_date=timezone.localdate(received_at) + timedelta(days=order.buyer.credit_terms_days),
         entry=entry,
     )
+    # One record per party, each with what that party may read: the buyer owes the gross by the due date; the
+    # commission is between the supplier and the platform (the buyer's audit log never shows it).
     audit_record(
         actor=SYSTEM_ACTOR.audit,
         action="ledger.receipt_posted",
         object_type="order",
         object_id=order.pk,
         organization_id=order.buyer_id,
-        changes={"entry": entry.pk, "gross": gross, "commission": commission, "due_date": receivable.due_date},
+        changes={"entry": entry.pk, "gross": gross, "due_date": receivable.due_date},
+    )
+    audit_record(
+        actor=SYSTEM_ACTOR.audit,
+        action="ledger.commission_charged",
+        object_type="order",
+        object_id=order.pk,
+        organization_id=order.supplier_id,
+        changes={"entry": entry.pk, "gross": gross, "commission": commission, "rate": rate},
     )
     payment_apply_credit(buyer_id=order.buyer_id)  # a buyer's earlier overpayment pays the new order
     return receivable

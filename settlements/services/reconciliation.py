@@ -1,111 +1,282 @@
 """Bank statement import and matching (SPEC §6, RELIABILITY REC-4).
 
 The file is CSV with a header row: `transaction_id,booked_on,amount,counterparty_account,counterparty_name,
-reference` (UTF-8 or GB18030; amount signed, positive = money in). Lines are unique by the bank's
+reference` (UTF-8 or GB18030; amount signed, positive = money in). The upload only stores it (queued); a Celery
+task checks every cell, stores the lines and matches them (issue 10). Lines are unique by the bank's
 transaction id, so importing a file again, or an overlapping one, adds nothing twice.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import hashlib
-import io
-from datetime import date
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import BinaryIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from accounts.selectors import organization_ids_existing
 from orders.selectors import order_buyer_ids
-from pharmex.actor import Actor
-from pharmex.audit import audit_record
+from pharmex.actor import SYSTEM_ACTOR, Actor
+from pharmex.audit import SYSTEM, audit_record
 from pharmex.choices import StaffRole
-from pharmex.money import ZERO, quantize
-from settlements.choices import BankLineStatus, PaymentSource, StatementStatus
+from pharmex.errors import DomainError
+from pharmex.files import CHUNK, file_sha256, file_size, spooled_field
+from pharmex.money import MAX_AMOUNT, ZERO
+from settlements.choices import BankLineStatus, BankStatementStatus, PaymentSource, StatementStatus
 from settlements.errors import BankFileInvalid, BankLineMismatch, BankLineNotOpen
 from settlements.models import BankLine, BankStatement, KnownBankAccount, Statement
 from settlements.references import order_numbers_in, payment_code_buyer_ids, statement_numbers_in
 from settlements.services.payments import payment_record, payment_reverse
 from settlements.services.statements import statement_pay, statement_reconcile, statement_unreconcile
+from settlements.tasks import bank_statement_import_task
 
+_PLAIN_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_PLAIN_AMOUNT = re.compile(r"^-?[0-9]+(\.[0-9]{1,2})?$")
+EARLIEST_BOOKING = date(2000, 1, 1)
 COLUMNS = ("transaction_id", "booked_on", "amount", "counterparty_account", "counterparty_name", "reference")
 OPEN_STATUSES = (BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS)
+HEAD_BYTES = 64 * 1024  # the upload's first line (the header) is looked for in this much
+STORE_BATCH = 5000
+MATCH_BATCH = 500
 
 
-def _decode(content: bytes) -> str:
+def _encoding(path: str) -> str:
+    """UTF-8 (with or without BOM), else GB18030; checked a chunk at a time, never the whole file in memory."""
     for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return content.decode(encoding)
+            with open(path, "rb") as raw:
+                while chunk := raw.read(CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-    raise BankFileInvalid("The file is neither UTF-8 nor GB18030 text.")
+        return encoding
+    raise BankFileInvalid("The file is neither UTF-8 nor GB18030 text.", field="file")
 
 
-def _parse(content: bytes) -> list[dict]:
-    """Rows as dicts; every bad cell is reported at once. Raises: BankFileInvalid."""
-    if len(content) > settings.BANK_STATEMENT_MAX_BYTES:
-        raise BankFileInvalid(f"The file is larger than {settings.BANK_STATEMENT_MAX_BYTES} bytes.")
-    reader = csv.DictReader(io.StringIO(_decode(content)))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+def _missing_columns(header: list[str] | None) -> list[str]:
+    return [column for column in COLUMNS if column not in (header or [])]
+
+
+def _check_header(file: BinaryIO) -> None:
+    """The upload's first line names the columns (a cheap look at its start; the worker reads the rest).
+
+    Raises: BankFileInvalid.
+    """
+    file.seek(0)
+    head = file.read(HEAD_BYTES)
+    file.seek(0)
+    if b"\n" not in head and len(head) == HEAD_BYTES:
+        raise BankFileInvalid("The first line, the header, is longer than 64 KiB.", field="file")
+    line = head.split(b"\n", 1)[0]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = line.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise BankFileInvalid("The file is neither UTF-8 nor GB18030 text.", field="file")
+    missing = _missing_columns(next(csv.reader([text]), None))
     if missing:
         raise BankFileInvalid(f"Missing columns: {', '.join(missing)}.", field="file")
-    rows, errors = [], []
-    for number, raw in enumerate(reader, start=1):
-        row = {column: (raw.get(column) or "").strip() for column in COLUMNS}
+
+
+def _rows(path: str) -> Iterator[tuple[int, dict, list[dict]]]:
+    """(data row number, row, its errors) for every non-blank row, read from the file as it goes; every row,
+    blank ones included, counts toward BANK_STATEMENT_MAX_ROWS.
+
+    Raises: BankFileInvalid (encoding, columns, too many rows, malformed CSV).
+    """
+    limit = settings.BANK_STATEMENT_MAX_ROWS
+    with open(path, encoding=_encoding(path), newline="") as text:
+        reader = csv.reader(text)
         try:
-            row["booked_on"] = date.fromisoformat(row["booked_on"])
-        except ValueError:
-            errors.append({"field": f"rows[{number}].booked_on", "code": "invalid", "message": "Use YYYY-MM-DD."})
-        try:
-            amount = Decimal(row["amount"])
-            if amount == ZERO or quantize(amount) != amount:
-                raise InvalidOperation
-            row["amount"] = amount
-        except InvalidOperation:
-            errors.append(
-                {
-                    "field": f"rows[{number}].amount",
-                    "code": "invalid",
-                    "message": "A non-zero amount with at most two decimal places.",
-                }
-            )
-        if not row["transaction_id"] or len(row["transaction_id"]) > 64:
-            errors.append(
-                {
-                    "field": f"rows[{number}].transaction_id",
-                    "code": "invalid",
-                    "message": "Each line needs the bank's transaction id (at most 64 characters).",
-                }
-            )
-        rows.append(row)
+            header = next(reader, None)
+            missing = _missing_columns(header)
+            if missing:
+                raise BankFileInvalid(f"Missing columns: {', '.join(missing)}.", field="file")
+            index = {name: position for position, name in enumerate(header)}
+            number = 0
+            for physical, record in enumerate(reader, start=1):
+                if physical > limit:
+                    raise BankFileInvalid(
+                        f"The file has more than {limit:,} rows (blank rows count too); split it into several files.",
+                        field="file",
+                    )
+                if not record:  # a blank line, skipped as csv.DictReader skips it
+                    continue
+                number += 1
+                row = {column: _cell(record, index[column]) for column in COLUMNS}
+                yield number, row, _row_errors(number, row)
+        except csv.Error as error:
+            raise BankFileInvalid(f"The file is malformed: {error}.", field="file") from None
+
+
+def _cell(record: list[str], position: int) -> str:
+    return record[position].strip() if position < len(record) else ""
+
+
+def _row_errors(number: int, row: dict) -> list[dict]:
+    """Convert the row's date and amount in place; the problems of its cells."""
+    errors = []
+    booked_on = row["booked_on"]
+    latest = timezone.localdate() + timedelta(days=31)
+    try:
+        if not _PLAIN_DATE.match(booked_on) or not EARLIEST_BOOKING <= date.fromisoformat(booked_on) <= latest:
+            raise ValueError(booked_on)
+        row["booked_on"] = date.fromisoformat(booked_on)
+    except ValueError:
+        errors.append(
+            {
+                "field": f"rows[{number}].booked_on",
+                "code": "invalid",
+                "message": f"Use YYYY-MM-DD, from {EARLIEST_BOOKING} to {latest}.",
+            }
+        )
+    try:
+        if not _PLAIN_AMOUNT.match(row["amount"]):  # Decimal() would take "１.００", "1_0.00" and "1e1"
+            raise InvalidOperation
+        amount = Decimal(row["amount"])
+        if amount == ZERO or abs(amount) > MAX_AMOUNT:
+            raise InvalidOperation
+        row["amount"] = amount
+    except InvalidOperation:
+        errors.append(
+            {
+                "field": f"rows[{number}].amount",
+                "code": "invalid",
+                "message": "A non-zero amount with at most two decimal places, in ASCII digits.",
+            }
+        )
+    if not row["transaction_id"] or len(row["transaction_id"]) > 64:
+        errors.append(
+            {
+                "field": f"rows[{number}].transaction_id",
+                "code": "invalid",
+                "message": "Each line needs the bank's transaction id (at most 64 characters).",
+            }
+        )
+    return errors
+
+
+def _check(path: str) -> tuple[int, Decimal]:
+    """A first pass over the file: (rows, their signed total) when every cell is good.
+
+    Raises: BankFileInvalid with every bad cell (the first 100) — nothing is stored then.
+    """
+    count, total, errors = 0, ZERO, []
+    for number, row, row_errors in _rows(path):
+        count = number
+        errors.extend(row_errors)
+        if not row_errors:
+            total += row["amount"]
     if errors:
         raise BankFileInvalid(errors[0]["message"], errors=errors[:100])
-    return rows
+    return count, total
 
 
 @transaction.atomic
-def bank_statement_import(*, file_name: str, content: bytes, actor: Actor) -> tuple[BankStatement, bool]:
-    """Store a bank file's new lines and match them; the same file again returns the first import.
+def bank_statement_upload(*, file_name: str, file: BinaryIO, actor: Actor) -> tuple[BankStatement, bool]:
+    """Store a bank file for a worker to import (`bank_statement_import`, queued after commit); only its size and
+    header are checked here. The same file again returns the first upload (`created` False).
 
-    Raises: NotAParty (finance admins only), BankFileInvalid (nothing is stored).
+    Raises: NotAParty (finance admins only), BankFileInvalid (too large, not a CSV with the columns).
     """
     actor.require_staff(StaffRole.FINANCE_ADMIN)
-    digest = hashlib.sha256(content).hexdigest()
-    if (existing := BankStatement.objects.filter(file_sha256=digest).first()) is not None:
+    size = file_size(file)
+    if size > settings.BANK_STATEMENT_MAX_BYTES:  # the API refuses these before reading them
+        raise BankFileInvalid(f"The file is larger than {settings.BANK_STATEMENT_MAX_BYTES} bytes.", field="file")
+    digest = file_sha256(file)
+    if (existing := BankStatement.objects.defer("content").filter(file_sha256=digest).first()) is not None:
         return existing, False
-    rows = _parse(content)
-    statement = BankStatement.objects.create(
-        file_name=file_name[:255], file_sha256=digest, imported_by=actor.audit.label[:255]
+    _check_header(file)
+    try:
+        with transaction.atomic():
+            statement = BankStatement.objects.create(
+                file_name=file_name[:255],
+                file_sha256=digest,
+                file_size=size,
+                content=file.read(),  # the one copy in memory: the upload itself is a temporary file
+                imported_by=actor.audit.label[:255],
+            )
+    except IntegrityError:  # the same file uploaded concurrently: the first one stands
+        return BankStatement.objects.defer("content").get(file_sha256=digest), False
+    audit_record(
+        actor=actor.audit,
+        action="bank_statement.queued",
+        object_type="bank_statement",
+        object_id=statement.pk,
+        changes={"file_name": file_name, "size": size, "sha256": digest},
     )
-    # ignore_conflicts: a line already imported (this file twice, overlapping files, a concurrent import)
-    # is kept once, under the import that stored it first; within the file, its first occurrence.
-    first_rows: dict[str, dict] = {}
-    for row in rows:
-        first_rows.setdefault(row["transaction_id"], row)
-    BankLine.objects.bulk_create(
-        [
+    transaction.on_commit(partial(bank_statement_import_task.delay, statement.pk))  # the worker sees it committed
+    return BankStatement.objects.defer("content").get(pk=statement.pk), True
+
+
+def _claim(statement_id: int) -> BankStatement | None:
+    """Queued (or a re-delivered running) statement → running; a finished one is left alone (idempotent task)."""
+    claimed = BankStatement.objects.filter(
+        pk=statement_id, status__in=[BankStatementStatus.QUEUED, BankStatementStatus.RUNNING]
+    ).update(status=BankStatementStatus.RUNNING, started_at=timezone.now())
+    return BankStatement.objects.defer("content").get(pk=statement_id) if claimed else None
+
+
+def bank_statement_import(*, statement_id: int) -> BankStatement | None:
+    """The task body: check every cell of the stored file, store its new lines, match them, then forget the file.
+    A bad file fails the statement with its errors and stores nothing. Safe to run twice: the lines are unique
+    by transaction id, matching skips matched lines, and a finished statement is left alone."""
+    statement = _claim(statement_id)
+    if statement is None:
+        return None
+    row = BankStatement.objects.filter(pk=statement.pk)
+    try:
+        with spooled_field(row, "content", statement.file_size, suffix=".csv") as file:
+            count, total = _check(file.name)
+            _store_lines(statement, file.name)
+    except BankFileInvalid as error:
+        errors = error.errors or [{"field": error.field, "code": error.code, "message": str(error.detail)}]
+        row.update(
+            status=BankStatementStatus.FAILED,
+            message=str(error.detail)[:500],
+            errors=errors,
+            content=b"",
+            finished_at=timezone.now(),
+        )
+        _audit(statement, "bank_statement.failed", {"message": str(error.detail)[:500]})
+        return BankStatement.objects.defer("content").get(pk=statement.pk)
+    stored = statement.lines.aggregate(n=Count("id"), total=Sum("amount"))
+    row.update(
+        line_count=stored["n"],
+        file_total=stored["total"] or ZERO,
+        duplicate_count=count - stored["n"],
+        duplicate_total=total - (stored["total"] or ZERO),
+    )
+    _match_lines(statement)
+    row.update(status=BankStatementStatus.IMPORTED, content=b"", finished_at=timezone.now())
+    statement = BankStatement.objects.defer("content").get(pk=statement.pk)
+    _audit(
+        statement, "bank_statement.imported", {"lines": statement.line_count, "duplicates": statement.duplicate_count}
+    )
+    return statement
+
+
+@transaction.atomic
+def _store_lines(statement: BankStatement, path: str) -> None:
+    """The second pass: the file's lines in batches. ignore_conflicts: a line already imported (this file twice,
+    overlapping files, a concurrent import) is kept once, under the import that stored it first; within the
+    file, its first occurrence."""
+    batch: list[BankLine] = []
+    for _number, row, _errors in _rows(path):
+        batch.append(
             BankLine(
                 statement=statement,
                 transaction_id=row["transaction_id"],
@@ -115,26 +286,35 @@ def bank_statement_import(*, file_name: str, content: bytes, actor: Actor) -> tu
                 counterparty_name=row["counterparty_name"][:200],
                 reference=row["reference"][:300],
             )
-            for row in first_rows.values()
-        ],
-        ignore_conflicts=True,
-    )
-    stored = statement.lines.aggregate(n=Count("id"), total=Sum("amount"))
-    statement.line_count = stored["n"]
-    statement.file_total = stored["total"] or ZERO
-    statement.duplicate_count = len(rows) - stored["n"]
-    statement.duplicate_total = sum((row["amount"] for row in rows), ZERO) - statement.file_total
-    statement.save()
-    audit_record(
-        actor=actor.audit,
-        action="bank_statement.imported",
-        object_type="bank_statement",
-        object_id=statement.pk,
-        changes={"file_name": file_name, "lines": statement.line_count, "duplicates": statement.duplicate_count},
-    )
-    for line_id in statement.lines.order_by("id").values_list("id", flat=True):
-        bank_line_match_auto(line_id=line_id, actor=actor)
-    return statement, True
+        )
+        if len(batch) == STORE_BATCH:
+            BankLine.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    BankLine.objects.bulk_create(batch, ignore_conflicts=True)
+
+
+def _match_lines(statement: BankStatement) -> None:
+    """Match the statement's open lines, a batch per transaction (locks are held for a batch, not the file). A
+    line whose match a business rule refuses stays open, with the refusal as its note, for a person."""
+    line_ids = list(statement.lines.filter(status__in=OPEN_STATUSES).order_by("id").values_list("id", flat=True))
+    for start in range(0, len(line_ids), MATCH_BATCH):
+        with transaction.atomic():
+            for line_id in line_ids[start : start + MATCH_BATCH]:
+                try:
+                    bank_line_match_auto(line_id=line_id, actor=SYSTEM_ACTOR)
+                except DomainError as error:  # its savepoint rolled back; the rest of the batch goes on
+                    BankLine.objects.filter(pk=line_id).update(note=str(error.detail)[:500])
+
+
+def _audit(statement: BankStatement, action: str, changes: dict) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=SYSTEM,
+            action=action,
+            object_type="bank_statement",
+            object_id=statement.pk,
+            changes={"file_name": statement.file_name, "uploaded_by": statement.imported_by, **changes},
+        )
 
 
 def _credit_buyers(line: BankLine) -> set[int]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from accounts.models import License, Membership, Organization, OrganizationApiKey, User
+from accounts.models import Invitation, License, Membership, Organization, OrganizationApiKey, User
 from pharmex.models import AuditEvent
 
 AUTH_REQUIRED_DETAIL = "Authentication credentials were not provided."
@@ -109,6 +109,30 @@ def member_body(membership: Membership) -> dict:
         "full_name": membership.user.full_name,
         "role": membership.role,
         "created_at": iso(membership.created_at),
+    }
+
+
+def membership_brief_body(membership: Membership, *, may_trade: bool) -> dict:
+    """A membership as `/me/` lists it and accepting an invitation answers it."""
+    return {
+        "id": membership.pk,
+        "role": membership.role,
+        "organization": organization_body(membership.organization, may_trade=may_trade),
+    }
+
+
+def invitation_body(invitation: Invitation, *, status: str | None = None) -> dict:
+    """`status` overrides the stored one where the API shows a pending invitation past its expiry as expired."""
+    invitation.refresh_from_db()
+    return {
+        "id": invitation.pk,
+        "organization": {"id": invitation.organization_id, "legal_name": invitation.organization.legal_name},
+        "email": invitation.email,
+        "role": invitation.role,
+        "status": status or invitation.status,
+        "expires_at": iso(invitation.expires_at),
+        "accepted_at": iso(invitation.accepted_at),
+        "created_at": iso(invitation.created_at),
     }
 
 

@@ -1,4 +1,5 @@
-"""Members (add, change role, remove, the last-owner rule) and API keys (secret once, auth, revoke, expiry)."""
+"""Members (change role, remove, leave, the last-owner rule; joining is in test_invitations.py) and API keys
+(secret once, auth, revoke, expiry)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ from tests.accounts.helpers import (
     audit_rows,
     authentication_failed,
     member_body,
+    not_found,
     permission_denied,
     problem,
     validation_error,
 )
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,109 +43,7 @@ def last_owner_problem() -> dict:
     return problem("last-owner", 409, LAST_OWNER, LAST_OWNER, code="last_owner")
 
 
-def sign_in(cast, email: str, password: str):
-    response = cast.make_client().post("/api/v1/auth/token/", {"email": email, "password": password}, format="json")
-    assert response.status_code == 200
-    client = cast.make_client()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
-    return client
-
-
 # --- members ------------------------------------------------------------------------------------------------
-def test_owner_adds_an_existing_user_as_a_member(cast):
-    # given
-    candidate = UserFactory(email="candidate@elsewhere.test")
-
-    # when: the email is matched whatever its case
-    response = cast.client("owner").post(
-        members_url(cast), {"email": "Candidate@Elsewhere.test", "role": "operator"}, format="json"
-    )
-
-    # then
-    membership = Membership.objects.get(user=candidate)
-    assert (response.status_code, response.json()) == (201, member_body(membership))
-    assert (membership.organization_id, membership.role) == (cast.org_a.pk, MemberRole.OPERATOR)
-    assert User.objects.filter(email__iexact="candidate@elsewhere.test").count() == 1
-    assert audit_rows() == [
-        ("member.added", "user", cast.users["owner"].pk, cast.org_a.pk, "membership", str(membership.pk))
-    ]
-    assert AuditEvent.objects.get().changes == {"email": "candidate@elsewhere.test", "role": "operator"}
-    # and the new member now reads A
-    response = cast.make_client(candidate).get("/api/v1/organizations/")
-    assert [organization["id"] for organization in response.json()["results"]] == [cast.org_a.pk]
-
-
-def test_owner_adds_a_new_user_with_an_initial_password(cast):
-    # when
-    response = cast.client("owner").post(
-        members_url(cast),
-        {"email": "newbie@a.test", "role": "finance", "full_name": "李雷", "password": "ledger-and-ink-2027"},
-        format="json",
-    )
-
-    # then: the account exists and signs in with that password
-    user = User.objects.get(email="newbie@a.test")
-    membership = Membership.objects.get(user=user)
-    assert (response.status_code, response.json()) == (201, member_body(membership))
-    assert (user.full_name, membership.role, membership.organization_id) == ("李雷", "finance", cast.org_a.pk)
-    client = sign_in(cast, "newbie@a.test", "ledger-and-ink-2027")
-    assert client.get("/api/v1/me/").json()["memberships"][0]["role"] == "finance"
-    assert [row[0] for row in audit_rows()] == ["member.added"]
-
-
-@pytest.mark.parametrize(
-    ("_case", "extra", "errors"),
-    [
-        (
-            "no password",
-            {},
-            [{"field": "password", "code": "required", "message": "A new account needs an initial password."}],
-        ),
-        (
-            "weak password",
-            {"password": "password"},
-            [{"field": "password", "code": "weak_password", "message": "This password is too common."}],
-        ),
-        (
-            "unknown field",
-            {"password": "ledger-and-ink-2027", "is_staff": True},
-            [{"field": "is_staff", "code": "not_writable", "message": "This field cannot be set."}],
-        ),
-    ],
-)
-def test_adding_a_new_user_needs_an_acceptable_password(cast, _case, extra, errors):
-    # when
-    response = cast.client("owner").post(
-        members_url(cast), {"email": "newbie@a.test", "role": "viewer", **extra}, format="json"
-    )
-
-    # then
-    assert (response.status_code, response.json()) == (400, validation_error(errors))
-    assert User.objects.filter(email="newbie@a.test").exists() is False
-    assert AuditEvent.objects.exists() is False
-
-
-def test_adding_an_existing_member_again_is_refused(cast):
-    # when
-    response = cast.client("owner").post(members_url(cast), {"email": "viewer@a.test", "role": "owner"}, format="json")
-
-    # then
-    title = "This user is already a member of the organisation"
-    assert (response.status_code, response.json()) == (
-        409,
-        problem(
-            "already-member",
-            409,
-            title,
-            title,
-            errors=[{"field": "email", "code": "already_member", "message": title}],
-            code="already_member",
-        ),
-    )
-    assert cast.membership("viewer").role == MemberRole.VIEWER
-    assert AuditEvent.objects.exists() is False
-
-
 def test_owner_changes_a_members_role(cast):
     # given
     operator = cast.membership("operator")
@@ -224,6 +124,87 @@ def test_with_a_second_owner_an_owner_may_step_down_but_the_second_may_not_then_
         {"role": ["operator", "owner"]},
         {"role": ["owner", "viewer"]},
     ]
+
+
+def test_a_member_leaves_and_then_sees_nothing_of_the_organization(cast):
+    # given
+    finance = cast.membership("finance")
+    client = cast.client("finance")
+
+    # when
+    response = client.post(f"/api/v1/organizations/{cast.org_a.pk}/leave/", {}, format="json")
+
+    # then
+    assert (response.status_code, response.content) == (204, b"")
+    assert Membership.objects.filter(pk=finance.pk).exists() is False
+    assert User.objects.filter(pk=cast.users["finance"].pk).exists() is True  # the account itself stays
+    assert audit_rows() == [
+        ("member.left", "user", cast.users["finance"].pk, cast.org_a.pk, "membership", str(finance.pk))
+    ]
+    assert AuditEvent.objects.get().changes == {"email": "finance@a.test", "role": "finance"}
+    assert client.get("/api/v1/organizations/").json()["results"] == []
+    assert client.get(f"/api/v1/organizations/{cast.org_a.pk}/").status_code == 404
+
+
+def test_a_person_leaves_one_of_their_organizations_whichever_they_act_for(cast, as_client):
+    # given: the viewer of A is also a viewer of B, and acts for A
+    in_b = MembershipFactory(user=cast.users["viewer"], organization=cast.org_b, role=MemberRole.VIEWER)
+    client = as_client(cast.users["viewer"], organization_id=cast.org_a.pk)
+
+    # when
+    response = client.post(f"/api/v1/organizations/{cast.org_b.pk}/leave/", {}, format="json")
+
+    # then: B's membership is gone, A's stays
+    assert (response.status_code, response.content) == (204, b"")
+    assert list(Membership.objects.filter(user=cast.users["viewer"]).values_list("organization_id", "role")) == [
+        (cast.org_a.pk, MemberRole.VIEWER)
+    ]
+    assert audit_rows() == [("member.left", "user", cast.users["viewer"].pk, cast.org_b.pk, "membership", str(in_b.pk))]
+
+
+def test_the_last_owner_cannot_leave(cast):
+    # when
+    response = cast.client("owner").post(f"/api/v1/organizations/{cast.org_a.pk}/leave/", {}, format="json")
+
+    # then
+    assert (response.status_code, response.json()) == (409, last_owner_problem())
+    assert cast.membership("owner").role == MemberRole.OWNER
+    assert AuditEvent.objects.exists() is False
+
+
+@pytest.mark.parametrize("caller", ["other_owner", "admin"])
+def test_leaving_an_organization_one_is_not_a_member_of_is_not_found(cast, caller):
+    # when
+    response = cast.client(caller).post(f"/api/v1/organizations/{cast.org_a.pk}/leave/", {}, format="json")
+
+    # then
+    assert (response.status_code, response.json()) == (404, not_found())
+    assert Membership.objects.filter(organization=cast.org_a).count() == 4
+    assert AuditEvent.objects.exists() is False
+
+
+def test_a_platform_staff_members_role_cannot_be_changed_only_removed(cast):
+    # given: a membership of the platform admin made before staff were kept out of organisations
+    legacy = MembershipFactory(user=cast.users["admin"], organization=cast.org_a, role=MemberRole.VIEWER)
+
+    # when
+    response = cast.client("owner").patch(members_url(cast, legacy), {"role": "owner"}, format="json")
+
+    # then
+    title = "Platform staff act for the platform and cannot be members of an organisation"
+    assert (response.status_code, response.json()) == (
+        409,
+        problem("staff-cannot-join", 409, title, title, code="staff_cannot_join"),
+    )
+    legacy.refresh_from_db()
+    assert legacy.role == MemberRole.VIEWER
+    assert AuditEvent.objects.exists() is False
+
+    # when: the owner removes it instead
+    response = cast.client("owner").delete(members_url(cast, legacy))
+
+    # then
+    assert (response.status_code, Membership.objects.filter(pk=legacy.pk).exists()) == (204, False)
 
 
 def test_a_person_in_several_organizations_names_the_one_to_act_for(cast, as_client):
@@ -348,10 +329,10 @@ def test_a_key_carries_its_role_and_no_user(cast, role):
     [
         ("change the organisation", ("patch", "organizations/{org}/", {"contact_phone": "1"}, None)),
         (
-            "add a member",
+            "invite a member",
             (
                 "post",
-                "organizations/{org}/members/",
+                "organizations/{org}/invitations/",
                 {"email": "x@a.test", "role": "viewer"},
                 OWNER_ONLY_MEMBERS_DETAIL,
             ),

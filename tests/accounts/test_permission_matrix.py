@@ -12,8 +12,8 @@ from datetime import date
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.choices import LicenseStatus, LicenseType, MemberRole, OrganizationStatus
-from accounts.models import License, Membership, Organization, OrganizationApiKey, User
+from accounts.choices import InvitationStatus, LicenseStatus, LicenseType, MemberRole, OrganizationStatus
+from accounts.models import Invitation, License, Membership, Organization, OrganizationApiKey, User
 from pharmex.api.etag import etag_for
 from pharmex.audit import SYSTEM, audit_record
 from pharmex.models import AuditEvent
@@ -21,10 +21,12 @@ from tests.accounts.helpers import (
     OWNER_ONLY_MEMBERS_DETAIL,
     api_key_body,
     authentication_failed,
+    invitation_body,
     iso,
     license_body,
     me_body,
     member_body,
+    membership_brief_body,
     not_authenticated,
     not_found,
     not_writable,
@@ -33,10 +35,13 @@ from tests.accounts.helpers import (
     problem,
     validation_error,
 )
-from tests.factories import LicenseFactory, UserFactory
+from tests.factories import InvitationFactory, LicenseFactory, UserFactory
 from tests.factories.accounts import PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+LEAVE_DETAIL = "A person leaves an organisation; an API key is revoked instead."
+INVITEES_DETAIL = "Invitations are accepted by people; API keys cannot join an organisation."
 
 
 def assert_refused(response, status: int, *, forbidden_detail: str | None = None) -> None:
@@ -391,29 +396,6 @@ MEMBER_WRITES = [
 
 
 @pytest.mark.parametrize(("caller", "expected", "forbidden_detail"), MEMBER_WRITES)
-def test_members_create(cast, caller, expected, forbidden_detail):
-    # given: an existing account, member of nothing yet
-    candidate = UserFactory(email="candidate@a.test")
-
-    # when
-    response = cast.client(caller).post(
-        f"/api/v1/organizations/{cast.org_a.pk}/members/",
-        {"email": "candidate@a.test", "role": "viewer"},
-        format="json",
-    )
-
-    # then
-    if expected == "ok":
-        membership = Membership.objects.get(user=candidate)
-        assert (response.status_code, response.json()) == (201, member_body(membership))
-        assert (membership.organization_id, membership.role) == (cast.org_a.pk, MemberRole.VIEWER)
-    else:
-        assert_refused(response, expected, forbidden_detail=forbidden_detail)
-        assert Membership.objects.filter(user=candidate).exists() is False
-        assert AuditEvent.objects.exists() is False
-
-
-@pytest.mark.parametrize(("caller", "expected", "forbidden_detail"), MEMBER_WRITES)
 def test_members_partial_update(cast, caller, expected, forbidden_detail):
     # given
     viewer = cast.membership("viewer")
@@ -469,6 +451,218 @@ def test_members_of_another_organization_are_not_reachable_through_ones_own(cast
         assert_refused(response, 404)
     other.refresh_from_db()
     assert other.role == MemberRole.OWNER
+
+
+def test_members_cannot_be_added_directly(cast):
+    # given: an existing account, member of nothing (members join by invitation only)
+    candidate = UserFactory(email="candidate@a.test")
+
+    # when
+    response = cast.client("owner").post(
+        f"/api/v1/organizations/{cast.org_a.pk}/members/",
+        {"email": "candidate@a.test", "role": "viewer"},
+        format="json",
+    )
+
+    # then
+    assert (response.status_code, response.json()) == (
+        405,
+        problem("method-not-allowed", 405, "Method not allowed", 'Method "POST" not allowed.'),
+    )
+    assert Membership.objects.filter(user=candidate).exists() is False
+
+
+@pytest.mark.parametrize(
+    ("caller", "expected"),
+    table(
+        anonymous=401,
+        owner=409,  # the only owner of A
+        operator=204,
+        finance=204,
+        viewer=204,
+        api_key=403,
+        other_owner=404,  # not a member of A
+        admin=404,
+        finance_admin=404,
+    ),
+)
+def test_organizations_leave(cast, caller, expected):
+    # when
+    response = cast.client(caller).post(f"/api/v1/organizations/{cast.org_a.pk}/leave/", {}, format="json")
+
+    # then: a member leaves A (its only owner may not); nobody else has a membership of A to leave
+    members_left = Membership.objects.filter(organization=cast.org_a).count()
+    if expected == 204:
+        assert (response.status_code, response.content, members_left) == (204, b"", 3)
+        assert Membership.objects.filter(user=cast.users[caller], organization=cast.org_a).exists() is False
+    elif expected == 409:
+        title = "An organisation must keep at least one owner"
+        assert (response.status_code, response.json()) == (
+            409,
+            problem("last-owner", 409, title, title, code="last_owner"),
+        )
+        assert members_left == 4
+    else:
+        assert_refused(response, expected, forbidden_detail=LEAVE_DETAIL)
+        assert members_left == 4
+        assert AuditEvent.objects.exists() is False
+
+
+# --- organizations/{id}/invitations, invitations ------------------------------------------------------------
+@pytest.mark.parametrize(("caller", "expected", "forbidden_detail"), MEMBER_WRITES)
+def test_invitations_create(cast, caller, expected, forbidden_detail, django_capture_on_commit_callbacks, mailoutbox):
+    # given: an existing account, member of nothing yet
+    candidate = UserFactory(email="candidate@a.test")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = cast.client(caller).post(
+            f"/api/v1/organizations/{cast.org_a.pk}/invitations/",
+            {"email": "candidate@a.test", "role": "viewer"},
+            format="json",
+        )
+
+    # then: an invitation is sent; nobody becomes a member before accepting
+    assert Membership.objects.filter(user=candidate).exists() is False
+    if expected == "ok":
+        invitation = Invitation.objects.get()
+        assert (response.status_code, response.json()) == (201, invitation_body(invitation))
+        assert (invitation.organization_id, invitation.email, invitation.role, invitation.status) == (
+            cast.org_a.pk,
+            "candidate@a.test",
+            MemberRole.VIEWER,
+            InvitationStatus.PENDING,
+        )
+        assert [message.to for message in mailoutbox] == [["candidate@a.test"]]
+    else:
+        assert_refused(response, expected, forbidden_detail=forbidden_detail)
+        assert Invitation.objects.exists() is False
+        assert AuditEvent.objects.exists() is False
+        assert mailoutbox == []
+
+
+@pytest.mark.parametrize(("caller", "expected", "forbidden_detail"), MEMBER_WRITES)
+def test_invitations_list(cast, caller, expected, forbidden_detail):
+    # given: one invitation of A, one of B
+    invitation = InvitationFactory(organization=cast.org_a, email="candidate@a.test")
+    InvitationFactory(organization=cast.org_b, email="candidate@b.test")
+
+    # when
+    response = cast.client(caller).get(f"/api/v1/organizations/{cast.org_a.pk}/invitations/")
+
+    # then: A's owner reads A's invitations only; staff do not read them (the addresses are no members yet)
+    if expected == "ok":
+        assert (response.status_code, response.json()) == (
+            200,
+            {"count": 1, "next": None, "previous": None, "results": [invitation_body(invitation)]},
+        )
+    else:
+        assert_refused(response, expected, forbidden_detail=forbidden_detail)
+
+
+@pytest.mark.parametrize(("caller", "expected", "forbidden_detail"), MEMBER_WRITES)
+def test_invitations_revoke(cast, caller, expected, forbidden_detail):
+    # given
+    invitation = InvitationFactory(organization=cast.org_a, email="candidate@a.test")
+
+    # when
+    response = cast.client(caller).post(
+        f"/api/v1/organizations/{cast.org_a.pk}/invitations/{invitation.pk}/revoke/", {}, format="json"
+    )
+
+    # then
+    invitation.refresh_from_db()
+    if expected == "ok":
+        assert (response.status_code, response.json()) == (200, invitation_body(invitation))
+        assert invitation.status == InvitationStatus.REVOKED
+    else:
+        assert_refused(response, expected, forbidden_detail=forbidden_detail)
+        assert invitation.status == InvitationStatus.PENDING
+        assert AuditEvent.objects.exists() is False
+
+
+PEOPLE = table(
+    anonymous=401,
+    owner=200,
+    operator=200,
+    finance=200,
+    viewer=200,
+    api_key=403,  # keys are not people: nobody invites them
+    other_owner=200,
+    admin=200,
+    finance_admin=200,
+)
+
+
+@pytest.mark.parametrize(("caller", "expected"), PEOPLE)
+def test_my_invitations_list(cast, caller, expected):
+    # given: B invites A's viewer; an invitation to someone else
+    invitation = InvitationFactory(organization=cast.org_b, email="viewer@a.test")
+    InvitationFactory(organization=cast.org_b, email="someone@else.test")
+
+    # when
+    response = cast.client(caller).get("/api/v1/invitations/")
+
+    # then: every person reads the invitations addressed to them, and only those
+    if expected != 200:
+        assert_refused(response, expected, forbidden_detail=INVITEES_DETAIL)
+        return
+    results = [invitation_body(invitation)] if caller == "viewer" else []
+    assert (response.status_code, response.json()) == (
+        200,
+        {"count": len(results), "next": None, "previous": None, "results": results},
+    )
+
+
+@pytest.mark.parametrize(
+    ("caller", "expected"),
+    table(
+        anonymous=401,
+        owner=404,
+        operator=404,
+        finance=404,
+        viewer=201,  # the addressee
+        api_key=403,
+        other_owner=404,  # B's owner sent it, but it is not addressed to them
+        admin=404,
+        finance_admin=404,
+    ),
+)
+def test_my_invitations_accept(cast, caller, expected):
+    # given: B invites A's viewer
+    invitation = InvitationFactory(organization=cast.org_b, email="viewer@a.test", role=MemberRole.FINANCE)
+
+    # when
+    response = cast.client(caller).post(f"/api/v1/invitations/{invitation.pk}/accept/", {}, format="json")
+
+    # then: only the addressee accepts; for anyone else the invitation does not exist (B's owner included)
+    invitation.refresh_from_db()
+    if expected == 201:
+        membership = Membership.objects.get(user=cast.users["viewer"], organization=cast.org_b)
+        assert (response.status_code, response.json()) == (201, membership_brief_body(membership, may_trade=True))
+        assert (membership.role, invitation.status) == (MemberRole.FINANCE, InvitationStatus.ACCEPTED)
+    else:
+        assert_refused(response, expected, forbidden_detail=INVITEES_DETAIL)
+        assert invitation.status == InvitationStatus.PENDING
+        assert Membership.objects.filter(organization=cast.org_b).count() == 1
+        assert AuditEvent.objects.exists() is False
+
+
+@pytest.mark.parametrize(("caller", "expected"), OPEN_TO_ALL)
+def test_invitations_accept_by_token(cast, caller, expected):
+    # given: B invites an email without an account
+    invitation = InvitationFactory(organization=cast.org_b, email="new@b.test", token="emailed-secret")
+
+    # when: whoever calls, the code decides (credentials are ignored)
+    response = cast.client(caller).post(
+        "/api/v1/invitations/accept/", {"token": "emailed-secret", "password": "a-long-passphrase"}, format="json"
+    )
+
+    # then: the new account joins B
+    membership = Membership.objects.get(user__email="new@b.test")
+    assert (response.status_code, response.json()) == (expected, membership_brief_body(membership, may_trade=True))
+    invitation.refresh_from_db()
+    assert (membership.organization_id, invitation.status) == (cast.org_b.pk, InvitationStatus.ACCEPTED)
 
 
 # --- licenses -----------------------------------------------------------------------------------------------

@@ -196,14 +196,14 @@ def test_healthz_says_the_process_is_alive(client):
 
 
 @pytest.mark.django_db
-def test_readyz_checks_database_migrations_and_broker(client):
+def test_readyz_checks_database_migrations_broker_and_audit_chain(client):
     # The test broker is Redis when REDIS_URL is set, else the filesystem transport (settings/test.py).
     response = client.get("/readyz")
 
     assert response.status_code == 200, response.json()
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "migrations": "ok", "broker": "ok"},
+        "checks": {"database": "ok", "migrations": "ok", "broker": "ok", "audit": "ok"},
     }
 
 

@@ -10,6 +10,7 @@ from accounts.choices import MemberRole
 from catalog.choices import DrugType, OfferStatus
 from catalog.models import ImportJob, Offer, OfferPriceChange
 from catalog.tasks import import_job_run_task
+from tests.catalog.workbooks import xlsx_package
 from tests.factories import DrugFactory, LicenseFactory, OfferFactory, OrganizationFactory
 
 PROBLEMS = "https://pharmex.example/problems/"
@@ -137,21 +138,82 @@ def test_xlsx_with_float_cells(as_client, seller, drugs, django_capture_on_commi
 
 
 @pytest.mark.django_db
-def test_oversized_and_too_long_files_are_refused(as_client, seller):
+def test_an_oversized_file_is_refused_with_413_and_nothing_is_queued(
+    as_client, seller, django_capture_on_commit_callbacks
+):
     _, user = seller
-    client = as_client(user)
     big = _csv("drug_id,unit_price,stock", *["1,1.00,1"] * 20)
-    with override_settings(CATALOG_IMPORT_MAX_BYTES=100):
-        too_big = _upload(client, big)
-    with override_settings(CATALOG_IMPORT_MAX_ROWS=3):
-        too_long = _upload(client, _csv("drug_id,unit_price,stock", *["1,1.00,1"] * 4))
-    assert (too_big.status_code, too_big.json()["type"]) == (413, PROBLEMS + "import-too-large")
-    assert too_big.json()["detail"] == f"The file has {len(big)} bytes; the limit is 100. Split it into several files."
-    assert (too_long.status_code, too_long.json()["detail"]) == (
+    with override_settings(CATALOG_IMPORT_MAX_BYTES=100), django_capture_on_commit_callbacks() as callbacks:
+        response = _upload(as_client(user), big)
+    assert (response.status_code, response.json()) == (
         413,
-        "The file has more than 3 rows; split it into several files.",
+        {
+            "type": PROBLEMS + "payload-too-large",
+            "title": "The request body is too large",
+            "status": 413,
+            "detail": "The upload is larger than 100 bytes, the most this endpoint accepts.",
+        },
     )
     assert ImportJob.objects.exists() is False
+    assert callbacks == []
+
+
+TOO_MANY_ROWS = "The file has more than 3 rows (blank rows count too); split it into several files."
+NOTHING = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+
+
+@pytest.mark.django_db
+def test_blank_rows_count_toward_the_row_limit(as_client, seller, drugs, django_capture_on_commit_callbacks):
+    # given: two data rows and two blank ones (an empty line, a line of empty cells) after the header
+    _, user = seller
+    client = as_client(user)
+    content = _csv("drug_id,unit_price,stock", f"{drugs[0].pk},1.00,1", "", ",,", f"{drugs[1].pk},2.00,1")
+    # when: the limit is 3 rows, then 4
+    with override_settings(CATALOG_IMPORT_MAX_ROWS=3):
+        refused = _run(client, content, django_capture_on_commit_callbacks)
+    assert Offer.objects.exists() is False
+    with override_settings(CATALOG_IMPORT_MAX_ROWS=4):
+        accepted = _run(client, content, django_capture_on_commit_callbacks)
+    # then: the whole file fails before any row is imported; at the limit it imports, blank rows counted as done
+    assert (refused["status"], refused["message"], refused["total_rows"], refused["processed_rows"]) == (
+        "failed",
+        TOO_MANY_ROWS,
+        0,
+        0,
+    )
+    assert (refused["counts"], refused["errors"]) == (
+        NOTHING,
+        [{"row": None, "column": None, "message": TOO_MANY_ROWS}],
+    )
+    assert (accepted["status"], accepted["total_rows"], accepted["processed_rows"], accepted["progress"]) == (
+        "succeeded",
+        4,
+        4,
+        1.0,
+    )
+    assert accepted["counts"] == {**NOTHING, "created": 2}
+
+
+@pytest.mark.django_db
+def test_rows_missing_from_an_xlsx_sheet_count_as_blank_rows(
+    as_client, seller, drugs, django_capture_on_commit_callbacks
+):
+    # given: data in rows 2 and 6 of the sheet; rows 3 to 5 are not in its XML at all
+    _, user = seller
+    client = as_client(user)
+    content = xlsx_package(
+        {1: ["drug_id", "unit_price", "stock"], 2: [drugs[0].pk, 1.5, 1], 6: [drugs[1].pk, "2.50", 1]}
+    )
+    # when
+    with override_settings(CATALOG_IMPORT_MAX_ROWS=3):
+        refused = _run(client, content, django_capture_on_commit_callbacks, name="offers.xlsx")
+    with override_settings(CATALOG_IMPORT_MAX_ROWS=5):
+        accepted = _run(client, content, django_capture_on_commit_callbacks, name="offers.xlsx")
+    # then
+    assert (refused["status"], refused["message"], refused["counts"]) == ("failed", TOO_MANY_ROWS, NOTHING)
+    assert (accepted["status"], accepted["total_rows"], accepted["processed_rows"]) == ("succeeded", 5, 5)
+    assert accepted["counts"] == {**NOTHING, "created": 2}
+    assert sorted(Offer.objects.values_list("unit_price", flat=True)) == [Decimal("1.50"), Decimal("2.50")]
 
 
 @pytest.mark.django_db

@@ -9,7 +9,14 @@ from accounts.choices import MemberRole, OrganizationKind
 from catalog.choices import DrugType, OfferStatus, SpecialClass, Storage
 from catalog.models import Offer, OfferPriceChange
 from pharmex.models import AuditEvent
-from tests.factories import DrugFactory, LicenseFactory, OfferFactory, OrganizationFactory
+from tests.factories import (
+    DrugFactory,
+    LicenseFactory,
+    MembershipFactory,
+    OfferFactory,
+    OrganizationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 PROBLEMS = "https://pharmex.example/problems/"
@@ -249,3 +256,28 @@ def test_drug_proposal_waits_for_admin_approval(as_client, seller, admin_user, p
     assert as_client(pharmacy_user).get(f"/api/v1/drugs/{drug_id}/").status_code == 200
     bad = as_client(user).post("/api/v1/drugs/", {**body, "approval_number": "Q123", "gtin": "6901234567890"})
     assert sorted(e["field"] for e in bad.json()["errors"]) == ["approval_number", "gtin"]
+
+
+def test_price_history_is_for_the_offer_owner_and_staff_only(as_client, seller):
+    # given: an offer whose price an operator changed (the history names them)
+    organization, operator = seller
+    offer = OfferFactory(supplier=organization, unit_price=Decimal("10.00"))
+    owner = as_client(operator)
+    etag = owner.get(f"/api/v1/offers/{offer.pk}/")["ETag"]
+    changed = owner.patch(f"/api/v1/offers/{offer.pk}/", {"unit_price": "12.00"}, format="json", HTTP_IF_MATCH=etag)
+    assert changed.status_code == 200
+    competitor = MembershipFactory(organization=OrganizationFactory(), role=MemberRole.OWNER).user
+    buyer = MembershipFactory(organization=OrganizationFactory(kind=OrganizationKind.PHARMACY)).user
+    staff = UserFactory(staff_role="admin", is_staff=True)
+
+    # when / then: the market still shows the offer to everyone, its histories only to its owner and staff
+    for user in (competitor, buyer):
+        assert as_client(user).get(f"/api/v1/offers/{offer.pk}/").status_code == 200
+        refused = as_client(user).get(f"/api/v1/offers/{offer.pk}/price-history/")
+        assert (refused.status_code, refused.json()["type"]) == (404, "https://pharmex.example/problems/not-found")
+        assert as_client(user).get(f"/api/v1/offers/{offer.pk}/history/").status_code == 404
+    for user in (operator, staff):
+        history = as_client(user).get(f"/api/v1/offers/{offer.pk}/price-history/").json()["results"]
+        assert [(h["old_price"], h["new_price"], h["changed_by"]) for h in history] == [
+            ("10.00", "12.00", operator.email)
+        ]

@@ -1,4 +1,5 @@
 from tests.factories.accounts import (
+    InvitationFactory,
     LicenseFactory,
     MembershipFactory,
     OrganizationFactory,
@@ -6,7 +7,14 @@ from tests.factories.accounts import (
     valid_uscc,
 )
 
-__all__ = ["LicenseFactory", "MembershipFactory", "OrganizationFactory", "UserFactory", "valid_uscc"]
+__all__ = [
+    "InvitationFactory",
+    "LicenseFactory",
+    "MembershipFactory",
+    "OrganizationFactory",
+    "UserFactory",
+    "valid_uscc",
+]
 from tests.factories.catalog import DrugFactory, OfferFactory
 
 __all__ += ["DrugFactory", "OfferFactory"]

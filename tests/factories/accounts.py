@@ -6,7 +6,8 @@ import factory
 from django.utils import timezone
 
 from accounts.choices import TRADING_LICENSE_FOR_KIND, LicenseStatus, MemberRole, OrganizationKind, OrganizationStatus
-from accounts.models import License, Membership, Organization, User
+from accounts.models import Invitation, License, Membership, Organization, User
+from accounts.services.invitations import invitation_token_hash
 from accounts.validators import uscc_check_character
 
 PASSWORD = "correct-horse-battery"
@@ -73,3 +74,19 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = MemberRole.OWNER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation; its secret is `token` (a factory parameter: only its hash is stored)."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"invitation-secret-{n:04d}")
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.test")
+    role = MemberRole.VIEWER
+    token_hash = factory.LazyAttribute(lambda o: invitation_token_hash(o.token))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

@@ -222,3 +222,29 @@ def test_only_admins_issue_recalls(market):
         "/api/v1/recalls/", {"drug": market.offer.drug_id, "lots": ["X"], "level": "I", "reason": "r"}, format="json"
     )
     assert response.status_code == 403
+
+
+def test_a_receipt_giving_the_same_line_twice_is_refused(market, confirmed):
+    ship(market, confirmed, shipment(confirmed))
+    line = confirmed.lines.get()
+    twice = {
+        "lines": [
+            {"order_line_id": line.pk, "accepted_quantity": 5, "rejected_quantity": 0},
+            {"order_line_id": line.pk, "accepted_quantity": 0, "rejected_quantity": 5, "rejection_reason": "damaged"},
+        ]
+    }
+
+    response = receive(market, confirmed, twice)
+
+    assert (response.status_code, response.json()["errors"]) == (
+        400,
+        [
+            {
+                "field": "lines[1].order_line_id",
+                "code": "duplicate_line",
+                "message": f"Line {line.pk} is already given at lines[0].",
+            }
+        ],
+    )
+    confirmed.refresh_from_db()
+    assert confirmed.status == "shipped"

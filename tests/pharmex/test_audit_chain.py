@@ -1,5 +1,6 @@
 """The hash-chained append-only audit log (SPEC §7)."""
 
+import json
 from itertools import pairwise
 
 import pytest
@@ -7,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from accounts.choices import MemberRole
-from pharmex.audit import SYSTEM, audit_record, seal_audit_chain, verify_audit_chain
+from pharmex.audit import SYSTEM, AuditChainTruncated, audit_record, seal_audit_chain, verify_audit_chain
 from pharmex.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,53 @@ def test_audit_records_roll_back_with_the_change_they_describe():
         record(1)
         raise RuntimeError("the change failed")
     assert not AuditEvent.objects.exists()
+
+
+def _disable_append_only(statement: str, params: list) -> None:
+    with connection.cursor() as cursor:  # only a superuser who disables the trigger can do this
+        cursor.execute("ALTER TABLE pharmex_auditevent DISABLE TRIGGER pharmex_audit_append_only")
+        cursor.execute(statement, params)
+        cursor.execute("ALTER TABLE pharmex_auditevent ENABLE TRIGGER pharmex_audit_append_only")
+
+
+def test_each_sealing_run_publishes_the_chain_head_outside_the_database(settings, django_capture_on_commit_callbacks):
+    record(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        seal_audit_chain()
+    head = AuditEvent.objects.get(sequence=3)
+    anchor = json.loads(settings.AUDIT_ANCHOR_PATH.read_text())
+    assert (anchor["sequence"], anchor["hash"]) == (3, head.hash)
+    assert verify_audit_chain().intact
+
+
+def test_deleting_the_newest_records_is_detected_against_the_anchor(django_capture_on_commit_callbacks):
+    # given: a sealed and published chain of four
+    events = record(4)
+    with django_capture_on_commit_callbacks(execute=True):
+        seal_audit_chain()
+
+    # when: someone with the power to disable the trigger deletes the two newest, leaving a valid-looking chain
+    _disable_append_only("DELETE FROM pharmex_auditevent WHERE id = ANY(%s)", [[e.pk for e in events[2:]]])
+
+    # then: the walk alone finds nothing, the anchor does — and sealing refuses to paper over it
+    report = verify_audit_chain()
+    assert (report.checked, report.first_broken, report.intact) == (2, None, False)
+    assert report.reason.startswith("the chain ends at sequence 2 but sequence 4 was published at ")
+    with pytest.raises(CommandError, match="audit chain truncated: the chain ends at sequence 2"):
+        call_command("verify_audit_chain", "--no-seal")
+    record(1)
+    with pytest.raises(AuditChainTruncated):
+        seal_audit_chain()
+
+
+def test_readiness_reports_a_truncated_audit_chain(api_client, django_capture_on_commit_callbacks):
+    events = record(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        seal_audit_chain()
+    assert api_client.get("/readyz").json()["checks"]["audit"] == "ok"
+
+    _disable_append_only("DELETE FROM pharmex_auditevent WHERE id = %s", [events[1].pk])
+
+    response = api_client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["audit"].startswith("error: the chain ends at sequence 1 but sequence 2")

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from accounts.actor import actor_for_api_key, actor_for_user
-from accounts.choices import MemberRole, OrganizationKind
+from accounts.choices import MemberRole, OrganizationKind, OrganizationStatus
 from accounts.models import OrganizationApiKey
 from pharmex.actor import ANONYMOUS, Actor
 from pharmex.api.permissions import Policy, Public
@@ -172,3 +172,47 @@ def test_no_caller_outside_the_policy_gets_through(callers, route):
         if response.status_code != expected or AuditEvent.objects.count() != audit_before:
             refused[name] = response.status_code
     assert refused == {}, f"{route} let these callers past its policy {route.policy!r}: {refused}"
+
+
+@pytest.fixture
+def suspended(db) -> dict[str, tuple[Actor, APIClient]]:
+    found = {}
+    for kind in (OrganizationKind.PHARMACY, OrganizationKind.DISTRIBUTOR):
+        organization = OrganizationFactory(kind=kind, status=OrganizationStatus.SUSPENDED)
+        for role in (MemberRole.OWNER, MemberRole.FINANCE):
+            user = MembershipFactory(organization=organization, role=role).user
+            found[f"{kind}_{role}"] = (actor_for_user(user), client_for(user))
+        key, secret = OrganizationApiKey.objects.create_key(
+            name="k", organization=organization, role=MemberRole.OPERATOR
+        )
+        found[f"{kind}_api_key"] = (actor_for_api_key(key), client_for(api_key=secret))
+    return found
+
+
+# Writes done as an organisation (public ones — sign-in, registration — act for none).
+WRITES = [
+    r
+    for r in ROUTES
+    if r.policy is not None and r.method in ("post", "put", "patch", "delete") and not r.policy.admits(ANONYMOUS)
+]
+
+
+@pytest.mark.parametrize("route", WRITES, ids=str)
+def test_a_suspended_organisation_reads_but_only_ends_business(suspended, route):
+    """Every write its policy would admit is refused (403 organization_suspended) unless it ends business under
+    way: cancel, receive, dispute, revoke a key, remove an endpoint or a member, submit licences."""
+    passed = {}
+    for name, (actor, client) in suspended.items():
+        assert actor.suspended
+        if not route.policy.admits(actor):
+            continue
+        audit_before = AuditEvent.objects.count()
+        response = getattr(client, route.method)(route.path, {}, format="json")
+        body = response.json() if response.get("Content-Type", "").endswith("json") else {}
+        if route.action in route.view.suspended_may:
+            assert body.get("code") != "organization_suspended", f"{route} refused {name} though it may"
+        elif (response.status_code, body.get("code")) != (403, "organization_suspended") or (
+            AuditEvent.objects.count() != audit_before
+        ):
+            passed[name] = response.status_code
+    assert passed == {}, f"{route} let a suspended organisation act: {passed}"

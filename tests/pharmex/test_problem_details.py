@@ -6,7 +6,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.choices import MemberRole
-from pharmex.api.throttling import PrincipalRateThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -138,8 +137,8 @@ def test_422_for_an_idempotency_key_reused_with_another_body(buyer, member_of, a
     assert body["code"] == "idempotency_key_reused"
 
 
-def test_429_with_retry_after(buyer, member_of, as_client, monkeypatch):
-    monkeypatch.setitem(PrincipalRateThrottle.THROTTLE_RATES, "principal", "2/min")
+def test_429_with_retry_after(buyer, member_of, as_client, monkeypatch, settings):
+    monkeypatch.setitem(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "principal", "2/min")
     client = as_client(member_of(buyer))
     assert [client.get("/api/v1/me/").status_code for _ in range(2)] == [200, 200]
     response = client.get("/api/v1/me/")

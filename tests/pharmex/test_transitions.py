@@ -9,7 +9,7 @@ from django.db import close_old_connections, connection, transaction
 
 from accounts.choices import OrganizationStatus
 from accounts.models import Organization
-from accounts.transitions import LICENSE, ORGANIZATION
+from accounts.transitions import INVITATION, LICENSE, ORGANIZATION
 from catalog.transitions import DRUG, OFFER
 from orders.transitions import ORDER
 from pharmex.actor import SYSTEM_ACTOR
@@ -19,7 +19,7 @@ from pharmex.transitions import transition
 from settlements.transitions import STATEMENT
 from tests.factories import OrganizationFactory
 
-MACHINES = [ORGANIZATION, LICENSE, DRUG, OFFER, ORDER, STATEMENT]
+MACHINES = [ORGANIZATION, LICENSE, INVITATION, DRUG, OFFER, ORDER, STATEMENT]
 
 
 @pytest.mark.parametrize("machine", MACHINES, ids=lambda m: m.object_type)

@@ -1,6 +1,7 @@
 """Who may read and do what (SPEC §8): suppliers see only their statements and ledger, buyers only theirs,
 only finance admins record payments, import bank statements and match lines."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 from accounts.choices import MemberRole
 from pharmex.actor import SYSTEM_ACTOR
 from settlements.models import BankLine
-from settlements.services import bank_statement_import, payment_record, statement_generate
+from settlements.services import bank_statement_import, bank_statement_upload, payment_record, statement_generate
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.factories.settlements import received_order
@@ -33,14 +34,15 @@ def book(parties, admin_user, finance_admin_user):
     [statement] = statement_generate(
         period_kind="month", day=start, actor=SYSTEM_ACTOR, today=(start + timedelta(days=32)).replace(day=1)
     )
-    bank, _ = bank_statement_import(
+    bank, _ = bank_statement_upload(
         file_name="b.csv",
         actor=SYSTEM_ACTOR,
-        content=(
+        file=io.BytesIO(
             b"transaction_id,booked_on,amount,counterparty_account,counterparty_name,reference\n"
             b"X1,2026-11-01,9.99,,someone,nothing\n"
         ),
     )
+    bank_statement_import(statement_id=bank.pk)  # what the queued task does
     stranger = OrganizationFactory(legal_name="另一家药房", kind="pharmacy")
     clients = {
         "anonymous": client_for(),
@@ -105,7 +107,7 @@ WRITES = [
     ("buyer_finance", "payment", 403),
     ("supplier_finance", "payment", 403),
     ("admin", "import", 403),
-    ("finance_admin", "import", 201),
+    ("finance_admin", "import", 202),
     ("buyer_finance", "import", 403),
     ("admin", "ignore", 403),
     ("finance_admin", "ignore", 200),
@@ -147,3 +149,23 @@ def test_write_matrix(book, parties, who, operation, expected):
             f"/api/v1/settlements/{book['statement'].pk}/{operation}/", {"reason": "x"}, format="json"
         )
     assert response.status_code == expected, response.content
+
+
+def test_the_buyer_reads_its_receipt_in_the_audit_log_without_the_suppliers_commission(parties):
+    # given: a received order, posted to the ledger (3 % commission)
+    order = received_order(buyer=parties.buyer, supplier=parties.supplier, gross="100.00")
+
+    # when: each party reads its audit log
+    def changes_of(client, action):
+        results = client.get(f"/api/v1/audit-events/?action={action}").json()["results"]
+        return [event["changes"] for event in results if event["object_id"] == str(order.pk)]
+
+    buyer, supplier = parties.buyer_client(), parties.supplier_client()
+
+    # then: the buyer's record says what it owes and when; the commission is the supplier's and the platform's
+    (receipt,) = changes_of(buyer, "ledger.receipt_posted")
+    assert set(receipt) == {"entry", "gross", "due_date"} and receipt["gross"] == "100.00"
+    assert changes_of(buyer, "ledger.commission_charged") == []
+    (commission,) = changes_of(supplier, "ledger.commission_charged")
+    assert (commission["commission"], commission["rate"]) == ("3.00", "0.0300")
+    assert "commission" not in str(buyer.get("/api/v1/audit-events/").json())

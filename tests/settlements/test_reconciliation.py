@@ -1,15 +1,19 @@
-"""Bank reconciliation: a realistic CSV with exact, ambiguous, unknown and duplicate lines (REC-4)."""
+"""Bank reconciliation: a realistic CSV with exact, ambiguous, unknown and duplicate lines (REC-4). The upload
+answers 202 with the statement queued; the task (run here as the worker would) stores and matches the lines."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.utils import timezone
 
+from accounts.models import User
 from pharmex.actor import SYSTEM_ACTOR
 from settlements.models import BankLine, BankStatement, KnownBankAccount, Payment, Receivable, Statement
 from settlements.services import statement_approve, statement_generate, statement_issue
+from settlements.tasks import bank_statement_import_task
 from tests.factories import OrganizationFactory
 from tests.factories.settlements import received_order
 
@@ -32,7 +36,26 @@ def upload(client, text: str, name="cmb-202611.csv"):
     )
 
 
-def test_import_matches_credits_and_debits_and_the_sums_add_up(world, as_client, finance_admin_user):
+@pytest.fixture
+def imported(django_capture_on_commit_callbacks):
+    """imported(client, text) → (the upload's response, the statement as the API shows it once the task ran, its
+    lines from the paged lines list)."""
+
+    def run(client, text: str, name="cmb-202611.csv"):
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = upload(client, text, name)
+        assert response.status_code == 202, response.json()
+        assert response["Location"] == f"http://testserver/api/v1/bank-statements/{response.json()['id']}/"
+        assert (response.json()["status"], len(callbacks)) == ("queued", 1)
+        bank_statement_import_task.run(response.json()["id"])
+        statement = client.get(response["Location"]).json()
+        lines = client.get(f"/api/v1/bank-statements/lines/?statement={statement['id']}&page_size=200").json()
+        return response, statement, lines["results"]
+
+    return run
+
+
+def test_import_matches_credits_and_debits_and_the_sums_add_up(world, as_client, finance_admin_user, imported):
     parties, other_buyer, mine, theirs = world
     finance = as_client(finance_admin_user)
     csv_text = (
@@ -50,9 +73,8 @@ def test_import_matches_credits_and_debits_and_the_sums_add_up(world, as_client,
         )
         + "\n"
     )
-    response = upload(finance, csv_text)
-    assert response.status_code == 201, response.json()
-    body = response.json()
+    _, body, body_lines = imported(finance, csv_text)
+    assert body["status"] == "imported"
     assert body["summary"] == {
         "file_total": "2082.00",
         "line_count": 6,
@@ -63,7 +85,7 @@ def test_import_matches_credits_and_debits_and_the_sums_add_up(world, as_client,
         "ambiguous": {"count": 1, "amount": "300.00"},
         "ignored": {"count": 0, "amount": "0.00"},
     }
-    lines = {line["transaction_id"]: line for line in body["lines"]}
+    lines = {line["transaction_id"]: line for line in body_lines}
     assert lines["T003"]["candidates"] == sorted([parties.buyer.pk, other_buyer.pk])
     assert Receivable.objects.get(order=mine).paid_at is not None
     assert Payment.objects.get(pk=lines["T002"]["payment"]).unallocated == Decimal("500.00")  # buyer credit
@@ -71,9 +93,12 @@ def test_import_matches_credits_and_debits_and_the_sums_add_up(world, as_client,
 
     # re-import: the same file is the same import; an overlapping file adds only the new line
     again = upload(finance, csv_text)
-    assert (again.status_code, again.json()["id"]) == (200, body["id"])
-    overlap = upload(finance, HEADER + "T004,2026-11-03,42.00,,陌生人,转账\nT007,2026-11-05,1.00,,x,y\n", "b.csv")
-    assert (overlap.status_code, overlap.json()["line_count"], overlap.json()["duplicate_count"]) == (201, 1, 1)
+    assert (again.status_code, again.json()["id"], again.json()["status"]) == (200, body["id"], "imported")
+    assert again["Location"] == f"http://testserver/api/v1/bank-statements/{body['id']}/"
+    _, overlap, _ = imported(
+        finance, HEADER + "T004,2026-11-03,42.00,,陌生人,转账\nT007,2026-11-05,1.00,,x,y\n", "b.csv"
+    )
+    assert (overlap["status"], overlap["line_count"], overlap["duplicate_count"]) == ("imported", 1, 1)
     assert BankLine.objects.count() == 7
 
     # manual work: the ambiguous line to the other buyer, the fee ignored
@@ -101,7 +126,7 @@ def test_import_matches_credits_and_debits_and_the_sums_add_up(world, as_client,
     assert Payment.objects.filter(reversed_at__isnull=False).count() == 1
 
 
-def test_a_payout_debit_is_matched_by_statement_number_and_exact_amount(world, as_client, finance_admin_user):
+def test_a_payout_debit_is_matched_by_statement_number_and_exact_amount(world, as_client, finance_admin_user, imported):
     parties, _, mine, _ = world
     from settlements.services import payment_record
 
@@ -121,7 +146,7 @@ def test_a_payout_debit_is_matched_by_statement_number_and_exact_amount(world, a
     statement_approve(statement=statement, actor=SYSTEM_ACTOR)
     assert statement.net == Decimal("1197.95")
     finance = as_client(finance_admin_user)
-    response = upload(
+    _, _, lines = imported(
         finance,
         HEADER
         + "\n".join(
@@ -132,7 +157,7 @@ def test_a_payout_debit_is_matched_by_statement_number_and_exact_amount(world, a
         )
         + "\n",
     )
-    statuses = {line["transaction_id"]: (line["status"], line["statement_id"]) for line in response.json()["lines"]}
+    statuses = {line["transaction_id"]: (line["status"], line["statement_id"]) for line in lines}
     assert statuses == {"D001": ("unmatched", None), "D002": ("matched", statement.pk)}
     statement = Statement.objects.get(pk=statement.pk)
     assert (statement.status, statement.payout.amount, statement.payout.bank_reference) == (
@@ -142,8 +167,140 @@ def test_a_payout_debit_is_matched_by_statement_number_and_exact_amount(world, a
     )
 
 
-def test_an_invalid_file_stores_nothing(parties, as_client, finance_admin_user):
-    response = upload(as_client(finance_admin_user), HEADER + "T1,2026-13-01,1.005,,x,y\n")
-    assert response.status_code == 400
-    assert [e["field"] for e in response.json()["errors"]] == ["rows[1].booked_on", "rows[1].amount"]
-    assert (BankStatement.objects.count(), BankLine.objects.count()) == (0, 0)
+def test_an_invalid_file_fails_in_the_worker_and_stores_nothing(parties, as_client, finance_admin_user, imported):
+    # when
+    _, statement, lines = imported(
+        as_client(finance_admin_user),
+        HEADER + "T1,2026-13-01,1.005,,x,y\nT2,1900-01-01,１.００,,x,y\nT3,2026-11-30,1e1,,x,y\n",
+    )
+    # then: every bad cell is reported; no line, and the file is not kept
+    dates = f"Use YYYY-MM-DD, from 2000-01-01 to {timezone.localdate() + timedelta(days=31)}."
+    amounts = "A non-zero amount with at most two decimal places, in ASCII digits."
+    errors = [
+        {"field": "rows[1].booked_on", "code": "invalid", "message": dates},
+        {"field": "rows[1].amount", "code": "invalid", "message": amounts},
+        {"field": "rows[2].booked_on", "code": "invalid", "message": dates},
+        {"field": "rows[2].amount", "code": "invalid", "message": amounts},
+        {"field": "rows[3].amount", "code": "invalid", "message": amounts},
+    ]
+    assert (statement["status"], statement["message"], statement["errors"]) == ("failed", dates, errors)
+    assert (statement["line_count"], lines, BankLine.objects.count()) == (0, [], 0)
+    assert bytes(BankStatement.objects.get().content) == b""
+
+
+def test_a_file_without_the_columns_is_refused_at_upload(parties, as_client, finance_admin_user):
+    response = upload(as_client(finance_admin_user), "transaction_id,amount\nT1,1.00\n")
+    detail = "Missing columns: booked_on, counterparty_account, counterparty_name, reference."
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "type": "https://pharmex.example/problems/bank-file-invalid",
+            "title": "The bank statement file cannot be read",
+            "status": 400,
+            "detail": detail,
+            "errors": [{"field": "file", "code": "bank_file_invalid", "message": detail}],
+            "code": "bank_file_invalid",
+        },
+    )
+    assert BankStatement.objects.exists() is False
+
+
+def test_blank_rows_count_toward_the_row_limit(parties, as_client, finance_admin_user, imported):
+    client = as_client(finance_admin_user)
+    text = HEADER + "T1,2026-11-01,1.00,,x,y\n\n\nT2,2026-11-01,2.00,,x,y\n"  # four rows, two of them blank
+    with override_settings(BANK_STATEMENT_MAX_ROWS=3):
+        _, refused, _ = imported(client, text)
+    with override_settings(BANK_STATEMENT_MAX_ROWS=4):
+        _, accepted, _ = imported(client, text.replace("2.00", "3.00"))  # another file, as many rows
+    message = "The file has more than 3 rows (blank rows count too); split it into several files."
+    assert (refused["status"], refused["errors"]) == (
+        "failed",
+        [{"field": "file", "code": "bank_file_invalid", "message": message}],
+    )
+    assert (accepted["status"], accepted["line_count"]) == ("imported", 2)
+
+
+def test_the_detail_has_no_lines_and_the_lines_list_pages(parties, as_client, finance_admin_user, imported):
+    # given
+    client = as_client(finance_admin_user)
+    text = HEADER + "".join(f"L{i},2026-11-01,{i}.00,,x,nothing\n" for i in range(1, 6))
+    _, statement, _ = imported(client, text)
+    # when
+    first = client.get(f"/api/v1/bank-statements/lines/?statement={statement['id']}&page_size=2").json()
+    last = client.get(f"/api/v1/bank-statements/lines/?statement={statement['id']}&page_size=2&page=3").json()
+    # then
+    assert sorted(statement) == [
+        "duplicate_count",
+        "duplicate_total",
+        "errors",
+        "file_name",
+        "file_size",
+        "file_total",
+        "finished_at",
+        "id",
+        "imported_at",
+        "imported_by",
+        "line_count",
+        "message",
+        "started_at",
+        "status",
+        "summary",
+    ]
+    assert (statement["file_size"], statement["line_count"], statement["summary"]["unmatched"]) == (
+        len(text.encode()),
+        5,
+        {"count": 5, "amount": "15.00"},
+    )
+    assert (first["count"], [line["transaction_id"] for line in first["results"]]) == (5, ["L1", "L2"])
+    assert first["next"].endswith(f"?page=2&page_size=2&statement={statement['id']}")
+    assert ([line["transaction_id"] for line in last["results"]], last["next"]) == (["L5"], None)
+
+
+def test_the_task_is_idempotent(parties, as_client, finance_admin_user, imported):
+    # given: an imported statement
+    client = as_client(finance_admin_user)
+    response, statement, lines = imported(client, HEADER + "R1,2026-11-01,1.00,,x,y\n")
+    # when: the message is delivered again
+    assert bank_statement_import_task.run(statement["id"]) is None
+    # then
+    assert client.get(response["Location"]).json() == statement
+    assert BankLine.objects.count() == 1 == len(lines)
+
+
+def test_the_admin_site_queues_an_uploaded_statement(
+    parties, client, finance_admin_user, django_capture_on_commit_callbacks
+):
+    # given: a finance admin signed in to the admin site (the CSRF check is enforced, as in a browser)
+    client.handler.enforce_csrf_checks = True
+    client.force_login(finance_admin_user)
+    page = client.get("/admin/settlements/bankstatement/import/")
+    token = page.cookies["csrftoken"].value
+    forged = client.post("/admin/settlements/bankstatement/import/", {"file": SimpleUploadedFile("f.csv", b"x")})
+    assert (forged.status_code, BankStatement.objects.exists()) == (403, False)
+    # when
+    file = SimpleUploadedFile("admin.csv", (HEADER + "A1,2026-11-01,3.00,,x,y\n").encode())
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post("/admin/settlements/bankstatement/import/", {"file": file, "csrfmiddlewaretoken": token})
+    # then
+    statement = BankStatement.objects.get()
+    assert (page.status_code, response.status_code, response["Location"]) == (
+        200,
+        302,
+        "/admin/settlements/bankstatement/",
+    )
+    assert (statement.status, statement.file_name, len(callbacks)) == ("queued", "admin.csv", 1)
+    bank_statement_import_task.run(statement.pk)
+    assert BankStatement.objects.get().status == "imported"
+    client.force_login(User.objects.create_superuser("root@platform.test", "x-password-1"))
+    changelist = client.get("/admin/settlements/bankstatement/")
+    assert (changelist.status_code, "admin.csv" in changelist.content.decode()) == (200, True)
+
+
+def test_the_admin_site_refuses_an_oversized_statement_unread(parties, client, finance_admin_user):
+    client.force_login(finance_admin_user)
+    file = SimpleUploadedFile("big.csv", b"x" * 1000)
+    with override_settings(BANK_STATEMENT_MAX_BYTES=10):
+        response = client.post("/admin/settlements/bankstatement/import/", {"file": file}, CONTENT_LENGTH=str(10**9))
+    assert response.status_code == 200
+    assert "The upload is larger than 10 bytes, the most this endpoint accepts." in response.content.decode()
+    assert BankStatement.objects.exists() is False

@@ -91,9 +91,10 @@ def receiver():
 
 @pytest.fixture
 def local_delivery(settings):
-    """Let deliveries reach the local receiver: http allowed, 127.0.0.1 exempt from the SSRF guard."""
+    """Let deliveries reach the local receiver: http allowed, 127.0.0.1 exempt from the SSRF guard, any port."""
     settings.WEBHOOK_ALLOW_HTTP = True
     settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
+    settings.WEBHOOK_ALLOWED_PORTS = ["*"]
     return settings
 
 

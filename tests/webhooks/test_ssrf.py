@@ -100,6 +100,9 @@ PUBLIC_ONLY = "webhooks may only call public addresses."
             "The URL must not contain credentials; authenticate deliveries by their signature.",
         ),
         ("https://nowhere.invalid/hook", "The host 'nowhere.invalid' does not resolve."),
+        ("https://erp.example.com:25/hook", "Port 25 is not allowed; webhooks go to port 443 or 8443."),
+        ("https://erp.example.com:5432/", "Port 5432 is not allowed; webhooks go to port 443 or 8443."),
+        ("https://erp.example.com:22/", "Port 22 is not allowed; webhooks go to port 443 or 8443."),
     ],
 )
 def test_registration_refuses_urls_that_reach_private_networks(url, detail, fake_dns, as_client, org_a, owner_a):
@@ -158,3 +161,11 @@ def test_delivery_connects_to_the_checked_address_even_if_dns_changes_afterwards
     assert (attempt.status_code, attempt.ip) == (200, "127.0.0.1")
     [request] = receiver.requests
     assert request.headers["Host"] == f"rebind.example:{receiver.port}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["https://erp.example.com/hook", "https://erp.example.com:8443/hook"])
+def test_the_standard_https_ports_are_allowed(url, fake_dns, as_client, org_a, owner_a):
+    fake_dns["erp.example.com"] = ["93.184.215.14"]
+    response = as_client(owner_a).post("/api/v1/webhooks/", {"url": url, "event_types": ["order.placed"]})
+    assert response.status_code == 201

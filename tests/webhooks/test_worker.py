@@ -26,6 +26,7 @@ def worker_settings(local_delivery, monkeypatch):
     """The same webhook settings for this process and for the worker subprocess (which reads the environment)."""
     monkeypatch.setenv("WEBHOOK_ALLOW_HTTP", "true")
     monkeypatch.setenv("WEBHOOK_ALLOWED_PRIVATE_NETWORKS", "127.0.0.1/32")
+    monkeypatch.setenv("WEBHOOK_ALLOWED_PORTS", "*")
 
 
 def publish(org, number: int) -> None:

@@ -2,9 +2,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from catalog.choices import ImportFormat
 from catalog.services.drug_import import drug_rows_import
 from catalog.services.imports import ImportTally
-from catalog.tabular import FileUnreadable, read_rows, sniff_format
+from catalog.tabular import FileUnreadable, read_rows, sniff_format, xlsx_check
 
 
 class Command(BaseCommand):
@@ -16,15 +17,13 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, **options):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
-        content = file.read_bytes()
         tally = ImportTally()
         try:
-            drug_rows_import(
-                job=None,
-                rows=read_rows(content, sniff_format(file.name, content)),
-                tally=tally,
-                on_progress=lambda: None,
-            )
+            with file.open("rb") as raw:
+                file_format = sniff_format(file.name, raw.read(4))
+                if file_format == ImportFormat.XLSX:
+                    xlsx_check(raw, deep=True)  # the same limits as an upload: openpyxl holds the strings in memory
+            drug_rows_import(job=None, rows=read_rows(file, file_format), tally=tally, on_progress=lambda: None)
         except FileUnreadable as error:
             raise CommandError(str(error)) from None
         for error in tally.errors:

@@ -13,6 +13,8 @@ class Command(BaseCommand):
         if not options["no_seal"]:
             seal_audit_chain()
         report = verify_audit_chain()
+        if report.first_broken is None and report.reason:
+            raise CommandError(f"audit chain truncated: {report.reason}")
         if report.first_broken is not None:
             event = report.first_broken
             raise CommandError(

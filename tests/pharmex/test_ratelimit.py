@@ -1,0 +1,73 @@
+"""Budgets hold under concurrency (RELIABILITY §10: 16 threads × many requests against one budget)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.db import close_old_connections
+from django.test import override_settings
+
+from accounts.choices import MemberRole
+from pharmex.api.ratelimit import Rate, hit, peek
+from pharmex.models import RateCounter
+from tests.conftest import client_for
+from tests.factories import MembershipFactory
+
+THREADS = 16
+# Counting starts at the top of an hour: the whole test stays inside one window of every rate below.
+TOP_OF_THE_HOUR = datetime(2026, 12, 5, 10, 0, 0, tzinfo=UTC)
+
+
+def _in_parallel(work, per_thread: int) -> list:
+    results, barrier = [], threading.Barrier(THREADS)
+
+    def run():
+        try:
+            barrier.wait()
+            outcome = [work() for _ in range(per_thread)]
+            results.extend(outcome)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=run) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.parametrize(
+    "caches",
+    [
+        {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},  # as Redis: atomic INCR
+        {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pharmex_cache"}},
+    ],
+    ids=["cache", "postgresql"],
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hits_never_undercount(caches):
+    rate = Rate.parse("100/hour")
+    with override_settings(CACHES=caches), time_machine.travel(TOP_OF_THE_HOUR):
+        verdicts = _in_parallel(lambda: hit("test:budget", rate), per_thread=20)
+        assert sorted(v.count for v in verdicts) == list(range(1, THREADS * 20 + 1))  # every hit counted once
+        assert sum(v.allowed for v in verdicts) == 100
+        assert peek("test:budget", rate).count == THREADS * 20
+    if "db" in caches["default"]["BACKEND"]:
+        assert RateCounter.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_principal_budget_holds_against_sixteen_concurrent_clients(settings, monkeypatch):
+    # given: one person, a budget of 60 requests a minute, 16 threads × 10 requests
+    monkeypatch.setitem(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "principal", "60/min")
+    user = MembershipFactory(role=MemberRole.VIEWER).user
+
+    with time_machine.travel(TOP_OF_THE_HOUR):
+        statuses = _in_parallel(lambda: client_for(user).get("/api/v1/me/").status_code, per_thread=10)
+
+    # then: exactly the budget got through; every other request was told to wait
+    assert (statuses.count(200), statuses.count(429)) == (60, THREADS * 10 - 60)
