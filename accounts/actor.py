@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
 
 from accounts import sql
@@ -58,22 +60,27 @@ def _suspended(organization: Organization | None) -> bool:
 
 
 def resolve_actor(request: Request) -> Actor:
-    """settings.ACTOR_RESOLVER: the actor of a DRF request."""
+    """settings.ACTOR_RESOLVER: the actor of a DRF request.
+
+    Raises: ValidationError (400) when X-Organization-ID is sent but is not an organisation id, whoever calls.
+    """
+    organization_id = _organization_header(request)
     if isinstance(request.auth, OrganizationApiKey):
         return actor_for_api_key(request.auth)
     if request.user is None or isinstance(request.user, AnonymousUser) or not request.user.is_authenticated:
         return ANONYMOUS
-    return actor_for_user(request.user, _organization_header(request))
+    return actor_for_user(request.user, organization_id)
 
 
 def _organization_header(request: Request) -> int | None:
     raw = request.headers.get(ORGANIZATION_HEADER)
     if raw is None:
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        return -1  # names no organisation: the caller acts for none
+    value = raw.strip()
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) < 2**63):
+        message = _("Must be an organisation id (a positive whole number).")
+        raise ValidationError({ORGANIZATION_HEADER: [ErrorDetail(message, code="invalid")]})
+    return int(value)  # an organisation the person is not a member of: they act for none
 
 
 def idempotency_scope(request: Request) -> str | None:

@@ -7,10 +7,11 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from accounts.choices import MemberRole
-from accounts.models import Invitation, Membership, Organization
+from accounts.models import Invitation, Membership, Organization, User
 
 
 def notify_owners(*, organization: Organization, subject: str, body: str) -> None:
@@ -18,6 +19,18 @@ def notify_owners(*, organization: Organization, subject: str, body: str) -> Non
         Membership.objects.filter(organization=organization, role=MemberRole.OWNER, user__is_active=True).values_list(
             "user__email", flat=True
         )
+    )
+    if recipients:
+        messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
+        transaction.on_commit(partial(send_mass_mail, messages, fail_silently=True))
+
+
+def notify_staff(*, role: str, subject: str, body: str) -> None:
+    """Email the platform staff who hold `role` (superusers hold every role), after commit."""
+    recipients = list(
+        User.objects.filter(Q(staff_role=role) | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
     )
     if recipients:
         messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]

@@ -184,3 +184,19 @@ def organization_get(*, actor: Actor, organization_id: int) -> Organization:
 def organization_ids_existing(*, ids: Iterable[int]) -> set[int]:
     """The ids among `ids` that name an organisation (bank references carry payment codes)."""
     return set(Organization.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
+def trading_license_numbers(*, organization_ids: Iterable[int], on: date | None = None) -> dict[int, str]:
+    """The number of each organisation's approved trading licence valid on `on` (the latest-expiring one)."""
+    on = on or timezone.localdate()
+    numbers: dict[int, str] = {}
+    licences = (
+        License.objects.filter(organization_id__in=list(organization_ids))
+        .filter(_valid_license_filter(on))
+        .select_related("organization")
+        .order_by("organization_id", "-valid_until")
+    )
+    for licence in licences:
+        if licence.type == licence.organization.trading_license_type:
+            numbers.setdefault(licence.organization_id, licence.number)
+    return numbers

@@ -9,13 +9,30 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.choices import InvitationStatus, LicenseType, MemberRole, OrganizationKind, Ownership, ScopeTag
+from accounts.choices import (
+    PROVINCE_CODES,
+    InvitationStatus,
+    LicenseType,
+    MemberRole,
+    OrganizationKind,
+    Ownership,
+    ScopeTag,
+)
 from accounts.models import Invitation, License, Membership, Organization, OrganizationApiKey, User
 from accounts.selectors import organization_may_trade
 from accounts.validators import validate_province_code, validate_uscc
-from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, StrictInputSerializer
+from pharmex.api.serializers import (
+    BusinessDateField,
+    ModelOutputSerializer,
+    PatternedCharField,
+    StrictInputSerializer,
+)
 from pharmex.choices import StaffRole
 from pharmex.models import AuditEvent
+
+# The shapes the schema shows; the check character and the code list are the validators' (accounts/validators.py).
+USCC_SHAPE = "[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}"  # GB 32100-2015 alphabet (upper-cased on the way in)
+PROVINCE_SHAPE = "|".join(sorted(PROVINCE_CODES))
 
 
 def _django_validator(validator):
@@ -33,10 +50,20 @@ def _django_validator(validator):
 # --- registration -------------------------------------------------------------------------
 class RegistrationOrganizationInput(StrictInputSerializer):
     legal_name = serializers.CharField(max_length=200)
-    uscc = serializers.CharField(max_length=18, validators=[_django_validator(validate_uscc)])
+    uscc = PatternedCharField(
+        schema_pattern=USCC_SHAPE,
+        max_length=18,
+        validators=[_django_validator(validate_uscc)],
+        help_text="统一社会信用代码: 18 characters of the GB 32100-2015 alphabet, the last a check character.",
+    )
     kind = serializers.ChoiceField(choices=OrganizationKind.choices)
     ownership = serializers.ChoiceField(choices=Ownership.choices, required=False, allow_blank=True, default="")
-    province_code = serializers.CharField(max_length=6, validators=[_django_validator(validate_province_code)])
+    province_code = PatternedCharField(
+        schema_pattern=PROVINCE_SHAPE,
+        max_length=6,
+        validators=[_django_validator(validate_province_code)],
+        help_text="Province-level GB/T 2260 code, for example 460000 (Hainan).",
+    )
 
     def validate(self, attrs):
         is_hospital = attrs["kind"] == OrganizationKind.HOSPITAL
@@ -105,12 +132,20 @@ class OrganizationOwnerUpdateInput(StrictInputSerializer):
 class OrganizationAdminUpdateInput(OrganizationOwnerUpdateInput):
     """Platform admins may also correct registration data and grant credit terms."""
 
-    legal_name = serializers.CharField(max_length=200, required=False)
-    province_code = serializers.CharField(
-        max_length=6, required=False, validators=[_django_validator(validate_province_code)]
+    legal_name = serializers.CharField(max_length=200, required=False, help_text="Platform admins only.")
+    province_code = PatternedCharField(
+        schema_pattern=PROVINCE_SHAPE,
+        max_length=6,
+        required=False,
+        validators=[_django_validator(validate_province_code)],
+        help_text="Platform admins only. Province-level GB/T 2260 code, for example 460000 (Hainan).",
     )
-    ownership = serializers.ChoiceField(choices=Ownership.choices, required=False, allow_blank=True)
-    credit_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+    ownership = serializers.ChoiceField(
+        choices=Ownership.choices, required=False, allow_blank=True, help_text="Platform admins only."
+    )
+    credit_terms_days = serializers.IntegerField(
+        min_value=0, max_value=365, required=False, help_text="Platform admins only."
+    )
 
 
 class MembershipBriefOutput(ModelOutputSerializer):

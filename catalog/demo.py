@@ -57,7 +57,10 @@ def _drugs() -> list[Drug]:
 
 def load() -> list[dict]:
     drugs = _drugs()
-    suppliers = list(Organization.objects.filter(memberships__user__email__in=SUPPLIER_EMAILS).distinct())
+    # In id order, so the offers get the same ids on every fresh database (the API guide's examples use them).
+    suppliers = list(
+        Organization.objects.filter(memberships__user__email__in=SUPPLIER_EMAILS).distinct().order_by("pk")
+    )
     for supplier in suppliers:
         standing = trading_standing(organization=supplier)
         may_trade, scope = standing.may_trade, standing.scope_tags

@@ -62,6 +62,10 @@ class Drug(models.Model):
     min_unit = models.CharField(max_length=10, help_text="The smallest dispensing unit, e.g. 片.")
     units_per_pack = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     mah_name = models.CharField("上市许可持有人", max_length=200, blank=True)
+    # The MAH as a platform organisation, where it is one (set by admins): it may recall its own drugs.
+    mah_organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="held_drugs"
+    )
     manufacturer_name = models.CharField("生产企业", max_length=300)
     drug_type = models.CharField(max_length=20, choices=DrugType.choices)
     category = models.CharField(max_length=10, choices=DrugCategory.choices)

@@ -1,7 +1,23 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from orders.models import Order, OrderEvent, OrderLine, Recall, Shipment, ShipmentLine, SuspectedDiversion
+from accounts.actor import actor_for_user
+from orders.choices import DiversionStatus
+from orders.models import (
+    CustodyHop,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Recall,
+    Shipment,
+    ShipmentLine,
+    SuspectedDiversion,
+    TraceCode,
+)
+from orders.services import diversion_resolve
 from pharmex.admin import ReadOnlyAdmin, ReadOnlyInline
+from pharmex.errors import DomainError
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -13,6 +29,7 @@ class OrderLineInline(ReadOnlyInline):
         "unit_price",
         "quantity",
         "shipped_quantity",
+        "closed_quantity",
         "accepted_quantity",
         "rejected_quantity",
         "line_gross",
@@ -37,14 +54,41 @@ class OrderAdmin(ReadOnlyAdmin):
 
 class ShipmentLineInline(ReadOnlyInline):
     model = ShipmentLine
-    fields = ["order_line", "lot_number", "expiry_date", "quantity"]
+    fields = ["order_line", "lot_number", "expiry_date", "quantity", "accepted_quantity", "rejected_quantity"]
 
 
 @admin.register(Shipment)
 class ShipmentAdmin(ReadOnlyAdmin):
-    list_display = ["order", "carrier", "tracking_number", "invoice_amount", "created_at"]
-    search_fields = ["order__number", "tracking_number"]
+    list_display = [
+        "order",
+        "sequence",
+        "status",
+        "carrier",
+        "tracking_number",
+        "gross",
+        "temperature_flag",
+        "created_at",
+    ]
+    list_filter = ["status", "temperature_flag"]
+    search_fields = ["order__number", "tracking_number", "invoice_numbers"]
+    list_select_related = ["order"]
     inlines = [ShipmentLineInline]
+
+
+class CustodyHopInline(ReadOnlyInline):
+    model = CustodyHop
+    fields = ["shipped_at", "from_organization", "to_organization", "order", "shipment", "outcome", "settled_at"]
+
+
+@admin.register(TraceCode)
+class TraceCodeAdmin(ReadOnlyAdmin):
+    """A code and its custody chain (every hop), for investigating suspected diversions."""
+
+    list_display = ["code", "kind", "drug", "lot_number", "holder", "shipment", "is_case"]
+    list_filter = ["kind", "is_case"]
+    search_fields = ["code"]
+    list_select_related = ["drug", "holder"]
+    inlines = [CustodyHopInline]
 
 
 @admin.register(Recall)
@@ -55,5 +99,39 @@ class RecallAdmin(ReadOnlyAdmin):
 
 @admin.register(SuspectedDiversion)
 class SuspectedDiversionAdmin(ReadOnlyAdmin):
-    list_display = ["code", "attempted_order", "attempted_by", "created_at"]
-    search_fields = ["code"]
+    """Codes someone tried to ship without holding them: the review queue of suspected 回流/串货."""
+
+    list_display = [
+        "code",
+        "kind",
+        "status",
+        "attempted_by_organization",
+        "expected_holder",
+        "attempted_order",
+        "created_at",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["code", "attempted_order__number"]
+    list_select_related = ["attempted_by_organization", "expected_holder", "attempted_order"]
+    actions = ["confirm_selected", "dismiss_selected"]
+
+    @admin.action(description=_("Confirm as diversion or counterfeit (audited)"))
+    def confirm_selected(self, request, queryset):
+        self._resolve(request, queryset, DiversionStatus.CONFIRMED)
+
+    @admin.action(description=_("Dismiss as explained (audited)"))
+    def dismiss_selected(self, request, queryset):
+        self._resolve(request, queryset, DiversionStatus.DISMISSED)
+
+    def _resolve(self, request, queryset, outcome: str) -> None:
+        actor = actor_for_user(request.user)
+        done = 0
+        for flag in queryset.filter(status=DiversionStatus.OPEN):
+            try:
+                diversion_resolve(flag=flag, actor=actor, outcome=outcome, note=str(_("Resolved in the admin site.")))
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{flag}: {error.detail}", messages.WARNING)
+        self.message_user(
+            request, ngettext("%(count)d flag resolved.", "%(count)d flags resolved.", done) % {"count": done}
+        )

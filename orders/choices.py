@@ -7,8 +7,9 @@ from pharmex.transitions import Transition
 class OrderStatus(models.TextChoices):
     PLACED = "placed", _("Placed")  # buyer submitted; stock reserved; awaiting the supplier
     CONFIRMED = "confirmed", _("Confirmed")  # supplier accepted; must ship within ORDER_SHIP_DEADLINE
-    SHIPPED = "shipped", _("Shipped")  # goods on the way; short quantities already back in stock
-    RECEIVED = "received", _("Received")  # terminal: buyer checked the goods in (入库验收); owes the accepted value
+    PARTIALLY_SHIPPED = "partially_shipped", _("Partially shipped")  # some shipped; the rest to ship or close
+    SHIPPED = "shipped", _("Shipped")  # every line shipped in full or its rest closed (back in stock)
+    RECEIVED = "received", _("Received")  # terminal: every shipment checked in (入库验收); owes the accepted value
     REJECTED = "rejected", _("Rejected")  # terminal: supplier declined; reservation released
     CANCELLED = "cancelled", _("Cancelled")  # terminal: buyer withdrew before confirmation; reservation released
     EXPIRED = "expired", _("Expired")  # terminal: not confirmed within ORDER_CONFIRM_TIMEOUT; released
@@ -20,14 +21,19 @@ class Side(models.TextChoices):
     SYSTEM = "system"
 
 
+_SHIPPING = frozenset({OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_SHIPPED})
 ORDER_TRANSITIONS: dict[str, Transition] = {
     "confirm": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.CONFIRMED),
     "reject": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.REJECTED),
     "cancel": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.CANCELLED),
     "expire": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.EXPIRED),
-    "ship": Transition(frozenset({OrderStatus.CONFIRMED}), OrderStatus.SHIPPED),
-    "receive": Transition(frozenset({OrderStatus.SHIPPED}), OrderStatus.RECEIVED),
-    "auto_receive": Transition(frozenset({OrderStatus.SHIPPED}), OrderStatus.RECEIVED),
+    # A shipment that leaves something to ship, and one that ships (or closes) everything left.
+    "ship_part": Transition(_SHIPPING, OrderStatus.PARTIALLY_SHIPPED),
+    "ship": Transition(_SHIPPING, OrderStatus.SHIPPED),
+    # The supplier will not ship the rest: it goes back to stock and the buyer is told.
+    "close_rest": Transition(frozenset({OrderStatus.PARTIALLY_SHIPPED}), OrderStatus.SHIPPED),
+    # The last shipment of a shipped order was received (by the buyer or the auto-receive job).
+    "complete": Transition(frozenset({OrderStatus.SHIPPED}), OrderStatus.RECEIVED),
     # Not shipped by ORDER_SHIP_DEADLINE: the order stays confirmed, flagged and announced once.
     "flag_overdue": Transition(frozenset({OrderStatus.CONFIRMED}), OrderStatus.CONFIRMED, audit_action="order.overdue"),
 }
@@ -37,9 +43,10 @@ ORDER_ACTION_SIDE: dict[str, str] = {
     "reject": Side.SUPPLIER,
     "cancel": Side.BUYER,
     "expire": Side.SYSTEM,
+    "ship_part": Side.SUPPLIER,
     "ship": Side.SUPPLIER,
-    "receive": Side.BUYER,
-    "auto_receive": Side.SYSTEM,
+    "close_rest": Side.SUPPLIER,
+    "complete": Side.SYSTEM,  # follows from a shipment's receipt; the audit record names who received it
     "flag_overdue": Side.SYSTEM,
 }
 RELEASING_ACTIONS = frozenset({"reject", "cancel", "expire"})
@@ -58,3 +65,43 @@ class RecallLevel(models.TextChoices):
     I = "I", _("Level I (一级召回)")  # noqa: E741  (the regulation's own name)
     II = "II", _("Level II (二级召回)")
     III = "III", _("Level III (三级召回)")
+
+
+class ShipmentStatus(models.TextChoices):
+    IN_TRANSIT = "in_transit", _("In transit")
+    RECEIVED = "received", _("Received")  # checked in by the buyer (or automatically after AUTO_RECEIVE_DAYS)
+
+
+SHIPMENT_TRANSITIONS: dict[str, Transition] = {
+    "receive": Transition(frozenset({ShipmentStatus.IN_TRANSIT}), ShipmentStatus.RECEIVED),
+    "auto_receive": Transition(frozenset({ShipmentStatus.IN_TRANSIT}), ShipmentStatus.RECEIVED),
+}
+
+
+class TemperatureFlag(models.TextChoices):
+    RECORD_MISSING = "record_missing", _("Cold-chain goods shipped without a temperature record")
+    EXCURSION = "temperature_excursion", _("A reading outside the drug's storage range")
+
+
+class TraceCodeKind(models.TextChoices):
+    NATIONAL = "national", _("码上放心 code (20 digits, starts with 8)")
+    ENTERPRISE = "enterprise", _("Enterprise-defined code")
+    GS1 = "gs1", _("GS1 code (GTIN + serial)")
+
+
+class HopOutcome(models.TextChoices):
+    IN_TRANSIT = "in_transit", _("In transit")
+    ACCEPTED = "accepted", _("Accepted by the buyer")  # custody moved to the buyer
+    REJECTED = "rejected", _("Rejected at receipt")  # custody stays with the shipper
+
+
+class DiversionKind(models.TextChoices):
+    HELD_BY_OTHER = "held_by_other", _("Held by another organisation")
+    IN_TRANSIT = "in_transit", _("Already in transit")
+    REPEATED = "repeated_in_shipment", _("Twice in one shipment")
+
+
+class DiversionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CONFIRMED = "confirmed", _("Confirmed diversion or counterfeit")
+    DISMISSED = "dismissed", _("Dismissed (explained)")

@@ -24,10 +24,15 @@ class ShipmentInvalid(DomainError):
     http_status = 400
 
 
-class DuplicateTraceCode(DomainError):
+class CodesNotShippable(DomainError):
+    """Codes the shipper does not hold, already in transit, or twice in one shipment (custody, SPEC §5).
+
+    The code and problem type keep their v1 names from when a code could ship only once on the platform.
+    """
+
     code = "duplicate_trace_code"
     problem = "duplicate-trace-code"
-    title = _("A traceability code was already shipped: flagged as suspected counterfeit or diversion")
+    title = _("Traceability codes the shipper may not ship: flagged as suspected diversion or counterfeit")
 
 
 class RecalledLot(DomainError):
@@ -41,3 +46,27 @@ class ReceiptInvalid(DomainError):
     problem = "receipt-invalid"
     title = _("The receipt does not match the shipment")
     http_status = 400
+
+
+class SeveralShipmentsInTransit(DomainError):
+    code = "several_shipments_in_transit"
+    problem = "several-shipments-in-transit"
+    title = _("The order has several shipments in transit: receive each at /shipments/{id}/receive/")
+
+
+class RecallNotAffected(DomainError):
+    code = "recall_not_affected"
+    problem = "recall-not-affected"
+    title = _("Your organisation did not receive the recalled lots")
+
+
+class RecallAlreadyAcknowledged(DomainError):
+    code = "recall_already_acknowledged"
+    problem = "recall-already-acknowledged"
+    title = _("Your organisation has already acknowledged this recall")
+
+
+class TemperatureRecordExists(DomainError):
+    code = "temperature_record_exists"
+    problem = "temperature-record-exists"
+    title = _("The shipment already carries its temperature record; records are evidence and are not replaced")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orders.models import Order
+from orders.models import Order, Shipment
 from webhooks.services import outbox_publish
 
 
@@ -26,4 +26,31 @@ def announce_order(order: Order, event_type: str, **extra) -> None:
         payload={**order_payload(order), **extra},
         object_type="order",
         object_id=order.pk,
+    )
+
+
+def shipment_payload(shipment: Shipment) -> dict:
+    return {
+        "shipment_id": shipment.pk,
+        "order_id": shipment.order_id,
+        "sequence": shipment.sequence,
+        "status": shipment.status,
+        "buyer_id": shipment.buyer_id,
+        "supplier_id": shipment.supplier_id,
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "gross": str(shipment.gross),
+        "accepted_gross": None if shipment.accepted_gross is None else str(shipment.accepted_gross),
+        "temperature_flag": shipment.temperature_flag,
+    }
+
+
+def announce_shipment(shipment: Shipment, event_type: str) -> None:
+    """Tell both parties about a shipment (created, received), after commit."""
+    outbox_publish(
+        event_type=event_type,
+        organization_ids=[shipment.buyer_id, shipment.supplier_id],
+        payload=shipment_payload(shipment),
+        object_type="shipment",
+        object_id=shipment.pk,
     )

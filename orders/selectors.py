@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.choices import Side
-from orders.models import Order, OrderEvent, OrderLine, Recall, ShipmentLine, TraceCode
+from orders.models import (
+    CodeFormat,
+    CustodyHop,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Recall,
+    RecallAcknowledgement,
+    Shipment,
+    ShipmentLine,
+    SuspectedDiversion,
+    TraceCode,
+)
+from orders.trace_codes import canonical
 from pharmex.actor import Actor
 from pharmex.errors import NotAParty, NotFound
 
@@ -59,29 +76,30 @@ def order_events(*, order: Order) -> QuerySet[OrderEvent]:
     return OrderEvent.objects.filter(order=order)
 
 
-def trace_lookup(*, actor: Actor, code: str) -> TraceCode | None:
-    """A traceability code's story, for the parties of its shipment and platform staff only."""
-    queryset = TraceCode.objects.select_related(
-        "shipment_line__drug", "shipment_line__shipment__order__buyer", "shipment_line__shipment__order__supplier"
-    ).filter(code=code)
-    party = _party_filter(actor)
-    if party is None:
-        return None
-    if not actor.is_staff:
-        organization = actor.organization
-        queryset = queryset.filter(
-            Q(shipment_line__shipment__order__buyer=organization)
-            | Q(shipment_line__shipment__order__supplier=organization)
-        )
-    return queryset.first()
+@dataclass(frozen=True)
+class Trace:
+    """A code as one actor may see it: the code and the hops the actor took part in (staff: every hop)."""
+
+    code: TraceCode
+    hops: list[CustodyHop]
+    show_holder: bool
 
 
-def trace_get(*, actor: Actor, code: str) -> TraceCode:
-    """trace_lookup, or NotFound (404) when the code is unknown or not the actor's to see."""
-    trace = trace_lookup(actor=actor, code=code)
-    if trace is None:
+def trace_get(*, actor: Actor, code: str) -> Trace:
+    """A traceability code's custody chain: staff see every hop, a party the hops it took part in.
+
+    Raises: NotFound (404) when the code is unknown or the actor took part in none of its hops.
+    """
+    trace = TraceCode.objects.select_related("drug", "holder", "case").filter(code=canonical(code)).first()
+    if trace is None or (actor.organization is None and not actor.is_staff):
         raise NotFound()
-    return trace
+    hops = CustodyHop.objects.filter(code=trace).select_related("from_organization", "to_organization", "order")
+    if not actor.is_staff:
+        hops = hops.filter(Q(from_organization=actor.organization) | Q(to_organization=actor.organization))
+    hops = list(hops.order_by("id"))
+    if not hops and not actor.is_staff:
+        raise NotFound()
+    return Trace(code=trace, hops=hops, show_holder=actor.is_staff or actor.acts_for(trace.holder_id))
 
 
 def recall_list(*, actor: Actor) -> QuerySet[Recall]:
@@ -90,19 +108,106 @@ def recall_list(*, actor: Actor) -> QuerySet[Recall]:
 
 
 def recall_affected_lines(*, recall: Recall, actor: Actor | None = None) -> QuerySet[ShipmentLine]:
-    """Shipped lines of the recalled lots; a non-staff actor sees only its own shipments."""
+    """Shipped lines of the recalled lots (matched normalised); staff and the drug's MAH see every shipment, any
+    other actor only its own."""
     queryset = (
-        ShipmentLine.objects.filter(drug=recall.drug, lot_number__in=recall.lots)
+        ShipmentLine.objects.filter(drug=recall.drug, lot_key__in=recall.lot_keys)
         .select_related("shipment__order__buyer", "shipment__order__supplier")
         .order_by("pk")
     )
-    if actor is not None and not actor.is_staff:
+    holder = recall.drug.mah_organization_id  # the MAH follows every recall of its drug, whoever issued it
+    if actor is not None and not actor.is_staff and not actor.acts_for(holder):
         if actor.organization is None:
             return queryset.none()
-        queryset = queryset.filter(
-            Q(shipment__order__buyer=actor.organization) | Q(shipment__order__supplier=actor.organization)
-        )
+        queryset = queryset.filter(Q(shipment__buyer=actor.organization) | Q(shipment__supplier=actor.organization))
     return queryset
+
+
+def recall_buyers(*, recall: Recall, actor: Actor) -> list[dict]:
+    """Each affected buyer with what it was shipped of the recalled lots and its acknowledgement (or none yet).
+
+    Staff and the drug's MAH see every buyer; a buyer sees itself; a supplier the buyers it shipped to.
+    """
+    lines = recall_affected_lines(recall=recall, actor=actor).select_related("shipment__buyer")
+    buyers: dict[int, dict] = {}
+    for line in lines:
+        entry = buyers.setdefault(
+            line.shipment.buyer_id,
+            {"organization": line.shipment.buyer, "shipped_quantity": 0, "acknowledgement": None},
+        )
+        entry["shipped_quantity"] += line.quantity
+    for acknowledgement in RecallAcknowledgement.objects.filter(recall=recall, organization_id__in=list(buyers)):
+        buyers[acknowledgement.organization_id]["acknowledgement"] = acknowledgement
+    return [buyers[pk] for pk in sorted(buyers)]
+
+
+def shipment_list(*, actor: Actor) -> QuerySet[Shipment]:
+    """Shipments the actor's organisation sent or received; staff see all."""
+    if actor.is_staff:
+        party = Q()
+    elif actor.organization is None:
+        return Shipment.objects.none()
+    else:
+        party = Q(buyer=actor.organization) | Q(supplier=actor.organization)
+    return (
+        Shipment.objects.filter(party)
+        .select_related("order", "buyer", "supplier", "temperature_record")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=ShipmentLine.objects.select_related("drug", "order_line")
+                .prefetch_related(
+                    Prefetch("hops", queryset=CustodyHop.objects.select_related("code__case").order_by("code__code"))
+                )
+                .order_by("id"),
+            )
+        )
+        .order_by("-id")
+    )
+
+
+def shipment_for_party(*, actor: Actor, shipment_id: int, side: str) -> Shipment:
+    """A shipment the actor may act on as `side`. Raises: NotFound, NotAParty (as order_for_party)."""
+    shipment = shipment_list(actor=actor).filter(pk=shipment_id).first()
+    if shipment is None:
+        raise NotFound()
+    if not actor.acts_for(shipment.supplier_id if side == Side.SUPPLIER else shipment.buyer_id):
+        raise NotAParty(_("Only the %(side)s may do this.") % {"side": side})
+    return shipment
+
+
+def shipments_received(*, actor: Actor, first_day: date, last_day: date) -> QuerySet[Shipment]:
+    """Shipments the actor's organisation received (staff acting for none: everyone's) on these local days."""
+    start = timezone.make_aware(datetime.combine(first_day, time.min))
+    end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
+    shipments = shipment_list(actor=actor).filter(received_at__gte=start, received_at__lt=end)
+    return shipments.filter(buyer=actor.organization) if actor.organization is not None else shipments
+
+
+def shipment_codes(*, shipments: QuerySet[Shipment]) -> QuerySet[CustodyHop]:
+    """The codes the shipments carried, with the drug facts a 医保/码上放心 upload needs, in shipment order."""
+    return (
+        CustodyHop.objects.filter(shipment__in=shipments)
+        .select_related("code", "code__case", "shipment_line__drug", "shipment")
+        .order_by("shipment_id", "shipment_line_id", "code__code")
+    )
+
+
+def diversion_list(*, actor: Actor) -> QuerySet[SuspectedDiversion]:
+    """Suspected diversions: staff see all; an organisation the flags that name it as the expected holder."""
+    flags = SuspectedDiversion.objects.select_related(
+        "attempted_order", "attempted_by_organization", "expected_holder"
+    ).order_by("-id")
+    if actor.is_staff:
+        return flags
+    if actor.organization is None:
+        return flags.none()
+    return flags.filter(expected_holder=actor.organization)
+
+
+def code_formats(*, actor: Actor) -> QuerySet[CodeFormat]:
+    """Enterprise code formats: every format is public to signed-in participants (they read the codes)."""
+    return CodeFormat.objects.select_related("drug", "organization").order_by("drug_id", "id")
 
 
 def order_buyer_ids(*, numbers: list[str]) -> set[int]:

@@ -3,16 +3,56 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.choices import RecallLevel, RejectionReason
-from orders.models import Order, OrderEvent, OrderLine, Recall, TraceCode
+from orders import cold_chain
+from orders.choices import (
+    DiversionStatus,
+    HopOutcome,
+    RecallLevel,
+    RejectionReason,
+    TemperatureFlag,
+    TraceCodeKind,
+)
+from orders.models import (
+    CodeFormat,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Recall,
+    RecallAcknowledgement,
+    Shipment,
+    ShipmentLine,
+    SuspectedDiversion,
+    TemperatureRecord,
+)
+from orders.selectors import Trace
 from orders.services.placement import Preview
-from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.api.serializers import (
+    BusinessDateField,
+    ModelOutputSerializer,
+    MoneyField,
+    ScannedCodeField,
+    StrictInputSerializer,
+    UTCDateTimeField,
+)
 from pharmex.money import CURRENCY, MAX_QUANTITY, money_sum
 
-TRACE_CODE_PATTERN = r"^8\d{19}$"
-INVOICE_NUMBER_PATTERN = r"^\d{20}$"  # 数电发票 numbers are 20 digits
+INVOICE_NUMBER_PATTERN = r"^\d{20}$"  # 数电发票 numbers are 20 digits (their structure is checked by the service)
+CODE_HELP = (
+    "药品追溯码 of any kind: 20 digits starting with 8 (码上放心); an enterprise code of a format declared for the "
+    "drug; or GS1 — human-readable `(01)…(17)…(10)…(21)…` or the raw element string with GS separators."
+)
+
+
+def code_list(*, max_length: int, help_text: str = CODE_HELP, **kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=ScannedCodeField(max_length=100),
+        max_length=max_length,
+        help_text=help_text,
+        **kwargs,
+    )
 
 
 class OrderLineInput(StrictInputSerializer):
@@ -25,18 +65,34 @@ class OrderPlaceInput(StrictInputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class CaseInput(StrictInputSerializer):
+    code = ScannedCodeField(max_length=100)
+    units = code_list(
+        max_length=10_000,
+        required=False,
+        default=list,
+        help_text="The unit codes the case (箱码) holds; omit them when the platform already knows the case.",
+    )
+
+
 class ShipLineInput(StrictInputSerializer):
     order_line_id = serializers.IntegerField(min_value=1)
     lot_number = serializers.CharField(max_length=40)
     expiry_date = BusinessDateField(days_ahead=366 * 30)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
-    trace_codes = serializers.ListField(
-        child=serializers.RegexField(TRACE_CODE_PATTERN, max_length=20),
-        required=False,
-        default=list,
-        max_length=10_000,
-        help_text="药品追溯码: 20 digits starting with 8; each code ships once on the platform.",
-    )
+    trace_codes = code_list(max_length=10_000, required=False, default=list)
+    case_codes = CaseInput(many=True, required=False, default=list, max_length=1_000)
+
+
+class TemperatureSummaryInput(StrictInputSerializer):
+    logger_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    min_celsius = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=-100, max_value=100)
+    max_celsius = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=-100, max_value=100)
+
+    def validate(self, attrs):
+        if attrs["min_celsius"] > attrs["max_celsius"]:
+            raise serializers.ValidationError({"min_celsius": "The minimum is above the maximum."})
+        return attrs
 
 
 class ShipInput(StrictInputSerializer):
@@ -47,26 +103,82 @@ class ShipInput(StrictInputSerializer):
     )
     invoice_amount = MoneyField(min_value=0)
     lines = ShipLineInput(many=True, allow_empty=False, max_length=settings.MAX_ORDER_LINES * 10)
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
-class ReceiveLineInput(StrictInputSerializer):
-    order_line_id = serializers.IntegerField(min_value=1)
-    accepted_quantity = serializers.IntegerField(min_value=0, max_value=1_000_000)
-    rejected_quantity = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
-    rejection_reason = serializers.ChoiceField(choices=RejectionReason.choices, required=False, allow_blank=True)
-
-
-class ReceiveInput(StrictInputSerializer):
-    lines = ReceiveLineInput(many=True, allow_empty=False, max_length=settings.MAX_ORDER_LINES)
-    scanned_codes = serializers.ListField(
-        child=serializers.RegexField(TRACE_CODE_PATTERN, max_length=20),
+    temperature_record = TemperatureSummaryInput(
         required=False,
         allow_null=True,
         default=None,
-        max_length=100_000,
+        help_text="Cold-chain drugs: the logger's min/max (or upload its readings to the shipment afterwards).",
+    )
+    close_rest = serializers.BooleanField(
+        default=False, help_text="Close what the order still has left to ship after this shipment (back to stock)."
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class _ReceiptLine(StrictInputSerializer):
+    accepted_quantity = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)
+    rejected_quantity = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY, required=False, default=0)
+    rejection_reason = serializers.ChoiceField(choices=RejectionReason.choices, required=False, allow_blank=True)
+    rejected_codes = code_list(
+        max_length=10_000,
+        required=False,
+        default=list,
+        help_text="Codes of the rejected units (a case: all its units); they stay with the shipper.",
+    )
+
+
+class ReceiveLineInput(_ReceiptLine):
+    order_line_id = serializers.IntegerField(min_value=1)
+
+
+class ShipmentReceiveLineInput(_ReceiptLine):
+    shipment_line_id = serializers.IntegerField(min_value=1)
+
+
+class _Receipt(StrictInputSerializer):
+    scanned_codes = code_list(
+        max_length=100_000,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The codes scanned at goods-in: the answer lists the difference from what was shipped.",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ReceiveInput(_Receipt):
+    lines = ReceiveLineInput(many=True, allow_empty=False, max_length=settings.MAX_ORDER_LINES)
+
+
+class ShipmentReceiveInput(_Receipt):
+    lines = ShipmentReceiveLineInput(many=True, allow_empty=False, max_length=settings.MAX_ORDER_LINES * 10)
+
+
+class RecallAcknowledgeInput(StrictInputSerializer):
+    quantity_held = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CodeFormatInput(StrictInputSerializer):
+    drug = serializers.IntegerField(min_value=1)
+    prefix = serializers.RegexField(r"^\d{1,20}$", max_length=20, help_text="The digits every code starts with.")
+    length = serializers.IntegerField(min_value=8, max_value=40, help_text="The number of digits of a code.")
+
+
+class CodesExportQuery(StrictInputSerializer):
+    file_format = serializers.ChoiceField(choices=["csv", "xlsx"], default="csv")
+
+
+class ReceivedCodesExportQuery(CodesExportQuery):
+    received_from = BusinessDateField(days_ahead=1)
+    received_to = BusinessDateField(days_ahead=1)
+
+    def validate(self, attrs):
+        if attrs["received_from"] > attrs["received_to"]:
+            raise serializers.ValidationError({"received_to": "The range ends before it starts."})
+        if (attrs["received_to"] - attrs["received_from"]).days > 366:
+            raise serializers.ValidationError({"received_to": "At most a year at a time."})
+        return attrs
 
 
 class RecallInput(StrictInputSerializer):
@@ -99,6 +211,7 @@ class OrderLineOutput(ModelOutputSerializer):
             "shipped_quantity",
             "accepted_quantity",
             "rejected_quantity",
+            "closed_quantity",
             "rejection_reason",
         ]
 
@@ -198,18 +311,59 @@ class PreviewOutput(serializers.Serializer):
     orders = PreviewGroupOutput(many=True, help_text="The orders checkout would create, one per supplier.")
 
 
+class HopOutput(serializers.Serializer):
+    from_organization = PartyOutput()
+    to_organization = PartyOutput()
+    order_id = serializers.IntegerField()
+    order_number = serializers.CharField(source="order.number")
+    shipment_id = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=HopOutcome.choices)
+    shipped_at = UTCDateTimeField()
+    settled_at = UTCDateTimeField(allow_null=True, help_text="When the buyer's receipt settled the hop.")
+
+
 class TraceOutput(serializers.Serializer):
-    code = serializers.CharField()
+    code = serializers.CharField(help_text="The canonical form (GS1: `(01)<GTIN>(21)<serial>`).")
+    kind = serializers.ChoiceField(choices=TraceCodeKind.choices)
+    is_case = serializers.BooleanField(help_text="A case code (箱码) whose units travel with it.")
+    case = serializers.CharField(allow_null=True, help_text="The case the unit is packed in, if any.")
     drug_id = serializers.IntegerField()
     drug_name = serializers.CharField()
     specification = serializers.CharField()
     approval_number = serializers.CharField()
     lot_number = serializers.CharField()
-    expiry_date = serializers.DateField()
-    order_number = serializers.CharField()
-    supplier = PartyOutput()
-    buyer = PartyOutput()
-    shipped_at = serializers.DateTimeField()
+    expiry_date = serializers.DateField(allow_null=True)
+    order_number = serializers.CharField(help_text="The latest hop you may see: its order.")
+    supplier = PartyOutput(help_text="The latest hop you may see: who shipped.")
+    buyer = PartyOutput(help_text="The latest hop you may see: who it was shipped to.")
+    shipped_at = UTCDateTimeField(help_text="The latest hop you may see: when.")
+    in_transit = serializers.BooleanField()
+    holder = PartyOutput(allow_null=True, help_text="The current holder: for platform staff and the holder itself.")
+    hops = HopOutput(many=True, help_text="The custody chain: staff see every hop, a party the hops it took part in.")
+
+
+def trace_body(trace: Trace) -> dict:
+    """A traced code as the API answers it: the code, its drug and lot, and the hops the caller may see."""
+    code, latest = trace.code, trace.hops[-1] if trace.hops else None
+    return {
+        "code": code.code,
+        "kind": code.kind,
+        "is_case": code.is_case,
+        "case": code.case.code if code.case_id else None,
+        "drug_id": code.drug_id,
+        "drug_name": code.drug.generic_name,
+        "specification": code.drug.specification,
+        "approval_number": code.drug.approval_number,
+        "lot_number": code.lot_number,
+        "expiry_date": code.expiry_date,
+        "order_number": latest.order.number if latest else "",
+        "supplier": latest.from_organization if latest else None,
+        "buyer": latest.to_organization if latest else None,
+        "shipped_at": latest.shipped_at if latest else None,
+        "in_transit": code.shipment_id is not None,
+        "holder": code.holder if trace.show_holder else None,
+        "hops": trace.hops,
+    }
 
 
 class RecallOutput(ModelOutputSerializer):
@@ -217,16 +371,190 @@ class RecallOutput(ModelOutputSerializer):
 
     class Meta:
         model = Recall
-        fields = ["id", "drug", "drug_name", "lots", "level", "reason", "issued_by", "created_at"]
+        fields = [
+            "id",
+            "drug",
+            "drug_name",
+            "lots",
+            "level",
+            "reason",
+            "issued_by",
+            "issuing_organization",
+            "created_at",
+        ]
 
 
 class RecallAffectedOutput(serializers.Serializer):
+    shipment_id = serializers.IntegerField()
     order_id = serializers.IntegerField(source="shipment.order_id")
     order_number = serializers.CharField(source="shipment.order.number")
     buyer = PartyOutput(source="shipment.order.buyer")
     supplier = PartyOutput(source="shipment.order.supplier")
     lot_number = serializers.CharField()
     quantity = serializers.IntegerField()
+
+
+class RecallAcknowledgementOutput(ModelOutputSerializer):
+    class Meta:
+        model = RecallAcknowledgement
+        fields = ["id", "recall", "organization", "quantity_held", "note", "acknowledged_by", "created_at"]
+
+
+class RecallBuyerOutput(serializers.Serializer):
+    organization = PartyOutput()
+    shipped_quantity = serializers.IntegerField(help_text="Units of the recalled lots shipped to it.")
+    acknowledgement = RecallAcknowledgementOutput(allow_null=True, help_text="Null: not acknowledged yet.")
+
+
+class CodeFormatOutput(ModelOutputSerializer):
+    class Meta:
+        model = CodeFormat
+        fields = ["id", "drug", "organization", "prefix", "length", "declared_by", "created_at"]
+
+
+class ShipmentCodeOutput(serializers.Serializer):
+    code = serializers.CharField(source="code.code")
+    kind = serializers.ChoiceField(source="code.kind", choices=TraceCodeKind.choices)
+    is_case = serializers.BooleanField(source="code.is_case")
+    case = serializers.CharField(source="code.case.code", allow_null=True, default=None)
+    outcome = serializers.ChoiceField(choices=HopOutcome.choices)
+
+
+class ShipmentLineOutput(ModelOutputSerializer):
+    drug_name = serializers.CharField(source="order_line.drug_name")
+    specification = serializers.CharField(source="order_line.specification")
+    sale_unit = serializers.CharField(source="order_line.sale_unit")
+    codes = ShipmentCodeOutput(source="hops", many=True)
+
+    class Meta:
+        model = ShipmentLine
+        fields = [
+            "id",
+            "order_line",
+            "drug",
+            "drug_name",
+            "specification",
+            "sale_unit",
+            "lot_number",
+            "expiry_date",
+            "quantity",
+            "accepted_quantity",
+            "rejected_quantity",
+            "rejection_reason",
+            "codes",
+        ]
+
+
+class TemperatureRecordOutput(ModelOutputSerializer):
+    readings_count = serializers.SerializerMethodField(help_text="How many logger readings are kept.")
+
+    class Meta:
+        model = TemperatureRecord
+        fields = ["logger_id", "min_celsius", "max_celsius", "source", "readings_count", "recorded_by", "created_at"]
+
+    def get_readings_count(self, record: TemperatureRecord) -> int:
+        return len(record.readings)
+
+
+class ColdChainOutput(serializers.Serializer):
+    required = serializers.BooleanField(help_text="The shipment carries 冷藏 or 冷冻 drugs.")
+    flag = serializers.ChoiceField(
+        choices=TemperatureFlag.choices, allow_blank=True, help_text="Blank: the record shows every drug in range."
+    )
+    rejectable_lines = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Flagged shipments: the cold-chain lines the buyer may reject as `temperature_excursion`.",
+    )
+    record = TemperatureRecordOutput(allow_null=True)
+
+
+class ShipmentOutput(ModelOutputSerializer):
+    order_number = serializers.CharField(source="order.number")
+    buyer = PartyOutput()
+    supplier = PartyOutput()
+    shipped_at = UTCDateTimeField(source="created_at")
+    cold_chain = serializers.SerializerMethodField()
+    lines = ShipmentLineOutput(many=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "order",
+            "order_number",
+            "sequence",
+            "status",
+            "buyer",
+            "supplier",
+            "carrier",
+            "tracking_number",
+            "invoice_numbers",
+            "invoice_amount",
+            "gross",
+            "accepted_gross",
+            "shipped_by",
+            "shipped_at",
+            "received_by",
+            "received_at",
+            "cold_chain",
+            "lines",
+        ]
+
+    @extend_schema_field(ColdChainOutput)
+    def get_cold_chain(self, shipment: Shipment) -> dict:
+        cold = [line.pk for line in shipment.lines.all() if line.drug.storage in cold_chain.RANGES]
+        record = getattr(shipment, "temperature_record", None) if cold else None
+        return ColdChainOutput(
+            {
+                "required": bool(cold),
+                "flag": shipment.temperature_flag,
+                "rejectable_lines": cold if shipment.temperature_flag else [],
+                "record": record,
+            }
+        ).data
+
+
+class ShipmentReceiveOutput(serializers.Serializer):
+    shipment = ShipmentOutput()
+    order = OrderOutput()
+    scan_difference = ScanDifferenceOutput(allow_null=True)
+
+
+class PartyNoteOutput(serializers.Serializer):
+    name = serializers.CharField()
+    license_number = serializers.CharField()
+
+
+class DeliveryNoteLineOutput(serializers.Serializer):
+    generic_name = serializers.CharField()
+    brand_name = serializers.CharField()
+    dosage_form = serializers.CharField()
+    specification = serializers.CharField()
+    package = serializers.CharField()
+    manufacturer = serializers.CharField()
+    marketing_authorization_holder = serializers.CharField()
+    approval_number = serializers.CharField()
+    lot_number = serializers.CharField()
+    expiry_date = serializers.DateField()
+    quantity = serializers.IntegerField()
+    unit = serializers.CharField()
+    unit_price = serializers.DecimalField(max_digits=18, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    storage = serializers.CharField()
+
+
+class DeliveryNoteOutput(serializers.Serializer):
+    number = serializers.CharField()
+    order_number = serializers.CharField()
+    shipped_on = serializers.DateField()
+    supplier = PartyNoteOutput()
+    buyer = PartyNoteOutput()
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    invoice_numbers = serializers.ListField(child=serializers.CharField())
+    lines = DeliveryNoteLineOutput(many=True)
+    total_amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    quality_stamp = serializers.CharField(help_text="Where the supplier's quality stamp goes on the printed note.")
 
 
 def preview_body(preview: Preview) -> dict:
@@ -264,19 +592,33 @@ def preview_body(preview: Preview) -> dict:
     }
 
 
-def trace_body(trace: TraceCode) -> dict:
-    """A traced code as the API answers it: the drug, the lot and the shipment that carried it."""
-    line, order = trace.shipment_line, trace.shipment_line.shipment.order
-    return {
-        "code": trace.code,
-        "drug_id": line.drug_id,
-        "drug_name": line.drug.generic_name,
-        "specification": line.drug.specification,
-        "approval_number": line.drug.approval_number,
-        "lot_number": line.lot_number,
-        "expiry_date": line.expiry_date,
-        "order_number": order.number,
-        "supplier": order.supplier,
-        "buyer": order.buyer,
-        "shipped_at": order.shipped_at,
-    }
+class DiversionOutput(ModelOutputSerializer):
+    attempted_order_number = serializers.CharField(source="attempted_order.number")
+    attempted_by_organization = PartyOutput()
+    expected_holder = PartyOutput(allow_null=True)
+
+    class Meta:
+        model = SuspectedDiversion
+        fields = [
+            "id",
+            "code",
+            "kind",
+            "attempted_order",
+            "attempted_order_number",
+            "attempted_by_organization",
+            "attempted_by",
+            "expected_holder",
+            "in_transit_shipment",
+            "status",
+            "resolution_note",
+            "resolved_by",
+            "resolved_at",
+            "created_at",
+        ]
+
+
+class DiversionResolveInput(StrictInputSerializer):
+    outcome = serializers.ChoiceField(
+        choices=[(DiversionStatus.CONFIRMED.value, "confirmed"), (DiversionStatus.DISMISSED.value, "dismissed")]
+    )
+    note = serializers.CharField(max_length=1000)

@@ -1,11 +1,18 @@
-"""The order state machine (pharmex.transitions); the table itself is in orders.choices."""
+"""The order and shipment state machines (pharmex.transitions); the tables themselves are in orders.choices."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from orders.choices import ORDER_ACTION_SIDE, ORDER_TRANSITIONS, OrderStatus, Side
-from orders.models import Order, OrderEvent
+from orders.choices import (
+    ORDER_ACTION_SIDE,
+    ORDER_TRANSITIONS,
+    SHIPMENT_TRANSITIONS,
+    OrderStatus,
+    ShipmentStatus,
+    Side,
+)
+from orders.models import Order, OrderEvent, Shipment, ShipmentEvent
 from pharmex.transitions import StateMachine
 
 ORDER = StateMachine(
@@ -27,4 +34,15 @@ ORDER = StateMachine(
         OrderStatus.CANCELLED: "closed_at",
         OrderStatus.EXPIRED: "closed_at",
     },
+)
+
+SHIPMENT = StateMachine(
+    model=Shipment,
+    object_type="shipment",
+    noun=_("a shipment"),
+    transitions=SHIPMENT_TRANSITIONS,
+    history_model=ShipmentEvent,
+    history_field="shipment",
+    organization_of=lambda shipment, action: shipment.buyer_id,  # receipt is the buyer's act (or for the buyer)
+    timestamps={ShipmentStatus.RECEIVED: "received_at"},
 )

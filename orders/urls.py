@@ -2,12 +2,17 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from orders.apis.checkout import CheckoutApi, CheckoutPreviewApi
+from orders.apis.diversions import DiversionViewSet
 from orders.apis.orders import OrderViewSet
-from orders.apis.trace_recalls import RecallViewSet, TraceApi
+from orders.apis.shipments import ShipmentViewSet
+from orders.apis.trace_recalls import CodeFormatViewSet, RecallViewSet, TraceApi
 
 router = SimpleRouter()
 router.register("orders", OrderViewSet, basename="order")
 router.register("recalls", RecallViewSet, basename="recall")
+router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("suspected-diversions", DiversionViewSet, basename="suspected-diversion")
+router.register("trace-code-formats", CodeFormatViewSet, basename="trace-code-format")
 
 urlpatterns = [
     path("checkout/", CheckoutApi.as_view(), name="checkout"),

@@ -2,6 +2,9 @@ from django.contrib import admin
 
 from pharmex.models import AuditEvent
 
+# The admin's "View site" link: the platform's front page is its API documentation (the site has no other).
+admin.site.site_url = "/api/docs/"
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records that change only through audited services (or never): the admin site shows them."""

@@ -57,6 +57,11 @@ def _running_port() -> int | None:
     return port
 
 
+def is_running() -> bool:
+    """Whether the server of PGDATA runs (whoever started it)."""
+    return _running_port() is not None
+
+
 def url(database: str = DATABASE_NAME) -> str:
     """Connection URL of the embedded server (whether or not it is running yet)."""
     return f"postgres://postgres@127.0.0.1:{DEFAULT_PORT}/{database}"

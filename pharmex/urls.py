@@ -4,6 +4,7 @@ from django.urls import include, path
 from pharmex import views
 
 urlpatterns = [
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/login/", include("accounts.admin_urls")),  # before the site's own: budgets and account locks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -16,6 +17,17 @@ from pharmex.audit import anchor_mismatch
 from pharmex.celery import app
 
 logger = logging.getLogger(__name__)
+
+
+FAVICON = Path(__file__).resolve().parent / "static" / "pharmex" / "favicon.ico"
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico: browsers ask for it on every page that names no icon (the admin site, a JSON answer)."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_safe

@@ -188,13 +188,12 @@ class DisputeInput(StrictInputSerializer):
 
 
 class AdjustmentInput(StrictInputSerializer):
-    amount = MoneyField(help_text="Positive pays the supplier more, negative less.")
+    amount = MoneyField(
+        allow_zero=False,
+        error_messages={"zero": "An adjustment cannot be zero."},
+        help_text="Positive pays the supplier more, negative less; never zero.",
+    )
     reason = serializers.CharField(max_length=500)
-
-    def validate_amount(self, value):
-        if value == 0:
-            raise serializers.ValidationError("An adjustment cannot be zero.", code="zero")
-        return value
 
 
 class ResolveInput(StrictInputSerializer):

@@ -18,6 +18,7 @@ from orders.serializers import (
     ReceiveInput,
     ReceiveOutput,
     ShipInput,
+    ShipmentOutput,
 )
 from pharmex.api.etag import IF_MATCH_PARAMETER, with_etag
 from pharmex.api.idempotency import idempotent
@@ -29,6 +30,7 @@ from pharmex.api.views import ApiViewSet
 # Owners and operators act on orders; every member and platform staff read them (the selector: parties only).
 ACTING = Members(MemberRole.OWNER, MemberRole.OPERATOR)
 READING = Members(*MemberRole.values) | Staff()
+RECEIVING = Members(MemberRole.OWNER, MemberRole.OPERATOR)  # goods-in (入库验收)
 
 
 def lines_from(data: dict) -> list[LineRequest]:
@@ -55,7 +57,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         "reject": ACTING,
         "cancel": ACTING,
         "ship": ACTING,
-        "receive": ACTING,
+        "close": ACTING,
+        "receive": RECEIVING,
+        "shipments": READING,
     }
 
     def get_queryset(self):
@@ -118,10 +122,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         return self._respond(services.order_cancel(order=order, actor=self.actor, **self.parse(NoteInput)))
 
     @extend_schema(
-        summary="Ship a confirmed order (supplier)",
-        description="Lots, expiry dates (at least the buyer's minimum remaining shelf life), quantities (a short "
-        "quantity returns to stock) and traceability codes. A code already shipped on the platform refuses "
-        "the shipment and is flagged as suspected counterfeit or diversion.",
+        summary="Ship some or all of a confirmed order (supplier): one shipment",
+        description="Lots, expiry dates (at least the buyer's minimum remaining shelf life), quantities, invoices "
+        "(numbers and a total equal to the shipped goods' value), traceability codes of any kind (cases with "
+        "their units) and, for cold-chain drugs, the logger's min/max. What is left ships later (the order is "
+        "`partially_shipped`) or is closed with `close_rest`. A code the supplier does not hold, already in "
+        "transit, or twice in the shipment refuses the shipment and is flagged as suspected diversion.",
         request=ShipInput,
         parameters=[IF_MATCH_PARAMETER],
         responses={200: OrderOutput, **problems(409, 412)},
@@ -132,9 +138,30 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         return self._respond(services.order_ship(order=order, actor=self.actor, data=self.parse(ShipInput)))
 
     @extend_schema(
-        summary="Receive a shipped order (buyer): accepted and rejected per line",
-        description="Accepted + rejected must equal the shipped quantity of each line, with a reason for any "
-        "rejection. Send the traceability codes you scanned to get the difference back.",
+        summary="Close what a partially shipped order has left to ship (supplier): back to stock",
+        request=NoteInput,
+        parameters=[IF_MATCH_PARAMETER],
+        responses={200: OrderOutput, **problems(409, 412)},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        order = self._order_for(Side.SUPPLIER)
+        return self._respond(services.order_close_rest(order=order, actor=self.actor, **self.parse(NoteInput)))
+
+    @extend_schema(
+        summary="The order's shipments, with lines, lots, codes and receipt results",
+        responses={200: ShipmentOutput(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    def shipments(self, request, pk=None):
+        order = self.get_object()
+        return self.page_of(selectors.shipment_list(actor=self.actor).filter(order=order), ShipmentOutput)
+
+    @extend_schema(
+        summary="Receive the order's shipment in transit (buyer): accepted and rejected per order line",
+        description="For an order with one shipment in transit (v1); with several, receive each at "
+        "`POST /shipments/{id}/receive/`. Accepted + rejected must equal the shipped quantity of each line, with "
+        "a reason for any rejection. Send the traceability codes you scanned to get the difference back.",
         request=ReceiveInput,
         parameters=[IF_MATCH_PARAMETER],
         responses={200: ReceiveOutput, **problems(409, 412)},

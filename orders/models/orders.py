@@ -59,7 +59,9 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    """A line with its snapshot and quantity buckets: shipped ≤ ordered; accepted + rejected = shipped once received."""
+    """A line with its snapshot and quantity buckets (SPEC §5), which always add up:
+    shipped + closed ≤ ordered (equal once the order is shipped), accepted + rejected ≤ shipped (equal once every
+    shipment is received). Closed units were never shipped and went back to stock."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     line_no = models.PositiveSmallIntegerField()
@@ -79,6 +81,7 @@ class OrderLine(models.Model):
     shipped_quantity = models.PositiveIntegerField(default=0)
     accepted_quantity = models.PositiveIntegerField(default=0)
     rejected_quantity = models.PositiveIntegerField(default=0)
+    closed_quantity = models.PositiveIntegerField(default=0)
     rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
 
     class Meta:
@@ -86,7 +89,9 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "line_no"], name="order_line_unique_no"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
-            models.CheckConstraint(condition=Q(shipped_quantity__lte=F("quantity")), name="order_line_shipped_le"),
+            models.CheckConstraint(
+                condition=Q(shipped_quantity__lte=F("quantity") - F("closed_quantity")), name="order_line_shipped_le"
+            ),
             models.CheckConstraint(
                 condition=Q(accepted_quantity__lte=F("shipped_quantity") - F("rejected_quantity")),
                 name="order_line_received_le_shipped",

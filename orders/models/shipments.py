@@ -1,65 +1,115 @@
+"""Shipments (SPEC §5): an order ships in one or more parts, each received (入库验收) on its own."""
+
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
+from orders.choices import RejectionReason, ShipmentStatus, TemperatureFlag
 from orders.models.orders import MONEY, Order, OrderLine
+from pharmex.models import TransitionRecord
 
 
 class Shipment(models.Model):
-    """The goods of an order leaving the supplier: carrier, tracking, invoices (数电发票)."""
+    """Goods of one order leaving the supplier together: carrier, tracking, invoices (数电发票), lines."""
 
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="shipment")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
+    sequence = models.PositiveSmallIntegerField()  # 1, 2, … within the order
+    # The parties, copied from the order: tenancy filters and the per-supplier invoice rule need no join.
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.IN_TRANSIT)
     carrier = models.CharField(max_length=100)
     tracking_number = models.CharField(max_length=64)
     invoice_numbers = ArrayField(models.CharField(max_length=20), default=list)
     invoice_amount = models.DecimalField(**MONEY)
+    gross = models.DecimalField(**MONEY)  # the shipped quantities at the order's prices, rounded per line
+    accepted_gross = models.DecimalField(**MONEY, null=True, blank=True)
+    temperature_flag = models.CharField(max_length=30, choices=TemperatureFlag.choices, blank=True)
     shipped_by = models.CharField(max_length=255)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)  # shipped at
+    received_by = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "sequence"], name="shipment_unique_sequence"),
+            models.CheckConstraint(condition=Q(gross__gte=0, invoice_amount__gte=0), name="shipment_amounts_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "-id"], name="shipment_buyer_recent"),
+            models.Index(fields=["supplier", "-id"], name="shipment_supplier_recent"),
+            models.Index(fields=["status", "created_at"], name="shipment_status_shipped"),
+            models.Index(fields=["buyer", "received_at"], name="shipment_buyer_received"),
+            GinIndex(fields=["invoice_numbers"], name="shipment_invoice_numbers"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.carrier} {self.tracking_number}"
+        return f"{self.order_id}/{self.sequence} {self.carrier} {self.tracking_number}"
+
+
+LOT_KEY_LENGTH = 40
 
 
 class ShipmentLine(models.Model):
-    """Quantity of one lot shipped against an order line."""
+    """Quantity of one lot shipped against an order line, and what the buyer accepted of it."""
 
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines")
     drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+")
     lot_number = models.CharField(max_length=40)
+    lot_key = models.CharField(max_length=LOT_KEY_LENGTH, db_index=True)  # the lot normalised (recalls match on it)
     expiry_date = models.DateField()
     quantity = models.PositiveIntegerField()
+    accepted_quantity = models.PositiveIntegerField(default=0)
+    rejected_quantity = models.PositiveIntegerField(default=0)
+    rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive")]
-        indexes = [models.Index(fields=["drug", "lot_number"], name="shipment_line_drug_lot")]
+        ordering = ["shipment_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(accepted_quantity__lte=F("quantity") - F("rejected_quantity")),
+                name="shipment_line_received_le_shipped",
+            ),
+        ]
+        indexes = [models.Index(fields=["drug", "lot_key"], name="shipment_line_drug_lot")]
 
     def __str__(self) -> str:
         return f"lot {self.lot_number} × {self.quantity}"
 
 
-class TraceCode(models.Model):
-    """A drug traceability code (药品追溯码); unique on the whole platform: a code ships once."""
+class ShipmentEvent(TransitionRecord):
+    """One transition of a shipment (received, received automatically)."""
 
-    code = models.CharField(max_length=20, unique=True)
-    shipment_line = models.ForeignKey(ShipmentLine, on_delete=models.PROTECT, related_name="trace_codes")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(TransitionRecord.Meta):
+        indexes = [models.Index(fields=["shipment", "id"], name="shipment_event_shipment")]
+
+
+class TemperatureRecord(models.Model):
+    """A cold-chain shipment's temperature evidence: a logger's readings, or its min/max summary."""
+
+    shipment = models.OneToOneField(Shipment, on_delete=models.PROTECT, related_name="temperature_record")
+    logger_id = models.CharField(max_length=64, blank=True)
+    min_celsius = models.DecimalField(max_digits=5, decimal_places=2)
+    max_celsius = models.DecimalField(max_digits=5, decimal_places=2)
+    readings = models.JSONField(default=list, blank=True)  # [[ISO time, "°C"], …] as uploaded, when uploaded
+    source = models.CharField(max_length=10)  # "summary" or "readings"
+    recorded_by = models.CharField(max_length=255)
     created_at = models.DateTimeField(default=timezone.now)
 
-    def __str__(self) -> str:
-        return self.code
-
-
-class SuspectedDiversion(models.Model):
-    """A refused attempt to ship an already shipped code: suspected counterfeit or diversion (回流/串货)."""
-
-    code = models.CharField(max_length=20, db_index=True)
-    attempted_order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
-    attempted_by = models.CharField(max_length=255)
-    first_shipment_line = models.ForeignKey(ShipmentLine, null=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(min_celsius__lte=F("max_celsius")), name="temperature_min_le_max")
+        ]
 
     def __str__(self) -> str:
-        return f"duplicate {self.code} on {self.attempted_order_id}"
+        return f"{self.min_celsius}–{self.max_celsius} °C"

@@ -1,6 +1,7 @@
 """Every write of the orders app (STYLE G5)."""
 
-from orders.services.fulfilment import order_auto_receive_due, order_receive, order_ship
+from orders.services.code_formats import code_format_declare
+from orders.services.custody import diversion_resolve
 from orders.services.lifecycle import (
     order_cancel,
     order_confirm,
@@ -9,13 +10,18 @@ from orders.services.lifecycle import (
     order_reject,
 )
 from orders.services.placement import checkout_place, checkout_preview, order_place
-from orders.services.recalls import recall_issue
+from orders.services.recalls import recall_acknowledge, recall_issue
+from orders.services.receiving import order_auto_receive_due, order_receive, shipment_receive
+from orders.services.shipping import order_close_rest, order_ship, shipment_record_temperatures
 
 __all__ = [
     "checkout_place",
     "checkout_preview",
+    "code_format_declare",
+    "diversion_resolve",
     "order_auto_receive_due",
     "order_cancel",
+    "order_close_rest",
     "order_confirm",
     "order_expire_due",
     "order_flag_overdue",
@@ -23,5 +29,8 @@ __all__ = [
     "order_receive",
     "order_reject",
     "order_ship",
+    "recall_acknowledge",
     "recall_issue",
+    "shipment_receive",
+    "shipment_record_temperatures",
 ]

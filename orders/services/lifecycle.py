@@ -10,14 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.services import offers as catalog_offers
-from orders.choices import ORDER_ACTION_SIDE, ORDER_TRANSITIONS, RELEASING_ACTIONS, OrderStatus, Side
+from orders.choices import ORDER_ACTION_SIDE, ORDER_TRANSITIONS, RELEASING_ACTIONS, OrderStatus, ShipmentStatus, Side
 from orders.models import Order
 from orders.notifications import announce_order
 from orders.transitions import ORDER
 from pharmex import events
 from pharmex.actor import SYSTEM_ACTOR, Actor
 from pharmex.errors import InvalidTransition, NotAParty
-from pharmex.transitions import transition_apply, transition_lock
+from pharmex.money import line_amounts, money_sum
+from pharmex.transitions import check_transition, transition_apply, transition_lock
 
 # The webhook event of each action, when it is not `order.<new status>`.
 _ANNOUNCED_AS = {"flag_overdue": "order.overdue"}
@@ -68,6 +69,22 @@ def order_transition(
     """Lock and apply in one go. Call inside a transaction. Raises: InvalidTransition (→ 409), NotAParty."""
     order = order_lock(order_id=order_id, action=action, actor=actor)
     return order_apply(order=order, action=action, actor=actor, note=note, data=data, changes=changes)
+
+
+def order_complete_if_done(*, order: Order, actor: Actor) -> Order:
+    """Receive a locked order whose every line is shipped or closed and whose every shipment is received.
+
+    The buyer then owes the accepted value of all its shipments, rounded per line (SPEC §5); `actor` is who
+    received the last shipment (or closed the rest), for the history. Call inside the order's transaction.
+    """
+    if order.status != OrderStatus.SHIPPED or order.shipments.filter(status=ShipmentStatus.IN_TRANSIT).exists():
+        return order
+    check_transition(ORDER, order, "complete")
+    accepted = money_sum(
+        line_amounts(unit_price=line.unit_price, quantity=line.accepted_quantity, vat_rate=line.vat_rate)[0]
+        for line in order.lines.all()
+    )
+    return order_apply(order=order, action="complete", actor=actor, changes={"accepted_gross": accepted})
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ import hashlib
 
 from django.db.models import Model
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,8 +16,10 @@ IF_MATCH_PARAMETER = OpenApiParameter(
     name="If-Match",
     location=OpenApiParameter.HEADER,
     required=False,
-    description="The ETag you last read; a stale value is refused with 412 so you never overwrite a newer change.",
+    description="The ETag you last read; a stale value is refused with 412 so you never overwrite a newer change. "
+    "It must name at least one ETag (or `*`): an empty one is refused with 400.",
     type=str,
+    pattern=r"[^\s,]",
 )
 
 
@@ -27,11 +30,16 @@ def etag_for(obj: Model) -> str:
 
 
 def check_if_match(request: Request, obj: Model) -> None:
-    """Raises PreconditionFailed when If-Match is sent and does not name the current version."""
+    """Raises PreconditionFailed when If-Match is sent and does not name the current version; a ValidationError
+    (400) when it names nothing at all."""
     header = request.headers.get("If-Match")
     if header is None:
         return
-    offered = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    offered = {tag.strip().removeprefix("W/") for tag in header.split(",")} - {""}
+    if not offered:
+        raise exceptions.ValidationError(
+            {"If-Match": [exceptions.ErrorDetail("Name the ETag you last read (or *).", code="blank")]}
+        )
     if "*" not in offered and etag_for(obj) not in offered:
         raise PreconditionFailed(detail=f"Current ETag is {etag_for(obj)}; read the resource again.")
 

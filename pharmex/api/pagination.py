@@ -31,7 +31,23 @@ def _bounded(parameters: list[dict], maximum: int) -> list[dict]:
             parameter["schema"] = {**parameter["schema"], "minimum": 1}
         if parameter["name"] == "page_size":
             parameter["schema"]["maximum"] = maximum
+        if parameter["name"] == "cursor":
+            parameter["schema"] = {**parameter["schema"], "pattern": "^[A-Za-z0-9+/]+={0,2}$"}
+            parameter["description"] = (
+                "The `cursor` query value of a `next` or `previous` URL this operation returned (opaque: never "
+                "build one; an unknown cursor is a 400)."
+            )
     return parameters
+
+
+def _page_schema(schema: dict, *, follow: str) -> dict:
+    """Every key of a page is always there (`next`/`previous` null at the ends), and says how to follow it."""
+    schema["required"] = list(schema["properties"])
+    for name in ("next", "previous"):
+        prop = schema["properties"][name]
+        prop.pop("example", None)
+        prop["description"] = f"The full URL of the {name} page, null when there is none. {follow}"
+    return schema
 
 
 class PagePagination(PageNumberPagination):
@@ -49,6 +65,10 @@ class PagePagination(PageNumberPagination):
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return _bounded(super().get_schema_operation_parameters(view), self.max_page_size)
 
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        follow = "GET it as it is, or pass its `page` (and your filters) to the same operation."
+        return _page_schema(super().get_paginated_response_schema(schema), follow=follow)
+
 
 class NewestFirstCursorPagination(CursorPagination):
     """Keyset pagination for append-heavy lists (orders, events, ledger, audit, deliveries)."""
@@ -65,6 +85,8 @@ class NewestFirstCursorPagination(CursorPagination):
         invalid = exceptions.ValidationError(
             {self.cursor_query_param: [exceptions.ErrorDetail(_("Invalid cursor."), code="invalid")]}
         )
+        if request.query_params.get(self.cursor_query_param) == "":
+            raise invalid  # DRF would read an empty cursor as the first page
         try:
             cursor = super().decode_cursor(request)
         except exceptions.NotFound:
@@ -79,3 +101,10 @@ class NewestFirstCursorPagination(CursorPagination):
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return _bounded(super().get_schema_operation_parameters(view), self.max_page_size)
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        follow = (
+            "GET it as it is (it keeps your filters and page size), or pass its `cursor` query value to the same "
+            "operation; a cursor is opaque: never build one."
+        )
+        return _page_schema(super().get_paginated_response_schema(schema), follow=follow)

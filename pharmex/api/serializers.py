@@ -18,17 +18,27 @@ from pharmex.money import MAX_AMOUNT
 # Characters no text field accepts (RELIABILITY §10): control characters but tab and line breaks, format
 # characters (bidi overrides such as U+202E, zero-width spaces, BOM), line/paragraph separators, private-use,
 # surrogate and unassigned code points. They spoof how names and numbers read, and ESC reaches terminals.
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"})
+ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 
-def invisible_characters(text: str) -> list[str]:
+def invisible_characters(text: str, allowed: frozenset[str] = ALLOWED_CONTROLS) -> list[str]:
     """The refused characters in `text`, as U+XXXX (empty when the text is clean)."""
     return [
         f"U+{ord(ch):04X}"
         for ch in dict.fromkeys(text)
-        if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in _REFUSED_CATEGORIES
+        if ch not in allowed and unicodedata.category(ch) in REFUSED_CATEGORIES
     ]
+
+
+class ScannedCodeField(serializers.CharField):
+    """What a barcode scanner types: GS1 element strings separate their fields with GS (U+001D, FNC1)."""
+
+    allowed_controls = frozenset("\x1d")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
 
 
 def _text_errors(fields, data: dict) -> dict:
@@ -41,7 +51,10 @@ def _text_errors(fields, data: dict) -> dict:
         text_field = child if child is not None else field
         if not isinstance(text_field, serializers.CharField):
             continue
-        found = sorted({code for item in values if isinstance(item, str) for code in invisible_characters(item)})
+        allowed = ALLOWED_CONTROLS | getattr(text_field, "allowed_controls", frozenset())
+        found = sorted(
+            {code for item in values if isinstance(item, str) for code in invisible_characters(item, allowed)}
+        )
         if found:
             errors[name] = [
                 serializers.ErrorDetail(
@@ -127,9 +140,11 @@ class MoneyField(serializers.DecimalField):
     default_error_messages = {
         "not_string": _('Send amounts as decimal strings, for example "12.50".'),
         "not_plain": _('Write amounts with ASCII digits and at most one point, for example "12.50".'),
+        "zero": _("Must not be zero."),
     }
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, allow_zero: bool = True, **kwargs):
+        self.allow_zero = allow_zero
         kwargs.setdefault("max_digits", 18)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("coerce_to_string", True)
@@ -144,7 +159,10 @@ class MoneyField(serializers.DecimalField):
             self.fail("not_string")
         if not self.plain.match(data):
             self.fail("not_plain")
-        return super().to_internal_value(data)
+        amount = super().to_internal_value(data)
+        if not self.allow_zero and amount == 0:
+            self.fail("zero")
+        return amount
 
 
 class BusinessDateField(serializers.DateField):
@@ -165,10 +183,22 @@ class BusinessDateField(serializers.DateField):
         if isinstance(value, str) and not self._PLAIN.match(value):
             self.fail("not_plain")
         parsed = super().to_internal_value(value)
-        latest = timezone.localdate() + timedelta(days=self.days_ahead)
+        latest = self.latest()
         if not self.earliest <= parsed <= latest:
             self.fail("out_of_range", earliest=self.earliest.isoformat(), latest=latest.isoformat())
         return parsed
+
+    def latest(self) -> date:
+        return timezone.localdate() + timedelta(days=self.days_ahead)
+
+
+class PatternedCharField(serializers.CharField):
+    """A CharField whose validators check more than a regex can (check characters, code lists): `schema_pattern`
+    is the shape the schema shows (unanchored; api_docs adds the whitespace DRF trims)."""
+
+    def __init__(self, *, schema_pattern: str, **kwargs):
+        self.schema_pattern = schema_pattern
+        super().__init__(**kwargs)
 
 
 class ProblemErrorSerializer(serializers.Serializer):

@@ -232,8 +232,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "PharmEx API",
     "DESCRIPTION": (
         "海南药品交易平台 — the Hainan drug trading platform. Errors are RFC 9457 problem+json; creating POSTs "
-        "accept an Idempotency-Key; lists are paginated. The API guide (authentication, errors and every "
-        "problem type, idempotency, pagination, versioning) is in the repository under api_docs/guide/."
+        "accept an Idempotency-Key; lists are paginated; timestamps are UTC (`…Z`). The [API guide](/api/guide/) "
+        "explains what every endpoint shares (authentication and roles, errors and every problem type, "
+        "idempotency, pagination, concurrency, versioning, webhooks, orders, money), with examples that run "
+        "against the demo data of `make run`; [/api/v1/](/api/v1/) lists the resources."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -275,6 +277,7 @@ SPECTACULAR_SETTINGS = {
         "NrdlClassEnum": "catalog.choices.NrdlClass",
         "ApprovalFormatEnum": "catalog.choices.ApprovalFormat",
         "OfferStatusEnum": "catalog.choices.OfferStatus",
+        "OfferSettableStatusEnum": [("active", "active"), ("paused", "paused")],
         "ImportKindEnum": "catalog.choices.ImportKind",
         "ImportStatusEnum": "catalog.choices.ImportStatus",
         "ImportFormatEnum": "catalog.choices.ImportFormat",
@@ -290,7 +293,13 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "api_docs.hooks.ascii_titles",
+        "api_docs.hooks.blank_as_empty_string",
+        "api_docs.hooks.add_organization_header",
         "api_docs.schema.add_problem_responses",
+        "api_docs.hooks.add_response_headers",
+        "api_docs.hooks.add_links",
+        "api_docs.hooks.drop_build_markers",
     ],
 }
 
@@ -335,4 +344,6 @@ WEBHOOK_ATTEMPT_DEADLINE_SECONDS = env.int("WEBHOOK_ATTEMPT_DEADLINE_SECONDS", d
 PLATFORM_COMMISSION_RATE = Decimal(env.str("PLATFORM_COMMISSION_RATE", default="0.0300"))
 SETTLEMENT_PERIOD = env.str("SETTLEMENT_PERIOD", default="month")
 BANK_STATEMENT_MAX_BYTES = env.int("BANK_STATEMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# A cold-chain logger's CSV export attached to a shipment (a reading a minute for ten weeks is ~4 MB).
+TEMPERATURE_RECORD_MAX_BYTES = env.int("TEMPERATURE_RECORD_MAX_BYTES", default=8 * 1024 * 1024)
 BANK_STATEMENT_MAX_ROWS = env.int("BANK_STATEMENT_MAX_ROWS", default=100_000)  # blank rows count too

@@ -2,6 +2,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
+from api_docs.fields import business_date_schema
 from api_docs.responses import problems
 from pharmex.api.serializers import BusinessDateField
 from pharmex.api.views import ApiView
@@ -23,7 +24,14 @@ class ReceivablesAgingApi(ApiView):
         summary="Receivables aging per buyer: current, 1–30, 31–60, 61–90, over 90 days overdue",
         description="What each buyer still owes on received orders, by days past the due date (receipt + credit "
         "terms) on `as_of` (default today, Asia/Shanghai). A buyer sees its own row; staff see every buyer.",
-        parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD", required=False)],
+        parameters=[
+            OpenApiParameter(
+                "as_of",
+                business_date_schema(AgingQuery().fields["as_of"]),
+                description="YYYY-MM-DD; default today.",
+                required=False,
+            )
+        ],
         responses={200: AgingReportOutput, **problems(400, 403)},
     )
     def get(self, request):

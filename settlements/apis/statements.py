@@ -11,6 +11,7 @@ from api_docs.responses import problems
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import PagePagination
 from pharmex.api.permissions import Members, Staff
+from pharmex.api.renderers import SPREADSHEET_RENDERERS
 from pharmex.api.serializers import BusinessDateField
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
@@ -175,7 +176,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         operation_id="settlements_export_statement",
         responses=EXPORT_RESPONSES,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], renderer_classes=SPREADSHEET_RENDERERS)
     def export(self, request, pk=None):
         statement = self.get_object()
         file_format = self.parse_query(ExportQuery)["file_format"]
@@ -191,7 +192,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         ],
         responses=EXPORT_RESPONSES,
     )
-    @action(detail=False, methods=["get"], url_path="export")
+    @action(detail=False, methods=["get"], url_path="export", renderer_classes=SPREADSHEET_RENDERERS)
     def export_period(self, request):
         query = self.parse_query(PeriodExportQuery)
         start, _ = services.period_bounds(query["period_kind"], query["day"])

@@ -34,7 +34,14 @@ ABSOLUTE_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 # Hosts that docs bundles typically load fonts, scripts or styles from. A blanket ban on "https://" in
 # the bundles cannot work: they hold XML namespaces, JSON Schema $ids and licence links that are
 # identifiers, never fetched.
-ASSET_HOSTS = ("fonts.googleapis.com", "fonts.gstatic.com", "cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com")
+ASSET_HOSTS = (
+    "fonts.googleapis.com",
+    "fonts.gstatic.com",
+    "cdn.jsdelivr.net",
+    "unpkg.com",
+    "cdnjs.cloudflare.com",
+    "cdn.redoc.ly",  # ReDoc's "API docs by Redocly" logo (api_docs.views.redoc_bundle serves a patched bundle)
+)
 
 
 def _references(text: str, pattern: re.Pattern) -> list[str]:
@@ -95,6 +102,11 @@ def test_docs_page_loads_nothing_from_another_host(client, page):
         assert not ABSOLUTE_URL.match(reference), f"{page} loads {reference} from another host"
         if reference.startswith(_static_prefix()):
             _assert_asset_is_self_contained(_static_path(reference))
+        elif reference.endswith((".js", ".css")):  # an asset a view serves (ReDoc's patched bundle)
+            asset = client.get(reference)
+            assert asset.status_code == 200, reference
+            text = b"".join(asset.streaming_content if asset.streaming else [asset.content]).decode(errors="replace")
+            assert [host for host in ASSET_HOSTS if host in text] == [], f"{reference} loads from another host"
 
 
 def _assert_asset_is_self_contained(path: Path) -> None:

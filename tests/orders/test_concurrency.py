@@ -78,7 +78,7 @@ def test_inv_2_carts_locking_the_same_offers_in_opposite_order_never_deadlock():
     assert Order.objects.count() == 60
 
 
-def test_two_shipments_racing_for_one_trace_code_ship_it_once_and_flag_the_other():
+def test_two_shipments_racing_for_one_trace_code_ship_it_once_and_flag_the_other_as_in_transit():
     from datetime import timedelta
 
     from django.utils import timezone
@@ -109,7 +109,7 @@ def test_two_shipments_racing_for_one_trace_code_ship_it_once_and_flag_the_other
         body = {
             "carrier": "EMS",
             "tracking_number": f"E{index}",
-            "invoice_numbers": ["24460000000012345678"],
+            "invoice_numbers": [f"2646000000001234567{index}"],
             "invoice_amount": "12.50",
             "lines": [
                 {

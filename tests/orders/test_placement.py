@@ -43,6 +43,7 @@ def test_placing_reserves_stock_snapshots_the_line_and_totals_the_money(market, 
             "shipped_quantity": 0,
             "accepted_quantity": 0,
             "rejected_quantity": 0,
+            "closed_quantity": 0,
             "rejection_reason": "",
         }
     ]

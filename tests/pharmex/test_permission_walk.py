@@ -57,7 +57,7 @@ _PARAMETER = re.compile(r"\(\?P<\w+>[^)]*\)|<(?:\w+:)?\w+>")  # a regex group or
 
 def _path(template: str) -> str:
     """The route with every parameter "1" (every id, prefix and code in the API accepts it)."""
-    return "/" + _PARAMETER.sub("1", template).replace("^", "").replace("$", "")
+    return "/" + _PARAMETER.sub("1", template).replace("^", "").replace("$", "").replace("\\.", ".")
 
 
 def api_routes() -> list[Route]:

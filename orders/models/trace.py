@@ -1,0 +1,112 @@
+"""Traceability codes (药品追溯码) and their custody (SPEC §5): who holds each box, and every hop it took."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from orders.choices import DiversionKind, DiversionStatus, HopOutcome, TraceCodeKind
+from orders.models.orders import Order
+from orders.models.shipments import Shipment, ShipmentLine
+
+CODE_LENGTH = 80  # the longest canonical form: (01) + 14 digits + (21) + a 20-character serial
+
+
+class TraceCode(models.Model):
+    """A code the platform knows, with its one current holder.
+
+    A code enters custody the first time a supplier ships it (bought off-platform or made by the shipper);
+    receipt of an accepted unit moves it to the buyer. While `shipment` is set the code is in transit.
+    """
+
+    code = models.CharField(max_length=CODE_LENGTH, unique=True)  # canonical form (orders/trace_codes.py)
+    kind = models.CharField(max_length=20, choices=TraceCodeKind.choices)
+    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+")
+    gtin = models.CharField(max_length=14, blank=True)
+    lot_number = models.CharField(max_length=40, blank=True)
+    expiry_date = models.DateField(null=True, blank=True)
+    holder = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_case = models.BooleanField(default=False)  # a case code (箱码): its units point to it as `case`
+    case = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="units")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~(Q(is_case=True) & Q(case__isnull=False)), name="trace_case_not_nested")
+        ]
+        indexes = [models.Index(fields=["holder", "drug"], name="trace_code_holder_drug")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CustodyHop(models.Model):
+    """One code carried by one shipment: from the shipper to the buyer, settled by the buyer's receipt."""
+
+    code = models.ForeignKey(TraceCode, on_delete=models.PROTECT, related_name="hops")
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="+")
+    shipment_line = models.ForeignKey(ShipmentLine, on_delete=models.PROTECT, related_name="hops")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    from_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    to_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=10, choices=HopOutcome.choices, default=HopOutcome.IN_TRANSIT)
+    shipped_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["code", "shipment"], name="custody_hop_once_per_shipment")]
+        indexes = [models.Index(fields=["shipment_line"], name="custody_hop_line")]
+
+    def __str__(self) -> str:
+        return f"{self.code_id}: {self.from_organization_id} → {self.to_organization_id} ({self.outcome})"
+
+
+class CodeFormat(models.Model):
+    """An enterprise-defined code (企业自定义码) format a supplier declares for a drug: digits, length, prefix."""
+
+    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    prefix = models.CharField(max_length=20)
+    length = models.PositiveSmallIntegerField()
+    declared_by = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["drug_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "organization", "prefix", "length"], name="code_format_unique"),
+            models.CheckConstraint(condition=Q(length__gte=8, length__lte=40), name="code_format_length_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.length} digits)"
+
+
+class SuspectedDiversion(models.Model):
+    """A refused attempt to ship a code the shipper does not hold: suspected diversion or counterfeit (回流/串货)."""
+
+    code = models.CharField(max_length=CODE_LENGTH, db_index=True)
+    kind = models.CharField(max_length=30, choices=DiversionKind.choices)
+    attempted_order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    attempted_by_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    attempted_by = models.CharField(max_length=255)
+    expected_holder = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    in_transit_shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=DiversionStatus.choices, default=DiversionStatus.OPEN)
+    resolution_note = models.CharField(max_length=1000, blank=True)
+    resolved_by = models.CharField(max_length=255, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "-id"], name="diversion_status_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.code} on {self.attempted_order_id}"
