@@ -44,6 +44,7 @@ REPLICA = "replica"
 # connect timeout on every request while it is down; its reads go to the primary meanwhile.
 RETRY_AFTER_SECONDS = 10
 _TOKEN_DIGITS = 20  # WAL positions as fixed-width decimals: Lua compares them as strings, exactly at any size
+UNKNOWN_POSITION = 2**64 - 1  # past any position a replica reaches
 # KEYS[1]: the key; ARGV[1]: the position (20 digits); ARGV[2]: seconds to keep it. Keeps the larger position.
 _KEEP_LARGEST = """
 local current = redis.call('GET', KEYS[1])
@@ -83,7 +84,13 @@ def note_write(key: str | None) -> None:
     """Remember, for `key`, where the primary's log is now — after the writer's commit (call it then)."""
     if key is None or not configured():
         return
-    remember(key, sql.wal_insert_position())
+    try:
+        position = sql.wal_insert_position()
+    except DatabaseError as error:
+        # The write committed but where is unknown: the key reads from the primary for the whole window.
+        logger.warning("WAL position unknown after a write, reading %s from the primary for a while: %s", key, error)
+        position = UNKNOWN_POSITION
+    remember(key, position)
 
 
 def remember(key: str, position: int) -> None:

@@ -35,6 +35,7 @@ from accounts.choices import MemberRole, OrganizationKind
 from orders.models import OrderLine
 from pharmex import embedded_pg, replica
 from pharmex.actor import SYSTEM_ACTOR
+from pharmex.settings.base import replica_database
 from settlements.services import payment_record, statement_generate
 from tests.conftest import client_for
 from tests.factories import DrugFactory, LicenseFactory, MembershipFactory, OfferFactory, OrganizationFactory
@@ -123,10 +124,10 @@ def streaming_pair(django_db_setup) -> Iterator[StreamingPair]:
         )
         embedded_pg.start_server(standby, pair.standby_port, as_user=as_user, options=THROWAWAY)
         assert pair.sql(pair.standby_port, "SELECT pg_is_in_recovery()") is True
-        connections.settings["replica"] = {
-            **_on_pair(connections.settings["default"], pair.standby_port),
-            "TEST": {**connections.settings["default"]["TEST"], "MIRROR": "default"},  # never flushed by the tests
-        }
+        # As the settings build it from DATABASE_REPLICA_URL (read-only; a test mirror, so never flushed)
+        default = connections.settings["default"]
+        alias = replica_database(f"postgres://postgres@127.0.0.1:{pair.standby_port}/pharmex", default)
+        connections.settings["replica"] = {**default, **alias, "TEST": {**default["TEST"], **alias["TEST"]}}
         yield pair
     finally:
         _forget_connections("replica")
