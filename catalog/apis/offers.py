@@ -59,6 +59,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         "reinstate": ADMIN,
     }
     query_parameters = {"list": ["own"]}
+    replica_actions = frozenset({"list"})  # the market, and a supplier's own offers (read-your-writes)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, maybe no tables

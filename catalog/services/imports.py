@@ -36,6 +36,7 @@ from catalog.tabular import (
     xlsx_check,
 )
 from catalog.tasks import import_job_run_task
+from pharmex import replica
 from pharmex.actor import Actor
 from pharmex.audit import SYSTEM, audit_record
 from pharmex.files import file_is_blank, file_sha256, file_size, spooled_field
@@ -191,4 +192,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
                 "failed": job.failed_count,
             },
         )
+    if job.organization_id is not None:
+        # Written in the background for the supplier: its next replica reads of its offers must show them.
+        replica.note_write(replica.organization_key(job.organization_id))
     return job

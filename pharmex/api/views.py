@@ -26,7 +26,8 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet, ViewSetMixin
 
-from pharmex.actor import Actor, actor_from_request
+from pharmex import replica
+from pharmex.actor import Actor, actor_from_request, resolved_actor
 from pharmex.api.etag import check_if_match, with_etag
 from pharmex.api.permissions import DENY, Policy, Public
 from pharmex.errors import OrganizationSuspended
@@ -41,22 +42,39 @@ class ApiMixin:
     """What every PharmEx view has: `policies`, `actor`, `parse`, `respond`, `if_match`.
 
     Also, for every request: a GET with a query parameter the action does not know is a 400 (its filters, its
-    paginator's parameters and `query_parameters[action]`); and a caller acting for a suspended organisation may
-    read but not write, except the actions in `suspended_may` (those that end business already under way).
+    paginator's parameters and `query_parameters[action]`); a caller acting for a suspended organisation may
+    read but not write, except the actions in `suspended_may` (those that end business already under way); the
+    reads of the actions in `replica_actions` may go to the read replica, and a successful write remembers where
+    the primary's log was for the writer's organisation, so its next replica reads see it (pharmex.replica).
     """
 
     policies: ClassVar[Mapping[str, Policy]] = {}
     query_parameters: ClassVar[Mapping[str, Iterable[str]]] = {}
     suspended_may: ClassVar[frozenset[str]] = frozenset()
     strict_query: ClassVar[bool] = True
+    replica_actions: ClassVar[frozenset[str]] = frozenset()
+
+    def dispatch(self, request, *args, **kwargs):
+        with replica.request_scope():
+            return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         if request.method in SAFE_METHODS:
             if self.strict_query:
                 self._refuse_unknown_query_parameters()
+            # After authentication and the policy, which read who the caller is from the primary.
+            if self.policy_key() in self.replica_actions:
+                replica.route_reads(replica.consistency_key(self.actor))
         elif self.actor.suspended and self.policy_key() not in self.suspended_may:
             raise OrganizationSuspended()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        actor = resolved_actor(request)  # a request refused before anyone asked who calls wrote nothing
+        if request.method not in SAFE_METHODS and response.status_code < 400 and actor is not None:
+            replica.note_write(replica.consistency_key(actor))
+        return response
 
     def known_query_parameters(self) -> set[str]:
         known = set(self.query_parameters.get(self.policy_key(), ()))

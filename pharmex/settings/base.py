@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything comes from the environment (README §Configuration)."""
 
+import copy
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -110,6 +111,27 @@ if env.bool("DB_POOL", default=False):  # web processes only; Celery closes pool
         "max_size": env.int("DB_POOL_MAX_SIZE", default=4),
         "timeout": 10,
     }
+
+
+def replica_database(url: str, default: dict) -> dict:
+    """The `replica` alias: a streaming replica of `default` (physical replication) for catalogue search, the market
+    view, reports and exports (pharmex.replica); read-only, with the primary's timeouts and pooling."""
+    options = copy.deepcopy(default["OPTIONS"])
+    options["options"] = f"{options.get('options', '')} -c default_transaction_read_only=on".strip()
+    return {
+        **env.db_url_config(url),
+        "CONN_MAX_AGE": default["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": options,
+        "TEST": {"MIRROR": "default"},  # tests read the test database through it
+    }
+
+
+if DATABASE_REPLICA_URL := env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL, DATABASES["default"])
+DATABASE_ROUTERS = ["pharmex.replica.ReplicaRouter"]
+# How long after an organisation's latest write its replica reads check that the replica has replayed it.
+DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS = env.int("DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, broker --------------------------------------------------------------------------

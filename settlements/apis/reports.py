@@ -18,6 +18,7 @@ class AgingQuery(serializers.Serializer):
 class ReceivablesAgingApi(ApiView):
     policies = {"get": READS_MONEY}
     query_parameters = {"get": ["as_of"]}
+    replica_actions = frozenset({"get"})
 
     @extend_schema(
         tags=["reports"],

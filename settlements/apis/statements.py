@@ -84,6 +84,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         "dispute": Members(MemberRole.OWNER, MemberRole.FINANCE),  # the service: the statement's supplier only
     }
     query_parameters = {"export": ["file_format"], "export_period": ["file_format", "period_kind", "day"]}
+    replica_actions = frozenset({"export", "export_period"})
     suspended_may = frozenset({"dispute"})  # contesting a statement settles business already done
 
     def get_queryset(self):

@@ -76,3 +76,13 @@ def test_a_stored_response_reads_back_as_an_orm_update_would_leave_it():
         by_orm.response_body,
         by_orm.response_headers,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wal_positions_move_with_writes_and_a_primary_has_no_replay_position():
+    before = sql.wal_insert_position()
+    AuditEvent.objects.create(
+        occurred_at=timezone.now(), actor_type="system", actor_label="system", action="t", object_type="t", object_id=1
+    )
+    assert sql.wal_insert_position() > before
+    assert sql.wal_replay_position(using="default") is None  # not a standby
