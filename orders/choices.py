@@ -14,10 +14,25 @@ class OrderStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")  # terminal: not confirmed within ORDER_CONFIRM_TIMEOUT; released
 
 
+# Orders still under way: a drug leaving the market holds them (SPEC §4).
+OPEN_ORDER_STATUSES = frozenset({OrderStatus.PLACED, OrderStatus.CONFIRMED})
+
+
+class HoldStatus(models.TextChoices):
+    """An open order held because its drug left the market (banned class, expired registration), until an admin
+    decides: release (it goes on) or cancel (its reservation comes back)."""
+
+    NONE = "none", _("Not held")
+    HELD = "held", _("Held")  # neither confirmed nor shipped until an admin decides
+    RELEASED = "released", _("Released")  # an admin let it go on
+    CANCELLED = "cancelled", _("Cancelled")  # an admin cancelled the order
+
+
 class Side(models.TextChoices):
     BUYER = "buyer"
     SUPPLIER = "supplier"
     SYSTEM = "system"
+    PLATFORM = "platform"  # platform admins (and the platform's own jobs)
 
 
 ORDER_TRANSITIONS: dict[str, Transition] = {
@@ -30,6 +45,8 @@ ORDER_TRANSITIONS: dict[str, Transition] = {
     "auto_receive": Transition(frozenset({OrderStatus.SHIPPED}), OrderStatus.RECEIVED),
     # Not shipped by ORDER_SHIP_DEADLINE: the order stays confirmed, flagged and announced once.
     "flag_overdue": Transition(frozenset({OrderStatus.CONFIRMED}), OrderStatus.CONFIRMED, audit_action="order.overdue"),
+    # An admin's decision on an order held because its drug left the market.
+    "cancel_held": Transition(frozenset(OPEN_ORDER_STATUSES), OrderStatus.CANCELLED),
 }
 # Who may take each action: the order's supplier, its buyer, or the platform's own jobs.
 ORDER_ACTION_SIDE: dict[str, str] = {
@@ -41,8 +58,9 @@ ORDER_ACTION_SIDE: dict[str, str] = {
     "receive": Side.BUYER,
     "auto_receive": Side.SYSTEM,
     "flag_overdue": Side.SYSTEM,
+    "cancel_held": Side.PLATFORM,
 }
-RELEASING_ACTIONS = frozenset({"reject", "cancel", "expire"})
+RELEASING_ACTIONS = frozenset({"reject", "cancel", "expire", "cancel_held"})
 
 
 class RejectionReason(models.TextChoices):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 
-from orders.choices import OrderStatus, Side
+from orders.choices import HoldStatus, OrderStatus, Side
 from orders.models import Order
 from orders.selectors import order_side_q
 from pharmex.actor import actor_from_request
-from pharmex.api.filters import StrictFilterSet
+from pharmex.api.filters import BooleanFilter, StrictFilterSet
 
 
 class OrderFilter(StrictFilterSet):
@@ -22,9 +22,19 @@ class OrderFilter(StrictFilterSet):
         help_text="Only the orders where your organisation is the buyer, or the supplier.",
     )
 
+    held = BooleanFilter(
+        method="filter_held",
+        help_text="true: only the orders held because a drug left the market (the admins' queue); false: the others.",
+    )
+
     class Meta(StrictFilterSet.Meta):
         model = Order
         fields = ["status", "number"]
+
+    def filter_held(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(hold_status=HoldStatus.HELD) if value else queryset.exclude(hold_status=HoldStatus.HELD)
 
     def filter_role(self, queryset, name, value):
         return queryset.filter(order_side_q(actor=actor_from_request(self.request), side=value))

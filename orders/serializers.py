@@ -5,10 +5,17 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from orders.choices import RecallLevel, RejectionReason
+from catalog.choices import DosageForm
+from orders.choices import HoldStatus, RecallLevel, RejectionReason
 from orders.models import Order, OrderEvent, OrderLine, Recall, TraceCode
 from orders.services.placement import Preview
-from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.api.serializers import (
+    BusinessDateField,
+    ModelOutputSerializer,
+    MoneyField,
+    StrictInputSerializer,
+    UTCDateTimeField,
+)
 from pharmex.money import CURRENCY, MAX_QUANTITY, money_sum
 
 TRACE_CODE_PATTERN = r"^8\d{19}$"
@@ -78,6 +85,10 @@ class RecallInput(StrictInputSerializer):
 
 # --- outputs --------------------------------------------------------------------------------
 class OrderLineOutput(ModelOutputSerializer):
+    """A line with its GSP sales-record snapshot (as the drug was at placement)."""
+
+    dosage_form = serializers.ChoiceField(choices=DosageForm.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = OrderLine
         fields = [
@@ -87,8 +98,11 @@ class OrderLineOutput(ModelOutputSerializer):
             "drug",
             "drug_name",
             "brand_name",
+            "dosage_form",
             "specification",
             "package",
+            "manufacturer_name",
+            "mah_name",
             "approval_number",
             "sale_unit",
             "unit_price",
@@ -108,9 +122,29 @@ class PartyOutput(serializers.Serializer):
     legal_name = serializers.CharField()
 
 
+class OrderPartyOutput(serializers.Serializer):
+    """A party of an order as the order recorded it at placement (renames and licence renewals change nothing)."""
+
+    id = serializers.IntegerField()
+    legal_name = serializers.CharField()
+    license_number = serializers.CharField(help_text="Its trading licence valid at placement.")
+
+
+class OrderHoldOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=HoldStatus.choices)
+    reason = serializers.CharField(help_text="network_sale_banned or registration_expired; empty when never held.")
+    note = serializers.CharField()
+    held_at = UTCDateTimeField(allow_null=True)
+    decided_at = UTCDateTimeField(allow_null=True)
+
+
 class OrderOutput(ModelOutputSerializer):
-    buyer = PartyOutput()
-    supplier = PartyOutput()
+    buyer = OrderPartyOutput(source="buyer_party")
+    supplier = OrderPartyOutput(source="supplier_party")
+    hold = OrderHoldOutput(
+        source="hold_view",
+        help_text="Held orders (a drug left the market) are not confirmed or shipped until an admin decides.",
+    )
     lines = OrderLineOutput(many=True)
 
     class Meta:
@@ -119,6 +153,7 @@ class OrderOutput(ModelOutputSerializer):
             "id",
             "number",
             "status",
+            "hold",
             "buyer",
             "supplier",
             "checkout_id",

@@ -2,11 +2,13 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from orders.apis.checkout import CheckoutApi, CheckoutPreviewApi
+from orders.apis.holds import OrderHoldViewSet
 from orders.apis.orders import OrderViewSet
 from orders.apis.trace_recalls import RecallViewSet, TraceApi
 
 router = SimpleRouter()
 router.register("orders", OrderViewSet, basename="order")
+router.register("orders", OrderHoldViewSet, basename="order-hold")  # the admin's decisions on held orders
 router.register("recalls", RecallViewSet, basename="recall")
 
 urlpatterns = [

@@ -15,6 +15,8 @@ EVENT_TYPES: dict[str, str] = {
     "order.shipped": "The supplier shipped an order (lots, expiry dates, invoice).",
     "order.received": "The buyer received an order (accepted and rejected quantities).",
     "order.overdue": "A confirmed order was not shipped within ORDER_SHIP_DEADLINE.",
+    "order.held": "A drug of an open order left the market (banned class, expired registration): the order is held.",
+    "order.hold_released": "A platform admin released a held order: it goes on.",
     "recall.issued": "A recall affects lots this buyer received.",
     "trace.duplicate_code": "A traceability code was shipped twice: suspected counterfeit or diversion.",
     "license.expiring": "One of the organisation's licences expires soon.",

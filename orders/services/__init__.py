@@ -1,6 +1,7 @@
 """Every write of the orders app (STYLE G5)."""
 
 from orders.services.fulfilment import order_auto_receive_due, order_receive, order_ship
+from orders.services.holds import order_hold_cancel, order_hold_release
 from orders.services.lifecycle import (
     order_cancel,
     order_confirm,
@@ -19,6 +20,8 @@ __all__ = [
     "order_confirm",
     "order_expire_due",
     "order_flag_overdue",
+    "order_hold_cancel",
+    "order_hold_release",
     "order_place",
     "order_receive",
     "order_reject",
