@@ -138,6 +138,7 @@ def default_vat_rate(*, drug: Drug, elected: bool) -> Decimal:
 def vat_rate_refusal(*, drug: Drug, rate: Decimal, elected: bool) -> str | None:
     """Why the rate cannot apply (a message), or None. `elected`: the supplier runs a 3% election for the drug."""
     if elected and rate != VAT_SIMPLIFIED:
+        # xgettext:no-python-format
         return _("Your simplified-VAT election for this drug runs: the rate stays 3% until you end it.")
     if rate == VAT_SIMPLIFIED and not elected:
         return _("Simplified VAT (3%) needs your election for this drug (POST /offers/{id}/simplified-vat/).")
