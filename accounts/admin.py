@@ -76,7 +76,8 @@ class LicenseAdmin(AuditedAdmin):
     list_display = ["organization", "type", "number", "valid_until", "status"]
     list_filter = ["status", "type"]
     search_fields = ["number", "organization__legal_name"]
-    readonly_fields = ["status", "reviewed_by", "reviewed_at", "expiry_warning_sent_days", "expiry_notified_at"]
+    readonly_fields = ["status", "reviewed_by", "reviewed_at", "expiry_warning_sent_days", "expiry_notified_at",
+                       "created_at"]  # fmt: skip
 
 
 @admin.register(Reverification)

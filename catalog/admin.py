@@ -32,7 +32,7 @@ class DrugAdmin(AuditedAdmin):
     list_filter = ["status", "drug_type", "category", "special_class", "restricted_class", "storage", "dosage_form"]
     search_fields = ["generic_name", "brand_name", "approval_number", "national_drug_code", "gtin"]
     readonly_fields = ["status", "approval_format", "generic_initials", "brand_initials", "reviewed_at", "proposed_by",
-                       "market_exit_at"]  # fmt: skip
+                       "market_exit_at", "market_exit_reason", "created_at"]  # fmt: skip
     actions = ["approve_selected"]
     inlines = [CeilingPriceInline]
 

@@ -26,13 +26,15 @@ class AuditedAdmin(admin.ModelAdmin):
         return getattr(obj, "organization_id", None)
 
     def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
-        fields = [name for name in form.changed_data if name in {f.name for f in obj._meta.concrete_fields}]
+        # Foreign keys by their id (the audit log keeps plain values), under the field's name as the API names it.
+        columns = {f.name: f.attname for f in obj._meta.concrete_fields}
+        fields = [name for name in form.changed_data if name in columns]
         before = {}
         if change:
             stored = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-            before = {name: getattr(stored, name) for name in fields}
+            before = {name: getattr(stored, columns[name]) for name in fields}
         super().save_model(request, obj, form, change)
-        after = {name: getattr(obj, name) for name in fields}
+        after = {name: getattr(obj, columns[name]) for name in fields}
         changes = diff(before, after) if change else diff({}, after)
         if change and not changes:
             return
