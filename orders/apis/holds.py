@@ -22,17 +22,21 @@ ADMIN = Staff(StaffRole.ADMIN)
 class OrderHoldViewSet(ApiViewSet):
     """`/orders/{id}/release-hold/` and `/orders/{id}/cancel-held/`; find held orders with `GET /orders/?held=true`."""
 
+    serializer_class = OrderOutput
     lookup_value_regex = r"\d+"
     policies = {"release_hold": ADMIN, "cancel_held": ADMIN}
 
+    def get_queryset(self):
+        return selectors.order_list(actor=self.actor)
+
     def _order(self):
-        order = selectors.order_list(actor=self.actor).filter(pk=self.kwargs["pk"]).first()
+        order = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
         if order is None:
             raise NotFound()
         return self.if_match(order)
 
     def _respond(self, order):
-        return self.respond(OrderOutput, selectors.order_list(actor=self.actor).get(pk=order.pk), etag=True)
+        return self.respond(OrderOutput, self.get_queryset().get(pk=order.pk), etag=True)
 
     @extend_schema(
         summary="Release a held order (admin): it goes on",
