@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django_filters import rest_framework as filters
 
-from orders.choices import HoldStatus, OrderStatus, Side
+from orders.choices import OPEN_ORDER_STATUSES, HoldStatus, OrderStatus, Side
 from orders.models import Order
 from orders.selectors import order_side_q
 from pharmex.actor import actor_from_request
@@ -24,7 +25,8 @@ class OrderFilter(StrictFilterSet):
 
     held = BooleanFilter(
         method="filter_held",
-        help_text="true: only the orders held because a drug left the market (the admins' queue); false: the others.",
+        help_text="true: only the open orders held because a drug left the market (the admins' queue); false: the "
+        "others.",
     )
 
     class Meta(StrictFilterSet.Meta):
@@ -34,7 +36,9 @@ class OrderFilter(StrictFilterSet):
     def filter_held(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(hold_status=HoldStatus.HELD) if value else queryset.exclude(hold_status=HoldStatus.HELD)
+        # An order that ended while held (cancelled by its buyer, expired) needs no decision any more.
+        held = Q(hold_status=HoldStatus.HELD, status__in=OPEN_ORDER_STATUSES)
+        return queryset.filter(held) if value else queryset.exclude(held)
 
     def filter_role(self, queryset, name, value):
         return queryset.filter(order_side_q(actor=actor_from_request(self.request), side=value))

@@ -135,7 +135,13 @@ def test_the_admins_queue_lists_held_orders_and_parties_see_only_theirs(market, 
     stranger = client_for(MembershipFactory(organization=OrganizationFactory(), role=MemberRole.OWNER).user)
 
     assert [o["id"] for o in admin.get("/api/v1/orders/?held=true").json()["results"]] == [held.pk]
-    assert [o["id"] for o in admin.get("/api/v1/orders/?held=false").json()["results"]] == [other_market_order.pk]
+    ended = placed_order(market, (OfferFactory(supplier=market.supplier).pk, 1))
+    Order.objects.filter(pk=ended.pk).update(hold_status="held", status="cancelled")  # its buyer cancelled it
+    assert [o["id"] for o in admin.get("/api/v1/orders/?held=true").json()["results"]] == [held.pk]
+    assert [o["id"] for o in admin.get("/api/v1/orders/?held=false").json()["results"]] == [
+        ended.pk,
+        other_market_order.pk,
+    ]
     assert [o["id"] for o in market.buyer_client().get("/api/v1/orders/?held=true").json()["results"]] == [held.pk]
     assert stranger.get("/api/v1/orders/?held=true").json()["results"] == []
     assert stranger.get(f"/api/v1/orders/{held.pk}/").status_code == 404
