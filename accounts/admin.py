@@ -1,8 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from accounts.models import Invitation, License, Membership, Organization, OrganizationApiKey, User
+from accounts.actor import actor_for_user
+from accounts.choices import ReverificationStatus
+from accounts.models import Invitation, License, Membership, Organization, OrganizationApiKey, Reverification, User
+from accounts.services.reverification import reverification_fail, reverification_pass
 from accounts.services.sessions import sessions_revoke
+from pharmex.admin import AuditedAdmin, ReadOnlyAdmin
+from pharmex.errors import DomainError
 
 
 @admin.register(User)
@@ -50,21 +57,59 @@ class LicenseInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["legal_name", "uscc", "kind", "province_code", "status"]
-    list_filter = ["status", "kind", "province_code"]
+class OrganizationAdmin(AuditedAdmin):
+    audit_object_type = "organization"
+    list_display = ["legal_name", "uscc", "kind", "ownership", "province_code", "status", "last_verified_at"]
+    list_filter = ["status", "kind", "ownership", "province_code"]
     search_fields = ["legal_name", "uscc"]
-    # Status changes go through the API actions so they are audited and rule-checked.
-    readonly_fields = ["status", "status_reason", "created_at", "updated_at"]
+    # Status changes go through the API actions (and re-verification) so they are audited and rule-checked.
+    readonly_fields = ["status", "status_reason", "last_verified_at", "created_at", "updated_at"]
     inlines = [MembershipInline, LicenseInline]
+
+    def audit_organization_id(self, obj: Organization) -> int:
+        return obj.pk
 
 
 @admin.register(License)
-class LicenseAdmin(admin.ModelAdmin):
+class LicenseAdmin(AuditedAdmin):
+    audit_object_type = "license"
     list_display = ["organization", "type", "number", "valid_until", "status"]
     list_filter = ["status", "type"]
     search_fields = ["number", "organization__legal_name"]
-    readonly_fields = ["status", "reviewed_by", "reviewed_at", "expiry_warning_sent_days", "expiry_notified_at"]
+    readonly_fields = ["status", "reviewed_by", "reviewed_at", "expiry_warning_sent_days", "expiry_notified_at",
+                       "created_at"]  # fmt: skip
+
+
+@admin.register(Reverification)
+class ReverificationAdmin(ReadOnlyAdmin):
+    """The re-verification review queue: filter by "Open", check the organisation's licences and documents, then
+    pass or fail the selected reviews (the same services as the API: audited, suspending and restoring)."""
+
+    list_display = ["organization", "due_on", "status", "suspended_at", "decided_at", "decided_by"]
+    list_filter = ["status", "due_on"]
+    search_fields = ["organization__legal_name", "organization__uscc"]
+    list_select_related = ["organization"]
+    actions = ["pass_selected", "fail_selected"]
+
+    def _decide(self, request, queryset, service, **kwargs) -> None:
+        actor, done = actor_for_user(request.user), 0
+        for reverification in queryset.filter(status=ReverificationStatus.OPEN).order_by("pk"):
+            try:
+                service(reverification=reverification, actor=actor, **kwargs)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{reverification}: {error.detail}", messages.WARNING)
+        self.message_user(
+            request, ngettext("%(count)d review decided.", "%(count)d reviews decided.", done) % {"count": done}
+        )
+
+    @admin.action(description=_("Pass the selected re-verifications (audited; restores suspended ones)"))
+    def pass_selected(self, request, queryset):
+        self._decide(request, queryset, reverification_pass, note="passed in the admin site")
+
+    @admin.action(description=_("Fail the selected re-verifications (audited; suspends the organisations)"))
+    def fail_selected(self, request, queryset):
+        self._decide(request, queryset, reverification_fail, note="failed in the admin site review")
 
 
 @admin.register(OrganizationApiKey)

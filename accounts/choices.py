@@ -14,6 +14,9 @@ SUPPLIER_KINDS = frozenset({OrganizationKind.MANUFACTURER, OrganizationKind.DIST
 BUYER_KINDS = frozenset(
     {OrganizationKind.DISTRIBUTOR, OrganizationKind.HOSPITAL, OrganizationKind.PHARMACY, OrganizationKind.CLINIC}
 )
+# Medical institutions (医疗机构): hospitals, and clinics including 乡镇卫生院 and 社区卫生服务中心. They state their
+# ownership, and the public ones buy at or below the procurement ceiling (SPEC §3, §4).
+MEDICAL_INSTITUTION_KINDS = frozenset({OrganizationKind.HOSPITAL, OrganizationKind.CLINIC})
 
 
 class Ownership(models.TextChoices):
@@ -59,6 +62,16 @@ class ScopeTag(models.TextChoices):
     COLD_CHAIN = "cold_chain", _("Cold-chain drugs")
     RX = "rx", _("Prescription drugs")
     OTC = "otc", _("Over-the-counter drugs")
+    # The restricted classes (SPEC §4): a buyer needs the matching scope to buy them.
+    ANABOLIC_AGENT = "anabolic_agent", _("Anabolic agents (蛋白同化制剂)")
+    PEPTIDE_HORMONE = "peptide_hormone", _("Peptide hormones (肽类激素)")
+    PREGNANCY_TERMINATION = "pregnancy_termination", _("Pregnancy termination drugs (终止妊娠药品)")
+
+
+class ReverificationStatus(models.TextChoices):
+    OPEN = "open", _("Open")  # due: platform staff review the organisation's documents again
+    PASSED = "passed", _("Passed")  # the organisation is verified again (and restored if it was suspended for this)
+    FAILED = "failed", _("Failed")  # the organisation is suspended with the reviewer's reason
 
 
 class MemberRole(models.TextChoices):

@@ -77,6 +77,7 @@ def load() -> list[dict]:
                 "ownership": ownership,
                 "province_code": province,
                 "status": OrganizationStatus.VERIFIED,
+                "last_verified_at": timezone.now(),
             },
         )
         License.objects.get_or_create(

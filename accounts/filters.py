@@ -1,6 +1,6 @@
 """FilterSets of the accounts lists (STYLE G18)."""
 
-from accounts.models import License, Organization
+from accounts.models import License, Organization, Reverification
 from pharmex.api.filters import IntegerFilter, StrictFilterSet
 from pharmex.models import AuditEvent
 
@@ -25,3 +25,11 @@ class AuditEventFilter(StrictFilterSet):
     class Meta(StrictFilterSet.Meta):
         model = AuditEvent
         fields = ["action", "object_type", "object_id", "organization_id"]
+
+
+class ReverificationFilter(StrictFilterSet):
+    organization = IntegerFilter()
+
+    class Meta(StrictFilterSet.Meta):
+        model = Reverification
+        fields = ["status", "organization"]

@@ -9,9 +9,11 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from accounts.choices import (
+    MEDICAL_INSTITUTION_KINDS,
     TRADING_LICENSE_FOR_KIND,
     InvitationStatus,
     LicenseStatus,
@@ -20,6 +22,7 @@ from accounts.choices import (
     OrganizationKind,
     OrganizationStatus,
     Ownership,
+    ReverificationStatus,
     ScopeTag,
 )
 from accounts.validators import validate_province_code, validate_uscc
@@ -96,11 +99,20 @@ class Organization(models.Model):
     province_code = models.CharField(max_length=6, validators=[validate_province_code])
     credit_terms_days = models.PositiveSmallIntegerField(default=default_credit_terms)
     min_shelf_life_days = models.PositiveSmallIntegerField(default=default_min_shelf_life)
-    simplified_vat = models.BooleanField(default=False, help_text="Elected 3% simplified VAT (简易计税).")
+    # Kept for v1 clients (API guide, versioning): since issue 13 a supplier elects 3% per drug, on the offer
+    # (catalog SimplifiedVatElection), and this flag decides nothing.
+    simplified_vat = models.BooleanField(
+        default=False,
+        help_text="Deprecated, no effect: simplified VAT (3%) is elected per offer "
+        "(POST /offers/{id}/simplified-vat/).",
+    )
     contact_phone = models.CharField(max_length=32, blank=True)
     address = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=20, choices=OrganizationStatus.choices, default=OrganizationStatus.PENDING)
     status_reason = models.CharField(max_length=500, blank=True)
+    # When platform staff last verified it (first verification or a passed re-verification); re-verification is
+    # due REVERIFICATION_INTERVAL_MONTHS later (SPEC §3).
+    last_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -108,9 +120,9 @@ class Organization(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind=OrganizationKind.HOSPITAL, ownership__in=[Ownership.PUBLIC, Ownership.PRIVATE])
-                | (~Q(kind=OrganizationKind.HOSPITAL) & Q(ownership="")),
-                name="organization_ownership_only_for_hospitals",
+                condition=Q(kind__in=sorted(MEDICAL_INSTITUTION_KINDS), ownership__in=Ownership.values)
+                | (~Q(kind__in=sorted(MEDICAL_INSTITUTION_KINDS)) & Q(ownership="")),
+                name="organization_ownership_for_medical_institutions",
             ),
             models.CheckConstraint(condition=Q(credit_terms_days__lte=365), name="organization_credit_terms_max"),
         ]
@@ -120,14 +132,27 @@ class Organization(models.Model):
 
     def clean(self) -> None:
         # The same rule as the database constraint, with a message that names the field.
-        if self.kind == OrganizationKind.HOSPITAL and self.ownership not in Ownership.values:
-            raise ValidationError({"ownership": "Hospitals state their ownership (public or private)."})
-        if self.kind != OrganizationKind.HOSPITAL and self.ownership:
-            raise ValidationError({"ownership": "Only hospitals state an ownership."})
+        message = ownership_refusal(kind=self.kind, ownership=self.ownership)
+        if message:
+            raise ValidationError({"ownership": message})
 
     @property
     def trading_license_type(self) -> str:
         return TRADING_LICENSE_FOR_KIND[self.kind]
+
+    @property
+    def is_public_institution(self) -> bool:
+        """A public medical institution: it buys at or below the procurement ceiling."""
+        return self.kind in MEDICAL_INSTITUTION_KINDS and self.ownership == Ownership.PUBLIC
+
+
+def ownership_refusal(*, kind: str, ownership: str) -> str | None:
+    """Why this ownership does not fit this kind of organisation (a message), or None."""
+    if kind in MEDICAL_INSTITUTION_KINDS and ownership not in Ownership.values:
+        return _("Medical institutions (hospitals and clinics) state their ownership (public or private).")
+    if kind not in MEDICAL_INSTITUTION_KINDS and ownership:
+        return _("Only medical institutions (hospitals and clinics) state an ownership.")
+    return None
 
 
 class OrganizationStatusChange(TransitionRecord):
@@ -212,7 +237,7 @@ class License(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="licenses")
     type = models.CharField(max_length=30, choices=LicenseType.choices)
     number = models.CharField(max_length=64)
-    scope_tags = ArrayField(models.CharField(max_length=20, choices=ScopeTag.choices), default=list, blank=True)
+    scope_tags = ArrayField(models.CharField(max_length=30, choices=ScopeTag.choices), default=list, blank=True)
     valid_from = models.DateField()
     valid_until = models.DateField()
     status = models.CharField(max_length=20, choices=LicenseStatus.choices, default=LicenseStatus.PENDING)
@@ -244,6 +269,48 @@ class LicenseStatusChange(TransitionRecord):
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["license", "id"], name="license_change_recent")]
+
+
+class Reverification(models.Model):
+    """A periodic re-verification of a trading organisation (SPEC §3): the admin site's review queue.
+
+    Opened REVERIFICATION_INTERVAL_MONTHS after the last verification; not decided within
+    REVERIFICATION_GRACE_DAYS of `due_on`, the organisation is suspended (`suspended_at`) until a review passes.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="reverifications")
+    status = models.CharField(max_length=10, choices=ReverificationStatus.choices, default=ReverificationStatus.OPEN)
+    due_on = models.DateField(help_text="The review is due on this day; suspension follows after the grace days.")
+    last_verified_at = models.DateTimeField(null=True, blank=True, help_text="The verification this one renews.")
+    suspended_at = models.DateTimeField(null=True, blank=True, help_text="When the overdue review suspended it.")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=255, blank=True)
+    note = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(status=ReverificationStatus.OPEN),
+                name="reverification_one_open_per_organization",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="reverification_queue")]
+
+    def __str__(self) -> str:
+        return f"re-verification of {self.organization_id} due {self.due_on} ({self.status})"
+
+
+class ReverificationStatusChange(TransitionRecord):
+    """One decision on a re-verification (accounts.transitions)."""
+
+    reverification = models.ForeignKey(Reverification, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        indexes = [models.Index(fields=["reverification", "id"], name="reverification_change_recent")]
 
 
 class OrganizationApiKeyManager(BaseAPIKeyManager):

@@ -19,6 +19,8 @@ from accounts.models import (
     Organization,
     OrganizationApiKey,
     OrganizationStatusChange,
+    Reverification,
+    ReverificationStatusChange,
 )
 from pharmex.actor import Actor
 from pharmex.errors import NotFound
@@ -47,10 +49,12 @@ def may_trade_q(*, on: date | None = None, prefix: str = "") -> Q:
 
 @dataclass(frozen=True)
 class TradingStanding:
-    """Whether an organisation may trade on a day, and the scope tags (经营/诊疗范围) of its valid licences."""
+    """Whether an organisation may trade on a day, the scope tags (经营/诊疗范围) of its valid licences, and the
+    number of its valid trading licence (the one valid longest; "" when it holds none)."""
 
     may_trade: bool
     scope_tags: frozenset[str]
+    license_number: str = ""
 
 
 NO_STANDING = TradingStanding(may_trade=False, scope_tags=frozenset())
@@ -77,17 +81,20 @@ def trading_standings(*, organization_ids: Iterable[int], on: date | None = None
     if not organization_ids:
         return {}
     rows = sql.valid_licenses(organization_ids=organization_ids, on=on or timezone.localdate())
-    licences: dict[int, tuple[str, str, set[str], set[str]]] = {}
-    for organization_id, kind, status, license_type, scope_tags in rows:
-        _, _, types, tags = licences.setdefault(organization_id, (kind, status, set(), set()))
+    licences: dict[int, tuple[str, str, set[str], set[str], list]] = {}
+    for organization_id, kind, status, license_type, scope_tags, number, valid_until in rows:
+        _, _, types, tags, trading = licences.setdefault(organization_id, (kind, status, set(), set(), []))
         types.add(license_type)
         tags.update(scope_tags)
+        if license_type == TRADING_LICENSE_FOR_KIND.get(kind):
+            trading.append((valid_until, number))
     return {
         organization_id: TradingStanding(
             may_trade=status == OrganizationStatus.VERIFIED and TRADING_LICENSE_FOR_KIND.get(kind) in types,
             scope_tags=frozenset(tags),
+            license_number=max(trading)[1] if trading else "",
         )
-        for organization_id, (kind, status, types, tags) in licences.items()
+        for organization_id, (kind, status, types, tags, trading) in licences.items()
     }
 
 
@@ -186,17 +193,16 @@ def organization_ids_existing(*, ids: Iterable[int]) -> set[int]:
     return set(Organization.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
 
 
-def trading_license_numbers(*, organization_ids: Iterable[int], on: date | None = None) -> dict[int, str]:
-    """The number of each organisation's approved trading licence valid on `on` (the latest-expiring one)."""
-    on = on or timezone.localdate()
-    numbers: dict[int, str] = {}
-    licences = (
-        License.objects.filter(organization_id__in=list(organization_ids))
-        .filter(_valid_license_filter(on))
-        .select_related("organization")
-        .order_by("organization_id", "-valid_until")
-    )
-    for licence in licences:
-        if licence.type == licence.organization.trading_license_type:
-            numbers.setdefault(licence.organization_id, licence.number)
-    return numbers
+def reverification_list(*, actor: Actor) -> QuerySet[Reverification]:
+    """Platform staff see every re-verification (the review queue); an organisation sees its own."""
+    queryset = Reverification.objects.select_related("organization").order_by("due_on", "id")
+    if actor.is_staff:
+        return queryset
+    if actor.organization is not None:
+        return queryset.filter(organization=actor.organization)
+    return queryset.none()
+
+
+def reverification_history(*, reverification: Reverification) -> QuerySet[ReverificationStatusChange]:
+    """Decisions on a re-verification the actor already reads, newest first."""
+    return reverification.status_changes.order_by("-id")

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.choices import (
+    MEDICAL_INSTITUTION_KINDS,
     PROVINCE_CODES,
     InvitationStatus,
     LicenseType,
@@ -18,7 +19,16 @@ from accounts.choices import (
     Ownership,
     ScopeTag,
 )
-from accounts.models import Invitation, License, Membership, Organization, OrganizationApiKey, User
+from accounts.models import (
+    Invitation,
+    License,
+    Membership,
+    Organization,
+    OrganizationApiKey,
+    Reverification,
+    User,
+    ownership_refusal,
+)
 from accounts.selectors import organization_may_trade
 from accounts.validators import validate_province_code, validate_uscc
 from pharmex.api.serializers import (
@@ -66,13 +76,10 @@ class RegistrationOrganizationInput(StrictInputSerializer):
     )
 
     def validate(self, attrs):
-        is_hospital = attrs["kind"] == OrganizationKind.HOSPITAL
-        if is_hospital and not attrs.get("ownership"):
-            raise serializers.ValidationError(
-                {"ownership": ["Hospitals state their ownership (public or private)."]}, code="required"
-            )
-        if not is_hospital and attrs.get("ownership"):
-            raise serializers.ValidationError({"ownership": ["Only hospitals state an ownership."]}, code="not_allowed")
+        message = ownership_refusal(kind=attrs["kind"], ownership=attrs.get("ownership", ""))
+        if message:
+            code = "required" if attrs["kind"] in MEDICAL_INSTITUTION_KINDS else "not_allowed"
+            raise serializers.ValidationError({"ownership": [message]}, code=code)
         return attrs
 
 
@@ -107,6 +114,7 @@ class OrganizationOutput(ModelOutputSerializer):
             "address",
             "status",
             "status_reason",
+            "last_verified_at",
             "may_trade",
             "created_at",
             "updated_at",
@@ -126,7 +134,10 @@ class OrganizationOwnerUpdateInput(StrictInputSerializer):
     contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
     min_shelf_life_days = serializers.IntegerField(min_value=0, max_value=1825, required=False)
-    simplified_vat = serializers.BooleanField(required=False)
+    simplified_vat = serializers.BooleanField(
+        required=False,
+        help_text="Deprecated, no effect: elect simplified VAT per offer (/offers/{id}/simplified-vat/).",
+    )
 
 
 class OrganizationAdminUpdateInput(OrganizationOwnerUpdateInput):
@@ -363,3 +374,30 @@ class PasswordResetConfirmInput(StrictInputSerializer):
     uid = serializers.CharField(max_length=64)
     token = serializers.CharField(max_length=128)
     new_password = serializers.CharField(min_length=8, max_length=128, style={"input_type": "password"})
+
+
+class OrganizationBriefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    legal_name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=OrganizationKind.choices)
+    status = serializers.CharField()
+
+
+class ReverificationOutput(ModelOutputSerializer):
+    organization = OrganizationBriefOutput()
+
+    class Meta:
+        model = Reverification
+        fields = [
+            "id",
+            "organization",
+            "status",
+            "due_on",
+            "last_verified_at",
+            "suspended_at",
+            "decided_at",
+            "decided_by",
+            "note",
+            "created_at",
+            "updated_at",
+        ]

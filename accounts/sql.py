@@ -39,7 +39,8 @@ _LICENSE = RowModel(License, "license")
 # accounts.selectors._valid_license_filter, joined to the licence's organisation.
 VALID_LICENSES = f"""
     SELECT {_LICENSE.column("organization")}, {_ORGANIZATION.column("kind")}, {_ORGANIZATION.column("status")},
-           {_LICENSE.column("type")}, {_LICENSE.column("scope_tags")}
+           {_LICENSE.column("type")}, {_LICENSE.column("scope_tags")}, {_LICENSE.column("number")},
+           {_LICENSE.column("valid_until")}
     FROM {_LICENSE.table}
     JOIN {_ORGANIZATION.table} ON {_ORGANIZATION.column("id")} = {_LICENSE.column("organization")}
     WHERE {_LICENSE.column("status")} = %(approved)s
@@ -74,8 +75,9 @@ def _memberships_from(rows: Sequence, user: User) -> tuple[Membership, ...]:
     return tuple(memberships)
 
 
-def valid_licenses(*, organization_ids: list[int], on: date) -> list[tuple[int, str, str, str, list[str]]]:
-    """(organisation id, its kind, its status, licence type, scope tags) of every licence valid on `on`."""
+def valid_licenses(*, organization_ids: list[int], on: date) -> list[tuple[int, str, str, str, list[str], str, date]]:
+    """(organisation id, its kind, its status, licence type, scope tags, number, valid until) of every licence valid
+    on `on`."""
     return fetch_all(
         VALID_LICENSES, {"approved": LicenseStatus.APPROVED.value, "on": on, "organizations": organization_ids}
     )

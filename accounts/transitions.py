@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import InvitationStatus, LicenseStatus, OrganizationStatus
+from accounts.choices import InvitationStatus, LicenseStatus, OrganizationStatus, ReverificationStatus
 from accounts.models import (
     Invitation,
     InvitationStatusChange,
@@ -12,6 +12,8 @@ from accounts.models import (
     LicenseStatusChange,
     Organization,
     OrganizationStatusChange,
+    Reverification,
+    ReverificationStatusChange,
 )
 from pharmex.transitions import StateMachine, Transition
 
@@ -65,4 +67,18 @@ INVITATION = StateMachine(
     history_field="invitation",
     organization_of=lambda invitation, _action: invitation.organization_id,
     timestamps={InvitationStatus.ACCEPTED: "accepted_at"},
+)
+
+REVERIFICATION = StateMachine(
+    model=Reverification,
+    object_type="reverification",
+    noun=_("a re-verification"),
+    transitions={
+        "pass": Transition(frozenset({ReverificationStatus.OPEN}), ReverificationStatus.PASSED),
+        "fail": Transition(frozenset({ReverificationStatus.OPEN}), ReverificationStatus.FAILED),
+    },
+    history_model=ReverificationStatusChange,
+    history_field="reverification",
+    organization_of=lambda reverification, _action: reverification.organization_id,
+    timestamps={ReverificationStatus.PASSED: "decided_at", ReverificationStatus.FAILED: "decided_at"},
 )

@@ -16,6 +16,7 @@ from accounts.apis.auth import (
 from accounts.apis.invitations import InvitationAcceptApi, InvitationViewSet, MyInvitationViewSet
 from accounts.apis.licenses import LicenseViewSet
 from accounts.apis.organizations import MemberViewSet, OrganizationViewSet
+from accounts.apis.reverifications import ReverificationViewSet
 
 router = SimpleRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
@@ -23,6 +24,7 @@ router.register(r"organizations/(?P<organization_pk>\d+)/members", MemberViewSet
 router.register(r"organizations/(?P<organization_pk>\d+)/invitations", InvitationViewSet, basename="invitation")
 router.register("invitations", MyInvitationViewSet, basename="my-invitation")
 router.register("licenses", LicenseViewSet, basename="license")
+router.register("reverifications", ReverificationViewSet, basename="reverification")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 

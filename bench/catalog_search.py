@@ -94,7 +94,8 @@ def seed() -> tuple[list[dict], int]:
     columns = ("id, approval_number, approval_format, generic_name, brand_name, english_name, dosage_form, "
                "specification, package, sale_unit, min_unit, units_per_pack, mah_name, manufacturer_name, drug_type, "
                "category, special_class, storage, national_drug_code, atc_code, nrdl_code, nrdl_class, gtin, currency, "
-               "status, status_note, generic_initials, brand_initials, name_grams, created_at, updated_at")  # fmt: skip
+               "status, status_note, generic_initials, brand_initials, name_grams, created_at, updated_at, "
+               "restricted_class, simplified_vat_class, market_exit_reason")  # fmt: skip
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY catalog_drug ({columns}) FROM STDIN") as copy:
         for n in range(1, N_DRUGS + 1):
             form = random.choice(FORMS)
@@ -107,7 +108,7 @@ def seed() -> tuple[list[dict], int]:
                             random.choice(SPECS), f"{random.choice([10, 12, 24, 36])}片/盒", "盒", "片", 24, "",
                             f"测试制药{n % 700}有限公司", "chemical", "rx", "none", "ambient", "", "", "", "", "",
                             "CNY", "active", "", row["initials"], initials(brand), name_grams(name, brand),
-                            "2026-01-01", "2026-01-01"))  # fmt: skip
+                            "2026-01-01", "2026-01-01", "none", "", ""))  # fmt: skip
         print(f"copied {N_DRUGS:,} drugs in {time.monotonic() - started:.1f} s", flush=True)
     started = time.monotonic()
     offer_cols = ("supplier_id, drug_id, unit_price, currency, vat_rate, stock, min_order_quantity, order_multiple, "

@@ -162,7 +162,7 @@ def seed_all() -> None:
             "COPY orders_orderline (order_id, line_no, offer_id, drug_id, drug_name, brand_name, "
             "specification, package, approval_number, sale_unit, unit_price, vat_rate, quantity, "
             "line_gross, line_tax, shipped_quantity, accepted_quantity, rejected_quantity, "
-            "rejection_reason) FROM STDIN"
+            "rejection_reason, dosage_form, manufacturer_name, mah_name) FROM STDIN"
         ) as copy:
             for order_id in range(1, N_ORDERS + 1):
                 supplier = random.randint(1, N_SUPPLIERS)
@@ -195,6 +195,9 @@ def seed_all() -> None:
                             quantity,
                             0,
                             "",
+                            "capsule",
+                            "测试制药有限公司",
+                            "测试制药有限公司",
                         )
                     )
                 received = october + timedelta(seconds=random.randint(0, 30 * 86400))
@@ -202,7 +205,8 @@ def seed_all() -> None:
         with cursor.copy(
             "COPY orders_order (id, number, buyer_id, supplier_id, status, placed_by, note, currency, "
             "total_gross, total_tax, accepted_gross, buyer_province, placed_at, expires_at, "
-            "received_at, updated_at) FROM STDIN"
+            "received_at, updated_at, buyer_name, buyer_license_number, supplier_name, supplier_license_number, "
+            "hold_status, hold_reason, hold_note) FROM STDIN"
         ) as copy:
             for order_id, buyer, supplier, gross, received in orders:
                 copy.write_row(
@@ -223,6 +227,13 @@ def seed_all() -> None:
                         received - timedelta(days=1),
                         received,
                         received,
+                        f"bench org {buyer}",
+                        "",
+                        f"bench org {supplier}",
+                        "",
+                        "none",
+                        "",
+                        "",
                     )
                 )
         connection.cursor().execute("SELECT setval('orders_order_id_seq', %s)", [N_ORDERS])

@@ -317,7 +317,8 @@ def seed() -> tuple[str, str]:
     columns = ("id, approval_number, approval_format, generic_name, brand_name, english_name, dosage_form, "
                "specification, package, sale_unit, min_unit, units_per_pack, mah_name, manufacturer_name, drug_type, "
                "category, special_class, storage, national_drug_code, atc_code, nrdl_code, nrdl_class, gtin, currency, "
-               "status, status_note, generic_initials, brand_initials, name_grams, created_at, updated_at")  # fmt: skip
+               "status, status_note, generic_initials, brand_initials, name_grams, created_at, updated_at, "
+               "restricted_class, simplified_vat_class, market_exit_reason")  # fmt: skip
     name = "阿莫西林胶囊"
     grams, name_initials = name_grams(name, ""), initials(name)
     with connection.cursor() as cursor:
@@ -327,7 +328,7 @@ def seed() -> tuple[str, str]:
                 copy.write_row((n, approval(n), "nmpa_legacy", name, "", "", "capsule", "0.25g", "24粒/盒", "盒",
                                 "粒", 24, "", f"测试制药{n % 700}有限公司", "chemical", "rx", "none", "ambient", "",
                                 "", "", "", "", "CNY", "active", "", name_initials, "", grams, "2026-01-01",
-                                "2026-01-01"))  # fmt: skip
+                                "2026-01-01", "none", "", ""))  # fmt: skip
         cursor.execute("SELECT setval(pg_get_serial_sequence('catalog_drug', 'id'), %s)", [N_ROWS])
         cursor.execute("VACUUM ANALYZE catalog_drug")
     return str(AccessToken.for_user(user)), str(AccessToken.for_user(finance))

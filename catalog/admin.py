@@ -4,20 +4,47 @@ from django.utils.translation import ngettext
 
 from accounts.actor import actor_for_user
 from catalog.choices import DrugStatus
-from catalog.models import Drug, ImportJob, Offer, OfferPriceChange
-from catalog.services import drug_approve
+from catalog.models import CeilingPrice, Drug, ImportJob, Offer, OfferPriceChange, SimplifiedVatElection
+from catalog.services import drug_approve, drug_update
+from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from pharmex.errors import DomainError
 
 
-@admin.register(Drug)
-class DrugAdmin(admin.ModelAdmin):
-    """Also the review queue: filter by status "Pending review" and approve in bulk."""
+class CeilingPriceInline(ReadOnlyInline):
+    """Ceiling periods, newest first; set through POST /drugs/{id}/ceiling-prices/ (kept as history)."""
 
+    model = CeilingPrice
+    fields = ["price", "effective_from", "effective_until", "set_by", "note", "created_at"]
+    readonly_fields = fields
+    ordering = ["-effective_from"]
+
+
+@admin.register(Drug)
+class DrugAdmin(AuditedAdmin):
+    """Also the review queue: filter by status "Pending review" and approve in bulk.
+
+    A change goes through the same service as the API (drug_update): audited, and a drug reclassified into a banned
+    class or whose registration expired leaves the market at once.
+    """
+
+    audit_object_type = "drug"
     list_display = ["generic_name", "brand_name", "approval_number", "specification", "package", "drug_type", "status"]
-    list_filter = ["status", "drug_type", "category", "special_class", "storage", "dosage_form"]
+    list_filter = ["status", "drug_type", "category", "special_class", "restricted_class", "storage", "dosage_form"]
     search_fields = ["generic_name", "brand_name", "approval_number", "national_drug_code", "gtin"]
-    readonly_fields = ["status", "approval_format", "generic_initials", "brand_initials", "reviewed_at", "proposed_by"]
+    readonly_fields = ["status", "approval_format", "generic_initials", "brand_initials", "reviewed_at", "proposed_by",
+                       "market_exit_at", "market_exit_reason", "created_at"]  # fmt: skip
     actions = ["approve_selected"]
+    inlines = [CeilingPriceInline]
+
+    def audit_organization_id(self, obj: Drug) -> int | None:
+        return None
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        drug_update(drug=obj, actor=actor_for_user(request.user), data=data)
 
     @admin.action(description=_("Approve the selected drugs (audited)"))
     def approve_selected(self, request, queryset):
@@ -43,14 +70,27 @@ class PriceChangeInline(admin.TabularInline):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(AuditedAdmin):
+    audit_object_type = "offer"
     list_display = ["drug", "supplier", "unit_price", "vat_rate", "stock", "status", "updated_at"]
     list_filter = ["status", "vat_rate"]
     search_fields = ["drug__generic_name", "drug__approval_number", "supplier__legal_name"]
     raw_id_fields = ["drug", "supplier"]
-    # Status and price go through the API so the listing rules, audit and price history apply.
-    readonly_fields = ["status", "unit_price", "created_at", "updated_at"]
+    # Status, price and VAT rate go through the API so the listing rules, the simplified-VAT election, audit and
+    # price history apply; what is edited here (stock, terms) is audited like an API change.
+    readonly_fields = ["status", "unit_price", "vat_rate", "created_at", "updated_at"]
     inlines = [PriceChangeInline]
+
+    def audit_organization_id(self, obj: Offer) -> int:
+        return obj.supplier_id
+
+
+@admin.register(SimplifiedVatElection)
+class SimplifiedVatElectionAdmin(ReadOnlyAdmin):
+    list_display = ["supplier", "drug", "started_on", "locked_until", "ended_on"]
+    list_filter = ["ended_on"]
+    search_fields = ["supplier__legal_name", "drug__generic_name"]
+    list_select_related = ["supplier", "drug"]
 
 
 @admin.register(ImportJob)

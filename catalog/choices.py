@@ -11,6 +11,8 @@ class DrugType(models.TextChoices):
     BIOLOGIC = "biologic", _("Biological product (生物制品)")
     VACCINE = "vaccine", _("Vaccine (疫苗)")
     BLOOD_PRODUCT = "blood_product", _("Blood product (血液制品)")
+    INSTITUTION_PREPARATION = "institution_preparation", _("Medical institution preparation (医疗机构制剂)")
+    TCM_FORMULA_GRANULE = "tcm_formula_granule", _("TCM formula granules (中药配方颗粒)")
 
 
 class DrugCategory(models.TextChoices):
@@ -27,6 +29,26 @@ class SpecialClass(models.TextChoices):
     TOXIC = "toxic", _("Medical toxic (医疗用毒性药品)")
     RADIOACTIVE = "radioactive", _("Radioactive (放射性药品)")
     PRECURSOR = "precursor", _("Precursor chemical (药品类易制毒化学品)")
+
+
+class RestrictedClass(models.TextChoices):
+    """Classes the law restricts to some buyers (SPEC §4): the gate refuses them with their own reason codes."""
+
+    NONE = "none", _("None")
+    ANABOLIC_AGENT = "anabolic_agent", _("Anabolic agent (蛋白同化制剂)")
+    # Insulin is a peptide but not one of the 肽类激素 the rules restrict: classify it as `none`.
+    PEPTIDE_HORMONE = "peptide_hormone", _("Peptide hormone, insulin excepted (肽类激素)")
+    PREGNANCY_TERMINATION = "pregnancy_termination", _("Pregnancy termination drug (终止妊娠药品)")
+    EPHEDRINE_COMPOUND = "ephedrine_compound", _("Ephedrine compound preparation (含麻黄碱类复方制剂)")
+
+
+class SimplifiedVatClass(models.TextChoices):
+    """Why a drug may be sold under 3% simplified VAT (简易计税), when its supplier elects it."""
+
+    NONE = "", _("Not eligible")
+    BIOLOGIC = "biologic", _("Biological product (财税〔2014〕57号)")
+    ANTICANCER = "anticancer", _("Anticancer drug (财税〔2018〕47号)")
+    RARE_DISEASE = "rare_disease", _("Rare-disease drug (财税〔2019〕24号)")
 
 
 class Storage(models.TextChoices):
@@ -162,16 +184,25 @@ class ImportFormat(models.TextChoices):
 
 
 # VAT rates an offer may carry: the general 13 %, 9 % for TCM decoction pieces (中药饮片),
-# and the 3 % simplified method (简易计税) for eligible biological products of an electing supplier.
+# and the 3 % simplified method (简易计税) for an eligible drug (Drug.simplified_vat_class) whose supplier
+# elected it for that drug (SimplifiedVatElection, locked for 36 months).
 VAT_GENERAL = Decimal("0.13")
 VAT_REDUCED = Decimal("0.09")
 VAT_SIMPLIFIED = Decimal("0.03")
 VAT_RATES = (VAT_GENERAL, VAT_REDUCED, VAT_SIMPLIFIED)
-SIMPLIFIED_VAT_DRUG_TYPES = frozenset({DrugType.BIOLOGIC, DrugType.VACCINE, DrugType.BLOOD_PRODUCT})
 REDUCED_VAT_DRUG_TYPES = frozenset({DrugType.TCM_DECOCTION})
+SIMPLIFIED_VAT_LOCK_MONTHS = 36  # 财税〔2014〕57号: once elected, not changed for 36 months
 
-# 药品网络销售监督管理办法 art. 8: never sold over the network (drug type or special-management class).
-NETWORK_BANNED_DRUG_TYPES = frozenset({DrugType.VACCINE, DrugType.BLOOD_PRODUCT})
+# Drug types without a 国药准字 number: decoction pieces mostly have none; institution preparations carry a
+# provincial 制字 number and formula granules a 备案号, which are not approval numbers.
+UNNUMBERED_DRUG_TYPES = frozenset({DrugType.TCM_DECOCTION, DrugType.INSTITUTION_PREPARATION,
+                                   DrugType.TCM_FORMULA_GRANULE})  # fmt: skip
+
+# Never sold over the network: 药品网络销售监督管理办法 art. 8 (vaccines, blood products, special-management
+# classes) and the 药品网络销售禁止清单 (第一版) part 一 (institution preparations, formula granules).
+NETWORK_BANNED_DRUG_TYPES = frozenset(
+    {DrugType.VACCINE, DrugType.BLOOD_PRODUCT, DrugType.INSTITUTION_PREPARATION, DrugType.TCM_FORMULA_GRANULE}
+)
 NETWORK_BANNED_SPECIAL_CLASSES = frozenset(
     {
         SpecialClass.NARCOTIC,

@@ -44,6 +44,7 @@ def _drugs() -> list[Drug]:
                     "mah_name": row["mah_name"][:200],
                     "manufacturer_name": row["manufacturer_name"][:300],
                     "drug_type": row["drug_type"],
+                    "simplified_vat_class": "biologic" if row["drug_type"] == DrugType.BIOLOGIC else "",
                     "category": DrugCategory.RX,
                     "storage": storage,
                     "national_drug_code": row["national_drug_code"],
@@ -75,7 +76,7 @@ def load() -> list[dict]:
                 drug=drug,
                 defaults={
                     "unit_price": price,
-                    "vat_rate": default_vat_rate(supplier=supplier, drug=drug),
+                    "vat_rate": default_vat_rate(drug=drug, elected=False),
                     "stock": 20 + seed % 2000,
                     "min_order_quantity": 1 if drug.storage not in COLD_STORAGE else 2,
                     "lead_time_days": 1 + seed % 4,

@@ -22,6 +22,12 @@ class DrugNotActive(DomainError):
     title = _("The drug is not active in the catalogue")
 
 
+class RegistrationExpired(DomainError):
+    code = "registration_expired"
+    problem = "registration-expired"
+    title = _("The drug's registration (批准文号) has expired: it may not be offered or sold")
+
+
 class NetworkSaleBanned(DomainError):
     """Drugs that 药品网络销售监督管理办法 bars from sale over the network; `errors[].code` names the class."""
 
@@ -53,6 +59,26 @@ class VatRateNotAllowed(DomainError):
     problem = "vat-rate-not-allowed"
     title = _("This VAT rate does not apply to this supplier and drug")
     http_status = 400
+
+
+class VatElectionNotAllowed(DomainError):
+    """The drug is not eligible for simplified VAT, or the supplier already runs an election for it."""
+
+    code = "vat_election_not_allowed"
+    problem = "vat-election-not-allowed"
+    title = _("Simplified VAT (3%) cannot be elected for this drug")
+
+
+class VatElectionLocked(DomainError):
+    code = "vat_election_locked"
+    problem = "vat-election-locked"
+    title = _("A simplified-VAT election is locked for 36 months from its start")
+
+
+class CeilingPeriodConflict(DomainError):
+    code = "ceiling_period_conflict"
+    problem = "ceiling-period-conflict"
+    title = _("A new ceiling period must start after the drug's latest one")
 
 
 class DrugExists(DomainError):

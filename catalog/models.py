@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
@@ -7,11 +10,13 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.selectors import may_trade_q
 from catalog import lookups  # noqa: F401  (registers trgm_icontains / prefix_like)
 from catalog.choices import (
+    UNNUMBERED_DRUG_TYPES,
     VAT_RATES,
     ApprovalFormat,
     DosageForm,
@@ -23,6 +28,8 @@ from catalog.choices import (
     ImportStatus,
     NrdlClass,
     OfferStatus,
+    RestrictedClass,
+    SimplifiedVatClass,
     SpecialClass,
     Storage,
 )
@@ -67,9 +74,16 @@ class Drug(models.Model):
         "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="held_drugs"
     )
     manufacturer_name = models.CharField("生产企业", max_length=300)
-    drug_type = models.CharField(max_length=20, choices=DrugType.choices)
+    drug_type = models.CharField(max_length=30, choices=DrugType.choices)
     category = models.CharField(max_length=10, choices=DrugCategory.choices)
     special_class = models.CharField(max_length=20, choices=SpecialClass.choices, default=SpecialClass.NONE)
+    restricted_class = models.CharField(max_length=30, choices=RestrictedClass.choices, default=RestrictedClass.NONE)
+    registration_valid_until = models.DateField(
+        "文号有效期", null=True, blank=True, help_text="The registration's last valid day; empty: not limited."
+    )
+    simplified_vat_class = models.CharField(
+        max_length=20, choices=SimplifiedVatClass.choices, blank=True, default=SimplifiedVatClass.NONE
+    )
     storage = models.CharField(max_length=20, choices=Storage.choices, default=Storage.AMBIENT)
     national_drug_code = models.CharField(
         "药品本位码", max_length=14, blank=True, validators=[validate_national_drug_code]
@@ -78,14 +92,6 @@ class Drug(models.Model):
     nrdl_code = models.CharField("医保药品代码", max_length=23, blank=True, validators=[validate_nrdl_code])
     nrdl_class = models.CharField(max_length=1, choices=NrdlClass.choices, blank=True)
     gtin = models.CharField(max_length=14, blank=True, validators=[validate_gtin])
-    ceiling_price = models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_PLACES,
-        null=True,
-        blank=True,
-        help_text="集采/挂网限价 per sale unit.",
-    )
-    ceiling_effective_from = models.DateField(null=True, blank=True)
     currency = models.CharField(max_length=3, default="CNY", editable=False)
     status = models.CharField(max_length=20, choices=DrugStatus.choices, default=DrugStatus.PENDING_REVIEW)
     status_note = models.CharField(max_length=500, blank=True)
@@ -93,6 +99,11 @@ class Drug(models.Model):
         "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposed_drugs"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # When the drug left the market: reclassified into a banned class or its registration expired (its offers
+    # paused, its open orders held). Cleared when neither holds any more; the offers stay paused until their
+    # suppliers reactivate them.
+    market_exit_at = models.DateTimeField(null=True, blank=True, editable=False)
+    market_exit_reason = models.CharField(max_length=30, blank=True, editable=False)
     # Derived search columns (see catalog.pinyin); refreshed by refresh_derived() on every save.
     generic_initials = models.CharField(max_length=64, blank=True, editable=False)
     brand_initials = models.CharField(max_length=64, blank=True, editable=False)
@@ -114,16 +125,11 @@ class Drug(models.Model):
                 name="drug_unique_unnumbered",
             ),
             models.CheckConstraint(
-                condition=Q(drug_type=DrugType.TCM_DECOCTION) | ~Q(approval_number=""),
+                condition=Q(drug_type__in=sorted(UNNUMBERED_DRUG_TYPES)) | ~Q(approval_number=""),
                 name="drug_approval_number_required",
             ),
             models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="drug_units_per_pack_positive"),
             models.CheckConstraint(condition=Q(nrdl_code="") | ~Q(nrdl_class=""), name="drug_nrdl_class_with_code"),
-            models.CheckConstraint(
-                condition=Q(ceiling_price__isnull=True, ceiling_effective_from__isnull=True)
-                | Q(ceiling_price__gt=0, ceiling_effective_from__isnull=False),
-                name="drug_ceiling_with_date",
-            ),
         ]
         indexes = [
             # Chosen by EXPLAIN on 100k drugs (BENCHMARKS.md, catalogue): substring and fuzzy name search.
@@ -156,12 +162,91 @@ class Drug(models.Model):
 
     def clean(self) -> None:
         self.refresh_derived()
-        if not self.approval_number and self.drug_type != DrugType.TCM_DECOCTION:
-            raise ValidationError({"approval_number": _("Required for every drug type except TCM decoction pieces.")})
+        if not self.approval_number and self.drug_type not in UNNUMBERED_DRUG_TYPES:
+            raise ValidationError(
+                {
+                    "approval_number": _(
+                        "Required for every drug type except TCM decoction pieces, institution preparations and "
+                        "formula granules."
+                    )
+                }
+            )
         if self.nrdl_code and not self.nrdl_class:
             raise ValidationError({"nrdl_class": _("Give the NRDL class (a = 甲, b = 乙) with an NRDL code.")})
-        if (self.ceiling_price is None) != (self.ceiling_effective_from is None):
-            raise ValidationError({"ceiling_effective_from": _("A ceiling price needs its effective date, and back.")})
+
+    @property
+    def effective_restricted_class(self) -> str:
+        """The restricted class the rules apply: insulin (胰岛素) is a peptide, but not one of the restricted
+        肽类激素."""
+        if self.restricted_class == RestrictedClass.PEPTIDE_HORMONE and (
+            "胰岛素" in self.generic_name or "insulin" in self.english_name.lower()
+        ):
+            return RestrictedClass.NONE
+        return self.restricted_class
+
+    def registration_expired(self, on: date) -> bool:
+        """The registration (批准文号) ran out before `on`: the drug may not be sold from that day."""
+        return self.registration_valid_until is not None and self.registration_valid_until < on
+
+    def ceiling_in_force(self, on: date | None = None) -> CeilingPrice | None:
+        """The ceiling period in force on `on` (today), or None. Loaders that already know it (the order gate's
+        SQL, the market lists' prefetch) set `ceilings_in_force` for the day they ask about."""
+        loaded = getattr(self, "ceilings_in_force", None)
+        if loaded is not None:
+            return loaded[0] if loaded else None
+        return CeilingPrice.objects.in_force(on or timezone.localdate()).filter(drug=self).first()
+
+    @cached_property
+    def ceiling_price(self) -> Decimal | None:
+        """The procurement ceiling per sale unit in force today (None: no ceiling)."""
+        period = self.ceiling_in_force()
+        return period.price if period is not None else None
+
+    @cached_property
+    def ceiling_effective_from(self) -> date | None:
+        period = self.ceiling_in_force()
+        return period.effective_from if period is not None and period.price is not None else None
+
+
+class CeilingPriceQuerySet(models.QuerySet):
+    def in_force(self, on: date) -> CeilingPriceQuerySet:
+        return self.filter(Q(effective_until__isnull=True) | Q(effective_until__gte=on), effective_from__lte=on)
+
+
+class CeilingPrice(models.Model):
+    """One period of a drug's procurement ceiling price (集采/挂网限价), kept as history (SPEC §4).
+
+    In force from `effective_from` to `effective_until` (inclusive; open-ended while empty). Periods of a drug
+    never overlap: a new one closes the one before it the day before it starts. A period without a price ends
+    the ceiling from its start.
+    """
+
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="ceiling_prices")
+    price = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True, help_text="Per sale unit."
+    )
+    currency = models.CharField(max_length=3, default="CNY", editable=False)
+    effective_from = models.DateField()
+    effective_until = models.DateField(null=True, blank=True)
+    set_by = models.CharField(max_length=255, help_text="The actor's audit label.")
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CeilingPriceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["drug_id", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["drug", "effective_from"], name="ceiling_price_one_start_per_drug"),
+            models.CheckConstraint(
+                condition=Q(effective_until__isnull=True) | Q(effective_until__gte=F("effective_from")),
+                name="ceiling_price_period_ordered",
+            ),
+            models.CheckConstraint(condition=Q(price__isnull=True) | Q(price__gt=0), name="ceiling_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"drug {self.drug_id}: {self.price} from {self.effective_from} until {self.effective_until or '…'}"
 
 
 class DrugStatusChange(TransitionRecord):
@@ -175,8 +260,15 @@ class DrugStatusChange(TransitionRecord):
 
 class OfferQuerySet(models.QuerySet):
     def on_market(self) -> OfferQuerySet:
-        """Active offers of active drugs from suppliers that may trade today (what buyers see)."""
-        return self.filter(may_trade_q(prefix="supplier__"), status=OfferStatus.ACTIVE, drug__status=DrugStatus.ACTIVE)
+        """Active offers of active drugs with a valid registration, from suppliers that may trade today (what buyers
+        see)."""
+        today = timezone.localdate()
+        return self.filter(
+            Q(drug__registration_valid_until__isnull=True) | Q(drug__registration_valid_until__gte=today),
+            may_trade_q(prefix="supplier__"),
+            status=OfferStatus.ACTIVE,
+            drug__status=DrugStatus.ACTIVE,
+        )
 
 
 class Offer(models.Model):
@@ -225,9 +317,18 @@ class Offer(models.Model):
 
     @property
     def above_ceiling(self) -> bool:
-        """Priced above the drug's procurement ceiling: allowed, marked, not for public hospitals."""
+        """Priced above the drug's procurement ceiling in force today: allowed, marked, not for public
+        medical institutions."""
         ceiling = self.drug.ceiling_price
         return ceiling is not None and self.unit_price > ceiling
+
+    @cached_property
+    def vat_election(self) -> SimplifiedVatElection | None:
+        """The supplier's running 3% simplified-VAT election for this drug, if any."""
+        running = getattr(self.drug, "running_vat_elections", None)  # catalog.selectors prefetches them
+        if running is None:
+            running = list(SimplifiedVatElection.objects.filter(drug_id=self.drug_id, ended_on__isnull=True))
+        return next((e for e in running if e.supplier_id == self.supplier_id), None)
 
 
 class OfferStatusChange(TransitionRecord):
@@ -237,6 +338,40 @@ class OfferStatusChange(TransitionRecord):
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["offer", "id"], name="offer_change_recent")]
+
+
+class SimplifiedVatElection(models.Model):
+    """A supplier's election of 3% simplified VAT (简易计税) for one drug it sells (SPEC §4).
+
+    Locked for 36 months from `started_on` (财税〔2014〕57号): it may end on `locked_until` at the earliest. While
+    it runs, the supplier's offer of the drug carries 3%. Ended elections stay as the record.
+    """
+
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="vat_elections")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="vat_elections")
+    started_on = models.DateField()
+    locked_until = models.DateField(help_text="The first day the election may end (start + 36 months).")
+    ended_on = models.DateField(null=True, blank=True)
+    elected_by = models.CharField(max_length=255)
+    ended_by = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier", "drug"], condition=Q(ended_on__isnull=True), name="vat_election_one_running"
+            ),
+            models.CheckConstraint(condition=Q(locked_until__gt=F("started_on")), name="vat_election_lock_after_start"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("locked_until")),
+                name="vat_election_ends_after_lock",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"3% VAT: drug {self.drug_id} by {self.supplier_id} since {self.started_on}"
 
 
 class OfferPriceChange(models.Model):

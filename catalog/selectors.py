@@ -5,15 +5,38 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Case, Exists, Expression, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    Expression,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
+from django.utils import timezone
 
 from accounts.selectors import trading_organization_ids
 from catalog import sql
 from catalog.choices import DrugStatus, ImportKind, OfferStatus
-from catalog.models import Drug, DrugStatusChange, ImportJob, Offer, OfferPriceChange, OfferStatusChange
+from catalog.models import (
+    CeilingPrice,
+    Drug,
+    DrugStatusChange,
+    ImportJob,
+    Offer,
+    OfferPriceChange,
+    OfferStatusChange,
+    SimplifiedVatElection,
+)
 from catalog.validators import APPROVAL_PREFIX, normalize_code
 from pharmex.actor import Actor
 from pharmex.errors import NotFound
@@ -132,9 +155,46 @@ def drug_list(*, actor: Actor) -> QuerySet[Drug]:
     return Drug.objects.filter(visible)
 
 
+def registration_valid_q(*, on: date | None = None, prefix: str = "") -> Q:
+    """Drugs whose registration (批准文号) is valid on a day (today): not limited, or not expired yet."""
+    on = on or timezone.localdate()
+    return Q(**{f"{prefix}registration_valid_until__isnull": True}) | Q(
+        **{f"{prefix}registration_valid_until__gte": on}
+    )
+
+
+def with_ceilings(queryset: QuerySet, *, path: str = "drug") -> QuerySet:
+    """`queryset` with each drug's ceiling period in force today loaded (Drug.ceiling_in_force reads it)."""
+    ceilings = Prefetch(
+        f"{path}__ceiling_prices" if path else "ceiling_prices",
+        queryset=CeilingPrice.objects.in_force(timezone.localdate()),
+        to_attr="ceilings_in_force",
+    )
+    return queryset.prefetch_related(ceilings)
+
+
+def load_ceilings(drugs: Iterable[Drug]) -> None:
+    """Give drugs already fetched their ceiling period in force today (one query for all of them)."""
+    drugs = [drug for drug in drugs if not hasattr(drug, "ceilings_in_force")]
+    found: dict[int, list[CeilingPrice]] = {drug.pk: [] for drug in drugs}
+    for period in CeilingPrice.objects.in_force(timezone.localdate()).filter(drug_id__in=list(found)):
+        found[period.drug_id].append(period)
+    for drug in drugs:
+        drug.ceilings_in_force = found[drug.pk]
+
+
+def ceiling_history(*, drug: Drug) -> QuerySet[CeilingPrice]:
+    """A drug's ceiling periods (the actor already reads the drug), newest first."""
+    return drug.ceiling_prices.order_by("-effective_from")
+
+
 def _market_offers() -> QuerySet[Offer]:
+    # A drug whose registration expired leaves the market at once, before the nightly job pauses its offers.
     return Offer.objects.filter(
-        supplier_id__in=trading_organization_ids(), status=OfferStatus.ACTIVE, drug__status=DrugStatus.ACTIVE
+        registration_valid_q(prefix="drug__"),
+        supplier_id__in=trading_organization_ids(),
+        status=OfferStatus.ACTIVE,
+        drug__status=DrugStatus.ACTIVE,
     )
 
 
@@ -145,19 +205,20 @@ class _ExistsPerRow(Exists):
     template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
-def drug_has_market_offers_q(*, per_row: bool = False) -> Exists:
+def drug_has_market_offers_q(*, per_row: bool = False) -> Q:
     """Drugs buyers can order. `per_row` for a search's few thousand candidates: as a semi-join, `has_offers` on a
     broad search (7,000 matches) hashed all 270,000 market offers (250 ms) where probing the offer index per match
     takes 25 ms; over the whole catalogue the semi-join is the faster plan (100 vs 200 ms; BENCHMARKS.md)."""
     offers = Offer.objects.filter(
         drug=OuterRef("pk"), status=OfferStatus.ACTIVE, supplier_id__in=trading_organization_ids()
     )
-    return _ExistsPerRow(offers) if per_row else Exists(offers)
+    return Q(_ExistsPerRow(offers) if per_row else Exists(offers)) & registration_valid_q()
 
 
 def offer_market(*, actor: Actor) -> QuerySet[Offer]:
-    """What buyers see: active offers of active drugs from suppliers that may trade today."""
-    return _market_offers().select_related("drug", "supplier")
+    """What buyers see: active offers of active drugs with a valid registration, from suppliers that may trade
+    today."""
+    return _with_terms(_market_offers().select_related("drug", "supplier"))
 
 
 def offer_market_for_drug(*, actor: Actor, drug_id: int) -> QuerySet[Offer]:
@@ -170,29 +231,42 @@ def offer_list(*, actor: Actor, own: bool = False) -> QuerySet[Offer]:
     Admins listing their "own" see every offer."""
     if own:
         if actor.is_admin and actor.organization is None:
-            return Offer.objects.select_related("drug", "supplier")
+            return _with_terms(Offer.objects.select_related("drug", "supplier"))
         if actor.organization is None:
             return Offer.objects.none()
-        return Offer.objects.filter(supplier=actor.organization).select_related("drug", "supplier")
+        return _with_terms(Offer.objects.filter(supplier=actor.organization).select_related("drug", "supplier"))
     return offer_market(actor=actor)
+
+
+def _with_terms(queryset: QuerySet[Offer]) -> QuerySet[Offer]:
+    """Offers with what their output shows besides their own row: the ceiling in force, the running 3% election."""
+    elections = Prefetch(
+        "drug__vat_elections",
+        queryset=SimplifiedVatElection.objects.filter(ended_on__isnull=True),
+        to_attr="running_vat_elections",
+    )
+    return with_ceilings(queryset).prefetch_related(elections)
 
 
 def offer_visible(*, actor: Actor) -> QuerySet[Offer]:
     """Offers the actor may read one by one: the market plus its own (admins: all)."""
     if actor.is_admin:
-        return Offer.objects.select_related("drug", "supplier")
+        return _with_terms(Offer.objects.select_related("drug", "supplier"))
     market = _market_offers()
     if actor.organization is not None:
-        return Offer.objects.filter(Q(pk__in=market.values("pk")) | Q(supplier=actor.organization)).select_related(
-            "drug", "supplier"
+        return _with_terms(
+            Offer.objects.filter(Q(pk__in=market.values("pk")) | Q(supplier=actor.organization)).select_related(
+                "drug", "supplier"
+            )
         )
-    return market.select_related("drug", "supplier")
+    return _with_terms(market.select_related("drug", "supplier"))
 
 
-def offers_for_order(*, ids: Iterable[int]) -> dict[int, Offer]:
-    """The offers of a cart by id, with their drug and supplier (unknown ids are absent)."""
+def offers_for_order(*, ids: Iterable[int], on: date) -> dict[int, Offer]:
+    """The offers of a cart by id, with their drug (and its ceiling in force on `on`) and supplier (unknown ids
+    are absent)."""
     ids = list(set(ids))
-    return sql.offers_with_drug_and_supplier(ids) if ids else {}
+    return sql.offers_with_drug_and_supplier(ids, on=on) if ids else {}
 
 
 def import_job_list(*, actor: Actor, kind: str) -> QuerySet[ImportJob]:

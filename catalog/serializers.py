@@ -17,10 +17,12 @@ from catalog.choices import (
     DrugType,
     NrdlClass,
     OfferStatus,
+    RestrictedClass,
+    SimplifiedVatClass,
     SpecialClass,
     Storage,
 )
-from catalog.models import Drug, ImportJob, Offer, OfferPriceChange
+from catalog.models import CeilingPrice, Drug, ImportJob, Offer, OfferPriceChange, SimplifiedVatElection
 from catalog.validators import (
     normalize_code,
     validate_approval_number,
@@ -79,13 +81,33 @@ class DrugProposeInput(StrictInputSerializer):
     drug_type = serializers.ChoiceField(choices=DrugType.choices)
     category = serializers.ChoiceField(choices=DrugCategory.choices)
     special_class = serializers.ChoiceField(choices=SpecialClass.choices, required=False)
+    restricted_class = serializers.ChoiceField(
+        choices=RestrictedClass.choices,
+        required=False,
+        help_text="蛋白同化制剂, 肽类激素 (not insulin), 终止妊娠药品, 含麻黄碱类复方制剂: sold to some buyers only.",
+    )
+    registration_valid_until = BusinessDateField(
+        required=False, allow_null=True, days_ahead=366 * 30, help_text="文号有效期: the registration's last valid day."
+    )
+    simplified_vat_class = serializers.ChoiceField(
+        choices=SimplifiedVatClass.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Why suppliers may elect 3% simplified VAT for it; empty: not eligible.",
+    )
     storage = serializers.ChoiceField(choices=Storage.choices, required=False)
     national_drug_code = _code(validate_national_drug_code, 14)
     atc_code = _code(validate_atc_code, 7)
     nrdl_code = _code(validate_nrdl_code, 23)
     nrdl_class = serializers.ChoiceField(choices=NrdlClass.choices, required=False, allow_blank=True)
     gtin = _code(validate_gtin, 14)
-    ceiling_price = MoneyField(required=False, allow_null=True, min_value=Decimal("0.01"), max_value=MAX_UNIT_PRICE)
+    ceiling_price = MoneyField(
+        required=False,
+        allow_null=True,
+        min_value=Decimal("0.01"),
+        max_value=MAX_UNIT_PRICE,
+        help_text="Starts a new ceiling period from ceiling_effective_from (POST /drugs/{id}/ceiling-prices/).",
+    )
     ceiling_effective_from = BusinessDateField(required=False, allow_null=True)
 
 
@@ -93,8 +115,30 @@ class DrugUpdateInput(DrugProposeInput):
     """Admins correct master data; every field optional (PATCH)."""
 
 
+class CeilingPriceInput(StrictInputSerializer):
+    price = MoneyField(
+        allow_null=True,
+        min_value=Decimal("0.01"),
+        max_value=MAX_UNIT_PRICE,
+        help_text="Per sale unit; null ends the ceiling from effective_from.",
+    )
+    effective_from = BusinessDateField(days_ahead=366 * 5, help_text="After the start of the drug's latest period.")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CeilingPriceOutput(ModelOutputSerializer):
+    price = MoneyField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CeilingPrice
+        fields = ["id", "price", "currency", "effective_from", "effective_until", "set_by", "note", "created_at"]
+
+
 class DrugOutput(ModelOutputSerializer):
-    ceiling_price = MoneyField(read_only=True, allow_null=True)
+    ceiling_price = MoneyField(
+        read_only=True, allow_null=True, help_text="The ceiling in force today (history: /drugs/{id}/ceiling-prices/)."
+    )
+    ceiling_effective_from = serializers.DateField(read_only=True, allow_null=True)
     approval_format = serializers.ChoiceField(
         choices=ApprovalFormat.choices,
         allow_blank=True,
@@ -123,6 +167,10 @@ class DrugOutput(ModelOutputSerializer):
             "drug_type",
             "category",
             "special_class",
+            "restricted_class",
+            "registration_valid_until",
+            "simplified_vat_class",
+            "market_exit_at",
             "storage",
             "national_drug_code",
             "atc_code",
@@ -186,6 +234,26 @@ class OfferUpdateInput(OfferTermsInput):
     )
 
 
+class VatElectionInput(StrictInputSerializer):
+    started_on = BusinessDateField(
+        required=False,
+        days_ahead=0,
+        help_text="The election's start (default today; earlier when you elected with the tax office before).",
+    )
+
+
+class VatElectionOutput(ModelOutputSerializer):
+    class Meta:
+        model = SimplifiedVatElection
+        fields = ["id", "drug", "started_on", "locked_until", "ended_on", "elected_by", "ended_by", "created_at"]
+
+
+class RunningVatElectionOutput(ModelOutputSerializer):
+    class Meta:
+        model = SimplifiedVatElection
+        fields = ["started_on", "locked_until"]
+
+
 class SupplierBriefOutput(serializers.Serializer):
     id = serializers.IntegerField()
     legal_name = serializers.CharField()
@@ -198,7 +266,15 @@ class OfferOutput(ModelOutputSerializer):
     drug = DrugBriefOutput()
     supplier = SupplierBriefOutput()
     above_ceiling = serializers.BooleanField(
-        read_only=True, help_text="Priced above the drug's ceiling: allowed, but public hospitals cannot buy it."
+        read_only=True,
+        help_text="Priced above the drug's ceiling in force today: allowed, but public medical institutions cannot "
+        "buy it.",
+    )
+    simplified_vat = RunningVatElectionOutput(
+        source="vat_election",
+        read_only=True,
+        allow_null=True,
+        help_text="The supplier's running 3% simplified-VAT election for the drug (null: none).",
     )
 
     class Meta:
@@ -210,6 +286,7 @@ class OfferOutput(ModelOutputSerializer):
             "unit_price",
             "currency",
             "vat_rate",
+            "simplified_vat",
             "above_ceiling",
             "stock",
             "min_order_quantity",

@@ -8,24 +8,31 @@ row-by-row saves by two orders of magnitude (BENCHMARKS.md, catalogue).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 
 from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Organization
 from catalog.choices import OfferStatus
-from catalog.models import Drug, Offer, OfferPriceChange, OfferStatusChange
+from catalog.models import CeilingPrice, Drug, Offer, OfferPriceChange, OfferStatusChange
 from pharmex.db import RowModel, column, execute, fetch_all, quote, split_row, table
 
 _OFFER, _DRUG, _SUPPLIER = RowModel(Offer, "offer"), RowModel(Drug, "drug"), RowModel(Organization, "supplier")
+_CEILING = RowModel(CeilingPrice, "ceiling")
 
-# Offer.objects.select_related("drug", "supplier").filter(pk__in=ids)
+# Offer.objects.select_related("drug", "supplier").filter(pk__in=ids), with each drug's ceiling period in force
+# on a day (CeilingPrice.objects.in_force(on)): periods of a drug never overlap, so the join adds at most one
+# row, and the gate learns the ceiling without a statement of its own.
 OFFERS_WITH_DRUG_AND_SUPPLIER = f"""
-    SELECT {_OFFER.columns}, {_DRUG.columns}, {_SUPPLIER.columns}
+    SELECT {_OFFER.columns}, {_DRUG.columns}, {_SUPPLIER.columns}, {_CEILING.columns}
     FROM {_OFFER.table}
     JOIN {_DRUG.table} ON {_DRUG.column("id")} = {_OFFER.column("drug")}
     JOIN {_SUPPLIER.table} ON {_SUPPLIER.column("id")} = {_OFFER.column("supplier")}
-    WHERE {_OFFER.column("id")} = ANY(%s)
+    LEFT JOIN {_CEILING.table} ON {_CEILING.column("drug")} = {_DRUG.column("id")}
+        AND {_CEILING.column("effective_from")} <= %(on)s
+        AND ({_CEILING.column("effective_until")} IS NULL OR {_CEILING.column("effective_until")} >= %(on)s)
+    WHERE {_OFFER.column("id")} = ANY(%(ids)s)
 """
 
 # The inner SELECT locks the rows in primary-key order, so carts sharing offers queue in the same order
@@ -44,10 +51,13 @@ STOCK_TAKE = f"""
 """
 
 
-def offers_with_drug_and_supplier(ids: Sequence[int]) -> dict[int, Offer]:
+def offers_with_drug_and_supplier(ids: Sequence[int], *, on: date) -> dict[int, Offer]:
+    """The offers by id with their drug (its `ceilings_in_force` on `on` set) and supplier."""
     offers = {}
-    for row in fetch_all(OFFERS_WITH_DRUG_AND_SUPPLIER, [list(ids)]):
+    for row in fetch_all(OFFERS_WITH_DRUG_AND_SUPPLIER, {"ids": list(ids), "on": on}):
         offer, drug, supplier = split_row(row, _OFFER, _DRUG, _SUPPLIER)
+        ceiling_row = row[len(_OFFER.fields) + len(_DRUG.fields) + len(_SUPPLIER.fields) :]
+        drug.ceilings_in_force = [] if ceiling_row[0] is None else [_CEILING.build(ceiling_row)]
         offer.drug, offer.supplier = drug, supplier
         offers[offer.pk] = offer
     return offers

@@ -14,3 +14,11 @@ def import_job_run_task(job_id: int) -> str | None:
 
     job = import_job_run(job_id=job_id)
     return job.status if job is not None else None
+
+
+@shared_task(acks_late=True)
+def drug_registration_expiry_run_task() -> int:
+    """Nightly: drugs whose registration (批准文号) expired leave the market (offers paused, open orders held)."""
+    from catalog.services import drug_registration_expiry_run
+
+    return drug_registration_expiry_run()

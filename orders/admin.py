@@ -45,8 +45,8 @@ class OrderEventInline(ReadOnlyInline):
 class OrderAdmin(ReadOnlyAdmin):
     """Orders change state only through the API services (audited, rule-checked): read-only here."""
 
-    list_display = ["number", "status", "buyer", "supplier", "total_gross", "placed_at", "overdue_at"]
-    list_filter = ["status"]
+    list_display = ["number", "status", "hold_status", "buyer", "supplier", "total_gross", "placed_at", "overdue_at"]
+    list_filter = ["status", "hold_status"]
     search_fields = ["number", "buyer__legal_name", "supplier__legal_name"]
     list_select_related = ["buyer", "supplier"]
     inlines = [OrderLineInline, OrderEventInline]

@@ -15,10 +15,25 @@ class OrderStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")  # terminal: not confirmed within ORDER_CONFIRM_TIMEOUT; released
 
 
+# Orders still under way, with something left to ship: a drug leaving the market holds them (SPEC §4).
+OPEN_ORDER_STATUSES = frozenset({OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_SHIPPED})
+
+
+class HoldStatus(models.TextChoices):
+    """An open order held because its drug left the market (banned class, expired registration), until an admin
+    decides: release (it goes on) or cancel (its reservation comes back)."""
+
+    NONE = "none", _("Not held")
+    HELD = "held", _("Held")  # neither confirmed nor shipped until an admin decides
+    RELEASED = "released", _("Released")  # an admin let it go on
+    CANCELLED = "cancelled", _("Cancelled")  # an admin cancelled the order
+
+
 class Side(models.TextChoices):
     BUYER = "buyer"
     SUPPLIER = "supplier"
     SYSTEM = "system"
+    PLATFORM = "platform"  # platform admins (and the platform's own jobs)
 
 
 _SHIPPING = frozenset({OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_SHIPPED})
@@ -36,6 +51,10 @@ ORDER_TRANSITIONS: dict[str, Transition] = {
     "complete": Transition(frozenset({OrderStatus.SHIPPED}), OrderStatus.RECEIVED),
     # Not shipped by ORDER_SHIP_DEADLINE: the order stays confirmed, flagged and announced once.
     "flag_overdue": Transition(frozenset({OrderStatus.CONFIRMED}), OrderStatus.CONFIRMED, audit_action="order.overdue"),
+    # An admin's decision on an order held because its drug left the market: cancel it if nothing shipped yet,
+    # else close what is left to ship (what did ship is received and paid for as usual).
+    "cancel_held": Transition(frozenset({OrderStatus.PLACED, OrderStatus.CONFIRMED}), OrderStatus.CANCELLED),
+    "close_held": Transition(frozenset({OrderStatus.PARTIALLY_SHIPPED}), OrderStatus.SHIPPED),
 }
 # Who may take each action: the order's supplier, its buyer, or the platform's own jobs.
 ORDER_ACTION_SIDE: dict[str, str] = {
@@ -48,8 +67,10 @@ ORDER_ACTION_SIDE: dict[str, str] = {
     "close_rest": Side.SUPPLIER,
     "complete": Side.SYSTEM,  # follows from a shipment's receipt; the audit record names who received it
     "flag_overdue": Side.SYSTEM,
+    "cancel_held": Side.PLATFORM,
+    "close_held": Side.PLATFORM,
 }
-RELEASING_ACTIONS = frozenset({"reject", "cancel", "expire"})
+RELEASING_ACTIONS = frozenset({"reject", "cancel", "expire", "cancel_held"})
 
 
 class RejectionReason(models.TextChoices):

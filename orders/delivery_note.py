@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from accounts.selectors import trading_license_numbers
 from catalog.choices import DosageForm, Storage
 from orders.models import Shipment
 from pharmex import pdf
@@ -15,11 +14,9 @@ QUALITY_STAMP = "（供货单位质量管理专用章）"
 
 
 def delivery_note(shipment: Shipment) -> dict:
-    """The note's fields: parties, shipment, one row per shipped lot (the drug facts as the order recorded them)."""
+    """The note's fields: parties, shipment, one row per shipped lot — the parties and the drug facts as the order
+    recorded them at placement, so a later change of master data never changes a note."""
     order = shipment.order
-    licences = trading_license_numbers(
-        organization_ids=[shipment.supplier_id, shipment.buyer_id], on=timezone.localdate(shipment.created_at)
-    )
     lines = []
     for item in shipment.lines.all():
         line, drug = item.order_line, item.drug
@@ -28,11 +25,11 @@ def delivery_note(shipment: Shipment) -> dict:
             {
                 "generic_name": line.drug_name,
                 "brand_name": line.brand_name,
-                "dosage_form": DosageForm(drug.dosage_form).label,
+                "dosage_form": _label(DosageForm, line.dosage_form),
                 "specification": line.specification,
                 "package": line.package,
-                "manufacturer": drug.manufacturer_name,
-                "marketing_authorization_holder": drug.mah_name,
+                "manufacturer": line.manufacturer_name,
+                "marketing_authorization_holder": line.mah_name,
                 "approval_number": line.approval_number,
                 "lot_number": item.lot_number,
                 "expiry_date": item.expiry_date,
@@ -40,15 +37,15 @@ def delivery_note(shipment: Shipment) -> dict:
                 "unit": line.sale_unit,
                 "unit_price": line.unit_price,
                 "amount": amount,
-                "storage": Storage(drug.storage).label,
+                "storage": _label(Storage, drug.storage),  # how to keep it: the drug's label, not a sales record
             }
         )
     return {
         "number": f"{order.number}-{shipment.sequence}",
         "order_number": order.number,
         "shipped_on": timezone.localdate(shipment.created_at),
-        "supplier": {"name": shipment.supplier.legal_name, "license_number": licences.get(shipment.supplier_id, "")},
-        "buyer": {"name": shipment.buyer.legal_name, "license_number": licences.get(shipment.buyer_id, "")},
+        "supplier": {"name": order.supplier_name, "license_number": order.supplier_license_number},
+        "buyer": {"name": order.buyer_name, "license_number": order.buyer_license_number},
         "carrier": shipment.carrier,
         "tracking_number": shipment.tracking_number,
         "invoice_numbers": shipment.invoice_numbers,
@@ -56,6 +53,10 @@ def delivery_note(shipment: Shipment) -> dict:
         "total_amount": money_sum(line["amount"] for line in lines),
         "quality_stamp": QUALITY_STAMP,
     }
+
+
+def _label(choices, value: str) -> str:
+    return choices(value).label if value in choices.values else value
 
 
 def delivery_note_pdf(note: dict) -> bytes:

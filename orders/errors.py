@@ -11,6 +11,22 @@ class OrderNotAllowed(DomainError):
     title = _("The order breaks one or more trading rules")
 
 
+class StepNotAllowed(DomainError):
+    """A step after placement refused by the rules checked again at it (SPEC §3): the supplier may not trade any
+    more, the order is held, the buyer's licence scope does not cover the goods. `errors` lists every reason; the
+    order waits, unchanged."""
+
+    code = "step_not_allowed"
+    problem = "step-not-allowed"
+    title = _("The trading rules refuse this step now; the order waits")
+
+
+class OrderNotHeld(DomainError):
+    code = "order_not_held"
+    problem = "order-not-held"
+    title = _("The order is not held: there is no hold to decide on")
+
+
 class InsufficientStock(DomainError):
     code = "insufficient_stock"
     problem = "insufficient-stock"

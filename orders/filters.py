@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django_filters import rest_framework as filters
 
-from orders.choices import DiversionKind, DiversionStatus, OrderStatus, ShipmentStatus, Side
+from orders.choices import (
+    OPEN_ORDER_STATUSES,
+    DiversionKind,
+    DiversionStatus,
+    HoldStatus,
+    OrderStatus,
+    ShipmentStatus,
+    Side,
+)
 from orders.models import Order, Shipment, SuspectedDiversion
 from orders.selectors import order_side_q
 from pharmex.actor import actor_from_request
-from pharmex.api.filters import StrictFilterSet
+from pharmex.api.filters import BooleanFilter, StrictFilterSet
 
 
 class OrderFilter(StrictFilterSet):
@@ -22,9 +31,22 @@ class OrderFilter(StrictFilterSet):
         help_text="Only the orders where your organisation is the buyer, or the supplier.",
     )
 
+    held = BooleanFilter(
+        method="filter_held",
+        help_text="true: only the open orders held because a drug left the market (the admins' queue); false: the "
+        "others.",
+    )
+
     class Meta(StrictFilterSet.Meta):
         model = Order
         fields = ["status", "number"]
+
+    def filter_held(self, queryset, name, value):
+        if value is None:
+            return queryset
+        # An order that ended while held (cancelled by its buyer, expired) needs no decision any more.
+        held = Q(hold_status=HoldStatus.HELD, status__in=OPEN_ORDER_STATUSES)
+        return queryset.filter(held) if value else queryset.exclude(held)
 
     def filter_role(self, queryset, name, value):
         return queryset.filter(order_side_q(actor=actor_from_request(self.request), side=value))

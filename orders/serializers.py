@@ -6,9 +6,11 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.choices import DosageForm
 from orders import cold_chain
 from orders.choices import (
     DiversionStatus,
+    HoldStatus,
     HopOutcome,
     RecallLevel,
     RejectionReason,
@@ -190,6 +192,10 @@ class RecallInput(StrictInputSerializer):
 
 # --- outputs --------------------------------------------------------------------------------
 class OrderLineOutput(ModelOutputSerializer):
+    """A line with its GSP sales-record snapshot (as the drug was at placement)."""
+
+    dosage_form = serializers.ChoiceField(choices=DosageForm.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = OrderLine
         fields = [
@@ -199,8 +205,11 @@ class OrderLineOutput(ModelOutputSerializer):
             "drug",
             "drug_name",
             "brand_name",
+            "dosage_form",
             "specification",
             "package",
+            "manufacturer_name",
+            "mah_name",
             "approval_number",
             "sale_unit",
             "unit_price",
@@ -221,9 +230,29 @@ class PartyOutput(serializers.Serializer):
     legal_name = serializers.CharField()
 
 
+class OrderPartyOutput(serializers.Serializer):
+    """A party of an order as the order recorded it at placement (renames and licence renewals change nothing)."""
+
+    id = serializers.IntegerField()
+    legal_name = serializers.CharField()
+    license_number = serializers.CharField(help_text="Its trading licence valid at placement.")
+
+
+class OrderHoldOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=HoldStatus.choices)
+    reason = serializers.CharField(help_text="network_sale_banned or registration_expired; empty when never held.")
+    note = serializers.CharField()
+    held_at = UTCDateTimeField(allow_null=True)
+    decided_at = UTCDateTimeField(allow_null=True)
+
+
 class OrderOutput(ModelOutputSerializer):
-    buyer = PartyOutput()
-    supplier = PartyOutput()
+    buyer = OrderPartyOutput(source="buyer_party")
+    supplier = OrderPartyOutput(source="supplier_party")
+    hold = OrderHoldOutput(
+        source="hold_view",
+        help_text="Held orders (a drug left the market) are not confirmed or shipped until an admin decides.",
+    )
     lines = OrderLineOutput(many=True)
 
     class Meta:
@@ -232,6 +261,7 @@ class OrderOutput(ModelOutputSerializer):
             "id",
             "number",
             "status",
+            "hold",
             "buyer",
             "supplier",
             "checkout_id",

@@ -8,12 +8,13 @@ from orders.choices import (
     ORDER_ACTION_SIDE,
     ORDER_TRANSITIONS,
     SHIPMENT_TRANSITIONS,
+    HoldStatus,
     OrderStatus,
     ShipmentStatus,
     Side,
 )
 from orders.models import Order, OrderEvent, Shipment, ShipmentEvent
-from pharmex.transitions import StateMachine
+from pharmex.transitions import StateMachine, Transition
 
 ORDER = StateMachine(
     model=Order,
@@ -45,4 +46,26 @@ SHIPMENT = StateMachine(
     history_field="shipment",
     organization_of=lambda shipment, action: shipment.buyer_id,  # receipt is the buyer's act (or for the buyer)
     timestamps={ShipmentStatus.RECEIVED: "received_at"},
+)
+
+# The hold of an open order whose drug left the market (SPEC §4), beside its status: the history goes to the same
+# order events (action `hold` or `release_hold`, from and to the hold status). An admin's cancellation is the
+# order machine's `cancel_held`, which also ends the hold.
+ORDER_HOLD = StateMachine(
+    model=Order,
+    object_type="order",
+    noun=_("an order's hold"),
+    transitions={
+        "hold": Transition(
+            frozenset({HoldStatus.NONE, HoldStatus.RELEASED}), HoldStatus.HELD, audit_action="order.held"
+        ),
+        "release_hold": Transition(
+            frozenset({HoldStatus.HELD}), HoldStatus.RELEASED, audit_action="order.hold_released"
+        ),
+    },
+    history_model=OrderEvent,
+    history_field="order",
+    organization_of=lambda order, _action: order.supplier_id,
+    timestamps={HoldStatus.HELD: "held_at", HoldStatus.RELEASED: "hold_decided_at"},
+    status_field="hold_status",
 )

@@ -3,12 +3,14 @@ from rest_framework.routers import SimpleRouter
 
 from orders.apis.checkout import CheckoutApi, CheckoutPreviewApi
 from orders.apis.diversions import DiversionViewSet
+from orders.apis.holds import OrderHoldViewSet
 from orders.apis.orders import OrderViewSet
 from orders.apis.shipments import ShipmentViewSet
 from orders.apis.trace_recalls import CodeFormatViewSet, RecallViewSet, TraceApi
 
 router = SimpleRouter()
 router.register("orders", OrderViewSet, basename="order")
+router.register("orders", OrderHoldViewSet, basename="order-hold")  # the admin's decisions on held orders
 router.register("recalls", RecallViewSet, basename="recall")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("suspected-diversions", DiversionViewSet, basename="suspected-diversion")

@@ -1,9 +1,70 @@
-from django.contrib import admin
+from __future__ import annotations
 
+from django.contrib import admin
+from django.db.models import Model
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from pharmex.audit import AuditActor, audit_record, diff
 from pharmex.models import AuditEvent
 
 # The admin's "View site" link: the platform's front page is its API documentation (the site has no other).
 admin.site.site_url = "/api/docs/"
+
+
+def admin_audit_actor(request: HttpRequest) -> AuditActor:
+    """The staff member signed in to the admin site, as the audit log names API callers."""
+    user = request.user
+    return AuditActor(type=AuditEvent.ActorType.USER, label=user.email, user_id=user.pk)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Edits made in the admin site write the audit record an API change writes (SPEC §7): `<object type>.created`,
+    `.updated` with each changed field as [old, new], or `.deleted`, by the staff member, in the transaction of the
+    change (the admin site saves in one)."""
+
+    audit_object_type: str = ""
+
+    def audit_organization_id(self, obj: Model) -> int | None:
+        return getattr(obj, "organization_id", None)
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
+        # Foreign keys by their id (the audit log keeps plain values), under the field's name as the API names it.
+        columns = {f.name: f.attname for f in obj._meta.concrete_fields}
+        fields = [name for name in form.changed_data if name in columns]
+        before = {}
+        if change:
+            stored = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+            before = {name: getattr(stored, columns[name]) for name in fields}
+        super().save_model(request, obj, form, change)
+        after = {name: getattr(obj, columns[name]) for name in fields}
+        changes = diff(before, after) if change else diff({}, after)
+        if change and not changes:
+            return
+        audit_record(
+            actor=admin_audit_actor(request),
+            action=f"{self.audit_object_type}.{'updated' if change else 'created'}",
+            object_type=self.audit_object_type,
+            object_id=obj.pk,
+            organization_id=self.audit_organization_id(obj),
+            changes={**changes, "via": "admin"},
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        object_id, organization_id = obj.pk, self.audit_organization_id(obj)
+        super().delete_model(request, obj)
+        audit_record(
+            actor=admin_audit_actor(request),
+            action=f"{self.audit_object_type}.deleted",
+            object_type=self.audit_object_type,
+            object_id=object_id,
+            organization_id=organization_id,
+            changes={"via": "admin"},
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -16,6 +16,8 @@ _handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)
 ORDER_RECEIVED = "order.received"  # order_id: the buyer now owes the order's accepted_gross
 LICENSE_EXPIRING = "license.expiring"  # organization_id, license_id, number, valid_until, days_left
 TRADING_SUSPENDED = "organization.trading_suspended"  # organization_id, reason, license_id
+# drug_id, reason ("network_sale_banned" | "registration_expired"), note, actor: its open orders are held
+DRUG_LEFT_MARKET = "drug.left_market"
 
 
 def subscribe(event: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.actor import actor_for_user
 from pharmex.actor import Actor
-from pharmex.admin import ReadOnlyAdmin, ReadOnlyInline
+from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from pharmex.api.uploads import MULTIPART_ALLOWANCE, UploadTooLarge, declared_length, limit_uploads
 from pharmex.choices import StaffRole
 from pharmex.errors import DomainError
@@ -76,7 +76,8 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SettlementProfile)
-class SettlementProfileAdmin(admin.ModelAdmin):
+class SettlementProfileAdmin(AuditedAdmin):
+    audit_object_type = "settlement_profile"
     list_display = ["organization", "commission_rate"]
     autocomplete_fields = ["organization"]
 

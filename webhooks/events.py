@@ -18,6 +18,8 @@ EVENT_TYPES: dict[str, str] = {
     "order.overdue": "A confirmed order was not shipped within ORDER_SHIP_DEADLINE.",
     "shipment.created": "A shipment left the supplier (carrier, tracking, lots, codes).",
     "shipment.received": "The buyer checked a shipment in (accepted and rejected quantities).",
+    "order.held": "A drug of an open order left the market (banned class, expired registration): the order is held.",
+    "order.hold_released": "A platform admin released a held order: it goes on.",
     "recall.issued": "A recall affects lots this buyer received.",
     "recall.acknowledged": "An affected buyer acknowledged a recall (sent to the recalling MAH, if any).",
     "trace.suspected_diversion": "Someone tried to ship codes this organisation holds (or has in transit).",

@@ -23,6 +23,7 @@ from accounts.services.organizations import (
     organization_verify,
 )
 from accounts.services.registration import organization_register
+from accounts.services.reverification import reverification_fail, reverification_pass, reverification_run
 from accounts.services.sessions import (
     password_change,
     password_reset_confirm,
@@ -56,6 +57,9 @@ __all__ = [
     "password_change",
     "password_reset_confirm",
     "password_reset_request",
+    "reverification_fail",
+    "reverification_pass",
+    "reverification_run",
     "session_close",
     "session_open",
     "session_refresh",

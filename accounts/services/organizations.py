@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.transitions import ORGANIZATION
@@ -18,7 +19,12 @@ def organization_verify(*, organization: Organization, actor: Actor, reason: str
     """Raises: NotAParty (admins only), InvalidTransition unless the organisation is pending."""
     actor.require_staff(StaffRole.ADMIN)
     return transition(
-        ORGANIZATION, organization.pk, action="verify", actor=actor, note=reason, changes={"status_reason": reason}
+        ORGANIZATION,
+        organization.pk,
+        action="verify",
+        actor=actor,
+        note=reason,
+        changes={"status_reason": reason, "last_verified_at": timezone.now()},
     )
 
 

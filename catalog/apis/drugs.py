@@ -10,6 +10,8 @@ from catalog.apis.pagination import DrugSearchPagination
 from catalog.filters import DrugFilter, OfferFilter
 from catalog.models import Drug, DrugStatusChange
 from catalog.serializers import (
+    CeilingPriceInput,
+    CeilingPriceOutput,
     DrugOutput,
     DrugProposeInput,
     DrugUpdateInput,
@@ -79,6 +81,8 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         "partial_update": ADMIN,
         "approve": ADMIN,
         "withdraw": ADMIN,
+        "ceiling_prices": SignedIn(),
+        "ceiling_price_set": ADMIN,
     }
     query_parameters = {"offers": list(OfferFilter.base_filters)}
     replica_actions = frozenset({"list", "offers"})  # search and the market view
@@ -86,7 +90,13 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, maybe no tables
             return Drug.objects.none()
-        return selectors.drug_list(actor=self.actor)
+        return selectors.with_ceilings(selectors.drug_list(actor=self.actor), path="")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":  # a search page is fetched by id: its ceilings come after
+            selectors.load_ceilings(page)
+        return page
 
     def retrieve(self, request, *args, **kwargs):
         return self.respond(DrugOutput, self.get_object(), etag=True)
@@ -103,7 +113,10 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         return self.respond(DrugOutput, drug, status=status.HTTP_201_CREATED, etag=True)
 
     @extend_schema(
-        summary="Correct a drug's master data, e.g. its ceiling price (admin)",
+        summary="Correct a drug's master data (admin)",
+        description="A drug reclassified into a banned class, or whose registration (`registration_valid_until`) "
+        "has passed, leaves the market in the same transaction: its active offers are paused and its open orders "
+        "held for an admin's decision. `ceiling_price` with `ceiling_effective_from` starts a new ceiling period.",
         request=DrugUpdateInput,
         parameters=[IF_MATCH_PARAMETER],
         responses={200: DrugOutput, **problems(400, 409, 412)},
@@ -128,6 +141,26 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     def withdraw(self, request, pk=None):
         drug = services.drug_withdraw(drug=self.get_object(), actor=self.actor, **self.parse(RequiredNoteInput))
         return self.respond(DrugOutput, drug)
+
+    @extend_schema(
+        summary="The drug's ceiling prices, each with its period, newest first",
+        responses={200: CeilingPriceOutput(many=True)},
+    )
+    @action(detail=True, methods=["get"], url_path="ceiling-prices", filterset_class=None)
+    def ceiling_prices(self, request, pk=None):
+        return self.page_of(selectors.ceiling_history(drug=self.get_object()), CeilingPriceOutput)
+
+    @extend_schema(
+        summary="Set the drug's ceiling price from a day on (admin)",
+        description="The period in force until then ends the day before and stays in the history. A period in the "
+        "future does not apply before it starts; the compliance gate uses the one in force on the order date.",
+        request=CeilingPriceInput,
+        responses={201: CeilingPriceOutput, **problems(400, 409)},
+    )
+    @ceiling_prices.mapping.post
+    def ceiling_price_set(self, request, pk=None):
+        period = services.ceiling_set(drug=self.get_object(), actor=self.actor, **self.parse(CeilingPriceInput))
+        return self.respond(CeilingPriceOutput, period, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Market view: the drug's offers buyers can order, cheapest first",

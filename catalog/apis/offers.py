@@ -13,6 +13,8 @@ from catalog.serializers import (
     OfferOutput,
     OfferPriceChangeOutput,
     OfferUpdateInput,
+    VatElectionInput,
+    VatElectionOutput,
 )
 from pharmex.api.etag import IF_MATCH_PARAMETER
 from pharmex.api.idempotency import idempotent
@@ -38,7 +40,11 @@ OWN_PARAMETER = OpenApiParameter(
     ),
     retrieve=extend_schema(summary="Retrieve an offer (with its ETag)"),
     destroy=extend_schema(
-        summary="Delete your offer", parameters=[IF_MATCH_PARAMETER], responses={204: None, **problems(409, 412)}
+        summary="Delete your offer",
+        description="Only an offer nobody ordered can be deleted. An offer with order lines stays for the record "
+        "and answers 409 `offer-has-orders` (pause it instead); a suspended one answers 409 `offer-suspended`.",
+        parameters=[IF_MATCH_PARAMETER],
+        responses={204: None, **problems(409, 412)},
     ),
 )
 @extend_schema(tags=["offers"])
@@ -57,6 +63,8 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         "destroy": SELLERS,
         "suspend": ADMIN,
         "reinstate": ADMIN,
+        "simplified_vat": SELLERS,
+        "simplified_vat_end": SELLERS,
     }
     query_parameters = {"list": ["own"]}
     replica_actions = frozenset({"list"})  # the market, and a supplier's own offers (read-your-writes)
@@ -66,7 +74,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
             return Offer.objects.none()
         if self.action == "list":
             return selectors.offer_list(actor=self.actor, own=offer_list_own(self.request.query_params)).order_by("id")
-        if self.action in ("partial_update", "destroy"):
+        if self.action in ("partial_update", "destroy", "simplified_vat", "simplified_vat_end"):
             return selectors.offer_list(actor=self.actor, own=True)
         return selectors.offer_visible(actor=self.actor)
 
@@ -134,3 +142,29 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     def reinstate(self, request, pk=None):
         offer = services.offer_reinstate(offer=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput))
         return self.respond(OfferOutput, offer)
+
+    @extend_schema(
+        summary="Elect 3% simplified VAT for your offer's drug",
+        description="For drugs eligible by `simplified_vat_class` (biological, anticancer 财税〔2018〕47号, "
+        "rare-disease 财税〔2019〕24号). The offer's `vat_rate` becomes 0.03 and stays so: the election is locked "
+        "for 36 months from `started_on` (`locked_until`).",
+        request=VatElectionInput,
+        responses={201: VatElectionOutput, **problems(400, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="simplified-vat", filterset_class=None)
+    def simplified_vat(self, request, pk=None):
+        data = self.parse(VatElectionInput)
+        election = services.vat_election_start(offer=self.get_object(), actor=self.actor, **data)
+        return self.respond(VatElectionOutput, election, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="End your simplified-VAT election once its 36 months are over",
+        description="Before `locked_until` this answers 409 `vat-election-locked`. The offer goes back to its "
+        "drug's usual rate (13%, or 9% for decoction pieces).",
+        request=None,
+        responses={200: OfferOutput, **problems(404, 409)},
+    )
+    @simplified_vat.mapping.delete
+    def simplified_vat_end(self, request, pk=None):
+        offer = services.vat_election_end(offer=self.get_object(), actor=self.actor)
+        return self.respond(OfferOutput, self.get_queryset().get(pk=offer.pk), etag=True)

@@ -14,7 +14,7 @@ from accounts.choices import PROVINCE_CODES
 from accounts.selectors import trading_standing
 from catalog import sql
 from catalog.choices import OfferStatus
-from catalog.models import Drug, ImportJob, Offer
+from catalog.models import Drug, ImportJob, Offer, SimplifiedVatElection
 from catalog.services.offers import default_vat_rate, listing_refusal, vat_rate_refusal
 from catalog.tabular import (
     CHUNK_ROWS,
@@ -203,17 +203,18 @@ def _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, ta
         else:
             parsed.append(row)
     drugs = _resolve(parsed)
-    existing = {
-        offer.drug_id: offer
-        for offer in Offer.objects.filter(
-            supplier=supplier, drug_id__in=[d.pk for d in drugs.values() if isinstance(d, Drug)]
-        )
-    }
+    drug_ids = [d.pk for d in drugs.values() if isinstance(d, Drug)]
+    existing = {offer.drug_id: offer for offer in Offer.objects.filter(supplier=supplier, drug_id__in=drug_ids)}
+    elected = set(
+        SimplifiedVatElection.objects.filter(
+            supplier=supplier, drug_id__in=drug_ids, ended_on__isnull=True
+        ).values_list("drug_id", flat=True)
+    )
     creates, updates = [], []
     for p in parsed:
         number, drug = p["row"], drugs[p["row"]]
         column = "drug_id" if "drug_id" in p["ref"] else "approval_number"
-        message = drug if isinstance(drug, str) else _refusal(supplier, drug, may_trade, scope_tags, p, seen)
+        message = drug if isinstance(drug, str) else _refusal(drug, may_trade, scope_tags, p, seen, elected)
         if message:
             tally.error(number, "vat_rate" if message.startswith("VAT:") else column, message.removeprefix("VAT:"))
             tally.failed += 1
@@ -222,7 +223,7 @@ def _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, ta
         offer = existing.get(drug.pk)
         base = {f: getattr(offer, f) for f in TERMS} if offer else {**DEFAULTS}
         if offer is None and "vat_rate" not in p["values"]:
-            base["vat_rate"] = default_vat_rate(supplier=supplier, drug=drug)
+            base["vat_rate"] = default_vat_rate(drug=drug, elected=drug.pk in elected)
         new = {**base, **p["values"]}
         if new["min_order_quantity"] % new["order_multiple"]:
             tally.error(number, "min_order_quantity", _("Must be a multiple of order_multiple."))
@@ -242,7 +243,7 @@ def _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, ta
         _write(job, supplier, creates + updates)
 
 
-def _refusal(supplier, drug, may_trade, scope_tags, parsed, seen) -> str | None:
+def _refusal(drug, may_trade, scope_tags, parsed, seen, elected: set[int]) -> str | None:
     if drug.pk in seen:
         return _("The same drug is already in row %(row)s.") % {"row": seen[drug.pk]}
     refusal = listing_refusal(drug=drug, may_trade=may_trade, scope_tags=scope_tags)
@@ -250,7 +251,7 @@ def _refusal(supplier, drug, may_trade, scope_tags, parsed, seen) -> str | None:
         return str(refusal.detail)
     rate = parsed["values"].get("vat_rate")
     if rate is not None:
-        message = vat_rate_refusal(supplier=supplier, drug=drug, rate=rate)
+        message = vat_rate_refusal(drug=drug, rate=rate, elected=drug.pk in elected)
         if message:
             return "VAT:" + message
     return None

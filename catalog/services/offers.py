@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -19,7 +20,6 @@ from catalog.choices import (
     NETWORK_BANNED_DRUG_TYPES,
     NETWORK_BANNED_SPECIAL_CLASSES,
     REDUCED_VAT_DRUG_TYPES,
-    SIMPLIFIED_VAT_DRUG_TYPES,
     VAT_GENERAL,
     VAT_REDUCED,
     VAT_SIMPLIFIED,
@@ -35,10 +35,11 @@ from catalog.errors import (
     OfferExists,
     OfferHasOrders,
     OfferSuspended,
+    RegistrationExpired,
     SupplierMayNotTrade,
     VatRateNotAllowed,
 )
-from catalog.models import Drug, Offer, OfferPriceChange
+from catalog.models import Drug, Offer, OfferPriceChange, SimplifiedVatElection
 from catalog.selectors import drug_for_offer
 from catalog.transitions import OFFER
 from pharmex.actor import Actor
@@ -79,7 +80,9 @@ def required_scope_tags(drug: Drug) -> list[str]:
     return needed
 
 
-def listing_refusal(*, drug: Drug, may_trade: bool, scope_tags: frozenset[str]) -> DomainError | None:
+def listing_refusal(
+    *, drug: Drug, may_trade: bool, scope_tags: frozenset[str], on: date | None = None
+) -> DomainError | None:
     """The first listing rule the offer breaks, as the error to raise (None: it may be listed).
 
     Pure, so the bulk import checks 100,000 rows with the supplier's facts looked up once.
@@ -89,6 +92,12 @@ def listing_refusal(*, drug: Drug, may_trade: bool, scope_tags: frozenset[str]) 
     if drug.status != DrugStatus.ACTIVE:
         return DrugNotActive(
             _("Drug %(id)s is %(status)s; only active drugs can be offered.") % {"id": drug.pk, "status": drug.status},
+            field="drug",
+        )
+    if drug.registration_expired(on or timezone.localdate()):
+        return RegistrationExpired(
+            _("The registration of %(drug)s expired on %(date)s.")
+            % {"drug": drug.generic_name, "date": drug.registration_valid_until},
             field="drug",
         )
     reason = network_ban_reason(drug)
@@ -117,21 +126,29 @@ def listing_refusal(*, drug: Drug, may_trade: bool, scope_tags: frozenset[str]) 
     return None
 
 
-def default_vat_rate(*, supplier: Organization, drug: Drug) -> Decimal:
-    if supplier.simplified_vat and drug.drug_type in SIMPLIFIED_VAT_DRUG_TYPES:
+def default_vat_rate(*, drug: Drug, elected: bool) -> Decimal:
+    """The rate an offer carries unless it names one: 3% under a running election, else 9% or 13% by drug type."""
+    if elected:
         return VAT_SIMPLIFIED
     if drug.drug_type in REDUCED_VAT_DRUG_TYPES:
         return VAT_REDUCED
     return VAT_GENERAL
 
 
-def vat_rate_refusal(*, supplier: Organization, drug: Drug, rate: Decimal) -> str | None:
-    """Why the rate cannot apply (a message), or None."""
-    if rate == VAT_SIMPLIFIED and not (supplier.simplified_vat and drug.drug_type in SIMPLIFIED_VAT_DRUG_TYPES):
-        return _("Simplified VAT (3%) needs the supplier's election and a biological product.")
+def vat_rate_refusal(*, drug: Drug, rate: Decimal, elected: bool) -> str | None:
+    """Why the rate cannot apply (a message), or None. `elected`: the supplier runs a 3% election for the drug."""
+    if elected and rate != VAT_SIMPLIFIED:
+        # xgettext:no-python-format
+        return _("Your simplified-VAT election for this drug runs: the rate stays 3% until you end it.")
+    if rate == VAT_SIMPLIFIED and not elected:
+        return _("Simplified VAT (3%) needs your election for this drug (POST /offers/{id}/simplified-vat/).")
     if rate == VAT_REDUCED and drug.drug_type not in REDUCED_VAT_DRUG_TYPES:
         return _("9% VAT applies to TCM decoction pieces only.")
     return None
+
+
+def running_vat_election(*, supplier_id: int, drug_id: int) -> SimplifiedVatElection | None:
+    return SimplifiedVatElection.objects.filter(supplier_id=supplier_id, drug_id=drug_id, ended_on__isnull=True).first()
 
 
 def _require_own(actor: Actor, offer: Offer) -> None:
@@ -155,7 +172,8 @@ def _check_listing(*, supplier: Organization, drug: Drug) -> None:
 
 
 def _check_vat(*, supplier: Organization, drug: Drug, rate: Decimal) -> None:
-    message = vat_rate_refusal(supplier=supplier, drug=drug, rate=rate)
+    elected = running_vat_election(supplier_id=supplier.pk, drug_id=drug.pk) is not None
+    message = vat_rate_refusal(drug=drug, rate=rate, elected=elected)
     if message:
         raise VatRateNotAllowed(message, field="vat_rate")
 
@@ -187,7 +205,8 @@ def offer_create(*, actor: Actor, data: dict) -> Offer:
     data = {**data}
     data.setdefault("vat_rate", None)
     if data["vat_rate"] is None:
-        data["vat_rate"] = default_vat_rate(supplier=supplier, drug=drug)
+        elected = running_vat_election(supplier_id=supplier.pk, drug_id=drug.pk) is not None
+        data["vat_rate"] = default_vat_rate(drug=drug, elected=elected)
     _check_vat(supplier=supplier, drug=drug, rate=data["vat_rate"])
     offer = Offer(supplier=supplier, drug=drug, **data)
     _check_terms(offer)

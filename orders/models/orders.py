@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from orders.choices import OrderStatus, RejectionReason
+from orders.choices import HoldStatus, OrderStatus, RejectionReason
 from pharmex.models import TransitionRecord
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -16,12 +16,24 @@ class OrderQuerySet(models.QuerySet):
 
 
 class Order(models.Model):
-    """One buyer's order with one supplier; money and drug facts are snapshots taken at placement."""
+    """One buyer's order with one supplier; money, drug and party facts are snapshots taken at placement (the GSP
+    sales record, SPEC §5): later master-data changes never change an order."""
 
     number = models.CharField(max_length=24, unique=True)  # PX + yyyymmdd + sequence
     buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders_placed")
     supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders_received")
+    buyer_name = models.CharField(max_length=200, blank=True)
+    buyer_license_number = models.CharField(max_length=64, blank=True)  # its trading licence valid at placement
+    supplier_name = models.CharField(max_length=200, blank=True)
+    supplier_license_number = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED)
+    # Held because a drug of the order left the market (orders.transitions.ORDER_HOLD): not confirmed or shipped
+    # until an admin releases or cancels it.
+    hold_status = models.CharField(max_length=20, choices=HoldStatus.choices, default=HoldStatus.NONE)
+    hold_reason = models.CharField(max_length=30, blank=True)  # the reason code: network_sale_banned, …
+    hold_note = models.CharField(max_length=500, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    hold_decided_at = models.DateTimeField(null=True, blank=True)
     checkout_id = models.UUIDField(null=True, blank=True, db_index=True)
     placed_by = models.CharField(max_length=255)  # the actor's audit label
     note = models.CharField(max_length=500, blank=True)
@@ -52,10 +64,37 @@ class Order(models.Model):
             models.Index(fields=["buyer", "-id"], name="order_buyer_recent"),
             models.Index(fields=["supplier", "-id"], name="order_supplier_recent"),
             models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
+            models.Index(fields=["held_at"], name="order_held", condition=Q(hold_status=HoldStatus.HELD)),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def held(self) -> bool:
+        return self.hold_status == HoldStatus.HELD
+
+    @property
+    def buyer_party(self) -> dict:
+        return {"id": self.buyer_id, "legal_name": self.buyer_name, "license_number": self.buyer_license_number}
+
+    @property
+    def supplier_party(self) -> dict:
+        return {
+            "id": self.supplier_id,
+            "legal_name": self.supplier_name,
+            "license_number": self.supplier_license_number,
+        }
+
+    @property
+    def hold_view(self) -> dict:
+        return {
+            "status": self.hold_status,
+            "reason": self.hold_reason,
+            "note": self.hold_note,
+            "held_at": self.held_at,
+            "decided_at": self.hold_decided_at,
+        }
 
 
 class OrderLine(models.Model):
@@ -67,10 +106,14 @@ class OrderLine(models.Model):
     line_no = models.PositiveSmallIntegerField()
     offer = models.ForeignKey("catalog.Offer", on_delete=models.PROTECT, related_name="+")
     drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+")
-    drug_name = models.CharField(max_length=200)
+    # The GSP sales record (药品经营质量管理规范 第92条) as it was at placement.
+    drug_name = models.CharField(max_length=200)  # 通用名称
     brand_name = models.CharField(max_length=200, blank=True)
+    dosage_form = models.CharField(max_length=30, blank=True)  # 剂型
     specification = models.CharField(max_length=300)
     package = models.CharField(max_length=100)
+    manufacturer_name = models.CharField(max_length=300, blank=True)  # 生产企业
+    mah_name = models.CharField(max_length=200, blank=True)  # 上市许可持有人
     approval_number = models.CharField(max_length=40, blank=True)
     sale_unit = models.CharField(max_length=10)
     unit_price = models.DecimalField(**MONEY)

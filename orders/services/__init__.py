@@ -2,6 +2,7 @@
 
 from orders.services.code_formats import code_format_declare
 from orders.services.custody import diversion_resolve
+from orders.services.holds import order_hold_cancel, order_hold_release
 from orders.services.lifecycle import (
     order_cancel,
     order_confirm,
@@ -25,6 +26,8 @@ __all__ = [
     "order_confirm",
     "order_expire_due",
     "order_flag_overdue",
+    "order_hold_cancel",
+    "order_hold_release",
     "order_place",
     "order_receive",
     "order_reject",

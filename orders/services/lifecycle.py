@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from catalog.services import offers as catalog_offers
 from orders.choices import ORDER_ACTION_SIDE, ORDER_TRANSITIONS, RELEASING_ACTIONS, OrderStatus, ShipmentStatus, Side
+from orders.compliance import supplier_may_confirm_reasons
+from orders.errors import StepNotAllowed
 from orders.models import Order
 from orders.notifications import announce_order
 from orders.transitions import ORDER
@@ -31,6 +33,7 @@ def require_side(*, actor: Actor, order: Order, action: str) -> None:
         Side.SUPPLIER: actor.acts_for(order.supplier_id),
         Side.BUYER: actor.acts_for(order.buyer_id),
         Side.SYSTEM: actor.system,
+        Side.PLATFORM: actor.system or actor.is_admin,
     }[side]
     if not allowed:
         raise NotAParty(_("Only the %(side)s may do this.") % {"side": side})
@@ -54,7 +57,7 @@ def order_apply(
         changes["ship_by"] = timezone.now() + settings.ORDER_SHIP_DEADLINE
     transition_apply(ORDER, order, action=action, actor=actor, note=note, data=data, changes=changes)
     if action in RELEASING_ACTIONS:
-        # Leaving `placed` for a terminal state gives the whole reservation back.
+        # Ending an order before it shipped gives the whole reservation back.
         for line in order.lines.order_by("offer_id"):
             catalog_offers.stock_release(offer_id=line.offer_id, quantity=line.quantity)
     announce_order(order, _ANNOUNCED_AS.get(action, f"order.{target}"))
@@ -89,8 +92,19 @@ def order_complete_if_done(*, order: Order, actor: Actor) -> Order:
 
 @transaction.atomic
 def order_confirm(*, order: Order, actor: Actor, note: str = "") -> Order:
-    """Supplier accepts a placed order. Raises: InvalidTransition, NotAParty."""
-    return order_transition(order_id=order.pk, action="confirm", actor=actor, note=note)
+    """Supplier accepts a placed order, if it may trade today (its licence may have lapsed since the order was
+    placed) and the order is not held; otherwise the order waits, unchanged.
+
+    Raises: InvalidTransition, NotAParty, StepNotAllowed (409, every reason).
+    """
+    order = order_lock(order_id=order.pk, action="confirm", actor=actor, related=("supplier",))
+    reasons = supplier_may_confirm_reasons(order)
+    if reasons:
+        raise StepNotAllowed(
+            _("The order cannot be confirmed now; it waits until this is resolved or it is cancelled or expires."),
+            errors=[reason.as_error() for reason in reasons],
+        )
+    return order_apply(order=order, action="confirm", actor=actor, note=note)
 
 
 @transaction.atomic

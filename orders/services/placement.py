@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organization
 from catalog.services import offers as catalog_offers
 from orders import sql
-from orders.compliance import GateResult, LineRequest, LineVerdict, compliance_check, gate_facts, today
+from orders.compliance import GateFacts, GateResult, LineRequest, LineVerdict, compliance_check, gate_facts, today
 from orders.errors import InsufficientStock, OrderNotAllowed
 from orders.models import Order, OrderEvent, OrderLine
 from orders.notifications import announce_order
@@ -44,15 +46,17 @@ def order_place(*, actor: Actor, lines: Sequence[LineRequest], note: str = "") -
     Raises: OrderNotAllowed (every failing rule at once), InsufficientStock.
     """
     buyer = actor.require_organization()
-    result = _gate(buyer=buyer, lines=lines)
+    result, facts = _gate(buyer=buyer, lines=lines)
     groups = _by_supplier(result.lines)
     if len(groups) > 1:
         raise OrderNotAllowed(
-            "An order is placed with one supplier; use /checkout/ for a cart across suppliers.",
-            errors=[{"field": "lines", "code": "several_suppliers", "message": "All lines must share one supplier."}],
+            _("An order is placed with one supplier; use /checkout/ for a cart across suppliers."),
+            errors=[
+                {"field": "lines", "code": "several_suppliers", "message": _("All lines must share one supplier.")}
+            ],
         )
     (verdicts,) = groups.values()
-    order = _create_order(buyer=buyer, actor=actor, verdicts=verdicts, note=note, checkout_id=None)
+    order = _create_order(buyer=buyer, actor=actor, verdicts=verdicts, facts=facts, note=note, checkout_id=None)
     _reserve_stock(verdicts)
     return order
 
@@ -64,17 +68,17 @@ def checkout_place(*, actor: Actor, lines: Sequence[LineRequest], note: str = ""
     Raises: OrderNotAllowed, InsufficientStock.
     """
     buyer = actor.require_organization()
-    result = _gate(buyer=buyer, lines=lines)
+    result, facts = _gate(buyer=buyer, lines=lines)
     checkout_id = uuid.uuid4()
     orders = [
-        _create_order(buyer=buyer, actor=actor, verdicts=verdicts, note=note, checkout_id=checkout_id)
+        _create_order(buyer=buyer, actor=actor, verdicts=verdicts, facts=facts, note=note, checkout_id=checkout_id)
         for _, verdicts in sorted(_by_supplier(result.lines).items())
     ]
     _reserve_stock(result.lines)
     return orders
 
 
-def _gate(*, buyer: Organization, lines: Sequence[LineRequest]) -> GateResult:
+def _gate(*, buyer: Organization, lines: Sequence[LineRequest]) -> tuple[GateResult, GateFacts]:
     # The offers are read without locks: stock is taken last, by a conditional update that locks them
     # (catalog stock_reserve), so a hot offer stays locked for the end of the transaction only, and a
     # line the gate let through on stock read a moment ago still cannot oversell.
@@ -83,9 +87,13 @@ def _gate(*, buyer: Organization, lines: Sequence[LineRequest]) -> GateResult:
     if not result.eligible:
         errors = result.errors()
         if all(error["code"] == "insufficient_stock" for error in errors):
-            raise InsufficientStock("Not enough stock for one or more lines.", errors=errors)
-        raise OrderNotAllowed(f"{len(errors)} rule(s) refuse this order.", errors=errors)
-    return result
+            raise InsufficientStock(_("Not enough stock for one or more lines."), errors=errors)
+        raise OrderNotAllowed(
+            ngettext("%(count)d rule refuses this order.", "%(count)d rules refuse this order.", len(errors))
+            % {"count": len(errors)},
+            errors=errors,
+        )
+    return result, facts
 
 
 def _reserve_stock(verdicts: list[LineVerdict]) -> None:
@@ -97,7 +105,7 @@ def _reserve_stock(verdicts: list[LineVerdict]) -> None:
     if short:
         index = next(v.index for v in verdicts if v.offer.pk in short)
         raise InsufficientStock(
-            "Another order took the stock of this line a moment ago.", field=f"lines[{index}].quantity"
+            _("Another order took the stock of this line a moment ago."), field=f"lines[{index}].quantity"
         )
 
 
@@ -110,13 +118,24 @@ def _by_supplier(verdicts: list[LineVerdict]) -> dict[int, list[LineVerdict]]:
 
 
 def _create_order(
-    *, buyer: Organization, actor: Actor, verdicts: list[LineVerdict], note: str, checkout_id: uuid.UUID | None
+    *,
+    buyer: Organization,
+    actor: Actor,
+    verdicts: list[LineVerdict],
+    facts: GateFacts,
+    note: str,
+    checkout_id: uuid.UUID | None,
 ) -> Order:
     now = timezone.now()
     supplier = verdicts[0].offer.supplier
     order = Order(
         buyer=buyer,
         supplier=supplier,
+        # Both parties as the sales record names them (SPEC §5): renames and renewals later change nothing here.
+        buyer_name=buyer.legal_name,
+        buyer_license_number=facts.license_numbers.get(buyer.pk, ""),
+        supplier_name=supplier.legal_name,
+        supplier_license_number=facts.license_numbers.get(supplier.pk, ""),
         checkout_id=checkout_id,
         placed_by=actor.audit.label,
         note=note,
@@ -156,8 +175,11 @@ def _snapshot(line_no: int, verdict: LineVerdict) -> OrderLine:
         drug=drug,
         drug_name=drug.generic_name,
         brand_name=drug.brand_name,
+        dosage_form=drug.dosage_form,
         specification=drug.specification,
         package=drug.package,
+        manufacturer_name=drug.manufacturer_name,
+        mah_name=drug.mah_name,
         approval_number=drug.approval_number,
         sale_unit=drug.sale_unit,
         unit_price=offer.unit_price,

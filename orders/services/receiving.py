@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.choices import OrderStatus, ShipmentStatus
-from orders.errors import ReceiptInvalid, SeveralShipmentsInTransit
+from orders.compliance import buyer_may_receive_reasons
+from orders.errors import ReceiptInvalid, SeveralShipmentsInTransit, StepNotAllowed
 from orders.models import CustodyHop, Order, OrderLine, Shipment, ShipmentLine, TraceCode
 from orders.notifications import announce_shipment
 from orders.services.custody import custody_receive
@@ -142,14 +143,21 @@ def order_auto_receive_due(*, now: datetime | None = None, batch: int = 500) -> 
 
 def _lock(*, shipment_id: int, action: str, actor: Actor) -> tuple[Order, Shipment]:
     """The shipment's order, then the shipment, locked (always in that order: receipts, shipping and closing
-    of one order never deadlock). Raises: InvalidTransition, NotAParty."""
+    of one order never deadlock); the buyer's licence must still cover the goods (the auto-receive job receives
+    what was delivered regardless). Raises: InvalidTransition, NotAParty, StepNotAllowed."""
     order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment_id)
     order = Order.objects.select_for_update(of=("self",)).select_related("buyer").get(pk=order_id)
     if action == "receive" and not actor.acts_for(order.buyer_id):
         raise NotAParty(_("Only the buyer may do this."))
     if order.status not in (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED):
         raise InvalidTransition(_("Cannot receive a shipment of an order that is %(s)s.") % {"s": order.status})
-    return order, transition_lock(SHIPMENT, shipment_id, action)
+    shipment = transition_lock(SHIPMENT, shipment_id, action)
+    if action == "receive" and (reasons := buyer_may_receive_reasons(order)):
+        raise StepNotAllowed(
+            _("The goods cannot be received now: your licence does not cover them."),
+            errors=[reason.as_error() for reason in reasons],
+        )
+    return order, shipment
 
 
 def _line_codes(shipment: Shipment) -> dict[int, dict[str, tuple[int, bool, int | None]]]:

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from catalog.models import Drug
 from catalog.services import offers as catalog_offers
 from orders import cold_chain
-from orders.errors import RecalledLot, ShipmentInvalid, TemperatureRecordExists
+from orders.compliance import supplier_may_ship_reasons
+from orders.errors import RecalledLot, ShipmentInvalid, StepNotAllowed, TemperatureRecordExists
 from orders.invoices import invoice_errors
 from orders.models import CodeFormat, Order, OrderLine, Recall, Shipment, ShipmentLine, TemperatureRecord, TraceCode
 from orders.models.shipments import LOT_KEY_LENGTH
@@ -47,7 +48,8 @@ def order_ship(*, order: Order, actor: Actor, data: dict) -> Order:
 
     Codes the supplier may not ship refuse the whole shipment and are flagged as suspected diversion; the
     flags are committed although the shipment is not.
-    Raises: ShipmentInvalid, RecalledLot, CodesNotShippable, InvalidTransition, NotAParty.
+    Raises: ShipmentInvalid, RecalledLot, CodesNotShippable, StepNotAllowed (may not trade, held), InvalidTransition,
+    NotAParty.
     """
     fields: dict[str, str] = {}  # code → where the request named it, for the refusal
     try:
@@ -69,7 +71,12 @@ class _Plan:
 
 
 def _ship(*, order: Order, actor: Actor, data: dict, fields: dict[str, str]) -> Order:
-    order = order_lock(order_id=order.pk, action="ship", actor=actor, related=("buyer",))
+    order = order_lock(order_id=order.pk, action="ship", actor=actor, related=("buyer", "supplier"))
+    if reasons := supplier_may_ship_reasons(order):
+        raise StepNotAllowed(
+            _("The order cannot be shipped now; it waits until this is resolved."),
+            errors=[reason.as_error() for reason in reasons],
+        )
     plan = _plan(order=order, data=data, fields=fields)
     record = data.get("temperature_record")
     shipment = Shipment.objects.create(
@@ -120,7 +127,7 @@ def _ship(*, order: Order, actor: Actor, data: dict, fields: dict[str, str]) -> 
     )
     for line in plan.lines.values():
         line.shipped_quantity += plan.quantities.get(line.pk, 0)
-    closed = _close(plan.lines.values()) if data.get("close_rest") else {}
+    closed = close_rest_of(plan.lines.values()) if data.get("close_rest") else {}
     OrderLine.objects.bulk_update(plan.lines.values(), ["shipped_quantity", "closed_quantity"])
     done = all(line.shipped_quantity + line.closed_quantity == line.quantity for line in plan.lines.values())
     order_apply(
@@ -142,14 +149,15 @@ def order_close_rest(*, order: Order, actor: Actor, note: str = "") -> Order:
     """
     order = order_lock(order_id=order.pk, action="close_rest", actor=actor)
     lines = list(order.lines.all())
-    closed = _close(lines)
+    closed = close_rest_of(lines)
     OrderLine.objects.bulk_update(lines, ["closed_quantity"])
     order_apply(order=order, action="close_rest", actor=actor, note=note, data={"closed": closed})
     return order_complete_if_done(order=order, actor=actor)
 
 
-def _close(lines) -> dict[str, int]:
-    """Close what each line has left to ship and give it back to stock (offers in id order: no deadlocks)."""
+def close_rest_of(lines) -> dict[str, int]:
+    """Close what each line has left to ship and give it back to stock (offers in id order: no deadlocks).
+    The caller saves the lines' `closed_quantity`. Returns {line id: closed}."""
     closed = {}
     for line in sorted(lines, key=lambda line: line.offer_id):
         rest = line.quantity - line.shipped_quantity - line.closed_quantity

@@ -338,6 +338,12 @@ IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", defau
 LICENSE_EXPIRY_WARNING_DAYS = (30, 7)
 MIN_SHELF_LIFE_DAYS = env.int("MIN_SHELF_LIFE_DAYS", default=180)
 DEFAULT_CREDIT_TERMS_DAYS = env.int("DEFAULT_CREDIT_TERMS_DAYS", default=30)
+# Re-verification (SPEC §3): due this many months after the last verification; open this many days past its due
+# day, the organisation is suspended until the review passes.
+REVERIFICATION_INTERVAL_MONTHS = env.int("REVERIFICATION_INTERVAL_MONTHS", default=6)
+REVERIFICATION_GRACE_DAYS = env.int("REVERIFICATION_GRACE_DAYS", default=30)
+# 含麻黄碱类复方制剂 (SPEC §4): most sale units of them one pharmacy's order may hold, all lines together.
+EPHEDRINE_PHARMACY_MAX_QUANTITY = env.int("EPHEDRINE_PHARMACY_MAX_QUANTITY", default=100)
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)  # a membership invitation's validity
 # Where the invitation email's link points (the secret follows as "#token=…", a fragment no server logs).
 INVITATION_ACCEPT_URL = env("INVITATION_ACCEPT_URL", default="http://127.0.0.1:8000/api/v1/invitations/accept/")

@@ -73,6 +73,7 @@ def organization_body(organization: Organization, *, may_trade: bool) -> dict:
         "address": organization.address,
         "status": organization.status,
         "status_reason": organization.status_reason,
+        "last_verified_at": iso(organization.last_verified_at),
         "may_trade": may_trade,
         "created_at": iso(organization.created_at),
         "updated_at": iso(organization.updated_at),

@@ -1056,10 +1056,16 @@ def test_admin_may_set_credit_terms(cast):
         ("status only changes through actions", {"status": "suspended"}, not_writable("status")),
         ("uscc is the registration identity", {"uscc": "91330100799655058B"}, not_writable("uscc")),
         (
-            "only hospitals have an ownership (the model's rule, answered as 400 on the field)",
+            "only medical institutions have an ownership (the model's rule, answered as 400 on the field)",
             {"ownership": "public"},
             validation_error(
-                [{"field": "ownership", "code": "invalid", "message": "Only hospitals state an ownership."}]
+                [
+                    {
+                        "field": "ownership",
+                        "code": "invalid",
+                        "message": "Only medical institutions (hospitals and clinics) state an ownership.",
+                    }
+                ]
             ),
         ),
         (

@@ -230,7 +230,9 @@ def test_registration_replays_with_the_same_idempotency_key():
                 {
                     "field": "organization.ownership",
                     "code": "required",
-                    "message": "Hospitals state their ownership (public or private).",
+                    "message": (
+                        "Medical institutions (hospitals and clinics) state their ownership (public or private)."
+                    ),
                 }
             ],
         ),
@@ -241,7 +243,7 @@ def test_registration_replays_with_the_same_idempotency_key():
                 {
                     "field": "organization.ownership",
                     "code": "not_allowed",
-                    "message": "Only hospitals state an ownership.",
+                    "message": "Only medical institutions (hospitals and clinics) state an ownership.",
                 }
             ],
         ),

@@ -64,7 +64,7 @@ def test_valid_licences_are_the_ones_the_orm_filter_finds():
     by_sql = sql.valid_licenses(organization_ids=[a.pk, b.pk, c.pk], on=today)
 
     by_orm = License.objects.filter(_valid_license_filter(today), organization__in=[a, b, c]).values_list(
-        "organization_id", "organization__kind", "organization__status", "type", "scope_tags"
+        "organization_id", "organization__kind", "organization__status", "type", "scope_tags", "number", "valid_until"
     )
     assert sorted(by_sql) == sorted(by_orm)
     assert len(by_sql) == 3

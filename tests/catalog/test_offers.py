@@ -93,15 +93,19 @@ def test_scope_present_allows_cold_chain_biologics(as_client, seller):
     assert as_client(user).post("/api/v1/offers/", _offer_body(insulin)).status_code == 201
 
 
-def test_simplified_vat_election_sets_3_percent_for_biologics_only(as_client, seller):
+def test_3_percent_vat_needs_an_election_for_the_drug_and_the_old_organisation_flag_does_nothing(as_client, seller):
+    # The supplier-wide flag of before issue 13 is kept for v1 clients but elects nothing: 3% is elected per drug
+    # (tests/catalog/test_vat_elections.py).
     organization, user = seller
     organization.simplified_vat = True
     organization.save()
     client = as_client(user)
     biologic = client.post("/api/v1/offers/", _offer_body(DrugFactory(drug_type=DrugType.BIOLOGIC)))
-    chemical = client.post("/api/v1/offers/", _offer_body(DrugFactory()))
-    refused = client.post("/api/v1/offers/", _offer_body(DrugFactory(), vat_rate="0.03"))
-    assert (biologic.json()["vat_rate"], chemical.json()["vat_rate"]) == ("0.03", "0.13")
+    refused = client.post(
+        "/api/v1/offers/",
+        _offer_body(DrugFactory(drug_type=DrugType.BIOLOGIC, simplified_vat_class="biologic"), vat_rate="0.03"),
+    )
+    assert biologic.json()["vat_rate"] == "0.13"
     assert refused.status_code == 400
     assert refused.json()["type"] == PROBLEMS + "vat-rate-not-allowed"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,8 +12,8 @@ from django.utils import timezone
 
 from catalog import sql
 from catalog.choices import OfferStatus
-from catalog.models import Offer, OfferPriceChange, OfferStatusChange
-from tests.factories import DrugFactory, OfferFactory, OrganizationFactory, UserFactory
+from catalog.models import CeilingPrice, Offer, OfferPriceChange, OfferStatusChange
+from tests.factories import CeilingPriceFactory, DrugFactory, OfferFactory, OrganizationFactory, UserFactory
 from tests.sql_parity import fields
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +21,13 @@ pytestmark = pytest.mark.django_db
 
 def test_offers_read_as_the_orm_reads_them_with_their_drug_and_supplier():
     # arrays, decimals, dates, timestamps and choices on the offer, the drug and the supplier
-    drug = DrugFactory(ceiling_price=Decimal("18.50"), ceiling_effective_from=timezone.localdate())
+    today = timezone.localdate()
+    drug = DrugFactory(ceiling_price=Decimal("18.50"), ceiling_effective_from=today - timedelta(days=30))
+    CeilingPriceFactory(drug=drug, price=Decimal("17.00"), effective_from=today + timedelta(days=1))  # not yet
     offers = [OfferFactory(drug=drug, unit_price=Decimal("12.35"), provinces=["460000", "440000"]), OfferFactory()]
+    CeilingPrice.objects.filter(drug=drug, effective_from__lt=today).update(effective_until=today)
 
-    by_sql = sql.offers_with_drug_and_supplier([o.pk for o in offers] + [987654321])
+    by_sql = sql.offers_with_drug_and_supplier([o.pk for o in offers] + [987654321], on=today)
 
     by_orm = Offer.objects.select_related("drug", "supplier").in_bulk([o.pk for o in offers])
     assert sorted(by_sql) == sorted(by_orm)
@@ -32,6 +36,10 @@ def test_offers_read_as_the_orm_reads_them_with_their_drug_and_supplier():
         assert fields(by_sql[pk].drug) == fields(offer.drug)
         assert fields(by_sql[pk].supplier) == fields(offer.supplier)
         assert by_sql[pk]._state.adding is False
+        # each drug's ceiling period in force on the day, as CeilingPrice.objects.in_force finds it
+        in_force = CeilingPrice.objects.in_force(today).filter(drug=offer.drug)
+        assert [fields(c) for c in by_sql[pk].drug.ceilings_in_force] == [fields(c) for c in in_force]
+    assert [c.price for c in by_sql[offers[0].pk].drug.ceilings_in_force] == [Decimal("18.50")]
 
 
 def test_taking_stock_does_what_a_conditional_orm_update_does():

@@ -15,6 +15,6 @@ __all__ = [
     "UserFactory",
     "valid_uscc",
 ]
-from tests.factories.catalog import DrugFactory, OfferFactory
+from tests.factories.catalog import CeilingPriceFactory, DrugFactory, OfferFactory
 
-__all__ += ["DrugFactory", "OfferFactory"]
+__all__ += ["CeilingPriceFactory", "DrugFactory", "OfferFactory"]

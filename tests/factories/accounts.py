@@ -5,7 +5,14 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from accounts.choices import TRADING_LICENSE_FOR_KIND, LicenseStatus, MemberRole, OrganizationKind, OrganizationStatus
+from accounts.choices import (
+    MEDICAL_INSTITUTION_KINDS,
+    TRADING_LICENSE_FOR_KIND,
+    LicenseStatus,
+    MemberRole,
+    OrganizationKind,
+    OrganizationStatus,
+)
 from accounts.models import Invitation, License, Membership, Organization, User
 from accounts.services.invitations import invitation_token_hash
 from accounts.validators import uscc_check_character
@@ -44,9 +51,10 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     legal_name = factory.Sequence(lambda n: f"测试医药有限公司{n}")
     uscc = factory.Sequence(valid_uscc)
     kind = OrganizationKind.DISTRIBUTOR
-    ownership = factory.LazyAttribute(lambda o: "public" if o.kind == OrganizationKind.HOSPITAL else "")
+    ownership = factory.LazyAttribute(lambda o: "public" if o.kind in MEDICAL_INSTITUTION_KINDS else "")
     province_code = "460000"
     status = OrganizationStatus.VERIFIED
+    last_verified_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def trading(self, create, extracted, **kwargs):

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import factory
 
 from catalog.choices import DosageForm, DrugCategory, DrugStatus, DrugType, OfferStatus
-from catalog.models import Drug, Offer
+from catalog.models import CeilingPrice, Drug, Offer
 from catalog.validators import gs1_check_digit
 from tests.factories.accounts import OrganizationFactory
 
@@ -38,6 +39,27 @@ class DrugFactory(factory.django.DjangoModelFactory):
     drug_type = DrugType.CHEMICAL
     category = DrugCategory.RX
     status = DrugStatus.ACTIVE
+    # A ceiling price in force from the date given: its first CeilingPrice period.
+    ceiling_price = None
+    ceiling_effective_from = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        price, effective_from = kwargs.pop("ceiling_price"), kwargs.pop("ceiling_effective_from")
+        drug = super()._create(model_class, *args, **kwargs)
+        if price is not None:
+            CeilingPriceFactory(drug=drug, price=price, effective_from=effective_from)
+        return drug
+
+
+class CeilingPriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CeilingPrice
+
+    drug = factory.SubFactory(DrugFactory)
+    price = Decimal("10.00")
+    effective_from = factory.LazyFunction(lambda: date(2026, 1, 1))
+    set_by = "admin@platform.test"
 
 
 class OfferFactory(factory.django.DjangoModelFactory):
