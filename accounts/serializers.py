@@ -63,6 +63,12 @@ class RegistrationInput(StrictInputSerializer):
 # --- users and organisations --------------------------------------------------------------
 class OrganizationOutput(ModelOutputSerializer):
     may_trade = serializers.SerializerMethodField(help_text="Verified and holding a valid trading licence today.")
+    first_business_review_required = serializers.BooleanField(
+        source="requires_first_business_review",
+        read_only=True,
+        help_text="As a buyer, it orders only from suppliers and drugs its quality staff approved (首营); by default "
+        "true for hospitals, distributors and pharmacies, false for clinics.",
+    )
 
     class Meta:
         model = Organization
@@ -76,6 +82,7 @@ class OrganizationOutput(ModelOutputSerializer):
             "credit_terms_days",
             "min_shelf_life_days",
             "simplified_vat",
+            "first_business_review_required",
             "contact_phone",
             "address",
             "status",
@@ -100,6 +107,11 @@ class OrganizationOwnerUpdateInput(StrictInputSerializer):
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
     min_shelf_life_days = serializers.IntegerField(min_value=0, max_value=1825, required=False)
     simplified_vat = serializers.BooleanField(required=False)
+    first_business_review_required = serializers.BooleanField(
+        required=False,
+        source="first_business_review",
+        help_text="Require first-business approval (首营) of suppliers and drugs before buying from them.",
+    )
 
 
 class OrganizationAdminUpdateInput(OrganizationOwnerUpdateInput):

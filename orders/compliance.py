@@ -22,6 +22,7 @@ from catalog.choices import DrugCategory, DrugStatus, DrugType, OfferStatus, Sto
 from catalog.models import Offer
 from catalog.selectors import offers_for_order
 from catalog.services.offers import network_ban_reason
+from firstbusiness.gate import NOT_REQUIRED, ReviewFacts, review_facts, review_findings
 from pharmex.money import line_amounts
 
 
@@ -74,10 +75,12 @@ class GateFacts:
     buyer_scope: frozenset[str]
     trading_supplier_ids: frozenset[int]
     offers: dict[int, Offer]
+    first_business: ReviewFacts = NOT_REQUIRED  # the buyer's first-business approvals (firstbusiness.gate)
 
 
 def gate_facts(*, buyer: Organization, lines: Sequence[LineRequest], on: date) -> GateFacts:
-    """Everything the rules need, in two queries whatever the number of lines."""
+    """Everything the rules need, in two queries whatever the number of lines (three when the buyer requires
+    first-business approvals)."""
     offers = offers_for_order(ids=[line.offer_id for line in lines])
     standings = trading_standings(organization_ids={offer.supplier_id for offer in offers.values()} | {buyer.pk}, on=on)
     buyer_standing = standings.get(buyer.pk, NO_STANDING)
@@ -86,6 +89,9 @@ def gate_facts(*, buyer: Organization, lines: Sequence[LineRequest], on: date) -
         buyer_scope=buyer_standing.scope_tags,
         trading_supplier_ids=frozenset(pk for pk, standing in standings.items() if standing.may_trade),
         offers=offers,
+        first_business=review_facts(
+            buyer=buyer, pairs=[(offer.supplier_id, offer.drug_id) for offer in offers.values()], on=on
+        ),
     )
 
 
@@ -175,6 +181,12 @@ def _line_reasons(
                 "above_ceiling_price", at, f"Public hospitals buy at or below the ceiling price {drug.ceiling_price}."
             )
         )
+    reasons += [
+        Reason(finding.code, at, finding.message)
+        for finding in review_findings(
+            facts.first_business, buyer_id=buyer.pk, supplier_id=offer.supplier_id, drug_id=offer.drug_id
+        )
+    ]
     if check_stock and line.quantity > offer.stock:
         reasons.append(Reason("insufficient_stock", qty, f"Only {offer.stock} available."))
     return reasons

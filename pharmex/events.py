@@ -4,6 +4,9 @@ An upstream app emits inside its own transaction (`emit("order.received", order_
 downstream app subscribes once, in its AppConfig.ready, so dependencies still point one way
 (orders never imports settlements). Handlers run synchronously in the emitter's transaction:
 the reaction commits or rolls back with the change that caused it.
+
+A read may be emitted too, for a downstream app to contribute to what an upstream view shows:
+MARKET_OFFERS_LISTED hands its handlers a page of offers and a dict to add marks to.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ _handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)
 ORDER_RECEIVED = "order.received"  # order_id: the buyer now owes the order's accepted_gross
 LICENSE_EXPIRING = "license.expiring"  # organization_id, license_id, number, valid_until, days_left
 TRADING_SUSPENDED = "organization.trading_suspended"  # organization_id, reason, license_id
+# actor, offers (one page of the market view), marks: {offer id: [{"code", "subject", "message"}]} to add to
+MARKET_OFFERS_LISTED = "catalog.market_offers_listed"
 
 
 def subscribe(event: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

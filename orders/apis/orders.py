@@ -29,6 +29,8 @@ from pharmex.api.views import ApiViewSet
 # Owners and operators act on orders; every member and platform staff read them (the selector: parties only).
 ACTING = Members(MemberRole.OWNER, MemberRole.OPERATOR)
 READING = Members(*MemberRole.values) | Staff()
+# Receipt checks (入库验收) are quality staff's GSP duty as much as the operators'.
+RECEIVING = Members(MemberRole.OWNER, MemberRole.OPERATOR, MemberRole.QUALITY)
 
 
 def lines_from(data: dict) -> list[LineRequest]:
@@ -55,7 +57,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         "reject": ACTING,
         "cancel": ACTING,
         "ship": ACTING,
-        "receive": ACTING,
+        "receive": RECEIVING,
     }
 
     def get_queryset(self):

@@ -29,7 +29,7 @@ from rest_framework.viewsets import GenericViewSet, ViewSetMixin
 from pharmex.actor import Actor, actor_from_request
 from pharmex.api.etag import check_if_match, with_etag
 from pharmex.api.permissions import DENY, Policy, Public
-from pharmex.errors import OrganizationSuspended
+from pharmex.errors import MandateExpired, OrganizationSuspended
 
 # Requests no action of the view serves: a method it does not allow (→ 405 for everyone, as HTTP says) and
 # OPTIONS (DRF's metadata: names and media types, the fields of a POST only for callers its policy admits).
@@ -41,8 +41,9 @@ class ApiMixin:
     """What every PharmEx view has: `policies`, `actor`, `parse`, `respond`, `if_match`.
 
     Also, for every request: a GET with a query parameter the action does not know is a 400 (its filters, its
-    paginator's parameters and `query_parameters[action]`); and a caller acting for a suspended organisation may
-    read but not write, except the actions in `suspended_may` (those that end business already under way).
+    paginator's parameters and `query_parameters[action]`); and a caller acting for a suspended organisation, or
+    whose own mandate to act for it ended (an expired power of attorney), may read but not write, except the
+    actions in `suspended_may` (those that end business already under way, and reads sent as POST).
     """
 
     policies: ClassVar[Mapping[str, Policy]] = {}
@@ -55,8 +56,11 @@ class ApiMixin:
         if request.method in SAFE_METHODS:
             if self.strict_query:
                 self._refuse_unknown_query_parameters()
-        elif self.actor.suspended and self.policy_key() not in self.suspended_may:
-            raise OrganizationSuspended()
+        elif self.policy_key() not in self.suspended_may:
+            if self.actor.suspended:
+                raise OrganizationSuspended()
+            if self.actor.mandate_expired:
+                raise MandateExpired()
 
     def known_query_parameters(self) -> set[str]:
         known = set(self.query_parameters.get(self.policy_key(), ()))

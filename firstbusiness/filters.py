@@ -1,0 +1,54 @@
+"""FilterSets of the first-business lists (STYLE G18)."""
+
+from django.db.models import Q, QuerySet
+
+from firstbusiness.choices import CURRENT_STATUSES
+from firstbusiness.models import Document, DocumentShare, FirstBusinessReview, SalesRepresentative
+from pharmex.api.filters import BooleanFilter, IntegerFilter, StrictFilterSet
+
+
+class DocumentFilter(StrictFilterSet):
+    organization = IntegerFilter(help_text="Whose documents (yours, or a provider sharing with you).")
+    representative = IntegerFilter()
+    drug = IntegerFilter()
+    license = IntegerFilter()
+    current = BooleanFilter(method="filter_current", help_text="true: current versions only; false: the others.")
+
+    class Meta(StrictFilterSet.Meta):
+        model = Document
+        fields = ["type", "status", "organization", "representative", "drug", "license", "series", "lot"]
+
+    def filter_current(self, queryset: QuerySet[Document], name: str, value: bool | None) -> QuerySet[Document]:
+        if value is None:
+            return queryset
+        is_current = Q(status__in=sorted(CURRENT_STATUSES))
+        return queryset.filter(is_current if value else ~is_current)
+
+
+class RepresentativeFilter(StrictFilterSet):
+    organization = IntegerFilter()
+
+    class Meta(StrictFilterSet.Meta):
+        model = SalesRepresentative
+        fields = ["status", "organization"]
+
+
+class ShareFilter(StrictFilterSet):
+    provider = IntegerFilter()
+    recipient = IntegerFilter()
+
+    class Meta(StrictFilterSet.Meta):
+        model = DocumentShare
+        fields = ["status", "provider", "recipient"]
+
+
+class ReviewFilter(StrictFilterSet):
+    supplier = IntegerFilter()
+    drug = IntegerFilter()
+    supplier_only = BooleanFilter(
+        field_name="drug", lookup_expr="isnull", help_text="true: decisions on suppliers; false: on drugs."
+    )
+
+    class Meta(StrictFilterSet.Meta):
+        model = FirstBusinessReview
+        fields = ["status", "supplier", "drug"]
