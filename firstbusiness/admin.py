@@ -11,6 +11,7 @@ from accounts.actor import actor_for_user
 from firstbusiness import services
 from firstbusiness.choices import DocumentStatus
 from firstbusiness.models import Document, DocumentAccess, DocumentShare, FirstBusinessReview, SalesRepresentative
+from firstbusiness.storage import document_open_file
 from pharmex.errors import DomainError
 
 
@@ -75,7 +76,7 @@ class DocumentAdmin(admin.ModelAdmin):
         document = Document.objects.filter(pk=pk).first()
         if document is None or not self.has_view_permission(request, document):
             raise Http404
-        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+        response = FileResponse(document_open_file(document.file.name), content_type=document.content_type)
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "sandbox"

@@ -15,7 +15,13 @@ from django.core.files.storage import Storage, storages
 
 
 def document_storage() -> Storage:
+    """The store as configured now. Read files through it by name (`document_open_file`), not through the
+    FileField, which keeps the store it found when the model was loaded."""
     return storages["documents"]
+
+
+def document_open_file(name: str):
+    return document_storage().open(name, "rb")
 
 
 def document_file_name(*, organization_id: int, sha256: str, extension: str) -> str:

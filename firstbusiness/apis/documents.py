@@ -13,6 +13,7 @@ from firstbusiness.content import MEDIA_TYPES
 from firstbusiness.filters import DocumentFilter
 from firstbusiness.models import Document, DocumentStatusChange
 from firstbusiness.serializers import DocumentAccessOutput, DocumentLinkOutput, DocumentOutput, DocumentUploadInput
+from firstbusiness.storage import document_open_file
 from pharmex.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.permissions import Members, SignedIn, Staff
@@ -60,7 +61,10 @@ class DocumentViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
     suspended_may = frozenset({"link", "create"})
 
     def get_parsers(self):
-        if getattr(self, "action", None) == "create":
+        # Asked before the action is known: a POST to the collection is the upload; the actions read JSON.
+        if getattr(self, "action", None) == "create" or (
+            self.request is not None and self.request.method == "POST" and "pk" not in self.kwargs
+        ):
             return [MultiPartParser()]
         return super().get_parsers()
 
@@ -164,7 +168,7 @@ class DocumentFileApi(ApiView):
         document = services.document_open(actor=self.actor, token=token)
         extension = document.file.name.rsplit(".", 1)[-1]
         response = FileResponse(
-            document.file.open("rb"),
+            document_open_file(document.file.name),
             content_type=document.content_type,
             as_attachment=True,
             filename=f"document-{document.pk}-v{document.version}.{extension}",

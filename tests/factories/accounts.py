@@ -47,6 +47,9 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     ownership = factory.LazyAttribute(lambda o: "public" if o.kind == OrganizationKind.HOSPITAL else "")
     province_code = "460000"
     status = OrganizationStatus.VERIFIED
+    # Off unless a test is about it: its kind's default (on for most buyers) would make every order test
+    # approve its suppliers first (tests/firstbusiness covers the default).
+    first_business_review = False
 
     @factory.post_generation
     def trading(self, create, extracted, **kwargs):
