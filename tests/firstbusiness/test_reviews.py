@@ -235,3 +235,33 @@ def test_the_market_view_marks_offers_awaiting_review_in_one_query_a_page(cast):
             ("first_business_review_required", "supplier"),
             ("first_business_review_required", "drug"),
         ]
+
+
+def test_the_reason_reads_in_chinese(cast):
+    client = cast.client(cast.buyer_operator)
+    body = {"lines": [{"offer_id": cast.offer.pk, "quantity": 1}]}
+
+    response = client.post("/api/v1/orders/", body, format="json", HTTP_ACCEPT_LANGUAGE="zh-CN")
+
+    assert [e["message"] for e in response.json()["errors"]] == [
+        "贵机构质量人员尚未审核通过该供应商（首营企业）。",
+        "贵机构质量人员尚未审核通过该供应商的该品种（首营品种）。",
+    ]
+
+
+def test_a_spoofed_upload_is_refused_in_chinese(cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = cast.client(cast.supplier_quality).post(
+        "/api/v1/documents/",
+        {
+            "file": SimpleUploadedFile("a.pdf", b"<html></html>", content_type="application/pdf"),
+            "type": "license_copy",
+            "title": "x",
+            "license_id": cast.license.pk,
+        },
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="zh-CN",
+    )
+
+    assert (response.status_code, response.json()["title"]) == (415, "资料须为 PDF、PNG 或 JPEG 文件（以文件内容为准）")
