@@ -50,7 +50,11 @@ class SalesRepresentative(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "id_number"], name="representative_unique_person"),
+            models.UniqueConstraint(
+                fields=["organization", "id_number"],
+                condition=Q(status=RepresentativeStatus.ACTIVE),
+                name="representative_unique_person",
+            ),
             models.UniqueConstraint(
                 fields=["organization", "user"],
                 condition=Q(user__isnull=False, status=RepresentativeStatus.ACTIVE),

@@ -45,12 +45,12 @@ def representative_create(*, actor: Actor, data: dict) -> SalesRepresentative:
     data = dict(data)
     user_id = data.pop("user_id", None)
     _require_member(organization_id=organization.pk, user_id=user_id)
-    taken = SalesRepresentative.objects.filter(organization=organization)
+    taken = SalesRepresentative.objects.filter(organization=organization, status=RepresentativeStatus.ACTIVE)
     if taken.filter(id_number=data["id_number"]).exists():
         raise InvalidInput(
             [{"field": "id_number", "code": "unique", "message": _("This person is already registered.")}]
         )
-    if user_id is not None and taken.filter(user_id=user_id, status=RepresentativeStatus.ACTIVE).exists():
+    if user_id is not None and taken.filter(user_id=user_id).exists():
         raise InvalidInput(
             [{"field": "user_id", "code": "unique", "message": _("This account already represents you.")}]
         )

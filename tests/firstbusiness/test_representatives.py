@@ -122,3 +122,17 @@ def test_recipients_see_representatives_masked_and_strangers_not_at_all(cast):
     assert own["id_number"] == ID_NUMBER
     assert (buyer["id_number"], buyer["user_id"]) == ("460100********1234", None)
     assert third.status_code == 404
+
+
+def test_a_revoked_person_may_be_registered_again(cast):
+    rep_user = MembershipFactory(organization=cast.supplier, role="operator").user
+    first = register(cast, rep_user)
+    cast.client(cast.supplier_owner).post(f"/api/v1/sales-representatives/{first['id']}/revoke/", {}, format="json")
+
+    second = register(cast, rep_user)
+
+    assert (second["status"], second["id"] != first["id"]) == ("active", True)
+    duplicate = cast.client(cast.supplier_owner).post(
+        "/api/v1/sales-representatives/", {"full_name": "王小明", "id_number": ID_NUMBER}, format="json"
+    )
+    assert (duplicate.status_code, duplicate.json()["errors"][0]["code"]) == (400, "unique")
