@@ -203,3 +203,19 @@ def test_platform_admins_verify_and_reject(cast, admin_user):
     assert supplier.status_code == 403
     history = admin.get(f"/api/v1/documents/{first}/history/").json()["results"]
     assert [(h["action"], h["from_status"], h["to_status"]) for h in history] == [("verify", "pending", "verified")]
+
+
+def test_listing_documents_makes_the_same_queries_whatever_the_page(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = cast.client(cast.supplier_owner)
+    registration(cast)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/v1/documents/")
+    for n in range(4):
+        registration(cast, content=pdf_bytes(f"more {n}"), title=f"注册证 {n}")
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get("/api/v1/documents/").json()["results"]) == 5
+
+    assert len(one) == len(five)
