@@ -1,13 +1,38 @@
 """FilterSets of the first-business lists (STYLE G18)."""
 
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
 
 from firstbusiness.choices import CURRENT_STATUSES
 from firstbusiness.models import Document, DocumentShare, FirstBusinessReview, SalesRepresentative
 from pharmex.api.filters import BooleanFilter, IntegerFilter, StrictFilterSet
 
 
+class StrictUUIDField(forms.Field):
+    """A UUID, never empty (Django's UUIDField is a text field, which the strict form lets be empty)."""
+
+    default_error_messages = {"invalid": _("Enter a valid UUID.")}
+
+    def to_python(self, value) -> uuid.UUID | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return uuid.UUID(str(value))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UUIDFilter(filters.Filter):
+    field_class = StrictUUIDField
+
+
 class DocumentFilter(StrictFilterSet):
+    series = UUIDFilter(help_text="Every version of one document.")
     organization = IntegerFilter(help_text="Whose documents (yours, or a provider sharing with you).")
     representative = IntegerFilter()
     drug = IntegerFilter()

@@ -219,3 +219,10 @@ def test_listing_documents_makes_the_same_queries_whatever_the_page(cast):
         assert len(client.get("/api/v1/documents/").json()["results"]) == 5
 
     assert len(one) == len(five)
+
+
+def test_filters_are_strict(cast):
+    client = cast.client(cast.supplier_owner)
+
+    for query in ({"series": ""}, {"series": "not-a-uuid"}, {"current": "yes"}, {"organization": "x"}):
+        assert client.get("/api/v1/documents/", query).status_code == 400, query
