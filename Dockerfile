@@ -21,8 +21,8 @@ COPY . .
 # Run as an unprivileged user. staticfiles/ is created (and owned) here so the named volume that
 # docker-compose mounts on it starts writable for `collectstatic` in the migrate job.
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app pharmex \
-    && mkdir -p /app/staticfiles \
-    && chown pharmex /app/staticfiles
+    && mkdir -p /app/staticfiles /app/.run/documents \
+    && chown pharmex /app/staticfiles /app/.run /app/.run/documents
 USER pharmex
 
 EXPOSE 8000

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
@@ -47,12 +48,18 @@ def actor_for_user(user: User, organization_id: int | None = None) -> Actor:
         staff_roles=user.staff_roles,
         memberships=memberships,
         suspended=_suspended(organization),
+        mandate_expired=chosen is not None and _mandate_expired(chosen),
     )
 
 
 def actor_for_api_key(api_key: OrganizationApiKey) -> Actor:
     organization = api_key.organization
     return Actor(api_key=api_key, organization=organization, role=api_key.role, suspended=_suspended(organization))
+
+
+def _mandate_expired(membership: Membership) -> bool:
+    """Past the membership's `acts_until` (a sales representative's power of attorney ran out): read only."""
+    return membership.acts_until is not None and membership.acts_until < timezone.localdate()
 
 
 def _suspended(organization: Organization | None) -> bool:

@@ -19,6 +19,15 @@ BUYER_KINDS = frozenset(
 MEDICAL_INSTITUTION_KINDS = frozenset({OrganizationKind.HOSPITAL, OrganizationKind.CLINIC})
 
 
+# Buyers whose first purchase from a supplier, and of a supplier's drug, waits for their quality staff's
+# approval (首营企业/首营品种审核) unless they switch it off: GSP binds wholesalers and retail pharmacies to it, and
+# hospitals review suppliers under the same rules (医疗机构药品监督管理办法); clinics buy too little and too
+# rarely for it to be the default (SPEC §3; the API guide's first-business chapter).
+FIRST_BUSINESS_REVIEW_KINDS = frozenset(
+    {OrganizationKind.HOSPITAL, OrganizationKind.DISTRIBUTOR, OrganizationKind.PHARMACY}
+)
+
+
 class Ownership(models.TextChoices):
     PUBLIC = "public", _("Public")
     PRIVATE = "private", _("Private")
@@ -78,6 +87,7 @@ class MemberRole(models.TextChoices):
     OWNER = "owner", _("Owner")  # everything, including members and API keys
     OPERATOR = "operator", _("Operator")  # offers and orders
     FINANCE = "finance", _("Finance")  # payments, settlements, ledger
+    QUALITY = "quality", _("Quality")  # first-business reviews (首营), documents, receipt checks
     VIEWER = "viewer", _("Viewer")  # read only
 
 
@@ -125,3 +135,4 @@ PROVINCE_CODES = {
     "810000": "香港特别行政区",
     "820000": "澳门特别行政区",
 }
+PROVINCE_CODE_LIST = sorted(PROVINCE_CODES)  # the choice set of province fields (one schema enum)

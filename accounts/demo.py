@@ -18,6 +18,11 @@ def demo_uscc(body17: str) -> str:
     return body17 + uscc_check_character(body17)
 
 
+# The demo distributor and pharmacy have switched the first-business requirement off (the owner may, PATCH
+# /organizations/{id}/), so the guide's order examples buy straight away; the hospital keeps its kind's default
+# (on) and shows the review in the first-business chapter.
+FIRST_BUSINESS_REVIEW_OFF = {"supplier", "pharmacy"}
+
 ORGANIZATIONS = [
     # (key, legal name, uscc body, kind, ownership, province, licence type, scope tags)
     (
@@ -78,6 +83,7 @@ def load() -> list[dict]:
                 "province_code": province,
                 "status": OrganizationStatus.VERIFIED,
                 "last_verified_at": timezone.now(),
+                "first_business_review": False if key in FIRST_BUSINESS_REVIEW_OFF else None,
             },
         )
         License.objects.get_or_create(

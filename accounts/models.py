@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from accounts.choices import (
+    FIRST_BUSINESS_REVIEW_KINDS,
     MEDICAL_INSTITUTION_KINDS,
     TRADING_LICENSE_FOR_KIND,
     InvitationStatus,
@@ -106,6 +107,13 @@ class Organization(models.Model):
         help_text="Deprecated, no effect: simplified VAT (3%) is elected per offer "
         "(POST /offers/{id}/simplified-vat/).",
     )
+    # As a buyer: order only from suppliers, and drugs, its quality staff approved (首营). None: the default
+    # of its kind (FIRST_BUSINESS_REVIEW_KINDS); the owner may switch it either way.
+    first_business_review = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Requires first-business approval (首营) before buying; empty: its kind's default.",
+    )
     contact_phone = models.CharField(max_length=32, blank=True)
     address = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=20, choices=OrganizationStatus.choices, default=OrganizationStatus.PENDING)
@@ -141,6 +149,12 @@ class Organization(models.Model):
         return TRADING_LICENSE_FOR_KIND[self.kind]
 
     @property
+    def requires_first_business_review(self) -> bool:
+        if self.first_business_review is not None:
+            return self.first_business_review
+        return self.kind in FIRST_BUSINESS_REVIEW_KINDS
+
+    @property
     def is_public_institution(self) -> bool:
         """A public medical institution: it buys at or below the procurement ceiling."""
         return self.kind in MEDICAL_INSTITUTION_KINDS and self.ownership == Ownership.PUBLIC
@@ -170,6 +184,9 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=MemberRole.choices)
+    # The last day this member may act (write) for the organisation; after it they may only read. Set for a
+    # supplier's sales representative from their power of attorney (firstbusiness); None: no end.
+    acts_until = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

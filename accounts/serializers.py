@@ -97,6 +97,12 @@ class RegistrationInput(StrictInputSerializer):
 # --- users and organisations --------------------------------------------------------------
 class OrganizationOutput(ModelOutputSerializer):
     may_trade = serializers.SerializerMethodField(help_text="Verified and holding a valid trading licence today.")
+    first_business_review_required = serializers.BooleanField(
+        source="requires_first_business_review",
+        read_only=True,
+        help_text="As a buyer, it orders only from suppliers and drugs its quality staff approved (首营); by default "
+        "true for hospitals, distributors and pharmacies, false for clinics.",
+    )
 
     class Meta:
         model = Organization
@@ -110,6 +116,7 @@ class OrganizationOutput(ModelOutputSerializer):
             "credit_terms_days",
             "min_shelf_life_days",
             "simplified_vat",
+            "first_business_review_required",
             "contact_phone",
             "address",
             "status",
@@ -137,6 +144,11 @@ class OrganizationOwnerUpdateInput(StrictInputSerializer):
     simplified_vat = serializers.BooleanField(
         required=False,
         help_text="Deprecated, no effect: elect simplified VAT per offer (/offers/{id}/simplified-vat/).",
+    )
+    first_business_review_required = serializers.BooleanField(
+        required=False,
+        source="first_business_review",
+        help_text="Require first-business approval (首营) of suppliers and drugs before buying from them.",
     )
 
 

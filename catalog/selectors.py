@@ -38,6 +38,7 @@ from catalog.models import (
     SimplifiedVatElection,
 )
 from catalog.validators import APPROVAL_PREFIX, normalize_code
+from pharmex import events
 from pharmex.actor import Actor
 from pharmex.errors import NotFound
 
@@ -224,6 +225,15 @@ def offer_market(*, actor: Actor) -> QuerySet[Offer]:
 def offer_market_for_drug(*, actor: Actor, drug_id: int) -> QuerySet[Offer]:
     """The market view of one drug, cheapest first."""
     return offer_market(actor=actor).filter(drug_id=drug_id).order_by("unit_price", "id")
+
+
+def market_marks(*, actor: Actor, offers: list[Offer]) -> dict[int, list[dict]]:
+    """What the caller must still do before ordering each offer of a market page, by offer id: the apps that know
+    (the first-business review) add their marks through pharmex.events, a query a page."""
+    marks: dict[int, list[dict]] = {}
+    if offers:
+        events.emit(events.MARKET_OFFERS_LISTED, actor=actor, offers=offers, marks=marks)
+    return marks
 
 
 def offer_list(*, actor: Actor, own: bool = False) -> QuerySet[Offer]:

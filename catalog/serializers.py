@@ -300,6 +300,28 @@ class OfferOutput(ModelOutputSerializer):
         ]
 
 
+class OfferMarkOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="The gate reason the line would get, e.g. `first_business_review_required`.")
+    subject = serializers.CharField(help_text="What it concerns, e.g. `supplier` or `drug`.")
+    message = serializers.CharField()
+
+
+class MarketOfferOutput(OfferOutput):
+    """An offer of the market view, with what the caller would still need before ordering it."""
+
+    marks = serializers.SerializerMethodField(
+        help_text="Reasons the caller could not order this offer yet but may resolve itself (its first-business "
+        "review of the supplier or the drug); empty when it may order."
+    )
+
+    class Meta(OfferOutput.Meta):
+        fields = [*OfferOutput.Meta.fields, "marks"]
+
+    @extend_schema_field(OfferMarkOutput(many=True))
+    def get_marks(self, offer: Offer) -> list[dict]:
+        return self.context.get("marks", {}).get(offer.pk, [])
+
+
 class OfferPriceChangeOutput(ModelOutputSerializer):
     old_price = MoneyField(read_only=True)
     new_price = MoneyField(read_only=True)

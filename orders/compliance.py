@@ -28,6 +28,7 @@ from catalog.choices import COLD_STORAGE, DrugCategory, DrugStatus, DrugType, Of
 from catalog.models import Drug, Offer
 from catalog.selectors import offers_for_order
 from catalog.services.offers import network_ban_reason
+from firstbusiness.gate import NOT_REQUIRED, ReviewFacts, review_facts, review_findings
 from orders.models import Order
 from pharmex.money import line_amounts
 
@@ -83,10 +84,12 @@ class GateFacts:
     trading_supplier_ids: frozenset[int]
     offers: dict[int, Offer]  # each drug with its ceiling in force on `on` (catalog.sql)
     license_numbers: dict[int, str]  # organisation → its valid trading licence (the order's snapshot)
+    first_business: ReviewFacts = NOT_REQUIRED  # the buyer's first-business approvals (firstbusiness.gate)
 
 
 def gate_facts(*, buyer: Organization, lines: Sequence[LineRequest], on: date) -> GateFacts:
-    """Everything the rules need, in two queries whatever the number of lines."""
+    """Everything the rules need, in two queries whatever the number of lines (three when the buyer requires
+    first-business approvals)."""
     offers = offers_for_order(ids=[line.offer_id for line in lines], on=on)
     standings = trading_standings(organization_ids={offer.supplier_id for offer in offers.values()} | {buyer.pk}, on=on)
     buyer_standing = standings.get(buyer.pk, NO_STANDING)
@@ -97,6 +100,9 @@ def gate_facts(*, buyer: Organization, lines: Sequence[LineRequest], on: date) -
         trading_supplier_ids=frozenset(pk for pk, standing in standings.items() if standing.may_trade),
         offers=offers,
         license_numbers={pk: standing.license_number for pk, standing in standings.items()},
+        first_business=review_facts(
+            buyer=buyer, pairs=[(offer.supplier_id, offer.drug_id) for offer in offers.values()], on=on
+        ),
     )
 
 
@@ -236,6 +242,12 @@ def _line_reasons(
                 % {"expiry": offer.earliest_expiry, "days": buyer.min_shelf_life_days},
             )
         )
+    reasons += [
+        Reason(finding.code, at, finding.message)
+        for finding in review_findings(
+            facts.first_business, buyer_id=buyer.pk, supplier_id=offer.supplier_id, drug_id=offer.drug_id
+        )
+    ]
     if check_stock and line.quantity > offer.stock:
         reasons.append(Reason("insufficient_stock", qty, _("Only %(stock)s available.") % {"stock": offer.stock}))
     return reasons

@@ -42,6 +42,7 @@ class Actor:
     memberships: tuple[Any, ...] = ()
     system: bool = False
     suspended: bool = False  # the organisation it acts for is suspended (accounts decides what that means)
+    mandate_expired: bool = False  # its authority to act for the organisation ended (e.g. a power of attorney)
 
     @property
     def is_admin(self) -> bool:

@@ -88,6 +88,16 @@ class OrganizationSuspended(DomainError):
     http_status = 403
 
 
+class MandateExpired(DomainError):
+    """The caller's own authority to act for the organisation ended (a sales representative's power of attorney
+    expired or was revoked): it may read, and only what a suspended organisation may still do."""
+
+    code = "authorization_expired"
+    problem = "authorization-expired"
+    title = _("Your authorisation to act for this organisation has expired: you may read, but not act")
+    http_status = 403
+
+
 class CredentialsInvalid(DomainError):
     """Sign-in or a token refused: answered exactly like DRF's 401 authentication-failed."""
 

@@ -4,6 +4,9 @@ An upstream app emits inside its own transaction (`emit("order.received", order_
 downstream app subscribes once, in its AppConfig.ready, so dependencies still point one way
 (orders never imports settlements). Handlers run synchronously in the emitter's transaction:
 the reaction commits or rolls back with the change that caused it.
+
+A read may be emitted too, for a downstream app to contribute to what an upstream view shows:
+MARKET_OFFERS_LISTED hands its handlers a page of offers and a dict to add marks to.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ LICENSE_EXPIRING = "license.expiring"  # organization_id, license_id, number, va
 TRADING_SUSPENDED = "organization.trading_suspended"  # organization_id, reason, license_id
 # drug_id, reason ("network_sale_banned" | "registration_expired"), note, actor: its open orders are held
 DRUG_LEFT_MARKET = "drug.left_market"
+# actor, offers (one page of the market view), marks: {offer id: [{"code", "subject", "message"}]} to add to
+MARKET_OFFERS_LISTED = "catalog.market_offers_listed"
 
 
 def subscribe(event: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

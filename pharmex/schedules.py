@@ -34,6 +34,11 @@ SCHEDULES = [
         "task": "catalog.tasks.drug_registration_expiry_run_task",
         "crontab": {"minute": "10", "hour": "0"},
     },
+    {
+        "name": "First-business documents and approvals: expiry warnings",
+        "task": "firstbusiness.tasks.document_expiry_run_task",
+        "crontab": {"minute": "10", "hour": "0"},
+    },  # 00:10 Asia/Shanghai, after the licence job
     {"name": "Expire unconfirmed orders", "task": "orders.tasks.order_expire_due_task", "every_seconds": 60},
     {"name": "Flag orders not shipped in time", "task": "orders.tasks.order_flag_overdue_task", "every_seconds": 900},
     {"name": "Auto-receive shipped orders", "task": "orders.tasks.order_auto_receive_due_task", "every_seconds": 3600},

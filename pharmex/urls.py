@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("webhooks.urls")),
     path("api/v1/", include("catalog.urls")),
+    path("api/v1/", include("firstbusiness.urls")),
     path("api/v1/", include("orders.urls")),
     path("api/v1/", include("settlements.urls")),
 ]

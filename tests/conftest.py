@@ -49,6 +49,17 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: Django's LocaleMiddleware activates a request's language in the
+    thread and leaves it there, so a test calling services after a zh-CN request would otherwise speak Chinese."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _audit_anchor(settings, tmp_path):
     """Each test publishes its chain head to a file of its own (tests share one database per worker)."""
     settings.AUDIT_ANCHOR_PATH = tmp_path / "audit-anchor.json"

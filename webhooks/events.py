@@ -27,6 +27,12 @@ EVENT_TYPES: dict[str, str] = {
     "trace.duplicate_code": "Retired: replaced by trace.suspected_diversion.",
     "license.expiring": "One of the organisation's licences expires soon.",
     "organization.trading_suspended": "The organisation may no longer trade (suspended or licence expired).",
+    "documents.share_requested": "An organisation asks for your documents (sent to the provider).",
+    "documents.shared": "An organisation shared its documents with you (sent to the recipient).",
+    "documents.share_revoked": "An organisation stopped sharing its documents with you (sent to the recipient).",
+    "document.expiring": "A document expires in 30 or 7 days (sent to its owner and every organisation sharing it).",
+    "first_business.approved": "A buyer's quality staff approved a supplier or a drug (sent to buyer and supplier).",
+    "first_business.approval_expired": "A first-business approval expired with a document it rested on (both parties).",
 }
 
 EVENT_TYPE_CHOICES: list[tuple[str, str]] = [(name, name) for name in EVENT_TYPES]

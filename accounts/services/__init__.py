@@ -15,7 +15,7 @@ from accounts.services.licenses import (
     license_reject,
     license_update,
 )
-from accounts.services.members import member_change_role, member_leave, member_remove
+from accounts.services.members import member_change_role, member_leave, member_mandate_set, member_remove
 from accounts.services.organizations import (
     organization_reinstate,
     organization_suspend,
@@ -48,6 +48,7 @@ __all__ = [
     "license_update",
     "member_change_role",
     "member_leave",
+    "member_mandate_set",
     "member_remove",
     "organization_register",
     "organization_reinstate",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -119,3 +121,26 @@ def member_leave(*, actor: Actor, organization_id: int) -> None:
         changes={"email": actor.user.email, "role": membership.role},
     )
     membership.delete()
+
+
+@transaction.atomic
+def member_mandate_set(*, organization_id: int, user_id: int, acts_until: date | None, actor: Actor) -> bool:
+    """Limit how long a member may act (write) for the organisation (Membership.acts_until; None lifts it): the
+    first-business app keeps a sales representative's account to its power of attorney. No change when equal.
+
+    Returns whether the member's mandate changed (False also when the person is not a member).
+    """
+    membership = Membership.objects.select_for_update().filter(user_id=user_id, organization_id=organization_id).first()
+    if membership is None or membership.acts_until == acts_until:
+        return False
+    previous, membership.acts_until = membership.acts_until, acts_until
+    membership.save(update_fields=["acts_until", "updated_at"])
+    audit_record(
+        actor=actor.audit,
+        action="member.mandate_changed",
+        object_type="membership",
+        object_id=membership.pk,
+        organization_id=organization_id,
+        changes={"acts_until": [previous, acts_until]},
+    )
+    return True

@@ -15,7 +15,7 @@ from catalog.serializers import (
     DrugOutput,
     DrugProposeInput,
     DrugUpdateInput,
-    OfferOutput,
+    MarketOfferOutput,
 )
 from pharmex.api.etag import IF_MATCH_PARAMETER
 from pharmex.api.idempotency import idempotent
@@ -164,19 +164,23 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
 
     @extend_schema(
         summary="Market view: the drug's offers buyers can order, cheapest first",
+        description="Each offer's `marks` say what the caller must still do before ordering it, e.g. its quality "
+        "staff's first-business review of the supplier or the drug (`first_business_review_required`).",
         parameters=[PROVINCE_PARAMETER],
-        responses={200: OfferOutput(many=True)},
+        responses={200: MarketOfferOutput(many=True)},
     )
     @action(
         detail=True,
         methods=["get"],
         filterset_class=None,
-        serializer_class=OfferOutput,
+        serializer_class=MarketOfferOutput,
         pagination_class=PagePagination,
     )
     def offers(self, request, pk=None):
         offers = selectors.offer_market_for_drug(actor=self.actor, drug_id=self.get_object().pk)
-        return self.page_of(self.filtered(OfferFilter, offers).order_by("unit_price", "id"), OfferOutput)
+        page = self.paginate_queryset(self.filtered(OfferFilter, offers).order_by("unit_price", "id"))
+        marks = selectors.market_marks(actor=self.actor, offers=page)
+        return self.get_paginated_response(MarketOfferOutput(page, many=True, context={"marks": marks}).data)
 
     @extend_schema(
         summary="The drug's review history: approvals and withdrawals with reviewer, time and note",

@@ -30,7 +30,8 @@ from pharmex.api.views import ApiViewSet
 # Owners and operators act on orders; every member and platform staff read them (the selector: parties only).
 ACTING = Members(MemberRole.OWNER, MemberRole.OPERATOR)
 READING = Members(*MemberRole.values) | Staff()
-RECEIVING = Members(MemberRole.OWNER, MemberRole.OPERATOR)  # goods-in (入库验收)
+# Receipt checks (入库验收) are quality staff's GSP duty as much as the operators'.
+RECEIVING = Members(MemberRole.OWNER, MemberRole.OPERATOR, MemberRole.QUALITY)
 
 
 def lines_from(data: dict) -> list[LineRequest]:

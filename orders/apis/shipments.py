@@ -10,6 +10,7 @@ from rest_framework.parsers import MultiPartParser
 from accounts.choices import MemberRole
 from api_docs.responses import problems
 from orders import selectors, services
+from orders.apis.orders import READING, RECEIVING
 from orders.choices import Side
 from orders.cold_chain import readings_from_csv
 from orders.delivery_note import delivery_note, delivery_note_pdf
@@ -25,15 +26,13 @@ from orders.serializers import (
 )
 from pharmex.api.etag import IF_MATCH_PARAMETER, with_etag
 from pharmex.api.pagination import NewestFirstCursorPagination
-from pharmex.api.permissions import Members, Staff
+from pharmex.api.permissions import Members
 from pharmex.api.renderers import PDF_RENDERERS, SPREADSHEET_RENDERERS
 from pharmex.api.serializers import StrictInputSerializer
 from pharmex.api.uploads import UploadViewMixin
 from pharmex.api.views import ApiViewSet
 from pharmex.exports import CONTENT_TYPES, export_response
 
-READING = Members(*MemberRole.values) | Staff()
-RECEIVING = Members(MemberRole.OWNER, MemberRole.OPERATOR)
 SHIPPING = Members(MemberRole.OWNER, MemberRole.OPERATOR)
 FILE_FORMAT = OpenApiParameter(
     "file_format", str, enum=list(CONTENT_TYPES), default="csv", description="`csv` (UTF-8 with BOM) or `xlsx`."

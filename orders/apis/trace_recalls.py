@@ -25,7 +25,7 @@ from pharmex.choices import StaffRole
 
 # Recalls are issued by platform admins or by the drug's MAH (the service checks which drug is whose).
 RECALLING = Members(MemberRole.OWNER, MemberRole.OPERATOR) | Staff(StaffRole.ADMIN)
-ACKNOWLEDGING = Members(MemberRole.OWNER, MemberRole.OPERATOR)
+ACKNOWLEDGING = Members(MemberRole.OWNER, MemberRole.OPERATOR, MemberRole.QUALITY)  # recalls: quality's GSP duty
 
 
 class TraceApi(ApiView):

@@ -71,8 +71,11 @@ class StrictInputSerializer(serializers.Serializer):
     of another JSON type than documented, and text with control or invisible characters.
 
     A field the caller's role may not set is simply not declared on that role's input serializer,
-    so sending it is a 400 `not_writable`, never silently ignored.
+    so sending it is a 400 `not_writable`, never silently ignored. A multipart form (an upload) carries every
+    value as text: its serializer sets `json_types = False`.
     """
+
+    json_types: bool = True
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -90,7 +93,7 @@ class StrictInputSerializer(serializers.Serializer):
                     serializers.ErrorDetail(_("Expected a JSON %(type)s.") % {"type": expected}, code="invalid_type")
                 ]
                 for name, field in self.fields.items()
-                if name in data and (expected := _json_type_mismatch(field, data[name]))
+                if self.json_types and name in data and (expected := _json_type_mismatch(field, data[name]))
             }
             if wrong_type:
                 raise serializers.ValidationError(wrong_type)

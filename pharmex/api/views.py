@@ -30,7 +30,7 @@ from pharmex import replica
 from pharmex.actor import Actor, actor_from_request, resolved_actor
 from pharmex.api.etag import check_if_match, with_etag
 from pharmex.api.permissions import DENY, Policy, Public
-from pharmex.errors import OrganizationSuspended
+from pharmex.errors import MandateExpired, OrganizationSuspended
 
 # Requests no action of the view serves: a method it does not allow (→ 405 for everyone, as HTTP says) and
 # OPTIONS (DRF's metadata: names and media types, the fields of a POST only for callers its policy admits).
@@ -42,10 +42,11 @@ class ApiMixin:
     """What every PharmEx view has: `policies`, `actor`, `parse`, `respond`, `if_match`.
 
     Also, for every request: a GET with a query parameter the action does not know is a 400 (its filters, its
-    paginator's parameters and `query_parameters[action]`); a caller acting for a suspended organisation may
-    read but not write, except the actions in `suspended_may` (those that end business already under way); the
-    reads of the actions in `replica_actions` may go to the read replica, and a successful write remembers where
-    the primary's log was for the writer's organisation, so its next replica reads see it (pharmex.replica).
+    paginator's parameters and `query_parameters[action]`); a caller acting for a suspended organisation, or
+    whose own mandate to act for it ended (an expired power of attorney), may read but not write, except the
+    actions in `suspended_may` (those that end business already under way, and reads sent as POST); the reads
+    of the actions in `replica_actions` may go to the read replica, and a successful write remembers where the
+    primary's log was for the writer's organisation, so its next replica reads see it (pharmex.replica).
     """
 
     policies: ClassVar[Mapping[str, Policy]] = {}
@@ -66,8 +67,11 @@ class ApiMixin:
             # After authentication and the policy, which read who the caller is from the primary.
             if self.policy_key() in self.replica_actions:
                 replica.route_reads(replica.consistency_key(self.actor))
-        elif self.actor.suspended and self.policy_key() not in self.suspended_may:
-            raise OrganizationSuspended()
+        elif self.policy_key() not in self.suspended_may:
+            if self.actor.suspended:
+                raise OrganizationSuspended()
+            if self.actor.mandate_expired:
+                raise MandateExpired()
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accounts",
     "webhooks",
     "catalog",
+    "firstbusiness",
     "orders",
     "settlements",
     "api_docs",
@@ -186,6 +187,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # First-business documents (firstbusiness.storage): local files by default; any S3-compatible store with
+    # DOCUMENT_STORAGE_BACKEND=storages.backends.s3.S3Storage and its options (bucket_name, endpoint_url,
+    # region_name …) as JSON; boto3 reads the credentials from the environment (AWS_ACCESS_KEY_ID …).
+    "documents": {
+        "BACKEND": env("DOCUMENT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("DOCUMENT_STORAGE_OPTIONS", default={"location": str(BASE_DIR / ".run" / "documents")}),
+    },
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=False)
 
@@ -287,6 +295,7 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "accounts.choices.InvitationStatus",
         "StaffRoleEnum": "pharmex.choices.StaffRole",
         "ScopeTagEnum": "accounts.choices.ScopeTag",
+        "ProvinceCodeEnum": "accounts.choices.PROVINCE_CODE_LIST",
         "OrderStatusEnum": "orders.choices.OrderStatus",
         "RejectionReasonEnum": "orders.choices.RejectionReason",
         "RecallLevelEnum": "orders.choices.RecallLevel",
@@ -312,6 +321,12 @@ SPECTACULAR_SETTINGS = {
         "StatementPeriodEnum": "settlements.choices.PeriodKind",
         "BankLineStatusEnum": "settlements.choices.BankLineStatus",
         "BankStatementStatusEnum": "settlements.choices.BankStatementStatus",
+        "DocumentTypeEnum": "firstbusiness.choices.DocumentType",
+        "DocumentStatusEnum": "firstbusiness.choices.DocumentStatus",
+        "DocumentAccessKindEnum": "firstbusiness.choices.AccessKind",
+        "DocumentShareStatusEnum": "firstbusiness.choices.ShareStatus",
+        "RepresentativeStatusEnum": "firstbusiness.choices.RepresentativeStatus",
+        "FirstBusinessReviewStatusEnum": "firstbusiness.choices.ReviewStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -375,3 +390,9 @@ BANK_STATEMENT_MAX_BYTES = env.int("BANK_STATEMENT_MAX_BYTES", default=10 * 1024
 # A cold-chain logger's CSV export attached to a shipment (a reading a minute for ten weeks is ~4 MB).
 TEMPERATURE_RECORD_MAX_BYTES = env.int("TEMPERATURE_RECORD_MAX_BYTES", default=8 * 1024 * 1024)
 BANK_STATEMENT_MAX_ROWS = env.int("BANK_STATEMENT_MAX_ROWS", default=100_000)  # blank rows count too
+# First-business documents (issue 20): largest file, lifetime of a download link, the scanners every upload
+# passes (firstbusiness.content: the virus-scan hook), and the expiry warnings (days ahead, as licences).
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+DOCUMENT_LINK_MAX_AGE_SECONDS = env.int("DOCUMENT_LINK_MAX_AGE_SECONDS", default=300)
+DOCUMENT_SCANNERS = ["firstbusiness.content.refuse_active_content"]
+DOCUMENT_EXPIRY_WARNING_DAYS = (30, 7)

@@ -69,6 +69,7 @@ def organization_body(organization: Organization, *, may_trade: bool) -> dict:
         "credit_terms_days": organization.credit_terms_days,
         "min_shelf_life_days": organization.min_shelf_life_days,
         "simplified_vat": organization.simplified_vat,
+        "first_business_review_required": organization.requires_first_business_review,
         "contact_phone": organization.contact_phone,
         "address": organization.address,
         "status": organization.status,

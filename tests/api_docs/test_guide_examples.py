@@ -27,6 +27,7 @@ PAGES = sorted(path.name for path in GUIDE.glob("*.md"))
 NOT_EXECUTABLE = {
     "audit.md": 2,  # a broken chain's errors (need a tampered record, a rewritten chain)
     "authentication.md": 2,  # the emailed codes: password reset, invitation
+    "first-business.md": 2,  # a multipart upload, a download saved to disk
     "orders.md": 1,  # the state diagram
     "pagination.md": 2,  # shapes: a cursor page without demo audit records, a capped search count
     "webhooks.md": 5,  # the receiver's side: a delivery, three recipes (run by their own test), the log

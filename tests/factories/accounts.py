@@ -55,6 +55,9 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     province_code = "460000"
     status = OrganizationStatus.VERIFIED
     last_verified_at = factory.LazyFunction(timezone.now)
+    # Off unless a test is about it: its kind's default (on for most buyers) would make every order test
+    # approve its suppliers first (tests/firstbusiness covers the default).
+    first_business_review = False
 
     @factory.post_generation
     def trading(self, create, extracted, **kwargs):

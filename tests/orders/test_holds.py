@@ -202,3 +202,38 @@ def test_the_hold_messages_speak_chinese(market, admin):
         f"/api/v1/orders/{order.pk}/confirm/", {}, format="json", HTTP_ACCEPT_LANGUAGE="zh-CN"
     )
     assert refused.json()["errors"][0]["message"].startswith("该订单已被暂扣（")
+
+
+def test_a_held_order_does_not_ship_and_an_admin_closes_the_rest_of_a_partly_shipped_one(market, admin):
+    """A partly shipped order is held like any open one; the admin's cancel closes what is left to ship (its
+    reservation back to stock) instead of cancelling goods already on their way, which are received as usual."""
+    from orders.models import Shipment
+    from tests.orders.shipping import item, receive, ship, shipment_body
+
+    order = placed_order(market)
+    market.supplier_client().post(f"/api/v1/orders/{order.pk}/confirm/", {}, format="json")
+    line = order.lines.get()
+    assert ship(market.supplier_client(), order, shipment_body(order, item(line, 2))).status_code == 200
+    admin.patch(
+        f"/api/v1/drugs/{market.offer.drug_id}/", {"special_class": SpecialClass.PSYCHOTROPIC_II}, format="json"
+    )
+    assert hold_of(order) == ("held", "network_sale_banned")
+
+    refused = ship(market.supplier_client(), order, shipment_body(order, item(line, 3)))
+    assert (refused.status_code, [e["code"] for e in refused.json()["errors"]]) == (409, ["order_held"])
+
+    stock_before = Offer.objects.get(pk=market.offer.pk).stock
+    response = admin.post(f"/api/v1/orders/{order.pk}/cancel-held/", {"note": "药品已禁售"}, format="json")
+    assert response.status_code == 200, response.json()
+    order.refresh_from_db()
+    line.refresh_from_db()
+    assert (order.status, order.hold_status, line.shipped_quantity, line.closed_quantity) == (
+        "shipped",
+        "cancelled",
+        2,
+        3,
+    )
+    assert Offer.objects.get(pk=market.offer.pk).stock == stock_before + 3
+    assert receive(market.buyer_client(), Shipment.objects.get(order=order)).status_code == 200
+    order.refresh_from_db()
+    assert order.status == "received"

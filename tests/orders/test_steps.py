@@ -134,3 +134,30 @@ def test_a_suspended_buyer_still_receives_what_its_licence_covers(market):
     assert buyer_may_receive_reasons(order) == []
     License.objects.filter(organization=market.buyer).update(valid_until=timezone.localdate() - timedelta(days=1))
     assert [r.code for r in buyer_may_receive_reasons(order)] == ["rx_not_licensed", "chemical_not_licensed"]
+
+
+def test_ship_and_receive_refuse_through_the_api_and_the_order_waits(market):
+    """The checks are wired into the shipment and the receipt: a supplier whose licence lapsed after confirming
+    cannot ship (409, nothing written), and a buyer whose licence no longer covers the goods cannot receive."""
+    from orders.models import Shipment
+    from tests.orders.shipping import item, receive, ship, shipment_body
+
+    order = placed_order(market)
+    assert confirm(market, order).status_code == 200
+    order.refresh_from_db()
+    body = shipment_body(order, item(order.lines.get(), 5))
+    License.objects.filter(organization=market.supplier).update(valid_until=timezone.localdate() + timedelta(days=1))
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        refused = ship(market.supplier_client(), order, body)
+    assert (refused.status_code, [e["code"] for e in refused.json()["errors"]]) == (409, ["supplier_may_not_trade"])
+    assert not Shipment.objects.exists()
+    assert ship(market.supplier_client(), order, body).status_code == 200
+
+    shipment = Shipment.objects.get(order=order)
+    License.objects.filter(organization=market.buyer).update(scope_tags=["chemical", "tcm", "otc"])  # no `rx`
+    refused = receive(market.buyer_client(), shipment)
+    assert (refused.status_code, [e["code"] for e in refused.json()["errors"]]) == (409, ["rx_not_licensed"])
+    shipment.refresh_from_db()
+    assert shipment.status == "in_transit"
+    License.objects.filter(organization=market.buyer).update(scope_tags=["chemical", "tcm", "rx", "otc"])
+    assert receive(market.buyer_client(), shipment).status_code == 200

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -130,6 +131,7 @@ CALLERS = (
     "buyer_operator",
     "buyer_finance",
     "buyer_viewer",
+    "buyer_quality",
     "buyer_api_key",
     "supplier_owner",
     "supplier_operator",
@@ -148,7 +150,7 @@ def callers(db) -> dict[str, tuple[Actor, APIClient]]:
         found[name] = (actor_for_user(user), client_for(user))
 
     person("person_without_organization", UserFactory())
-    for role in (MemberRole.OWNER, MemberRole.OPERATOR, MemberRole.FINANCE, MemberRole.VIEWER):
+    for role in (MemberRole.OWNER, MemberRole.OPERATOR, MemberRole.FINANCE, MemberRole.VIEWER, MemberRole.QUALITY):
         person(f"buyer_{role}", MembershipFactory(organization=buyer, role=role).user)
     for role in (MemberRole.OWNER, MemberRole.OPERATOR):
         person(f"supplier_{role}", MembershipFactory(organization=supplier, role=role).user)
@@ -216,3 +218,36 @@ def test_a_suspended_organisation_reads_but_only_ends_business(suspended, route)
         ):
             passed[name] = response.status_code
     assert passed == {}, f"{route} let a suspended organisation act: {passed}"
+
+
+@pytest.fixture
+def out_of_mandate(db) -> dict[str, tuple[Actor, APIClient]]:
+    """Members whose own mandate ended (a sales representative past its power of attorney), in every role."""
+    found = {}
+    for kind in (OrganizationKind.PHARMACY, OrganizationKind.DISTRIBUTOR):
+        organization = OrganizationFactory(kind=kind)
+        for role in MemberRole.values:
+            membership = MembershipFactory(organization=organization, role=role, acts_until=date(2020, 1, 1))
+            found[f"{kind}_{role}"] = (actor_for_user(membership.user), client_for(membership.user))
+    return found
+
+
+@pytest.mark.parametrize("route", WRITES, ids=str)
+def test_a_member_out_of_mandate_reads_but_does_not_act(out_of_mandate, route):
+    """Every write its policy would admit is refused (403 authorization_expired), but for what even a suspended
+    organisation may do."""
+    passed = {}
+    for name, (actor, client) in out_of_mandate.items():
+        assert actor.mandate_expired
+        if not route.policy.admits(actor):
+            continue
+        audit_before = AuditEvent.objects.count()
+        response = getattr(client, route.method)(route.path, {}, format="json")
+        body = response.json() if response.get("Content-Type", "").endswith("json") else {}
+        if route.action in route.view.suspended_may:
+            assert body.get("code") != "authorization_expired", f"{route} refused {name} though it may"
+        elif (response.status_code, body.get("code")) != (403, "authorization_expired") or (
+            AuditEvent.objects.count() != audit_before
+        ):
+            passed[name] = response.status_code
+    assert passed == {}, f"{route} let a member out of mandate act: {passed}"
