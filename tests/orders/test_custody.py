@@ -290,3 +290,54 @@ def test_two_suppliers_racing_for_one_unknown_code_ship_it_once(chain):
     assert TraceCode.objects.filter(code=code(42)).count() == 1
     assert CustodyHop.objects.filter(code__code=code(42)).count() == 1
     assert SuspectedDiversion.objects.filter(code=code(42)).count() == 1
+
+
+def test_admins_review_suspected_diversions_in_the_admin_site_and_the_api(chain, client):
+    """The flags are a review queue: listed in the admin site, confirmed or dismissed there or through the API,
+    each decision audited; the expected holder reads the flags that name it."""
+    from pharmex.models import AuditEvent
+
+    drug, manufacturer, distributor, hospital = chain
+    order, _ = sell(distributor, manufacturer, drug, [code(1), code(2)])
+    receive(distributor.client, Shipment.objects.get(order=order))
+    other = party(OrganizationKind.DISTRIBUTOR, "某某医药")
+    sell(hospital, other, drug, [code(1)])
+    sell(hospital, other, drug, [code(2)])
+    first, second = SuspectedDiversion.objects.order_by("pk")
+
+    admin = UserFactory(staff_role=StaffRole.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    queue = client.get("/admin/orders/suspecteddiversion/?status__exact=open")
+    assert queue.status_code == 200
+    assert code(1) in queue.content.decode() and code(2) in queue.content.decode()
+    client.post(
+        "/admin/orders/suspecteddiversion/",
+        {"action": "dismiss_selected", "_selected_action": [first.pk]},
+    )
+    first.refresh_from_db()
+    assert (first.status, first.resolved_by) == ("dismissed", admin.email)
+
+    api = client_for(admin)
+    resolved = api.post(
+        f"/api/v1/suspected-diversions/{second.pk}/resolve/",
+        {"outcome": "confirmed", "note": "已报药监部门"},
+        format="json",
+    )
+    assert (resolved.status_code, resolved.json()["status"]) == (200, "confirmed")
+    assert (
+        api.post(
+            f"/api/v1/suspected-diversions/{second.pk}/resolve/", {"outcome": "dismissed", "note": "x"}, format="json"
+        ).status_code
+        == 409
+    )
+    assert AuditEvent.objects.filter(action__in=["trace.diversion_dismissed", "trace.diversion_confirmed"]).count() == 2
+    # the holder the flags name reads them; the attempting supplier does not
+    mine = distributor.client.get("/api/v1/suspected-diversions/").json()["results"]
+    assert sorted(flag["code"] for flag in mine) == [code(1), code(2)]
+    assert other.client.get("/api/v1/suspected-diversions/").json()["results"] == []
+    assert (
+        distributor.client.post(
+            f"/api/v1/suspected-diversions/{first.pk}/resolve/", {"outcome": "confirmed", "note": "x"}, format="json"
+        ).status_code
+        == 403
+    )
