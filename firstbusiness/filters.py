@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from firstbusiness.choices import CURRENT_STATUSES
 from firstbusiness.models import Document, DocumentShare, FirstBusinessReview, SalesRepresentative
@@ -43,6 +45,7 @@ class DocumentFilter(StrictFilterSet):
         model = Document
         fields = ["type", "status", "organization", "representative", "drug", "license", "series", "lot"]
 
+    @extend_schema_field(OpenApiTypes.BOOL)  # the annotated method would otherwise read as a string
     def filter_current(self, queryset: QuerySet[Document], name: str, value: bool | None) -> QuerySet[Document]:
         if value is None:
             return queryset

@@ -34,7 +34,8 @@ def shipment_receive(
     rejections and, where the line carried codes, which codes were rejected.
 
     Returns the shipment, its order and — when codes were scanned — their difference from what was shipped.
-    Raises: ReceiptInvalid, InvalidTransition, NotAParty.
+    Raises: ReceiptInvalid, InvalidTransition, NotAParty, StepNotAllowed (the buyer's licence no longer covers
+    the goods).
     """
     order, shipment = _lock(shipment_id=shipment.pk, action="receive", actor=actor)
     shipment_lines = {line.pk: line for line in shipment.lines.all()}
@@ -61,7 +62,7 @@ def order_receive(
     """`POST /orders/{id}/receive/` (v1): receive the order's one shipment in transit, its lines named by order line.
 
     An order line shipped in several lots is accepted in full that way; a rejection must name the lot, through
-    the shipment's own receipt. Raises: SeveralShipmentsInTransit, ReceiptInvalid, InvalidTransition, NotAParty.
+    the shipment's own receipt. Raises: SeveralShipmentsInTransit and what shipment_receive raises.
     """
     in_transit = list(order.shipments.filter(status=ShipmentStatus.IN_TRANSIT).prefetch_related("lines")[:2])
     if not in_transit:

@@ -230,6 +230,9 @@ REST_FRAMEWORK = {
     # Deny by default: every view declares a policy per action (pharmex.api.views, pharmex.api.permissions).
     "DEFAULT_PERMISSION_CLASSES": ["pharmex.api.permissions.Deny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # No `?format=` override: a download is negotiated with `Accept` (pharmex/api/renderers.py), and an unknown
+    # query parameter is a 400 anyway.
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_PARSER_CLASSES": ["pharmex.api.parsers.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["pharmex.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "pharmex.api.pagination.PagePagination",
