@@ -24,7 +24,7 @@ History, per order (the proportions of a real platform, SPEC §5–§7; what thi
   * Time: S/3/12 orders a month, so S is one year of history, 4×S four years, 16×S sixteen years (2010 on);
     each size measures "this month", the newest month, which always holds the same number of orders.
   * Parties: 20 suppliers, 200 pharmacies; one busy buyer (a chain's head office) places 2 % of all orders.
-  * Not seeded: outbox events and webhook deliveries (≈ 10 a order: 5 events × 2 parties) and idempotency keys —
+  * Not seeded: outbox events and webhook deliveries (≈ 10 per order: 5 events × 2 parties) and idempotency keys —
     no measured operation reads their history (the placement and shipping measurements write their own).
 
 Every seeded row satisfies what production writes satisfy: the ledger's balance trigger (checked at each
