@@ -371,6 +371,9 @@ def seed_months(world: World, first_month: int, last_month: int, orders_per_mont
                     for row in rows[name]:
                         copy.write_row(row)
         per_month[month] = orders_per_month
+        if (month + 1) % 12 == 0:  # progress: a year of history
+            done = (month + 1 - first_month) * orders_per_month
+            print(f"    month {month}: {done:,} orders, {done / (time.perf_counter() - t0):,.0f} orders/s", flush=True)
     with connection.cursor() as c:
         for table, last in ids.items():
             if last:
