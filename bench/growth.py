@@ -1001,6 +1001,9 @@ def main() -> None:
     }
     stem.with_suffix(".json").write_text(json.dumps({"base": args.base, "reps": REPS, "results": raw}, indent=1))
     print(f"chart: {stem.with_suffix('.png')}\nnumbers: {stem.with_suffix('.json')}")
+    anchor = Path(os.environ["AUDIT_ANCHOR_PATH"])
+    for leftover in (anchor, anchor.with_name(anchor.name + ".lock")):
+        leftover.unlink(missing_ok=True)  # the anchor of a database this run created and leaves behind
 
 
 if __name__ == "__main__":
