@@ -19,7 +19,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password", "full_name"]}),
-        ("Platform", {"fields": ["staff_role", "is_active", "is_staff", "is_superuser"]}),
+        (_("Platform"), {"fields": ["staff_role", "is_active", "is_staff", "is_superuser"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 

@@ -4,12 +4,23 @@ from django.contrib import admin
 from django.db.models import Model
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import APIKey
 
 from pharmex.audit import AuditActor, audit_record, diff
 from pharmex.models import AuditEvent
 
 # The admin's "View site" link: the platform's front page is its API documentation (the site has no other).
 admin.site.site_url = "/api/docs/"
+admin.site.site_header = _("Hainan drug trading platform · operations desk")
+admin.site.site_title = _("Hainan drug trading platform · operations desk")
+admin.site.index_title = _("Operations desk")
+admin.site.index_template = "admin/pharmex/index.html"  # the review queues and the dashboard above the app list
+
+# rest_framework_api_key registers its own concrete APIKey model, which PharmEx never uses (organisation keys are
+# accounts.OrganizationApiKey): one "API keys" entry, not two.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 def admin_audit_actor(request: HttpRequest) -> AuditActor:
