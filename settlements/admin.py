@@ -12,18 +12,19 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.actor import actor_for_user
 from pharmex.actor import Actor
-from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
+from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ReasonForm, ask_reason
 from pharmex.api.uploads import MULTIPART_ALLOWANCE, UploadTooLarge, declared_length, limit_uploads
 from pharmex.choices import StaffRole
 from pharmex.errors import DomainError
 from pharmex.exports import export_response
 from settlements import selectors, services
-from settlements.choices import BankLineStatus, PeriodKind
+from settlements.choices import BankLineStatus, PeriodKind, StatementStatus
 from settlements.models import (
     BankLine,
     BankStatement,
@@ -39,6 +40,7 @@ from settlements.models import (
     StatementEvent,
 )
 from settlements.services.exports import HEADER, export_rows
+from settlements.services.statements import AdjustmentRequest
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -141,6 +143,16 @@ class GenerateForm(forms.Form):
     day = forms.DateField(label=_("day"), help_text=_("Any day of the period (YYYY-MM-DD)."))
 
 
+class ResolveForm(ReasonForm):
+    amount = forms.DecimalField(
+        label=_("adjustment"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("Positive: the supplier gets more; empty: re-issue unchanged. The reason is the adjustment's."),
+    )
+
+
 class PayoutForm(forms.Form):
     bank_reference = forms.CharField(label=_("bank reference"), max_length=100)
     paid_on = forms.DateField(label=_("paid on"), initial=timezone.localdate)
@@ -163,7 +175,7 @@ class StatementAdmin(ReadOnlyAdmin):
     search_fields = ["number", "supplier__legal_name"]
     list_select_related = ["supplier"]
     inlines = [StatementAdjustmentInline, StatementEventInline]
-    actions = ["issue", "approve", "record_payout", "export_csv"]
+    actions = ["issue", "approve", "resolve_dispute", "record_payout", "export_csv"]
 
     def has_staff_permission(self, request) -> bool:
         return request.user.is_active and bool(request.user.staff_roles)
@@ -195,6 +207,24 @@ class StatementAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Approve for payout"), permissions=["staff"])
     def approve(self, request, queryset):
         self._each(request, queryset, services.statement_approve)
+
+    @admin.action(description=_("Resolve the dispute and re-issue, with a reason (audited)"), permissions=["staff"])
+    def resolve_dispute(self, request, queryset):
+        def resolve(statement, data):
+            amount = data["amount"]
+            adjustments = [AdjustmentRequest(amount=amount, reason=data["reason"])] if amount else []
+            services.statement_resolve(
+                statement=statement, actor=_actor(request), adjustments=adjustments, note=data["reason"]
+            )
+
+        return ask_reason(
+            self,
+            request,
+            queryset.filter(status=StatementStatus.DISPUTED).order_by("pk"),
+            title=_("Resolve disputed statements"),
+            decide=resolve,
+            form_class=ResolveForm,
+        )
 
     @admin.action(description=_("Record payout (one statement)"), permissions=["finance"])
     def record_payout(self, request, queryset):
@@ -344,6 +374,7 @@ class BankLineAdmin(ReadOnlyAdmin):
         "status",
         "candidates",
         "note",
+        "match_link",
     ]
     list_filter = ["status", "statement"]
     search_fields = ["transaction_id", "reference", "counterparty_name", "counterparty_account"]
@@ -372,9 +403,24 @@ class BankLineAdmin(ReadOnlyAdmin):
         ):
             services.bank_line_match_auto(line_id=line_id, actor=_actor(request))
 
-    @admin.action(description=_("Ignore (not a payment or payout)"), permissions=["finance"])
+    @admin.display(description=_("match"))
+    def match_link(self, line: BankLine) -> str:
+        if line.status not in (BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS):
+            return "-"
+        url = reverse("admin:settlements_bankline_match", args=[line.pk])
+        return format_html('<a class="match-link" href="{}">{}</a>', url, _("Match by hand"))
+
+    @admin.action(description=_("Ignore (not a payment or payout), with a reason"), permissions=["finance"])
     def ignore(self, request, queryset):
-        self._each(request, queryset, services.bank_line_ignore, reason="Ignored in the admin site")
+        return ask_reason(
+            self,
+            request,
+            queryset.order_by("pk"),
+            title=_("Ignore bank lines"),
+            decide=lambda line, data: services.bank_line_ignore(
+                line=line, actor=_actor(request), reason=data["reason"]
+            ),
+        )
 
     @admin.action(description=_("Unmatch"), permissions=["finance"])
     def unmatch(self, request, queryset):

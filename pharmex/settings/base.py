@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "firstbusiness",
     "orders",
     "settlements",
+    "desk",
     "api_docs",
 ]
 
