@@ -78,6 +78,7 @@ def ask_reason(
         "objects": list(queryset),
         "action": request.POST.get("action", ""),
         "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),  # "all N" selected across the changelist's pages
         "checkbox_name": ACTION_CHECKBOX_NAME,
         "opts": model_admin.model._meta,
     }

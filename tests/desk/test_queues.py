@@ -182,3 +182,16 @@ def test_only_licences_still_pending_are_decided(client, reviewer):
     client.post(LICENCES, {"action": "approve_selected", ACTION_CHECKBOX_NAME: [decided.pk]})
 
     assert License.objects.get(pk=decided.pk).status == LicenseStatus.REJECTED
+
+
+def test_a_reason_asked_for_every_row_selected_across_pages_applies_to_all_of_them(client, reviewer):
+    # given: two licences awaiting review, "select all" chosen on the changelist
+    first, second = LicenseFactory.create_batch(2, status=LicenseStatus.PENDING)
+    client.force_login(reviewer)
+    selection = {"action": "reject_selected", ACTION_CHECKBOX_NAME: [first.pk], "select_across": "1"}
+    # when: the intermediate page is shown, then confirmed as the page posts it back
+    page = client.post(LICENCES, selection)
+    assert page.context["select_across"] == "1" and len(page.context["objects"]) == 2
+    client.post(LICENCES, {**selection, "apply": "1", "reason": "材料不全"})
+    # then
+    assert set(License.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)) == {"rejected"}
