@@ -5,8 +5,8 @@ from django.utils.translation import ngettext
 from accounts.actor import actor_for_user
 from catalog.choices import DrugStatus
 from catalog.models import CeilingPrice, Drug, ImportJob, Offer, OfferPriceChange, SimplifiedVatElection
-from catalog.services import drug_approve, drug_update
-from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
+from catalog.services import drug_approve, drug_update, drug_withdraw
+from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ask_reason
 from pharmex.errors import DomainError
 
 
@@ -33,7 +33,7 @@ class DrugAdmin(AuditedAdmin):
     search_fields = ["generic_name", "brand_name", "approval_number", "national_drug_code", "gtin"]
     readonly_fields = ["status", "approval_format", "generic_initials", "brand_initials", "reviewed_at", "proposed_by",
                        "market_exit_at", "market_exit_reason", "created_at"]  # fmt: skip
-    actions = ["approve_selected"]
+    actions = ["approve_selected", "withdraw_selected"]
     inlines = [CeilingPriceInline]
 
     def audit_organization_id(self, obj: Drug) -> int | None:
@@ -58,6 +58,17 @@ class DrugAdmin(AuditedAdmin):
                 self.message_user(request, f"{drug}: {error.detail}", messages.WARNING)
         self.message_user(
             request, ngettext("%(count)d drug approved.", "%(count)d drugs approved.", approved) % {"count": approved}
+        )
+
+    @admin.action(description=_("Reject or withdraw the selected drugs, with a reason (audited)"))
+    def withdraw_selected(self, request, queryset):
+        actor = actor_for_user(request.user)
+        return ask_reason(
+            self,
+            request,
+            queryset.exclude(status=DrugStatus.WITHDRAWN).order_by("pk"),
+            title=_("Reject or withdraw drugs"),
+            decide=lambda drug, data: drug_withdraw(drug=drug, actor=actor, note=data["reason"]),
         )
 
 
