@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.selectors import trading_organization_ids
 from catalog import sql
 from catalog.choices import DrugStatus, ImportKind, OfferStatus
+from catalog.customs import lecheng_drug_visible_q
 from catalog.models import (
     CeilingPrice,
     Drug,
@@ -153,7 +154,7 @@ def drug_list(*, actor: Actor) -> QuerySet[Drug]:
     visible = Q(status=DrugStatus.ACTIVE)
     if actor.organization is not None:
         visible |= Q(proposed_by=actor.organization)
-    return Drug.objects.filter(visible)
+    return Drug.objects.filter(visible & lecheng_drug_visible_q(actor=actor))
 
 
 def registration_valid_q(*, on: date | None = None, prefix: str = "") -> Q:
@@ -219,7 +220,8 @@ def drug_has_market_offers_q(*, per_row: bool = False) -> Q:
 def offer_market(*, actor: Actor) -> QuerySet[Offer]:
     """What buyers see: active offers of active drugs with a valid registration, from suppliers that may trade
     today."""
-    return _with_terms(_market_offers().select_related("drug", "supplier"))
+    market = _market_offers().filter(lecheng_drug_visible_q(actor=actor, prefix="drug__"))
+    return _with_terms(market.select_related("drug", "supplier"))
 
 
 def offer_market_for_drug(*, actor: Actor, drug_id: int) -> QuerySet[Offer]:
@@ -262,7 +264,7 @@ def offer_visible(*, actor: Actor) -> QuerySet[Offer]:
     """Offers the actor may read one by one: the market plus its own (admins: all)."""
     if actor.is_admin:
         return _with_terms(Offer.objects.select_related("drug", "supplier"))
-    market = _market_offers()
+    market = _market_offers().filter(lecheng_drug_visible_q(actor=actor, prefix="drug__"))
     if actor.organization is not None:
         return _with_terms(
             Offer.objects.filter(Q(pk__in=market.values("pk")) | Q(supplier=actor.organization)).select_related(
