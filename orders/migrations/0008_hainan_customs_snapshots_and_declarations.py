@@ -6,42 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_hainan_customs_and_lecheng'),
-        ('orders', '0007_snapshots_and_holds'),
+        ("catalog", "0005_hainan_customs_and_lecheng"),
+        ("orders", "0007_snapshots_and_holds"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='orderline',
-            name='customs_status',
-            field=models.CharField(blank=True, default='', max_length=20),
+            model_name="orderline",
+            name="customs_status",
+            field=models.CharField(blank=True, default="", max_length=20),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='lecheng_approval',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.lechengapproval'),
+            model_name="orderline",
+            name="lecheng_approval",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.lechengapproval",
+            ),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='second_line',
+            model_name="orderline",
+            name="second_line",
             field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
-            name='SecondLineDeclaration',
+            name="SecondLineDeclaration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('declaration_number', models.CharField(max_length=64)),
-                ('duty_amount', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('currency', models.CharField(default='CNY', editable=False, max_length=3)),
-                ('declared_by', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='second_line_declaration', to='orders.order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("declaration_number", models.CharField(max_length=64)),
+                ("duty_amount", models.DecimalField(decimal_places=2, max_digits=18)),
+                ("currency", models.CharField(default="CNY", editable=False, max_length=3)),
+                ("declared_by", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="second_line_declaration",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('duty_amount__gte', 0)), name='second_line_duty_not_negative')],
+                "ordering": ["id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("duty_amount__gte", 0)), name="second_line_duty_not_negative"
+                    )
+                ],
             },
         ),
     ]
