@@ -149,12 +149,16 @@ def drug_search_page(
 
 def drug_list(*, actor: Actor) -> QuerySet[Drug]:
     """Active drugs for everyone; admins see every status; a supplier also sees the drugs it proposed."""
+    return _drugs_readable(actor).filter(lecheng_drug_visible_q(actor=actor))
+
+
+def _drugs_readable(actor: Actor) -> QuerySet[Drug]:
     if actor.is_admin:
         return Drug.objects.all()
     visible = Q(status=DrugStatus.ACTIVE)
     if actor.organization is not None:
         visible |= Q(proposed_by=actor.organization)
-    return Drug.objects.filter(visible & lecheng_drug_visible_q(actor=actor))
+    return Drug.objects.filter(visible)
 
 
 def registration_valid_q(*, on: date | None = None, prefix: str = "") -> Q:
@@ -318,5 +322,6 @@ def offer_price_history(*, actor: Actor, offer: Offer) -> QuerySet[OfferPriceCha
 
 
 def drug_for_offer(*, actor: Actor, drug_id: int) -> Drug | None:
-    """The drug an offer of the actor's would list, when the actor may see it."""
-    return drug_list(actor=actor).filter(pk=drug_id).first()
+    """The drug an offer of the actor's would list, when the actor may see it (special-licensed drugs too: a
+    supplier lists them, catalog.customs decides whether it may)."""
+    return _drugs_readable(actor).filter(pk=drug_id).first()
