@@ -58,10 +58,13 @@ class LechengApproval(models.Model):
         return f"批件 {self.number}: drug {self.drug_id} for {self.institution_id}"
 
     def clean(self) -> None:
+        errors = {}
         if self.drug_id and not self.drug.special_licensed:
-            raise ValidationError({"drug": _("Approvals are for special-licensed drugs (特许药品) only.")})
-        if self.institution_id and not self.institution.is_lecheng_institution(self.valid_until or date.max):
-            raise ValidationError({"institution": _("Only designated Lecheng institutions hold approvals.")})
+            errors["drug"] = _("Approvals are for special-licensed drugs (特许药品) only.")
+        if self.institution_id and not self.institution.is_lecheng_institution(timezone.localdate()):
+            errors["institution"] = _("Only designated Lecheng institutions hold approvals.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def remaining(self) -> int:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.choices import MemberRole, OrganizationKind
 from accounts.models import Organization
 from catalog.choices import CustomsStatus
-from catalog.models import CustomsStatusChange, Offer
+from catalog.models import CustomsStatusChange, LechengApproval, Offer
 from pharmex.models import AuditEvent
 from tests.factories import DrugFactory, LicenseFactory, MembershipFactory, OfferFactory, OrganizationFactory
 from tests.orders.hainan import approval, lecheng_institution, special_drug, special_offer
@@ -228,3 +228,51 @@ def test_an_admin_entering_the_value_added_certificate_verifies_the_exemption(st
     offer = Offer.objects.get(pk=offer.pk)
     assert offer.value_added_exempt(timezone.localdate()) is True
     assert offer.value_added_verified_by == "root@platform.test"
+
+
+def test_admins_keep_the_lecheng_approvals_in_the_admin_site(staff_client):  # noqa: F811
+    institution, plain = lecheng_institution(), OrganizationFactory(kind=OrganizationKind.HOSPITAL)
+    drug, ordinary = special_drug(), DrugFactory()
+    form = {
+        "number": "琼药特许〔2026〕0099号",
+        "quantity": "30",
+        "valid_from": "2026-01-01",
+        "valid_until": "2026-12-31",
+    }
+
+    refused = staff_client.post(
+        "/admin/catalog/lechengapproval/add/", {**form, "institution": plain.pk, "drug": ordinary.pk}
+    )
+    added = staff_client.post("/admin/catalog/lechengapproval/add/", {**form, "institution": institution.pk,
+                                                                       "drug": drug.pk})  # fmt: skip
+
+    assert set(refused.context["adminform"].form.errors) == {"institution", "drug"}
+    assert added.status_code == 302
+    created = LechengApproval.objects.get()
+    assert (created.institution, created.drug, created.quantity, created.used) == (institution, drug, 30, 0)
+    assert AuditEvent.objects.get(action="lecheng_approval.created").organization_id == institution.pk
+
+
+def test_a_drug_shows_its_foreign_authorisation(as_client, member_of):
+    institution = lecheng_institution()
+    drug = special_drug(foreign_product_name="Examplimab Injection")
+    approval(institution, drug)
+
+    body = as_client(member_of(institution)).get(f"/api/v1/drugs/{drug.pk}/").json()
+
+    assert {
+        key: body[key]
+        for key in (
+            "approval_number",
+            "special_licensed",
+            "foreign_ma_country",
+            "foreign_ma_holder",
+            "foreign_product_name",
+        )
+    } == {
+        "approval_number": "",
+        "special_licensed": True,
+        "foreign_ma_country": "US",
+        "foreign_ma_holder": "Example Therapeutics Inc.",
+        "foreign_product_name": "Examplimab Injection",
+    }
