@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from orders.choices import OrderStatus
 from orders.errors import SecondLineNotNeeded
 from orders.models import Order, SecondLineDeclaration
+from orders.notifications import announce_order
 from pharmex.actor import Actor
 from pharmex.audit import audit_record
 from pharmex.errors import InvalidTransition, NotFound
@@ -45,6 +46,9 @@ def second_line_declare(
         object_id=order.pk,
         organization_id=order.supplier_id,
         changes={"declaration_number": declaration_number, "duty_amount": duty_amount},
+    )
+    announce_order(
+        order, "order.second_line_declared", declaration_number=declaration_number, duty_amount=str(duty_amount)
     )
     return declaration
 

@@ -18,6 +18,7 @@ from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 from tests.orders.conftest import place
 from tests.orders.hainan import approval, lecheng_institution, special_offer
 from tests.orders.shipping import ship, shipment_body
+from webhooks.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +174,11 @@ def test_a_second_line_order_ships_once_its_declaration_number_and_duty_are_reco
         "CNY",
     )
     assert AuditEvent.objects.filter(action="order.second_line_declared", object_id=str(order.pk)).count() == 1
+    announced = OutboxEvent.objects.filter(event_type="order.second_line_declared", object_id=str(order.pk))
+    assert sorted(announced.values_list("organization_id", flat=True)) == sorted([order.buyer_id, order.supplier_id])
+    assert {(e.payload["declaration_number"], e.payload["duty_amount"]) for e in announced} == {
+        ("460120260000012345", "3.75")
+    }
     assert client.get(f"/api/v1/orders/{order.pk}/second-line-declaration/").json() == body
     shipped = ship(client, order, shipment_body(order))
     assert shipped.status_code == 200, shipped.json()
