@@ -17,7 +17,7 @@ from tests.conftest import client_for
 from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 from tests.orders.conftest import place
 from tests.orders.hainan import approval, lecheng_institution, special_offer
-from tests.orders.shipping import ship, shipment_body
+from tests.orders.shipping import item, ship, shipment_body
 from webhooks.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +236,36 @@ def test_value_added_exempt_goods_for_the_mainland_also_ship_with_a_zero_duty_de
 
     assert ship(client, order, shipment_body(order)).status_code == 200
     assert SecondLineDeclaration.objects.get(order=order).duty_amount == Decimal("0.00")
+
+
+def test_units_the_supplier_closes_instead_of_shipping_go_back_to_the_approval(supplier, lecheng):
+    institution, offer, taken = lecheng
+    order = Order.objects.get(pk=place(operator(institution), (offer.pk, 5)).json()["id"])
+    client = operator(supplier)
+    assert client.post(f"/api/v1/orders/{order.pk}/confirm/", {}, format="json").status_code == 200
+    line = order.lines.get()
+
+    assert ship(client, order, shipment_body(order, item(line, 2))).status_code == 200
+    closed = client.post(f"/api/v1/orders/{order.pk}/close/", {"note": "缺货"}, format="json")
+
+    assert closed.status_code == 200, closed.json()
+    assert used(taken) == 2  # the 3 closed units were never delivered
+
+
+def test_the_checkout_preview_reports_the_customs_reasons_with_the_others(supplier, lecheng):
+    institution, offer, _ = lecheng
+    bonded = OfferFactory(supplier=supplier, customs_status=CustomsStatus.BONDED, min_order_quantity=2)
+
+    response = operator(institution).post(
+        "/api/v1/checkout/preview/",
+        {"lines": [{"offer_id": offer.pk, "quantity": 11}, {"offer_id": bonded.pk, "quantity": 1}]},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["eligible"] is False
+    assert [[(r["field"], r["code"]) for r in line["reasons"]] for line in body["lines"]] == [
+        [("lines[0].quantity", "lecheng_quantity_exceeded")],
+        [("lines[1].quantity", "below_minimum_quantity"), ("lines[1].offer_id", "bonded_not_entered")],
+    ]
