@@ -229,7 +229,11 @@ def offer_create(*, actor: Actor, data: dict) -> Offer:
         object_type="offer",
         object_id=offer.pk,
         organization_id=supplier.pk,
-        changes={"drug": drug.pk, **{field: getattr(offer, field) for field in OFFER_FIELDS}},
+        changes={
+            "drug": drug.pk,
+            **{field: getattr(offer, field) for field in OFFER_FIELDS},
+            "customs_status": offer.customs_status,
+        },
     )
     return offer
 

@@ -47,6 +47,8 @@ def test_an_offer_is_listed_with_its_customs_status_and_the_listing_is_its_first
         False,
     )
     assert history(Offer.objects.get()) == [("list", "", "bonded", {})]
+    created = AuditEvent.objects.get(action="offer.created", object_id=str(body["id"]))
+    assert created.changes["customs_status"] == "bonded"
 
 
 def test_bonded_goods_are_entered_as_zero_tariff_then_duty_paid_each_step_recorded(as_client, seller, drug):
