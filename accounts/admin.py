@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from accounts.actor import actor_for_user
 from accounts.choices import LicenseStatus, OrganizationStatus, ReverificationStatus
+from accounts.hainan import HAINAN_VERIFICATION_FIELDS, stamp_hainan_verification
 from accounts.models import Invitation, License, Membership, Organization, OrganizationApiKey, Reverification, User
 from accounts.services.licenses import license_approve, license_reject
 from accounts.services.organizations import organization_suspend, organization_verify
@@ -65,7 +66,8 @@ class OrganizationAdmin(AuditedAdmin):
     list_filter = ["status", "kind", "ownership", "province_code"]
     search_fields = ["legal_name", "uscc"]
     # Status changes go through the API actions (and re-verification) so they are audited and rule-checked.
-    readonly_fields = ["status", "status_reason", "last_verified_at", "created_at", "updated_at"]
+    readonly_fields = ["status", "status_reason", "last_verified_at", "created_at", "updated_at",
+                       *HAINAN_VERIFICATION_FIELDS]  # fmt: skip
     inlines = [MembershipInline, LicenseInline]
     actions = ["verify_selected", "suspend_selected"]
 
@@ -88,6 +90,12 @@ class OrganizationAdmin(AuditedAdmin):
             title=_("Suspend organisations"),
             decide=lambda org, data: organization_suspend(organization=org, actor=actor, reason=data["reason"]),
         )
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The Hainan statuses are admin-verified (SPEC §4a): whoever enters them here verifies them, and the audit
+        # record of the edit names them with the rest of the change.
+        stamp_hainan_verification(obj, changed=form.changed_data, by=request.user.email)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(License)
