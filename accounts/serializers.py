@@ -12,6 +12,7 @@ from rest_framework import serializers
 from accounts.choices import (
     MEDICAL_INSTITUTION_KINDS,
     PROVINCE_CODES,
+    TRADING_KINDS,
     InvitationStatus,
     LicenseType,
     MemberRole,
@@ -66,7 +67,8 @@ class RegistrationOrganizationInput(StrictInputSerializer):
         validators=[_django_validator(validate_uscc)],
         help_text="统一社会信用代码: 18 characters of the GB 32100-2015 alphabet, the last a check character.",
     )
-    kind = serializers.ChoiceField(choices=OrganizationKind.choices)
+    # A regulator does not register itself: platform admins create it (SPEC §7a).
+    kind = serializers.ChoiceField(choices=[(k, label) for k, label in OrganizationKind.choices if k in TRADING_KINDS])
     ownership = serializers.ChoiceField(choices=Ownership.choices, required=False, allow_blank=True, default="")
     province_code = PatternedCharField(
         schema_pattern=PROVINCE_SHAPE,
