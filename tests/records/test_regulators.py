@@ -1,0 +1,128 @@
+"""A regulator (SPEC §7a): reads everything about organisations in its jurisdiction through the same API, writes
+nothing, and every read it makes is itself in the audit log."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.choices import OrganizationKind
+from accounts.serializers import RegistrationOrganizationInput
+from orders.models import Order, Shipment
+from pharmex.choices import StaffRole
+from pharmex.models import AuditEvent
+from tests.conftest import client_for
+from tests.factories import OrganizationFactory, UserFactory
+from tests.orders.conftest import place
+from tests.orders.shipping import receive, ship, shipment_body
+
+pytestmark = pytest.mark.django_db
+
+HAINAN, GUANGDONG = "460000", "440000"
+
+
+@pytest.fixture
+def flow(market) -> Order:
+    """A placed, confirmed, shipped and received order between two Hainan organisations."""
+    order_id = place(market.buyer_client(), (market.offer.pk, 2)).json()["id"]
+    market.supplier_client().post(f"/api/v1/orders/{order_id}/confirm/", {}, format="json")
+    order = Order.objects.get(pk=order_id)
+    assert ship(market.supplier_client(), order, shipment_body(order)).status_code == 200
+    assert receive(market.buyer_client(), Shipment.objects.get(order=order)).status_code == 200
+    return order
+
+
+def _today() -> dict:
+    today = timezone.localdate().isoformat()
+    return {"date_from": today, "date_to": today}
+
+
+def test_a_regulator_reads_everything_in_its_jurisdiction(market, flow, regulator_factory):
+    _, client, _ = regulator_factory(HAINAN)
+    shipment = Shipment.objects.get(order=flow)
+
+    orders = client.get("/api/v1/orders/")
+    assert orders.status_code == 200
+    assert [o["id"] for o in orders.json()["results"]] == [flow.pk]
+    assert client.get(f"/api/v1/orders/{flow.pk}/").status_code == 200
+    assert client.get(f"/api/v1/orders/{flow.pk}/events/").status_code == 200
+    assert [s["id"] for s in client.get("/api/v1/shipments/").json()["results"]] == [shipment.pk]
+    assert client.get(f"/api/v1/shipments/{shipment.pk}/delivery-note/").status_code == 200
+
+    organizations = client.get("/api/v1/organizations/").json()["results"]
+    assert {market.buyer.pk, market.supplier.pk} <= {o["id"] for o in organizations}
+    assert client.get(f"/api/v1/organizations/{market.supplier.pk}/history/").status_code == 200
+    licences = client.get("/api/v1/licenses/").json()["results"]
+    assert {market.buyer.pk, market.supplier.pk} <= {item["organization"] for item in licences}
+    assert client.get("/api/v1/suspected-diversions/").status_code == 200
+    assert client.get(f"/api/v1/offers/{market.offer.pk}/history/").status_code == 200
+
+    purchases = client.get("/api/v1/records/purchases/", {**_today(), "organization": market.buyer.pk})
+    assert purchases.status_code == 200
+    assert [r["order_number"] for r in purchases.json()["results"]] == [flow.number]
+    sales = client.get("/api/v1/records/sales/export/", {**_today(), "organization": market.supplier.pk})
+    assert sales.status_code == 200
+    # it must say whose records: it has none of its own
+    assert client.get("/api/v1/records/sales/", _today()).status_code == 400
+
+
+def test_outside_its_jurisdiction_a_regulator_finds_nothing(market, flow, regulator_factory):
+    _, client, _ = regulator_factory(GUANGDONG)
+    assert client.get("/api/v1/orders/").json()["results"] == []
+    assert client.get(f"/api/v1/orders/{flow.pk}/").status_code == 404
+    assert client.get(f"/api/v1/shipments/{Shipment.objects.get(order=flow).pk}/").status_code == 404
+    assert client.get(f"/api/v1/organizations/{market.buyer.pk}/").status_code == 404
+    assert client.get(f"/api/v1/offers/{market.offer.pk}/history/").status_code == 404
+    records = client.get("/api/v1/records/purchases/", {**_today(), "organization": market.buyer.pk})
+    assert records.status_code == 404
+
+
+def test_a_regulator_writes_nothing(market, flow, regulator_factory):
+    regulator, client, _ = regulator_factory(HAINAN)
+    order_id = place(market.buyer_client(), (market.offer.pk, 1)).json()["id"]
+    before = AuditEvent.objects.exclude(action="regulator.read").count()
+    for path, body in (
+        (f"/api/v1/orders/{order_id}/confirm/", {}),
+        (f"/api/v1/orders/{order_id}/reject/", {"note": "检查"}),
+        ("/api/v1/orders/", {"lines": [{"offer_id": market.offer.pk, "quantity": 1}]}),
+        (f"/api/v1/organizations/{market.buyer.pk}/suspend/", {"reason": "检查"}),
+        ("/api/v1/recalls/", {}),
+        (f"/api/v1/organizations/{regulator.pk}/invitations/", {"email": "x@example.com", "role": "viewer"}),
+    ):
+        response = client.post(path, body, format="json")
+        assert response.status_code == 403, (path, response.json())
+    assert (
+        client.patch(f"/api/v1/organizations/{regulator.pk}/", {"contact_phone": "1"}, format="json").status_code == 403
+    )
+    assert AuditEvent.objects.exclude(action="regulator.read").count() == before
+    assert Order.objects.get(pk=order_id).status == "placed"
+
+
+def test_every_regulator_read_is_recorded_for_the_platform_admins(market, flow, regulator_factory):
+    regulator, client, user = regulator_factory(HAINAN)
+    assert client.get(f"/api/v1/orders/{flow.pk}/").status_code == 200
+    assert client.get("/api/v1/records/purchases/", {**_today(), "organization": market.buyer.pk}).status_code == 200
+    assert client.get(f"/api/v1/orders/{flow.pk + 1000}/").status_code == 404  # looking is recorded too
+
+    reads = list(AuditEvent.objects.filter(action="regulator.read").order_by("id"))
+    assert [(r.object_id, r.changes["status"]) for r in reads] == [
+        (f"/api/v1/orders/{flow.pk}/", 200),
+        ("/api/v1/records/purchases/", 200),
+        (f"/api/v1/orders/{flow.pk + 1000}/", 404),
+    ]
+    assert {(r.actor_label, r.organization_id) for r in reads} == {(user.email, regulator.pk)}
+    assert reads[1].changes["query"]["organization"] == [str(market.buyer.pk)]
+
+    admin = client_for(UserFactory(staff_role=StaffRole.ADMIN, is_staff=True))
+    listed = admin.get("/api/v1/audit-events/", {"action": "regulator.read"}).json()["results"]
+    assert len(listed) == 3
+    # a trading organisation's reads are not recorded as regulator reads
+    market.buyer_client().get(f"/api/v1/orders/{flow.pk}/")
+    assert AuditEvent.objects.filter(action="regulator.read").count() == 3
+
+
+def test_a_regulator_cannot_register_itself_and_only_a_regulator_has_a_jurisdiction(db):
+    assert OrganizationKind.REGULATOR not in RegistrationOrganizationInput().fields["kind"].choices
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrganizationFactory(kind=OrganizationKind.PHARMACY, jurisdiction=[HAINAN])
