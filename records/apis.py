@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
@@ -16,9 +18,10 @@ from orders.models import ShipmentLine
 from pharmex.api.pagination import PagePagination
 from pharmex.api.permissions import Members, Regulator, Staff
 from pharmex.api.renderers import SPREADSHEET_RENDERERS
-from pharmex.api.views import ApiViewSet
+from pharmex.api.views import ApiView, ApiViewSet
 from pharmex.exports import CONTENT_TYPES, export_response
 from records import selectors
+from records.reports import REPORTS
 from records.serializers import FORMATS, RecordExportQuery, RecordOutput, RecordQuery
 
 # Every member reads its organisation's records (quality staff keep them, finance reconciles); platform staff and
@@ -140,3 +143,42 @@ class SalesRecordViewSet(RecordViewSet):
     @action(detail=False, methods=["get"], renderer_classes=SPREADSHEET_RENDERERS)
     def export(self, request):
         return self.record_export()
+
+
+class DutyReportQuery(serializers.Serializer):
+    file_format = serializers.ChoiceField(choices=FORMATS, default="csv")
+
+
+class DutyReportApi(ApiView):
+    """One platform duty report (`report`, set per route in records.urls), streamed as CSV or XLSX: platform staff
+    see every organisation, a regulator those of its jurisdiction."""
+
+    report: str = ""
+    policies = {"get": Staff() | Regulator()}
+    query_parameters = {"get": ["file_format"]}
+    replica_actions = frozenset({"get"})
+    renderer_classes = SPREADSHEET_RENDERERS
+
+    @extend_schema(
+        tags=["reports"],
+        summary="A platform duty report (CSV or XLSX), streamed: staff and regulators",
+        description="`merchants`: every trading organisation with its status, trading licence and re-verification "
+        "dates; `suspensions`: every suspension with its reason; `diversions`: suspected diversions and their "
+        "outcomes; `recalls`: recalls with their acknowledgement progress. A regulator sees its jurisdiction's.",
+        parameters=[FILE_FORMAT],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="A header row, then one row each."),
+            (200, CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
+            **problems(400),
+        },
+    )
+    def get(self, request):
+        file_format = self.parse_query(DutyReportQuery)["file_format"]
+        report = REPORTS[self.report]
+        return export_response(
+            file_format=file_format,
+            header=report.header,
+            rows=report.rows(self.actor),
+            filename=f"{report.name}-{timezone.localdate()}",
+            sheet_name=report.name,
+        )
