@@ -14,6 +14,7 @@ from pharmex.choices import StaffRole
 from pharmex.models import AuditEvent
 from tests.conftest import client_for
 from tests.factories import OrganizationFactory, UserFactory
+from tests.factories.accounts import valid_uscc
 from tests.orders.conftest import place
 from tests.orders.shipping import receive, ship, shipment_body
 
@@ -126,3 +127,29 @@ def test_a_regulator_cannot_register_itself_and_only_a_regulator_has_a_jurisdict
     assert OrganizationKind.REGULATOR not in RegistrationOrganizationInput().fields["kind"].choices
     with pytest.raises(IntegrityError), transaction.atomic():
         OrganizationFactory(kind=OrganizationKind.PHARMACY, jurisdiction=[HAINAN])
+
+
+def test_platform_admins_create_a_regulator_and_its_inspectors_join_to_read(market, flow):
+    admin = client_for(UserFactory(staff_role=StaffRole.ADMIN, is_staff=True))
+    body = {
+        "legal_name": "海南省药品监督管理局",
+        "uscc": valid_uscc(990_001),
+        "province_code": HAINAN,
+        "jurisdiction": [HAINAN],
+        "inspectors": ["Inspector@example.com"],
+    }
+    assert market.buyer_client().post("/api/v1/regulators/", body, format="json").status_code == 403
+    response = admin.post("/api/v1/regulators/", body, format="json")
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert (created["kind"], created["jurisdiction"], created["status"]) == ("regulator", [HAINAN], "verified")
+    assert admin.post("/api/v1/regulators/", {**body, "jurisdiction": ["123456"]}, format="json").status_code == 400
+    assert admin.post("/api/v1/regulators/", body, format="json").status_code == 409  # the same authority twice
+
+    inspector = UserFactory(email="inspector@example.com")
+    invitation = client_for(inspector).get("/api/v1/invitations/").json()["results"][0]
+    accepted = client_for(inspector).post(f"/api/v1/invitations/{invitation['id']}/accept/", {}, format="json")
+    assert accepted.status_code in (200, 201), accepted.json()
+    reader = client_for(inspector)
+    assert reader.get(f"/api/v1/orders/{flow.pk}/").status_code == 200
+    assert reader.post(f"/api/v1/orders/{flow.pk}/cancel/", {}, format="json").status_code == 403
