@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from pharmex.api.serializers import BusinessDateField
+from pharmex.api.serializers import BusinessDateField, UTCDateTimeField
 from pharmex.exports import CONTENT_TYPES
 from records.selectors import KINDS
 
@@ -11,8 +11,8 @@ FORMATS = list(CONTENT_TYPES)
 
 
 class RecordQuery(serializers.Serializer):
-    date_from = BusinessDateField(days_ahead=1)
-    date_to = BusinessDateField(days_ahead=1)
+    date_from = BusinessDateField(days_ahead=366)
+    date_to = BusinessDateField(days_ahead=366)
     organization = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
 
     def validate(self, data: dict) -> dict:
@@ -29,7 +29,7 @@ class RecordOutput(serializers.Serializer):
     """One GSP purchase or sales record, as the order and shipment recorded it."""
 
     record_type = serializers.ChoiceField(choices=KINDS, help_text="`purchase` (购进) or `sales` (销售).")
-    date = serializers.DateTimeField(help_text="When the goods were received (入库验收).")
+    date = UTCDateTimeField(help_text="When the goods were received (入库验收).")
     order_number = serializers.CharField()
     shipment_sequence = serializers.IntegerField()
     counterparty_name = serializers.CharField(help_text="The supplier (purchase) or buyer (sales), at placement.")
