@@ -16,7 +16,7 @@ from tests.conftest import client_for
 from tests.factories import OrganizationFactory, UserFactory
 from tests.factories.accounts import valid_uscc
 from tests.orders.conftest import place
-from tests.orders.shipping import receive, ship, shipment_body
+from tests.orders.shipping import code, item, receive, ship, shipment_body
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,8 @@ def flow(market) -> Order:
     order_id = place(market.buyer_client(), (market.offer.pk, 2)).json()["id"]
     market.supplier_client().post(f"/api/v1/orders/{order_id}/confirm/", {}, format="json")
     order = Order.objects.get(pk=order_id)
-    assert ship(market.supplier_client(), order, shipment_body(order)).status_code == 200
+    body = shipment_body(order, item(order.lines.get(), 2, codes=[code(1), code(2)]))
+    assert ship(market.supplier_client(), order, body).status_code == 200
     assert receive(market.buyer_client(), Shipment.objects.get(order=order)).status_code == 200
     return order
 
@@ -58,6 +59,9 @@ def test_a_regulator_reads_everything_in_its_jurisdiction(market, flow, regulato
     assert {market.buyer.pk, market.supplier.pk} <= {item["organization"] for item in licences}
     assert client.get("/api/v1/suspected-diversions/").status_code == 200
     assert client.get(f"/api/v1/offers/{market.offer.pk}/history/").status_code == 200
+    trace = client.get(f"/api/v1/trace/{code(1)}/")
+    assert trace.status_code == 200, trace.json()
+    assert (len(trace.json()["hops"]), trace.json()["holder"]["id"]) == (1, market.buyer.pk)
 
     purchases = client.get("/api/v1/records/purchases/", {**_today(), "organization": market.buyer.pk})
     assert purchases.status_code == 200
@@ -75,6 +79,7 @@ def test_outside_its_jurisdiction_a_regulator_finds_nothing(market, flow, regula
     assert client.get(f"/api/v1/shipments/{Shipment.objects.get(order=flow).pk}/").status_code == 404
     assert client.get(f"/api/v1/organizations/{market.buyer.pk}/").status_code == 404
     assert client.get(f"/api/v1/offers/{market.offer.pk}/history/").status_code == 404
+    assert client.get(f"/api/v1/trace/{code(1)}/").status_code == 404
     records = client.get("/api/v1/records/purchases/", {**_today(), "organization": market.buyer.pk})
     assert records.status_code == 404
 
