@@ -126,6 +126,7 @@ def _shipment(order, line, owner, sequence, received_at, count) -> None:
         received_at=received_at,
     )
     with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")  # seeding a million rows is one long statement
         cursor.execute(
             """
             INSERT INTO orders_shipmentline
