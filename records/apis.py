@@ -73,6 +73,8 @@ class RecordViewSet(ApiViewSet):
         return organization_in_view(actor=self.actor, organization_id=query.get("organization"))
 
     def record_list(self):
+        # The page is read from the received lines (a queryset, so it pages in SQL); when returns become a second
+        # source (selectors.RECORD_SOURCES), this pages their union, as the export merges them.
         query = self.parse_query(RecordQuery)
         organization = self._organization(query)
         start, end = selectors.day_bounds(query["date_from"], query["date_to"])

@@ -109,7 +109,7 @@ def received_record(row: dict, kind: str) -> Record:
     return {
         **row,
         "record_type": kind,
-        "place_of_origin": "",  # 产地 of 中药饮片: no snapshot holds it yet (README, "GSP records")
+        "place_of_origin": "",  # 产地 of 中药饮片: no snapshot holds it yet (README, "GSP records, regulators …")
         "quantity": quantity,
         "amount": quantize(row["unit_price"] * quantity),
         "invoice_numbers": ", ".join(invoices or ()),
