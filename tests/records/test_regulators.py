@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.choices import OrganizationKind
+from accounts.models import Organization
 from accounts.serializers import RegistrationOrganizationInput
 from orders.models import Order, Shipment
 from pharmex.choices import StaffRole
@@ -158,3 +159,34 @@ def test_platform_admins_create_a_regulator_and_its_inspectors_join_to_read(mark
     reader = client_for(inspector)
     assert reader.get(f"/api/v1/orders/{flow.pk}/").status_code == 200
     assert reader.post(f"/api/v1/orders/{flow.pk}/cancel/", {}, format="json").status_code == 403
+
+
+def test_platform_admins_create_a_regulator_in_the_admin_site(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    form = {
+        "legal_name": "广东省药品监督管理局",
+        "uscc": valid_uscc(990_002),
+        "kind": "regulator",
+        "ownership": "",
+        "province_code": GUANGDONG,
+        "jurisdiction": "440000,460000",
+        "credit_terms_days": "30",
+        "min_shelf_life_days": "180",
+        "first_business_review": "unknown",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "licenses-TOTAL_FORMS": "0",
+        "licenses-INITIAL_FORMS": "0",
+    }
+    response = client.post("/admin/accounts/organization/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = Organization.objects.get(uscc=form["uscc"])
+    assert (created.kind, created.jurisdiction) == ("regulator", ["440000", "460000"])
+
+    # a trading organisation has no jurisdiction: the form says so
+    refused = client.post(
+        "/admin/accounts/organization/add/",
+        {**form, "uscc": valid_uscc(990_003), "kind": "distributor", "legal_name": "某医药有限公司"},
+    )
+    assert refused.status_code == 200
+    assert "Only a regulator has a jurisdiction." in refused.content.decode()
