@@ -148,11 +148,14 @@ def drug_search_page(
 
 
 def drug_list(*, actor: Actor) -> QuerySet[Drug]:
-    """Active drugs for everyone; admins see every status; a supplier also sees the drugs it proposed."""
+    """Active drugs for everyone; admins see every status; a supplier also sees the drugs it proposed (a regulator
+    those its jurisdiction's suppliers proposed)."""
     if actor.is_admin:
         return Drug.objects.all()
     visible = Q(status=DrugStatus.ACTIVE)
-    if actor.organization is not None:
+    if actor.is_regulator:  # and the drugs its jurisdiction's suppliers proposed, whatever their status
+        visible |= parties_q(actor, "proposed_by")
+    elif actor.organization is not None:
         visible |= Q(proposed_by=actor.organization)
     return Drug.objects.filter(visible)
 

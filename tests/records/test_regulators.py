@@ -14,7 +14,7 @@ from orders.models import Order, Shipment
 from pharmex.choices import StaffRole
 from pharmex.models import AuditEvent
 from tests.conftest import client_for
-from tests.factories import OrganizationFactory, UserFactory
+from tests.factories import DrugFactory, OrganizationFactory, UserFactory
 from tests.factories.accounts import valid_uscc
 from tests.orders.conftest import place
 from tests.orders.shipping import code, item, receive, ship, shipment_body
@@ -60,6 +60,8 @@ def test_a_regulator_reads_everything_in_its_jurisdiction(market, flow, regulato
     assert {market.buyer.pk, market.supplier.pk} <= {item["organization"] for item in licences}
     assert client.get("/api/v1/suspected-diversions/").status_code == 200
     assert client.get(f"/api/v1/offers/{market.offer.pk}/history/").status_code == 200
+    proposed = DrugFactory(status="pending_review", proposed_by=market.supplier)
+    assert client.get(f"/api/v1/drugs/{proposed.pk}/").status_code == 200
     trace = client.get(f"/api/v1/trace/{code(1)}/")
     assert trace.status_code == 200, trace.json()
     assert (len(trace.json()["hops"]), trace.json()["holder"]["id"]) == (1, market.buyer.pk)
