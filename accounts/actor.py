@@ -49,12 +49,26 @@ def actor_for_user(user: User, organization_id: int | None = None) -> Actor:
         memberships=memberships,
         suspended=_suspended(organization),
         mandate_expired=chosen is not None and _mandate_expired(chosen),
+        jurisdiction=_jurisdiction(organization),
     )
 
 
 def actor_for_api_key(api_key: OrganizationApiKey) -> Actor:
     organization = api_key.organization
-    return Actor(api_key=api_key, organization=organization, role=api_key.role, suspended=_suspended(organization))
+    return Actor(
+        api_key=api_key,
+        organization=organization,
+        role=api_key.role,
+        suspended=_suspended(organization),
+        jurisdiction=_jurisdiction(organization),
+    )
+
+
+def _jurisdiction(organization: Organization | None) -> frozenset[str] | None:
+    """A regulator's province codes (SPEC §7a); None for anyone not acting for a regulator."""
+    if organization is None or not organization.is_regulator:
+        return None
+    return frozenset(organization.jurisdiction)
 
 
 def _mandate_expired(membership: Membership) -> bool:

@@ -8,6 +8,19 @@ class OrganizationKind(models.TextChoices):
     HOSPITAL = "hospital", _("Hospital")
     PHARMACY = "pharmacy", _("Pharmacy")
     CLINIC = "clinic", _("Clinic")
+    REGULATOR = "regulator", _("Regulator (药品监督管理部门)")  # never trades; reads its jurisdiction (SPEC §7a)
+
+
+# The kinds that trade (and register themselves); a regulator is created by platform admins.
+TRADING_KINDS = frozenset(
+    {
+        OrganizationKind.MANUFACTURER,
+        OrganizationKind.DISTRIBUTOR,
+        OrganizationKind.HOSPITAL,
+        OrganizationKind.PHARMACY,
+        OrganizationKind.CLINIC,
+    }
+)
 
 
 # GB/T 2260: the Hainan Free Trade Port is the whole province (SPEC §4a).

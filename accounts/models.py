@@ -101,6 +101,13 @@ class Organization(models.Model):
     kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
     ownership = models.CharField(max_length=10, choices=Ownership.choices, blank=True)
     province_code = models.CharField(max_length=6, validators=[validate_province_code])
+    # A regulator's jurisdiction (SPEC §7a): the province codes (GB/T 2260) of the organisations it reads about.
+    jurisdiction = ArrayField(
+        models.CharField(max_length=6, validators=[validate_province_code]),
+        default=list,
+        blank=True,
+        help_text="Regulators only: the province codes (GB/T 2260, e.g. 460000) whose organisations it may read.",
+    )
     credit_terms_days = models.PositiveSmallIntegerField(default=default_credit_terms)
     min_shelf_life_days = models.PositiveSmallIntegerField(default=default_min_shelf_life)
     # Kept for v1 clients (API guide, versioning): since issue 13 a supplier elects 3% per drug, on the offer
@@ -150,20 +157,32 @@ class Organization(models.Model):
                 name="organization_ownership_for_medical_institutions",
             ),
             models.CheckConstraint(condition=Q(credit_terms_days__lte=365), name="organization_credit_terms_max"),
+            models.CheckConstraint(
+                condition=Q(kind=OrganizationKind.REGULATOR) | Q(jurisdiction=[]),
+                name="organization_jurisdiction_for_regulators",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.legal_name
 
     def clean(self) -> None:
-        # The same rule as the database constraint, with a message that names the field.
+        # The same rules as the database constraints, with a message that names the field.
         message = ownership_refusal(kind=self.kind, ownership=self.ownership)
         if message:
             raise ValidationError({"ownership": message})
+        if self.kind == OrganizationKind.REGULATOR and not self.jurisdiction:
+            raise ValidationError({"jurisdiction": _("A regulator has a jurisdiction: at least one province code.")})
+        if self.kind != OrganizationKind.REGULATOR and self.jurisdiction:
+            raise ValidationError({"jurisdiction": _("Only a regulator has a jurisdiction.")})
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.kind == OrganizationKind.REGULATOR
 
     @property
     def trading_license_type(self) -> str:
-        return TRADING_LICENSE_FOR_KIND[self.kind]
+        return TRADING_LICENSE_FOR_KIND.get(self.kind, "")  # "" for a regulator, which never trades
 
     @property
     def requires_first_business_review(self) -> bool:

@@ -25,6 +25,7 @@ from accounts.models import (
 from pharmex.actor import Actor
 from pharmex.errors import NotFound
 from pharmex.models import AuditEvent
+from pharmex.tenancy import parties_q
 
 
 def _valid_license_filter(on: date) -> Q:
@@ -107,12 +108,14 @@ def organization_may_trade(*, organization: Organization, on: date | None = None
 
 
 def organization_list(*, actor: Actor) -> QuerySet[Organization]:
-    """Admins see every organisation; others the ones they act for."""
+    """Admins see every organisation; a regulator those in its jurisdiction; others the ones they act for."""
     queryset = Organization.objects.annotate(
         may_trade=ExpressionWrapper(may_trade_q(), output_field=BooleanField())
     ).order_by("id")
     if actor.is_staff:
         return queryset
+    if actor.is_regulator:
+        return queryset.filter(parties_q(actor, ""))
     if actor.organization is not None:
         return queryset.filter(pk=actor.organization.pk)
     if actor.user is not None:
@@ -150,6 +153,8 @@ def license_list(*, actor: Actor) -> QuerySet[License]:
     queryset = License.objects.select_related("organization").order_by("id")
     if actor.is_staff:
         return queryset
+    if actor.is_regulator:
+        return queryset.filter(parties_q(actor, "organization"))
     if actor.organization is not None:
         return queryset.filter(organization=actor.organization)
     return queryset.none()
@@ -183,6 +188,22 @@ def license_history(*, license: License) -> QuerySet[LicenseStatusChange]:
 def organization_get(*, actor: Actor, organization_id: int) -> Organization:
     """One organisation the actor may read. Raises: NotFound (404) for any other."""
     organization = organization_list(actor=actor).filter(pk=organization_id).first()
+    if organization is None:
+        raise NotFound()
+    return organization
+
+
+def organization_in_view(*, actor: Actor, organization_id: int | None) -> Organization:
+    """The organisation whose records (or reports) the actor asks for: its own by default; any named one for staff,
+    one in its jurisdiction for a regulator.
+
+    Raises: NotFound (404) for an organisation the actor may not read about (or none named, acting for none).
+    """
+    if organization_id is None:
+        if actor.organization is None or actor.is_regulator:
+            raise NotFound()
+        return actor.organization
+    organization = Organization.objects.filter(parties_q(actor, "") or Q(pk__in=[]), pk=organization_id).first()
     if organization is None:
         raise NotFound()
     return organization

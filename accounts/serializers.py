@@ -12,6 +12,7 @@ from rest_framework import serializers
 from accounts.choices import (
     MEDICAL_INSTITUTION_KINDS,
     PROVINCE_CODES,
+    TRADING_KINDS,
     InvitationStatus,
     LicenseType,
     MemberRole,
@@ -66,7 +67,8 @@ class RegistrationOrganizationInput(StrictInputSerializer):
         validators=[_django_validator(validate_uscc)],
         help_text="统一社会信用代码: 18 characters of the GB 32100-2015 alphabet, the last a check character.",
     )
-    kind = serializers.ChoiceField(choices=OrganizationKind.choices)
+    # A regulator does not register itself: platform admins create it (SPEC §7a).
+    kind = serializers.ChoiceField(choices=[(k, label) for k, label in OrganizationKind.choices if k in TRADING_KINDS])
     ownership = serializers.ChoiceField(choices=Ownership.choices, required=False, allow_blank=True, default="")
     province_code = PatternedCharField(
         schema_pattern=PROVINCE_SHAPE,
@@ -431,3 +433,42 @@ class ReverificationOutput(ModelOutputSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+# --- regulators (SPEC §7a) ----------------------------------------------------------------------
+def province_code_field() -> PatternedCharField:
+    return PatternedCharField(
+        schema_pattern=PROVINCE_SHAPE,
+        max_length=6,
+        validators=[_django_validator(validate_province_code)],
+        help_text="Province-level GB/T 2260 code, for example 460000 (Hainan).",
+    )
+
+
+class RegulatorCreateInput(StrictInputSerializer):
+    legal_name = serializers.CharField(max_length=200, help_text="e.g. 海南省药品监督管理局")
+    uscc = PatternedCharField(
+        schema_pattern=USCC_SHAPE,
+        max_length=18,
+        validators=[_django_validator(validate_uscc)],
+        help_text="统一社会信用代码 of the authority.",
+    )
+    province_code = province_code_field()
+    jurisdiction = serializers.ListField(
+        child=province_code_field(),
+        min_length=1,
+        max_length=40,
+        help_text="The provinces whose organisations it reads about (GB/T 2260 province codes).",
+    )
+    inspectors = serializers.ListField(
+        child=serializers.EmailField(),
+        min_length=1,
+        max_length=50,
+        help_text="Emails invited to join it (as viewers: a regulator's members only read).",
+    )
+
+
+class RegulatorOutput(ModelOutputSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "legal_name", "uscc", "kind", "province_code", "jurisdiction", "status", "created_at"]

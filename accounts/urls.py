@@ -16,6 +16,7 @@ from accounts.apis.auth import (
 from accounts.apis.invitations import InvitationAcceptApi, InvitationViewSet, MyInvitationViewSet
 from accounts.apis.licenses import LicenseViewSet
 from accounts.apis.organizations import MemberViewSet, OrganizationViewSet
+from accounts.apis.regulators import RegulatorViewSet
 from accounts.apis.reverifications import ReverificationViewSet
 
 router = SimpleRouter()
@@ -27,6 +28,7 @@ router.register("licenses", LicenseViewSet, basename="license")
 router.register("reverifications", ReverificationViewSet, basename="reverification")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("regulators", RegulatorViewSet, basename="regulator")
 
 urlpatterns = [
     path("register/", RegisterApi.as_view(), name="register"),

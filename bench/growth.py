@@ -42,7 +42,7 @@ service ÷ floor of the same operation on the same rows; "flat" = ratio at 16×S
   * shipping 1,000 codes in one shipment: orders.services.shipping.order_ship vs bare INSERTs of the same rows;
   * statements: settlements statement_generate for the newest month vs the GROUP BY floor (settlement_scale.py);
   * audit verification: verify_audit_chain from the checkpoint over 2,000 new records vs reading + hashing them;
-  * GSP records export of one month: HOOK below (measure_gsp_export), added once the export exists.
+  * GSP records export of one month: the busy buyer's purchase records (records.selectors) through csv_stream.
 Time ratios are service time ÷ floor time (bigger = slower); placement is service throughput ÷ floor throughput.
 A table of ratios per size and the flatness go to stdout, a chart to bench/results/growth-S<base>.png, the raw
 numbers to bench/results/growth-S<base>.json.
@@ -820,11 +820,37 @@ class Measure:
         return Result(s, f, "ms")
 
     # GSP records export ----------------------------------------------------------------------------------------------
-    def gsp_export(self) -> Result | None:
-        """HOOK (issue 19 item 1): the GSP records export of one month (the newest), streamed through
-        pharmex/exports.py, vs a floor of the same rows (SELECT of the month's GSP records written by csv_stream).
-        Another helper is building the export; add it here as the other measurements are, then drop the None."""
-        return None
+    def gsp_export(self) -> Result:
+        """The busy buyer's GSP purchase records of one month (the newest), as the export streams them
+        (records.selectors → pharmex/exports.csv_stream), vs a floor of the same rows: the records' SELECT written
+        by csv_stream as it comes, without turning each row into a record."""
+        from pharmex.exports import csv_stream
+        from records.selectors import PURCHASE, RECORD_FIELDS, day_bounds, received_lines, record_rows, records
+
+        organization = self.buyer_actor.organization
+        first = month_start(self.newest_month).date()
+        last = month_start(self.newest_month + 1).date() - timedelta(days=1)
+        start, end = day_bounds(first, last)
+
+        def service() -> float:
+            t0 = time.perf_counter()
+            rows = record_rows(records(organization=organization, kind=PURCHASE, first_day=first, last_day=last))
+            size = sum(len(chunk) for chunk in csv_stream(RECORD_FIELDS, rows))
+            elapsed = time.perf_counter() - t0
+            assert size > 0
+            return elapsed * 1000
+
+        def floor() -> float:
+            t0 = time.perf_counter()
+            lines = received_lines(organization=organization, kind=PURCHASE, start=start, end=end)
+            rows = (list(row.values()) for row in lines.iterator(chunk_size=2000))
+            size = sum(len(chunk) for chunk in csv_stream(RECORD_FIELDS, rows))
+            elapsed = time.perf_counter() - t0
+            assert size > 0
+            return elapsed * 1000
+
+        s, f = interleaved(service, floor, self.reps)
+        return Result(s, f, "ms")
 
     def all(self) -> dict[str, Result | None]:
         return {

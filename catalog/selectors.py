@@ -42,6 +42,7 @@ from catalog.validators import APPROVAL_PREFIX, normalize_code
 from pharmex import events
 from pharmex.actor import Actor
 from pharmex.errors import NotFound
+from pharmex.tenancy import in_jurisdiction, parties_q
 
 MAX_QUERY_LENGTH = 100
 _PINYIN = re.compile(r"[a-z]+")
@@ -148,7 +149,8 @@ def drug_search_page(
 
 
 def drug_list(*, actor: Actor) -> QuerySet[Drug]:
-    """Active drugs for everyone; admins see every status; a supplier also sees the drugs it proposed."""
+    """Active drugs for everyone; admins see every status; a supplier also sees the drugs it proposed (a regulator
+    those its jurisdiction's suppliers proposed); special-licensed drugs only those who may deal in them."""
     return _drugs_readable(actor).filter(lecheng_drug_visible_q(actor=actor))
 
 
@@ -156,7 +158,9 @@ def _drugs_readable(actor: Actor) -> QuerySet[Drug]:
     if actor.is_admin:
         return Drug.objects.all()
     visible = Q(status=DrugStatus.ACTIVE)
-    if actor.organization is not None:
+    if actor.is_regulator:  # and the drugs its jurisdiction's suppliers proposed, whatever their status
+        visible |= parties_q(actor, "proposed_by")
+    elif actor.organization is not None:
         visible |= Q(proposed_by=actor.organization)
     return Drug.objects.filter(visible)
 
@@ -244,10 +248,12 @@ def market_marks(*, actor: Actor, offers: list[Offer]) -> dict[int, list[dict]]:
 
 def offer_list(*, actor: Actor, own: bool = False) -> QuerySet[Offer]:
     """`own`: every offer of the caller's organisation, whatever its status; otherwise the market.
-    Admins listing their "own" see every offer."""
+    Admins listing their "own" see every offer; a regulator every offer of its jurisdiction's suppliers."""
     if own:
         if actor.is_admin and actor.organization is None:
             return _with_terms(Offer.objects.select_related("drug", "supplier"))
+        if actor.is_regulator:
+            return _with_terms(Offer.objects.filter(parties_q(actor, "supplier")).select_related("drug", "supplier"))
         if actor.organization is None:
             return Offer.objects.none()
         return _with_terms(Offer.objects.filter(supplier=actor.organization).select_related("drug", "supplier"))
@@ -305,7 +311,9 @@ def offer_history(*, actor: Actor, offer: Offer) -> QuerySet[OfferStatusChange]:
 
     Raises: NotFound for anyone else.
     """
-    if not (actor.is_staff or actor.acts_for(offer.supplier_id)):
+    if not (
+        actor.is_staff or actor.acts_for(offer.supplier_id) or in_jurisdiction(actor, offer.supplier.province_code)
+    ):
         raise NotFound()
     return offer.status_changes.order_by("-id")
 
@@ -316,7 +324,9 @@ def offer_price_history(*, actor: Actor, offer: Offer) -> QuerySet[OfferPriceCha
 
     Raises: NotFound for anyone else.
     """
-    if not (actor.is_staff or actor.acts_for(offer.supplier_id)):
+    if not (
+        actor.is_staff or actor.acts_for(offer.supplier_id) or in_jurisdiction(actor, offer.supplier.province_code)
+    ):
         raise NotFound()
     return offer.price_changes.order_by("-changed_at", "-id")
 

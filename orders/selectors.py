@@ -26,18 +26,15 @@ from orders.models import (
 from orders.trace_codes import canonical
 from pharmex.actor import Actor
 from pharmex.errors import NotAParty, NotFound
+from pharmex.tenancy import in_jurisdiction, parties_q
 
 
 def _party_filter(actor: Actor) -> Q | None:
-    if actor.is_staff:
-        return Q()
-    if actor.organization is None:
-        return None
-    return Q(buyer=actor.organization) | Q(supplier=actor.organization)
+    return parties_q(actor, "buyer", "supplier")
 
 
 def order_list(*, actor: Actor) -> QuerySet[Order]:
-    """Orders the actor is a party to (as buyer or supplier); staff see all."""
+    """Orders the actor is a party to (as buyer or supplier); staff see all, a regulator its jurisdiction's."""
     party = _party_filter(actor)
     if party is None:
         return Order.objects.none()
@@ -51,8 +48,8 @@ def order_list(*, actor: Actor) -> QuerySet[Order]:
 
 def order_side_q(*, actor: Actor, side: str) -> Q:
     """Orders where the actor's organisation is the buyer, or the supplier (`?role=`); staff acting for no
-    organisation keep every order."""
-    if actor.organization is None:
+    organisation (and regulators, who are no party) keep every order."""
+    if actor.organization is None or actor.is_regulator:
         return Q()
     return Q(**{side: actor.organization})
 
@@ -91,15 +88,17 @@ def trace_get(*, actor: Actor, code: str) -> Trace:
     Raises: NotFound (404) when the code is unknown or the actor took part in none of its hops.
     """
     trace = TraceCode.objects.select_related("drug", "holder", "case").filter(code=canonical(code)).first()
-    if trace is None or (actor.organization is None and not actor.is_staff):
+    party = parties_q(actor, "from_organization", "to_organization")
+    if trace is None or party is None:
         raise NotFound()
-    hops = CustodyHop.objects.filter(code=trace).select_related("from_organization", "to_organization", "order")
-    if not actor.is_staff:
-        hops = hops.filter(Q(from_organization=actor.organization) | Q(to_organization=actor.organization))
+    hops = CustodyHop.objects.filter(party, code=trace).select_related("from_organization", "to_organization", "order")
     hops = list(hops.order_by("id"))
     if not hops and not actor.is_staff:
         raise NotFound()
-    return Trace(code=trace, hops=hops, show_holder=actor.is_staff or actor.acts_for(trace.holder_id))
+    show_holder = (
+        actor.is_staff or actor.acts_for(trace.holder_id) or in_jurisdiction(actor, trace.holder.province_code)
+    )
+    return Trace(code=trace, hops=hops, show_holder=show_holder)
 
 
 def recall_list(*, actor: Actor) -> QuerySet[Recall]:
@@ -117,9 +116,8 @@ def recall_affected_lines(*, recall: Recall, actor: Actor | None = None) -> Quer
     )
     holder = recall.drug.mah_organization_id  # the MAH follows every recall of its drug, whoever issued it
     if actor is not None and not actor.is_staff and not actor.acts_for(holder):
-        if actor.organization is None:
-            return queryset.none()
-        queryset = queryset.filter(Q(shipment__buyer=actor.organization) | Q(shipment__supplier=actor.organization))
+        party = parties_q(actor, "shipment__buyer", "shipment__supplier")
+        return queryset.none() if party is None else queryset.filter(party)
     return queryset
 
 
@@ -142,13 +140,10 @@ def recall_buyers(*, recall: Recall, actor: Actor) -> list[dict]:
 
 
 def shipment_list(*, actor: Actor) -> QuerySet[Shipment]:
-    """Shipments the actor's organisation sent or received; staff see all."""
-    if actor.is_staff:
-        party = Q()
-    elif actor.organization is None:
+    """Shipments the actor's organisation sent or received; staff see all, a regulator its jurisdiction's."""
+    party = parties_q(actor, "buyer", "supplier")
+    if party is None:
         return Shipment.objects.none()
-    else:
-        party = Q(buyer=actor.organization) | Q(supplier=actor.organization)
     return (
         Shipment.objects.filter(party)
         .select_related("order", "buyer", "supplier", "temperature_record")
@@ -177,10 +172,13 @@ def shipment_for_party(*, actor: Actor, shipment_id: int, side: str) -> Shipment
 
 
 def shipments_received(*, actor: Actor, first_day: date, last_day: date) -> QuerySet[Shipment]:
-    """Shipments the actor's organisation received (staff acting for none: everyone's) on these local days."""
+    """Shipments the actor's organisation received (staff acting for none: everyone's; a regulator: its
+    jurisdiction's buyers') on these local days."""
     start = timezone.make_aware(datetime.combine(first_day, time.min))
     end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
     shipments = shipment_list(actor=actor).filter(received_at__gte=start, received_at__lt=end)
+    if actor.is_regulator:
+        return shipments.filter(parties_q(actor, "buyer"))
     return shipments.filter(buyer=actor.organization) if actor.organization is not None else shipments
 
 
@@ -194,12 +192,15 @@ def shipment_codes(*, shipments: QuerySet[Shipment]) -> QuerySet[CustodyHop]:
 
 
 def diversion_list(*, actor: Actor) -> QuerySet[SuspectedDiversion]:
-    """Suspected diversions: staff see all; an organisation the flags that name it as the expected holder."""
+    """Suspected diversions: staff see all; a regulator those of (or against) organisations in its jurisdiction;
+    an organisation the flags that name it as the expected holder."""
     flags = SuspectedDiversion.objects.select_related(
         "attempted_order", "attempted_by_organization", "expected_holder"
     ).order_by("-id")
     if actor.is_staff:
         return flags
+    if actor.is_regulator:
+        return flags.filter(parties_q(actor, "attempted_by_organization", "expected_holder"))
     if actor.organization is None:
         return flags.none()
     return flags.filter(expected_holder=actor.organization)

@@ -43,6 +43,9 @@ class Actor:
     system: bool = False
     suspended: bool = False  # the organisation it acts for is suspended (accounts decides what that means)
     mandate_expired: bool = False  # its authority to act for the organisation ended (e.g. a power of attorney)
+    # Acting for a regulator (药品监督管理部门): the province codes of its jurisdiction. None for everyone else.
+    # A regulator reads what concerns organisations in its jurisdiction and writes nothing (SPEC §7a).
+    jurisdiction: frozenset[str] | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -55,6 +58,10 @@ class Actor:
     @property
     def is_staff(self) -> bool:
         return bool(self.staff_roles)
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.jurisdiction is not None
 
     @property
     def is_authenticated(self) -> bool:

@@ -39,6 +39,11 @@ SCHEDULES = [
         "task": "firstbusiness.tasks.document_expiry_run_task",
         "crontab": {"minute": "10", "hour": "0"},
     },  # 00:10 Asia/Shanghai, after the licence job
+    {
+        "name": "GSP records: purge orders past their retention period (off unless RECORDS_PURGE_ENABLED)",
+        "task": "records.tasks.records_purge_task",
+        "crontab": {"minute": "30", "hour": "3", "day_of_month": "1"},
+    },
     {"name": "Expire unconfirmed orders", "task": "orders.tasks.order_expire_due_task", "every_seconds": 60},
     {"name": "Flag orders not shipped in time", "task": "orders.tasks.order_flag_overdue_task", "every_seconds": 900},
     {"name": "Auto-receive shipped orders", "task": "orders.tasks.order_auto_receive_due_task", "every_seconds": 3600},

@@ -43,6 +43,14 @@ def invitation_create(*, organization: Organization, actor: Actor, email: str, r
     Raises: NotAParty unless an owner acting for the organisation, AlreadyMember.
     """
     require_owner_of(actor, organization.pk)
+    return invite(organization=organization, actor=actor, email=email, role=role)
+
+
+def invite(*, organization: Organization, actor: Actor, email: str, role: str) -> Invitation:
+    """invitation_create once the caller may invite (an owner; platform admins for a regulator, SPEC §7a).
+
+    Raises: AlreadyMember.
+    """
     email = email.strip().lower()
     # Invitations of one organisation are made one at a time, so two concurrent invitations of an email
     # cannot both replace the pending one and then collide on the one-pending-per-email index.

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.choices import OrganizationStatus, ReverificationStatus
+from accounts.choices import OrganizationKind, OrganizationStatus, ReverificationStatus
 from accounts.models import Organization, Reverification
 from accounts.notifications import notify_owners
 from accounts.transitions import ORGANIZATION, REVERIFICATION
@@ -47,6 +47,7 @@ def reverification_run(*, today: date | None = None) -> dict[str, int]:
     horizon = timezone.make_aware(datetime.combine(months_ago, time.max))
     candidates = (
         Organization.objects.filter(status=OrganizationStatus.VERIFIED, last_verified_at__lte=horizon)
+        .exclude(kind=OrganizationKind.REGULATOR)  # the platform does not re-verify a regulator (SPEC §7a)
         .exclude(reverifications__status=ReverificationStatus.OPEN)
         .order_by("pk")
         .values_list("pk", flat=True)

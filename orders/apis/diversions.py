@@ -2,13 +2,13 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 
-from accounts.choices import MemberRole
 from api_docs.responses import problems
 from orders import selectors, services
+from orders.apis.orders import READING
 from orders.filters import DiversionFilter
 from orders.serializers import DiversionOutput, DiversionResolveInput
 from pharmex.api.pagination import NewestFirstCursorPagination
-from pharmex.api.permissions import Members, Staff
+from pharmex.api.permissions import Staff
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
 
@@ -26,8 +26,8 @@ class DiversionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     filterset_class = DiversionFilter
     lookup_value_regex = r"\d+"
     policies = {
-        "list": Members(*MemberRole.values) | Staff(),
-        "retrieve": Members(*MemberRole.values) | Staff(),
+        "list": READING,
+        "retrieve": READING,
         "resolve": Staff(StaffRole.ADMIN),
     }
 

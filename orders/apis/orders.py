@@ -26,13 +26,14 @@ from orders.services.customs import second_line_declaration_of, second_line_decl
 from pharmex.api.etag import IF_MATCH_PARAMETER, with_etag
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
-from pharmex.api.permissions import Members, Staff
+from pharmex.api.permissions import Members, Regulator, Staff
 from pharmex.api.serializers import NoteInput, RequiredNoteInput
 from pharmex.api.views import ApiViewSet
 
-# Owners and operators act on orders; every member and platform staff read them (the selector: parties only).
+# Owners and operators act on orders; every member, platform staff and regulators read them (the selector: parties
+# only; a regulator its jurisdiction's).
 ACTING = Members(MemberRole.OWNER, MemberRole.OPERATOR)
-READING = Members(*MemberRole.values) | Staff()
+READING = Members(*MemberRole.values) | Staff() | Regulator()
 # Receipt checks (入库验收) are quality staff's GSP duty as much as the operators'.
 RECEIVING = Members(MemberRole.OWNER, MemberRole.OPERATOR, MemberRole.QUALITY)
 

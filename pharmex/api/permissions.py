@@ -98,6 +98,8 @@ class Members(Policy):
     def admits(self, actor: Actor) -> bool:
         if self.people_only and actor.user is None:
             return False
+        if actor.is_regulator:  # a regulator's members read (Regulator), never act as a trading member
+            return False
         if actor.organization is None and len(actor.memberships) > 1:
             raise OrganizationRequired()
         return actor.has_role(*self.roles)
@@ -105,6 +107,14 @@ class Members(Policy):
     def describe(self) -> str:
         people = ", people only" if self.people_only else ""
         return f"Members({', '.join(sorted(self.roles))}{people})"
+
+
+class Regulator(Policy):
+    """Callers acting for a regulator organisation (any role, people and API keys): declared on read actions
+    only, so a regulator reads and never writes; which rows it sees is its jurisdiction (pharmex.tenancy)."""
+
+    def admits(self, actor: Actor) -> bool:
+        return actor.is_regulator
 
 
 class AnyOf(Policy):

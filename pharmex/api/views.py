@@ -30,6 +30,7 @@ from pharmex import replica
 from pharmex.actor import Actor, actor_from_request, resolved_actor
 from pharmex.api.etag import check_if_match, with_etag
 from pharmex.api.permissions import DENY, Policy, Public
+from pharmex.audit import audit_record
 from pharmex.context import set_caller
 from pharmex.errors import MandateExpired, OrganizationSuspended
 
@@ -82,7 +83,26 @@ class ApiMixin:
         actor = resolved_actor(request)  # a request refused before anyone asked who calls wrote nothing
         if request.method not in SAFE_METHODS and response.status_code < 400 and actor is not None:
             replica.note_write(replica.consistency_key(actor))
+        if request.method in SAFE_METHODS and actor is not None and actor.is_regulator:
+            self._audit_regulator_read(request, response, actor)
         return response
+
+    def _audit_regulator_read(self, request, response, actor: Actor) -> None:
+        """Every read a regulator's policy let through is itself recorded (SPEC §7a): who looked at what."""
+        if response.status_code in (401, 403) or self.policy_key() in FRAMEWORK_ACTIONS:
+            return
+        audit_record(
+            actor=actor.audit,
+            action="regulator.read",
+            object_type=type(self).__name__,
+            object_id=request.path[:100],
+            organization_id=actor.organization_id,
+            changes={
+                "action": self.policy_key(),
+                "query": {name: request.query_params.getlist(name) for name in sorted(request.query_params)},
+                "status": response.status_code,
+            },
+        )
 
     def known_query_parameters(self) -> set[str]:
         known = set(self.query_parameters.get(self.policy_key(), ()))

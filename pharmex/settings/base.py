@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "firstbusiness",
     "orders",
     "settlements",
+    "records",
     "desk",
     "api_docs",
 ]
@@ -388,6 +389,9 @@ MAX_ORDER_LINES = env.int("MAX_ORDER_LINES", default=100)
 ORDER_CONFIRM_TIMEOUT = timedelta(hours=env.int("ORDER_CONFIRM_TIMEOUT_HOURS", default=24))
 ORDER_SHIP_DEADLINE = timedelta(hours=env.int("ORDER_SHIP_DEADLINE_HOURS", default=72))
 AUTO_RECEIVE_AFTER = timedelta(days=env.int("AUTO_RECEIVE_DAYS", default=14))
+# GSP records (SPEC §7a): the monthly job deleting orders past their retention period (5 years, and 1 year past the
+# goods' latest expiry; the database refuses anything earlier). Off unless a platform decides to purge.
+RECORDS_PURGE_ENABLED = env.bool("RECORDS_PURGE_ENABLED", default=False)
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=10)
 # Where each sealing run publishes the chain head (keep it where the database server cannot write).
 AUDIT_ANCHOR_PATH = Path(env("AUDIT_ANCHOR_PATH", default=str(BASE_DIR / ".run" / "audit-anchor.json")))

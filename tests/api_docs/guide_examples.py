@@ -679,7 +679,9 @@ class PageRunner:
             method, target, data=(body or "").encode(), content_type=content_type, headers=extra
         )
         self.census.requests += 1
-        return Reply(response.status_code, dict(response.headers), response.content)
+        # A streamed download (an export) is read whole, as curl would.
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        return Reply(response.status_code, dict(response.headers), body)
 
     # --- bash -----------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ NOT_EXECUTABLE = {
     "first-business.md": 2,  # a multipart upload, a download saved to disk
     "orders.md": 1,  # the state diagram
     "pagination.md": 2,  # shapes: a cursor page without demo audit records, a capped search count
+    "regulators.md": 1,  # an inspector's request (they join by the emailed invitation)
     "webhooks.md": 5,  # the receiver's side: a delivery, three recipes (run by their own test), the log
 }
 

@@ -61,7 +61,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def trading(self, create, extracted, **kwargs):
-        if create and extracted is not False:
+        if create and extracted is not False and self.kind in TRADING_LICENSE_FOR_KIND:
             LicenseFactory(organization=self, type=TRADING_LICENSE_FOR_KIND[self.kind])
 
 

@@ -137,6 +137,8 @@ CALLERS = (
     "supplier_operator",
     "admin",
     "finance_admin",
+    "regulator_owner",
+    "regulator_api_key",
 )
 
 
@@ -158,6 +160,11 @@ def callers(db) -> dict[str, tuple[Actor, APIClient]]:
     person("finance_admin", UserFactory(staff_role=StaffRole.FINANCE_ADMIN, is_staff=True))
     key, secret = OrganizationApiKey.objects.create_key(name="walk", organization=buyer, role=MemberRole.OPERATOR)
     found["buyer_api_key"] = (actor_for_api_key(key), client_for(api_key=secret))
+    # A regulator whose jurisdiction covers both parties (SPEC §7a): it reads, and is refused every write.
+    regulator = OrganizationFactory(kind=OrganizationKind.REGULATOR, jurisdiction=["460000"])
+    person("regulator_owner", MembershipFactory(organization=regulator, role=MemberRole.OWNER).user)
+    key, secret = OrganizationApiKey.objects.create_key(name="walk", organization=regulator, role=MemberRole.OWNER)
+    found["regulator_api_key"] = (actor_for_api_key(key), client_for(api_key=secret))
     assert set(found) == set(CALLERS)
     return found
 
@@ -251,3 +258,26 @@ def test_a_member_out_of_mandate_reads_but_does_not_act(out_of_mandate, route):
         ):
             passed[name] = response.status_code
     assert passed == {}, f"{route} let a member out of mandate act: {passed}"
+
+
+# What a person does for themself, whatever organisation they act for; a signed link is a read sent as POST.
+PERSONAL_WRITES = {
+    "LogoutApi.post",
+    "PasswordChangeApi.post",
+    "OrganizationViewSet.leave",
+    "MyInvitationViewSet.accept",
+    "DocumentViewSet.link",
+}
+
+
+def test_a_regulator_is_admitted_to_no_write(callers):
+    """SPEC §7a: a regulator reads and never writes. Every write's policy refuses it (the walk above then sends it
+    to every such route and expects a 403), but for the personal actions of a signed-in person."""
+    admitted = {
+        f"{route.view.__name__}.{route.action}"
+        for route in WRITES
+        for name in ("regulator_owner", "regulator_api_key")
+        if route.policy.admits(callers[name][0])
+    }
+    assert admitted <= PERSONAL_WRITES
+    assert callers["regulator_owner"][0].is_regulator

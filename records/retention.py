@@ -1,0 +1,88 @@
+"""Retention of the records (SPEC §7a): what the database keeps, and the purge job for what has left its period.
+
+The database refuses to delete an order, or any row that forms its records (lines, events, shipments, shipment
+lines and events, custody hops), before `records_retained_until(order)` — five years after the business (the
+latest of placement, receipt and closing), and one year past the latest expiry of the lots shipped on it, whichever
+is later (migration records 0001). The audit log and the ledger are append-only and never purged: the audit chain
+and the books must stay whole.
+
+`purge_past_retention` deletes the orders past their period with everything that forms their records. It is off
+unless `RECORDS_PURGE_ENABLED` is set (a platform decides that with its lawyers; keeping longer is always allowed).
+An order something else still refers to (a statement, a payment, a suspected diversion, a code in transit) is
+skipped and counted, never forced.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, F, Func, QuerySet
+from django.db.models.deletion import ProtectedError, RestrictedError
+from django.db.models.functions import Now
+
+from orders.models import CustodyHop, Order, Shipment, ShipmentEvent, ShipmentLine, TemperatureRecord
+from pharmex.actor import SYSTEM_ACTOR
+from pharmex.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+
+class RetainedUntil(Func):
+    """The end of an order's retention period, as the database computes and enforces it."""
+
+    function = "records_retained_until"
+    output_field = DateTimeField()
+
+
+def orders_past_retention() -> QuerySet[Order]:
+    return Order.objects.annotate(retained_until=RetainedUntil(F("pk"))).filter(retained_until__lte=Now())
+
+
+def orders_retained() -> QuerySet[Order]:
+    return Order.objects.annotate(retained_until=RetainedUntil(F("pk"))).filter(retained_until__gt=Now())
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    enabled: bool
+    purged: int = 0
+    skipped: int = 0
+
+
+def purge_past_retention(*, limit: int = 1000) -> PurgeResult:
+    """Delete up to `limit` orders past their retention period, each with its records, one transaction each."""
+    if not settings.RECORDS_PURGE_ENABLED:
+        return PurgeResult(enabled=False)
+    purged = skipped = 0
+    for order_id in orders_past_retention().order_by("pk").values_list("pk", flat=True)[:limit]:
+        try:
+            with transaction.atomic():
+                _purge_order(order_id)
+        except (ProtectedError, RestrictedError, IntegrityError) as error:
+            logger.info("records purge: order %s kept, still referred to (%s)", order_id, type(error).__name__)
+            skipped += 1
+        else:
+            purged += 1
+    return PurgeResult(enabled=True, purged=purged, skipped=skipped)
+
+
+def _purge_order(order_id: int) -> None:
+    order = Order.objects.select_for_update().get(pk=order_id)
+    shipments = Shipment.objects.filter(order_id=order_id)
+    CustodyHop.objects.filter(order_id=order_id).delete()
+    ShipmentEvent.objects.filter(shipment__in=shipments).delete()
+    ShipmentLine.objects.filter(shipment__in=shipments).delete()
+    TemperatureRecord.objects.filter(shipment__in=shipments).delete()
+    shipments.delete()
+    audit_record(
+        actor=SYSTEM_ACTOR.audit,
+        action="records.purged",
+        object_type="order",
+        object_id=order.pk,
+        organization_id=order.buyer_id,
+        changes={"number": order.number, "supplier_id": order.supplier_id, "placed_at": order.placed_at},
+    )
+    order.delete()  # its lines and events with it
