@@ -5,6 +5,7 @@ from orders.apis.checkout import CheckoutApi, CheckoutPreviewApi
 from orders.apis.diversions import DiversionViewSet
 from orders.apis.holds import OrderHoldViewSet
 from orders.apis.orders import OrderViewSet
+from orders.apis.returns import ReturnViewSet
 from orders.apis.shipments import ShipmentViewSet
 from orders.apis.trace_recalls import CodeFormatViewSet, RecallViewSet, TraceApi
 
@@ -12,6 +13,7 @@ router = SimpleRouter()
 router.register("orders", OrderViewSet, basename="order")
 router.register("orders", OrderHoldViewSet, basename="order-hold")  # the admin's decisions on held orders
 router.register("recalls", RecallViewSet, basename="recall")
+router.register("returns", ReturnViewSet, basename="return")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("suspected-diversions", DiversionViewSet, basename="suspected-diversion")
 router.register("trace-code-formats", CodeFormatViewSet, basename="trace-code-format")

@@ -69,3 +69,9 @@ class ReceivableHasPayments(DomainError):
     code = "receivable_has_payments"
     problem = "receivable-has-payments"
     title = _("Payments are allocated to this order; reverse them before reversing the receipt")
+
+
+class RefundExceedsCredit(DomainError):
+    code = "refund_exceeds_credit"
+    problem = "refund-exceeds-credit"
+    title = _("A refund pays back at most the buyer's unapplied credit")

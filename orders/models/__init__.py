@@ -1,5 +1,6 @@
 from orders.models.orders import Order, OrderEvent, OrderLine, attach_lines
 from orders.models.recalls import Recall, RecallAcknowledgement
+from orders.models.returns import Return, ReturnEvent, ReturnLine
 from orders.models.shipments import Shipment, ShipmentEvent, ShipmentLine, TemperatureRecord
 from orders.models.trace import CodeFormat, CustodyHop, SuspectedDiversion, TraceCode
 
@@ -11,6 +12,9 @@ __all__ = [
     "OrderLine",
     "Recall",
     "RecallAcknowledgement",
+    "Return",
+    "ReturnEvent",
+    "ReturnLine",
     "Shipment",
     "ShipmentEvent",
     "ShipmentLine",

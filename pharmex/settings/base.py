@@ -370,6 +370,8 @@ MAX_ORDER_LINES = env.int("MAX_ORDER_LINES", default=100)
 ORDER_CONFIRM_TIMEOUT = timedelta(hours=env.int("ORDER_CONFIRM_TIMEOUT_HOURS", default=24))
 ORDER_SHIP_DEADLINE = timedelta(hours=env.int("ORDER_SHIP_DEADLINE_HOURS", default=72))
 AUTO_RECEIVE_AFTER = timedelta(days=env.int("AUTO_RECEIVE_DAYS", default=14))
+# A buyer may ask to return received goods within this many days of receipt (recall returns have no window).
+RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=10)
 # Where each sealing run publishes the chain head (keep it where the database server cannot write).
 AUDIT_ANCHOR_PATH = Path(env("AUDIT_ANCHOR_PATH", default=str(BASE_DIR / ".run" / "audit-anchor.json")))
