@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from orders.apis.checkout import CheckoutApi, CheckoutPreviewApi
 from orders.apis.diversions import DiversionViewSet
 from orders.apis.holds import OrderHoldViewSet
+from orders.apis.invoices import InvoiceViewSet, OrderInvoicePositionApi, RedLetterFormViewSet
 from orders.apis.orders import OrderViewSet
 from orders.apis.returns import ReturnViewSet
 from orders.apis.shipments import ShipmentViewSet
@@ -12,6 +13,8 @@ from orders.apis.trace_recalls import CodeFormatViewSet, RecallViewSet, TraceApi
 router = SimpleRouter()
 router.register("orders", OrderViewSet, basename="order")
 router.register("orders", OrderHoldViewSet, basename="order-hold")  # the admin's decisions on held orders
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("red-letter-forms", RedLetterFormViewSet, basename="red-letter-form")
 router.register("recalls", RecallViewSet, basename="recall")
 router.register("returns", ReturnViewSet, basename="return")
 router.register("shipments", ShipmentViewSet, basename="shipment")
@@ -22,5 +25,6 @@ urlpatterns = [
     path("checkout/", CheckoutApi.as_view(), name="checkout"),
     path("checkout/preview/", CheckoutPreviewApi.as_view(), name="checkout-preview"),
     path("trace/<str:code>/", TraceApi.as_view(), name="trace"),
+    path("orders/<int:pk>/invoice-position/", OrderInvoicePositionApi.as_view(), name="order-invoice-position"),
     *router.urls,
 ]

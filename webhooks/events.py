@@ -41,6 +41,10 @@ EVENT_TYPES: dict[str, str] = {
     "return.shipped_back": "The buyer sent the approved goods back (carrier, tracking, codes).",
     "return.received": "The supplier checked a return in; custody of the accepted codes went back to it.",
     "return.credited": "The credit note of a received return is posted.",
+    "invoice.recorded": "The supplier recorded a 数电发票 covering shipments to the buyer.",
+    "red_letter_form.raised": "The supplier raised a red-letter confirmation form (红字发票信息确认单).",
+    "red_letter_form.confirmed": "The buyer confirmed a red-letter confirmation form.",
+    "red_letter_form.red_issued": "The supplier recorded the red invoice issued on a confirmed form.",
 }
 
 EVENT_TYPE_CHOICES: list[tuple[str, str]] = [(name, name) for name in EVENT_TYPES]

@@ -1,3 +1,4 @@
+from orders.models.invoices import Invoice, InvoiceShipment, RedLetterEvent, RedLetterForm
 from orders.models.orders import Order, OrderEvent, OrderLine, attach_lines
 from orders.models.recalls import Recall, RecallAcknowledgement
 from orders.models.returns import Return, ReturnEvent, ReturnLine
@@ -7,11 +8,15 @@ from orders.models.trace import CodeFormat, CustodyHop, SuspectedDiversion, Trac
 __all__ = [
     "CodeFormat",
     "CustodyHop",
+    "Invoice",
+    "InvoiceShipment",
     "Order",
     "OrderEvent",
     "OrderLine",
     "Recall",
     "RecallAcknowledgement",
+    "RedLetterEvent",
+    "RedLetterForm",
     "Return",
     "ReturnEvent",
     "ReturnLine",

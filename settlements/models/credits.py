@@ -30,6 +30,10 @@ class CreditNote(models.Model):
     after_paid_statement = models.ForeignKey(
         "settlements.Statement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The statement that deducts it: the supplier's first statement generated after the credit was posted.
+    statement = models.ForeignKey(
+        "settlements.Statement", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
     entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
     credit = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="credit_note")
     created_at = models.DateTimeField(default=timezone.now)
