@@ -6,6 +6,7 @@ from orders.apis.diversions import DiversionViewSet
 from orders.apis.holds import OrderHoldViewSet
 from orders.apis.invoices import InvoiceViewSet, OrderInvoicePositionApi, RedLetterFormViewSet
 from orders.apis.orders import OrderViewSet
+from orders.apis.recall_returns import RecallReturnsViewSet
 from orders.apis.returns import ReturnViewSet
 from orders.apis.shipments import ShipmentViewSet
 from orders.apis.trace_recalls import CodeFormatViewSet, RecallViewSet, TraceApi
@@ -16,6 +17,7 @@ router.register("orders", OrderHoldViewSet, basename="order-hold")  # the admin'
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("red-letter-forms", RedLetterFormViewSet, basename="red-letter-form")
 router.register("recalls", RecallViewSet, basename="recall")
+router.register("recalls", RecallReturnsViewSet, basename="recall-returns")  # a recall opens returns
 router.register("returns", ReturnViewSet, basename="return")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("suspected-diversions", DiversionViewSet, basename="suspected-diversion")

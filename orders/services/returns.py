@@ -108,6 +108,7 @@ def return_request(
     note: str = "",
     recall_id: int | None = None,
     now=None,
+    for_recall: bool = False,
 ) -> Return:
     """The buyer asks to return units of received lots: `lines` = [{shipment_line_id, quantity, codes}].
 
@@ -115,7 +116,7 @@ def return_request(
     ReturnNotAllowed (more than accepted minus already returned, the return window closed, no recall covers a lot
     returned for a recall).
     """
-    if not actor.acts_for(order.buyer_id):
+    if not (for_recall or actor.acts_for(order.buyer_id)):
         raise NotAParty(_("Only the buyer may do this."))
     now = now or timezone.now()
     if order.status != OrderStatus.RECEIVED:
@@ -461,3 +462,50 @@ def returned_by_order_line(order_id: int) -> dict[int, int]:
     for order_line_id, quantity in rows:
         totals[order_line_id] += quantity or 0
     return dict(totals)
+
+
+@transaction.atomic
+def recall_open_returns(*, recall: Recall, actor: Actor) -> list[Return]:
+    """Open a recall return for every affected buyer in one action: per received order, every unit of the recalled
+    lots it accepted and no return holds yet. The buyers ship them back as usual. Running it again opens nothing
+    new for units already claimed.
+
+    Raises: NotAParty (platform admins and the drug's MAH only).
+    """
+    holder = recall.drug.mah_organization_id
+    if not (actor.is_admin or (holder is not None and actor.acts_for(holder))):
+        raise NotAParty(_("Only platform admins and the drug's marketing-authorisation holder may do this."))
+    lots: dict[int, list[ShipmentLine]] = defaultdict(list)
+    affected = ShipmentLine.objects.filter(
+        drug_id=recall.drug_id,
+        lot_key__in=recall.lot_keys,
+        shipment__status=ShipmentStatus.RECEIVED,
+        shipment__order__status=OrderStatus.RECEIVED,
+        accepted_quantity__gt=0,
+    ).select_related("shipment")
+    for line in affected.order_by("pk"):
+        lots[line.shipment.order_id].append(line)
+    opened = []
+    for order_id in sorted(lots):
+        order = Order.objects.get(pk=order_id)
+        list(OrderLine.objects.filter(order_id=order_id).order_by("pk").select_for_update())
+        claimed = claimed_by_lot([line.pk for line in lots[order_id]])
+        items = [
+            {"shipment_line_id": line.pk, "quantity": line.accepted_quantity - claimed.get(line.pk, 0)}
+            for line in lots[order_id]
+            if line.accepted_quantity > claimed.get(line.pk, 0)
+        ]
+        if items:
+            note = _("Opened for recall %(id)s: %(reason)s") % {"id": recall.pk, "reason": recall.reason}
+            opened.append(
+                return_request(
+                    order=order,
+                    actor=actor,
+                    reason=ReturnReason.RECALL,
+                    lines=items,
+                    note=note[:1000],
+                    recall_id=recall.pk,
+                    for_recall=True,
+                )
+            )
+    return opened

@@ -168,3 +168,26 @@ def test_the_supplier_s_receipt_must_add_up_and_may_reject_units(market):
     )
     # the rejected unit stays the buyer's: one more may be asked for
     assert request_return(buyer, order, shipment, 2).status_code == 201
+
+
+def test_a_recall_opens_returns_for_every_affected_buyer_at_once(market, admin_user):
+    order, shipment = received(market, 4, rejected=1)  # 3 accepted
+    other_buyer = OrganizationFactory(kind="pharmacy")
+    other_operator = MembershipFactory(organization=other_buyer, role="operator").user
+    market_b = type(market)(market.supplier, other_buyer, market.supplier_operator, other_operator, market.offer)
+    order_b, _shipment_b = received(market_b, 2)
+    ret_id = request_return(market.buyer_client(), order, shipment, 1).json()["id"]  # 1 already claimed
+    lot = shipment.lines.get().lot_number
+    admin = client_for(admin_user)
+    recall = admin.post(
+        "/api/v1/recalls/",
+        {"drug": market.offer.drug_id, "lots": [lot], "level": "I", "reason": "微生物限度超标"},
+        format="json",
+    ).json()
+    assert market.buyer_client().post(f"/api/v1/recalls/{recall['id']}/open-returns/").status_code == 403
+    opened = admin.post(f"/api/v1/recalls/{recall['id']}/open-returns/")
+    assert opened.status_code == 201, opened.json()
+    got = {(r["order"], r["reason"], r["recall"], r["lines"][0]["requested_quantity"]) for r in opened.json()}
+    assert got == {(order.pk, "recall", recall["id"], 2), (order_b.pk, "recall", recall["id"], 2)}
+    assert admin.post(f"/api/v1/recalls/{recall['id']}/open-returns/").json() == []  # nothing left to claim
+    assert Return.objects.filter(order=order).exclude(pk=ret_id).get().buyer_id == market.buyer.pk
