@@ -25,6 +25,7 @@ from settlements.services import (
     statement_issue,
     statement_pay,
 )
+from settlements.services.exports import export_rows
 from settlements.tasks import bank_statement_import_task
 from tests.conftest import client_for
 from tests.factories import MembershipFactory
@@ -207,6 +208,11 @@ def test_a_credit_after_the_paid_statement_is_a_negative_line_next_and_a_negativ
     # 50.00 − 1.50 commission − 97.00 credited: negative, so it is paid out as nothing and carried forward
     assert (november.gross, november.credits, november.net) == (Decimal("50.00"), Decimal("97.00"), Decimal("-48.50"))
     assert list(november.credit_notes.all()) == [note]
+    rows = list(export_rows(statements=Statement.objects.filter(pk=november.pk)))
+    assert [(row[6], row[7], row[11]) for row in rows if row[6] == "CREDIT"] == [
+        ("CREDIT", note.number, Decimal("-97.00"))
+    ]
+    assert rows[-1][9:12] == ["adjustments 0.00, credits -97.00, carried in 0.00", 1, Decimal("-48.50")]
     statement_issue(statement=november, actor=SYSTEM_ACTOR)
     statement_approve(statement=november, actor=SYSTEM_ACTOR)
     with pytest.raises(PayoutAmountMismatch):
