@@ -75,3 +75,10 @@ class RefundExceedsCredit(DomainError):
     code = "refund_exceeds_credit"
     problem = "refund-exceeds-credit"
     title = _("A refund pays back at most the buyer's unapplied credit")
+
+
+class CutOffInvalid(DomainError):
+    code = "cut_off_invalid"
+    problem = "cut-off-invalid"
+    title = _("The period cannot be closed at this cut-off")
+    http_status = 400

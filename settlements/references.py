@@ -11,7 +11,8 @@ from settlements.choices import PeriodKind
 ORDER_NUMBER = re.compile(r"(?<![0-9A-Za-z])PX\d{16}(?!\d)")
 PAYMENT_CODE = re.compile(r"(?<![0-9A-Za-z])PXB(\d{6,10})(?!\d)")
 REFUND_NUMBER = re.compile(r"(?<![0-9A-Za-z])RF\d{8}-[0-9A-F]{8}(?![0-9A-Za-z])")
-STATEMENT_NUMBER = re.compile(r"(?<![0-9A-Za-z])ST\d{4}(?:\d{2}|W\d{2})-\d{6,10}(?!\d)")
+# ST + yyyymm, yyyyWww or (a statement closed early) yyyymmdd + supplier id
+STATEMENT_NUMBER = re.compile(r"(?<![0-9A-Za-z])ST\d{4}(?:\d{4}|\d{2}|W\d{2})-\d{6,10}(?!\d)")
 
 
 def order_numbers_in(text: str) -> list[str]:

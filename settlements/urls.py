@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from settlements.apis.bank import BankLineViewSet, BankStatementViewSet
 from settlements.apis.credits import CreditNoteViewSet, RefundViewSet
+from settlements.apis.early_close import StatementCloseEarlyApi
 from settlements.apis.ledger import JournalEntryViewSet, LedgerAccountViewSet
 from settlements.apis.payments import PaymentViewSet
 from settlements.apis.reports import ReceivablesAgingApi
@@ -21,5 +22,6 @@ router.register("bank-statements", BankStatementViewSet, basename="bank-statemen
 
 urlpatterns = [
     path("reports/receivables-aging/", ReceivablesAgingApi.as_view(), name="receivables-aging"),
+    path("settlements/close-early/", StatementCloseEarlyApi.as_view(), name="statement-close-early"),
     *router.urls,
 ]

@@ -91,7 +91,9 @@ def statement_generate(*, period_kind: str, day: date, actor: Actor, today: date
         object_id=f"{period_kind}:{start}",
         changes={"created": len(created), "period_end": end},
     )
-    return list(Statement.objects.filter(period_kind=period_kind, period_start=start).order_by("supplier_id"))
+    # A period closed early for a supplier has two statements: up to the cut-off, and from there (its start).
+    of_period = Statement.objects.filter(period_kind=period_kind, period_start__gte=start, period_start__lt=end)
+    return list(of_period.order_by("supplier_id", "paid_from"))
 
 
 def _settle_credits(statement_ids: list[int]) -> None:

@@ -245,3 +245,44 @@ def test_a_credit_after_the_paid_statement_is_a_negative_line_next_and_a_negativ
     # everything the supplier earned (100 + 50 + 200, less 3 % and less the 100 returned) is paid: payable zero
     assert balance(AccountKind.SUPPLIER_PAYABLE, market.supplier.pk) == Decimal("0.00")
     assert_ledger_invariants()
+
+
+def test_a_finance_admin_closes_a_supplier_s_period_early_and_the_next_statement_starts_at_the_cut_off(
+    parties, as_client, finance_admin_user
+):
+    before = received_order(buyer=parties.buyer, supplier=parties.supplier, gross="100.00", received_at=at(12, 2))
+    pay(parties.buyer, before, "100.00", at(12, 3))
+    after = received_order(buyer=parties.buyer, supplier=parties.supplier, gross="40.00", received_at=at(12, 2))
+    pay(parties.buyer, after, "40.00", at(12, 20))
+    cut_off = at(12, 10)
+    with time_machine.travel(at(12, 21), tick=False):
+        finance = as_client(finance_admin_user)
+        future = finance.post(
+            "/api/v1/settlements/close-early/",
+            {"supplier_id": parties.supplier.pk, "cut_off": at(12, 25).isoformat()},
+            format="json",
+        )
+        assert (future.status_code, future.json()["code"]) == (400, "cut_off_invalid")
+        closed = finance.post(
+            "/api/v1/settlements/close-early/",
+            {"supplier_id": parties.supplier.pk, "cut_off": cut_off.isoformat()},
+            format="json",
+        )
+        assert closed.status_code == 201, closed.json()
+        assert (closed.json()["number"], closed.json()["line_count"], closed.json()["gross"]) == (
+            f"ST20261210-{parties.supplier.pk:06d}",
+            1,
+            "100.00",
+        )
+        again = finance.post(
+            "/api/v1/settlements/close-early/",
+            {"supplier_id": parties.supplier.pk, "cut_off": cut_off.isoformat()},
+            format="json",
+        )
+        assert again.status_code == 400
+    december = statement_generate(
+        period_kind="month", day=date(2026, 12, 1), actor=SYSTEM_ACTOR, today=date(2027, 1, 2)
+    )
+    regular = [s for s in december if s.supplier_id == parties.supplier.pk and s.pk != closed.json()["id"]]
+    assert [(s.paid_from, s.line_count, s.gross) for s in regular] == [(cut_off, 1, Decimal("40.00"))]
+    assert_ledger_invariants()
