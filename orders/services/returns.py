@@ -335,7 +335,12 @@ def return_ship_back(
             errors.append(_error("lines", "unknown_line", _("Line %(id)s is not a line of this return.") % {"id": pk}))
     for pk, row in rows.items():
         given = (codes or {}).get(pk)
-        sent = sorted({canonical(code) for code in given}) if given is not None else row.codes
+        # By default the codes named in the request, as many as were approved.
+        sent = (
+            sorted({canonical(code) for code in given})
+            if given is not None
+            else row.codes[: row.approved_quantity or 0]
+        )
         if len(sent) > (row.approved_quantity or 0):
             errors.append(
                 _error("lines", "too_many_codes", _("More codes than approved units on line %(id)s.") % {"id": pk})

@@ -93,6 +93,8 @@ def test_quantities_never_exceed_accepted_minus_returned(market):
         supplier, first.json()["id"], "approve", {"lines": [{"return_line_id": line_id, "approved_quantity": 1}]}
     )
     assert (part.status_code, part.json()["status"]) == (200, "partially_approved")
+    back = step(buyer, first.json()["id"], "ship-back", {"carrier": "顺丰速运", "tracking_number": "SF2"})
+    assert (back.status_code, back.json()["lines"][0]["shipped_codes"]) == (200, [])
     assert request_return(buyer, order, shipment, 3).status_code == 201
     assert request_return(buyer, order, shipment, 1).status_code == 409
 
