@@ -332,6 +332,7 @@ class AgingRowOutput(serializers.Serializer):
     days_61_90 = MoneyField()
     days_over_90 = MoneyField()
     total = MoneyField()
+    unapplied_credit = MoneyField(help_text="Overpayments and credit notes not yet applied to dues nor refunded.")
 
 
 class AgingTotalsOutput(serializers.Serializer):
@@ -341,6 +342,7 @@ class AgingTotalsOutput(serializers.Serializer):
     days_61_90 = MoneyField()
     days_over_90 = MoneyField()
     total = MoneyField()
+    unapplied_credit = MoneyField()
 
 
 class AgingReportOutput(serializers.Serializer):

@@ -93,8 +93,10 @@ def test_sale_rejection_payment_return_credit_refund_and_bank_line(market, as_cl
         (AccountKind.SUPPLIER_PAYABLE, Decimal("-6.00")),
         (AccountKind.SUPPLIER_PAYABLE, Decimal("200.00")),
     ]
-    # the buyer had paid: the credit is unapplied, visible to the buyer
+    # the buyer had paid: the credit is unapplied, visible to the buyer and in the aging report
     assert balance(AccountKind.BUYER_RECEIVABLE, market.buyer.pk) == Decimal("-200.00")
+    aging = finance.get("/api/v1/reports/receivables-aging/").json()
+    assert [(row["total"], row["unapplied_credit"]) for row in aging["buyers"]] == [("0.00", "200.00")]
     buyer_finance = client_for(MembershipFactory(organization=market.buyer, role=MemberRole.FINANCE).user)
     credit_notes = client_get(buyer_finance, "/api/v1/credit-notes/")
     assert [(c["number"], c["gross"], c["unapplied"]) for c in credit_notes] == [(note.number, "200.00", "200.00")]
