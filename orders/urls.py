@@ -5,14 +5,21 @@ from orders.apis.checkout import CheckoutApi, CheckoutPreviewApi
 from orders.apis.customs import CustomsReportApi
 from orders.apis.diversions import DiversionViewSet
 from orders.apis.holds import OrderHoldViewSet
+from orders.apis.invoices import InvoiceViewSet, OrderInvoicePositionApi, RedLetterFormViewSet
 from orders.apis.orders import OrderViewSet
+from orders.apis.recall_returns import RecallReturnsViewSet
+from orders.apis.returns import ReturnViewSet
 from orders.apis.shipments import ShipmentViewSet
 from orders.apis.trace_recalls import CodeFormatViewSet, RecallViewSet, TraceApi
 
 router = SimpleRouter()
 router.register("orders", OrderViewSet, basename="order")
 router.register("orders", OrderHoldViewSet, basename="order-hold")  # the admin's decisions on held orders
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("red-letter-forms", RedLetterFormViewSet, basename="red-letter-form")
 router.register("recalls", RecallViewSet, basename="recall")
+router.register("recalls", RecallReturnsViewSet, basename="recall-returns")  # a recall opens returns
+router.register("returns", ReturnViewSet, basename="return")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("suspected-diversions", DiversionViewSet, basename="suspected-diversion")
 router.register("trace-code-formats", CodeFormatViewSet, basename="trace-code-format")
@@ -22,5 +29,6 @@ urlpatterns = [
     path("checkout/preview/", CheckoutPreviewApi.as_view(), name="checkout-preview"),
     path("trace/<str:code>/", TraceApi.as_view(), name="trace"),
     path("customs/report/", CustomsReportApi.as_view(), name="customs-report"),
+    path("orders/<int:pk>/invoice-position/", OrderInvoicePositionApi.as_view(), name="order-invoice-position"),
     *router.urls,
 ]

@@ -23,6 +23,8 @@ TRADING_SUSPENDED = "organization.trading_suspended"  # organization_id, reason,
 DRUG_LEFT_MARKET = "drug.left_market"
 # actor, offers (one page of the market view), marks: {offer id: [{"code", "subject", "message"}]} to add to
 MARKET_OFFERS_LISTED = "catalog.market_offers_listed"
+# return_id: the supplier checked a return in; its accepted value is credited (settlements posts the credit note)
+RETURN_RECEIVED = "return.received"
 
 
 def subscribe(event: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -20,11 +20,14 @@ class EntryKind(models.TextChoices):
     PAYOUT = "payout", _("Supplier payout")  # money out: payable down, bank down
     ADJUSTMENT = "adjustment", _("Statement adjustment")  # a dispute resolved: payable vs commission revenue
     REVERSAL = "reversal", _("Reversal")  # the mirror of an earlier entry (corrections never edit)
+    CREDIT_NOTE = "credit_note", _("Credit note")  # a received return: the receipt entry in reverse, for its value
+    REFUND = "refund", _("Refund to a buyer")  # buyer credit paid back: receivable up, bank down
 
 
 class PaymentSource(models.TextChoices):
     MANUAL = "manual", _("Recorded by a finance admin")
     BANK = "bank", _("Matched from a bank statement")
+    CREDIT_NOTE = "credit", _("Credit note of a return")  # no money moved: what the buyer owes went down
 
 
 class PeriodKind(models.TextChoices):

@@ -69,3 +69,16 @@ class ReceivableHasPayments(DomainError):
     code = "receivable_has_payments"
     problem = "receivable-has-payments"
     title = _("Payments are allocated to this order; reverse them before reversing the receipt")
+
+
+class RefundExceedsCredit(DomainError):
+    code = "refund_exceeds_credit"
+    problem = "refund-exceeds-credit"
+    title = _("A refund pays back at most the buyer's unapplied credit")
+
+
+class CutOffInvalid(DomainError):
+    code = "cut_off_invalid"
+    problem = "cut-off-invalid"
+    title = _("The period cannot be closed at this cut-off")
+    http_status = 400

@@ -10,7 +10,9 @@ from settlements.choices import PeriodKind
 # Lookarounds rather than \b: Chinese text around a number counts as word characters.
 ORDER_NUMBER = re.compile(r"(?<![0-9A-Za-z])PX\d{16}(?!\d)")
 PAYMENT_CODE = re.compile(r"(?<![0-9A-Za-z])PXB(\d{6,10})(?!\d)")
-STATEMENT_NUMBER = re.compile(r"(?<![0-9A-Za-z])ST\d{4}(?:\d{2}|W\d{2})-\d{6,10}(?!\d)")
+REFUND_NUMBER = re.compile(r"(?<![0-9A-Za-z])RF\d{8}-[0-9A-F]{8}(?![0-9A-Za-z])")
+# ST + yyyymm, yyyyWww or (a statement closed early) yyyymmdd + supplier id
+STATEMENT_NUMBER = re.compile(r"(?<![0-9A-Za-z])ST\d{4}(?:\d{4}|\d{2}|W\d{2})-\d{6,10}(?!\d)")
 
 
 def order_numbers_in(text: str) -> list[str]:
@@ -23,6 +25,10 @@ def payment_code_buyer_ids(text: str) -> set[int]:
 
 def statement_numbers_in(text: str) -> list[str]:
     return sorted(set(STATEMENT_NUMBER.findall(text.upper())))
+
+
+def refund_numbers_in(text: str) -> list[str]:
+    return sorted(set(REFUND_NUMBER.findall(text.upper())))
 
 
 def payment_code(buyer_id: int) -> str:

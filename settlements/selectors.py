@@ -143,19 +143,42 @@ def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
         )
         .order_by("buyer__legal_name", "buyer_id")
     )
-    return [
+    # Unapplied credit (overpayments, credit notes of returns, less refunds) beside what is owed: it pays the
+    # buyer's next dues or is refunded.
+    credits = Payment.objects.filter(reversed_at__isnull=True, unallocated__gt=0)
+    if not actor.is_staff:
+        credits = credits.filter(buyer=actor.organization)
+    unapplied = {
+        (row["buyer_id"], row["currency"]): (row["buyer__legal_name"], row["credit"])
+        for row in credits.values("buyer_id", "buyer__legal_name", "currency").annotate(credit=Sum("unallocated"))
+    }
+    owing = {(row["buyer_id"], row["currency"]) for row in rows}
+    credit_only = [
+        {
+            "buyer_id": buyer_id,
+            "buyer_name": name,
+            "currency": currency,
+            **dict.fromkeys((*AGING_BUCKETS, "total"), ZERO),
+            "unapplied_credit": credit,
+        }
+        for (buyer_id, currency), (name, credit) in unapplied.items()
+        if (buyer_id, currency) not in owing
+    ]
+    owing_rows = [
         {
             "buyer_id": row["buyer_id"],
             "buyer_name": row["buyer__legal_name"],
             "currency": row["currency"],
             **{name: row[name] for name in (*AGING_BUCKETS, "total")},
+            "unapplied_credit": unapplied.get((row["buyer_id"], row["currency"]), ("", ZERO))[1],
         }
         for row in rows
     ]
+    return sorted(owing_rows + credit_only, key=lambda row: (row["buyer_name"], row["buyer_id"]))
 
 
 def aging_totals(rows: list[dict]) -> dict[str, Decimal]:
-    return {name: sum((row[name] for row in rows), ZERO) for name in (*AGING_BUCKETS, "total")}
+    return {name: sum((row[name] for row in rows), ZERO) for name in (*AGING_BUCKETS, "total", "unapplied_credit")}
 
 
 def bank_statement_summary(*, statement: BankStatement) -> dict:

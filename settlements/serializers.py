@@ -63,6 +63,7 @@ class PaymentAllocationOutput(ModelOutputSerializer):
 class PaymentOutput(ModelOutputSerializer):
     amount = MoneyField(read_only=True)
     unallocated = MoneyField(read_only=True, help_text="Not yet applied to an order: the buyer's credit.")
+    refunded = MoneyField(read_only=True, help_text="Paid back to the buyer by refunds.")
     allocations = PaymentAllocationOutput(many=True, read_only=True)
 
     class Meta:
@@ -76,6 +77,7 @@ class PaymentOutput(ModelOutputSerializer):
             "value_date",
             "source",
             "unallocated",
+            "refunded",
             "entry",
             "reversed_at",
             "recorded_by",
@@ -123,6 +125,8 @@ class StatementOutput(ModelOutputSerializer):
     gross = MoneyField(read_only=True)
     commission = MoneyField(read_only=True)
     adjustments = MoneyField(read_only=True)
+    credits = MoneyField(read_only=True, help_text="Credit notes of returns deducted here (Σ their net).")
+    carried_in = MoneyField(read_only=True, help_text="The previous statement's negative net, carried in (≤ 0).")
     net = MoneyField(read_only=True)
     payout = PayoutOutput(read_only=True, allow_null=True)
 
@@ -141,6 +145,9 @@ class StatementOutput(ModelOutputSerializer):
             "gross",
             "commission",
             "adjustments",
+            "credits",
+            "carried_in",
+            "carried_to",
             "net",
             "revision",
             "dispute_reason",
@@ -325,6 +332,7 @@ class AgingRowOutput(serializers.Serializer):
     days_61_90 = MoneyField()
     days_over_90 = MoneyField()
     total = MoneyField()
+    unapplied_credit = MoneyField(help_text="Overpayments and credit notes not yet applied to dues nor refunded.")
 
 
 class AgingTotalsOutput(serializers.Serializer):
@@ -334,6 +342,7 @@ class AgingTotalsOutput(serializers.Serializer):
     days_61_90 = MoneyField()
     days_over_90 = MoneyField()
     total = MoneyField()
+    unapplied_credit = MoneyField()
 
 
 class AgingReportOutput(serializers.Serializer):

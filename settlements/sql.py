@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.conf import settings
+
 from pharmex.db import column, execute, fetch_all, table
 from settlements.choices import StatementStatus
 from settlements.models import Receivable, Statement, StatementEvent
@@ -27,6 +29,13 @@ def _r(name: str) -> str:
 
 # The one definition of "statement s settles receivable r" (created by migration 0005; the planner inlines it).
 SETTLES = "settlements_statement_settles"
+
+# Where a supplier's statement for the period starts: the period's start, or the cut-off of a statement a finance
+# admin closed early inside the period (statement_close_early) — the next one starts there.
+_FROM = f"""GREATEST(%(from)s::timestamptz, coalesce((
+    SELECT max(e.{column(_S, "paid_to")}) FROM {table(_S)} e
+    WHERE e.{column(_S, "supplier")} = {_r("supplier")} AND e.{column(_S, "currency")} = {_r("currency")}
+      AND e.{column(_S, "paid_to")} > %(from)s AND e.{column(_S, "paid_to")} < %(to)s), %(from)s::timestamptz))"""
 
 # One statement per supplier (and currency) with orders paid in the period, its totals from the same GROUP BY,
 # and its "generate" event: one SQL statement, one pass over the period's receivables. ON CONFLICT without a
@@ -59,11 +68,13 @@ WITH created AS (
         "updated_at",
     )
 })
-    SELECT %(prefix)s || lpad({_r("supplier")}::text, 6, '0'), {_r("supplier")}, %(kind)s, %(start)s, %(end)s,
-        %(from)s, %(to)s, %(draft)s, {_r("currency")}, count(*), sum({_r("gross")}), sum({_r("commission")}), 0,
+    SELECT %(prefix)s || lpad({_r("supplier")}::text, 6, '0'), {_r("supplier")}, %(kind)s,
+        greatest(%(start)s::date, ({_FROM} AT TIME ZONE %(tz)s)::date), %(end)s, {_FROM}, %(to)s, %(draft)s, {
+    _r("currency")
+}, count(*), sum({_r("gross")}), sum({_r("commission")}), 0,
         sum({_r("gross")}) - sum({_r("commission")}), 1, '', now(), now()
     FROM {table(_R, "r")}
-    WHERE {SETTLES}({_r("supplier")}, {_r("currency")}, %(from)s, %(to)s,
+    WHERE {SETTLES}({_r("supplier")}, {_r("currency")}, {_FROM}, %(to)s,
                     {_r("supplier")}, {_r("currency")}, {_r("paid_at")}, {_r("reversed_at")})
     GROUP BY {_r("supplier")}, {_r("currency")}
     ORDER BY {_r("supplier")}, {_r("currency")}
@@ -108,6 +119,7 @@ def statements_generate(
             "draft": StatementStatus.DRAFT.value,
             "action": "generate",
             "actor": actor_label[:255],
+            "tz": settings.TIME_ZONE,
         },
     )
     return [statement_id for (statement_id,) in rows]

@@ -35,6 +35,18 @@ EVENT_TYPES: dict[str, str] = {
     "document.expiring": "A document expires in 30 or 7 days (sent to its owner and every organisation sharing it).",
     "first_business.approved": "A buyer's quality staff approved a supplier or a drug (sent to buyer and supplier).",
     "first_business.approval_expired": "A first-business approval expired with a document it rested on (both parties).",
+    "return.requested": "A buyer asked to return received goods (sent to the buyer and the supplier).",
+    "return.approved": "The supplier approved a return in full.",
+    "return.partially_approved": "The supplier approved part of a return; the rest may be asked for again.",
+    "return.refused": "The supplier refused a return, with a reason.",
+    "return.cancelled": "The buyer withdrew a return request before the supplier decided.",
+    "return.shipped_back": "The buyer sent the approved goods back (carrier, tracking, codes).",
+    "return.received": "The supplier checked a return in; custody of the accepted codes went back to it.",
+    "return.credited": "The credit note of a received return is posted.",
+    "invoice.recorded": "The supplier recorded a 数电发票 covering shipments to the buyer.",
+    "red_letter_form.raised": "The supplier raised a red-letter confirmation form (红字发票信息确认单).",
+    "red_letter_form.confirmed": "The buyer confirmed a red-letter confirmation form.",
+    "red_letter_form.red_issued": "The supplier recorded the red invoice issued on a confirmed form.",
 }
 
 EVENT_TYPE_CHOICES: list[tuple[str, str]] = [(name, name) for name in EVENT_TYPES]

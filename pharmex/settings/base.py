@@ -392,6 +392,8 @@ AUTO_RECEIVE_AFTER = timedelta(days=env.int("AUTO_RECEIVE_DAYS", default=14))
 # GSP records (SPEC §7a): the monthly job deleting orders past their retention period (5 years, and 1 year past the
 # goods' latest expiry; the database refuses anything earlier). Off unless a platform decides to purge.
 RECORDS_PURGE_ENABLED = env.bool("RECORDS_PURGE_ENABLED", default=False)
+# A buyer may ask to return received goods within this many days of receipt (recall returns have no window).
+RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=10)
 # Where each sealing run publishes the chain head (keep it where the database server cannot write).
 AUDIT_ANCHOR_PATH = Path(env("AUDIT_ANCHOR_PATH", default=str(BASE_DIR / ".run" / "audit-anchor.json")))

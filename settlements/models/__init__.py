@@ -1,4 +1,5 @@
 from settlements.models.bank import BankLine, BankStatement
+from settlements.models.credits import CreditNote, Refund, RefundSource
 from settlements.models.ledger import JournalEntry, LedgerAccount, Posting
 from settlements.models.receivables import (
     KnownBankAccount,
@@ -12,6 +13,7 @@ from settlements.models.statements import Payout, Statement, StatementAdjustment
 __all__ = [
     "BankLine",
     "BankStatement",
+    "CreditNote",
     "JournalEntry",
     "KnownBankAccount",
     "LedgerAccount",
@@ -20,6 +22,8 @@ __all__ = [
     "Payout",
     "Posting",
     "Receivable",
+    "Refund",
+    "RefundSource",
     "SettlementProfile",
     "Statement",
     "StatementAdjustment",

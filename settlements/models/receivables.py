@@ -106,7 +106,8 @@ class Payment(models.Model):
     reference = models.CharField(max_length=300, blank=True)
     value_date = models.DateField()
     source = models.CharField(max_length=10, choices=PaymentSource.choices)
-    unallocated = models.DecimalField(**MONEY)  # cached: amount − Σ allocations (buyer credit)
+    unallocated = models.DecimalField(**MONEY)  # cached: amount − Σ allocations − refunded (buyer credit)
+    refunded = models.DecimalField(**MONEY, default=0)  # paid back to the buyer by refunds
     entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reversed_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.CharField(max_length=255)
@@ -118,6 +119,10 @@ class Payment(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
                 condition=Q(unallocated__gte=0, unallocated__lte=F("amount")), name="payment_unallocated_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0, refunded__lte=F("amount") - F("unallocated")),
+                name="payment_refunded_range",
             ),
         ]
         indexes = [models.Index(fields=["buyer", "-id"], name="payment_buyer_recent")]

@@ -41,6 +41,13 @@ class Statement(models.Model):
     gross = models.DecimalField(**MONEY, default=0)
     commission = models.DecimalField(**MONEY, default=0)
     adjustments = models.DecimalField(**MONEY, default=0)
+    # Credit notes of returns settled here (Σ their net, deducted), and a negative net carried in from the
+    # supplier's previous statement (≤ 0): a net-negative statement is never paid out negative (SPEC §6).
+    credits = models.DecimalField(**MONEY, default=0, db_default=0)
+    carried_in = models.DecimalField(**MONEY, default=0, db_default=0)
+    carried_to = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="carried_from"
+    )
     net = models.DecimalField(**MONEY, default=0)
     revision = models.PositiveSmallIntegerField(default=1)  # +1 at each re-issue after a dispute
     dispute_reason = models.CharField(max_length=1000, blank=True)
@@ -58,8 +65,10 @@ class Statement(models.Model):
                 fields=["supplier", "period_kind", "period_start"], name="statement_one_per_period"
             ),
             models.CheckConstraint(
-                condition=Q(net=F("gross") - F("commission") + F("adjustments")), name="statement_net"
+                condition=Q(net=F("gross") - F("commission") + F("adjustments") - F("credits") + F("carried_in")),
+                name="statement_net_with_credits",
             ),
+            models.CheckConstraint(condition=Q(credits__gte=0, carried_in__lte=0), name="statement_credit_signs"),
             # No order on two statements: an order is on the statement of its supplier whose range holds its
             # paid_at, and one supplier's ranges never overlap (weekly and monthly statements included).
             ExclusionConstraint(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from django.db.models import DecimalField, ExpressionWrapper, F, Func, QuerySet, Value
 from django.utils import timezone
 
-from settlements.models import Statement, StatementLine
+from settlements.models import CreditNote, Statement, StatementLine
 
 HEADER = [
     "statement",
@@ -100,6 +100,39 @@ def export_rows(*, statements: QuerySet[Statement]) -> Iterator[list]:
             accepted,
             currency,
         ]
+    # A credit note deducted on a statement is a negative line: the returned value less its commission share.
+    credits = (
+        CreditNote.objects.filter(statement_id__in=statement_ids)
+        .order_by("statement_id", "id")
+        .values_list(
+            "statement__number",
+            "supplier__legal_name",
+            "order__number",
+            "buyer__legal_name",
+            "created_at",
+            "number",
+            "gross",
+            "commission",
+            "net",
+            "currency",
+        )
+    )
+    for number, supplier, order, buyer, created_at, note, gross, commission, net, currency in credits.iterator():
+        yield [
+            number,
+            supplier,
+            order,
+            buyer,
+            _local(created_at, tz),
+            "",
+            "CREDIT",
+            note,
+            f"gross -{gross}, commission -{commission}",
+            "",
+            "",
+            -net,
+            currency,
+        ]
     for s in Statement.objects.filter(pk__in=statement_ids).order_by("id"):
         yield [
             s.number,
@@ -111,7 +144,8 @@ def export_rows(*, statements: QuerySet[Statement]) -> Iterator[list]:
             "",
             f"gross {s.gross}",
             f"commission {s.commission}",
-            f"adjustments {s.adjustments}",
+            f"adjustments {s.adjustments}"
+            + (f", credits -{s.credits}, carried in {s.carried_in}" if s.credits or s.carried_in else ""),
             s.line_count,
             s.net,
             s.currency,

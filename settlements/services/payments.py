@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.choices import BUYER_KINDS
 from accounts.selectors import organization_list
@@ -150,6 +151,8 @@ def payment_reverse(*, payment: Payment, actor: Actor, reason: str) -> Payment:
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.reversed_at is not None:
         return payment
+    if payment.source == PaymentSource.CREDIT_NOTE or payment.refunded:
+        raise PaymentInUse(_("A credit note, or a payment partly refunded, is not reversed."))
     allocations = list(payment.allocations.select_related("receivable").order_by("receivable_id"))
     order_ids = [a.receivable.order_id for a in allocations]
     if StatementLine.objects.filter(order_id__in=order_ids).exists():

@@ -32,8 +32,13 @@ from pharmex.files import CHUNK, file_sha256, file_size, spooled_field
 from pharmex.money import MAX_AMOUNT, ZERO
 from settlements.choices import BankLineStatus, BankStatementStatus, PaymentSource, StatementStatus
 from settlements.errors import BankFileInvalid, BankLineMismatch, BankLineNotOpen
-from settlements.models import BankLine, BankStatement, KnownBankAccount, Statement
-from settlements.references import order_numbers_in, payment_code_buyer_ids, statement_numbers_in
+from settlements.models import BankLine, BankStatement, KnownBankAccount, Refund, Statement
+from settlements.references import (
+    order_numbers_in,
+    payment_code_buyer_ids,
+    refund_numbers_in,
+    statement_numbers_in,
+)
 from settlements.services.payments import payment_record, payment_reverse
 from settlements.services.statements import statement_pay, statement_reconcile, statement_unreconcile
 from settlements.tasks import bank_statement_import_task
@@ -339,6 +344,24 @@ def _debit_statements(line: BankLine) -> tuple[list[Statement], int]:
     return fitting, len(named)
 
 
+def _debit_refunds(line: BankLine) -> list[Refund]:
+    """Refunds named in the debit's reference, of exactly its amount, not matched yet (SPEC §6)."""
+    numbers = refund_numbers_in(line.reference)
+    if not numbers:
+        return []
+    return list(
+        Refund.objects.filter(number__in=numbers, amount=-line.amount, currency=line.currency, bank_line__isnull=True)
+        .order_by("id")
+        .select_for_update()
+    )
+
+
+def _match_refund(line: BankLine, refund: Refund) -> None:
+    refund.bank_line = line
+    refund.save(update_fields=["bank_line"])
+    line.status, line.candidates = BankLineStatus.MATCHED, [refund.pk]
+
+
 def _match_credit(line: BankLine, buyer_id: int, actor: Actor) -> None:
     payment = payment_record(
         buyer_id=buyer_id,
@@ -379,6 +402,12 @@ def bank_line_match_auto(*, line_id: int, actor: Actor) -> BankLine:
             line.status = BankLineStatus.AMBIGUOUS if buyers else BankLineStatus.UNMATCHED
             line.candidates = buyers
             line.note = "Several buyers fit the reference." if buyers else "No buyer found in the reference or account."
+    elif refunds := _debit_refunds(line):
+        if len(refunds) == 1:
+            _match_refund(line, refunds[0])
+        else:
+            line.status, line.candidates = BankLineStatus.AMBIGUOUS, [r.pk for r in refunds]
+            line.note = "Several refunds fit."
     else:
         fitting, named = _debit_statements(line)
         if len(fitting) == 1:
@@ -465,6 +494,7 @@ def bank_line_unmatch(*, line: BankLine, actor: Actor, reason: str = "") -> Bank
             line.save(update_fields=["payout"])
             if statement.status == StatementStatus.RECONCILED:
                 statement_unreconcile(statement=statement, actor=actor, note=reason)
+        Refund.objects.filter(bank_line=line).update(bank_line=None)  # the refund awaits its bank line again
     line.status, line.candidates, line.note, line.matched_by = BankLineStatus.UNMATCHED, [], reason[:500], ""
     line.save()
     audit_record(

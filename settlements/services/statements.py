@@ -21,7 +21,7 @@ from pharmex.transitions import transition, transition_apply, transition_lock
 from settlements import sql
 from settlements.choices import AccountKind, EntryKind, PeriodKind
 from settlements.errors import NegativeNet, PayoutAmountMismatch, PeriodNotClosed
-from settlements.models import Payout, Statement, StatementAdjustment
+from settlements.models import CreditNote, Payout, Statement, StatementAdjustment
 from settlements.references import period_label
 from settlements.services.ledger import Leg, entry_post, ledger_account, platform_account
 from settlements.transitions import STATEMENT
@@ -83,6 +83,7 @@ def statement_generate(*, period_kind: str, day: date, actor: Actor, today: date
         paid_to=_local_midnight(end),
         actor_label=actor.audit.label,
     )
+    _settle_credits(created)
     audit_record(
         actor=actor.audit,
         action="statement.generated",
@@ -90,7 +91,38 @@ def statement_generate(*, period_kind: str, day: date, actor: Actor, today: date
         object_id=f"{period_kind}:{start}",
         changes={"created": len(created), "period_end": end},
     )
-    return list(Statement.objects.filter(period_kind=period_kind, period_start=start).order_by("supplier_id"))
+    # A period closed early for a supplier has two statements: up to the cut-off, and from there (its start).
+    of_period = Statement.objects.filter(period_kind=period_kind, period_start__gte=start, period_start__lt=end)
+    return list(of_period.order_by("supplier_id", "paid_from"))
+
+
+def _settle_credits(statement_ids: list[int]) -> None:
+    """Deduct on each new statement its supplier's credit notes not yet on a statement (a negative line each) and
+    carry in the net of the supplier's previous statement if that was negative (it was paid out as zero)."""
+    for statement in Statement.objects.filter(pk__in=statement_ids).order_by("pk"):
+        notes = CreditNote.objects.select_for_update().filter(
+            supplier_id=statement.supplier_id,
+            currency=statement.currency,
+            statement__isnull=True,
+            created_at__lt=statement.paid_to,
+        )
+        credits = sum(notes.values_list("net", flat=True), ZERO)
+        notes.update(statement=statement)
+        previous = (
+            Statement.objects.select_for_update()
+            .filter(supplier_id=statement.supplier_id, currency=statement.currency, net__lt=0, carried_to__isnull=True)
+            .exclude(pk=statement.pk)
+            .order_by("paid_from")
+            .first()
+        )
+        carried_in = previous.net if previous is not None else ZERO
+        if previous is not None:
+            previous.carried_to = statement
+            previous.save(update_fields=["carried_to"])
+        if credits or carried_in:
+            statement.credits, statement.carried_in = credits, carried_in
+            statement.net = statement.net - credits + carried_in
+            statement.save(update_fields=["credits", "carried_in", "net"])
 
 
 def statement_generate_due(*, today: date | None = None) -> int:
@@ -135,7 +167,7 @@ def statement_resolve(
     actor.require_staff()
     locked = transition_lock(STATEMENT, statement.pk, "resolve")
     total = sum((a.amount for a in adjustments), ZERO)
-    if locked.net + total < ZERO:
+    if total < ZERO and locked.net + total < ZERO:  # credits may leave a net negative; adjustments may not
         raise NegativeNet()
     revision = locked.revision + 1
     payable = ledger_account(
@@ -181,11 +213,13 @@ def statement_pay(
     """Record the payout of an approved statement: supplier payable Dr net, platform bank Cr net.
 
     Raises: NotAParty (finance admins and jobs only), InvalidTransition, PayoutAmountMismatch (the amount must
-    equal the net exactly).
+    equal the net exactly; 0.00 for a net-negative statement, whose net is carried forward).
     """
     actor.require_staff(StaffRole.FINANCE_ADMIN)
     locked = transition_lock(STATEMENT, statement.pk, "pay")
-    if amount != locked.net:
+    # A net-negative statement is never paid out negative: it is paid as nothing and carried into the supplier's
+    # next statement.
+    if amount != max(locked.net, ZERO):
         raise PayoutAmountMismatch(f"The statement's net is {locked.net}, the payout {amount}.", field="amount")
     entry = None
     if amount != ZERO:

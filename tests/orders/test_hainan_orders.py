@@ -10,14 +10,15 @@ from django.utils import timezone
 from accounts.choices import MemberRole, OrganizationKind
 from catalog.choices import CustomsStatus
 from catalog.models import LechengApproval
-from orders.models import Order, SecondLineDeclaration
+from orders.models import Order, Return, SecondLineDeclaration, Shipment
 from orders.services import order_expire_due
 from pharmex.models import AuditEvent
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 from tests.orders.conftest import place
 from tests.orders.hainan import approval, lecheng_institution, special_offer
-from tests.orders.shipping import item, ship, shipment_body
+from tests.orders.returns import receive_back, request_return, step
+from tests.orders.shipping import item, receipt, receive, ship, shipment_body
 from webhooks.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -269,3 +270,26 @@ def test_the_checkout_preview_reports_the_customs_reasons_with_the_others(suppli
         [("lines[0].quantity", "lecheng_quantity_exceeded")],
         [("lines[1].quantity", "below_minimum_quantity"), ("lines[1].offer_id", "bonded_not_entered")],
     ]
+
+
+def test_units_a_lecheng_institution_returns_go_back_to_the_approval(supplier, lecheng):
+    institution, offer, taken = lecheng
+    buyer, seller = operator(institution), operator(supplier)
+    order = Order.objects.get(pk=place(buyer, (offer.pk, 5)).json()["id"])
+    assert seller.post(f"/api/v1/orders/{order.pk}/confirm/", {}, format="json").status_code == 200
+    assert ship(seller, order, shipment_body(order, item(order.lines.get(), 5))).status_code == 200
+    shipment = Shipment.objects.get(order=order)
+    assert receive(buyer, shipment, receipt(shipment)).status_code == 200
+    assert used(taken) == 5
+
+    asked = request_return(buyer, order, shipment, 2)
+    assert asked.status_code == 201, asked.json()
+    assert step(seller, asked.json()["id"], "approve").status_code == 200
+    assert (
+        step(buyer, asked.json()["id"], "ship-back", {"carrier": "顺丰速运", "tracking_number": "SF1"}).status_code
+        == 200
+    )
+    back = receive_back(seller, Return.objects.get(pk=asked.json()["id"]), rejected=1)
+
+    assert back.status_code == 200, back.json()
+    assert used(taken) == 4  # the one unit the supplier accepted back; the rejected one stays the institution's

@@ -56,12 +56,13 @@ LEDGER_INVARIANTS = {
     "FROM settlements_paymentallocation GROUP BY 1) a ON a.receivable_id = r.id WHERE r.allocated <> coalesce(a.s, 0)",
     "payment_cache": "SELECT p.id FROM settlements_payment p LEFT JOIN (SELECT payment_id, sum(amount) s "
     "FROM settlements_paymentallocation GROUP BY 1) a ON a.payment_id = p.id "
-    "WHERE p.reversed_at IS NULL AND p.amount - coalesce(a.s, 0) <> p.unallocated",
+    "WHERE p.reversed_at IS NULL AND p.amount - coalesce(a.s, 0) - p.refunded <> p.unallocated",
     # each receivable's buyer account moved by exactly its gross (receipt) net of reversals
     "statement_totals": "SELECT s.id FROM settlements_statement s LEFT JOIN (SELECT statement_id, count(*) n, "
     "sum(gross) g, sum(commission) c FROM settlements_statementline GROUP BY 1) l ON l.statement_id = s.id "
     "WHERE (s.line_count <> coalesce(l.n, 0) OR s.gross <> coalesce(l.g, 0) "
-    "OR s.commission <> coalesce(l.c, 0) OR s.net <> s.gross - s.commission + s.adjustments)",
+    "OR s.commission <> coalesce(l.c, 0) "
+    "OR s.net <> s.gross - s.commission + s.adjustments - s.credits + s.carried_in)",
     # receivable balance of each buyer = open receivables − unapplied credit
     "buyer_balances": "SELECT a.organization_id FROM settlements_ledgeraccount a "
     "LEFT JOIN (SELECT account_id, sum(amount) s FROM settlements_posting GROUP BY 1) p ON p.account_id = a.id "

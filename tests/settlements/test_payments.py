@@ -132,6 +132,7 @@ def test_receivables_aging_buckets_by_days_overdue(parties, as_client, finance_a
         "days_61_90": "7.50",
         "days_over_90": "0.00",
         "total": "14.50",
+        "unapplied_credit": "0.00",
     }
     assert response.json() == {
         "as_of": "2026-11-29",

@@ -1,8 +1,9 @@
 """Property-based tests (Hypothesis) and a scaled-down VOPR (RELIABILITY §3 SIM-1).
 
-Any sequence of receipts, payments, reversals, statement runs, tasks delivered twice and faults injected
-mid-service keeps every entry balanced, the book at zero, balances equal to posting sums, the caches
-equal to their allocations and no order on two statements; money splits never create or lose a fen.
+Any sequence of receipts, payments, reversals, credit notes of returns (delivered twice), refunds, statement
+runs, tasks delivered twice and faults injected mid-service keeps every entry balanced, the book at zero,
+balances equal to posting sums, the caches equal to their allocations and no order on two statements; money
+splits never create or lose a fen.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from orders.models import Return
+from orders.return_choices import ReturnStatus
 from pharmex.actor import SYSTEM_ACTOR
 from pharmex.money import ZERO, money_sum, quantize
 from settlements.choices import AccountKind
 from settlements.errors import PaymentInUse, ReceivableHasPayments
-from settlements.models import LedgerAccount, Payment, Receivable, StatementLine
+from settlements.models import CreditNote, LedgerAccount, Payment, Receivable, StatementLine
 from settlements.selectors import account_balance_subquery
 from settlements.services import (
     commission_split,
@@ -39,6 +42,7 @@ from settlements.services import (
     receipt_reverse,
     statement_generate,
 )
+from settlements.services.credits import buyer_credit, credit_note_post, refund_record
 from settlements.tasks import receipt_post_task, statement_generate_task
 from tests.factories import OfferFactory, OrganizationFactory
 from tests.factories.settlements import received_order
@@ -168,6 +172,42 @@ class LedgerMachine(RuleBasedStateMachine):
         except ReceivableHasPayments:
             return
         self.model.add(receivable.buyer_id, -receivable.gross)
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(min_value=0), share=st.integers(min_value=1, max_value=100), twice=st.booleans())
+    def credit_a_return(self, index, share, twice):
+        """A received return of part of an order: its credit note, the event delivered once or twice."""
+        receivable = Receivable.objects.filter(order_id=self.orders[index % len(self.orders)]).first()
+        if receivable is None or receivable.reversed_at is not None:
+            return
+        credited = sum(CreditNote.objects.filter(order_id=receivable.order_id).values_list("gross", flat=True), ZERO)
+        gross = quantize((receivable.gross - credited) * share / 100)
+        if gross <= ZERO:
+            return
+        ret = Return.objects.create(
+            number=f"RTSIM-{Return.objects.count() + 1}",
+            order_id=receivable.order_id,
+            buyer_id=receivable.buyer_id,
+            supplier_id=receivable.supplier_id,
+            status=ReturnStatus.RECEIVED,
+            reason="quality",
+            gross=gross,
+            requested_by="sim",
+        )
+        with self._at():
+            for _ in range(2 if twice else 1):
+                credit_note_post(return_id=ret.pk)
+        self.model.add(receivable.buyer_id, -gross)
+
+    @rule(buyer=st.integers(0, 1), share=st.integers(min_value=1, max_value=100))
+    def refund_credit(self, buyer, share):
+        credit = buyer_credit(buyer_id=self.buyers[buyer])
+        amount = quantize(credit * share / 100)
+        if amount <= ZERO:
+            return
+        with self._at():
+            refund_record(buyer_id=self.buyers[buyer], amount=amount, paid_on=self.clock.date(), actor=SYSTEM_ACTOR)
+        self.model.add(self.buyers[buyer], amount)
 
     @rule(kind=st.sampled_from(["month", "week"]))
     def run_statements(self, kind):

@@ -1,0 +1,92 @@
+"""Credit notes of received returns and refunds of buyer credit (SPEC §6, "Credit notes and refunds")."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from settlements.models.ledger import MONEY, JournalEntry
+from settlements.models.receivables import Payment
+
+
+class CreditNote(models.Model):
+    """The reversal of a received return's value: the buyer owes `gross` less (its credit is `credit`, a payment
+    row of source `credit_note` that pays its dues like money would); the supplier earns `net` less; the platform
+    gives back `commission`, at the original sale's rate."""
+
+    number = models.CharField(max_length=40, unique=True)  # CN + the return's number
+    return_request = models.OneToOneField("orders.Return", on_delete=models.PROTECT, related_name="credit_note")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="credit_notes")
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3, default="CNY")
+    gross = models.DecimalField(**MONEY)
+    commission = models.DecimalField(**MONEY)
+    net = models.DecimalField(**MONEY)
+    commission_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    # The supplier's statement that already paid the order when the credit came: the credit is then a negative
+    # line of the supplier's next statement.
+    after_paid_statement = models.ForeignKey(
+        "settlements.Statement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The statement that deducts it: the supplier's first statement generated after the credit was posted.
+    statement = models.ForeignKey(
+        "settlements.Statement", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    credit = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="credit_note")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(net=F("gross") - F("commission")), name="credit_note_net"),
+            models.CheckConstraint(condition=Q(gross__gt=0, commission__gte=0), name="credit_note_amounts"),
+        ]
+        indexes = [models.Index(fields=["supplier", "created_at"], name="credit_note_supplier")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Refund(models.Model):
+    """Buyer credit paid back to the buyer's bank account: receivable Dr, platform bank Cr.
+
+    Bank reconciliation matches the debit line by the refund number in its reference and the exact amount.
+    """
+
+    number = models.CharField(max_length=32, unique=True)  # RF + yyyymmdd + id
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="CNY")
+    bank_account = models.CharField(max_length=40, blank=True)
+    paid_on = models.DateField()
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    bank_line = models.OneToOneField(
+        "settlements.BankLine", null=True, blank=True, on_delete=models.PROTECT, related_name="refund"
+    )
+    recorded_by = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RefundSource(models.Model):
+    """How much of which buyer credit (payment or credit note) a refund paid back."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="sources")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_source_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of payment {self.payment_id} in refund {self.refund_id}"
