@@ -67,6 +67,42 @@ class OrderPlaceInput(StrictInputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class OrderAmendInput(StrictInputSerializer):
+    """The order's lines as they should be: matched to the current lines by offer; a line left out is removed."""
+
+    lines = OrderLineInput(
+        many=True,
+        allow_empty=False,
+        max_length=settings.MAX_ORDER_LINES,
+        help_text="Every line the order should have: a new quantity changes a line, an offer of the same supplier "
+        "not yet on the order adds a line, a line left out is removed (to drop them all, cancel the order).",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class LineDecisionInput(StrictInputSerializer):
+    line_no = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        help_text="The quantity accepted: the line's in full, less, or 0 to reject.",
+    )
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the line is not accepted in full (required then; the buyer is told).",
+    )
+
+
+class OrderConfirmInput(StrictInputSerializer):
+    """Confirm in full, or line by line (部分确认): lines not named are accepted in full."""
+
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    lines = LineDecisionInput(many=True, required=False, default=list, max_length=settings.MAX_ORDER_LINES)
+
+
 class CaseInput(StrictInputSerializer):
     code = ScannedCodeField(max_length=100)
     units = code_list(
@@ -222,6 +258,9 @@ class OrderLineOutput(ModelOutputSerializer):
             "rejected_quantity",
             "closed_quantity",
             "rejection_reason",
+            "requested_quantity",
+            "confirmation",
+            "confirmation_reason",
         ]
 
 

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from orders.choices import HoldStatus, OrderStatus, RejectionReason
+from orders.choices import HoldStatus, LineConfirmation, OrderStatus, RejectionReason
 from pharmex.models import TransitionRecord
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -126,12 +126,20 @@ class OrderLine(models.Model):
     rejected_quantity = models.PositiveIntegerField(default=0)
     closed_quantity = models.PositiveIntegerField(default=0)
     rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
+    # The supplier's line-level confirmation (部分确认): `quantity` becomes what it accepted (0 for a rejected line
+    # of a confirmed order), `requested_quantity` keeps what the buyer asked for; blank/null until confirmed.
+    confirmation = models.CharField(max_length=10, choices=LineConfirmation.choices, blank=True)
+    confirmation_reason = models.CharField(max_length=500, blank=True)
+    requested_quantity = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["order_id", "line_no"]
         constraints = [
             models.UniqueConstraint(fields=["order", "line_no"], name="order_line_unique_no"),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) | Q(confirmation=LineConfirmation.REJECTED),
+                name="order_line_quantity_positive",
+            ),
             models.CheckConstraint(
                 condition=Q(shipped_quantity__lte=F("quantity") - F("closed_quantity")), name="order_line_shipped_le"
             ),

@@ -1,9 +1,11 @@
 """Every write of the orders app (STYLE G5)."""
 
+from orders.services.amendment import order_amend
 from orders.services.code_formats import code_format_declare
 from orders.services.custody import diversion_resolve
 from orders.services.holds import order_hold_cancel, order_hold_release
 from orders.services.lifecycle import (
+    LineDecision,
     order_cancel,
     order_confirm,
     order_expire_due,
@@ -16,10 +18,12 @@ from orders.services.receiving import order_auto_receive_due, order_receive, shi
 from orders.services.shipping import order_close_rest, order_ship, shipment_record_temperatures
 
 __all__ = [
+    "LineDecision",
     "checkout_place",
     "checkout_preview",
     "code_format_declare",
     "diversion_resolve",
+    "order_amend",
     "order_auto_receive_due",
     "order_cancel",
     "order_close_rest",

@@ -147,7 +147,7 @@ def _create_order(
     )
     sql.order_insert(
         order,
-        [_snapshot(number, verdict) for number, verdict in enumerate(verdicts, 1)],
+        [snapshot_line(number, verdict) for number, verdict in enumerate(verdicts, 1)],
         OrderEvent(action="place", to_status=order.status, actor=actor.audit.label, note=note, created_at=now),
     )
     audit_record(
@@ -167,7 +167,7 @@ def _create_order(
     return order
 
 
-def _snapshot(line_no: int, verdict: LineVerdict) -> OrderLine:
+def snapshot_line(line_no: int, verdict: LineVerdict) -> OrderLine:
     offer, drug = verdict.offer, verdict.offer.drug
     return OrderLine(
         line_no=line_no,

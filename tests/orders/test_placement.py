@@ -48,6 +48,9 @@ def test_placing_reserves_stock_snapshots_the_line_and_totals_the_money(market, 
             "rejected_quantity": 0,
             "closed_quantity": 0,
             "rejection_reason": "",
+            "requested_quantity": None,
+            "confirmation": "",
+            "confirmation_reason": "",
         }
     ]
     market.offer.refresh_from_db()
