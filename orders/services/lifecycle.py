@@ -241,7 +241,6 @@ def _reject_every_line(
         line.confirmation, line.confirmation_reason = LineConfirmation.REJECTED, why[line.line_no]
         line.requested_quantity = line.quantity
     OrderLine.objects.bulk_update(order_lines, ["requested_quantity", "confirmation", "confirmation_reason"])
-    attach_lines(order, order_lines)
     changed = [_decided(line, accepted=0) for line in order_lines]
     check_transition(ORDER, order, "reject")
     return order_apply(
