@@ -26,7 +26,7 @@ from orders.services.lifecycle import order_lock
 from orders.services.placement import snapshot_line
 from orders.transitions import ORDER
 from pharmex.actor import Actor
-from pharmex.errors import InvalidInput
+from pharmex.errors import InvalidInput, InvalidTransition
 from pharmex.money import line_amounts, money_sum
 from pharmex.transitions import transition_apply
 
@@ -37,10 +37,13 @@ def order_amend(*, order: Order, actor: Actor, lines: Sequence[LineRequest], not
     """Replace a placed order's lines by `lines` (matched to the current lines by offer): quantities change,
     lines absent are removed, new offers of the same supplier are added.
 
-    Raises: InvalidTransition (409: no longer placed), NotAParty, InvalidInput (400: nothing changes),
-    OrderNotAllowed (409, every failing rule), InsufficientStock (409).
+    Raises: InvalidTransition (409: no longer placed, or past its confirm deadline), NotAParty,
+    InvalidInput (400: nothing changes), OrderNotAllowed (409, every failing rule), InsufficientStock (409).
     """
     order = order_lock(order_id=order.pk, action="amend", actor=actor, related=("buyer",))
+    if order.expires_at <= timezone.now():
+        # Past its confirmation window the order is the expiry job's: an amendment does not revive it.
+        raise InvalidTransition(_("The order was not confirmed in time; it expires and cannot be amended."))
     current = {line.offer_id: line for line in order.lines.order_by("line_no")}
     wanted = {line.offer_id: line.quantity for line in lines}
     if wanted == {offer_id: line.quantity for offer_id, line in current.items()} and len(wanted) == len(lines):

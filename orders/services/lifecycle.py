@@ -304,8 +304,14 @@ def _run_due(
 
 def order_expire_due(*, now: datetime | None = None, batch: int = 500) -> int:
     """Job: expire placed orders not confirmed within ORDER_CONFIRM_TIMEOUT, releasing their stock."""
-    due = Order.objects.awaiting_confirmation_past(now or timezone.now()).order_by("pk")
-    return _run_due(due_ids(due, batch=batch), action="expire", note="Not confirmed in time.")
+    now = now or timezone.now()
+    due = Order.objects.awaiting_confirmation_past(now).order_by("pk")
+    return _run_due(
+        due_ids(due, batch=batch),
+        action="expire",
+        note="Not confirmed in time.",
+        done_already=lambda order: order.expires_at > now,  # amended meanwhile: its deadline restarted
+    )
 
 
 def order_flag_overdue(*, now: datetime | None = None, batch: int = 500) -> int:

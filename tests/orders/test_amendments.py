@@ -210,3 +210,30 @@ def test_amendment_is_idempotent(market, placed):
     assert other.status_code == 422
     assert stock(market.offer) == 93
     assert Order.objects.get(pk=placed.pk).events.filter(action="amend").count() == 1
+
+
+def test_an_order_past_its_confirm_deadline_is_not_amended(market, placed):
+    Order.objects.filter(pk=placed.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = amend(market.buyer_client(), placed, [(market.offer.pk, 6)])
+
+    assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
+    assert stock(market.offer) == 95
+
+
+def test_the_expiry_job_spares_an_order_amended_after_it_found_it_due(market, placed, monkeypatch):
+    from orders.services import lifecycle
+
+    found_due = lifecycle.due_ids
+
+    def amended_meanwhile(queryset, *, batch):
+        ids = found_due(queryset, batch=batch)
+        Order.objects.filter(pk=placed.pk).update(expires_at=timezone.now() + timedelta(hours=24))  # the amendment
+        return ids
+
+    monkeypatch.setattr(lifecycle, "due_ids", amended_meanwhile)
+    Order.objects.filter(pk=placed.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert lifecycle.order_expire_due() == 0
+    assert Order.objects.get(pk=placed.pk).status == "placed"
+    assert stock(market.offer) == 95
