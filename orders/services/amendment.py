@@ -74,7 +74,9 @@ def order_amend(*, order: Order, actor: Actor, lines: Sequence[LineRequest], not
         "total_gross": [before["total_gross"], str(changes["total_gross"])],
         "total_tax": [before["total_tax"], str(changes["total_tax"])],
     }
-    transition_apply(ORDER, order, action="amend", actor=actor, note=note, data=data, changes=changes)
+    transition_apply(
+        ORDER, order, action="amend", actor=actor, note=note, data=data, changes=changes, audit_changes=data
+    )
     attach_lines(order, kept)
     announce_order(order, "order.amended", lines=changed)
     return order

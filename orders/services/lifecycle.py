@@ -75,6 +75,7 @@ def order_apply(
     data: dict | None = None,
     changes: dict | None = None,
     announce: dict | None = None,
+    audit_changes: dict | None = None,
 ) -> Order:
     """Apply `action` to an order from order_lock: status and history (pharmex.transitions), then what the
     order machine adds — the ship-by deadline, the reservation released, the webhook, the receipt event."""
@@ -82,7 +83,9 @@ def order_apply(
     target = ORDER_TRANSITIONS[action].target
     if target == OrderStatus.CONFIRMED and action == "confirm":
         changes["ship_by"] = timezone.now() + settings.ORDER_SHIP_DEADLINE
-    transition_apply(ORDER, order, action=action, actor=actor, note=note, data=data, changes=changes)
+    transition_apply(
+        ORDER, order, action=action, actor=actor, note=note, data=data, changes=changes, audit_changes=audit_changes
+    )
     if action in RELEASING_ACTIONS:
         # Ending an order before it shipped gives the whole reservation back.
         for line in order.lines.order_by("offer_id"):
@@ -177,6 +180,7 @@ def order_confirm(*, order: Order, actor: Actor, note: str = "", lines: Sequence
         data={"lines": changed} if changed else None,
         changes=changes,
         announce={"changed_lines": changed},
+        audit_changes={"lines": changed} if changed else None,
     )
 
 
@@ -250,6 +254,7 @@ def _reject_every_line(
         note=note or "; ".join(f"{line.line_no}: {line.confirmation_reason}" for line in order_lines),
         data={"lines": changed},
         announce={"changed_lines": changed},
+        audit_changes={"lines": changed},
     )
 
 

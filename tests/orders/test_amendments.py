@@ -102,6 +102,7 @@ def test_amending_changes_a_quantity_adds_a_line_and_moves_only_the_difference_i
     assert announced[0].payload["total_gross"] == "186.80"
     audit = AuditEvent.objects.get(action="order.amended", object_id=str(placed.pk))
     assert audit.organization_id == market.buyer.pk
+    assert (audit.changes["status"], audit.changes["lines"]) == (["placed", "placed"], lines)
 
 
 def test_removing_a_line_gives_its_stock_back(market, placed, second_offer):

@@ -7,6 +7,7 @@ import pytest
 
 from catalog.models import Offer
 from orders.models import Order
+from pharmex.models import AuditEvent
 from tests.factories import DrugFactory, OfferFactory
 from tests.orders.conftest import place
 from webhooks.models import OutboxEvent
@@ -98,6 +99,8 @@ def test_each_line_in_full_in_part_or_rejected(market, offers, placed):
     announced = OutboxEvent.objects.filter(event_type="order.confirmed")
     assert {e.organization_id for e in announced} == {market.buyer.pk, market.supplier.pk}
     assert all(e.payload["changed_lines"] == changed and e.payload["total_gross"] == "176.30" for e in announced)
+    audit = AuditEvent.objects.get(action="order.confirm", object_id=str(placed.pk))
+    assert (audit.organization_id, audit.changes["lines"]) == (market.supplier.pk, changed)
 
 
 def test_whole_order_confirm_is_every_line_in_full(market, offers, placed):
