@@ -41,6 +41,14 @@ ORDER_TRANSITIONS: dict[str, Transition] = {
     "confirm": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.CONFIRMED),
     # The buyer changes a placed order (quantities, lines removed or added); it stays placed, re-gated.
     "amend": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.PLACED, audit_action="order.amended"),
+    # The supplier proposes another quantity or offer for some lines; the buyer accepts (an amendment) or declines.
+    "propose": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.PLACED, audit_action="order.proposal_made"),
+    "accept_proposal": Transition(
+        frozenset({OrderStatus.PLACED}), OrderStatus.PLACED, audit_action="order.proposal_accepted"
+    ),
+    "decline_proposal": Transition(
+        frozenset({OrderStatus.PLACED}), OrderStatus.PLACED, audit_action="order.proposal_declined"
+    ),
     "reject": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.REJECTED),
     "cancel": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.CANCELLED),
     "expire": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.EXPIRED),
@@ -62,6 +70,9 @@ ORDER_TRANSITIONS: dict[str, Transition] = {
 ORDER_ACTION_SIDE: dict[str, str] = {
     "confirm": Side.SUPPLIER,
     "amend": Side.BUYER,
+    "propose": Side.SUPPLIER,
+    "accept_proposal": Side.BUYER,
+    "decline_proposal": Side.BUYER,
     "reject": Side.SUPPLIER,
     "cancel": Side.BUYER,
     "expire": Side.SYSTEM,

@@ -103,6 +103,24 @@ class OrderConfirmInput(StrictInputSerializer):
     lines = LineDecisionInput(many=True, required=False, default=list, max_length=settings.MAX_ORDER_LINES)
 
 
+class LineProposalInput(StrictInputSerializer):
+    line_no = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY, required=False, help_text="The quantity proposed (default: the line's)."
+    )
+    offer_id = serializers.IntegerField(
+        min_value=1, required=False, help_text="A substitute offer of yours (default: the line's offer)."
+    )
+    reason = serializers.CharField(max_length=500, help_text="Why: the buyer reads it.")
+
+
+class OrderProposeInput(StrictInputSerializer):
+    """The supplier's proposal for some lines of a placed order; it replaces any open one."""
+
+    lines = LineProposalInput(many=True, allow_empty=False, max_length=settings.MAX_ORDER_LINES)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
 class CaseInput(StrictInputSerializer):
     code = ScannedCodeField(max_length=100)
     units = code_list(
@@ -261,6 +279,9 @@ class OrderLineOutput(ModelOutputSerializer):
             "requested_quantity",
             "confirmation",
             "confirmation_reason",
+            "proposed_quantity",
+            "proposed_offer",
+            "proposal_reason",
         ]
 
 

@@ -17,6 +17,7 @@ from orders.serializers import (
     OrderEventOutput,
     OrderOutput,
     OrderPlaceInput,
+    OrderProposeInput,
     ReceiveInput,
     ReceiveOutput,
     ShipInput,
@@ -58,6 +59,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         "create": ACTING,
         "confirm": ACTING,
         "amend": ACTING,
+        "propose": ACTING,
+        "accept_proposal": ACTING,
+        "decline_proposal": ACTING,
         "reject": ACTING,
         "cancel": ACTING,
         "ship": ACTING,
@@ -112,6 +116,54 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         data = self.parse(OrderAmendInput)
         return self._respond(
             services.order_amend(order=order, actor=self.actor, lines=lines_from(data), note=data["note"])
+        )
+
+    @extend_schema(
+        summary="Propose another quantity or a substitute offer for lines of a placed order (supplier)",
+        description="Each named line gets a proposal: a `quantity` and/or an `offer_id` of yours, with a `reason`. "
+        "Nothing changes until the buyer accepts (the order is amended to it) or declines; a new proposal replaces "
+        "the open one, and confirming the order ends it. Announced as `order.proposal_made`.",
+        request=OrderProposeInput,
+        parameters=[IF_MATCH_PARAMETER],
+        responses={200: OrderOutput, **problems(409, 412)},
+    )
+    @action(detail=True, methods=["post"])
+    def propose(self, request, pk=None):
+        order = self._order_for(Side.SUPPLIER)
+        data = self.parse(OrderProposeInput)
+        proposals = [services.LineProposal(**line) for line in data["lines"]]
+        return self._respond(
+            services.order_propose(order=order, actor=self.actor, proposals=proposals, note=data["note"])
+        )
+
+    @extend_schema(
+        summary="Accept the supplier's open proposal (buyer): the order is amended to it",
+        description="An amendment like `amend/`: re-gated, stock moved by the difference, the confirm deadline "
+        "restarted, announced as `order.amended`. `If-Match` is required (428 without it). 409 when there is no "
+        "open proposal.",
+        request=NoteInput,
+        parameters=[IF_MATCH_REQUIRED_PARAMETER],
+        responses={200: OrderOutput, **problems(409, 412, 428)},
+    )
+    @action(detail=True, methods=["post"], url_path="accept-proposal")
+    @idempotent
+    def accept_proposal(self, request, pk=None):
+        order = self._order_for(Side.BUYER, if_match_required=True)
+        return self._respond(
+            services.order_answer_proposal(order=order, actor=self.actor, accept=True, **self.parse(NoteInput))
+        )
+
+    @extend_schema(
+        summary="Decline the supplier's open proposal (buyer): the order stays as it is",
+        request=NoteInput,
+        parameters=[IF_MATCH_PARAMETER],
+        responses={200: OrderOutput, **problems(409, 412)},
+    )
+    @action(detail=True, methods=["post"], url_path="decline-proposal")
+    def decline_proposal(self, request, pk=None):
+        order = self._order_for(Side.BUYER)
+        return self._respond(
+            services.order_answer_proposal(order=order, actor=self.actor, accept=False, **self.parse(NoteInput))
         )
 
     @extend_schema(

@@ -131,6 +131,13 @@ class OrderLine(models.Model):
     confirmation = models.CharField(max_length=10, choices=LineConfirmation.choices, blank=True)
     confirmation_reason = models.CharField(max_length=500, blank=True)
     requested_quantity = models.PositiveIntegerField(null=True, blank=True)
+    # The supplier's open proposal for the line while placed (another quantity and/or a substitute offer of its
+    # own), until the buyer accepts (an amendment) or declines it; null when there is none.
+    proposed_quantity = models.PositiveIntegerField(null=True, blank=True)
+    proposed_offer = models.ForeignKey(
+        "catalog.Offer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposal_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["order_id", "line_no"]

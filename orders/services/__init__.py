@@ -13,17 +13,20 @@ from orders.services.lifecycle import (
     order_reject,
 )
 from orders.services.placement import checkout_place, checkout_preview, order_place
+from orders.services.proposals import LineProposal, order_answer_proposal, order_propose
 from orders.services.recalls import recall_acknowledge, recall_issue
 from orders.services.receiving import order_auto_receive_due, order_receive, shipment_receive
 from orders.services.shipping import order_close_rest, order_ship, shipment_record_temperatures
 
 __all__ = [
     "LineDecision",
+    "LineProposal",
     "checkout_place",
     "checkout_preview",
     "code_format_declare",
     "diversion_resolve",
     "order_amend",
+    "order_answer_proposal",
     "order_auto_receive_due",
     "order_cancel",
     "order_close_rest",
@@ -33,6 +36,7 @@ __all__ = [
     "order_hold_cancel",
     "order_hold_release",
     "order_place",
+    "order_propose",
     "order_receive",
     "order_reject",
     "order_ship",

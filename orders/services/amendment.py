@@ -40,10 +40,22 @@ def order_amend(*, order: Order, actor: Actor, lines: Sequence[LineRequest], not
     Raises: InvalidTransition (409: no longer placed, or past its confirm deadline), NotAParty,
     InvalidInput (400: nothing changes), OrderNotAllowed (409, every failing rule), InsufficientStock (409).
     """
-    order = order_lock(order_id=order.pk, action="amend", actor=actor, related=("buyer",))
+    order = amendment_lock(order=order, action="amend", actor=actor)
+    return amend_locked(order=order, actor=actor, lines=lines, note=note, action="amend")
+
+
+def amendment_lock(*, order: Order, action: str, actor: Actor) -> Order:
+    """The placed order locked for a change of its lines. Raises: InvalidTransition, NotAParty."""
+    order = order_lock(order_id=order.pk, action=action, actor=actor, related=("buyer",))
     if order.expires_at <= timezone.now():
         # Past its confirmation window the order is the expiry job's: an amendment does not revive it.
         raise InvalidTransition(_("The order was not confirmed in time; it expires and cannot be amended."))
+    return order
+
+
+def amend_locked(*, order: Order, actor: Actor, lines: Sequence[LineRequest], note: str, action: str) -> Order:
+    """The amendment of an order from amendment_lock, recorded as `action` (amend, accept_proposal); any open
+    proposal of the supplier ends with it. Raises: InvalidInput, OrderNotAllowed, InsufficientStock."""
     current = {line.offer_id: line for line in order.lines.order_by("line_no")}
     wanted = {line.offer_id: line.quantity for line in lines}
     if wanted == {offer_id: line.quantity for offer_id, line in current.items()} and len(wanted) == len(lines):
@@ -63,6 +75,11 @@ def order_amend(*, order: Order, actor: Actor, lines: Sequence[LineRequest], not
         )
 
     changed, kept = _apply_lines(order=order, verdicts=verdicts, current=current)
+    OrderLine.objects.filter(order=order, proposed_quantity__isnull=False).update(
+        proposed_quantity=None, proposed_offer=None, proposal_reason=""
+    )
+    for line in kept:
+        line.proposed_quantity, line.proposed_offer, line.proposal_reason = None, None, ""
     before = {"total_gross": str(order.total_gross), "total_tax": str(order.total_tax)}
     changes = {
         "total_gross": money_sum(line.line_gross for line in kept),
@@ -75,7 +92,7 @@ def order_amend(*, order: Order, actor: Actor, lines: Sequence[LineRequest], not
         "total_tax": [before["total_tax"], str(changes["total_tax"])],
     }
     transition_apply(
-        ORDER, order, action="amend", actor=actor, note=note, data=data, changes=changes, audit_changes=data
+        ORDER, order, action=action, actor=actor, note=note, data=data, changes=changes, audit_changes=data
     )
     attach_lines(order, kept)
     announce_order(order, "order.amended", lines=changed)

@@ -149,6 +149,7 @@ def order_confirm(*, order: Order, actor: Actor, note: str = "", lines: Sequence
     for line in order_lines:
         quantity = accepted[line.line_no]
         line.requested_quantity = line.quantity
+        line.proposed_quantity, line.proposed_offer_id, line.proposal_reason = None, None, ""  # confirming ends it
         if quantity == line.quantity:
             line.confirmation = LineConfirmation.FULL
             continue
@@ -163,7 +164,17 @@ def order_confirm(*, order: Order, actor: Actor, note: str = "", lines: Sequence
     catalog_offers.stock_adjust(deltas={line.offer_id: line.quantity - line.requested_quantity for line in order_lines})
     OrderLine.objects.bulk_update(
         order_lines,
-        ["quantity", "line_gross", "line_tax", "requested_quantity", "confirmation", "confirmation_reason"],
+        [
+            "quantity",
+            "line_gross",
+            "line_tax",
+            "requested_quantity",
+            "confirmation",
+            "confirmation_reason",
+            "proposed_quantity",
+            "proposed_offer",
+            "proposal_reason",
+        ],
     )
     attach_lines(order, order_lines)
     changes = {}
