@@ -4,7 +4,7 @@ order still holds (SPEC §5, issue 21)."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
@@ -34,6 +34,8 @@ class AmendedScenario(Scenario):
         self.order = Order.objects.get(pk=response.json()["id"])
         self.wanted = {offer.pk: q for offer, q in zip(self.offers, quantities, strict=False)}  # while placed
         self.status = "placed"
+        self.proposal: dict[int, int] | None = None  # the supplier's open proposal: the lines it would give
+        self.proposal_refused = False  # an open proposal naming an offer twice (the gate refuses to accept it)
         self.lines = {}
         self.shipments = []
         self.lots = 0
@@ -52,7 +54,51 @@ class AmendedScenario(Scenario):
             assert (response.status_code, response.json()["errors"][0]["code"]) == (400, "unchanged")
         else:
             assert response.status_code == 200, response.json()
-            self.wanted = wanted
+            self.wanted, self.proposal, self.proposal_refused = wanted, None, False  # an amendment ends a proposal
+
+    def propose(self, data: st.DataObject) -> None:
+        """The supplier proposes another quantity, or another of its offers, for one line."""
+        line_no, offer_id = data.draw(st.sampled_from(sorted(self._placed_lines().items())), label="line")
+        substitute = data.draw(st.sampled_from([None, *(o.pk for o in self.offers)]), label="substitute")
+        quantity = data.draw(st.integers(min_value=1, max_value=7), label="proposed quantity")
+        body = {"lines": [{"line_no": line_no, "quantity": quantity, "reason": "整件发货"}]}
+        if substitute is not None:
+            body["lines"][0]["offer_id"] = substitute
+        response = self.supplier.post(f"/api/v1/orders/{self.order.pk}/propose/", body, format="json")
+        event(f"propose: {response.status_code}")
+        if self.status != "placed":
+            assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
+        elif (substitute or offer_id) == offer_id and quantity == self.wanted[offer_id]:
+            assert (response.status_code, response.json()["errors"][0]["code"]) == (400, "unchanged")
+        else:
+            assert response.status_code == 200, response.json()
+            proposal = {pk: q for pk, q in self.wanted.items() if pk != offer_id}
+            proposal[substitute or offer_id] = quantity
+            # a substitute already on the order makes the proposal's lines name one offer twice: the gate refuses it
+            duplicate = substitute not in (None, offer_id) and substitute in self.wanted
+            self.proposal = None if duplicate else proposal
+            self.proposal_refused = duplicate
+
+    def answer(self, data: st.DataObject) -> None:
+        """The buyer accepts (an amendment) or declines the open proposal; 409 without one."""
+        accept = data.draw(st.booleans(), label="accept")
+        action = "accept-proposal" if accept else "decline-proposal"
+        response = self.buyer.post(f"/api/v1/orders/{self.order.pk}/{action}/", {}, format="json", HTTP_IF_MATCH="*")
+        event(f"{action}: {response.status_code}")  # --hypothesis-show-statistics shows what the runs reached
+        open_proposal = self.proposal is not None or self.proposal_refused
+        if self.status != "placed" or not open_proposal:
+            assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
+            return
+        if accept and self.proposal is None:  # the duplicate-offer proposal: refused by the gate, still open
+            assert (response.status_code, response.json()["errors"][0]["code"]) == (409, "duplicate_offer")
+            return
+        assert response.status_code == 200, response.json()
+        if accept:
+            self.wanted = self.proposal
+        self.proposal, self.proposal_refused = None, False
+
+    def _placed_lines(self) -> dict[int, int]:
+        return dict(OrderLine.objects.filter(order=self.order).values_list("line_no", "offer_id"))
 
     def confirm(self, data: st.DataObject) -> None:
         """Each line in full, in part or rejected; every line rejected rejects the order."""
@@ -113,7 +159,7 @@ class AmendedScenario(Scenario):
             super().check()
 
 
-STEPS = ["amend", "amend", "confirm", "ship", "receive", "close", "amend", "confirm"]
+STEPS = ["amend", "propose", "answer", "amend", "confirm", "ship", "receive", "close", "propose", "confirm"]
 
 
 class AmendmentBuckets(TestCase):
@@ -126,7 +172,7 @@ class AmendmentBuckets(TestCase):
     )
     @given(
         quantities=st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=POOL),
-        steps=st.lists(st.sampled_from(STEPS), min_size=3, max_size=9),
+        steps=st.lists(st.sampled_from(STEPS), min_size=3, max_size=10),
         data=st.data(),
     )
     def test_buckets_totals_and_stock_add_up_after_every_step(self, quantities, steps, data):
