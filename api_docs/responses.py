@@ -14,6 +14,7 @@ DESCRIPTIONS = {
     405: "Method not allowed.",
     409: "Valid request that conflicts with the current state (wrong state, concurrent change, in-flight key).",
     412: "If-Match names a stale version; read the resource again.",
+    428: "If-Match is required here: send the ETag you last read.",
     413: "Request body too large.",
     415: "Unsupported media type; send application/json.",
     422: "Idempotency-Key reused with a different request body.",

@@ -39,6 +39,16 @@ class Side(models.TextChoices):
 _SHIPPING = frozenset({OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_SHIPPED})
 ORDER_TRANSITIONS: dict[str, Transition] = {
     "confirm": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.CONFIRMED),
+    # The buyer changes a placed order (quantities, lines removed or added); it stays placed, re-gated.
+    "amend": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.PLACED, audit_action="order.amended"),
+    # The supplier proposes another quantity or offer for some lines; the buyer accepts (an amendment) or declines.
+    "propose": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.PLACED, audit_action="order.proposal_made"),
+    "accept_proposal": Transition(
+        frozenset({OrderStatus.PLACED}), OrderStatus.PLACED, audit_action="order.proposal_accepted"
+    ),
+    "decline_proposal": Transition(
+        frozenset({OrderStatus.PLACED}), OrderStatus.PLACED, audit_action="order.proposal_declined"
+    ),
     "reject": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.REJECTED),
     "cancel": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.CANCELLED),
     "expire": Transition(frozenset({OrderStatus.PLACED}), OrderStatus.EXPIRED),
@@ -59,6 +69,10 @@ ORDER_TRANSITIONS: dict[str, Transition] = {
 # Who may take each action: the order's supplier, its buyer, or the platform's own jobs.
 ORDER_ACTION_SIDE: dict[str, str] = {
     "confirm": Side.SUPPLIER,
+    "amend": Side.BUYER,
+    "propose": Side.SUPPLIER,
+    "accept_proposal": Side.BUYER,
+    "decline_proposal": Side.BUYER,
     "reject": Side.SUPPLIER,
     "cancel": Side.BUYER,
     "expire": Side.SYSTEM,
@@ -71,6 +85,14 @@ ORDER_ACTION_SIDE: dict[str, str] = {
     "close_held": Side.PLATFORM,
 }
 RELEASING_ACTIONS = frozenset({"reject", "cancel", "expire", "cancel_held"})
+
+
+class LineConfirmation(models.TextChoices):
+    """What the supplier did with a line when it confirmed the order (部分确认); blank until then."""
+
+    FULL = "full", _("Confirmed in full")
+    PARTIAL = "partial", _("Confirmed in part")  # a lower quantity; the rest went back to stock
+    REJECTED = "rejected", _("Rejected")  # none of it; its stock went back
 
 
 class RejectionReason(models.TextChoices):

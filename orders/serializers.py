@@ -70,6 +70,60 @@ class OrderPlaceInput(StrictInputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class OrderAmendInput(StrictInputSerializer):
+    """The order's lines as they should be: matched to the current lines by offer; a line left out is removed."""
+
+    lines = OrderLineInput(
+        many=True,
+        allow_empty=False,
+        max_length=settings.MAX_ORDER_LINES,
+        help_text="Every line the order should have: a new quantity changes a line, an offer of the same supplier "
+        "not yet on the order adds a line, a line left out is removed (to drop them all, cancel the order).",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class LineDecisionInput(StrictInputSerializer):
+    line_no = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        help_text="The quantity accepted: the line's in full, less, or 0 to reject.",
+    )
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the line is not accepted in full (required then; the buyer is told).",
+    )
+
+
+class OrderConfirmInput(StrictInputSerializer):
+    """Confirm in full, or line by line (部分确认): lines not named are accepted in full."""
+
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    lines = LineDecisionInput(many=True, required=False, default=list, max_length=settings.MAX_ORDER_LINES)
+
+
+class LineProposalInput(StrictInputSerializer):
+    line_no = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY, required=False, help_text="The quantity proposed (default: the line's)."
+    )
+    offer_id = serializers.IntegerField(
+        min_value=1, required=False, help_text="A substitute offer of yours (default: the line's offer)."
+    )
+    reason = serializers.CharField(max_length=500, help_text="Why: the buyer reads it.")
+
+
+class OrderProposeInput(StrictInputSerializer):
+    """The supplier's proposal for some lines of a placed order; it replaces any open one."""
+
+    lines = LineProposalInput(many=True, allow_empty=False, max_length=settings.MAX_ORDER_LINES)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
 class CaseInput(StrictInputSerializer):
     code = ScannedCodeField(max_length=100)
     units = code_list(
@@ -238,6 +292,12 @@ class OrderLineOutput(ModelOutputSerializer):
             "customs_status",
             "second_line",
             "lecheng_approval",
+            "requested_quantity",
+            "confirmation",
+            "confirmation_reason",
+            "proposed_quantity",
+            "proposed_offer",
+            "proposal_reason",
         ]
 
 

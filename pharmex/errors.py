@@ -72,6 +72,15 @@ class PreconditionFailed(DomainError):
     http_status = 412
 
 
+class PreconditionRequired(DomainError):
+    """A change that must name the version it was made against (`If-Match`) and did not."""
+
+    code = "precondition_required"
+    problem = "precondition-required"
+    title = _("Send If-Match with the ETag you last read")
+    http_status = 428
+
+
 class OrganizationRequired(DomainError):
     code = "organization_required"
     problem = "organization-required"

@@ -101,8 +101,11 @@ def transition_apply(
     note: str = "",
     data: dict | None = None,
     changes: dict | None = None,
+    audit_changes: dict | None = None,
 ) -> Any:
-    """Move a locked object (from transition_lock) along `action`: status, timestamp, changes, history, audit."""
+    """Move a locked object (from transition_lock) along `action`: status, timestamp, changes, history, audit.
+
+    `audit_changes` adds to what the audit record says changed (beside the status and the note)."""
     step = machine.transitions[action]
     previous, now = getattr(obj, machine.status_field), timezone.now()
     fields = {machine.status_field: step.target, **(changes or {})}
@@ -130,7 +133,7 @@ def transition_apply(
         object_type=machine.object_type,
         object_id=obj.pk,
         organization_id=machine.organization_of(obj, action),
-        changes={"status": [previous, step.target], "note": note},
+        changes={"status": [previous, step.target], "note": note, **(audit_changes or {})},
     )
     return obj
 

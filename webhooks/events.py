@@ -8,7 +8,12 @@ from __future__ import annotations
 
 EVENT_TYPES: dict[str, str] = {
     "order.placed": "A buyer placed an order (sent to the buyer and the supplier).",
-    "order.confirmed": "The supplier confirmed an order.",
+    "order.confirmed": "The supplier confirmed an order (`changed_lines`: the lines it accepted in part or rejected, "
+    "and why).",
+    "order.proposal_made": "The supplier proposed another quantity or offer for lines of a placed order "
+    "(`proposals`); the buyer accepts (order.amended) or declines.",
+    "order.proposal_declined": "The buyer declined the supplier's proposal (`proposals`); the order is unchanged.",
+    "order.amended": "The buyer amended a placed order (`lines`: each changed line's quantity before and after).",
     "order.rejected": "The supplier rejected an order; its reservation was released.",
     "order.cancelled": "The buyer cancelled an order before confirmation; its reservation was released.",
     "order.expired": "The supplier did not confirm within ORDER_CONFIRM_TIMEOUT; the order expired.",

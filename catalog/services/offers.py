@@ -335,6 +335,20 @@ def stock_reserve(*, quantities: Mapping[int, int]) -> set[int]:
     return set(quantities) - sql.stock_take(quantities)
 
 
+def stock_adjust(*, deltas: Mapping[int, int]) -> set[int]:
+    """Change several offers' stock at once: a positive delta takes that much (where it is there), a negative one
+    gives it back, all in one conditional UPDATE that locks the offers in primary-key order — so a change that
+    both takes and returns stock (an order's amendment) never deadlocks with placements on the same offers.
+
+    Returns the offers that were short (empty: all done); the caller then raises, rolling everything back.
+    """
+    deltas = {offer_id: delta for offer_id, delta in deltas.items() if delta}
+    if not deltas:
+        return set()
+    # A negative quantity passes the statement's `stock >= quantity` test and adds to the stock.
+    return set(deltas) - sql.stock_take(deltas)
+
+
 def stock_release(*, offer_id: int, quantity: int) -> None:
     """Give back a reservation (a cancelled, rejected or expired order, a short shipment)."""
     Offer.objects.filter(pk=offer_id).update(stock=F("stock") + quantity, updated_at=timezone.now())

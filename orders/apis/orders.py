@@ -12,9 +12,12 @@ from orders.compliance import LineRequest
 from orders.filters import OrderFilter
 from orders.models import Order
 from orders.serializers import (
+    OrderAmendInput,
+    OrderConfirmInput,
     OrderEventOutput,
     OrderOutput,
     OrderPlaceInput,
+    OrderProposeInput,
     ReceiveInput,
     ReceiveOutput,
     SecondLineDeclarationInput,
@@ -23,7 +26,7 @@ from orders.serializers import (
     ShipmentOutput,
 )
 from orders.services.customs import second_line_declaration_of, second_line_declare
-from pharmex.api.etag import IF_MATCH_PARAMETER, with_etag
+from pharmex.api.etag import IF_MATCH_PARAMETER, IF_MATCH_REQUIRED_PARAMETER, with_etag
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.permissions import Members, Regulator, Staff
@@ -59,6 +62,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         "events": READING,
         "create": ACTING,
         "confirm": ACTING,
+        "amend": ACTING,
+        "propose": ACTING,
+        "accept_proposal": ACTING,
+        "decline_proposal": ACTING,
         "reject": ACTING,
         "cancel": ACTING,
         "ship": ACTING,
@@ -75,9 +82,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     def retrieve(self, request, *args, **kwargs):
         return self.respond(OrderOutput, self.get_object(), etag=True)
 
-    def _order_for(self, side: str) -> Order:
+    def _order_for(self, side: str, *, if_match_required: bool = False) -> Order:
         """The addressed order, if the caller is its `side` (404 / 403 otherwise), at the version If-Match names."""
-        return self.if_match(selectors.order_for_party(actor=self.actor, order_id=self.kwargs["pk"], side=side))
+        order = selectors.order_for_party(actor=self.actor, order_id=self.kwargs["pk"], side=side)
+        return self.if_match(order, required=if_match_required)
 
     def _respond(self, order: Order):
         return self.respond(OrderOutput, self.get_queryset().get(pk=order.pk), etag=True)
@@ -96,15 +104,94 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         return self.respond(OrderOutput, order, status=status.HTTP_201_CREATED, etag=True)
 
     @extend_schema(
-        summary="Confirm a placed order (supplier)",
+        summary="Amend a placed order (buyer): change quantities, remove lines, add lines of the same supplier",
+        description="Send every line the order should have. The amended order passes the compliance gate again "
+        "(every failing reason at once); only the difference in stock is taken or given back, atomically. Lines "
+        "kept keep the price they were placed at. `If-Match` is required (428 without it, 412 when stale); send "
+        "an Idempotency-Key to retry safely. The confirm deadline restarts from the amendment "
+        "(`expires_at` = now + ORDER_CONFIRM_TIMEOUT). The order event `amend` and the `order.amended` webhook "
+        "carry each changed line's quantity before and after. Once confirmed (or ended): 409.",
+        request=OrderAmendInput,
+        parameters=[IF_MATCH_REQUIRED_PARAMETER],
+        responses={200: OrderOutput, **problems(409, 412, 428)},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def amend(self, request, pk=None):
+        order = self._order_for(Side.BUYER, if_match_required=True)
+        data = self.parse(OrderAmendInput)
+        return self._respond(
+            services.order_amend(order=order, actor=self.actor, lines=lines_from(data), note=data["note"])
+        )
+
+    @extend_schema(
+        summary="Propose another quantity or a substitute offer for lines of a placed order (supplier)",
+        description="Each named line gets a proposal: a `quantity` and/or an `offer_id` of yours, with a `reason`. "
+        "Nothing changes until the buyer accepts (the order is amended to it) or declines; a new proposal replaces "
+        "the open one, and confirming the order ends it. Announced as `order.proposal_made`.",
+        request=OrderProposeInput,
+        parameters=[IF_MATCH_PARAMETER],
+        responses={200: OrderOutput, **problems(409, 412)},
+    )
+    @action(detail=True, methods=["post"])
+    def propose(self, request, pk=None):
+        order = self._order_for(Side.SUPPLIER)
+        data = self.parse(OrderProposeInput)
+        proposals = [services.LineProposal(**line) for line in data["lines"]]
+        return self._respond(
+            services.order_propose(order=order, actor=self.actor, proposals=proposals, note=data["note"])
+        )
+
+    @extend_schema(
+        summary="Accept the supplier's open proposal (buyer): the order is amended to it",
+        description="An amendment like `amend/`: re-gated, stock moved by the difference, the confirm deadline "
+        "restarted, announced as `order.amended`. `If-Match` is required (428 without it). 409 when there is no "
+        "open proposal.",
         request=NoteInput,
+        parameters=[IF_MATCH_REQUIRED_PARAMETER],
+        responses={200: OrderOutput, **problems(409, 412, 428)},
+    )
+    @action(detail=True, methods=["post"], url_path="accept-proposal")
+    @idempotent
+    def accept_proposal(self, request, pk=None):
+        order = self._order_for(Side.BUYER, if_match_required=True)
+        return self._respond(
+            services.order_answer_proposal(order=order, actor=self.actor, accept=True, **self.parse(NoteInput))
+        )
+
+    @extend_schema(
+        summary="Decline the supplier's open proposal (buyer): the order stays as it is",
+        request=NoteInput,
+        parameters=[IF_MATCH_PARAMETER],
+        responses={200: OrderOutput, **problems(409, 412)},
+    )
+    @action(detail=True, methods=["post"], url_path="decline-proposal")
+    def decline_proposal(self, request, pk=None):
+        order = self._order_for(Side.BUYER)
+        return self._respond(
+            services.order_answer_proposal(order=order, actor=self.actor, accept=False, **self.parse(NoteInput))
+        )
+
+    @extend_schema(
+        summary="Confirm a placed order (supplier), in full or line by line",
+        description="Without `lines` every line is accepted in full. With `lines` (部分确认) each named line is "
+        "accepted in full, in part (a lower `quantity`) or rejected (`quantity` 0), with a `reason` whenever less "
+        "than ordered; lines not named are accepted in full. What is not accepted goes back to stock; the line's "
+        "`quantity`, gross and tax become the accepted ones (`requested_quantity` keeps the order's) and the "
+        "totals follow. Every line rejected rejects the order. The buyer is told which lines changed and why "
+        "(the order event's `data.lines` and the webhook's `changed_lines`).",
+        request=OrderConfirmInput,
         parameters=[IF_MATCH_PARAMETER],
         responses={200: OrderOutput, **problems(409, 412)},
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         order = self._order_for(Side.SUPPLIER)
-        return self._respond(services.order_confirm(order=order, actor=self.actor, **self.parse(NoteInput)))
+        data = self.parse(OrderConfirmInput)
+        decisions = [services.LineDecision(**line) for line in data["lines"]]
+        return self._respond(
+            services.order_confirm(order=order, actor=self.actor, note=data["note"], lines=decisions or None)
+        )
 
     @extend_schema(
         summary="Reject a placed order with a reason (supplier)",

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from orders.choices import HoldStatus, OrderStatus, RejectionReason
+from orders.choices import HoldStatus, LineConfirmation, OrderStatus, RejectionReason
 from pharmex.models import TransitionRecord
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -133,12 +133,27 @@ class OrderLine(models.Model):
     lecheng_approval = models.ForeignKey(
         "catalog.LechengApproval", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The supplier's line-level confirmation (部分确认): `quantity` becomes what it accepted (0 for a rejected line
+    # of a confirmed order), `requested_quantity` keeps what the buyer asked for; blank/null until confirmed.
+    confirmation = models.CharField(max_length=10, choices=LineConfirmation.choices, blank=True)
+    confirmation_reason = models.CharField(max_length=500, blank=True)
+    requested_quantity = models.PositiveIntegerField(null=True, blank=True)
+    # The supplier's open proposal for the line while placed (another quantity and/or a substitute offer of its
+    # own), until the buyer accepts (an amendment) or declines it; null when there is none.
+    proposed_quantity = models.PositiveIntegerField(null=True, blank=True)
+    proposed_offer = models.ForeignKey(
+        "catalog.Offer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposal_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["order_id", "line_no"]
         constraints = [
             models.UniqueConstraint(fields=["order", "line_no"], name="order_line_unique_no"),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) | Q(confirmation=LineConfirmation.REJECTED),
+                name="order_line_quantity_positive",
+            ),
             models.CheckConstraint(
                 condition=Q(shipped_quantity__lte=F("quantity") - F("closed_quantity")), name="order_line_shipped_le"
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
@@ -52,3 +53,24 @@ def lecheng_give_back_returned(*, returned: list[tuple[OrderLine, int]]) -> None
     for approval_id, quantity in sorted(quantities.items()):
         if quantity:
             lecheng_release(approval_id=approval_id, quantity=quantity)
+
+
+def lecheng_in_use(lines: Iterable[OrderLine]) -> dict[int, int]:
+    """What these lines draw on each Lecheng approval, by approval id."""
+    use: dict[int, int] = defaultdict(int)
+    for line in lines:
+        if line.lecheng_approval_id is not None:
+            use[line.lecheng_approval_id] += line.quantity
+    return dict(use)
+
+
+def lecheng_follow(*, before: dict[int, int], after: dict[int, int]) -> set[int]:
+    """Move an order's use of its approvals from `before` to `after` (lecheng_in_use of its lines then and now: an
+    amendment, a line confirmed in part): more is taken atomically, less given back. Returns the approvals that
+    were short of the increase; the caller refuses and its transaction rolls everything back."""
+    more = {pk: after.get(pk, 0) - before.get(pk, 0) for pk in after if after.get(pk, 0) > before.get(pk, 0)}
+    short = lecheng_reserve(quantities=more)
+    for approval_id in sorted(before):
+        if (less := before[approval_id] - after.get(approval_id, 0)) > 0:
+            lecheng_release(approval_id=approval_id, quantity=less)
+    return short

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -10,21 +12,39 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.services import offers as catalog_offers
-from orders.choices import ORDER_ACTION_SIDE, ORDER_TRANSITIONS, RELEASING_ACTIONS, OrderStatus, ShipmentStatus, Side
+from orders.choices import (
+    ORDER_ACTION_SIDE,
+    ORDER_TRANSITIONS,
+    RELEASING_ACTIONS,
+    LineConfirmation,
+    OrderStatus,
+    ShipmentStatus,
+    Side,
+)
 from orders.compliance import supplier_may_confirm_reasons
 from orders.errors import StepNotAllowed
-from orders.models import Order
+from orders.models import Order, OrderLine, attach_lines
 from orders.notifications import announce_order
-from orders.services.lecheng import lecheng_give_back
+from orders.services.lecheng import lecheng_follow, lecheng_give_back, lecheng_in_use
 from orders.transitions import ORDER
 from pharmex import events
 from pharmex.actor import SYSTEM_ACTOR, Actor
-from pharmex.errors import InvalidTransition, NotAParty
+from pharmex.errors import InvalidInput, InvalidTransition, NotAParty
 from pharmex.money import line_amounts, money_sum
 from pharmex.transitions import check_transition, transition_apply, transition_lock
 
 # The webhook event of each action, when it is not `order.<new status>`.
-_ANNOUNCED_AS = {"flag_overdue": "order.overdue"}
+_ANNOUNCED_AS = {"flag_overdue": "order.overdue", "amend": "order.amended"}
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    """The supplier's word on one line at confirmation: the quantity it accepts (0 rejects the line) and why,
+    when that is less than ordered."""
+
+    line_no: int
+    quantity: int
+    reason: str = ""
 
 
 def require_side(*, actor: Actor, order: Order, action: str) -> None:
@@ -48,7 +68,15 @@ def order_lock(*, order_id: int, action: str, actor: Actor, related: tuple[str, 
 
 
 def order_apply(
-    *, order: Order, action: str, actor: Actor, note: str = "", data: dict | None = None, changes: dict | None = None
+    *,
+    order: Order,
+    action: str,
+    actor: Actor,
+    note: str = "",
+    data: dict | None = None,
+    changes: dict | None = None,
+    announce: dict | None = None,
+    audit_changes: dict | None = None,
 ) -> Order:
     """Apply `action` to an order from order_lock: status and history (pharmex.transitions), then what the
     order machine adds — the ship-by deadline, the reservation released, the webhook, the receipt event."""
@@ -56,13 +84,15 @@ def order_apply(
     target = ORDER_TRANSITIONS[action].target
     if target == OrderStatus.CONFIRMED and action == "confirm":
         changes["ship_by"] = timezone.now() + settings.ORDER_SHIP_DEADLINE
-    transition_apply(ORDER, order, action=action, actor=actor, note=note, data=data, changes=changes)
+    transition_apply(
+        ORDER, order, action=action, actor=actor, note=note, data=data, changes=changes, audit_changes=audit_changes
+    )
     if action in RELEASING_ACTIONS:
         # Ending an order before it shipped gives the whole reservation back.
         for line in order.lines.order_by("offer_id"):
             catalog_offers.stock_release(offer_id=line.offer_id, quantity=line.quantity)
         lecheng_give_back(order=order)
-    announce_order(order, _ANNOUNCED_AS.get(action, f"order.{target}"))
+    announce_order(order, _ANNOUNCED_AS.get(action, f"order.{target}"), **(announce or {}))
     if target == OrderStatus.RECEIVED:
         events.emit(events.ORDER_RECEIVED, order_id=order.pk)
     return order
@@ -93,20 +123,174 @@ def order_complete_if_done(*, order: Order, actor: Actor) -> Order:
 
 
 @transaction.atomic
-def order_confirm(*, order: Order, actor: Actor, note: str = "") -> Order:
+def order_confirm(*, order: Order, actor: Actor, note: str = "", lines: Sequence[LineDecision] | None = None) -> Order:
     """Supplier accepts a placed order, if it may trade today (its licence may have lapsed since the order was
     placed) and the order is not held; otherwise the order waits, unchanged.
 
-    Raises: InvalidTransition, NotAParty, StepNotAllowed (409, every reason).
+    Line by line (部分确认) when `lines` are given: each named line is accepted in full, in part (a lower
+    quantity, with a reason) or rejected (0, with a reason); lines not named are accepted in full. What is not
+    accepted goes back to stock and the line's `quantity`, gross and tax become the accepted ones
+    (`requested_quantity` keeps what was ordered); the totals follow. Every line rejected rejects the order.
+
+    Raises: InvalidTransition, NotAParty, InvalidInput (400: a decision that does not fit the order),
+    StepNotAllowed (409, every reason).
     """
     order = order_lock(order_id=order.pk, action="confirm", actor=actor, related=("supplier",))
+    order_lines = list(order.lines.order_by("line_no"))
+    accepted = _accepted_quantities(order_lines, lines or ())
+    if not any(accepted.values()):
+        return _reject_every_line(order=order, actor=actor, note=note, order_lines=order_lines, decisions=lines)
     reasons = supplier_may_confirm_reasons(order)
     if reasons:
         raise StepNotAllowed(
             _("The order cannot be confirmed now; it waits until this is resolved or it is cancelled or expires."),
             errors=[reason.as_error() for reason in reasons],
         )
-    return order_apply(order=order, action="confirm", actor=actor, note=note)
+    why = {decision.line_no: decision.reason for decision in lines or ()}
+    changed = []
+    for line in order_lines:
+        quantity = accepted[line.line_no]
+        line.requested_quantity = line.quantity
+        line.proposed_quantity, line.proposed_offer_id, line.proposal_reason = None, None, ""  # confirming ends it
+        if quantity == line.quantity:
+            line.confirmation = LineConfirmation.FULL
+            continue
+        line.confirmation = LineConfirmation.PARTIAL if quantity else LineConfirmation.REJECTED
+        line.confirmation_reason = why[line.line_no]
+        line.quantity = quantity
+        line.line_gross, line.line_tax = line_amounts(
+            unit_price=line.unit_price, quantity=quantity, vat_rate=line.vat_rate
+        )
+        changed.append(_decided(line))
+    # What is not accepted goes back in one statement, the offers locked in primary-key order.
+    catalog_offers.stock_adjust(deltas={line.offer_id: line.quantity - line.requested_quantity for line in order_lines})
+    lecheng_follow(before=_requested_use(order_lines), after=lecheng_in_use(order_lines))  # only ever less: no refusal
+    OrderLine.objects.bulk_update(
+        order_lines,
+        [
+            "quantity",
+            "line_gross",
+            "line_tax",
+            "requested_quantity",
+            "confirmation",
+            "confirmation_reason",
+            "proposed_quantity",
+            "proposed_offer",
+            "proposal_reason",
+        ],
+    )
+    attach_lines(order, order_lines)
+    changes = {}
+    if changed:
+        changes = {
+            "total_gross": money_sum(line.line_gross for line in order_lines),
+            "total_tax": money_sum(line.line_tax for line in order_lines),
+        }
+    return order_apply(
+        order=order,
+        action="confirm",
+        actor=actor,
+        note=note,
+        data={"lines": changed} if changed else None,
+        changes=changes,
+        announce={"changed_lines": changed},
+        audit_changes={"lines": changed} if changed else None,
+    )
+
+
+def _requested_use(order_lines: list[OrderLine]) -> dict[int, int]:
+    """The lines' use of Lecheng approvals as ordered, before the confirmation reduced them."""
+    return lecheng_in_use(
+        OrderLine(lecheng_approval_id=line.lecheng_approval_id, quantity=line.requested_quantity)
+        for line in order_lines
+    )
+
+
+def _accepted_quantities(order_lines: list[OrderLine], decisions: Sequence[LineDecision]) -> dict[int, int]:
+    """Each line's accepted quantity (in full unless a decision says otherwise).
+
+    Raises: InvalidInput for a line the order does not have, named twice, more than ordered, or less without a
+    reason.
+    """
+    accepted = {line.line_no: line.quantity for line in order_lines}
+    errors, seen = [], set()
+    for index, decision in enumerate(decisions):
+        at = f"lines[{index}]"
+        if decision.line_no not in accepted:
+            errors.append(
+                {
+                    "field": f"{at}.line_no",
+                    "code": "unknown_line",
+                    "message": _("The order has no line %(no)s.") % {"no": decision.line_no},
+                }
+            )
+            continue
+        if decision.line_no in seen:
+            errors.append({"field": f"{at}.line_no", "code": "duplicate_line", "message": _("Name each line once.")})
+            continue
+        seen.add(decision.line_no)
+        ordered = accepted[decision.line_no]
+        if decision.quantity > ordered:
+            errors.append(
+                {
+                    "field": f"{at}.quantity",
+                    "code": "more_than_ordered",
+                    "message": _("The line is for %(quantity)s; accept at most that.") % {"quantity": ordered},
+                }
+            )
+        elif decision.quantity < ordered and not decision.reason.strip():
+            errors.append(
+                {
+                    "field": f"{at}.reason",
+                    "code": "reason_required",
+                    "message": _("Say why the line is not accepted in full."),
+                }
+            )
+        else:
+            accepted[decision.line_no] = decision.quantity
+    if errors:
+        raise InvalidInput(errors)
+    return accepted
+
+
+def _reject_every_line(
+    *,
+    order: Order,
+    actor: Actor,
+    note: str,
+    order_lines: list[OrderLine],
+    decisions: Sequence[LineDecision] | None,
+) -> Order:
+    """Every line rejected: the order is rejected (its whole reservation released), each line saying why."""
+    why = {decision.line_no: decision.reason for decision in decisions or ()}
+    for line in order_lines:
+        line.confirmation, line.confirmation_reason = LineConfirmation.REJECTED, why[line.line_no]
+        line.requested_quantity = line.quantity
+    OrderLine.objects.bulk_update(order_lines, ["requested_quantity", "confirmation", "confirmation_reason"])
+    changed = [_decided(line, accepted=0) for line in order_lines]
+    check_transition(ORDER, order, "reject")
+    return order_apply(
+        order=order,
+        action="reject",
+        actor=actor,
+        note=note or "; ".join(f"{line.line_no}: {line.confirmation_reason}" for line in order_lines),
+        data={"lines": changed},
+        announce={"changed_lines": changed},
+        audit_changes={"lines": changed},
+    )
+
+
+def _decided(line: OrderLine, *, accepted: int | None = None) -> dict:
+    """A line the supplier did not accept in full, as the order event and the webhook tell the buyer."""
+    return {
+        "line_no": line.line_no,
+        "offer_id": line.offer_id,
+        "drug_name": line.drug_name,
+        "confirmation": line.confirmation,
+        "requested_quantity": line.requested_quantity,
+        "accepted_quantity": line.quantity if accepted is None else accepted,
+        "reason": line.confirmation_reason,
+    }
 
 
 @transaction.atomic
@@ -147,8 +331,14 @@ def _run_due(
 
 def order_expire_due(*, now: datetime | None = None, batch: int = 500) -> int:
     """Job: expire placed orders not confirmed within ORDER_CONFIRM_TIMEOUT, releasing their stock."""
-    due = Order.objects.awaiting_confirmation_past(now or timezone.now()).order_by("pk")
-    return _run_due(due_ids(due, batch=batch), action="expire", note="Not confirmed in time.")
+    now = now or timezone.now()
+    due = Order.objects.awaiting_confirmation_past(now).order_by("pk")
+    return _run_due(
+        due_ids(due, batch=batch),
+        action="expire",
+        note="Not confirmed in time.",
+        done_already=lambda order: order.expires_at > now,  # amended meanwhile: its deadline restarted
+    )
 
 
 def order_flag_overdue(*, now: datetime | None = None, batch: int = 500) -> int:

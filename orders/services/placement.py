@@ -159,7 +159,7 @@ def _create_order(
     )
     sql.order_insert(
         order,
-        [_snapshot(number, verdict, buyer=buyer, facts=facts) for number, verdict in enumerate(verdicts, 1)],
+        [snapshot_line(number, verdict, buyer=buyer, facts=facts) for number, verdict in enumerate(verdicts, 1)],
         OrderEvent(action="place", to_status=order.status, actor=actor.audit.label, note=note, created_at=now),
     )
     audit_record(
@@ -179,7 +179,7 @@ def _create_order(
     return order
 
 
-def _snapshot(line_no: int, verdict: LineVerdict, *, buyer: Organization, facts: GateFacts) -> OrderLine:
+def snapshot_line(line_no: int, verdict: LineVerdict, *, buyer: Organization, facts: GateFacts) -> OrderLine:
     offer, drug = verdict.offer, verdict.offer.drug
     approval = (
         lecheng_approval_for(approvals=facts.lecheng_approvals.get(drug.pk, []), quantity=verdict.request.quantity)

@@ -10,7 +10,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pharmex.errors import PreconditionFailed
+from pharmex.errors import PreconditionFailed, PreconditionRequired
 
 IF_MATCH_PARAMETER = OpenApiParameter(
     name="If-Match",
@@ -29,11 +29,23 @@ def etag_for(obj: Model) -> str:
     return '"' + hashlib.sha256(version.encode()).hexdigest()[:32] + '"'
 
 
-def check_if_match(request: Request, obj: Model) -> None:
+IF_MATCH_REQUIRED_PARAMETER = OpenApiParameter(
+    name="If-Match",
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag you last read (required: 428 without it); a stale value is refused with 412.",
+    type=str,
+    pattern=r"[^\s,]",
+)
+
+
+def check_if_match(request: Request, obj: Model, *, required: bool = False) -> None:
     """Raises PreconditionFailed when If-Match is sent and does not name the current version; a ValidationError
-    (400) when it names nothing at all."""
+    (400) when it names nothing at all; PreconditionRequired (428) when `required` and it is not sent."""
     header = request.headers.get("If-Match")
     if header is None:
+        if required:
+            raise PreconditionRequired()
         return
     offered = {tag.strip().removeprefix("W/") for tag in header.split(",")} - {""}
     if not offered:

@@ -192,9 +192,10 @@ class ApiMixin:
             raise translate_validation(filterset.errors)
         return filterset.qs
 
-    def if_match(self, obj: Model) -> Model:
-        """Raises: PreconditionFailed (412) when If-Match names another version of `obj`."""
-        check_if_match(self.request, obj)
+    def if_match(self, obj: Model, *, required: bool = False) -> Model:
+        """Raises: PreconditionFailed (412) when If-Match names another version of `obj`; PreconditionRequired
+        (428) when `required` and the request sent no If-Match."""
+        check_if_match(self.request, obj, required=required)
         return obj
 
 

@@ -19,6 +19,7 @@ from tests.orders.conftest import place
 from tests.orders.hainan import approval, lecheng_institution, special_offer
 from tests.orders.returns import receive_back, request_return, step
 from tests.orders.shipping import item, receipt, receive, ship, shipment_body
+from tests.orders.test_amendments import amend
 from webhooks.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -293,3 +294,29 @@ def test_units_a_lecheng_institution_returns_go_back_to_the_approval(supplier, l
 
     assert back.status_code == 200, back.json()
     assert used(taken) == 4  # the one unit the supplier accepted back; the rejected one stays the institution's
+
+
+def test_an_amendment_moves_the_approved_quantity_with_the_line(supplier, lecheng):
+    institution, offer, taken = lecheng  # 10 approved
+    buyer = operator(institution)
+    order = Order.objects.get(pk=place(buyer, (offer.pk, 5)).json()["id"])
+
+    assert amend(buyer, order, [(offer.pk, 8)]).status_code == 200
+    assert used(taken) == 8  # the order's own 5 count as its own: 3 more were taken, not 8
+    refused = amend(buyer, order, [(offer.pk, 11)])
+    assert refused.status_code == 409, refused.json()
+    assert {error["code"] for error in refused.json()["errors"]} == {"lecheng_quantity_exceeded"}
+    assert used(taken) == 8
+    assert amend(buyer, order, [(offer.pk, 2)]).status_code == 200
+    assert used(taken) == 2
+
+
+def test_a_line_confirmed_in_part_gives_the_rest_back_to_the_approval(supplier, lecheng):
+    institution, offer, taken = lecheng
+    order = Order.objects.get(pk=place(operator(institution), (offer.pk, 5)).json()["id"])
+    body = {"lines": [{"line_no": 1, "quantity": 3, "reason": "库存不足"}]}
+
+    confirmed = operator(supplier).post(f"/api/v1/orders/{order.pk}/confirm/", body, format="json")
+
+    assert confirmed.status_code == 200, confirmed.json()
+    assert used(taken) == 3

@@ -51,6 +51,12 @@ def test_placing_reserves_stock_snapshots_the_line_and_totals_the_money(market, 
             "customs_status": "duty_paid",
             "second_line": False,
             "lecheng_approval": None,
+            "requested_quantity": None,
+            "confirmation": "",
+            "confirmation_reason": "",
+            "proposed_quantity": None,
+            "proposed_offer": None,
+            "proposal_reason": "",
         }
     ]
     market.offer.refresh_from_db()

@@ -69,6 +69,19 @@ def _of(model, order: Order) -> dict:
     return {"order": order}
 
 
+def test_a_placed_order_s_lines_may_go_as_an_amendment_removes_them_but_no_longer_once_confirmed(market):
+    order_id = place(market.buyer_client(), (market.offer.pk, 2)).json()["id"]
+    placed = list(OrderLine.objects.filter(order_id=order_id).values_list("pk", flat=True))
+    with transaction.atomic():  # the buyer's request, not yet a sale (the amend event keeps what it was)
+        assert not _refused("orders_orderline", placed)
+        transaction.set_rollback(True)
+    market.supplier_client().post(f"/api/v1/orders/{order_id}/confirm/", {}, format="json")
+
+    assert Order.objects.get(pk=order_id).status == "confirmed"
+    assert _refused("orders_orderline", placed)
+    assert _refused("orders_order", [order_id])
+
+
 def test_the_period_is_one_year_past_the_latest_expiry_when_that_is_later(received):
     _age(received, years=6)
     assert list(orders_past_retention()) == [received]
