@@ -1,5 +1,5 @@
 """Dependencies point one way (SPEC §1): pharmex ← accounts ← webhooks ← catalog ← firstbusiness ← orders ←
-settlements.
+settlements ← procurement.
 
 Every import statement of every module of the project is read (type-checking imports included); an app may
 import the kernel and the apps to its left, never one to its right. Reactions that must flow the other way go
@@ -15,7 +15,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["pharmex", "api_docs", "accounts", "webhooks", "catalog", "firstbusiness", "orders", "settlements"]
+LAYERS = [
+    "pharmex",
+    "api_docs",
+    "accounts",
+    "webhooks",
+    "catalog",
+    "firstbusiness",
+    "orders",
+    "settlements",
+    "procurement",
+]
 
 
 def _rank(package: str) -> int | None:

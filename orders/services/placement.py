@@ -182,7 +182,7 @@ def _snapshot(line_no: int, verdict: LineVerdict) -> OrderLine:
         mah_name=drug.mah_name,
         approval_number=drug.approval_number,
         sale_unit=drug.sale_unit,
-        unit_price=offer.unit_price,
+        unit_price=verdict.unit_price,  # a contract or quoted price when lower (orders.gate_rules)
         vat_rate=offer.vat_rate,
         quantity=verdict.request.quantity,
         line_gross=verdict.gross,

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "firstbusiness",
     "orders",
     "settlements",
+    "procurement",
     "api_docs",
 ]
 
