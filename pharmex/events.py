@@ -23,6 +23,9 @@ TRADING_SUSPENDED = "organization.trading_suspended"  # organization_id, reason,
 DRUG_LEFT_MARKET = "drug.left_market"
 # actor, offers (one page of the market view), marks: {offer id: [{"code", "subject", "message"}]} to add to
 MARKET_OFFERS_LISTED = "catalog.market_offers_listed"
+# actor, offers (one page of the market view), prices: {offer id: Decimal} to add the caller's own lower price to
+# (a negotiated 协议价 or 集采 price, procurement)
+MARKET_PRICES_LISTED = "catalog.market_prices_listed"
 
 
 def subscribe(event: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -6,4 +6,4 @@ class ProcurementConfig(AppConfig):
     verbose_name = "Public procurement (公立医院采购)"
 
     def ready(self) -> None:
-        from procurement import gate  # noqa: F401  (registers the gate rules of SPEC §5a)
+        from procurement import gate, handlers  # noqa: F401  (the gate rules of SPEC §5a; the market prices)
