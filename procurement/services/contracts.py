@@ -15,6 +15,7 @@ from pharmex.actor import Actor
 from pharmex.audit import audit_record
 from pharmex.errors import InvalidInput, NotAParty
 from procurement.models import ContractPrice, ContractVolume, ProcurementContract
+from procurement.notifications import announce_contract, announce_contract_price
 
 
 def _invalid(field: str, code: str, message: str) -> InvalidInput:
@@ -55,6 +56,7 @@ def contract_price_create(
         organization_id=supplier.pk,
         changes={"buyer": buyer.pk, "drug": drug.pk, "unit_price": unit_price, "period": [valid_from, valid_until]},
     )
+    announce_contract_price(price)
     return price
 
 
@@ -138,4 +140,5 @@ def contract_create(
             "volumes": [[row["institution_id"], row["annual_volume"]] for row in volumes],
         },
     )
+    announce_contract(contract, ids)
     return contract

@@ -16,6 +16,7 @@ from pharmex.audit import audit_record
 from pharmex.errors import InvalidInput, NotAParty
 from pharmex.transitions import transition, transition_apply, transition_lock
 from procurement.models import DeliveryDesignation
+from procurement.notifications import announce_designation
 from procurement.transitions import DESIGNATION
 
 
@@ -71,6 +72,7 @@ def designation_create(
         note=note,
     )
     designation.buyers.set(buyers)
+    announce_designation(designation, "delivery_designation.proposed")
     audit_record(
         actor=actor.audit,
         action="delivery_designation.created",
@@ -94,7 +96,9 @@ def designation_accept(*, actor: Actor, designation: DeliveryDesignation, note: 
     """The distributor accepts. Raises: NotAParty for anyone else; InvalidTransition unless proposed."""
     if not actor.acts_for(designation.distributor_id):
         raise NotAParty()
-    return transition(DESIGNATION, designation.pk, action="accept", actor=actor, note=note)
+    designation = transition(DESIGNATION, designation.pk, action="accept", actor=actor, note=note)
+    announce_designation(designation, "delivery_designation.accepted")
+    return designation
 
 
 @transaction.atomic
@@ -102,7 +106,9 @@ def designation_decline(*, actor: Actor, designation: DeliveryDesignation, note:
     """The distributor declines. Raises: NotAParty for anyone else; InvalidTransition unless proposed."""
     if not actor.acts_for(designation.distributor_id):
         raise NotAParty()
-    return transition(DESIGNATION, designation.pk, action="decline", actor=actor, note=note)
+    designation = transition(DESIGNATION, designation.pk, action="decline", actor=actor, note=note)
+    announce_designation(designation, "delivery_designation.declined")
+    return designation
 
 
 @transaction.atomic
@@ -118,7 +124,7 @@ def designation_revoke(
         raise _invalid("ends_on", "before_start", _("The designation cannot end before it starts."))
     if locked.valid_until is not None:
         ends_on = min(ends_on, locked.valid_until)
-    return transition_apply(
+    designation = transition_apply(
         DESIGNATION,
         locked,
         action="revoke",
@@ -127,3 +133,5 @@ def designation_revoke(
         data={"ends_on": ends_on.isoformat()},
         changes={"valid_until": ends_on},
     )
+    announce_designation(designation, "delivery_designation.revoked")
+    return designation

@@ -17,9 +17,10 @@ from orders.services import order_place
 from pharmex.actor import Actor
 from pharmex.audit import audit_record
 from pharmex.errors import InvalidInput, InvalidTransition, NotAParty
-from pharmex.transitions import transition, transition_apply, transition_lock
+from pharmex.transitions import transition_apply, transition_lock
 from procurement.choices import QuoteStatus
 from procurement.models import Quote, QuoteRequest
+from procurement.notifications import announce_quote
 from procurement.transitions import QUOTE
 
 
@@ -45,7 +46,8 @@ def quote_request_create(
     request = QuoteRequest.objects.create(
         buyer=buyer, drug=drug, quantity=quantity, delivery_date=delivery_date, note=note
     )
-    Quote.objects.bulk_create(Quote(request=request, supplier=supplier) for supplier in suppliers)
+    for quote in Quote.objects.bulk_create(Quote(request=request, supplier=supplier) for supplier in suppliers):
+        announce_quote(quote, "quote.requested")
     audit_record(
         actor=actor.audit,
         action="quote_request.created",
@@ -72,7 +74,7 @@ def quote_answer(
         raise _invalid("offer_id", "not_found", _("Quote from one of your offers of the requested drug."))
     if valid_until < today():
         raise _invalid("valid_until", "in_the_past", _("The quote must hold until today at least."))
-    return transition_apply(
+    quote = transition_apply(
         QUOTE,
         locked,
         action="answer",
@@ -80,6 +82,8 @@ def quote_answer(
         note=note,
         changes={"offer": offer, "unit_price": unit_price, "valid_until": valid_until},
     )
+    announce_quote(quote, "quote.answered")
+    return quote
 
 
 @transaction.atomic
@@ -87,7 +91,10 @@ def quote_decline(*, actor: Actor, quote: Quote, note: str = "") -> Quote:
     """The supplier will not quote. Raises: NotAParty, InvalidTransition."""
     if not actor.acts_for(quote.supplier_id):
         raise NotAParty()
-    return transition(QUOTE, quote.pk, action="decline", actor=actor, note=note)
+    quote = transition_lock(QUOTE, quote.pk, "decline", related=("request",))
+    quote = transition_apply(QUOTE, quote, action="decline", actor=actor, note=note)
+    announce_quote(quote, "quote.declined")
+    return quote
 
 
 @transaction.atomic
@@ -113,4 +120,5 @@ def quote_accept(*, actor: Actor, quote: Quote, note: str = "") -> tuple[Order, 
     )
     locked.order = order
     locked.save(update_fields=["order", "updated_at"])
+    announce_quote(locked, "quote.accepted")
     return order, True

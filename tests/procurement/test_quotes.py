@@ -16,6 +16,7 @@ from tests.conftest import client_for
 from tests.factories import OfferFactory, OrganizationFactory
 from tests.orders.test_concurrency import run_concurrently
 from tests.procurement.conftest import days, member
+from webhooks.models import OutboxEvent
 
 
 def scene():
@@ -76,6 +77,17 @@ def test_an_accepted_quote_becomes_one_order_at_the_quoted_price_and_accepting_a
     # the quoted price was for that order only: the next one pays the list price
     later = buyer_client.post("/api/v1/orders/", {"lines": [{"offer_id": offer.pk, "quantity": 20}]}, format="json")
     assert Order.objects.get(pk=later.json()["id"]).lines.get().unit_price == Decimal("12.50")
+    announced = OutboxEvent.objects.filter(object_type="quote").values_list("event_type", "organization_id")
+    assert sorted(announced) == sorted(
+        [
+            ("quote.requested", first.pk),
+            ("quote.requested", second.pk),
+            ("quote.answered", buyer.pk),
+            ("quote.declined", buyer.pk),
+            ("quote.accepted", buyer.pk),
+            ("quote.accepted", first.pk),
+        ]
+    )
     assert set(AuditEvent.objects.filter(object_type="quote").values_list("action", flat=True)) == {
         "quote.answer",
         "quote.decline",
