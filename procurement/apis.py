@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 
 from accounts.choices import MemberRole
 from api_docs.responses import problems
@@ -14,6 +15,7 @@ from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.permissions import Members, SignedIn, Staff
 from pharmex.api.serializers import NoteInput, transition_record_output
+from pharmex.api.uploads import UploadViewMixin
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
 from procurement import selectors, services
@@ -35,6 +37,8 @@ from procurement.serializers import (
     DesignationOutput,
     DesignationRevokeInput,
     EndInput,
+    PlanLineOutput,
+    PlanUploadInput,
     ProgressOutput,
     QuoteAnswerInput,
     QuoteOutput,
@@ -293,3 +297,25 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def history(self, request, pk=None):
         return self.page_of(self.get_object().status_changes.order_by("-id"), QuoteChangeOutput)
+
+
+@extend_schema(tags=["procurement"])
+class PlanViewSet(UploadViewMixin, ApiViewSet):
+    policies = {"check": MANAGERS}
+    upload_limits = {"check": "CATALOG_IMPORT_MAX_BYTES"}  # larger uploads: 413 before they are read
+    http_method_names = ["post", "options"]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Check a monthly procurement plan (CSV or XLSX): every line priced and checked by the gate, with "
+        "every reason; places nothing",
+        description="Each line is the named supplier's cheapest active offer of the drug (the market's cheapest "
+        "when `supplier_id` is empty), priced as you would pay it (negotiated, 集采 prices).",
+        request={"multipart/form-data": PlanUploadInput},
+        responses={200: PlanLineOutput(many=True), **problems(400, 413)},
+    )
+    @action(detail=False, methods=["post"])
+    def check(self, request):
+        upload = self.parse(PlanUploadInput)["file"]
+        lines = services.plan_check(actor=self.actor, upload=upload, name=upload.name)
+        return self.respond(PlanLineOutput, lines, many=True)

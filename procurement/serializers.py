@@ -202,3 +202,31 @@ class QuoteRequestOutput(ModelOutputSerializer):
     class Meta:
         model = QuoteRequest
         fields = ["id", "buyer", "drug", "quantity", "delivery_date", "note", "quotes", "created_at"]
+
+
+# --- procurement plans --------------------------------------------------------------------------------------------
+class PlanUploadInput(StrictInputSerializer):
+    json_types = False  # multipart/form-data: every value is text
+
+    file = serializers.FileField(
+        help_text="CSV (UTF-8 or GB18030) or XLSX; first row the headers `drug_id`, `quantity` and optionally "
+        "`supplier_id` (药品ID, 数量, 供应商ID work too); at most 500 rows."
+    )
+
+
+class PlanReasonOutput(serializers.Serializer):
+    field = serializers.CharField(help_text="The column (`drug_id`, `quantity`, `supplier_id`) or `buyer`.")
+    code = serializers.CharField(help_text="A gate reason code, or `required`, `invalid`, `no_offer`.")
+    message = serializers.CharField()
+
+
+class PlanLineOutput(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Spreadsheet row number (the header is row 1).")
+    drug_id = serializers.IntegerField(allow_null=True)
+    quantity = serializers.IntegerField(allow_null=True)
+    supplier_id = serializers.IntegerField(allow_null=True)
+    offer_id = serializers.IntegerField(allow_null=True, help_text="The offer the line would be ordered from.")
+    unit_price = MoneyField(read_only=True, allow_null=True, help_text="What you would pay: your own price if lower.")
+    gross = MoneyField(read_only=True, allow_null=True)
+    eligible = serializers.BooleanField()
+    reasons = PlanReasonOutput(many=True)

@@ -4,6 +4,7 @@ from procurement.apis import (
     ContractPriceViewSet,
     ContractViewSet,
     DesignationViewSet,
+    PlanViewSet,
     QuoteRequestViewSet,
     QuoteViewSet,
 )
@@ -14,5 +15,6 @@ router.register("contract-prices", ContractPriceViewSet, basename="contract-pric
 router.register("procurement-contracts", ContractViewSet, basename="procurement-contract")
 router.register("quote-requests", QuoteRequestViewSet, basename="quote-request")
 router.register("quotes", QuoteViewSet, basename="quote")
+router.register("procurement-plans", PlanViewSet, basename="procurement-plan")
 
 urlpatterns = router.urls

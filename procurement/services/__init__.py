@@ -5,6 +5,7 @@ from procurement.services.designations import (
     designation_decline,
     designation_revoke,
 )
+from procurement.services.plans import plan_check
 from procurement.services.quotes import quote_accept, quote_answer, quote_decline, quote_request_create
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "designation_create",
     "designation_decline",
     "designation_revoke",
+    "plan_check",
     "quote_accept",
     "quote_answer",
     "quote_decline",
