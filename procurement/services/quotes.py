@@ -19,6 +19,7 @@ from pharmex.audit import audit_record
 from pharmex.errors import InvalidInput, InvalidTransition, NotAParty
 from pharmex.transitions import transition_apply, transition_lock
 from procurement.choices import QuoteStatus
+from procurement.gate import quoted_prices
 from procurement.models import Quote, QuoteRequest
 from procurement.notifications import announce_quote
 from procurement.transitions import QUOTE
@@ -114,10 +115,10 @@ def quote_accept(*, actor: Actor, quote: Quote, note: str = "") -> tuple[Order, 
         raise InvalidTransition(_("The quote expired on %(date)s.") % {"date": locked.valid_until})
     locked = transition_lock(QUOTE, locked.pk, "accept", related=("request",))
     transition_apply(QUOTE, locked, action="accept", actor=actor, note=note)
-    # The accepted quote, not yet an order, sets the line's price (procurement.gate) inside this transaction only.
-    order = order_place(
-        actor=actor, lines=[LineRequest(offer_id=locked.offer_id, quantity=locked.request.quantity)], note=note
-    )
+    with quoted_prices({locked.offer_id: (locked.unit_price, locked.request.quantity)}):
+        order = order_place(
+            actor=actor, lines=[LineRequest(offer_id=locked.offer_id, quantity=locked.request.quantity)], note=note
+        )
     locked.order = order
     locked.save(update_fields=["order", "updated_at"])
     announce_quote(locked, "quote.accepted")
