@@ -4,11 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.actor import actor_for_user
-from accounts.choices import ReverificationStatus
+from accounts.choices import LicenseStatus, OrganizationStatus, ReverificationStatus
+from accounts.hainan import HAINAN_VERIFICATION_FIELDS, stamp_hainan_verification
 from accounts.models import Invitation, License, Membership, Organization, OrganizationApiKey, Reverification, User
+from accounts.services.licenses import license_approve, license_reject
+from accounts.services.organizations import organization_suspend, organization_verify
 from accounts.services.reverification import reverification_fail, reverification_pass
 from accounts.services.sessions import sessions_revoke
-from pharmex.admin import AuditedAdmin, ReadOnlyAdmin
+from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ask_reason, decide_each
 from pharmex.errors import DomainError
 
 
@@ -19,7 +22,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password", "full_name"]}),
-        ("Platform", {"fields": ["staff_role", "is_active", "is_staff", "is_superuser"]}),
+        (_("Platform"), {"fields": ["staff_role", "is_active", "is_staff", "is_superuser"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
@@ -63,11 +66,36 @@ class OrganizationAdmin(AuditedAdmin):
     list_filter = ["status", "kind", "ownership", "province_code"]
     search_fields = ["legal_name", "uscc"]
     # Status changes go through the API actions (and re-verification) so they are audited and rule-checked.
-    readonly_fields = ["status", "status_reason", "last_verified_at", "created_at", "updated_at"]
+    readonly_fields = ["status", "status_reason", "last_verified_at", "created_at", "updated_at",
+                       *HAINAN_VERIFICATION_FIELDS]  # fmt: skip
     inlines = [MembershipInline, LicenseInline]
+    actions = ["verify_selected", "suspend_selected"]
 
     def audit_organization_id(self, obj: Organization) -> int:
         return obj.pk
+
+    @admin.action(description=_("Verify the selected organisations (audited)"))
+    def verify_selected(self, request, queryset):
+        actor = actor_for_user(request.user)
+        pending = queryset.filter(status=OrganizationStatus.PENDING).order_by("pk")
+        decide_each(self, request, pending, lambda org: organization_verify(organization=org, actor=actor))
+
+    @admin.action(description=_("Suspend the selected organisations, with a reason (audited)"))
+    def suspend_selected(self, request, queryset):
+        actor = actor_for_user(request.user)
+        return ask_reason(
+            self,
+            request,
+            queryset.exclude(status=OrganizationStatus.SUSPENDED).order_by("pk"),
+            title=_("Suspend organisations"),
+            decide=lambda org, data: organization_suspend(organization=org, actor=actor, reason=data["reason"]),
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The Hainan statuses are admin-verified (SPEC §4a): whoever enters them here verifies them, and the audit
+        # record of the edit names them with the rest of the change.
+        stamp_hainan_verification(obj, changed=form.changed_data, by=request.user.email)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(License)
@@ -78,6 +106,25 @@ class LicenseAdmin(AuditedAdmin):
     search_fields = ["number", "organization__legal_name"]
     readonly_fields = ["status", "reviewed_by", "reviewed_at", "expiry_warning_sent_days", "expiry_notified_at",
                        "created_at"]  # fmt: skip
+    list_select_related = ["organization"]
+    actions = ["approve_selected", "reject_selected"]
+
+    @admin.action(description=_("Approve the selected licences (audited)"))
+    def approve_selected(self, request, queryset):
+        actor = actor_for_user(request.user)
+        pending = queryset.filter(status=LicenseStatus.PENDING).order_by("pk")
+        decide_each(self, request, pending, lambda license: license_approve(license=license, actor=actor))
+
+    @admin.action(description=_("Reject the selected licences, with a reason (audited)"))
+    def reject_selected(self, request, queryset):
+        actor = actor_for_user(request.user)
+        return ask_reason(
+            self,
+            request,
+            queryset.filter(status=LicenseStatus.PENDING).order_by("pk"),
+            title=_("Reject licences"),
+            decide=lambda license, data: license_reject(license=license, actor=actor, note=data["reason"]),
+        )
 
 
 @admin.register(Reverification)
@@ -107,9 +154,16 @@ class ReverificationAdmin(ReadOnlyAdmin):
     def pass_selected(self, request, queryset):
         self._decide(request, queryset, reverification_pass, note="passed in the admin site")
 
-    @admin.action(description=_("Fail the selected re-verifications (audited; suspends the organisations)"))
+    @admin.action(description=_("Fail the selected re-verifications, with a reason (audited; suspends them)"))
     def fail_selected(self, request, queryset):
-        self._decide(request, queryset, reverification_fail, note="failed in the admin site review")
+        actor = actor_for_user(request.user)
+        return ask_reason(
+            self,
+            request,
+            queryset.filter(status=ReverificationStatus.OPEN).order_by("pk"),
+            title=_("Fail re-verifications"),
+            decide=lambda review, data: reverification_fail(reverification=review, actor=actor, note=data["reason"]),
+        )
 
 
 @admin.register(OrganizationApiKey)

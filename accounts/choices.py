@@ -10,6 +10,9 @@ class OrganizationKind(models.TextChoices):
     CLINIC = "clinic", _("Clinic")
 
 
+# GB/T 2260: the Hainan Free Trade Port is the whole province (SPEC §4a).
+HAINAN_PROVINCE = "460000"
+
 SUPPLIER_KINDS = frozenset({OrganizationKind.MANUFACTURER, OrganizationKind.DISTRIBUTOR})
 BUYER_KINDS = frozenset(
     {OrganizationKind.DISTRIBUTOR, OrganizationKind.HOSPITAL, OrganizationKind.PHARMACY, OrganizationKind.CLINIC}

@@ -65,7 +65,26 @@ ORGANIZATIONS = [
         LicenseType.DRUG_RETAIL,
         ["chemical", "tcm", "otc", "rx"],
     ),
+    (
+        "lecheng",
+        "博鳌乐城国际医院（演示）",
+        "12469002MB1234568",
+        OrganizationKind.HOSPITAL,
+        "private",
+        "460000",
+        LicenseType.MEDICAL_INSTITUTION,
+        ["chemical", "biologics", "cold_chain", "rx", "otc"],
+    ),
 ]
+# Hainan Free Trade Port standing (SPEC §4a), as an admin verified it: the pharmacy is a zero-tariff beneficiary
+# (享惠主体), the Lecheng hospital a designated pilot-zone institution.
+HAINAN = {
+    "supplier": {"city_county": "海口市"},
+    "manufacturer": {"city_county": "海口市"},
+    "hospital": {"city_county": "海口市"},
+    "pharmacy": {"city_county": "海口市", "zero_tariff_registration": "HN-ZT-2026-000101"},
+    "lecheng": {"city_county": "琼海市", "lecheng_designation_number": "琼卫医政〔2025〕18号"},
+}
 
 
 def load() -> list[dict]:
@@ -98,6 +117,7 @@ def load() -> list[dict]:
                 "reviewed_at": timezone.now(),
             },
         )
+        _hainan(organization, **HAINAN[key])
         email = f"{key}.owner@pharmex.example"
         user = _user(email, f"{name} 负责人")
         Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": MemberRole.OWNER})
@@ -105,6 +125,23 @@ def load() -> list[dict]:
             {"role": f"{key} owner", "email": email, "password": DEMO_PASSWORD, "organization": organization.legal_name}
         )
     return logins
+
+
+def _hainan(organization: Organization, **fields) -> None:
+    if organization.city_county:
+        return  # set before: a rerun changes nothing
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    if fields.get("zero_tariff_registration"):
+        organization.zero_tariff_verified_at, organization.zero_tariff_verified_by = (
+            timezone.now(),
+            "admin@pharmex.example",
+        )
+    if fields.get("lecheng_designation_number"):
+        organization.lecheng_designation_valid_until = timezone.localdate() + timedelta(days=3 * 365)
+        organization.lecheng_verified_at = timezone.now()
+        organization.lecheng_verified_by = "admin@pharmex.example"
+    organization.save()
 
 
 def _user(email: str, full_name: str, **fields) -> User:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -14,6 +16,7 @@ from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from accounts.choices import (
     FIRST_BUSINESS_REVIEW_KINDS,
+    HAINAN_PROVINCE,
     MEDICAL_INSTITUTION_KINDS,
     TRADING_LICENSE_FOR_KIND,
     InvitationStatus,
@@ -121,6 +124,20 @@ class Organization(models.Model):
     # When platform staff last verified it (first verification or a passed re-verification); re-verification is
     # due REVERIFICATION_INTERVAL_MONTHS later (SPEC §3).
     last_verified_at = models.DateTimeField(null=True, blank=True)
+    # Hainan Free Trade Port (SPEC §4a): where on the island, and the two statuses only platform admins set (the
+    # admin site stamps who verified them and when; an unverified status counts for nothing).
+    city_county = models.CharField("city/county", max_length=60, blank=True, default="", db_default="")
+    lecheng_designation_number = models.CharField(
+        "Lecheng designation document number", max_length=64, blank=True, default="", db_default=""
+    )
+    lecheng_designation_valid_until = models.DateField(null=True, blank=True, help_text="Empty: not limited.")
+    lecheng_verified_at = models.DateTimeField(null=True, blank=True)
+    lecheng_verified_by = models.CharField(max_length=255, blank=True, default="", db_default="")
+    zero_tariff_registration = models.CharField(
+        "zero-tariff beneficiary registration (享惠主体)", max_length=64, blank=True, default="", db_default=""
+    )
+    zero_tariff_verified_at = models.DateTimeField(null=True, blank=True)
+    zero_tariff_verified_by = models.CharField(max_length=255, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -153,6 +170,23 @@ class Organization(models.Model):
         if self.first_business_review is not None:
             return self.first_business_review
         return self.kind in FIRST_BUSINESS_REVIEW_KINDS
+
+    @property
+    def in_hainan(self) -> bool:
+        return self.province_code == HAINAN_PROVINCE
+
+    def is_lecheng_institution(self, on: date) -> bool:
+        """A designated Boao Lecheng pilot-zone medical institution on `on` (admin-verified, designation valid)."""
+        return (
+            self.lecheng_verified_at is not None
+            and bool(self.lecheng_designation_number)
+            and (self.lecheng_designation_valid_until is None or self.lecheng_designation_valid_until >= on)
+        )
+
+    @property
+    def is_zero_tariff_beneficiary(self) -> bool:
+        """An eligible zero-tariff beneficiary (享惠主体) on the island, admin-verified."""
+        return self.in_hainan and self.zero_tariff_verified_at is not None and bool(self.zero_tariff_registration)
 
     @property
     def is_public_institution(self) -> bool:

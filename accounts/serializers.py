@@ -103,6 +103,14 @@ class OrganizationOutput(ModelOutputSerializer):
         help_text="As a buyer, it orders only from suppliers and drugs its quality staff approved (首营); by default "
         "true for hospitals, distributors and pharmacies, false for clinics.",
     )
+    lecheng_institution = serializers.SerializerMethodField(
+        help_text="A designated Boao Lecheng pilot-zone medical institution today (admin-verified, designation valid)."
+    )
+    zero_tariff_beneficiary = serializers.BooleanField(
+        source="is_zero_tariff_beneficiary",
+        read_only=True,
+        help_text="An eligible zero-tariff beneficiary (享惠主体) on the island, admin-verified.",
+    )
 
     class Meta:
         model = Organization
@@ -119,6 +127,12 @@ class OrganizationOutput(ModelOutputSerializer):
             "first_business_review_required",
             "contact_phone",
             "address",
+            "city_county",
+            "lecheng_institution",
+            "lecheng_designation_number",
+            "lecheng_designation_valid_until",
+            "zero_tariff_beneficiary",
+            "zero_tariff_registration",
             "status",
             "status_reason",
             "last_verified_at",
@@ -126,6 +140,10 @@ class OrganizationOutput(ModelOutputSerializer):
             "created_at",
             "updated_at",
         ]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_lecheng_institution(self, organization: Organization) -> bool:
+        return organization.is_lecheng_institution(timezone.localdate())
 
     @extend_schema_field(serializers.BooleanField())
     def get_may_trade(self, organization: Organization) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from types import SimpleNamespace
 
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_safe
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,8 +31,15 @@ class _DocsView(ApiMixin):
     strict_query = False  # ?format=json, ?lang=zh-hans
 
 
+class _FormatQueryNegotiation(DefaultContentNegotiation):
+    """`?format=json` / `?format=yaml`, as the README and the guide promise integrators. The rest of the API
+    negotiates with `Accept` only (URL_FORMAT_OVERRIDE is off), so no other operation has a `format` parameter."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE="format")
+
+
 class SchemaView(_DocsView, SpectacularAPIView):
-    pass
+    content_negotiation_class = _FormatQueryNegotiation
 
 
 class SwaggerView(_DocsView, SpectacularSwaggerView):

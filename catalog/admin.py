@@ -4,9 +4,10 @@ from django.utils.translation import ngettext
 
 from accounts.actor import actor_for_user
 from catalog.choices import DrugStatus
+from catalog.hainan_admin import CustomsChangeInline, stamp_value_added_verification
 from catalog.models import CeilingPrice, Drug, ImportJob, Offer, OfferPriceChange, SimplifiedVatElection
-from catalog.services import drug_approve, drug_update
-from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
+from catalog.services import drug_approve, drug_update, drug_withdraw
+from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ask_reason
 from pharmex.errors import DomainError
 
 
@@ -33,7 +34,7 @@ class DrugAdmin(AuditedAdmin):
     search_fields = ["generic_name", "brand_name", "approval_number", "national_drug_code", "gtin"]
     readonly_fields = ["status", "approval_format", "generic_initials", "brand_initials", "reviewed_at", "proposed_by",
                        "market_exit_at", "market_exit_reason", "created_at"]  # fmt: skip
-    actions = ["approve_selected"]
+    actions = ["approve_selected", "withdraw_selected"]
     inlines = [CeilingPriceInline]
 
     def audit_organization_id(self, obj: Drug) -> int | None:
@@ -60,6 +61,17 @@ class DrugAdmin(AuditedAdmin):
             request, ngettext("%(count)d drug approved.", "%(count)d drugs approved.", approved) % {"count": approved}
         )
 
+    @admin.action(description=_("Reject or withdraw the selected drugs, with a reason (audited)"))
+    def withdraw_selected(self, request, queryset):
+        actor = actor_for_user(request.user)
+        return ask_reason(
+            self,
+            request,
+            queryset.exclude(status=DrugStatus.WITHDRAWN).order_by("pk"),
+            title=_("Reject or withdraw drugs"),
+            decide=lambda drug, data: drug_withdraw(drug=drug, actor=actor, note=data["reason"]),
+        )
+
 
 class PriceChangeInline(admin.TabularInline):
     model = OfferPriceChange
@@ -78,11 +90,18 @@ class OfferAdmin(AuditedAdmin):
     raw_id_fields = ["drug", "supplier"]
     # Status, price and VAT rate go through the API so the listing rules, the simplified-VAT election, audit and
     # price history apply; what is edited here (stock, terms) is audited like an API change.
-    readonly_fields = ["status", "unit_price", "vat_rate", "created_at", "updated_at"]
-    inlines = [PriceChangeInline]
+    # The customs status moves only by a recorded declaration (POST /offers/{id}/customs-status/); the 30%
+    # value-added exemption is entered here by admins, which verifies it (catalog.hainan_admin).
+    readonly_fields = ["status", "unit_price", "vat_rate", "customs_status", "value_added_verified_at",
+                       "value_added_verified_by", "created_at", "updated_at"]  # fmt: skip
+    inlines = [PriceChangeInline, CustomsChangeInline]
 
     def audit_organization_id(self, obj: Offer) -> int:
         return obj.supplier_id
+
+    def save_model(self, request, obj, form, change) -> None:
+        stamp_value_added_verification(obj, changed=form.changed_data, by=request.user.email)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(SimplifiedVatElection)

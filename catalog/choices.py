@@ -214,3 +214,12 @@ NETWORK_BANNED_SPECIAL_CLASSES = frozenset(
     }
 )
 COLD_STORAGE = frozenset({Storage.COLD_CHAIN, Storage.FROZEN})
+
+
+class CustomsStatus(models.TextChoices):
+    """Where goods stand at Hainan customs (SPEC §4a); it changes only forward (catalog.customs)."""
+
+    DUTY_PAID = "duty_paid", _("Duty paid or domestic (完税)")
+    ZERO_TARIFF = "zero_tariff", _("Zero-tariff import (零关税)")
+    BONDED = "bonded", _("Bonded, not entered (保税)")
+    LECHENG_SPECIAL = "lecheng_special", _("Special-licensed import for Boao Lecheng (特许药品)")

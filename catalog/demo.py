@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.selectors import trading_standing
+from catalog import demo_hainan
 from catalog.choices import COLD_STORAGE, DrugCategory, DrugStatus, DrugType, OfferStatus, Storage
 from catalog.models import Drug, Offer
 from catalog.services.offers import default_vat_rate, listing_refusal
@@ -83,4 +84,5 @@ def load() -> list[dict]:
                     "status": OfferStatus.ACTIVE,
                 },
             )
+    demo_hainan.load()
     return []

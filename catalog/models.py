@@ -19,6 +19,7 @@ from catalog.choices import (
     UNNUMBERED_DRUG_TYPES,
     VAT_RATES,
     ApprovalFormat,
+    CustomsStatus,
     DosageForm,
     DrugCategory,
     DrugStatus,
@@ -92,6 +93,18 @@ class Drug(models.Model):
     nrdl_code = models.CharField("医保药品代码", max_length=23, blank=True, validators=[validate_nrdl_code])
     nrdl_class = models.CharField(max_length=1, choices=NrdlClass.choices, blank=True)
     gtin = models.CharField(max_length=14, blank=True, validators=[validate_gtin])
+    # A special-licensed import for Boao Lecheng (特许药品, SPEC §4a): no Chinese approval number, its foreign
+    # marketing authorisation instead; the generic name holds the product's Chinese name.
+    special_licensed = models.BooleanField(default=False, db_default=False)
+    foreign_ma_country = models.CharField(
+        "foreign marketing authorisation: country", max_length=60, blank=True, default="", db_default=""
+    )
+    foreign_ma_holder = models.CharField(
+        "foreign marketing authorisation: holder", max_length=200, blank=True, default="", db_default=""
+    )
+    foreign_product_name = models.CharField(
+        "product name in the original language", max_length=300, blank=True, default="", db_default=""
+    )
     currency = models.CharField(max_length=3, default="CNY", editable=False)
     status = models.CharField(max_length=20, choices=DrugStatus.choices, default=DrugStatus.PENDING_REVIEW)
     status_note = models.CharField(max_length=500, blank=True)
@@ -125,8 +138,20 @@ class Drug(models.Model):
                 name="drug_unique_unnumbered",
             ),
             models.CheckConstraint(
-                condition=Q(drug_type__in=sorted(UNNUMBERED_DRUG_TYPES)) | ~Q(approval_number=""),
+                condition=Q(drug_type__in=sorted(UNNUMBERED_DRUG_TYPES))
+                | ~Q(approval_number="")
+                | Q(special_licensed=True),
                 name="drug_approval_number_required",
+            ),
+            models.CheckConstraint(
+                condition=Q(special_licensed=False)
+                | (
+                    Q(approval_number="")
+                    & ~Q(foreign_ma_country="")
+                    & ~Q(foreign_ma_holder="")
+                    & ~Q(foreign_product_name="")
+                ),
+                name="drug_special_licensed_foreign_authorisation",
             ),
             models.CheckConstraint(condition=Q(units_per_pack__gte=1), name="drug_units_per_pack_positive"),
             models.CheckConstraint(condition=Q(nrdl_code="") | ~Q(nrdl_class=""), name="drug_nrdl_class_with_code"),
@@ -162,7 +187,21 @@ class Drug(models.Model):
 
     def clean(self) -> None:
         self.refresh_derived()
-        if not self.approval_number and self.drug_type not in UNNUMBERED_DRUG_TYPES:
+        if self.special_licensed:
+            missing = [
+                f for f in ("foreign_ma_country", "foreign_ma_holder", "foreign_product_name") if not getattr(self, f)
+            ]
+            if self.approval_number or missing:
+                raise ValidationError(
+                    {
+                        field: _(
+                            "A special-licensed drug has no Chinese approval number and names its foreign "
+                            "marketing authorisation (country, holder, original product name)."
+                        )
+                        for field in (["approval_number"] if self.approval_number else missing)
+                    }
+                )
+        elif not self.approval_number and self.drug_type not in UNNUMBERED_DRUG_TYPES:
             raise ValidationError(
                 {
                     "approval_number": _(
@@ -293,6 +332,20 @@ class Offer(models.Model):
         help_text="GB/T 2260 province codes shipped to; empty means nationwide.",
     )
     earliest_expiry = models.DateField(null=True, blank=True)
+    # Hainan customs (SPEC §4a): set at listing, then changed only forward by a recorded event (catalog.customs).
+    customs_status = models.CharField(
+        max_length=20,
+        choices=CustomsStatus.choices,
+        default=CustomsStatus.DUTY_PAID,
+        db_default=CustomsStatus.DUTY_PAID,
+    )
+    # Zero-tariff goods may cross the second line duty-free with the 30% value-added exemption (admin-verified) …
+    value_added_certificate_number = models.CharField(max_length=64, blank=True, default="", db_default="")
+    value_added_valid_until = models.DateField(null=True, blank=True)
+    value_added_verified_at = models.DateTimeField(null=True, blank=True)
+    value_added_verified_by = models.CharField(max_length=255, blank=True, default="", db_default="")
+    # … or the supplier clears them at the second line itself (declaration and duty recorded before shipping).
+    second_line_clearance = models.BooleanField(default=False, db_default=False)
     status = models.CharField(max_length=20, choices=OfferStatus.choices, default=OfferStatus.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -321,6 +374,14 @@ class Offer(models.Model):
         medical institutions."""
         ceiling = self.drug.ceiling_price
         return ceiling is not None and self.unit_price > ceiling
+
+    def value_added_exempt(self, on: date) -> bool:
+        """The offer carries an admin-verified 30% value-added exemption valid on `on`."""
+        return (
+            self.value_added_verified_at is not None
+            and bool(self.value_added_certificate_number)
+            and (self.value_added_valid_until is None or self.value_added_valid_until >= on)
+        )
 
     @cached_property
     def vat_election(self) -> SimplifiedVatElection | None:
@@ -441,3 +502,6 @@ class ImportJob(models.Model):
     @property
     def progress(self) -> float:
         return round(self.processed_rows / self.total_rows, 4) if self.total_rows else 0.0
+
+
+from catalog.hainan_models import CustomsStatusChange, LechengApproval  # noqa: E402, F401  (Hainan, SPEC §4a)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from accounts.selectors import trading_organization_ids
 from catalog import sql
 from catalog.choices import DrugStatus, ImportKind, OfferStatus
+from catalog.customs import lecheng_drug_visible_q
 from catalog.models import (
     CeilingPrice,
     Drug,
@@ -149,6 +150,10 @@ def drug_search_page(
 
 def drug_list(*, actor: Actor) -> QuerySet[Drug]:
     """Active drugs for everyone; admins see every status; a supplier also sees the drugs it proposed."""
+    return _drugs_readable(actor).filter(lecheng_drug_visible_q(actor=actor))
+
+
+def _drugs_readable(actor: Actor) -> QuerySet[Drug]:
     if actor.is_admin:
         return Drug.objects.all()
     visible = Q(status=DrugStatus.ACTIVE)
@@ -220,7 +225,8 @@ def drug_has_market_offers_q(*, per_row: bool = False) -> Q:
 def offer_market(*, actor: Actor) -> QuerySet[Offer]:
     """What buyers see: active offers of active drugs with a valid registration, from suppliers that may trade
     today."""
-    return _with_terms(_market_offers().select_related("drug", "supplier"))
+    market = _market_offers().filter(lecheng_drug_visible_q(actor=actor, prefix="drug__"))
+    return _with_terms(market.select_related("drug", "supplier"))
 
 
 def offer_market_for_drug(*, actor: Actor, drug_id: int) -> QuerySet[Offer]:
@@ -272,7 +278,7 @@ def offer_visible(*, actor: Actor) -> QuerySet[Offer]:
     """Offers the actor may read one by one: the market plus its own (admins: all)."""
     if actor.is_admin:
         return _with_terms(Offer.objects.select_related("drug", "supplier"))
-    market = _market_offers()
+    market = _market_offers().filter(lecheng_drug_visible_q(actor=actor, prefix="drug__"))
     if actor.organization is not None:
         return _with_terms(
             Offer.objects.filter(Q(pk__in=market.values("pk")) | Q(supplier=actor.organization)).select_related(
@@ -326,5 +332,6 @@ def offer_price_history(*, actor: Actor, offer: Offer) -> QuerySet[OfferPriceCha
 
 
 def drug_for_offer(*, actor: Actor, drug_id: int) -> Drug | None:
-    """The drug an offer of the actor's would list, when the actor may see it."""
-    return drug_list(actor=actor).filter(pk=drug_id).first()
+    """The drug an offer of the actor's would list, when the actor may see it (special-licensed drugs too: a
+    supplier lists them, catalog.customs decides whether it may)."""
+    return _drugs_readable(actor).filter(pk=drug_id).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,6 +13,7 @@ from accounts.choices import PROVINCE_CODES
 from catalog.choices import (
     VAT_RATES,
     ApprovalFormat,
+    CustomsStatus,
     DosageForm,
     DrugCategory,
     DrugType,
@@ -177,6 +179,10 @@ class DrugOutput(ModelOutputSerializer):
             "nrdl_code",
             "nrdl_class",
             "gtin",
+            "special_licensed",
+            "foreign_ma_country",
+            "foreign_ma_holder",
+            "foreign_product_name",
             "ceiling_price",
             "ceiling_effective_from",
             "currency",
@@ -219,6 +225,11 @@ class OfferTermsInput(StrictInputSerializer):
         child=serializers.ChoiceField(choices=sorted(PROVINCE_CODES)), required=False, max_length=len(PROVINCE_CODES)
     )
     earliest_expiry = BusinessDateField(required=False, allow_null=True, days_ahead=366 * 30)
+    second_line_clearance = serializers.BooleanField(
+        required=False,
+        help_text="Zero-tariff goods: you clear them at the second line (二线) yourself, so mainland buyers may order "
+        "them; each such order ships only with its declaration number and duty amount.",
+    )
 
     def validate_provinces(self, value: list[str]) -> list[str]:
         return sorted(set(value))
@@ -226,6 +237,12 @@ class OfferTermsInput(StrictInputSerializer):
 
 class OfferCreateInput(OfferTermsInput):
     drug = serializers.IntegerField(min_value=1)
+    customs_status = serializers.ChoiceField(
+        choices=CustomsStatus.choices,
+        required=False,
+        help_text="Hainan customs status of the goods (default duty_paid); later changed only forward, by "
+        "POST /offers/{id}/customs-status/.",
+    )
 
 
 class OfferUpdateInput(OfferTermsInput):
@@ -276,6 +293,10 @@ class OfferOutput(ModelOutputSerializer):
         allow_null=True,
         help_text="The supplier's running 3% simplified-VAT election for the drug (null: none).",
     )
+    value_added_exempt = serializers.SerializerMethodField(
+        help_text="Zero-tariff goods with an admin-verified 30% value-added exemption valid today: they cross the "
+        "second line duty-free."
+    )
 
     class Meta:
         model = Offer
@@ -294,10 +315,19 @@ class OfferOutput(ModelOutputSerializer):
             "lead_time_days",
             "provinces",
             "earliest_expiry",
+            "customs_status",
+            "second_line_clearance",
+            "value_added_exempt",
+            "value_added_certificate_number",
+            "value_added_valid_until",
             "status",
             "created_at",
             "updated_at",
         ]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_value_added_exempt(self, offer: Offer) -> bool:
+        return offer.value_added_exempt(timezone.localdate())
 
 
 class OfferMarkOutput(serializers.Serializer):
@@ -393,3 +423,14 @@ class ImportJobOutput(ModelOutputSerializer):
             "unchanged": job.unchanged_count,
             "failed": job.failed_count,
         }
+
+
+class CustomsStatusChangeInput(StrictInputSerializer):
+    customs_status = serializers.ChoiceField(
+        choices=[(CustomsStatus.ZERO_TARIFF, "zero_tariff"), (CustomsStatus.DUTY_PAID, "duty_paid")],
+        help_text="Forward only: bonded → zero_tariff or duty_paid; zero_tariff → duty_paid.",
+    )
+    declaration_number = serializers.RegexField(
+        r"^[0-9A-Za-z-]{6,64}$", help_text="The customs declaration (报关单) number of the entry."
+    )
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True)

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.actor import actor_for_user
 from firstbusiness import services
@@ -16,11 +17,11 @@ from pharmex.errors import DomainError
 
 
 class AwaitingVerification(admin.SimpleListFilter):
-    title = "verification"
+    title = _("verification")
     parameter_name = "awaiting"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Awaiting verification")]
+        return [("yes", _("Awaiting verification"))]
 
     def queryset(self, request, queryset):
         return queryset.filter(status=DocumentStatus.PENDING) if self.value() == "yes" else queryset
@@ -83,7 +84,7 @@ class DocumentAdmin(admin.ModelAdmin):
         response["X-Frame-Options"] = "SAMEORIGIN"
         return response
 
-    @admin.display(description="preview")
+    @admin.display(description=_("preview"))
     def preview(self, document: Document) -> str:
         if not document.pk:
             return "-"
@@ -94,7 +95,7 @@ class DocumentAdmin(admin.ModelAdmin):
             '<iframe src="{}" style="width: 640px; height: 800px; border: 1px solid #ccc"></iframe>', url
         )
 
-    @admin.action(description="Verify the selected documents")
+    @admin.action(description=_("Verify the selected documents"))
     def verify_documents(self, request: HttpRequest, queryset) -> None:
         actor = actor_for_user(request.user)
         done = 0
@@ -104,7 +105,7 @@ class DocumentAdmin(admin.ModelAdmin):
                 done += 1
             except DomainError as error:
                 self.message_user(request, f"{document}: {error.detail}", messages.ERROR)
-        self.message_user(request, f"{done} document(s) verified.")
+        self.message_user(request, _("%(count)d document(s) verified.") % {"count": done})
 
 
 @admin.register(DocumentAccess)

@@ -1,6 +1,5 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.actor import actor_for_user
 from orders.choices import DiversionStatus
@@ -16,8 +15,7 @@ from orders.models import (
     TraceCode,
 )
 from orders.services import diversion_resolve
-from pharmex.admin import ReadOnlyAdmin, ReadOnlyInline
-from pharmex.errors import DomainError
+from pharmex.admin import ReadOnlyAdmin, ReadOnlyInline, ask_reason
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -115,23 +113,21 @@ class SuspectedDiversionAdmin(ReadOnlyAdmin):
     list_select_related = ["attempted_by_organization", "expected_holder", "attempted_order"]
     actions = ["confirm_selected", "dismiss_selected"]
 
-    @admin.action(description=_("Confirm as diversion or counterfeit (audited)"))
+    @admin.action(description=_("Confirm as diversion or counterfeit, with a note (audited)"))
     def confirm_selected(self, request, queryset):
-        self._resolve(request, queryset, DiversionStatus.CONFIRMED)
+        return self._resolve(request, queryset, DiversionStatus.CONFIRMED, _("Confirm suspected diversions"))
 
-    @admin.action(description=_("Dismiss as explained (audited)"))
+    @admin.action(description=_("Dismiss as explained, with a note (audited)"))
     def dismiss_selected(self, request, queryset):
-        self._resolve(request, queryset, DiversionStatus.DISMISSED)
+        return self._resolve(request, queryset, DiversionStatus.DISMISSED, _("Dismiss suspected diversions"))
 
-    def _resolve(self, request, queryset, outcome: str) -> None:
+    def _resolve(self, request, queryset, outcome: str, title: str):
+        # The API asks a note with each decision (what was found, who was told): so does the admin site.
         actor = actor_for_user(request.user)
-        done = 0
-        for flag in queryset.filter(status=DiversionStatus.OPEN):
-            try:
-                diversion_resolve(flag=flag, actor=actor, outcome=outcome, note=str(_("Resolved in the admin site.")))
-                done += 1
-            except DomainError as error:
-                self.message_user(request, f"{flag}: {error.detail}", messages.WARNING)
-        self.message_user(
-            request, ngettext("%(count)d flag resolved.", "%(count)d flags resolved.", done) % {"count": done}
+        return ask_reason(
+            self,
+            request,
+            queryset.filter(status=DiversionStatus.OPEN).order_by("pk"),
+            title=title,
+            decide=lambda flag, data: diversion_resolve(flag=flag, actor=actor, outcome=outcome, note=data["reason"]),
         )

@@ -25,11 +25,13 @@ from accounts.choices import BUYER_KINDS, MEDICAL_INSTITUTION_KINDS, Organizatio
 from accounts.models import Organization
 from accounts.selectors import NO_STANDING, trading_standing, trading_standings
 from catalog.choices import COLD_STORAGE, DrugCategory, DrugStatus, DrugType, OfferStatus, RestrictedClass
-from catalog.models import Drug, Offer
+from catalog.customs import lecheng_approvals_for
+from catalog.models import Drug, LechengApproval, Offer
 from catalog.selectors import offers_for_order
 from catalog.services.offers import network_ban_reason
 from firstbusiness.gate import NOT_REQUIRED, ReviewFacts, review_facts, review_findings
 from orders import gate_rules
+from orders.customs import customs_findings, shipment_customs_findings
 from orders.models import Order
 from pharmex.money import line_amounts
 
@@ -87,6 +89,8 @@ class GateFacts:
     offers: dict[int, Offer]  # each drug with its ceiling in force on `on` (catalog.sql)
     license_numbers: dict[int, str]  # organisation → its valid trading licence (the order's snapshot)
     first_business: ReviewFacts = NOT_REQUIRED  # the buyer's first-business approvals (firstbusiness.gate)
+    # The buyer's Lecheng approvals valid on `on`, by drug (loaded only for carts with special-licensed drugs).
+    lecheng_approvals: dict[int, list[LechengApproval]] = field(default_factory=dict)
     extra: tuple = ()  # the facts of the rules apps above orders add (orders.gate_rules)
 
 
@@ -107,6 +111,13 @@ def gate_facts(*, buyer: Organization, lines: Sequence[LineRequest], on: date) -
             buyer=buyer, pairs=[(offer.supplier_id, offer.drug_id) for offer in offers.values()], on=on
         ),
         extra=gate_rules.load_all(buyer=buyer, offers=offers, on=on),
+        lecheng_approvals=lecheng_approvals_for(
+            institution_id=buyer.pk,
+            drug_ids=[offer.drug_id for offer in offers.values() if offer.drug.special_licensed],
+            on=on,
+        )
+        if any(offer.drug.special_licensed for offer in offers.values())
+        else {},
     )
 
 
@@ -259,6 +270,16 @@ def _line_reasons(
         )
     ]
     reasons += gate_rules.reasons_of(facts.extra, buyer=buyer, offer=offer, quantity=line.quantity, field=at)
+    reasons += [
+        Reason(code, qty if code == "lecheng_quantity_exceeded" else at, message)
+        for code, message in customs_findings(
+            buyer=buyer,
+            offer=offer,
+            quantity=line.quantity,
+            approvals=facts.lecheng_approvals.get(offer.drug_id, []),
+            on=facts.on,
+        )
+    ]
     if check_stock and line.quantity > offer.stock:
         reasons.append(Reason("insufficient_stock", qty, _("Only %(stock)s available.") % {"stock": offer.stock}))
     return reasons
@@ -404,8 +425,11 @@ def supplier_may_confirm_reasons(order: Order, *, on: date | None = None) -> lis
 
 
 def supplier_may_ship_reasons(order: Order, *, on: date | None = None) -> list[Reason]:
-    """Why the supplier may not ship the order now (the same rules as confirming). Empty: it may."""
-    return supplier_may_confirm_reasons(order, on=on)
+    """Why the supplier may not ship the order now (the same rules as confirming, and the order's Hainan customs
+    formalities). Empty: it may."""
+    return supplier_may_confirm_reasons(order, on=on) + [
+        Reason(code, "order", message) for code, message in shipment_customs_findings(order, on=on or today())
+    ]
 
 
 def buyer_may_receive_reasons(order: Order, *, on: date | None = None) -> list[Reason]:

@@ -86,3 +86,11 @@ class TemperatureRecordExists(DomainError):
     code = "temperature_record_exists"
     problem = "temperature-record-exists"
     title = _("The shipment already carries its temperature record; records are evidence and are not replaced")
+
+
+class SecondLineNotNeeded(DomainError):
+    """A second-line declaration for an order without zero-tariff goods leaving the island, or a second one."""
+
+    code = "second_line_not_needed"
+    problem = "second-line-not-needed"
+    title = _("No second-line declaration is wanted for this order")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.choices import DosageForm
+from catalog.choices import CustomsStatus, DosageForm
 from orders import cold_chain
 from orders.choices import (
     DiversionStatus,
@@ -24,6 +26,7 @@ from orders.models import (
     OrderLine,
     Recall,
     RecallAcknowledgement,
+    SecondLineDeclaration,
     Shipment,
     ShipmentLine,
     SuspectedDiversion,
@@ -195,6 +198,16 @@ class OrderLineOutput(ModelOutputSerializer):
     """A line with its GSP sales-record snapshot (as the drug was at placement)."""
 
     dosage_form = serializers.ChoiceField(choices=DosageForm.choices, allow_blank=True, read_only=True)
+    customs_status = serializers.ChoiceField(
+        choices=CustomsStatus.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Hainan customs status of the goods at placement (empty on orders placed before it was kept).",
+    )
+    second_line = serializers.BooleanField(
+        read_only=True,
+        help_text="Zero-tariff goods leaving the island: the order ships only with its second-line declaration.",
+    )
 
     class Meta:
         model = OrderLine
@@ -222,6 +235,9 @@ class OrderLineOutput(ModelOutputSerializer):
             "rejected_quantity",
             "closed_quantity",
             "rejection_reason",
+            "customs_status",
+            "second_line",
+            "lecheng_approval",
         ]
 
 
@@ -652,3 +668,20 @@ class DiversionResolveInput(StrictInputSerializer):
         choices=[(DiversionStatus.CONFIRMED.value, "confirmed"), (DiversionStatus.DISMISSED.value, "dismissed")]
     )
     note = serializers.CharField(max_length=1000)
+
+
+class SecondLineDeclarationInput(StrictInputSerializer):
+    declaration_number = serializers.RegexField(
+        r"^[0-9A-Za-z-]{6,64}$", help_text="The second-line (二线) import declaration (报关单) number."
+    )
+    duty_amount = MoneyField(
+        min_value=Decimal("0.00"), help_text="The duty paid (CNY); 0.00 with the 30% value-added exemption."
+    )
+
+
+class SecondLineDeclarationOutput(ModelOutputSerializer):
+    duty_amount = MoneyField(read_only=True)
+
+    class Meta:
+        model = SecondLineDeclaration
+        fields = ["id", "order", "declaration_number", "duty_amount", "currency", "declared_by", "created_at"]

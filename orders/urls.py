@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from orders.apis.checkout import CheckoutApi, CheckoutPreviewApi
+from orders.apis.customs import CustomsReportApi
 from orders.apis.diversions import DiversionViewSet
 from orders.apis.holds import OrderHoldViewSet
 from orders.apis.orders import OrderViewSet
@@ -20,5 +21,6 @@ urlpatterns = [
     path("checkout/", CheckoutApi.as_view(), name="checkout"),
     path("checkout/preview/", CheckoutPreviewApi.as_view(), name="checkout-preview"),
     path("trace/<str:code>/", TraceApi.as_view(), name="trace"),
+    path("customs/report/", CustomsReportApi.as_view(), name="customs-report"),
     *router.urls,
 ]

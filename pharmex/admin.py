@@ -1,21 +1,88 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from collections.abc import Callable, Iterable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Model
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from rest_framework_api_key.models import APIKey
 
 from pharmex.audit import AuditActor, audit_record, diff
+from pharmex.errors import DomainError
 from pharmex.models import AuditEvent
 
 # The admin's "View site" link: the platform's front page is its API documentation (the site has no other).
 admin.site.site_url = "/api/docs/"
+admin.site.site_header = _("Hainan drug trading platform · operations desk")
+admin.site.site_title = _("Hainan drug trading platform · operations desk")
+admin.site.index_title = _("Operations desk")
+
+# rest_framework_api_key registers its own concrete APIKey model, which PharmEx never uses (organisation keys are
+# accounts.OrganizationApiKey): one "API keys" entry, not two.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 def admin_audit_actor(request: HttpRequest) -> AuditActor:
     """The staff member signed in to the admin site, as the audit log names API callers."""
     user = request.user
     return AuditActor(type=AuditEvent.ActorType.USER, label=user.email, user_id=user.pk)
+
+
+def decide_each(model_admin: admin.ModelAdmin, request: HttpRequest, objects: Iterable[Model], decide: Callable) -> int:
+    """A review action on each selected record, through the service the API calls (audited the same way): what the
+    service refuses is said per record, and how many were decided."""
+    done = 0
+    for obj in objects:
+        try:
+            decide(obj)
+            done += 1
+        except DomainError as error:
+            model_admin.message_user(request, f"{obj}: {error.detail}", messages.WARNING)
+    model_admin.message_user(
+        request, ngettext("%(count)d record decided.", "%(count)d records decided.", done) % {"count": done}
+    )
+    return done
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+
+
+def ask_reason(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset,
+    *,
+    title: str,
+    decide: Callable,
+    form_class: type[forms.Form] = ReasonForm,
+) -> TemplateResponse | None:
+    """An action that needs a reason (where the API asks one): first an intermediate page with the form, as Django's
+    own "delete selected" asks for confirmation; once it is posted back valid, `decide(obj, cleaned_data)` runs on
+    each selected record."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        decide_each(model_admin, request, queryset, lambda obj: decide(obj, form.cleaned_data))
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "objects": list(queryset),
+        "action": request.POST.get("action", ""),
+        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),  # "all N" selected across the changelist's pages
+        "checkbox_name": ACTION_CHECKBOX_NAME,
+        "opts": model_admin.model._meta,
+    }
+    return TemplateResponse(request, "admin/pharmex/reason.html", context)
 
 
 class AuditedAdmin(admin.ModelAdmin):

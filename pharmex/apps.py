@@ -1,9 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PharmexConfig(AppConfig):
     name = "pharmex"
-    verbose_name = "PharmEx platform"
+    verbose_name = _("PharmEx platform")
 
     def ready(self) -> None:
         from pharmex import checks  # noqa: F401  (registers the system checks; Django's own idiom for ready())
+        from pharmex.i18n import mark_model_names
+
+        mark_model_names()  # every model is loaded before any ready() runs

@@ -1,4 +1,5 @@
-"""Per-request context (request id) that logs and audit records pick up without threading it through."""
+"""Per-request context (request id; who calls, once known) that logs and audit records pick up without threading it
+through."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import uuid
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# (user id, organisation id) of the caller, set once authentication said who it is (None where unknown).
+caller_var: ContextVar[tuple[int | None, int | None]] = ContextVar("caller", default=(None, None))
 
 
 def new_request_id() -> str:
@@ -17,7 +20,13 @@ def current_request_id() -> str | None:
     return request_id_var.get()
 
 
+def set_caller(*, user_id: int | None, organization_id: int | None) -> None:
+    """Who the current request acts as, for its log lines (reset by RequestContextMiddleware at the request's end)."""
+    caller_var.set((user_id, organization_id))
+
+
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get() or "-"
+        record.user_id, record.organization_id = caller_var.get()
         return True

@@ -12,17 +12,19 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.actor import actor_for_user
 from pharmex.actor import Actor
-from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
+from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ReasonForm, ask_reason
 from pharmex.api.uploads import MULTIPART_ALLOWANCE, UploadTooLarge, declared_length, limit_uploads
 from pharmex.choices import StaffRole
 from pharmex.errors import DomainError
 from pharmex.exports import export_response
 from settlements import selectors, services
-from settlements.choices import BankLineStatus, PeriodKind
+from settlements.choices import BankLineStatus, PeriodKind, StatementStatus
 from settlements.models import (
     BankLine,
     BankStatement,
@@ -38,6 +40,7 @@ from settlements.models import (
     StatementEvent,
 )
 from settlements.services.exports import HEADER, export_rows
+from settlements.services.statements import AdjustmentRequest
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -70,7 +73,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(balance=selectors.account_balance_subquery())
 
-    @admin.display(description="balance (Dr +)")
+    @admin.display(description=_("balance (Dr +)"))
     def balance(self, obj) -> str:
         return str(obj.balance)
 
@@ -109,7 +112,7 @@ class ReceivableAdmin(ReadOnlyAdmin):
         rows = selectors.receivables_aging(actor=actor, on=as_of)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Receivables aging",
+            "title": _("Receivables aging"),
             "rows": rows,
             "totals": selectors.aging_totals(rows),
             "as_of": as_of,
@@ -136,13 +139,23 @@ class StatementEventInline(ReadOnlyInline):
 
 
 class GenerateForm(forms.Form):
-    period_kind = forms.ChoiceField(choices=PeriodKind.choices)
-    day = forms.DateField(help_text="Any day of the period (YYYY-MM-DD).")
+    period_kind = forms.ChoiceField(label=_("period kind"), choices=PeriodKind.choices)
+    day = forms.DateField(label=_("day"), help_text=_("Any day of the period (YYYY-MM-DD)."))
+
+
+class ResolveForm(ReasonForm):
+    amount = forms.DecimalField(
+        label=_("adjustment"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("Positive: the supplier gets more; empty: re-issue unchanged. The reason is the adjustment's."),
+    )
 
 
 class PayoutForm(forms.Form):
-    bank_reference = forms.CharField(max_length=100)
-    paid_on = forms.DateField(initial=timezone.localdate)
+    bank_reference = forms.CharField(label=_("bank reference"), max_length=100)
+    paid_on = forms.DateField(label=_("paid on"), initial=timezone.localdate)
 
 
 @admin.register(Statement)
@@ -162,7 +175,7 @@ class StatementAdmin(ReadOnlyAdmin):
     search_fields = ["number", "supplier__legal_name"]
     list_select_related = ["supplier"]
     inlines = [StatementAdjustmentInline, StatementEventInline]
-    actions = ["issue", "approve", "record_payout", "export_csv"]
+    actions = ["issue", "approve", "resolve_dispute", "record_payout", "export_csv"]
 
     def has_staff_permission(self, request) -> bool:
         return request.user.is_active and bool(request.user.staff_roles)
@@ -185,24 +198,42 @@ class StatementAdmin(ReadOnlyAdmin):
                 done += 1
             except DomainError as error:
                 self.message_user(request, f"{statement.number}: {error.detail}", messages.ERROR)
-        self.message_user(request, f"{done} statement(s) updated.")
+        self.message_user(request, _("%(count)d statement(s) updated.") % {"count": done})
 
-    @admin.action(description="Issue to the supplier", permissions=["staff"])
+    @admin.action(description=_("Issue to the supplier"), permissions=["staff"])
     def issue(self, request, queryset):
         self._each(request, queryset, services.statement_issue)
 
-    @admin.action(description="Approve for payout", permissions=["staff"])
+    @admin.action(description=_("Approve for payout"), permissions=["staff"])
     def approve(self, request, queryset):
         self._each(request, queryset, services.statement_approve)
 
-    @admin.action(description="Record payout (one statement)", permissions=["finance"])
+    @admin.action(description=_("Resolve the dispute and re-issue, with a reason (audited)"), permissions=["staff"])
+    def resolve_dispute(self, request, queryset):
+        def resolve(statement, data):
+            amount = data["amount"]
+            adjustments = [AdjustmentRequest(amount=amount, reason=data["reason"])] if amount else []
+            services.statement_resolve(
+                statement=statement, actor=_actor(request), adjustments=adjustments, note=data["reason"]
+            )
+
+        return ask_reason(
+            self,
+            request,
+            queryset.filter(status=StatementStatus.DISPUTED).order_by("pk"),
+            title=_("Resolve disputed statements"),
+            decide=resolve,
+            form_class=ResolveForm,
+        )
+
+    @admin.action(description=_("Record payout (one statement)"), permissions=["finance"])
     def record_payout(self, request, queryset):
         if queryset.count() != 1:
-            self.message_user(request, "Record a payout for one statement at a time.", messages.ERROR)
+            self.message_user(request, _("Record a payout for one statement at a time."), messages.ERROR)
             return None
         return redirect(reverse("admin:settlements_statement_pay", args=[queryset.get().pk]))
 
-    @admin.action(description="Export lines as CSV", permissions=["staff"])
+    @admin.action(description=_("Export lines as CSV"), permissions=["staff"])
     def export_csv(self, request, queryset):
         rows = export_rows(statements=queryset)
         return export_response(file_format="csv", header=HEADER, rows=rows, filename="statements")
@@ -214,15 +245,15 @@ class StatementAdmin(ReadOnlyAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 statements = services.statement_generate(actor=_actor(request), **form.cleaned_data)
-                self.message_user(request, f"{len(statements)} statement(s) for the period.")
+                self.message_user(request, _("%(count)d statement(s) for the period.") % {"count": len(statements)})
                 return redirect("admin:settlements_statement_changelist")
             except DomainError as error:
                 form.add_error(None, str(error.detail))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Generate statements",
+            "title": _("Generate statements"),
             "form": form,
-            "submit_label": "Generate",
+            "submit_label": _("Generate"),
         }
         return TemplateResponse(request, "admin/settlements/form.html", context)
 
@@ -236,29 +267,34 @@ class StatementAdmin(ReadOnlyAdmin):
                 services.statement_pay(
                     statement=statement, actor=_actor(request), amount=statement.net, **form.cleaned_data
                 )
-                self.message_user(request, f"Payout of {statement.net} recorded for {statement.number}.")
+                self.message_user(
+                    request,
+                    _("Payout of %(amount)s recorded for %(number)s.")
+                    % {"amount": statement.net, "number": statement.number},
+                )
                 return redirect("admin:settlements_statement_changelist")
             except DomainError as error:
                 form.add_error(None, str(error.detail))
         context = {
             **self.admin_site.each_context(request),
             "form": form,
-            "submit_label": "Record payout",
-            "title": f"Payout of {statement.number}",
-            "intro": f"Net to pay: {statement.net} CNY.",
+            "submit_label": _("Record payout"),
+            "title": _("Payout of %(number)s") % {"number": statement.number},
+            "intro": _("Net to pay: %(amount)s CNY.") % {"amount": statement.net},
         }
         return TemplateResponse(request, "admin/settlements/form.html", context)
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV: transaction_id, booked_on, amount, counterparty_account, counterparty_name, reference"
+        label=_("file"),
+        help_text=_("CSV: transaction_id, booked_on, amount, counterparty_account, counterparty_name, reference"),
     )
 
 
 class MatchForm(forms.Form):
-    buyer_id = forms.IntegerField(required=False, help_text="For a credit (money in).")
-    statement_id = forms.IntegerField(required=False, help_text="For a debit (a payout).")
+    buyer_id = forms.IntegerField(label=_("buyer id"), required=False, help_text=_("For a credit (money in)."))
+    statement_id = forms.IntegerField(label=_("statement id"), required=False, help_text=_("For a debit (a payout)."))
 
 
 @admin.register(BankStatement)
@@ -306,9 +342,11 @@ class BankStatementAdmin(ReadOnlyAdmin):
                 )
                 self.message_user(
                     request,
-                    f"{statement.file_name} is queued; a worker imports and matches its lines (refresh for its status)."
+                    _("%(name)s is queued; a worker imports and matches its lines (refresh for its status).")
+                    % {"name": statement.file_name}
                     if created
-                    else f"{statement.file_name} was uploaded before (statement {statement.pk}, {statement.status}).",
+                    else _("%(name)s was uploaded before (statement %(id)s, %(status)s).")
+                    % {"name": statement.file_name, "id": statement.pk, "status": statement.get_status_display()},
                 )
                 return redirect("admin:settlements_bankstatement_changelist")
             except DomainError as error:
@@ -318,9 +356,9 @@ class BankStatementAdmin(ReadOnlyAdmin):
     def _import_page(self, request, form):
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import a bank statement",
+            "title": _("Import a bank statement"),
             "form": form,
-            "submit_label": "Import",
+            "submit_label": _("Import"),
         }
         return TemplateResponse(request, "admin/settlements/form.html", context)
 
@@ -336,6 +374,7 @@ class BankLineAdmin(ReadOnlyAdmin):
         "status",
         "candidates",
         "note",
+        "match_link",
     ]
     list_filter = ["status", "statement"]
     search_fields = ["transaction_id", "reference", "counterparty_name", "counterparty_account"]
@@ -357,18 +396,33 @@ class BankLineAdmin(ReadOnlyAdmin):
             except DomainError as error:
                 self.message_user(request, f"{line.transaction_id}: {error.detail}", messages.ERROR)
 
-    @admin.action(description="Try automatic matching again", permissions=["finance"])
+    @admin.action(description=_("Try automatic matching again"), permissions=["finance"])
     def rematch(self, request, queryset):
         for line_id in queryset.filter(status__in=[BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS]).values_list(
             "pk", flat=True
         ):
             services.bank_line_match_auto(line_id=line_id, actor=_actor(request))
 
-    @admin.action(description="Ignore (not a payment or payout)", permissions=["finance"])
-    def ignore(self, request, queryset):
-        self._each(request, queryset, services.bank_line_ignore, reason="Ignored in the admin site")
+    @admin.display(description=_("match"))
+    def match_link(self, line: BankLine) -> str:
+        if line.status not in (BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS):
+            return "-"
+        url = reverse("admin:settlements_bankline_match", args=[line.pk])
+        return format_html('<a class="match-link" href="{}">{}</a>', url, _("Match by hand"))
 
-    @admin.action(description="Unmatch", permissions=["finance"])
+    @admin.action(description=_("Ignore (not a payment or payout), with a reason"), permissions=["finance"])
+    def ignore(self, request, queryset):
+        return ask_reason(
+            self,
+            request,
+            queryset.order_by("pk"),
+            title=_("Ignore bank lines"),
+            decide=lambda line, data: services.bank_line_ignore(
+                line=line, actor=_actor(request), reason=data["reason"]
+            ),
+        )
+
+    @admin.action(description=_("Unmatch"), permissions=["finance"])
     def unmatch(self, request, queryset):
         self._each(request, queryset, services.bank_line_unmatch, reason="Unmatched in the admin site")
 
@@ -385,16 +439,22 @@ class BankLineAdmin(ReadOnlyAdmin):
                     actor=_actor(request),
                     **{k: v for k, v in form.cleaned_data.items() if v is not None},
                 )
-                self.message_user(request, f"{line.transaction_id} matched.")
+                self.message_user(request, _("%(id)s matched.") % {"id": line.transaction_id})
                 return redirect("admin:settlements_bankline_changelist")
             except DomainError as error:
                 form.add_error(None, str(error.detail))
         context = {
             **self.admin_site.each_context(request),
             "form": form,
-            "submit_label": "Match",
-            "title": f"Match {line.transaction_id}",
-            "intro": f"{line.amount} {line.currency} · {line.counterparty_name} · {line.reference} · "
-            f"candidates {line.candidates}",
+            "submit_label": _("Match"),
+            "title": _("Match %(id)s") % {"id": line.transaction_id},
+            "intro": _("%(amount)s %(currency)s · %(name)s · %(reference)s · candidates %(candidates)s")
+            % {
+                "amount": line.amount,
+                "currency": line.currency,
+                "name": line.counterparty_name,
+                "reference": line.reference,
+                "candidates": line.candidates,
+            },
         }
         return TemplateResponse(request, "admin/settlements/form.html", context)

@@ -5,7 +5,8 @@ The fixtures are registered in `tests/conftest.py`:
 * `chromium`: a Playwright `Browser` running Debian's Chromium (`/usr/bin/chromium`, the `chromium`
   package), never a browser Playwright downloads. Where Playwright or Chromium is missing the test is skipped
   with the reason (shown by `-ra`); `.ci/run` installs Chromium, so CI always runs these tests.
-* `browser_page`: a fresh `Page` (its own context: no cookies or cache shared between tests) that lets requests
+* `browser_page`: a fresh `Page` (its own context: no cookies or cache shared between tests; its language is the
+  `browser_locale` fixture's, which a test module may override) that lets requests
   reach 127.0.0.1 and localhost only; every other request is blocked. The page records what went wrong:
   `page.blocked` (requests to another host), `page.failed` (requests that failed), `page.http_errors` (answers of
   400 and above) and `page.console_errors`; `assert_clean(page)` asserts all four are empty. Requests the browser
@@ -65,8 +66,14 @@ def chromium() -> Iterator:
 
 
 @pytest.fixture
-def browser_page(chromium) -> Iterator:
-    context = chromium.new_context(service_workers="block")
+def browser_locale() -> str | None:
+    """The browser's language (its Accept-Language); a test module overrides this fixture, e.g. with "zh-CN"."""
+    return None
+
+
+@pytest.fixture
+def browser_page(chromium, browser_locale) -> Iterator:
+    context = chromium.new_context(service_workers="block", locale=browser_locale)
     page = context.new_page()
     page.set_default_timeout(NAVIGATION_TIMEOUT_MS)
     page.blocked, page.failed, page.http_errors, page.console_errors = [], [], [], []

@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.choices import MemberRole, OrganizationKind
 from accounts.models import OrganizationApiKey, User
 from pharmex.choices import StaffRole
-from tests.browser import browser_page, chromium  # noqa: F401  (headless Chromium fixtures: see tests/browser.py)
+from tests.browser import browser_locale, browser_page, chromium  # noqa: F401  (headless Chromium fixtures: see tests/browser.py)
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 _started_embedded_database = False

@@ -1,6 +1,7 @@
 """Admin site: endpoints and the delivery log, read-only; changes go through the audited services."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from accounts.actor import actor_for_user
 from pharmex.errors import DomainError
@@ -25,12 +26,12 @@ class WebhookEndpointAdmin(_ReadOnly):
     exclude = ["secret", "previous_secret"]
     actions = ["disable_selected"]
 
-    @admin.action(description="Disable the selected endpoints (audited)")
+    @admin.action(description=_("Disable the selected endpoints (audited)"))
     def disable_selected(self, request, queryset):
         actor = actor_for_user(request.user)
         for endpoint in queryset.filter(is_active=True):
             webhook_endpoint_update(endpoint=endpoint, actor=actor, data={"is_active": False})
-        self.message_user(request, "Endpoints disabled.")
+        self.message_user(request, _("Endpoints disabled."))
 
 
 class WebhookAttemptInline(admin.TabularInline):
@@ -56,7 +57,7 @@ class WebhookDeliveryAdmin(_ReadOnly):
     inlines = [WebhookAttemptInline]
     actions = ["redeliver_selected"]
 
-    @admin.action(description="Redeliver the selected deliveries now (audited)")
+    @admin.action(description=_("Redeliver the selected deliveries now (audited)"))
     def redeliver_selected(self, request, queryset):
         actor = actor_for_user(request.user)
         scheduled = 0
@@ -66,7 +67,7 @@ class WebhookDeliveryAdmin(_ReadOnly):
                 scheduled += 1
             except DomainError as error:
                 self.message_user(request, f"{delivery}: {error.detail}", messages.WARNING)
-        self.message_user(request, f"{scheduled} deliveries scheduled for redelivery.")
+        self.message_user(request, _("%(count)d deliveries scheduled for redelivery.") % {"count": scheduled})
 
 
 @admin.register(OutboxEvent)

@@ -20,6 +20,8 @@ EVENT_TYPES: dict[str, str] = {
     "shipment.received": "The buyer checked a shipment in (accepted and rejected quantities).",
     "order.held": "A drug of an open order left the market (banned class, expired registration): the order is held.",
     "order.hold_released": "A platform admin released a held order: it goes on.",
+    "order.second_line_declared": "The supplier recorded the second-line (二线) declaration of an order's zero-tariff "
+    "goods for the mainland: it may ship.",
     "recall.issued": "A recall affects lots this buyer received.",
     "recall.acknowledged": "An affected buyer acknowledged a recall (sent to the recalling MAH, if any).",
     "trace.suspected_diversion": "Someone tried to ship codes this organisation holds (or has in transit).",

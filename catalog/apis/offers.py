@@ -6,9 +6,11 @@ from rest_framework.decorators import action
 from accounts.choices import MemberRole
 from api_docs.responses import problems
 from catalog import selectors, services
+from catalog.customs import offer_customs_change, offer_customs_history
 from catalog.filters import OfferFilter, offer_list_own
-from catalog.models import Offer, OfferStatusChange
+from catalog.models import CustomsStatusChange, Offer, OfferStatusChange
 from catalog.serializers import (
+    CustomsStatusChangeInput,
     OfferCreateInput,
     OfferOutput,
     OfferPriceChangeOutput,
@@ -25,6 +27,7 @@ from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
 
 OfferStatusChangeOutput = transition_record_output(OfferStatusChange)
+CustomsStatusChangeOutput = transition_record_output(CustomsStatusChange)
 SELLERS = Members(MemberRole.OWNER, MemberRole.OPERATOR)
 ADMIN = Staff(StaffRole.ADMIN)
 OWN_PARAMETER = OpenApiParameter(
@@ -65,6 +68,8 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         "reinstate": ADMIN,
         "simplified_vat": SELLERS,
         "simplified_vat_end": SELLERS,
+        "customs_status": SELLERS,
+        "customs_history": SignedIn(),  # the selector: the offer's supplier and staff only
     }
     query_parameters = {"list": ["own"]}
     replica_actions = frozenset({"list"})  # the market, and a supplier's own offers (read-your-writes)
@@ -74,7 +79,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
             return Offer.objects.none()
         if self.action == "list":
             return selectors.offer_list(actor=self.actor, own=offer_list_own(self.request.query_params)).order_by("id")
-        if self.action in ("partial_update", "destroy", "simplified_vat", "simplified_vat_end"):
+        if self.action in ("partial_update", "destroy", "simplified_vat", "simplified_vat_end", "customs_status"):
             return selectors.offer_list(actor=self.actor, own=True)
         return selectors.offer_visible(actor=self.actor)
 
@@ -168,3 +173,31 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     def simplified_vat_end(self, request, pk=None):
         offer = services.vat_election_end(offer=self.get_object(), actor=self.actor)
         return self.respond(OfferOutput, self.get_queryset().get(pk=offer.pk), etag=True)
+
+    @extend_schema(
+        summary="Record your offer's goods moving forward at Hainan customs, with the declaration number",
+        description="bonded → zero_tariff or duty_paid (entered from the bonded warehouse); zero_tariff → duty_paid. "
+        "Any other step answers 409 `invalid-transition`: the status never moves back. Each step is kept in "
+        "/offers/{id}/customs-history/.",
+        request=CustomsStatusChangeInput,
+        responses={200: OfferOutput, **problems(400, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="customs-status", filterset_class=None)
+    def customs_status(self, request, pk=None):
+        offer = offer_customs_change(offer=self.get_object(), actor=self.actor, **self.parse(CustomsStatusChangeInput))
+        return self.respond(OfferOutput, self.get_queryset().get(pk=offer.pk), etag=True)
+
+    @extend_schema(
+        summary="Customs status history of your offer: listed as, then each declaration (supplier and staff)",
+        responses={200: CustomsStatusChangeOutput(many=True)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="customs-history",
+        pagination_class=NewestFirstCursorPagination,
+        filterset_class=None,
+    )
+    def customs_history(self, request, pk=None):
+        history = offer_customs_history(actor=self.actor, offer=self.get_object())
+        return self.page_of(history, CustomsStatusChangeOutput)

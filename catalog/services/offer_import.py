@@ -246,6 +246,8 @@ def _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, ta
 def _refusal(drug, may_trade, scope_tags, parsed, seen, elected: set[int]) -> str | None:
     if drug.pk in seen:
         return _("The same drug is already in row %(row)s.") % {"row": seen[drug.pk]}
+    if drug.special_licensed:  # listed one by one as lecheng_special (catalog.customs), never in bulk
+        return _("Special-licensed drugs (特许药品) are listed one by one with POST /offers/, not by import.")
     refusal = listing_refusal(drug=drug, may_trade=may_trade, scope_tags=scope_tags)
     if refusal is not None:
         return str(refusal.detail)

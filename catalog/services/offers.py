@@ -23,10 +23,12 @@ from catalog.choices import (
     VAT_GENERAL,
     VAT_REDUCED,
     VAT_SIMPLIFIED,
+    CustomsStatus,
     DrugStatus,
     DrugType,
     OfferStatus,
 )
+from catalog.customs import customs_listing_record, customs_listing_refusal
 from catalog.errors import (
     DrugNotActive,
     LicenseScopeMissing,
@@ -203,6 +205,9 @@ def offer_create(*, actor: Actor, data: dict) -> Offer:
     supplier = _supplier_for(actor)
     _check_listing(supplier=supplier, drug=drug)
     data = {**data}
+    data.setdefault("customs_status", CustomsStatus.DUTY_PAID)
+    if (refusal := customs_listing_refusal(supplier=supplier, drug=drug, status=data["customs_status"])) is not None:
+        raise refusal
     data.setdefault("vat_rate", None)
     if data["vat_rate"] is None:
         elected = running_vat_election(supplier_id=supplier.pk, drug_id=drug.pk) is not None
@@ -217,13 +222,18 @@ def offer_create(*, actor: Actor, data: dict) -> Offer:
         if "offer_unique_supplier_drug" in str(error):
             raise OfferExists(field="drug") from None
         raise
+    customs_listing_record(offer=offer, actor=actor)
     audit_record(
         actor=actor.audit,
         action="offer.created",
         object_type="offer",
         object_id=offer.pk,
         organization_id=supplier.pk,
-        changes={"drug": drug.pk, **{field: getattr(offer, field) for field in OFFER_FIELDS}},
+        changes={
+            "drug": drug.pk,
+            **{field: getattr(offer, field) for field in OFFER_FIELDS},
+            "customs_status": offer.customs_status,
+        },
     )
     return offer
 

@@ -17,9 +17,12 @@ from orders.serializers import (
     OrderPlaceInput,
     ReceiveInput,
     ReceiveOutput,
+    SecondLineDeclarationInput,
+    SecondLineDeclarationOutput,
     ShipInput,
     ShipmentOutput,
 )
+from orders.services.customs import second_line_declaration_of, second_line_declare
 from pharmex.api.etag import IF_MATCH_PARAMETER, with_etag
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
@@ -61,6 +64,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         "close": ACTING,
         "receive": RECEIVING,
         "shipments": READING,
+        "second_line_declaration": ACTING,
+        "second_line_declaration_read": READING,
     }
 
     def get_queryset(self):
@@ -188,3 +193,26 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
     def events(self, request, pk=None):
         return self.page_of(selectors.order_events(order=self.get_object()), OrderEventOutput)
+
+    @extend_schema(
+        summary="Record the second-line declaration of zero-tariff goods for the mainland (supplier)",
+        description="Zero-tariff goods sold to a buyer outside Hainan (allowed with the offer's 30% value-added "
+        "exemption or when the supplier clears the second line) ship only once their import declaration (二线申报) "
+        "number and the duty paid are recorded; until then shipping answers 409 `second_line_declaration_missing`. "
+        "Recorded once per order; 409 `second-line-not-needed` for an order without such goods.",
+        request=SecondLineDeclarationInput,
+        responses={201: SecondLineDeclarationOutput, **problems(400, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="second-line-declaration")
+    def second_line_declaration(self, request, pk=None):
+        order = selectors.order_for_party(actor=self.actor, order_id=self.kwargs["pk"], side=Side.SUPPLIER)
+        declaration = second_line_declare(order=order, actor=self.actor, **self.parse(SecondLineDeclarationInput))
+        return self.respond(SecondLineDeclarationOutput, declaration, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The order's second-line declaration (parties and staff)",
+        responses={200: SecondLineDeclarationOutput, **problems(404)},
+    )
+    @second_line_declaration.mapping.get
+    def second_line_declaration_read(self, request, pk=None):
+        return self.respond(SecondLineDeclarationOutput, second_line_declaration_of(order=self.get_object()))

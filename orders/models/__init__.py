@@ -1,3 +1,4 @@
+from orders.models.customs import SecondLineDeclaration
 from orders.models.orders import Order, OrderEvent, OrderLine, attach_lines
 from orders.models.recalls import Recall, RecallAcknowledgement
 from orders.models.shipments import Shipment, ShipmentEvent, ShipmentLine, TemperatureRecord
@@ -11,6 +12,7 @@ __all__ = [
     "OrderLine",
     "Recall",
     "RecallAcknowledgement",
+    "SecondLineDeclaration",
     "Shipment",
     "ShipmentEvent",
     "ShipmentLine",

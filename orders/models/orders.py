@@ -126,6 +126,13 @@ class OrderLine(models.Model):
     rejected_quantity = models.PositiveIntegerField(default=0)
     closed_quantity = models.PositiveIntegerField(default=0)
     rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
+    # Hainan customs (SPEC §4a) at placement: the offer's status; whether the goods cross the second line to a
+    # mainland buyer (the order ships only with its SecondLineDeclaration); the Lecheng approval it drew on.
+    customs_status = models.CharField(max_length=20, blank=True, default="")
+    second_line = models.BooleanField(default=False)
+    lecheng_approval = models.ForeignKey(
+        "catalog.LechengApproval", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["order_id", "line_no"]

@@ -15,6 +15,7 @@ from orders.compliance import supplier_may_confirm_reasons
 from orders.errors import StepNotAllowed
 from orders.models import Order
 from orders.notifications import announce_order
+from orders.services.lecheng import lecheng_give_back
 from orders.transitions import ORDER
 from pharmex import events
 from pharmex.actor import SYSTEM_ACTOR, Actor
@@ -60,6 +61,7 @@ def order_apply(
         # Ending an order before it shipped gives the whole reservation back.
         for line in order.lines.order_by("offer_id"):
             catalog_offers.stock_release(offer_id=line.offer_id, quantity=line.quantity)
+        lecheng_give_back(order=order)
     announce_order(order, _ANNOUNCED_AS.get(action, f"order.{target}"))
     if target == OrderStatus.RECEIVED:
         events.emit(events.ORDER_RECEIVED, order_id=order.pk)

@@ -16,9 +16,11 @@ from accounts.models import Organization
 from catalog.services import offers as catalog_offers
 from orders import sql
 from orders.compliance import GateFacts, GateResult, LineRequest, LineVerdict, compliance_check, gate_facts, today
+from orders.customs import crosses_second_line, lecheng_approval_for
 from orders.errors import InsufficientStock, OrderNotAllowed
 from orders.models import Order, OrderEvent, OrderLine
 from orders.notifications import announce_order
+from orders.services.lecheng import lecheng_take
 from pharmex.actor import Actor
 from pharmex.audit import audit_record
 from pharmex.money import money_sum
@@ -58,6 +60,7 @@ def order_place(*, actor: Actor, lines: Sequence[LineRequest], note: str = "") -
     (verdicts,) = groups.values()
     order = _create_order(buyer=buyer, actor=actor, verdicts=verdicts, facts=facts, note=note, checkout_id=None)
     _reserve_stock(verdicts)
+    _take_approvals([order], verdicts)
     return order
 
 
@@ -75,6 +78,7 @@ def checkout_place(*, actor: Actor, lines: Sequence[LineRequest], note: str = ""
         for _, verdicts in sorted(_by_supplier(result.lines).items())
     ]
     _reserve_stock(result.lines)
+    _take_approvals(orders, result.lines)
     return orders
 
 
@@ -107,6 +111,14 @@ def _reserve_stock(verdicts: list[LineVerdict]) -> None:
         raise InsufficientStock(
             _("Another order took the stock of this line a moment ago."), field=f"lines[{index}].quantity"
         )
+
+
+def _take_approvals(orders: list[Order], verdicts: list[LineVerdict]) -> None:
+    """Take the Lecheng approvals the lines draw on (SPEC §4a), after the stock and like it."""
+    lines = [line for order in orders for line in order.lines.all()]
+    if any(line.lecheng_approval_id is not None for line in lines):
+        index_of = {v.offer.pk: v.index for v in verdicts}
+        lecheng_take(lines=lines, indexes={line.pk: index_of[line.offer_id] for line in lines})
 
 
 def _by_supplier(verdicts: list[LineVerdict]) -> dict[int, list[LineVerdict]]:
@@ -147,7 +159,7 @@ def _create_order(
     )
     sql.order_insert(
         order,
-        [_snapshot(number, verdict) for number, verdict in enumerate(verdicts, 1)],
+        [_snapshot(number, verdict, buyer=buyer, facts=facts) for number, verdict in enumerate(verdicts, 1)],
         OrderEvent(action="place", to_status=order.status, actor=actor.audit.label, note=note, created_at=now),
     )
     audit_record(
@@ -167,9 +179,17 @@ def _create_order(
     return order
 
 
-def _snapshot(line_no: int, verdict: LineVerdict) -> OrderLine:
+def _snapshot(line_no: int, verdict: LineVerdict, *, buyer: Organization, facts: GateFacts) -> OrderLine:
     offer, drug = verdict.offer, verdict.offer.drug
+    approval = (
+        lecheng_approval_for(approvals=facts.lecheng_approvals.get(drug.pk, []), quantity=verdict.request.quantity)
+        if drug.special_licensed
+        else None
+    )
     return OrderLine(
+        customs_status=offer.customs_status,
+        second_line=crosses_second_line(buyer=buyer, offer=offer),
+        lecheng_approval=approval,
         line_no=line_no,
         offer=offer,
         drug=drug,

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.customs import lecheng_release
 from catalog.models import Drug
 from catalog.services import offers as catalog_offers
 from orders import cold_chain
@@ -165,6 +166,8 @@ def close_rest_of(lines) -> dict[str, int]:
             line.closed_quantity += rest
             closed[str(line.pk)] = rest
             catalog_offers.stock_release(offer_id=line.offer_id, quantity=rest)
+            if line.lecheng_approval_id is not None:  # never delivered: the approval gets it back too (SPEC §4a)
+                lecheng_release(approval_id=line.lecheng_approval_id, quantity=rest)
     return closed
 
 

@@ -30,6 +30,7 @@ from pharmex import replica
 from pharmex.actor import Actor, actor_from_request, resolved_actor
 from pharmex.api.etag import check_if_match, with_etag
 from pharmex.api.permissions import DENY, Policy, Public
+from pharmex.context import set_caller
 from pharmex.errors import MandateExpired, OrganizationSuspended
 
 # Requests no action of the view serves: a method it does not allow (→ 405 for everyone, as HTTP says) and
@@ -61,6 +62,9 @@ class ApiMixin:
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
+        actor = resolved_actor(request)  # the policy asked who calls, unless it let anyone in
+        if actor is not None and actor.is_authenticated:
+            set_caller(user_id=actor.user.pk if actor.user is not None else None, organization_id=actor.organization_id)
         if request.method in SAFE_METHODS:
             if self.strict_query:
                 self._refuse_unknown_query_parameters()

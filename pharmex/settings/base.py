@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from pharmex import embedded_pg
 
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "orders",
     "settlements",
     "procurement",
+    "desk",
     "api_docs",
 ]
 
@@ -212,12 +214,28 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="PharmEx <no-reply@pharmex.example>")
 
+# LOG_FORMAT: "plain" text (the default here, so `make run`) or "json", one object per line (production's default;
+# pharmex/logs.py lists the fields).
+LOG_FORMATS = ("plain", "json")
+
+
+def log_format(default: str) -> str:
+    value = env("LOG_FORMAT", default=default)
+    if value not in LOG_FORMATS:
+        raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {value!r}.")
+    return value
+
+
+LOG_FORMAT = log_format("plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"},
+        "json": {"()": "pharmex.logs.JsonFormatter"},
+    },
     "filters": {"request_id": {"()": "pharmex.context.RequestIdLogFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 

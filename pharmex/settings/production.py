@@ -1,7 +1,11 @@
 """Production: base plus the transport-security settings `manage.py check --deploy` asks for."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOGGING, env, log_format
+
+# Log lines as JSON objects, one per line (pharmex/logs.py); LOG_FORMAT=plain for text.
+LOG_FORMAT = log_format("json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

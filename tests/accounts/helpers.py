@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from accounts.models import Invitation, License, Membership, Organization, OrganizationApiKey, User
 from pharmex.models import AuditEvent
@@ -72,6 +73,14 @@ def organization_body(organization: Organization, *, may_trade: bool) -> dict:
         "first_business_review_required": organization.requires_first_business_review,
         "contact_phone": organization.contact_phone,
         "address": organization.address,
+        "city_county": organization.city_county,
+        "lecheng_institution": organization.is_lecheng_institution(timezone.localdate()),
+        "lecheng_designation_number": organization.lecheng_designation_number,
+        "lecheng_designation_valid_until": (
+            organization.lecheng_designation_valid_until and organization.lecheng_designation_valid_until.isoformat()
+        ),
+        "zero_tariff_beneficiary": organization.is_zero_tariff_beneficiary,
+        "zero_tariff_registration": organization.zero_tariff_registration,
         "status": organization.status,
         "status_reason": organization.status_reason,
         "last_verified_at": iso(organization.last_verified_at),

@@ -310,12 +310,13 @@ def test_admins_review_suspected_diversions_in_the_admin_site_and_the_api(chain,
     queue = client.get("/admin/orders/suspecteddiversion/?status__exact=open")
     assert queue.status_code == 200
     assert code(1) in queue.content.decode() and code(2) in queue.content.decode()
-    client.post(
-        "/admin/orders/suspecteddiversion/",
-        {"action": "dismiss_selected", "_selected_action": [first.pk]},
-    )
+    selection = {"action": "dismiss_selected", "_selected_action": [first.pk]}
+    asked = client.post("/admin/orders/suspecteddiversion/", selection)  # the API asks a note: so does the admin
+    assert asked.status_code == 200 and "reason" in asked.context["form"].fields
+    client.post("/admin/orders/suspecteddiversion/", {**selection, "apply": "1", "reason": "调拨单据齐全"})
     first.refresh_from_db()
     assert (first.status, first.resolved_by) == ("dismissed", admin.email)
+    assert first.resolution_note == "调拨单据齐全"
 
     api = client_for(admin)
     resolved = api.post(

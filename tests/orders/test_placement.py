@@ -48,6 +48,9 @@ def test_placing_reserves_stock_snapshots_the_line_and_totals_the_money(market, 
             "rejected_quantity": 0,
             "closed_quantity": 0,
             "rejection_reason": "",
+            "customs_status": "duty_paid",
+            "second_line": False,
+            "lecheng_approval": None,
         }
     ]
     market.offer.refresh_from_db()

@@ -1,0 +1,130 @@
+"""The dashboard's figures (issue 18), each from its selector in desk/dashboard.py, against orders and the ledger."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.actor import actor_for_user
+from accounts.choices import LicenseStatus
+from desk import charts, dashboard
+from orders.choices import OrderStatus
+from settlements.choices import BankLineStatus, StatementStatus
+from settlements.models import Receivable
+from tests.desk.records import bank_lines, order, statement
+from tests.factories import LicenseFactory
+from tests.factories.settlements import received_order
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 6, 30)
+
+
+def at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))  # Asia/Shanghai
+
+
+def test_orders_and_gmv_per_day_count_every_order_and_sum_only_sales(buyer, supplier):
+    # given: orders on three days of the window, one just outside it, and Shanghai's midnight between two of them
+    order(buyer=buyer, supplier=supplier, placed_at=at(TODAY, 9), gross="100.00")
+    order(buyer=buyer, supplier=supplier, placed_at=at(TODAY, 23), gross="50.50", status=OrderStatus.RECEIVED)
+    order(buyer=buyer, supplier=supplier, placed_at=at(TODAY, 10), gross="999.00", status=OrderStatus.REJECTED)
+    order(buyer=buyer, supplier=supplier, placed_at=at(TODAY - timedelta(days=1), 0), gross="20.00")
+    order(buyer=buyer, supplier=supplier, placed_at=at(TODAY - timedelta(days=29), 12), gross="7.00")
+    order(buyer=buyer, supplier=supplier, placed_at=at(TODAY - timedelta(days=30), 12), gross="1000.00")
+
+    # when
+    days = dashboard.orders_per_day(days=30, today=TODAY)
+
+    # then: 30 days, oldest first, zero days included; a rejected order counts as an order, not in the GMV
+    assert len(days) == 30 and days[0].day == TODAY - timedelta(days=29) and days[-1].day == TODAY
+    figures = {day.day: (day.orders, day.gmv) for day in days if day.orders}
+    assert figures == {
+        TODAY: (3, Decimal("150.50")),
+        TODAY - timedelta(days=1): (1, Decimal("20.00")),
+        TODAY - timedelta(days=29): (1, Decimal("7.00")),
+    }
+    assert all(day.gmv == Decimal("0.00") for day in days if not day.orders)
+
+
+def test_orders_by_status_lists_every_status_in_lifecycle_order(buyer, supplier):
+    for status in [OrderStatus.PLACED, OrderStatus.PLACED, OrderStatus.SHIPPED]:
+        order(buyer=buyer, supplier=supplier, placed_at=timezone.now(), gross="1.00", status=status)
+
+    rows = dashboard.orders_by_status()
+
+    assert [status for status, _label, _n in rows] == list(OrderStatus.values)
+    assert {status: n for status, _label, n in rows if n} == {"placed": 2, "shipped": 1}
+
+
+def test_receivables_aging_buckets_add_up_the_outstanding_receivables(buyer, supplier, admin_user):
+    # given: received orders posted to the ledger (a receivable each), due on different days, one partly paid
+    today = timezone.localdate()
+    dues = {
+        "10.00": today + timedelta(days=5),
+        "20.00": today - timedelta(days=10),
+        "40.00": today - timedelta(days=95),
+    }
+    for gross, due in dues.items():
+        received = received_order(buyer=buyer, supplier=supplier, gross=gross)
+        Receivable.objects.filter(order=received).update(due_date=due)
+    Receivable.objects.filter(gross=Decimal("40.00")).update(allocated=Decimal("15.00"))
+
+    # when
+    buckets = dashboard.receivables_aging_buckets(actor=actor_for_user(admin_user), on=today)
+
+    # then
+    assert buckets == {
+        "current": Decimal("10.00"),
+        "days_1_30": Decimal("20.00"),
+        "days_31_60": Decimal("0.00"),
+        "days_61_90": Decimal("0.00"),
+        "days_over_90": Decimal("25.00"),
+        "total": Decimal("55.00"),
+    }
+
+
+def test_statements_by_status_counts_and_sums_the_net(buyer, supplier):
+    statement(supplier=supplier, status=StatementStatus.ISSUED, net="100.00")
+    statement(supplier=supplier, status=StatementStatus.DISPUTED, net="30.00")
+    statement(supplier=supplier, status=StatementStatus.DISPUTED, net="12.50")
+
+    rows = {status: (n, net) for status, _label, n, net in dashboard.statements_by_status()}
+
+    assert set(rows) == set(StatementStatus.values)
+    assert rows["issued"] == (1, Decimal("100.00"))
+    assert rows["disputed"] == (2, Decimal("42.50"))
+    assert rows["paid"] == (0, Decimal("0.00"))
+
+
+def test_open_bank_lines_are_the_unmatched_and_ambiguous_ones(db):
+    bank_lines(
+        ("100.00", BankLineStatus.UNMATCHED),
+        ("-40.00", BankLineStatus.AMBIGUOUS),
+        ("500.00", BankLineStatus.MATCHED),
+        ("3.00", BankLineStatus.IGNORED),
+    )
+
+    assert dashboard.open_bank_lines() == {"count": 2, "amount": Decimal("60.00")}
+
+
+def test_licences_expiring_are_the_approved_ones_within_the_window(db):
+    soon = LicenseFactory(valid_until=TODAY + timedelta(days=30))
+    today = LicenseFactory(valid_until=TODAY)
+    LicenseFactory(valid_until=TODAY + timedelta(days=31))  # later
+    LicenseFactory(valid_until=TODAY - timedelta(days=1), valid_from=TODAY - timedelta(days=300))  # expired
+    LicenseFactory(valid_until=TODAY + timedelta(days=3), status=LicenseStatus.PENDING)  # not in force
+
+    assert dashboard.licences_expiring(within_days=30, today=TODAY) == [today, soon]
+
+
+def test_charts_are_inline_svg_with_each_figure_and_escaped_labels():
+    svg = charts.bar_chart([("<b>已下单</b>", 3), ("已发货", 0)], title="订单")
+    column = charts.column_chart([("2026-06-29", Decimal("1.50")), ("2026-06-30", Decimal("0.00"))], title="GMV")
+
+    assert svg.startswith("<svg") and "&lt;b&gt;已下单&lt;/b&gt;: 3" in svg and "<b>" not in svg
+    assert "2026-06-29: 1.50" in column
+    for chart in (svg, column):  # nothing to fetch: the only URL is the SVG namespace
+        assert chart.count("http") == 1 and "<script" not in chart and "href" not in chart
