@@ -160,3 +160,15 @@ def test_loading_a_contract_is_for_admins_checked_and_audited(public):
     assert AuditEvent.objects.filter(action="procurement_contract.created").count() == 1
     listed = public.client(public.hospital).get(CONTRACTS).json()["results"]
     assert [c["volumes"] for c in listed] == [[{"institution": public.hospital.pk, "annual_volume": 100}]]
+
+
+def test_the_market_view_shows_the_agreed_price_to_the_institutions_of_the_contract_only(public):
+    load(public, public.hospital)
+    outsider = OrganizationFactory(kind=OrganizationKind.HOSPITAL, ownership="public")
+    path = f"/api/v1/drugs/{public.drug.pk}/offers/"
+
+    def prices(organization):
+        return {o["id"]: o["your_price"] for o in public.client(organization).get(path).json()["results"]}
+
+    assert prices(public.hospital) == {public.mah_offer.pk: "8.00", public.offer.pk: None, public.other_offer.pk: None}
+    assert set(prices(outsider).values()) == {None}
