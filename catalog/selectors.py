@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import (
@@ -244,6 +245,15 @@ def market_marks(*, actor: Actor, offers: list[Offer]) -> dict[int, list[dict]]:
     if offers:
         events.emit(events.MARKET_OFFERS_LISTED, actor=actor, offers=offers, marks=marks)
     return marks
+
+
+def market_prices(*, actor: Actor, offers: list[Offer]) -> dict[int, Decimal]:
+    """The caller's own price for offers of a market page where lower than the offer's (a negotiated or 集采 price,
+    added by the apps that know through pharmex.events), by offer id; shown to that caller only."""
+    prices: dict[int, Decimal] = {}
+    if offers:
+        events.emit(events.MARKET_PRICES_LISTED, actor=actor, offers=offers, prices=prices)
+    return prices
 
 
 def offer_list(*, actor: Actor, own: bool = False) -> QuerySet[Offer]:

@@ -344,12 +344,22 @@ class MarketOfferOutput(OfferOutput):
         "review of the supplier or the drug); empty when it may order."
     )
 
+    your_price = serializers.SerializerMethodField(
+        help_text="Your own price for this offer where lower than `unit_price`: a negotiated price (协议价) the "
+        "supplier set for you, or a volume-based procurement (集采) agreed price; null otherwise."
+    )
+
     class Meta(OfferOutput.Meta):
-        fields = [*OfferOutput.Meta.fields, "marks"]
+        fields = [*OfferOutput.Meta.fields, "marks", "your_price"]
 
     @extend_schema_field(OfferMarkOutput(many=True))
     def get_marks(self, offer: Offer) -> list[dict]:
         return self.context.get("marks", {}).get(offer.pk, [])
+
+    @extend_schema_field(MoneyField(read_only=True, allow_null=True))
+    def get_your_price(self, offer: Offer) -> str | None:
+        price = self.context.get("prices", {}).get(offer.pk)
+        return None if price is None else f"{price:.2f}"
 
 
 class OfferPriceChangeOutput(ModelOutputSerializer):

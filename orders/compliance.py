@@ -30,6 +30,7 @@ from catalog.models import Drug, LechengApproval, Offer
 from catalog.selectors import offers_for_order
 from catalog.services.offers import network_ban_reason
 from firstbusiness.gate import NOT_REQUIRED, ReviewFacts, review_facts, review_findings
+from orders import gate_rules
 from orders.customs import customs_findings, shipment_customs_findings
 from orders.models import Order
 from pharmex.money import line_amounts
@@ -59,6 +60,7 @@ class LineVerdict:
     reasons: list[Reason] = field(default_factory=list)
     gross: Decimal | None = None
     tax: Decimal | None = None
+    unit_price: Decimal | None = None  # what the buyer pays: the offer's price or a lower one (orders.gate_rules)
 
     @property
     def eligible(self) -> bool:
@@ -89,6 +91,7 @@ class GateFacts:
     first_business: ReviewFacts = NOT_REQUIRED  # the buyer's first-business approvals (firstbusiness.gate)
     # The buyer's Lecheng approvals valid on `on`, by drug (loaded only for carts with special-licensed drugs).
     lecheng_approvals: dict[int, list[LechengApproval]] = field(default_factory=dict)
+    extra: tuple = ()  # the facts of the rules apps above orders add (orders.gate_rules)
 
 
 def gate_facts(*, buyer: Organization, lines: Sequence[LineRequest], on: date) -> GateFacts:
@@ -107,6 +110,7 @@ def gate_facts(*, buyer: Organization, lines: Sequence[LineRequest], on: date) -
         first_business=review_facts(
             buyer=buyer, pairs=[(offer.supplier_id, offer.drug_id) for offer in offers.values()], on=on
         ),
+        extra=gate_rules.load_all(buyer=buyer, offers=offers, on=on),
         lecheng_approvals=lecheng_approvals_for(
             institution_id=buyer.pk,
             drug_ids=[offer.drug_id for offer in offers.values() if offer.drug.special_licensed],
@@ -146,6 +150,10 @@ def compliance_check(
     verdicts = []
     for index, line in enumerate(lines):
         verdict = LineVerdict(index=index, request=line, offer=facts.offers.get(line.offer_id))
+        if verdict.offer is not None:
+            verdict.unit_price = gate_rules.price_of(
+                facts.extra, buyer=buyer, offer=verdict.offer, quantity=line.quantity
+            )
         verdict.reasons = _line_reasons(
             buyer=buyer,
             index=index,
@@ -154,11 +162,12 @@ def compliance_check(
             facts=facts,
             duplicate=line.offer_id in seen,
             check_stock=check_stock,
+            unit_price=verdict.unit_price,
         )
         seen.add(line.offer_id)
         if verdict.offer is not None:
             verdict.gross, verdict.tax = line_amounts(
-                unit_price=verdict.offer.unit_price, quantity=line.quantity, vat_rate=verdict.offer.vat_rate
+                unit_price=verdict.unit_price, quantity=line.quantity, vat_rate=verdict.offer.vat_rate
             )
         verdicts.append(verdict)
     _ephedrine_limit(buyer=buyer, verdicts=verdicts)
@@ -174,6 +183,7 @@ def _line_reasons(
     facts: GateFacts,
     duplicate: bool,
     check_stock: bool,
+    unit_price: Decimal | None = None,
 ) -> list[Reason]:
     at, qty = f"lines[{index}].offer_id", f"lines[{index}].quantity"
     if offer is None:
@@ -233,7 +243,7 @@ def _line_reasons(
         buyer.is_public_institution
         and ceiling is not None
         and ceiling.price is not None
-        and offer.unit_price > ceiling.price
+        and (unit_price or offer.unit_price) > ceiling.price
     ):
         reasons.append(
             Reason(
@@ -259,6 +269,7 @@ def _line_reasons(
             facts.first_business, buyer_id=buyer.pk, supplier_id=offer.supplier_id, drug_id=offer.drug_id
         )
     ]
+    reasons += gate_rules.reasons_of(facts.extra, buyer=buyer, offer=offer, quantity=line.quantity, field=at)
     reasons += [
         Reason(code, qty if code == "lecheng_quantity_exceeded" else at, message)
         for code, message in customs_findings(

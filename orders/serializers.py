@@ -678,7 +678,7 @@ def preview_body(preview: Preview) -> dict:
                 "offer_id": v.request.offer_id,
                 "quantity": v.request.quantity,
                 "supplier_id": v.offer.supplier_id if v.offer else None,
-                "unit_price": v.offer.unit_price if v.offer else None,
+                "unit_price": v.unit_price,
                 "vat_rate": v.offer.vat_rate if v.offer else None,
                 "gross": v.gross,
                 "tax": v.tax,

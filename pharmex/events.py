@@ -25,6 +25,9 @@ DRUG_LEFT_MARKET = "drug.left_market"
 MARKET_OFFERS_LISTED = "catalog.market_offers_listed"
 # return_id: the supplier checked a return in; its accepted value is credited (settlements posts the credit note)
 RETURN_RECEIVED = "return.received"
+# actor, offers (one page of the market view), prices: {offer id: Decimal} to add the caller's own lower price to
+# (a negotiated 协议价 or 集采 price, procurement)
+MARKET_PRICES_LISTED = "catalog.market_prices_listed"
 
 
 def subscribe(event: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("orders.urls")),
     path("api/v1/", include("settlements.urls")),
     path("api/v1/", include("records.urls")),
+    path("api/v1/", include("procurement.urls")),
 ]
 
 handler400 = "pharmex.views.bad_request"

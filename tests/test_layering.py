@@ -1,5 +1,5 @@
 """Dependencies point one way (SPEC §1): pharmex ← accounts ← webhooks ← catalog ← firstbusiness ← orders ←
-settlements ← records ← desk (the admin index's queues and dashboard, over every app).
+settlements ← records ← procurement ← desk (the admin index's queues and dashboard, over every app).
 
 Every import statement of every module of the project is read (type-checking imports included); an app may
 import the kernel and the apps to its left, never one to its right. Reactions that must flow the other way go
@@ -25,6 +25,7 @@ LAYERS = [
     "orders",
     "settlements",
     "records",
+    "procurement",
     "desk",
 ]
 

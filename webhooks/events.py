@@ -52,6 +52,16 @@ EVENT_TYPES: dict[str, str] = {
     "red_letter_form.raised": "The supplier raised a red-letter confirmation form (红字发票信息确认单).",
     "red_letter_form.confirmed": "The buyer confirmed a red-letter confirmation form.",
     "red_letter_form.red_issued": "The supplier recorded the red invoice issued on a confirmed form.",
+    "delivery_designation.proposed": "A drug's MAH designated this distributor as a delivery enterprise (配送企业).",
+    "delivery_designation.accepted": "The distributor accepted a delivery designation (sent to both parties).",
+    "delivery_designation.declined": "The distributor declined a delivery designation (sent to both parties).",
+    "delivery_designation.revoked": "The MAH revoked a delivery designation with an end date (both parties).",
+    "contract_price.set": "A supplier set a negotiated price (协议价) for this buyer (sent to both parties).",
+    "procurement_contract.loaded": "A 集采 result was loaded: sent to the winner and each institution with a volume.",
+    "quote.requested": "A buyer asks this supplier for a quote (询价).",
+    "quote.answered": "A supplier answered a quote with price and validity (sent to the buyer).",
+    "quote.declined": "A supplier declined to quote (sent to the buyer).",
+    "quote.accepted": "The buyer turned a quote into an order at the quoted price (sent to both parties).",
 }
 
 EVENT_TYPE_CHOICES: list[tuple[str, str]] = [(name, name) for name in EVENT_TYPES]

@@ -180,7 +180,9 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         offers = selectors.offer_market_for_drug(actor=self.actor, drug_id=self.get_object().pk)
         page = self.paginate_queryset(self.filtered(OfferFilter, offers).order_by("unit_price", "id"))
         marks = selectors.market_marks(actor=self.actor, offers=page)
-        return self.get_paginated_response(MarketOfferOutput(page, many=True, context={"marks": marks}).data)
+        prices = selectors.market_prices(actor=self.actor, offers=page)
+        context = {"marks": marks, "prices": prices}
+        return self.get_paginated_response(MarketOfferOutput(page, many=True, context=context).data)
 
     @extend_schema(
         summary="The drug's review history: approvals and withdrawals with reviewer, time and note",

@@ -202,7 +202,7 @@ def snapshot_line(line_no: int, verdict: LineVerdict, *, buyer: Organization, fa
         mah_name=drug.mah_name,
         approval_number=drug.approval_number,
         sale_unit=drug.sale_unit,
-        unit_price=offer.unit_price,
+        unit_price=verdict.unit_price,  # a contract or quoted price when lower (orders.gate_rules)
         vat_rate=offer.vat_rate,
         quantity=verdict.request.quantity,
         line_gross=verdict.gross,

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "orders",
     "settlements",
     "records",
+    "procurement",
     "desk",
     "api_docs",
 ]

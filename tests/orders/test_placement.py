@@ -188,10 +188,10 @@ def test_placing_makes_the_same_queries_whatever_the_number_of_lines(market, dja
             response = place(client, *((offer.pk, 1) for offer in lines), key=key)
         assert response.status_code == 201, response.json()
         counts.append(len(queries))
-    # 9: the user with their memberships, key claim, offers, standings, the order with its lines and
-    # event, audit, outbox, stock and stored response; 2 more: the savepoint the request's transaction
-    # is inside this test's transaction
-    assert counts == [11, 11]
+    # 10: the user with their memberships, key claim, offers, standings, the buyer's negotiated prices
+    # (procurement's gate rule), the order with its lines and event, audit, outbox, stock and stored response;
+    # 2 more: the savepoint the request's transaction is inside this test's transaction
+    assert counts == [12, 12]
 
 
 def test_the_placement_response_is_the_order_as_stored(market, django_capture_on_commit_callbacks):

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from accounts.actor import actor_for_user
 from accounts.choices import MemberRole, OrganizationKind
 from accounts.models import Organization
 from catalog.choices import DrugStatus
@@ -16,6 +18,7 @@ from catalog.models import Drug, Offer
 from orders.models import Order, Recall, RecallAcknowledgement, Shipment
 from orders.services import shipping
 from pharmex.choices import StaffRole
+from procurement.services import designation_accept, designation_create
 from tests.conftest import client_for
 from tests.factories import DrugFactory, MembershipFactory, OfferFactory, OrganizationFactory, UserFactory
 from tests.orders.conftest import place
@@ -74,12 +77,23 @@ def world(db) -> World:
     drug = DrugFactory(generic_name="阿莫西林胶囊", mah_organization=mah.organization, mah_name="海南制药厂")
     distributor = org(OrganizationKind.DISTRIBUTOR, "海南康泰医药有限公司")
     offer = OfferFactory(supplier=distributor.organization, drug=drug, stock=100)
+    pharmacy = org(OrganizationKind.PHARMACY, "海口康宁大药房")
+    # The hospital is public: it buys the drug from a delivery enterprise its MAH designated (SPEC §5a).
+    hospital = org(OrganizationKind.HOSPITAL, "海口市人民医院")
+    designation = designation_create(
+        actor=actor_for_user(mah.user),
+        drug_id=drug.pk,
+        distributor_id=distributor.pk,
+        valid_from=timezone.localdate(),
+        buyer_ids=[hospital.pk],
+    )
+    designation_accept(actor=actor_for_user(distributor.user), designation=designation)
     world = World(
         drug=drug,
         mah=mah,
         distributor=distributor,
-        pharmacy=org(OrganizationKind.PHARMACY, "海口康宁大药房"),
-        hospital=org(OrganizationKind.HOSPITAL, "海口市人民医院"),
+        pharmacy=pharmacy,
+        hospital=hospital,
         clinic=org(OrganizationKind.PHARMACY, "三亚诊所药房"),
         admin=UserFactory(staff_role=StaffRole.ADMIN, is_staff=True),
         offer=offer,

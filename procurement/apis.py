@@ -1,0 +1,321 @@
+"""The procurement API (SPEC §5a): thin views over procurement.services and procurement.selectors."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+
+from accounts.choices import MemberRole
+from api_docs.responses import problems
+from orders import selectors as order_selectors
+from orders.serializers import OrderOutput
+from pharmex.api.idempotency import idempotent
+from pharmex.api.pagination import NewestFirstCursorPagination
+from pharmex.api.permissions import Members, SignedIn, Staff
+from pharmex.api.serializers import NoteInput, transition_record_output
+from pharmex.api.uploads import UploadViewMixin
+from pharmex.api.views import ApiViewSet
+from pharmex.choices import StaffRole
+from procurement import selectors, services
+from procurement.models import (
+    ContractPrice,
+    DeliveryDesignation,
+    DeliveryDesignationChange,
+    ProcurementContract,
+    Quote,
+    QuoteChange,
+    QuoteRequest,
+)
+from procurement.serializers import (
+    ContractCreateInput,
+    ContractOutput,
+    ContractPriceCreateInput,
+    ContractPriceOutput,
+    DesignationCreateInput,
+    DesignationOutput,
+    DesignationRevokeInput,
+    EndInput,
+    PlanLineOutput,
+    PlanUploadInput,
+    ProgressOutput,
+    QuoteAnswerInput,
+    QuoteOutput,
+    QuoteRequestCreateInput,
+    QuoteRequestOutput,
+)
+
+MANAGERS = Members(MemberRole.OWNER, MemberRole.OPERATOR)
+DeliveryDesignationChangeOutput = transition_record_output(DeliveryDesignationChange)
+QuoteChangeOutput = transition_record_output(QuoteChange)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the delivery designations (配送企业) you made or received"),
+    retrieve=extend_schema(summary="Retrieve a delivery designation"),
+)
+@extend_schema(tags=["procurement"])
+class DesignationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = DesignationOutput
+    lookup_value_converter = "int"
+    http_method_names = ["get", "post", "head", "options"]
+    policies = {
+        "list": SignedIn(),
+        "retrieve": SignedIn(),
+        "history": SignedIn(),
+        "create": MANAGERS,
+        "accept": MANAGERS,
+        "decline": MANAGERS,
+        "revoke": MANAGERS,
+    }
+    suspended_may = frozenset({"revoke", "decline"})  # ending a designation is always allowed
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return DeliveryDesignation.objects.none()
+        return selectors.designation_list(actor=self.actor)
+
+    def _out(self, designation, **kwargs):
+        return self.respond(DesignationOutput, self.get_queryset().get(pk=designation.pk), **kwargs)
+
+    @extend_schema(
+        summary="Designate a distributor as delivery enterprise for a drug you hold (MAH), to named public "
+        "institutions or regions, for a period; it counts once the distributor accepts",
+        request=DesignationCreateInput,
+        responses={201: DesignationOutput, **problems(400)},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        designation = services.designation_create(actor=self.actor, **self.parse(DesignationCreateInput))
+        return self._out(designation, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Accept a designation (the distributor)",
+        request=NoteInput,
+        responses={200: DesignationOutput, **problems(403, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._out(
+            services.designation_accept(actor=self.actor, designation=self.get_object(), **self.parse(NoteInput))
+        )
+
+    @extend_schema(
+        summary="Decline a designation (the distributor)",
+        request=NoteInput,
+        responses={200: DesignationOutput, **problems(403, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._out(
+            services.designation_decline(actor=self.actor, designation=self.get_object(), **self.parse(NoteInput))
+        )
+
+    @extend_schema(
+        summary="Revoke a designation with an end date (the manufacturer/MAH)",
+        request=DesignationRevokeInput,
+        responses={200: DesignationOutput, **problems(400, 403, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        designation = services.designation_revoke(
+            actor=self.actor, designation=self.get_object(), **self.parse(DesignationRevokeInput)
+        )
+        return self._out(designation)
+
+    @extend_schema(
+        summary="The designation's history: proposal answers and revocation with who, when and note",
+        responses={200: DeliveryDesignationChangeOutput(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
+    def history(self, request, pk=None):
+        return self.page_of(self.get_object().status_changes.order_by("-id"), DeliveryDesignationChangeOutput)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the negotiated prices (协议价) you set or were given"),
+    retrieve=extend_schema(summary="Retrieve a negotiated price"),
+)
+@extend_schema(tags=["procurement"])
+class ContractPriceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ContractPriceOutput
+    lookup_value_converter = "int"
+    http_method_names = ["get", "post", "head", "options"]
+    policies = {"list": SignedIn(), "retrieve": SignedIn(), "create": MANAGERS, "end": MANAGERS}
+    suspended_may = frozenset({"end"})
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ContractPrice.objects.none()
+        return selectors.contract_price_list(actor=self.actor)
+
+    @extend_schema(
+        summary="Set a negotiated price for one buyer and drug over a period (the supplier); the gate applies it "
+        "to that buyer's orders of your offers of the drug when lower than the offer's price",
+        request=ContractPriceCreateInput,
+        responses={201: ContractPriceOutput, **problems(400)},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        price = services.contract_price_create(actor=self.actor, **self.parse(ContractPriceCreateInput))
+        return self.respond(ContractPriceOutput, price, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="End a negotiated price early (the supplier)",
+        request=EndInput,
+        responses={200: ContractPriceOutput, **problems(400, 403)},
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        price = services.contract_price_end(actor=self.actor, price=self.get_object(), **self.parse(EndInput))
+        return self.respond(ContractPriceOutput, price)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List volume-based procurement contracts (集采) you won or have a volume in"),
+    retrieve=extend_schema(summary="Retrieve a volume-based procurement contract"),
+)
+@extend_schema(tags=["procurement"])
+class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ContractOutput
+    lookup_value_converter = "int"
+    http_method_names = ["get", "post", "head", "options"]
+    policies = {"list": SignedIn(), "retrieve": SignedIn(), "progress": SignedIn(), "create": Staff(StaffRole.ADMIN)}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProcurementContract.objects.none()
+        return selectors.contract_list(actor=self.actor)
+
+    @extend_schema(
+        summary="Load a procurement result (admins): programme, drug, winner, agreed price, period and each public "
+        "institution's agreed annual volume",
+        request=ContractCreateInput,
+        responses={201: ContractOutput, **problems(400)},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        contract = services.contract_create(actor=self.actor, **self.parse(ContractCreateInput))
+        return self.respond(ContractOutput, contract, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Each institution's purchases of the drug in the period against its agreed volume (an institution "
+        "sees its own row)",
+        responses={200: ProgressOutput(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def progress(self, request, pk=None):
+        rows = selectors.contract_progress(actor=self.actor, contract=self.get_object())
+        return self.respond(ProgressOutput, rows, many=True)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your requests for quotation (询价) with their quotes"),
+    retrieve=extend_schema(summary="Retrieve a request for quotation"),
+)
+@extend_schema(tags=["procurement"])
+class QuoteRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = QuoteRequestOutput
+    lookup_value_converter = "int"
+    http_method_names = ["get", "post", "head", "options"]
+    policies = {"list": SignedIn(), "retrieve": SignedIn(), "create": MANAGERS}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return QuoteRequest.objects.none()
+        return selectors.quote_request_list(actor=self.actor)
+
+    @extend_schema(
+        summary="Ask one or several suppliers for a quote: drug, quantity, delivery date",
+        request=QuoteRequestCreateInput,
+        responses={201: QuoteRequestOutput, **problems(400)},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        quote_request = services.quote_request_create(actor=self.actor, **self.parse(QuoteRequestCreateInput))
+        return self.respond(QuoteRequestOutput, quote_request, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List quotes you asked for or were asked for (报价)"),
+    retrieve=extend_schema(summary="Retrieve a quote"),
+)
+@extend_schema(tags=["procurement"])
+class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = QuoteOutput
+    lookup_value_converter = "int"
+    http_method_names = ["get", "post", "head", "options"]
+    policies = {
+        "list": SignedIn(),
+        "retrieve": SignedIn(),
+        "history": SignedIn(),
+        "answer": MANAGERS,
+        "decline": MANAGERS,
+        "accept": MANAGERS,
+    }
+    suspended_may = frozenset({"decline"})
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Quote.objects.none()
+        return selectors.quote_list(actor=self.actor)
+
+    @extend_schema(
+        summary="Answer a quote with a price, its validity and the offer it is from (the supplier)",
+        request=QuoteAnswerInput,
+        responses={200: QuoteOutput, **problems(400, 403, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        quote = services.quote_answer(actor=self.actor, quote=self.get_object(), **self.parse(QuoteAnswerInput))
+        return self.respond(QuoteOutput, self.get_queryset().get(pk=quote.pk))
+
+    @extend_schema(
+        summary="Decline to quote (the supplier)", request=NoteInput, responses={200: QuoteOutput, **problems(403, 409)}
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        quote = services.quote_decline(actor=self.actor, quote=self.get_object(), **self.parse(NoteInput))
+        return self.respond(QuoteOutput, self.get_queryset().get(pk=quote.pk))
+
+    @extend_schema(
+        summary="Turn an answered quote into an order at the quoted price (the buyer); once — accepting again "
+        "answers the same order (200 instead of 201)",
+        description="The order goes through the compliance gate like any other (409 `order-not-allowed` with "
+        "every reason).",
+        request=NoteInput,
+        responses={201: OrderOutput, 200: OrderOutput, **problems(403, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        order, created = services.quote_accept(actor=self.actor, quote=self.get_object(), **self.parse(NoteInput))
+        order = order_selectors.order_list(actor=self.actor).get(pk=order.pk)
+        return self.respond(OrderOutput, order, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(summary="The quote's history", responses={200: QuoteChangeOutput(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
+    def history(self, request, pk=None):
+        return self.page_of(self.get_object().status_changes.order_by("-id"), QuoteChangeOutput)
+
+
+@extend_schema(tags=["procurement"])
+class PlanViewSet(UploadViewMixin, ApiViewSet):
+    policies = {"check": MANAGERS}
+    upload_limits = {"check": "CATALOG_IMPORT_MAX_BYTES"}  # larger uploads: 413 before they are read
+    http_method_names = ["post", "options"]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Check a monthly procurement plan (CSV or XLSX): every line priced and checked by the gate, with "
+        "every reason; places nothing",
+        description="Each line is the named supplier's cheapest active offer of the drug (the market's cheapest "
+        "when `supplier_id` is empty), priced as you would pay it (negotiated, 集采 prices).",
+        request={"multipart/form-data": PlanUploadInput},
+        responses={200: PlanLineOutput(many=True), **problems(400, 413)},
+    )
+    @action(detail=False, methods=["post"])
+    def check(self, request):
+        upload = self.parse(PlanUploadInput)["file"]
+        lines = services.plan_check(actor=self.actor, upload=upload, name=upload.name)
+        return self.respond(PlanLineOutput, lines, many=True)

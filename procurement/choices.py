@@ -1,0 +1,16 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DesignationStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")  # the manufacturer/MAH designated; the distributor has not answered
+    ACCEPTED = "accepted", _("Accepted")  # in force from valid_from to valid_until
+    DECLINED = "declined", _("Declined")  # terminal: the distributor refused
+    REVOKED = "revoked", _("Revoked")  # the manufacturer ended it: in force up to its (new) valid_until
+
+
+class QuoteStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")  # the buyer asked; the supplier has not answered
+    ANSWERED = "answered", _("Answered")  # price and validity given; the buyer may accept until valid_until
+    DECLINED = "declined", _("Declined")  # terminal: the supplier will not quote
+    ACCEPTED = "accepted", _("Accepted")  # terminal: turned into one order at the quoted price

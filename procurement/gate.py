@@ -1,0 +1,152 @@
+"""The public-procurement rules of the compliance gate (SPEC §5, §5a), registered with orders.gate_rules:
+
+- `delivery_enterprise_not_designated`: a public institution orders a drug whose MAH is on the platform only from
+  that MAH or a distributor it designated for the institution (by name or region) and that accepted, in force on
+  the order date;
+- `procurement_contract_supplier_required`: in a 集采 contract's period, an institution with an agreed volume
+  orders the drug only from the winner or a designated delivery enterprise;
+- the price: the lowest of the offer's, the buyer's negotiated price (协议价) with the supplier, the 集采 agreed price
+  (from the winner or its delivery enterprises) and an accepted quote's price (the order it becomes).
+
+Everything is read in one query a request (three for a public institution), whatever the number of lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization
+from catalog.models import Offer
+from orders.compliance import Reason
+from orders.gate_rules import GateRule, register
+from procurement.choices import DesignationStatus
+from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract
+
+# The accepted quote being turned into an order (quote_accept): offer id → (quoted price, quantity).
+_QUOTED: ContextVar[dict[int, tuple[Decimal, int]] | None] = ContextVar("procurement_quoted", default=None)
+
+NOT_DESIGNATED = "delivery_enterprise_not_designated"
+CONTRACT_SUPPLIER_REQUIRED = "procurement_contract_supplier_required"
+
+
+@dataclass(frozen=True)
+class ProcurementFacts:
+    public: bool
+    designated: frozenset[tuple[int, int]] = frozenset()  # (drug id, distributor id) in force for the buyer
+    contracts: dict[int, list[tuple[int, Decimal, str]]] = field(default_factory=dict)  # drug → (winner, price, name)
+    prices: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (supplier, drug) → negotiated price
+    quotes: dict[int, tuple[Decimal, int]] = field(default_factory=dict)  # offer → (price, quantity) accepted
+
+
+def in_force_q(on: date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}valid_from__lte": on}) & (
+        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": on})
+    )
+
+
+def designations_in_force(*, buyer: Organization, drug_ids, on: date):
+    """The accepted designations covering the buyer (named, or its region) on `on`; a revoked one until its end."""
+    return DeliveryDesignation.objects.filter(
+        in_force_q(on),
+        Q(buyers=buyer) | Q(region_codes__contains=[buyer.province_code]),
+        drug_id__in=drug_ids,
+        status__in=[DesignationStatus.ACCEPTED, DesignationStatus.REVOKED],
+        accepted_at__isnull=False,
+    )
+
+
+def load(*, buyer: Organization, offers: dict[int, Offer], on: date) -> ProcurementFacts:
+    drug_ids = sorted({offer.drug_id for offer in offers.values()})
+    public = buyer.is_public_institution
+    if not drug_ids:
+        return ProcurementFacts(public=public)
+    designated, contracts = frozenset(), {}
+    if public:
+        designated = frozenset(
+            designations_in_force(buyer=buyer, drug_ids=drug_ids, on=on).values_list("drug_id", "distributor_id")
+        )
+        for drug_id, supplier_id, price, name in (
+            ProcurementContract.objects.filter(drug_id__in=drug_ids, volumes__institution=buyer)
+            .filter(valid_from__lte=on, valid_until__gte=on)
+            .values_list("drug_id", "supplier_id", "agreed_price", "programme")
+        ):
+            contracts.setdefault(drug_id, []).append((supplier_id, price, name))
+    prices: dict[tuple[int, int], Decimal] = {}
+    for supplier_id, drug_id, price in ContractPrice.objects.filter(
+        buyer=buyer, drug_id__in=drug_ids, valid_from__lte=on, valid_until__gte=on
+    ).values_list("supplier_id", "drug_id", "unit_price"):
+        key = (supplier_id, drug_id)
+        prices[key] = min(price, prices.get(key, price))
+    quotes = {offer_id: quoted for offer_id, quoted in (_QUOTED.get() or {}).items() if offer_id in offers}
+    return ProcurementFacts(public=public, designated=designated, contracts=contracts, prices=prices, quotes=quotes)
+
+
+@contextmanager
+def quoted_prices(prices: dict[int, tuple[Decimal, int]]) -> Iterator[None]:
+    """Within the block, the gate prices these offers (at exactly that quantity) at the quoted price: the one
+    order an accepted quote becomes (quote_accept), and nothing else."""
+    token = _QUOTED.set(prices)
+    try:
+        yield
+    finally:
+        _QUOTED.reset(token)
+
+
+def reasons(facts: ProcurementFacts, *, buyer, offer: Offer, quantity: int, field: str) -> list[Reason]:
+    if not facts.public:
+        return []
+    found = []
+    drug, supplier_id = offer.drug, offer.supplier_id
+    designated = (drug.pk, supplier_id) in facts.designated
+    mah_id = drug.mah_organization_id
+    # A drug whose MAH is not on the platform has nobody to designate its delivery enterprises.
+    if mah_id is not None and supplier_id != mah_id and not designated:
+        found.append(
+            Reason(
+                NOT_DESIGNATED,
+                field,
+                _(
+                    "Public medical institutions buy this drug only from its marketing authorisation holder or a "
+                    "delivery enterprise (配送企业) it designated for you."
+                ),
+            )
+        )
+    contracts = facts.contracts.get(drug.pk, [])
+    if contracts and not designated and supplier_id not in {winner for winner, _price, _name in contracts}:
+        found.append(
+            Reason(
+                CONTRACT_SUPPLIER_REQUIRED,
+                field,
+                _(
+                    "Under the volume-based procurement contract %(programme)s you buy this drug from its winning "
+                    "supplier or the supplier's delivery enterprises."
+                )
+                % {"programme": contracts[0][2]},
+            )
+        )
+    return found
+
+
+def price(facts: ProcurementFacts, *, buyer, offer: Offer, quantity: int) -> Decimal | None:
+    candidates = []
+    if (negotiated := facts.prices.get((offer.supplier_id, offer.drug_id))) is not None:
+        candidates.append(negotiated)
+    designated = (offer.drug_id, offer.supplier_id) in facts.designated
+    for winner, agreed, _name in facts.contracts.get(offer.drug_id, []):
+        if offer.supplier_id == winner or designated:
+            candidates.append(agreed)
+    quoted = facts.quotes.get(offer.pk)
+    if quoted is not None and quoted[1] == quantity:
+        candidates.append(quoted[0])
+    return min(candidates) if candidates else None
+
+
+RULE = register(GateRule(name="procurement", load=load, reasons=reasons, price=price))

@@ -1,0 +1,173 @@
+"""Public procurement (SPEC §5a): delivery enterprises, contract prices, 集采 contracts and quotes."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import MONEY_MAX_DIGITS, MONEY_PLACES
+from pharmex.models import TransitionRecord
+from procurement.choices import DesignationStatus, QuoteStatus
+
+PRICE_PLACES = MONEY_PLACES
+
+
+class DeliveryDesignation(models.Model):
+    """A drug's manufacturer/MAH designates a distributor as its delivery enterprise (配送企业) for named public
+    institutions and/or every institution of the listed regions (division codes), from valid_from to valid_until
+    (open-ended when empty). It counts once the distributor accepted it; a revocation ends it on a date."""
+
+    manufacturer = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="delivery_designations_made"
+    )
+    distributor = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="delivery_designations"
+    )
+    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="delivery_designations")
+    buyers = models.ManyToManyField("accounts.Organization", blank=True, related_name="designated_deliveries")
+    region_codes = ArrayField(models.CharField(max_length=6), default=list, blank=True)
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=DesignationStatus.choices, default=DesignationStatus.PROPOSED)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="designation_period_ordered",
+            ),
+            models.CheckConstraint(condition=~Q(manufacturer=F("distributor")), name="designation_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distributor} → {self.drug} ({self.status})"
+
+
+class DeliveryDesignationChange(TransitionRecord):
+    designation = models.ForeignKey(DeliveryDesignation, on_delete=models.CASCADE, related_name="status_changes")
+
+
+class ContractPrice(models.Model):
+    """A supplier's negotiated price (协议价) for one buyer and drug over a period: the gate applies it to that
+    buyer's orders of the supplier's offers of the drug when lower than the offer's price."""
+
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="contract_prices")
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="negotiated_prices")
+    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="contract_prices")
+    unit_price = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=PRICE_PLACES)
+    currency = models.CharField(max_length=3, default="CNY", editable=False)
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="contract_price_positive"),
+            models.CheckConstraint(condition=Q(valid_until__gte=F("valid_from")), name="contract_price_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.drug} {self.unit_price} for {self.buyer}"
+
+
+class ProcurementContract(models.Model):
+    """A volume-based procurement result (集采中选结果) loaded by admins: in its period, the institutions with an
+    agreed volume buy the drug from the winner (or its delivery enterprises) at no more than the agreed price."""
+
+    programme = models.CharField(max_length=200)
+    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="procurement_contracts")
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="won_contracts")
+    agreed_price = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=PRICE_PLACES)
+    currency = models.CharField(max_length=3, default="CNY", editable=False)
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(agreed_price__gt=0), name="procurement_contract_price_positive"),
+            models.CheckConstraint(condition=Q(valid_until__gte=F("valid_from")), name="procurement_contract_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme}: {self.drug}"
+
+
+class ContractVolume(models.Model):
+    """One institution's agreed annual volume (约定采购量) under a contract, in sale units."""
+
+    contract = models.ForeignKey(ProcurementContract, on_delete=models.CASCADE, related_name="volumes")
+    institution = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="contract_volumes")
+    annual_volume = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "institution"], name="contract_volume_once"),
+            models.CheckConstraint(condition=Q(annual_volume__gt=0), name="contract_volume_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id}: {self.annual_volume}"
+
+
+class QuoteRequest(models.Model):
+    """A buyer's request for quotation (询价): one drug, quantity and delivery date, sent to one or more suppliers
+    (a Quote each)."""
+
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="quote_requests")
+    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="quote_requests")
+    quantity = models.PositiveIntegerField()
+    delivery_date = models.DateField()
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="quote_request_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"RFQ {self.pk}: {self.drug_id} × {self.quantity}"
+
+
+class Quote(models.Model):
+    """One supplier's answer (报价) to a request: the offer it quotes from, a unit price and how long it holds.
+    Accepted once: the order it became is `order`."""
+
+    request = models.ForeignKey(QuoteRequest, on_delete=models.CASCADE, related_name="quotes")
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="quotes")
+    status = models.CharField(max_length=20, choices=QuoteStatus.choices, default=QuoteStatus.REQUESTED)
+    offer = models.ForeignKey("catalog.Offer", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    unit_price = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=PRICE_PLACES, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="CNY", editable=False)
+    valid_until = models.DateField(null=True, blank=True)
+    order = models.OneToOneField("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "supplier"], name="quote_once_per_supplier"),
+            models.CheckConstraint(condition=Q(unit_price__isnull=True) | Q(unit_price__gt=0), name="quote_price"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Quote {self.pk} ({self.status})"
+
+
+class QuoteChange(TransitionRecord):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="status_changes")

@@ -1,0 +1,91 @@
+"""Procurement announcements: webhook events written to the outbox in the same transaction as the change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract, Quote
+from webhooks.services import outbox_publish
+
+
+def announce_designation(designation: DeliveryDesignation, event_type: str) -> None:
+    recipients = [designation.distributor_id]
+    if event_type != "delivery_designation.proposed":
+        recipients.append(designation.manufacturer_id)
+    outbox_publish(
+        event_type=event_type,
+        organization_ids=recipients,
+        payload={
+            "designation_id": designation.pk,
+            "status": designation.status,
+            "drug_id": designation.drug_id,
+            "manufacturer_id": designation.manufacturer_id,
+            "distributor_id": designation.distributor_id,
+            "valid_from": designation.valid_from.isoformat(),
+            "valid_until": designation.valid_until.isoformat() if designation.valid_until else None,
+        },
+        object_type="delivery_designation",
+        object_id=designation.pk,
+    )
+
+
+def announce_contract_price(price: ContractPrice) -> None:
+    outbox_publish(
+        event_type="contract_price.set",
+        organization_ids=[price.supplier_id, price.buyer_id],
+        payload={
+            "contract_price_id": price.pk,
+            "supplier_id": price.supplier_id,
+            "buyer_id": price.buyer_id,
+            "drug_id": price.drug_id,
+            "unit_price": str(price.unit_price),
+            "valid_from": price.valid_from.isoformat(),
+            "valid_until": price.valid_until.isoformat(),
+        },
+        object_type="contract_price",
+        object_id=price.pk,
+    )
+
+
+def announce_contract(contract: ProcurementContract, institution_ids: Iterable[int]) -> None:
+    outbox_publish(
+        event_type="procurement_contract.loaded",
+        organization_ids=[contract.supplier_id, *institution_ids],
+        payload={
+            "contract_id": contract.pk,
+            "programme": contract.programme,
+            "drug_id": contract.drug_id,
+            "supplier_id": contract.supplier_id,
+            "agreed_price": str(contract.agreed_price),
+            "valid_from": contract.valid_from.isoformat(),
+            "valid_until": contract.valid_until.isoformat(),
+        },
+        object_type="procurement_contract",
+        object_id=contract.pk,
+    )
+
+
+def announce_quote(quote: Quote, event_type: str) -> None:
+    recipients = {
+        "quote.requested": [quote.supplier_id],
+        "quote.answered": [quote.request.buyer_id],
+        "quote.declined": [quote.request.buyer_id],
+    }.get(event_type, [quote.request.buyer_id, quote.supplier_id])
+    outbox_publish(
+        event_type=event_type,
+        organization_ids=recipients,
+        payload={
+            "quote_id": quote.pk,
+            "request_id": quote.request_id,
+            "status": quote.status,
+            "buyer_id": quote.request.buyer_id,
+            "supplier_id": quote.supplier_id,
+            "drug_id": quote.request.drug_id,
+            "quantity": quote.request.quantity,
+            "unit_price": None if quote.unit_price is None else str(quote.unit_price),
+            "valid_until": quote.valid_until.isoformat() if quote.valid_until else None,
+            "order_id": quote.order_id,
+        },
+        object_type="quote",
+        object_id=quote.pk,
+    )

@@ -1,0 +1,41 @@
+"""The procurement app's state machines (pharmex.transitions)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from pharmex.transitions import StateMachine, Transition
+from procurement.choices import DesignationStatus, QuoteStatus
+from procurement.models import DeliveryDesignation, DeliveryDesignationChange, Quote, QuoteChange
+
+DESIGNATION = StateMachine(
+    model=DeliveryDesignation,
+    object_type="delivery_designation",
+    noun=_("a delivery designation"),
+    transitions={
+        "accept": Transition(frozenset({DesignationStatus.PROPOSED}), DesignationStatus.ACCEPTED),
+        "decline": Transition(frozenset({DesignationStatus.PROPOSED}), DesignationStatus.DECLINED),
+        "revoke": Transition(
+            frozenset({DesignationStatus.PROPOSED, DesignationStatus.ACCEPTED}), DesignationStatus.REVOKED
+        ),
+    },
+    history_model=DeliveryDesignationChange,
+    history_field="designation",
+    organization_of=lambda d, action: d.distributor_id if action in ("accept", "decline") else d.manufacturer_id,
+    timestamps={DesignationStatus.ACCEPTED: "accepted_at", DesignationStatus.REVOKED: "revoked_at"},
+)
+
+QUOTE = StateMachine(
+    model=Quote,
+    object_type="quote",
+    noun=_("a quote"),
+    transitions={
+        "answer": Transition(frozenset({QuoteStatus.REQUESTED}), QuoteStatus.ANSWERED),
+        "decline": Transition(frozenset({QuoteStatus.REQUESTED}), QuoteStatus.DECLINED),
+        "accept": Transition(frozenset({QuoteStatus.ANSWERED}), QuoteStatus.ACCEPTED),
+    },
+    history_model=QuoteChange,
+    history_field="quote",
+    organization_of=lambda q, action: q.request.buyer_id if action == "accept" else q.supplier_id,
+    timestamps={QuoteStatus.ANSWERED: "answered_at", QuoteStatus.ACCEPTED: "accepted_at"},
+)
