@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -23,6 +25,17 @@ def current_request_id() -> str | None:
 def set_caller(*, user_id: int | None, organization_id: int | None) -> None:
     """Who the current request acts as, for its log lines (reset by RequestContextMiddleware at the request's end)."""
     caller_var.set((user_id, organization_id))
+
+
+@contextmanager
+def caller_scope() -> Iterator[None]:
+    """The caller set inside ends with the block: a view run without the middleware (a test's request factory, a
+    task calling a view) leaves no caller behind for the log lines that follow."""
+    token = caller_var.set(caller_var.get())
+    try:
+        yield
+    finally:
+        caller_var.reset(token)
 
 
 class RequestIdLogFilter(logging.Filter):

@@ -168,8 +168,11 @@ class OrderLine(models.Model):
 
 
 def attach_lines(order: Order, lines: list[OrderLine]) -> None:
-    """Give an order its lines as `prefetch_related("lines")` would, without a query (the order was just written)."""
-    order._prefetched_objects_cache = {"lines": lines}
+    """Give an order its lines as `prefetch_related("lines")` would, without a query (the order was just written):
+    a queryset holding them, so `order.lines.all()` reads them and `.get()`/`.filter()` still query."""
+    queryset = OrderLine.objects.filter(order=order)
+    queryset._result_cache, queryset._prefetch_done = list(lines), True
+    order._prefetched_objects_cache = {"lines": queryset}
 
 
 class OrderEvent(TransitionRecord):

@@ -31,7 +31,7 @@ from pharmex.actor import Actor, actor_from_request, resolved_actor
 from pharmex.api.etag import check_if_match, with_etag
 from pharmex.api.permissions import DENY, Policy, Public
 from pharmex.audit import audit_record
-from pharmex.context import set_caller
+from pharmex.context import caller_scope, set_caller
 from pharmex.errors import MandateExpired, OrganizationSuspended
 
 # Requests no action of the view serves: a method it does not allow (→ 405 for everyone, as HTTP says) and
@@ -58,7 +58,7 @@ class ApiMixin:
     replica_actions: ClassVar[frozenset[str]] = frozenset()
 
     def dispatch(self, request, *args, **kwargs):
-        with replica.request_scope():
+        with replica.request_scope(), caller_scope():
             return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs) -> None:
