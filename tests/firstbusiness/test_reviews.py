@@ -212,8 +212,9 @@ def test_the_gate_reads_approvals_in_one_query_whatever_the_lines(cast):
     with CaptureQueriesContext(connection) as not_required:
         gate_facts(buyer=cast.buyer, lines=[LineRequest(o.pk, 1) for o in offers], on=today())
 
-    assert counts == [3, 3]  # offers, standings, approvals
-    assert len(not_required) == 2
+    # offers, standings, approvals — and the other rules' reads (procurement's three for a public hospital)
+    assert counts[0] == counts[1] >= 3
+    assert len(not_required) == counts[0] - 1  # the approvals query goes when the review is not required
 
 
 def test_the_market_view_marks_offers_awaiting_review_in_one_query_a_page(cast):
