@@ -1,6 +1,7 @@
 """Hainan Free Trade Port in the catalogue (SPEC §4a): the customs status of offers and the Lecheng approvals.
 
-An offer's customs status is set when it is listed and changes only forward, each step a recorded event with
+An offer's customs status is set when it is listed (POST /offers/) or imported (catalog.services.offer_import,
+in bulk) and changes only forward, each step a recorded event with
 the customs declaration number (the OFFER_CUSTOMS machine: bonded goods are entered as zero-tariff or duty-paid
 goods, zero-tariff goods may later be duty-paid). Special-licensed drugs (特许药品) are listed only as
 `lecheng_special`, and only by suppliers outside the pilot zone: custody of their units ends at the institution.

@@ -14,8 +14,8 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Organization
-from catalog.choices import OfferStatus
-from catalog.models import CeilingPrice, Drug, Offer, OfferPriceChange, OfferStatusChange
+from catalog.choices import CustomsStatus, OfferStatus
+from catalog.models import CeilingPrice, CustomsStatusChange, Drug, Offer, OfferPriceChange, OfferStatusChange
 from pharmex.db import RowModel, column, execute, fetch_all, quote, split_row, table
 
 _OFFER, _DRUG, _SUPPLIER = RowModel(Offer, "offer"), RowModel(Drug, "drug"), RowModel(Organization, "supplier")
@@ -74,6 +74,9 @@ def stock_take(quantities: Mapping[int, int]) -> set[int]:
 # --- the offer import -----------------------------------------------------------------------------------------
 IMPORT_TERMS = ("unit_price", "vat_rate", "stock", "min_order_quantity", "order_multiple", "lead_time_days",
                 "provinces", "earliest_expiry", "status")  # fmt: skip
+# Set only when the import creates the offer: an offer's customs status then moves only forward, each step a
+# recorded event with its declaration number (catalog.customs), never by import.
+IMPORT_NEW_TERMS = ("customs_status",)
 _IMPORT_ROWS = "catalog_offer_import_rows"  # a temporary table, dropped at commit
 
 
@@ -84,21 +87,38 @@ def _import_table_ddl() -> str:
     columns = [
         "offer_id bigint",
         "drug_id bigint",
-        *(typed(term, term) for term in IMPORT_TERMS),
+        *(typed(term, term) for term in IMPORT_TERMS + IMPORT_NEW_TERMS),
         typed("old_price", "unit_price"),
         typed("old_status", "status"),
     ]
-    return f"CREATE TEMP TABLE {_IMPORT_ROWS} ({', '.join(columns)}) ON COMMIT DROP"
+    # Dropped first: a chunk written earlier in the same transaction (the import run inside an outer transaction,
+    # as tests run it) left its table, which only the commit drops. One round trip, no parameters.
+    return (
+        f"DROP TABLE IF EXISTS pg_temp.{_IMPORT_ROWS}; "
+        f"CREATE TEMP TABLE {_IMPORT_ROWS} ({', '.join(columns)}) ON COMMIT DROP"
+    )
 
 
 def _import_statements() -> tuple[str, str, str, str]:
-    terms = ", ".join(column(Offer, term) for term in IMPORT_TERMS)
+    new_terms = IMPORT_TERMS + IMPORT_NEW_TERMS
+    terms = ", ".join(column(Offer, term) for term in new_terms)
+    customs = CustomsStatusChange
+    # The new offers and the `list` row of their customs history (as POST /offers/ writes it), in one statement.
     insert = f"""
-        INSERT INTO {table(Offer)} ({column(Offer, "supplier")}, {column(Offer, "drug")}, {terms},
-            {column(Offer, "currency")}, {column(Offer, "created_at")}, {column(Offer, "updated_at")})
-        SELECT %(supplier)s, drug_id, {", ".join(quote(term) for term in IMPORT_TERMS)}, %(currency)s, now(), now()
-        FROM {_IMPORT_ROWS} WHERE offer_id IS NULL
-        ON CONFLICT ON CONSTRAINT offer_unique_supplier_drug DO NOTHING
+        WITH created AS (
+            INSERT INTO {table(Offer)} ({column(Offer, "supplier")}, {column(Offer, "drug")}, {terms},
+                {column(Offer, "currency")}, {column(Offer, "created_at")}, {column(Offer, "updated_at")})
+            SELECT %(supplier)s, drug_id, {", ".join(quote(term) for term in new_terms)}, %(currency)s, now(), now()
+            FROM {_IMPORT_ROWS} WHERE offer_id IS NULL
+            ON CONFLICT ON CONSTRAINT offer_unique_supplier_drug DO NOTHING
+            RETURNING {_OFFER_ID} AS id, {column(Offer, "customs_status")} AS customs_status
+        )
+        INSERT INTO {table(customs)} ({column(customs, "offer")}, {column(customs, "action")},
+            {column(customs, "from_status")}, {column(customs, "to_status")}, {column(customs, "actor")},
+            {column(customs, "note")}, {column(customs, "data")}, {column(customs, "created_at")})
+        SELECT id, %(list)s, '', customs_status, %(label)s, %(note)s,
+            jsonb_build_object('import_job', %(job)s::bigint), now()
+        FROM created ORDER BY id
     """
     assignments = ", ".join(f"{column(Offer, term)} = row.{quote(term)}" for term in IMPORT_TERMS)
     update = f"""
@@ -133,7 +153,9 @@ def offer_import_write(
 ) -> None:
     """Upsert one chunk of an import: `rows` are (offer or None, drug id, {term: value}) after every check.
 
-    New offers are inserted, changed ones updated; price and status changes go to their histories.
+    New offers are inserted with their customs status (`terms["customs_status"]`, duty_paid without it) and the
+    `list` row of their customs history; changed ones are updated (never their customs status); price and status
+    changes go to their histories.
     Call inside a transaction (the temporary table lives until it commits).
     """
     with connection.cursor() as cursor:
@@ -145,6 +167,7 @@ def offer_import_write(
                         offer.pk if offer else None,
                         drug_id,
                         *(terms[term] for term in IMPORT_TERMS),
+                        None if offer else terms.get("customs_status", CustomsStatus.DUTY_PAID),
                         offer.unit_price if offer else None,
                         offer.status if offer else None,
                     )
@@ -159,6 +182,7 @@ def offer_import_write(
         "active": OfferStatus.ACTIVE.value,
         "activate": "activate",
         "pause": "pause",
+        "list": "list",
         "note": f"Import job {job_id}",
     }
     for statement in (insert, update, prices, statuses):

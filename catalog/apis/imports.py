@@ -17,7 +17,11 @@ from pharmex.choices import StaffRole
 OFFER_COLUMNS = (
     "Columns (first row): `drug_id` or `approval_number` + `specification` (+ `package`), `unit_price`, `stock`; "
     "optional `vat_rate`, `min_order_quantity`, `order_multiple`, `lead_time_days`, `provinces`, "
-    "`earliest_expiry`, `status`. Chinese headers (批准文号, 规格, 包装, 单价, 库存, …) work too."
+    "`earliest_expiry`, `status`, `customs_status`. Chinese headers (批准文号, 规格, 包装, 单价, 库存, 关税状态, …) "
+    "work too. `customs_status` (`duty_paid`, `zero_tariff`, `bonded` or 完税, 零关税, 保税; `duty_paid` when "
+    "absent) is set on offers the import creates, with the `list` event of their customs history; an existing "
+    "offer's status moves only by `POST /offers/{id}/customs-status/`, so a different one is a row error. "
+    "`lecheng_special` offers are listed one by one with `POST /offers/`."
 )
 UPLOAD_RULES = (
     " The request only stores the file: a body over `CATALOG_IMPORT_MAX_BYTES` is refused with 413 "

@@ -1,4 +1,9 @@
-"""The offer-import task body: parse, check every row against the listing rules, upsert in chunks by COPY."""
+"""The offer-import task body: parse, check every row against the listing rules, upsert in chunks by COPY.
+
+New offers get their customs status (SPEC §4a) from the optional customs_status column, duty_paid without it, and
+the `list` row of their customs history, as POST /offers/ gives them; an existing offer's status is never changed
+by import (catalog.customs: forward only, by a recorded event with the declaration number).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import PROVINCE_CODES
 from accounts.selectors import trading_standing
 from catalog import sql
-from catalog.choices import OfferStatus
+from catalog.choices import CustomsStatus, OfferStatus
 from catalog.models import Drug, ImportJob, Offer, SimplifiedVatElection
 from catalog.services.offers import default_vat_rate, listing_refusal, vat_rate_refusal
 from catalog.tabular import (
@@ -48,6 +53,8 @@ ALIASES = {
     "配送省份": "provinces",
     "最近效期": "earliest_expiry",
     "状态": "status",
+    "关税状态": "customs_status",
+    "海关状态": "customs_status",
 }
 TERMS = sql.IMPORT_TERMS
 DEFAULTS = {"min_order_quantity": 1, "order_multiple": 1, "lead_time_days": 2, "provinces": [], "earliest_expiry": None,
@@ -55,6 +62,10 @@ DEFAULTS = {"min_order_quantity": 1, "order_multiple": 1, "lead_time_days": 2, "
 _PROVINCE_BY_NAME = {name: code for code, name in PROVINCE_CODES.items()}
 _STATUS_WORDS = {"active": OfferStatus.ACTIVE, "上架": OfferStatus.ACTIVE, "paused": OfferStatus.PAUSED,
                  "下架": OfferStatus.PAUSED}  # fmt: skip
+_CUSTOMS_WORDS = {"duty_paid": CustomsStatus.DUTY_PAID, "完税": CustomsStatus.DUTY_PAID,
+                  "zero_tariff": CustomsStatus.ZERO_TARIFF, "零关税": CustomsStatus.ZERO_TARIFF,
+                  "bonded": CustomsStatus.BONDED, "保税": CustomsStatus.BONDED}  # fmt: skip
+_SPECIAL_WORDS = {"lecheng_special", "特许药品", "特许"}
 
 
 def _vat_cell(value):
@@ -93,6 +104,21 @@ def _status(value) -> str:
     return status
 
 
+def _customs_status(value) -> str:
+    word = text_cell(value).lower()
+    if word in _SPECIAL_WORDS:  # special-licensed drugs are listed one by one (catalog.customs), never in bulk
+        raise CellError(
+            _(
+                "lecheng_special is only for special-licensed drugs (特许药品), which are listed one by one with "
+                "POST /offers/, not by import."
+            )
+        )
+    status = _CUSTOMS_WORDS.get(word)
+    if status is None:
+        raise CellError(_("The customs status must be duty_paid, zero_tariff or bonded (完税, 零关税, 保税)."))
+    return status
+
+
 PARSERS: dict[str, Callable] = {
     "unit_price": lambda v: _positive(decimal_cell(v)),
     "vat_rate": _vat,
@@ -103,6 +129,7 @@ PARSERS: dict[str, Callable] = {
     "provinces": _provinces,
     "earliest_expiry": date_cell,
     "status": _status,
+    "customs_status": _customs_status,
 }
 
 
@@ -221,16 +248,21 @@ def _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, ta
             continue
         seen[drug.pk] = number
         offer = existing.get(drug.pk)
+        values = dict(p["values"])
+        customs_status = values.pop("customs_status", None)
         base = {f: getattr(offer, f) for f in TERMS} if offer else {**DEFAULTS}
-        if offer is None and "vat_rate" not in p["values"]:
+        if offer is None and "vat_rate" not in values:
             base["vat_rate"] = default_vat_rate(drug=drug, elected=drug.pk in elected)
-        new = {**base, **p["values"]}
+        new = {**base, **values}
         if new["min_order_quantity"] % new["order_multiple"]:
             tally.error(number, "min_order_quantity", _("Must be a multiple of order_multiple."))
             tally.failed += 1
         elif offer is None:
-            creates.append((drug.pk, new, None))
+            creates.append((drug.pk, {**new, "customs_status": customs_status or CustomsStatus.DUTY_PAID}, None))
             tally.created += 1
+        elif customs_status is not None and customs_status != offer.customs_status:
+            tally.error(number, "customs_status", _customs_change_refusal(offer, customs_status))
+            tally.failed += 1
         elif offer.status == OfferStatus.SUSPENDED:
             tally.error(number, column, _("Platform staff suspended this offer; it cannot be changed by import."))
             tally.failed += 1
@@ -241,6 +273,14 @@ def _import_chunk(job, supplier, may_trade, scope_tags, columns, chunk, seen, ta
             tally.updated += 1
     if creates or updates:
         _write(job, supplier, creates + updates)
+
+
+def _customs_change_refusal(offer: Offer, wanted: str) -> str:
+    return _(
+        "The offer's goods are %(current)s at customs, and an import does not change that. Goods move forward "
+        "(bonded → zero_tariff or duty_paid, zero_tariff → duty_paid) by a customs event with its declaration "
+        "number: POST /api/v1/offers/%(id)s/customs-status/ with customs_status %(wanted)s."
+    ) % {"current": offer.customs_status, "wanted": wanted, "id": offer.pk}
 
 
 def _refusal(drug, may_trade, scope_tags, parsed, seen, elected: set[int]) -> str | None:

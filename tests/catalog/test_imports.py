@@ -3,12 +3,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from accounts.choices import MemberRole
-from catalog.choices import DrugType, OfferStatus
-from catalog.models import ImportJob, Offer, OfferPriceChange
+from catalog.choices import CustomsStatus, DrugType, OfferStatus
+from catalog.models import CustomsStatusChange, ImportJob, Offer, OfferPriceChange
 from catalog.tasks import import_job_run_task
 from tests.catalog.workbooks import xlsx_package
 from tests.factories import DrugFactory, LicenseFactory, OfferFactory, OrganizationFactory
@@ -262,6 +264,165 @@ def test_admin_drug_import_and_management_command(as_client, admin_user, tmp_pat
     out = io.StringIO()
     call_command("import_drugs", str(path), stdout=out, stderr=io.StringIO())
     assert out.getvalue().strip() == "0 created, 0 updated, 2 unchanged, 1 failed"
+
+
+# --- the customs status (SPEC §4a): set when the offer is imported, then only forward by a recorded event -----
+
+
+def _customs_history(offer_id: int) -> list[tuple]:
+    return list(
+        CustomsStatusChange.objects.filter(offer_id=offer_id)
+        .order_by("id")
+        .values_list("action", "from_status", "to_status", "actor", "data")
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["customs_status", "关税状态", "海关状态", "Customs Status"])
+def test_the_customs_status_column_sets_each_new_offers_status_and_writes_its_list_row(
+    as_client, seller, header, django_capture_on_commit_callbacks
+):
+    # given: a drug for each value, English and Chinese, and a blank cell
+    _, user = seller
+    words = ["duty_paid", "完税", "zero_tariff", "零关税", "bonded", "保税", " Zero_Tariff ", ""]
+    listed = [DrugFactory() for _ in words]
+    lines = [f"{drug.pk},9.90,10,{word}" for drug, word in zip(listed, words, strict=True)]
+    content = _csv(f"drug_id,unit_price,stock,{header}", *lines)
+
+    # when
+    job = _run(as_client(user), content, django_capture_on_commit_callbacks)
+
+    # then: every row created, each offer with its status …
+    assert (job["counts"], job["errors"]) == ({"created": 8, "updated": 0, "unchanged": 0, "failed": 0}, [])
+    offers = {o.drug_id: o for o in Offer.objects.all()}
+    expected = ["duty_paid", "duty_paid", "zero_tariff", "zero_tariff", "bonded", "bonded", "zero_tariff", "duty_paid"]
+    assert [offers[d.pk].customs_status for d in listed] == expected
+    # … and its first customs event, the listing, as POST /offers/ writes it, naming the import job
+    for drug, status in zip(listed, expected, strict=True):
+        assert _customs_history(offers[drug.pk].pk) == [("list", "", status, user.email, {"import_job": job["id"]})]
+    shown = as_client(user).get(f"/api/v1/offers/{offers[listed[4].pk].pk}/customs-history/").json()["results"]
+    assert [(e["action"], e["from_status"], e["to_status"]) for e in shown] == [("list", "", "bonded")]
+
+
+@pytest.mark.django_db
+def test_bad_and_special_licensed_customs_statuses_are_row_errors(
+    as_client, seller, django_capture_on_commit_callbacks
+):
+    _, user = seller
+    listed = [DrugFactory() for _ in range(4)]
+    content = _csv(
+        "drug_id,unit_price,stock,customs_status",
+        f"{listed[0].pk},9.90,10,lecheng_special",
+        f"{listed[1].pk},9.90,10,特许药品",
+        f"{listed[2].pk},9.90,10,free",
+        f"{listed[3].pk},9.90,10,bonded",
+    )
+
+    job = _run(as_client(user), content, django_capture_on_commit_callbacks)
+
+    assert job["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 3}
+    assert [(e["row"], e["column"]) for e in job["errors"]] == [
+        (2, "customs_status"),
+        (3, "customs_status"),
+        (4, "customs_status"),
+    ]
+    assert job["errors"][0]["message"] == (
+        "lecheng_special is only for special-licensed drugs (特许药品), which are listed one by one with "
+        "POST /offers/, not by import."
+    )
+    assert job["errors"][2]["message"] == (
+        "The customs status must be duty_paid, zero_tariff or bonded (完税, 零关税, 保税)."
+    )
+    offer = Offer.objects.get()
+    assert (offer.drug_id, offer.customs_status) == (listed[3].pk, CustomsStatus.BONDED)
+    assert CustomsStatusChange.objects.count() == 1  # no offer, no history row for the refused rows
+
+
+@pytest.mark.django_db
+def test_without_the_column_new_offers_are_duty_paid_and_still_get_their_list_row(
+    as_client, seller, drugs, django_capture_on_commit_callbacks
+):
+    _, user = seller
+    client = as_client(user)
+    content = _csv("drug_id,unit_price,stock", f"{drugs[0].pk},12.50,100", f"{drugs[1].pk},8.80,20")
+
+    first = _run(client, content, django_capture_on_commit_callbacks)
+    second = _run(
+        client, _csv("drug_id,unit_price,stock", f"{drugs[0].pk},11.00,100"), django_capture_on_commit_callbacks
+    )
+
+    assert first["counts"]["created"] == 2 and second["counts"]["updated"] == 1
+    offers = list(Offer.objects.order_by("id"))
+    assert [o.customs_status for o in offers] == [CustomsStatus.DUTY_PAID] * 2
+    # every offer has exactly one listing event: updating an offer by import adds none
+    for offer in offers:
+        assert _customs_history(offer.pk) == [("list", "", "duty_paid", user.email, {"import_job": first["id"]})]
+
+
+@pytest.mark.django_db
+def test_an_existing_offers_customs_status_is_not_changed_by_import(
+    as_client, seller, django_capture_on_commit_callbacks
+):
+    # given: offers listed with their status
+    organization, user = seller
+    bonded = OfferFactory(supplier=organization, unit_price=Decimal("10.00"), customs_status=CustomsStatus.BONDED)
+    zero = OfferFactory(supplier=organization, unit_price=Decimal("10.00"), customs_status=CustomsStatus.ZERO_TARIFF)
+    kept = OfferFactory(supplier=organization, unit_price=Decimal("10.00"), customs_status=CustomsStatus.BONDED)
+    content = _csv(
+        "drug_id,unit_price,stock,关税状态",
+        f"{bonded.drug_id},11.00,5,零关税",  # forward, but only with its declaration number
+        f"{zero.drug_id},11.00,5,bonded",  # backward
+        f"{kept.drug_id},11.00,5,保税",  # the same status: fine
+    )
+
+    # when
+    job = _run(as_client(user), content, django_capture_on_commit_callbacks)
+
+    # then: a change is a row error naming the endpoint that records the customs event; the row changes nothing
+    assert job["counts"] == {"created": 0, "updated": 1, "unchanged": 0, "failed": 2}
+    assert [(e["row"], e["column"]) for e in job["errors"]] == [(2, "customs_status"), (3, "customs_status")]
+    assert job["errors"][0]["message"] == (
+        "The offer's goods are bonded at customs, and an import does not change that. Goods move forward "
+        "(bonded → zero_tariff or duty_paid, zero_tariff → duty_paid) by a customs event with its declaration "
+        f"number: POST /api/v1/offers/{bonded.pk}/customs-status/ with customs_status zero_tariff."
+    )
+    assert f"/api/v1/offers/{zero.pk}/customs-status/" in job["errors"][1]["message"]
+    statuses = dict(Offer.objects.values_list("pk", "customs_status"))
+    assert statuses == {bonded.pk: "bonded", zero.pk: "zero_tariff", kept.pk: "bonded"}
+    prices = dict(Offer.objects.values_list("pk", "unit_price"))
+    assert prices == {bonded.pk: Decimal("10.00"), zero.pk: Decimal("10.00"), kept.pk: Decimal("11.00")}
+    assert CustomsStatusChange.objects.exists() is False
+    # and the endpoint the message names moves the goods forward
+    entered = as_client(user).post(
+        f"/api/v1/offers/{bonded.pk}/customs-status/",
+        {"customs_status": "zero_tariff", "declaration_number": "460120260001234567"},
+    )
+    assert entered.status_code == 200, entered.json()
+    assert _customs_history(bonded.pk)[-1][:3] == ("enter_zero_tariff", "bonded", "zero_tariff")
+
+
+@pytest.mark.django_db
+def test_the_import_writes_offers_and_customs_history_in_as_many_queries_for_2_rows_as_for_20(
+    as_client, seller, django_capture_on_commit_callbacks
+):
+    # given: two files of new offers, each status present, one ten times as long as the other
+    _, user = seller
+    client = as_client(user)
+    words = ["duty_paid", "zero_tariff", "bonded", "保税", ""]
+
+    def queries_for(rows: int) -> int:
+        listed = [DrugFactory() for _ in range(rows)]
+        lines = [f"{d.pk},9.90,10,{words[i % len(words)]}" for i, d in enumerate(listed)]
+        with django_capture_on_commit_callbacks(execute=False):
+            response = _upload(client, _csv("drug_id,unit_price,stock,customs_status", *lines))
+        with CaptureQueriesContext(connection) as captured:
+            import_job_run_task.run(response.json()["id"])
+        assert ImportJob.objects.get(pk=response.json()["id"]).created_count == rows
+        return len(captured)
+
+    # when / then: the rows and their history rows are written set-based, not one by one
+    assert queries_for(2) == queries_for(20)
+    assert CustomsStatusChange.objects.filter(action="list").count() == Offer.objects.count() == 22
 
 
 @pytest.mark.worker

@@ -11,8 +11,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog import sql
-from catalog.choices import OfferStatus
-from catalog.models import CeilingPrice, Offer, OfferPriceChange, OfferStatusChange
+from catalog.choices import CustomsStatus, OfferStatus
+from catalog.customs import customs_listing_record
+from catalog.models import CeilingPrice, CustomsStatusChange, Offer, OfferPriceChange, OfferStatusChange
+from pharmex.actor import Actor
 from tests.factories import CeilingPriceFactory, DrugFactory, OfferFactory, OrganizationFactory, UserFactory
 from tests.sql_parity import fields
 
@@ -96,3 +98,40 @@ def test_an_import_chunk_writes_what_the_orm_would():
     assert list(OfferStatusChange.objects.values_list("offer_id", "action", "from_status", "to_status", "actor")) == [
         (existing.pk, "pause", OfferStatus.ACTIVE, OfferStatus.PAUSED, user.email)
     ]
+
+
+def test_an_import_chunk_lists_new_offers_with_their_customs_status_as_the_service_does():
+    # given: an offer to update, and two drugs to list anew, one with a customs status and one without
+    supplier, user = OrganizationFactory(), UserFactory()
+    existing = OfferFactory(supplier=supplier, customs_status=CustomsStatus.BONDED)
+    bonded_drug, plain_drug, by_service = DrugFactory(), DrugFactory(), OfferFactory(supplier=supplier)
+    terms = {term: getattr(existing, term) for term in sql.IMPORT_TERMS}
+
+    # when
+    with transaction.atomic():
+        sql.offer_import_write(
+            supplier_id=supplier.pk,
+            job_id=None,
+            label=user.email,
+            user_id=user.pk,
+            rows=[
+                (existing, existing.drug_id, {**terms, "stock": 3}),
+                (None, bonded_drug.pk, {**terms, "customs_status": CustomsStatus.BONDED}),
+                (None, plain_drug.pk, terms),
+            ],
+        )
+    customs_listing_record(offer=by_service, actor=Actor(user=user))
+
+    # then: the new offers carry their status (duty_paid without one); the existing one keeps its own
+    offers = {o.drug_id: o for o in Offer.objects.filter(supplier=supplier)}
+    assert offers[bonded_drug.pk].customs_status == CustomsStatus.BONDED
+    assert offers[plain_drug.pk].customs_status == CustomsStatus.DUTY_PAID
+    assert (offers[existing.drug_id].customs_status, offers[existing.drug_id].stock) == (CustomsStatus.BONDED, 3)
+    # and each new offer's `list` row is the row customs_listing_record writes for POST /offers/
+    rows = {
+        change.offer_id: (change.action, change.from_status, change.to_status, change.actor)
+        for change in CustomsStatusChange.objects.all()
+    }
+    assert sorted(rows) == sorted([offers[bonded_drug.pk].pk, offers[plain_drug.pk].pk, by_service.pk])
+    assert rows[offers[bonded_drug.pk].pk] == ("list", "", "bonded", user.email)
+    assert rows[offers[plain_drug.pk].pk] == rows[by_service.pk] == ("list", "", "duty_paid", user.email)
