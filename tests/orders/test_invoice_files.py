@@ -145,3 +145,14 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(market, invoice, 
     settings.INVOICE_FILE_MAX_BYTES = 1024
     response = _upload(market.supplier_client(), invoice, _xml(invoice) + b" " * 40_000)
     assert response.status_code == 413
+
+
+def test_an_ofd_without_an_invoice_part_is_kept_as_it_is(market, invoice):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("OFD.xml", "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
+        archive.writestr("Doc_0/Pages/Page_0/Content.xml", "<Content/>")
+    response = _upload(market.supplier_client(), invoice, buffer.getvalue(), name="invoice.ofd")
+    assert response.status_code == 201, response.json()
+    assert [(f["format"], f["carried_fields"]) for f in response.json()["files"]] == [("ofd", {})]
+    assert bytes(InvoiceFile.objects.get(invoice=invoice).content) == buffer.getvalue()
