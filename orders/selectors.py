@@ -91,7 +91,9 @@ def trace_get(*, actor: Actor, code: str) -> Trace:
     party = parties_q(actor, "from_organization", "to_organization")
     if trace is None or party is None:
         raise NotFound()
-    hops = CustodyHop.objects.filter(party, code=trace).select_related("from_organization", "to_organization", "order")
+    hops = CustodyHop.objects.filter(party, code=trace).select_related(
+        "from_organization", "to_organization", "order", "return_request"
+    )
     hops = list(hops.order_by("id"))
     if not hops and not actor.is_staff:
         raise NotFound()

@@ -422,10 +422,18 @@ class HopOutput(serializers.Serializer):
     to_organization = PartyOutput()
     order_id = serializers.IntegerField()
     order_number = serializers.CharField(source="order.number")
-    shipment_id = serializers.IntegerField()
+    shipment_id = serializers.IntegerField(allow_null=True, help_text="The shipment that carried it (a sale's leg).")
+    return_id = serializers.IntegerField(
+        source="return_request_id", allow_null=True, help_text="The return (退货) that carried it back."
+    )
+    return_number = serializers.SerializerMethodField()
     outcome = serializers.ChoiceField(choices=HopOutcome.choices)
     shipped_at = UTCDateTimeField()
-    settled_at = UTCDateTimeField(allow_null=True, help_text="When the buyer's receipt settled the hop.")
+    settled_at = UTCDateTimeField(allow_null=True, help_text="When the receiving side's receipt settled the hop.")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_return_number(self, hop) -> str | None:
+        return hop.return_request.number if hop.return_request_id else None
 
 
 class TraceOutput(serializers.Serializer):
@@ -466,7 +474,8 @@ def trace_body(trace: Trace) -> dict:
         "supplier": latest.from_organization if latest else None,
         "buyer": latest.to_organization if latest else None,
         "shipped_at": latest.shipped_at if latest else None,
-        "in_transit": code.shipment_id is not None,
+        "in_transit": code.shipment_id is not None
+        or (latest is not None and latest.return_request_id is not None and latest.outcome == HopOutcome.IN_TRANSIT),
         "holder": code.holder if trace.show_holder else None,
         "hops": trace.hops,
     }

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework import status as http
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 
 from accounts.choices import MemberRole
 from api_docs.responses import problems
 from orders import selectors
 from orders.apis.orders import READING
 from orders.invoice_choices import InvoiceKind, RedLetterReason
-from orders.models import Invoice, InvoiceShipment, RedLetterEvent, RedLetterForm
+from orders.models import Invoice, InvoiceFile, InvoiceShipment, RedLetterEvent, RedLetterForm
 from orders.services import invoicing
 from pharmex.actor import Actor
 from pharmex.api.etag import IF_MATCH_PARAMETER
@@ -29,6 +30,7 @@ from pharmex.api.serializers import (
     NoteInput,
     StrictInputSerializer,
 )
+from pharmex.api.uploads import UploadViewMixin
 from pharmex.api.views import ApiView, ApiViewSet
 from pharmex.errors import NotFound
 
@@ -47,7 +49,8 @@ def invoice_list(*, actor: Actor) -> QuerySet[Invoice]:
     party = _party_q(actor)
     if party is None:
         return Invoice.objects.none()
-    return Invoice.objects.filter(party).prefetch_related("covers").order_by("-id")
+    files = Prefetch("files", queryset=InvoiceFile.objects.defer("content").order_by("id"))
+    return Invoice.objects.filter(party).prefetch_related("covers", files).order_by("-id")
 
 
 def red_letter_list(*, actor: Actor) -> QuerySet[RedLetterForm]:
@@ -99,11 +102,38 @@ class CoverOutput(ModelOutputSerializer):
         fields = ["shipment", "amount"]
 
 
+class InvoiceFileInput(StrictInputSerializer):
+    file = serializers.FileField(help_text="The 数电发票 metadata file: the e-invoice XML, or the OFD.")
+
+
+class InvoiceFileFieldsOutput(serializers.Serializer):
+    number = serializers.CharField(required=False)
+    issue_date = serializers.CharField(required=False)
+    amount_excl_tax = serializers.CharField(required=False)
+    tax = serializers.CharField(required=False)
+    total = serializers.CharField(required=False)
+    seller_name = serializers.CharField(required=False)
+    seller_tax_id = serializers.CharField(required=False)
+    buyer_name = serializers.CharField(required=False)
+    buyer_tax_id = serializers.CharField(required=False)
+
+
+class InvoiceFileOutput(ModelOutputSerializer):
+    carried_fields = InvoiceFileFieldsOutput(
+        read_only=True, help_text="What the file carries (an OFD: possibly nothing)."
+    )
+
+    class Meta:
+        model = InvoiceFile
+        fields = ["id", "format", "original_name", "size", "sha256", "carried_fields", "uploaded_by", "created_at"]
+
+
 class InvoiceOutput(ModelOutputSerializer):
     amount_excl_tax = MoneyField(read_only=True)
     tax = MoneyField(read_only=True)
     total = MoneyField(read_only=True)
     covers = CoverOutput(many=True, read_only=True)
+    files = InvoiceFileOutput(many=True, read_only=True, help_text="The XML/OFD files kept for this invoice.")
 
     class Meta:
         model = Invoice
@@ -120,6 +150,7 @@ class InvoiceOutput(ModelOutputSerializer):
             "red",
             "buyer_deducted",
             "covers",
+            "files",
             "recorded_by",
             "created_at",
         ]
@@ -188,11 +219,12 @@ class InvoicePositionOutput(serializers.Serializer):
     retrieve=extend_schema(summary="Retrieve an invoice and the shipments it covers"),
 )
 @extend_schema(tags=["invoices"])
-class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class InvoiceViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = InvoiceOutput
     pagination_class = NewestFirstCursorPagination
     lookup_value_regex = r"\d+"
-    policies = {"list": READING, "retrieve": READING, "create": INVOICING, "deduction": INVOICING}
+    policies = {"list": READING, "retrieve": READING, "create": INVOICING, "deduction": INVOICING, "file": INVOICING}
+    upload_limits = {"file": "INVOICE_FILE_MAX_BYTES"}  # larger uploads: 413 before they are read
 
     def get_queryset(self):
         return invoice_list(actor=self.actor)
@@ -219,6 +251,21 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         invoice = self.get_object()
         invoicing.invoice_declare_deduction(invoice=invoice, actor=self.actor, **self.parse(DeductionInput))
         return self.respond(InvoiceOutput, self.get_queryset().get(pk=invoice.pk))
+
+    @extend_schema(
+        summary="Upload the invoice's 数电发票 XML or OFD file (supplier); its fields are checked against the record",
+        description="The file's type is told by its content. The XML's invoice number, issue date, amounts and the "
+        "seller's and buyer's tax ids must agree with the record; a DTD or entity declaration is refused. An OFD is "
+        "kept, its fields read when an XML part carries them. One file per format. Over `INVOICE_FILE_MAX_BYTES`: 413.",
+        request={"multipart/form-data": InvoiceFileInput},
+        responses={201: InvoiceOutput, **problems(400, 403, 404, 413)},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def file(self, request, pk=None):
+        invoice = self.get_object()
+        upload = self.parse(InvoiceFileInput)["file"]
+        invoicing.invoice_attach_file(invoice=invoice, actor=self.actor, file=upload, original_name=upload.name or "")
+        return self.respond(InvoiceOutput, self.get_queryset().get(pk=invoice.pk), status=http.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -1,5 +1,5 @@
 from orders.models.customs import SecondLineDeclaration
-from orders.models.invoices import Invoice, InvoiceShipment, RedLetterEvent, RedLetterForm
+from orders.models.invoices import Invoice, InvoiceFile, InvoiceShipment, RedLetterEvent, RedLetterForm
 from orders.models.orders import Order, OrderEvent, OrderLine, attach_lines
 from orders.models.recalls import Recall, RecallAcknowledgement
 from orders.models.returns import Return, ReturnEvent, ReturnLine
@@ -10,6 +10,7 @@ __all__ = [
     "CodeFormat",
     "CustodyHop",
     "Invoice",
+    "InvoiceFile",
     "InvoiceShipment",
     "Order",
     "OrderEvent",

@@ -50,6 +50,28 @@ class Invoice(models.Model):
         return self.number
 
 
+class InvoiceFile(models.Model):
+    """The 数电发票 metadata file (XML or OFD) the supplier uploaded for an invoice, kept as uploaded, with the
+    fields read from it (orders/invoice_files.py); one per format."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="files")
+    format = models.CharField(max_length=10)  # "xml" or "ofd", by content
+    original_name = models.CharField(max_length=200, blank=True)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    carried_fields = models.JSONField(default=dict, blank=True)  # what the file carries, as text
+    uploaded_by = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["invoice_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "format"], name="invoice_file_once_per_format")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}.{self.format}"
+
+
 class InvoiceShipment(models.Model):
     """How much of a shipment's gross one invoice covers (negative for a red invoice)."""
 

@@ -44,11 +44,23 @@ class TraceCode(models.Model):
 
 
 class CustodyHop(models.Model):
-    """One code carried by one shipment: from the shipper to the buyer, settled by the buyer's receipt."""
+    """One code carried one leg: by a shipment from the shipper to the buyer, or by a return (退货) from the buyer
+    back to the supplier; settled by the receiving side's receipt (accepted: custody moved; rejected: it stays).
+
+    Exactly one of `shipment` (with its `shipment_line`) and `return_request` (with its `return_line`) is set.
+    """
 
     code = models.ForeignKey(TraceCode, on_delete=models.PROTECT, related_name="hops")
-    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="+")
-    shipment_line = models.ForeignKey(ShipmentLine, on_delete=models.PROTECT, related_name="hops")
+    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    shipment_line = models.ForeignKey(
+        ShipmentLine, null=True, blank=True, on_delete=models.PROTECT, related_name="hops"
+    )
+    return_request = models.ForeignKey(
+        "orders.Return", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    return_line = models.ForeignKey(
+        "orders.ReturnLine", null=True, blank=True, on_delete=models.PROTECT, related_name="hops"
+    )
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
     from_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     to_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
@@ -58,8 +70,25 @@ class CustodyHop(models.Model):
 
     class Meta:
         ordering = ["code_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["code", "shipment"], name="custody_hop_once_per_shipment")]
-        indexes = [models.Index(fields=["shipment_line"], name="custody_hop_line")]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "shipment"], name="custody_hop_once_per_shipment"),
+            models.UniqueConstraint(fields=["code", "return_request"], name="custody_hop_once_per_return"),
+            models.CheckConstraint(
+                condition=(
+                    Q(shipment__isnull=False, shipment_line__isnull=False)
+                    & Q(return_request__isnull=True, return_line__isnull=True)
+                )
+                | (
+                    Q(shipment__isnull=True, shipment_line__isnull=True)
+                    & Q(return_request__isnull=False, return_line__isnull=False)
+                ),
+                name="custody_hop_shipment_or_return",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shipment_line"], name="custody_hop_line"),
+            models.Index(fields=["return_line"], name="custody_hop_return_line"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code_id}: {self.from_organization_id} → {self.to_organization_id} ({self.outcome})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import BinaryIO
 
 from django.db import transaction
 from django.db.models import Sum
@@ -17,14 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.invoice_choices import RedLetterReason, RedLetterStatus
+from orders.invoice_files import MONEY_FIELDS, InvoiceFileInvalid, read_invoice_file
 from orders.invoice_transitions import RED_LETTER
 from orders.invoices import invoice_number_problem
-from orders.models import Invoice, InvoiceShipment, Order, RedLetterForm, Return, Shipment
+from orders.models import Invoice, InvoiceFile, InvoiceShipment, Order, RedLetterForm, Return, Shipment
 from orders.return_choices import ReturnStatus
 from pharmex.actor import Actor
 from pharmex.audit import audit_record
 from pharmex.db import advisory_xact_lock
 from pharmex.errors import InvalidInput, NotAParty
+from pharmex.files import file_sha256, file_size
 from pharmex.money import ZERO, quantize
 from pharmex.transitions import transition_apply, transition_lock
 from webhooks.services import outbox_publish
@@ -338,3 +341,66 @@ def _announce_form(form: RedLetterForm, event_type: str) -> None:
         event_type,
         {"form_id": form.pk, "number": form.number, "status": form.status, "amount": str(form.amount)},
     )
+
+
+# Fields a file carries, checked against the record: the record's attribute for each.
+_FILE_CHECKS = {"number": "number", "issue_date": "issue_date", **{key: key for key in MONEY_FIELDS}}
+
+
+@transaction.atomic
+def invoice_attach_file(*, invoice: Invoice, actor: Actor, file: BinaryIO, original_name: str = "") -> InvoiceFile:
+    """The supplier uploads the invoice's 数电发票 XML (or OFD) file: the fields it carries must agree with the
+    record (number, issue date, amounts; the seller's and buyer's tax ids with the parties' USCC); the file is kept
+    as uploaded, one per format.
+
+    Raises: NotAParty (the issuing supplier only), InvalidInput (not an XML/OFD, malformed, a DTD/XXE refused,
+    a field that disagrees with the record, a file of that format already kept).
+    """
+    if not actor.acts_for(invoice.supplier_id):
+        raise NotAParty(_("Only the supplier that issued the invoice may do this."))
+    try:
+        read = read_invoice_file(file)
+    except InvoiceFileInvalid as error:
+        raise InvalidInput([_error("file", error.code, str(error))]) from None
+    invoice = Invoice.objects.select_related("supplier", "buyer").select_for_update(of=("self",)).get(pk=invoice.pk)
+    errors = []
+    if InvoiceFile.objects.filter(invoice=invoice, format=read.format).exists():
+        errors.append(
+            _error(
+                "file",
+                "invoice_file_exists",
+                _("This invoice's %(format)s file is already kept.") % {"format": read.format.upper()},
+            )
+        )
+    expected = {key: getattr(invoice, attribute) for key, attribute in _FILE_CHECKS.items()}
+    expected["seller_tax_id"], expected["buyer_tax_id"] = invoice.supplier.uscc, invoice.buyer.uscc
+    for key, value in expected.items():
+        if key in read.fields and read.fields[key] != value:
+            errors.append(
+                _error(
+                    f"file.{key}",
+                    "invoice_file_mismatch",
+                    _("The file says %(found)s; the invoice record says %(recorded)s.")
+                    % {"found": read.fields[key], "recorded": value},
+                )
+            )
+    if errors:
+        raise InvalidInput(errors)
+    kept = InvoiceFile.objects.create(
+        invoice=invoice,
+        format=read.format,
+        original_name=original_name[:200],
+        content=file.read(),
+        size=file_size(file),
+        sha256=file_sha256(file),
+        carried_fields=read.as_json(),
+        uploaded_by=actor.audit.label[:255],
+    )
+    _audit(
+        actor,
+        "invoice.file_uploaded",
+        invoice,
+        invoice.supplier_id,
+        {"format": kept.format, "sha256": kept.sha256, "size": kept.size, "fields": kept.carried_fields},
+    )
+    return kept

@@ -358,6 +358,7 @@ def return_ship_back(
     if errors:
         raise ReturnInvalid(_("%(count)s problem(s) with the return shipment.") % {"count": len(errors)}, errors=errors)
     ReturnLine.objects.bulk_update(rows.values(), ["shipped_codes"])
+    _hops_back(locked, rows.values(), now=timezone.now())
     locked = transition_apply(
         RETURN,
         locked,
@@ -368,6 +369,27 @@ def return_ship_back(
     )
     announce_return(locked, "return.shipped_back")
     return locked
+
+
+def _hops_back(ret: Return, rows, *, now) -> None:
+    """One custody hop per code sent back, from the buyer to the supplier, in transit until the supplier's receipt
+    (as a shipment writes its hops)."""
+    by_code = {code: row for row in rows for code in row.shipped_codes}
+    codes = TraceCode.objects.filter(code__in=sorted(by_code)).order_by("code")
+    CustodyHop.objects.bulk_create(
+        [
+            CustodyHop(
+                code=code,
+                return_request=ret,
+                return_line=by_code[code.code],
+                order_id=ret.order_id,
+                from_organization_id=ret.buyer_id,
+                to_organization_id=ret.supplier_id,
+                shipped_at=now,
+            )
+            for code in codes
+        ]
+    )
 
 
 @transaction.atomic
@@ -432,6 +454,10 @@ def return_receive(*, ret: Return, actor: Actor, lines: list[dict], note: str = 
     back = TraceCode.objects.filter(code__in=sorted(moved), holder_id=locked.buyer_id, shipment__isnull=True)
     moved_codes = sorted(back.values_list("code", flat=True))
     back.update(holder_id=locked.supplier_id, case=None)
+    # The trip back is a leg of each code's custody chain: accepted units moved, the others stay with the buyer.
+    hops = CustodyHop.objects.filter(return_request=locked, outcome=HopOutcome.IN_TRANSIT)
+    hops.filter(code__code__in=moved_codes).update(outcome=HopOutcome.ACCEPTED, settled_at=timezone.now())
+    hops.update(outcome=HopOutcome.REJECTED, settled_at=timezone.now())
     lecheng_give_back_returned(returned=[(row.order_line, row.accepted_quantity) for row in rows.values()])
     locked = transition_apply(
         RETURN,

@@ -417,6 +417,8 @@ SETTLEMENT_PERIOD = env.str("SETTLEMENT_PERIOD", default="month")
 BANK_STATEMENT_MAX_BYTES = env.int("BANK_STATEMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # A cold-chain logger's CSV export attached to a shipment (a reading a minute for ten weeks is ~4 MB).
 TEMPERATURE_RECORD_MAX_BYTES = env.int("TEMPERATURE_RECORD_MAX_BYTES", default=8 * 1024 * 1024)
+# A 数电发票 XML/OFD metadata file uploaded for an invoice record (a few kilobytes; an OFD with its images more).
+INVOICE_FILE_MAX_BYTES = env.int("INVOICE_FILE_MAX_BYTES", default=2 * 1024 * 1024)
 BANK_STATEMENT_MAX_ROWS = env.int("BANK_STATEMENT_MAX_ROWS", default=100_000)  # blank rows count too
 # First-business documents (issue 20): largest file, lifetime of a download link, the scanners every upload
 # passes (firstbusiness.content: the virus-scan hook), and the expiry warnings (days ahead, as licences).

@@ -5,10 +5,12 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import IntegrityError, connection, transaction
+from django.db.utils import DatabaseError
 from django.test import override_settings
 from django.utils import timezone
 
-from orders.models import Return, ReturnEvent, TraceCode
+from orders.models import CustodyHop, Return, ReturnEvent, TraceCode
 from orders.return_choices import ReturnStatus
 from pharmex.models import AuditEvent
 from settlements.models import CreditNote, Payment, Posting
@@ -193,3 +195,76 @@ def test_a_recall_opens_returns_for_every_affected_buyer_at_once(market, admin_u
     assert got == {(order.pk, "recall", recall["id"], 2), (order_b.pk, "recall", recall["id"], 2)}
     assert admin.post(f"/api/v1/recalls/{recall['id']}/open-returns/").json() == []  # nothing left to claim
     assert Return.objects.filter(order=order).exclude(pk=ret_id).get().buyer_id == market.buyer.pk
+
+
+def test_the_trip_back_is_a_leg_of_each_returned_code_s_custody_chain(market):
+    codes = [code(111), code(112), code(113)]
+    order, shipment = received(market, 5, codes=codes)
+    buyer, supplier = market.buyer_client(), market.supplier_client()
+    ret_id = request_return(buyer, order, shipment, 2, codes=codes[:2]).json()["id"]
+    assert step(supplier, ret_id, "approve").status_code == 200
+    assert step(buyer, ret_id, "ship-back", {"carrier": "顺丰速运", "tracking_number": "SF7"}).status_code == 200
+
+    # on its way back: a hop from the buyer to the supplier, in transit, still held by the buyer
+    on_way = buyer.get(f"/api/v1/trace/{codes[0]}/").json()
+    legs = [(h["from_organization"]["id"], h["to_organization"]["id"], h["outcome"]) for h in on_way["hops"]]
+    assert legs == [
+        (market.supplier.pk, market.buyer.pk, "accepted"),
+        (market.buyer.pk, market.supplier.pk, "in_transit"),
+    ]
+    number = Return.objects.get(pk=ret_id).number
+    assert [(h["shipment_id"], h["return_id"], h["return_number"]) for h in on_way["hops"]] == [
+        (shipment.pk, None, None),
+        (None, ret_id, number),
+    ]
+    assert (on_way["in_transit"], on_way["holder"]["id"]) == (True, market.buyer.pk)
+
+    # the supplier accepts one unit and rejects the other: one hop accepted, one rejected (custody stays)
+    ret = Return.objects.get(pk=ret_id)
+    line = ret.lines.get()
+    body = {
+        "lines": [
+            {
+                "return_line_id": line.pk,
+                "accepted_quantity": 1,
+                "rejected_quantity": 1,
+                "rejection_reason": "damaged_in_return",
+                "rejected_codes": [codes[1]],
+            }
+        ]
+    }
+    assert step(supplier, ret_id, "receive", body).status_code == 200
+    back = supplier.get(f"/api/v1/trace/{codes[0]}/").json()
+    assert [(h["to_organization"]["id"], h["outcome"]) for h in back["hops"]] == [
+        (market.buyer.pk, "accepted"),
+        (market.supplier.pk, "accepted"),
+    ]
+    assert back["hops"][1]["settled_at"] is not None
+    assert (back["in_transit"], back["holder"]["id"]) == (False, market.supplier.pk)
+    kept = buyer.get(f"/api/v1/trace/{codes[1]}/").json()
+    assert [h["outcome"] for h in kept["hops"]] == ["accepted", "rejected"]
+    assert (kept["in_transit"], kept["holder"]["id"]) == (False, market.buyer.pk)
+    # a code not sent back has no return leg
+    assert len(buyer.get(f"/api/v1/trace/{codes[2]}/").json()["hops"]) == 1
+    assert CustodyHop.objects.filter(return_request_id=ret_id).count() == 2
+
+
+def test_a_return_leg_is_retained_like_a_shipment_s(market):
+    codes = [code(121)]
+    order, shipment = received(market, 2, codes=codes)
+    buyer, supplier = market.buyer_client(), market.supplier_client()
+    ret_id = request_return(buyer, order, shipment, 1, codes=codes).json()["id"]
+    assert step(supplier, ret_id, "approve").status_code == 200
+    assert step(buyer, ret_id, "ship-back", {"carrier": "顺丰速运", "tracking_number": "SF8"}).status_code == 200
+    hop = CustodyHop.objects.get(return_request_id=ret_id)
+    assert hop.order_id == order.pk
+    with (
+        pytest.raises(DatabaseError, match="records are retained until"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM orders_custodyhop WHERE id = %s", [hop.pk])
+    assert CustodyHop.objects.filter(pk=hop.pk).exists()
+    # exactly one of a shipment and a return carries a hop
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CustodyHop.objects.filter(pk=hop.pk).update(shipment=shipment, shipment_line=shipment.lines.get())

@@ -32,7 +32,8 @@ from tests.factories import MembershipFactory
 from tests.factories.settlements import received_order
 from tests.orders.conftest import market  # noqa: F401  (the fixture)
 from tests.orders.returns import receive_back, received, request_return, step
-from tests.orders.shipping import code
+from tests.orders.shipping import code, invoice_number
+from tests.orders.test_invoices import record
 from tests.settlements.conftest import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +64,28 @@ def test_sale_rejection_payment_return_credit_refund_and_bank_line(market, as_cl
     assert order.accepted_gross == Decimal("900.00")
     assert JournalEntry.objects.filter(kind=EntryKind.RECEIPT).count() == 1
     assert balance(AccountKind.BUYER_RECEIVABLE, market.buyer.pk) == Decimal("900.00")
+    assert_ledger_invariants()
+
+    # the supplier's blue invoice covers all it shipped; the rejection is red-lettered: form raised, confirmed by
+    # the buyer (it deducted the invoice), red invoice recorded. The ledger does not move: it never held the 100.00.
+    supplier, buyer = market.supplier_client(), market.buyer_client()
+    entries = JournalEntry.objects.count()
+    blue = record(supplier, [(shipment, "1000.00")], tax="115.04")
+    assert blue.status_code == 201, blue.json()
+    deduction = buyer.post(f"/api/v1/invoices/{blue.json()['id']}/deduction/", {"deducted": True}, format="json")
+    assert deduction.status_code == 200, deduction.json()
+    assert invoice_position(buyer, order)["open_items"] == [
+        {"kind": "rejection_to_red_letter", "shipment": shipment.pk, "return_request": None, "amount": "100.00"}
+    ]
+    form = red_letter(supplier, buyer, blue.json()["id"], shipment, reason="rejection", confirm=True)
+    assert (form["amount"], form["status"]) == ("100.00", "red_issued")
+    position = invoice_position(buyer, order)
+    assert (position["net_invoiced"], position["accepted_gross"], position["difference"]) == (
+        "900.00",
+        "900.00",
+        "0.00",
+    )
+    assert JournalEntry.objects.count() == entries
     assert_ledger_invariants()
 
     finance = as_client(finance_admin_user)
@@ -104,6 +127,22 @@ def test_sale_rejection_payment_return_credit_refund_and_bank_line(market, as_cl
         payment_reverse(payment=note.credit, actor=SYSTEM_ACTOR, reason="no")
     assert_ledger_invariants()
 
+    # the credited return is red-lettered too: the order's invoice position nets out at accepted − returned
+    assert invoice_position(buyer, order)["difference"] == "200.00"
+    entries = JournalEntry.objects.count()
+    ret_id = note.return_request_id
+    form = red_letter(supplier, buyer, blue.json()["id"], shipment, reason="return", return_id=ret_id, confirm=True)
+    assert (form["amount"], form["status"]) == ("200.00", "red_issued")
+    position = invoice_position(buyer, order)
+    assert (position["invoiced"], position["red_lettered"], position["net_invoiced"]) == (
+        "1000.00",
+        "300.00",
+        "700.00",
+    )
+    assert (position["expected"], position["difference"], position["open_items"]) == ("700.00", "0.00", [])
+    assert JournalEntry.objects.count() == entries
+    assert_ledger_invariants()
+
     too_much = finance.post(
         "/api/v1/refunds/",
         {"buyer_id": market.buyer.pk, "amount": "200.01", "paid_on": str(timezone.localdate())},
@@ -137,6 +176,30 @@ def test_sale_rejection_payment_return_credit_refund_and_bank_line(market, as_cl
     assert balance(AccountKind.SUPPLIER_PAYABLE, market.supplier.pk) == Decimal("-679.00")  # 700 − 21 commission
     assert balance(AccountKind.COMMISSION_REVENUE) == Decimal("-21.00")
     assert_ledger_invariants()
+
+
+def invoice_position(client, order) -> dict:
+    response = client.get(f"/api/v1/orders/{order.pk}/invoice-position/")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def red_letter(supplier, buyer, blue_id: int, shipment, *, reason: str, return_id=None, confirm: bool) -> dict:
+    """Raise a red-letter form for all still due, have the buyer confirm it, record the red invoice."""
+    body = {"blue_invoice_id": blue_id, "shipment_id": shipment.pk, "reason": reason}
+    raised = supplier.post("/api/v1/red-letter-forms/", {**body, "return_id": return_id}, format="json")
+    assert (raised.status_code, raised.json()["status"]) == (201, "raised"), raised.json()
+    form_id = raised.json()["id"]
+    if confirm:
+        confirmed = buyer.post(f"/api/v1/red-letter-forms/{form_id}/confirm/", {}, format="json")
+        assert confirmed.json()["status"] == "confirmed", confirmed.json()
+    issued = supplier.post(
+        f"/api/v1/red-letter-forms/{form_id}/issue-red/",
+        {"number": invoice_number(), "issue_date": str(timezone.localdate())},
+        format="json",
+    )
+    assert issued.status_code == 200, issued.json()
+    return issued.json()
 
 
 def client_get(client, path):

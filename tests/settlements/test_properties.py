@@ -1,9 +1,10 @@
 """Property-based tests (Hypothesis) and a scaled-down VOPR (RELIABILITY §3 SIM-1).
 
-Any sequence of receipts, payments, reversals, credit notes of returns (delivered twice), refunds, statement
-runs, tasks delivered twice and faults injected mid-service keeps every entry balanced, the book at zero,
-balances equal to posting sums, the caches equal to their allocations and no order on two statements; money
-splits never create or lose a fen.
+Any sequence of receipts, payments, reversals, credit notes of returns (delivered twice), red-lettered rejections
+(steps delivered twice, a crash injected), refunds, statement runs, tasks delivered twice and faults injected
+mid-service keeps every entry balanced, the book at zero, balances equal to posting sums, the caches equal to their
+allocations and no order on two statements, and a red-lettered order's net invoiced equal to its accepted gross;
+money splits never create or lose a fen.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from hypothesis.stateful import (
 
 from orders.models import Return
 from orders.return_choices import ReturnStatus
-from pharmex.actor import SYSTEM_ACTOR
+from pharmex.actor import SYSTEM_ACTOR, Actor
 from pharmex.money import ZERO, money_sum, quantize
 from settlements.choices import AccountKind
 from settlements.errors import PaymentInUse, ReceivableHasPayments
-from settlements.models import CreditNote, LedgerAccount, Payment, Receivable, StatementLine
+from settlements.models import CreditNote, JournalEntry, LedgerAccount, Payment, Receivable, StatementLine
 from settlements.selectors import account_balance_subquery
 from settlements.services import (
     commission_split,
@@ -93,6 +94,8 @@ def assert_model_matches(model: BookState) -> None:
 
 class LedgerMachine(RuleBasedStateMachine):
     """SIM-1: business operations, a task delivered twice, a fault injected mid-service, time passing."""
+
+    red_lettered = 0  # runs of the red-letter path (the simulation must reach it)
 
     def __init__(self) -> None:
         super().__init__()
@@ -199,6 +202,102 @@ class LedgerMachine(RuleBasedStateMachine):
                 credit_note_post(return_id=ret.pk)
         self.model.add(receivable.buyer_id, -gross)
 
+    @precondition(lambda self: self.orders)
+    @rule(
+        index=st.integers(min_value=0),
+        rejected=amounts,
+        deducted=st.booleans(),
+        twice=st.booleans(),
+        fault=st.booleans(),
+    )
+    def red_letter_a_rejection(self, index, rejected, deducted, twice, fault):
+        """A rejection at receipt red-lettered (SPEC §5): the shipment's blue invoice for all it shipped, the
+        confirmation form raised (by the buyer, or at once when it had not deducted), the red invoice recorded —
+        each step delivered twice where `twice`, a crash injected before the red invoice where `fault`. The ledger
+        is untouched (the receipt posted only accepted goods) and the order's net invoiced equals its accepted gross.
+        """
+        from orders.models import Order, RedLetterForm, Shipment
+        from orders.services.invoicing import (
+            invoice_declare_deduction,
+            invoice_record,
+            order_invoice_position,
+            red_letter_confirm,
+            red_letter_issue,
+            red_letter_raise,
+        )
+        from pharmex.errors import InvalidInput, InvalidTransition
+        from tests.orders.shipping import invoice_number
+
+        order = Order.objects.select_related("buyer", "supplier").get(pk=self.orders[index % len(self.orders)])
+        receivable = Receivable.objects.filter(order=order).first()
+        if receivable is None or receivable.reversed_at is not None or order.shipments.exists():
+            return
+        if CreditNote.objects.filter(order=order).exists():
+            return  # a credited return is red-lettered on its own (the end-to-end path test)
+        entries = JournalEntry.objects.count()
+        shipment = Shipment.objects.create(
+            order=order,
+            sequence=1,
+            supplier=order.supplier,
+            buyer=order.buyer,
+            status="received",
+            carrier="sim",
+            tracking_number=f"SIM{order.pk}",
+            invoice_amount=receivable.gross + rejected,
+            gross=receivable.gross + rejected,
+            accepted_gross=receivable.gross,
+            shipped_by="sim",
+            received_at=self.clock,
+        )
+        supplier = Actor(organization=order.supplier, role="owner")
+        buyer = Actor(organization=order.buyer, role="owner")
+        with self._at():
+            blue = invoice_record(
+                actor=supplier,
+                number=invoice_number(),
+                kind="special",
+                issue_date=self.clock.date(),
+                amount_excl_tax=shipment.gross,
+                tax=ZERO,
+                total=shipment.gross,
+                shipments=[{"shipment_id": shipment.pk, "amount": shipment.gross}],
+            )
+            invoice_declare_deduction(invoice=blue, actor=buyer, deducted=deducted)
+            form = red_letter_raise(actor=supplier, blue_invoice=blue, shipment_id=shipment.pk, reason="rejection")
+            assert form.amount == rejected
+            if twice:  # nothing is left to red-letter: a second form is refused
+                try:
+                    red_letter_raise(actor=supplier, blue_invoice=blue, shipment_id=shipment.pk, reason="rejection")
+                    raise AssertionError("a second form for the same rejection was raised")
+                except InvalidInput:
+                    pass
+            for _ in range(2 if twice else 1):
+                if deducted:
+                    try:
+                        red_letter_confirm(form=form, actor=buyer)
+                    except InvalidTransition:
+                        assert twice
+            number = invoice_number()
+            if fault:  # the red invoice's transaction fails after its rows: nothing of it stays
+                try:
+                    with transaction.atomic():
+                        red_letter_issue(form=form, actor=supplier, number=number, issue_date=self.clock.date())
+                        raise faults.InjectedFault("after the red invoice")
+                except faults.InjectedFault:
+                    pass
+                assert RedLetterForm.objects.get(pk=form.pk).red_invoice_id is None
+            for _ in range(2 if twice else 1):
+                try:
+                    red_letter_issue(form=form, actor=supplier, number=number, issue_date=self.clock.date())
+                except InvalidTransition:
+                    assert twice
+        position = order_invoice_position(order)
+        assert (position["invoiced"], position["red_lettered"]) == (shipment.gross, rejected)
+        assert position["net_invoiced"] == position["accepted_gross"] == receivable.gross
+        assert (position["difference"], position["open_items"]) == (ZERO, [])
+        assert JournalEntry.objects.count() == entries  # a rejection at receipt posts nothing new
+        LedgerMachine.red_lettered += 1
+
     @rule(buyer=st.integers(0, 1), share=st.integers(min_value=1, max_value=100))
     def refund_credit(self, buyer, share):
         credit = buyer_credit(buyer_id=self.buyers[buyer])
@@ -286,6 +385,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
 class LedgerSimulation(TestCase):
     def test_invariants_hold_after_every_step(self):
+        LedgerMachine.red_lettered = 0
         run_state_machine_as_test(
             LedgerMachine,
             settings=settings(
@@ -295,6 +395,7 @@ class LedgerSimulation(TestCase):
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
             ),
         )
+        assert LedgerMachine.red_lettered > 0  # the red-letter path was walked, not only reachable
 
 
 class PropertyTests(TestCase):
