@@ -484,3 +484,12 @@ class RegulatorOutput(ModelOutputSerializer):
     class Meta:
         model = Organization
         fields = ["id", "legal_name", "uscc", "kind", "province_code", "jurisdiction", "status", "created_at"]
+
+
+class RegulatorInspectorInput(StrictInputSerializer):
+    email = serializers.EmailField(help_text="Invited to join the regulator as a viewer (inspectors only read).")
+
+
+class RegulatorInspectorsOutput(serializers.Serializer):
+    members = MemberOutput(many=True, help_text="Its inspectors: remove one with DELETE …/inspectors/{id}/.")
+    pending_invitations = InvitationOutput(many=True, help_text="Invitations not yet accepted.")

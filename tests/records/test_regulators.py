@@ -242,3 +242,55 @@ def test_platform_admins_create_a_regulator_in_the_admin_site(client):
     )
     assert refused.status_code == 200
     assert "Only a regulator has a jurisdiction." in refused.content.decode()
+
+
+def test_platform_admins_add_and_remove_inspectors_of_an_existing_regulator(market, flow, regulator_factory):
+    regulator, owner_client, _ = regulator_factory(HAINAN)
+    admin_user = UserFactory(staff_role=StaffRole.ADMIN, is_staff=True)
+    admin = client_for(admin_user)
+    url = f"/api/v1/regulators/{regulator.pk}/inspectors/"
+
+    # neither the regulator itself nor a trader may add inspectors
+    assert owner_client.post(url, {"email": "new@example.com"}, format="json").status_code == 403
+    assert market.buyer_client().post(url, {"email": "new@example.com"}, format="json").status_code == 403
+
+    invited = admin.post(url, {"email": "New.Inspector@example.com"}, format="json")
+    assert invited.status_code == 201, invited.json()
+    assert (invited.json()["email"], invited.json()["role"], invited.json()["status"]) == (
+        "new.inspector@example.com",
+        "viewer",
+        "pending",
+    )
+    assert admin.post(url, {"email": "not-an-email"}, format="json").status_code == 400
+    assert (
+        admin.post(
+            f"/api/v1/regulators/{market.buyer.pk}/inspectors/", {"email": "x@example.com"}, format="json"
+        ).status_code
+        == 404
+    )
+    listed = admin.get(url).json()
+    assert [i["email"] for i in listed["pending_invitations"]] == ["new.inspector@example.com"]
+
+    inspector = UserFactory(email="new.inspector@example.com")
+    reader = client_for(inspector)
+    invitation_id = invited.json()["id"]
+    assert reader.post(f"/api/v1/invitations/{invitation_id}/accept/", {}, format="json").status_code in (200, 201)
+    reader = client_for(inspector)
+    assert reader.get(f"/api/v1/orders/{flow.pk}/").status_code == 200
+    assert reader.post(f"/api/v1/orders/{flow.pk}/cancel/", {}, format="json").status_code == 403
+    # a member already: inviting again is a conflict
+    assert admin.post(url, {"email": "new.inspector@example.com"}, format="json").status_code == 409
+
+    listed = admin.get(url).json()
+    member = next(m for m in listed["members"] if m["email"] == "new.inspector@example.com")
+    assert (member["role"], listed["pending_invitations"]) == ("viewer", [])
+    assert owner_client.delete(f"{url}{member['id']}/").status_code == 403
+    assert admin.delete(f"{url}{member['id']}/").status_code == 204
+    assert admin.delete(f"{url}{member['id']}/").status_code == 404
+    assert client_for(inspector).get(f"/api/v1/orders/{flow.pk}/").status_code in (403, 404)
+
+    audited = AuditEvent.objects.filter(organization_id=regulator.pk, action__startswith="regulator.inspector_")
+    assert sorted(audited.values_list("action", "actor_user_id")) == [
+        ("regulator.inspector_invited", admin_user.pk),
+        ("regulator.inspector_removed", admin_user.pk),
+    ]
