@@ -29,7 +29,7 @@ from accounts.choices import (
     ReverificationStatus,
     ScopeTag,
 )
-from accounts.validators import validate_province_code, validate_uscc
+from accounts.validators import validate_jurisdiction_code, validate_province_code, validate_uscc
 from pharmex.choices import StaffRole
 from pharmex.models import TransitionRecord
 
@@ -101,12 +101,14 @@ class Organization(models.Model):
     kind = models.CharField(max_length=20, choices=OrganizationKind.choices)
     ownership = models.CharField(max_length=10, choices=Ownership.choices, blank=True)
     province_code = models.CharField(max_length=6, validators=[validate_province_code])
-    # A regulator's jurisdiction (SPEC §7a): the province codes (GB/T 2260) of the organisations it reads about.
+    # A regulator's jurisdiction (SPEC §7a): the province codes and the city/county codes (GB/T 2260,
+    # pharmex.divisions) of the organisations it reads about.
     jurisdiction = ArrayField(
-        models.CharField(max_length=6, validators=[validate_province_code]),
+        models.CharField(max_length=6, validators=[validate_jurisdiction_code]),
         default=list,
         blank=True,
-        help_text="Regulators only: the province codes (GB/T 2260, e.g. 460000) whose organisations it may read.",
+        help_text="Regulators only: the province codes (GB/T 2260, e.g. 460000) or Hainan city/county codes "
+        "(e.g. 460100 海口市) whose organisations it may read.",
     )
     credit_terms_days = models.PositiveSmallIntegerField(default=default_credit_terms)
     min_shelf_life_days = models.PositiveSmallIntegerField(default=default_min_shelf_life)
@@ -172,7 +174,9 @@ class Organization(models.Model):
         if message:
             raise ValidationError({"ownership": message})
         if self.kind == OrganizationKind.REGULATOR and not self.jurisdiction:
-            raise ValidationError({"jurisdiction": _("A regulator has a jurisdiction: at least one province code.")})
+            raise ValidationError(
+                {"jurisdiction": _("A regulator has a jurisdiction: at least one province or city/county code.")}
+            )
         if self.kind != OrganizationKind.REGULATOR and self.jurisdiction:
             raise ValidationError({"jurisdiction": _("Only a regulator has a jurisdiction.")})
 

@@ -31,7 +31,7 @@ from accounts.models import (
     ownership_refusal,
 )
 from accounts.selectors import organization_may_trade
-from accounts.validators import validate_province_code, validate_uscc
+from accounts.validators import validate_jurisdiction_code, validate_province_code, validate_uscc
 from pharmex.api.serializers import (
     BusinessDateField,
     ModelOutputSerializer,
@@ -39,11 +39,13 @@ from pharmex.api.serializers import (
     StrictInputSerializer,
 )
 from pharmex.choices import StaffRole
+from pharmex.divisions import CITY_COUNTY_CODES
 from pharmex.models import AuditEvent
 
 # The shapes the schema shows; the check character and the code list are the validators' (accounts/validators.py).
 USCC_SHAPE = "[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}"  # GB 32100-2015 alphabet (upper-cased on the way in)
 PROVINCE_SHAPE = "|".join(sorted(PROVINCE_CODES))
+JURISDICTION_SHAPE = "|".join(sorted({*PROVINCE_CODES, *CITY_COUNTY_CODES}))
 
 
 def _django_validator(validator):
@@ -445,6 +447,15 @@ def province_code_field() -> PatternedCharField:
     )
 
 
+def jurisdiction_code_field() -> PatternedCharField:
+    return PatternedCharField(
+        schema_pattern=JURISDICTION_SHAPE,
+        max_length=6,
+        validators=[_django_validator(validate_jurisdiction_code)],
+        help_text="GB/T 2260 code: a province (e.g. 460000 Hainan) or a Hainan city/county (e.g. 460100 海口市).",
+    )
+
+
 class RegulatorCreateInput(StrictInputSerializer):
     legal_name = serializers.CharField(max_length=200, help_text="e.g. 海南省药品监督管理局")
     uscc = PatternedCharField(
@@ -455,10 +466,11 @@ class RegulatorCreateInput(StrictInputSerializer):
     )
     province_code = province_code_field()
     jurisdiction = serializers.ListField(
-        child=province_code_field(),
+        child=jurisdiction_code_field(),
         min_length=1,
         max_length=40,
-        help_text="The provinces whose organisations it reads about (GB/T 2260 province codes).",
+        help_text="The provinces and Hainan cities/counties whose organisations it reads about (GB/T 2260 codes: "
+        "a province code covers the province, a city/county code the organisations whose city/county is it).",
     )
     inspectors = serializers.ListField(
         child=serializers.EmailField(),
@@ -472,3 +484,12 @@ class RegulatorOutput(ModelOutputSerializer):
     class Meta:
         model = Organization
         fields = ["id", "legal_name", "uscc", "kind", "province_code", "jurisdiction", "status", "created_at"]
+
+
+class RegulatorInspectorInput(StrictInputSerializer):
+    email = serializers.EmailField(help_text="Invited to join the regulator as a viewer (inspectors only read).")
+
+
+class RegulatorInspectorsOutput(serializers.Serializer):
+    members = MemberOutput(many=True, help_text="Its inspectors: remove one with DELETE …/inspectors/{id}/.")
+    pending_invitations = InvitationOutput(many=True, help_text="Invitations not yet accepted.")

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import PROVINCE_CODES
+from pharmex.divisions import CITY_COUNTY_CODES
 
 # GB 32100-2015: the 31 characters a unified social credit code may use (no I, O, S, V, Z).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -35,3 +36,12 @@ def validate_province_code(value: str) -> None:
     """A province-level GB/T 2260 division code such as 460000 (Hainan)."""
     if value not in PROVINCE_CODES:
         raise ValidationError(_("Not a province-level GB/T 2260 code (for example 460000)."), code="province_code")
+
+
+def validate_jurisdiction_code(value: str) -> None:
+    """A regulator's jurisdiction code: a province (e.g. 460000) or a Hainan city or county (e.g. 460100 海口市)."""
+    if value not in PROVINCE_CODES and value not in CITY_COUNTY_CODES:
+        raise ValidationError(
+            _("Not a GB/T 2260 province code (for example 460000) or Hainan city/county code (for example 460100)."),
+            code="jurisdiction_code",
+        )

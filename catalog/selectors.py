@@ -321,9 +321,7 @@ def offer_history(*, actor: Actor, offer: Offer) -> QuerySet[OfferStatusChange]:
 
     Raises: NotFound for anyone else.
     """
-    if not (
-        actor.is_staff or actor.acts_for(offer.supplier_id) or in_jurisdiction(actor, offer.supplier.province_code)
-    ):
+    if not (actor.is_staff or actor.acts_for(offer.supplier_id) or in_jurisdiction(actor, offer.supplier)):
         raise NotFound()
     return offer.status_changes.order_by("-id")
 
@@ -334,9 +332,7 @@ def offer_price_history(*, actor: Actor, offer: Offer) -> QuerySet[OfferPriceCha
 
     Raises: NotFound for anyone else.
     """
-    if not (
-        actor.is_staff or actor.acts_for(offer.supplier_id) or in_jurisdiction(actor, offer.supplier.province_code)
-    ):
+    if not (actor.is_staff or actor.acts_for(offer.supplier_id) or in_jurisdiction(actor, offer.supplier)):
         raise NotFound()
     return offer.price_changes.order_by("-changed_at", "-id")
 

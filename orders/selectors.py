@@ -97,9 +97,7 @@ def trace_get(*, actor: Actor, code: str) -> Trace:
     hops = list(hops.order_by("id"))
     if not hops and not actor.is_staff:
         raise NotFound()
-    show_holder = (
-        actor.is_staff or actor.acts_for(trace.holder_id) or in_jurisdiction(actor, trace.holder.province_code)
-    )
+    show_holder = actor.is_staff or actor.acts_for(trace.holder_id) or in_jurisdiction(actor, trace.holder)
     return Trace(code=trace, hops=hops, show_holder=show_holder)
 
 

@@ -1,5 +1,6 @@
 """Which organisations' rows an actor sees (STYLE G6), in one place: platform staff every organisation's, a
-regulator those in its jurisdiction (SPEC §7a), anyone else its own organisation's.
+regulator those in its jurisdiction (SPEC §7a: province codes, and city/county codes matched against an
+organisation's province and `city_county`, pharmex.divisions), anyone else its own organisation's.
 
 `parties_q(actor, "buyer", "supplier")` is the filter for a model whose rows belong to the organisations in those
 foreign keys (a row is visible when any of them is visible); None when the actor sees nothing.
@@ -13,6 +14,7 @@ from operator import or_
 from django.db.models import Q
 
 from pharmex.actor import Actor
+from pharmex.divisions import CITY_COUNTY_CODES, city_county_covers, is_province, province_of
 
 
 def parties_q(actor: Actor, *fields: str) -> Q | None:
@@ -21,8 +23,7 @@ def parties_q(actor: Actor, *fields: str) -> Q | None:
     if actor.is_staff:
         return Q()
     if actor.is_regulator:
-        codes = sorted(actor.jurisdiction or ())
-        return reduce(or_, (Q(**{_path(field, "province_code__in"): codes}) for field in fields))
+        return reduce(or_, (_jurisdiction_q(actor.jurisdiction or (), field) for field in fields))
     if actor.organization is None:
         return None
     own = actor.organization
@@ -33,6 +34,27 @@ def _path(field: str, lookup: str) -> str:
     return f"{field}__{lookup}" if field else lookup
 
 
-def in_jurisdiction(actor: Actor, province_code: str) -> bool:
-    """A regulator's jurisdiction covers an organisation of this province (False for anyone else)."""
-    return actor.is_regulator and province_code in (actor.jurisdiction or ())
+def _jurisdiction_q(codes, field: str) -> Q:
+    """Organisations (through `field`) in these jurisdiction codes: of a province code's province, or of a
+    city/county code's province and city/county (its name, a district of it, or the code itself)."""
+    provinces = sorted(code for code in codes if is_province(code))
+    q = Q(**{_path(field, "province_code__in"): provinces})
+    for code in sorted(code for code in codes if not is_province(code) and code in CITY_COUNTY_CODES):
+        q |= Q(**{_path(field, "province_code"): province_of(code)}) & (
+            Q(**{_path(field, "city_county"): code})
+            | Q(**{_path(field, "city_county__startswith"): CITY_COUNTY_CODES[code]})
+        )
+    return q
+
+
+def in_jurisdiction(actor: Actor, organization) -> bool:
+    """A regulator's jurisdiction covers this organisation, by its province or its city/county (False for anyone
+    else)."""
+    if not actor.is_regulator:
+        return False
+    codes = actor.jurisdiction or ()
+    return organization.province_code in codes or any(
+        city_county_covers(code, organization.province_code, organization.city_county or "")
+        for code in codes
+        if not is_province(code)
+    )

@@ -73,13 +73,14 @@ class RecordViewSet(ApiViewSet):
         return organization_in_view(actor=self.actor, organization_id=query.get("organization"))
 
     def record_list(self):
-        # The page is read from the received lines (a queryset, so it pages in SQL); when returns become a second
-        # source (selectors.RECORD_SOURCES), this pages their union, as the export merges them.
+        # The page is read in SQL from the union of every source's keys (received lines and returns), in the order
+        # the export merges them; then the page's rows are read by id.
         query = self.parse_query(RecordQuery)
         organization = self._organization(query)
         start, end = selectors.day_bounds(query["date_from"], query["date_to"])
-        rows = selectors.received_lines(organization=organization, kind=self.kind, start=start, end=end)
-        page = [selectors.received_record(row, self.kind) for row in self.paginate_queryset(rows)]
+        where = {"organization": organization, "kind": self.kind, "start": start, "end": end}
+        keys = self.paginate_queryset(selectors.record_keys(**where))
+        page = selectors.record_page(**where, keys=keys)
         return self.get_paginated_response(RecordOutput(page, many=True).data)
 
     def record_export(self):
@@ -113,7 +114,9 @@ def _list_schema(label: str):
     return extend_schema(
         summary=f"List an organisation's GSP {label} records of a date range, oldest first",
         description="Every received shipment line with accepted units, from the order's snapshots: the drug and "
-        "party facts as they were at the sale, whatever changed since.",
+        "party facts as they were at the sale, whatever changed since. Every return line the supplier accepted "
+        "back is a negative record (quantity and amount) dated at the supplier's receipt of the return, with the "
+        "return's reason.",
         parameters=PARAMETERS,
         responses={200: RecordOutput(many=True), **problems(400, 404)},
     )

@@ -112,7 +112,7 @@ def recall_rows(actor: Actor) -> Iterator[list]:
         lines = ShipmentLine.objects.filter(drug=recall.drug_id, lot_key__in=recall.lot_keys)
         if actor.is_regulator and not (
             _scoped(lines, actor, "shipment__buyer", "shipment__supplier").exists()
-            or (recall.issuing_organization and in_jurisdiction(actor, recall.issuing_organization.province_code))
+            or (recall.issuing_organization and in_jurisdiction(actor, recall.issuing_organization))
         ):
             continue  # the recall reaches no organisation of its jurisdiction
         buyers = set(_scoped(lines, actor, "shipment__buyer").values_list("shipment__buyer_id", flat=True))

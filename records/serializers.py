@@ -29,7 +29,9 @@ class RecordOutput(serializers.Serializer):
     """One GSP purchase or sales record, as the order and shipment recorded it."""
 
     record_type = serializers.ChoiceField(choices=KINDS, help_text="`purchase` (购进) or `sales` (销售).")
-    date = UTCDateTimeField(help_text="When the goods were received (入库验收).")
+    date = UTCDateTimeField(
+        help_text="When the goods were received (入库验收); for a return, when the supplier received it back."
+    )
     order_number = serializers.CharField()
     shipment_sequence = serializers.IntegerField()
     counterparty_name = serializers.CharField(help_text="The supplier (purchase) or buyer (sales), at placement.")

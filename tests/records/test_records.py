@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from catalog.models import Drug
-from orders.models import Order, Shipment
+from orders.models import Order, Return, Shipment
 from tests.orders.conftest import place
+from tests.orders.returns import receive_back, request_return, step
 from tests.orders.shipping import item, receipt, receive, ship, shipment_body
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +131,74 @@ def test_a_date_range_outside_the_receipts_has_no_records_and_bad_ranges_are_ref
 def test_another_organisations_records_are_not_found(market, received):
     response = _records(market.buyer_client(), "purchases", organization=market.supplier.pk)
     assert response.status_code == 404
+
+
+def _csv(client, kind: str) -> list[dict]:
+    today = timezone.localdate().isoformat()
+    response = client.get(f"/api/v1/records/{kind}/export/", {"date_from": today, "date_to": today})
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_a_return_is_a_negative_record_on_both_sides_in_json_and_csv(market, received):
+    """The flow: 5 ordered, L1 (3, 1 rejected at receipt) and L2 (2); the buyer returns 2 of L2, the supplier
+    accepts 1 back and rejects 1 — so the records are +2 L1, +2 L2, −1 L2 (the return), both sides."""
+    buyer, supplier = market.buyer_client(), market.supplier_client()
+    second = Shipment.objects.get(order=received, sequence=2)
+    asked = request_return(buyer, received, second, 2)
+    assert asked.status_code == 201, asked.json()
+    ret_id = asked.json()["id"]
+    assert step(supplier, ret_id, "approve").status_code == 200
+    shipped = step(buyer, ret_id, "ship-back", {"carrier": "顺丰速运", "tracking_number": "SF7"})
+    assert shipped.status_code == 200, shipped.json()
+    done = receive_back(supplier, Return.objects.get(pk=ret_id), rejected=1)
+    assert done.status_code == 200, done.json()
+    ret = Return.objects.get(pk=ret_id)
+    line = received.lines.get()
+    lot = second.lines.get()
+
+    expected = {
+        "purchases": ("purchase", market.buyer_client, market.buyer_operator.email, received.supplier_name),
+        "sales": ("sales", market.supplier_client, market.supplier_operator.email, received.buyer_name),
+    }
+    for kind, (record_type, client, staff, counterparty) in expected.items():
+        body = _records(client(), kind).json()
+        assert body["count"] == 3
+        rows = body["results"]
+        assert [(r["record_type"], r["lot_number"], r["quantity"], r["amount"]) for r in rows] == [
+            (record_type, "L1", 2, "24.70"),
+            (record_type, "L2", 2, "24.70"),
+            (record_type, "L2", -1, "-12.35"),
+        ]
+        back = rows[2]
+        assert back == {
+            **back,
+            "order_number": received.number,
+            "shipment_sequence": 2,
+            "counterparty_name": counterparty,
+            "generic_name": "阿莫西林胶囊",
+            "specification": "0.25g",
+            "unit_price": "12.35",
+            "expiry_date": lot.expiry_date.isoformat(),
+            "staff": staff,
+            "reason": "Quality problem: 批号外观异常",
+        }
+        # dated at the supplier's receipt of the return
+        assert back["date"].startswith(ret.received_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+        # the records add up to what the buyer holds: accepted at receipt minus accepted back
+        assert sum(r["quantity"] for r in rows) == line.accepted_quantity - 1 == 3
+        assert sum(Decimal(r["amount"]) for r in rows) == Decimal("37.05")
+
+        # the union pages in SQL, in the same order as the export
+        pages = [_records(client(), kind, page_size=2, page=n).json() for n in (1, 2)]
+        assert [r for page in pages for r in page["results"]] == rows
+        assert [page["count"] for page in pages] == [3, 3]
+
+        exported = _csv(client(), kind)
+        assert [(r["lot_number"], r["quantity"], r["amount"], r["reason"]) for r in exported] == [
+            ("L1", "2", "24.70", ""),
+            ("L2", "2", "24.70", ""),
+            ("L2", "-1", "-12.35", "Quality problem: 批号外观异常"),
+        ]
+        assert exported[2]["staff"] == staff

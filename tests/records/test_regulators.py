@@ -87,6 +87,47 @@ def test_outside_its_jurisdiction_a_regulator_finds_nothing(market, flow, regula
     assert records.status_code == 404
 
 
+HAIKOU, QIONGHAI = "460100", "469002"  # city/county jurisdiction codes (pharmex.divisions)
+
+
+def test_a_city_regulator_reads_its_city_s_organisations_and_finds_nothing_of_another_city(
+    market, flow, regulator_factory
+):
+    # both parties in Haikou: the supplier by its city's name, the buyer by a district of it
+    Organization.objects.filter(pk=market.supplier.pk).update(city_county="海口市")
+    Organization.objects.filter(pk=market.buyer.pk).update(city_county="海口市龙华区")
+    shipment = Shipment.objects.get(order=flow)
+
+    _, haikou, _ = regulator_factory(HAIKOU)
+    assert [o["id"] for o in haikou.get("/api/v1/orders/").json()["results"]] == [flow.pk]
+    assert haikou.get(f"/api/v1/orders/{flow.pk}/").status_code == 200
+    assert haikou.get(f"/api/v1/shipments/{shipment.pk}/").status_code == 200
+    assert haikou.get(f"/api/v1/organizations/{market.buyer.pk}/").status_code == 200
+    assert haikou.get(f"/api/v1/offers/{market.offer.pk}/history/").status_code == 200
+    assert haikou.get(f"/api/v1/trace/{code(1)}/").status_code == 200
+    purchases = haikou.get("/api/v1/records/purchases/", {**_today(), "organization": market.buyer.pk})
+    assert [r["order_number"] for r in purchases.json()["results"]] == [flow.number]
+
+    # another city of the same province: nothing, every detail a 404
+    _, qionghai, _ = regulator_factory(QIONGHAI)
+    assert qionghai.get("/api/v1/orders/").json()["results"] == []
+    assert qionghai.get(f"/api/v1/orders/{flow.pk}/").status_code == 404
+    assert qionghai.get(f"/api/v1/shipments/{shipment.pk}/").status_code == 404
+    assert qionghai.get(f"/api/v1/organizations/{market.buyer.pk}/").status_code == 404
+    assert qionghai.get(f"/api/v1/offers/{market.offer.pk}/history/").status_code == 404
+    assert qionghai.get(f"/api/v1/trace/{code(1)}/").status_code == 404
+    records = qionghai.get("/api/v1/records/purchases/", {**_today(), "organization": market.buyer.pk})
+    assert records.status_code == 404
+
+    # one party in Qionghai: that regulator reads the order (one of its organisations is a party), not Haikou's
+    # other organisation's detail
+    Organization.objects.filter(pk=market.buyer.pk).update(city_county="琼海市")
+    assert qionghai.get(f"/api/v1/orders/{flow.pk}/").status_code == 200
+    assert qionghai.get(f"/api/v1/organizations/{market.buyer.pk}/").status_code == 200
+    assert qionghai.get(f"/api/v1/organizations/{market.supplier.pk}/").status_code == 404
+    assert haikou.get(f"/api/v1/organizations/{market.buyer.pk}/").status_code == 404
+
+
 def test_a_regulator_writes_nothing(market, flow, regulator_factory):
     regulator, client, _ = regulator_factory(HAINAN)
     order_id = place(market.buyer_client(), (market.offer.pk, 1)).json()["id"]
@@ -152,6 +193,15 @@ def test_platform_admins_create_a_regulator_and_its_inspectors_join_to_read(mark
     created = response.json()
     assert (created["kind"], created["jurisdiction"], created["status"]) == ("regulator", [HAINAN], "verified")
     assert admin.post("/api/v1/regulators/", {**body, "jurisdiction": ["123456"]}, format="json").status_code == 400
+    # a city/county code is a jurisdiction too; a code that is neither a province nor a Hainan city/county is not
+    not_a_city = admin.post("/api/v1/regulators/", {**body, "jurisdiction": ["460199"]}, format="json")
+    assert (not_a_city.status_code, not_a_city.json()["errors"][0]["code"]) == (400, "jurisdiction_code")
+    city = admin.post(
+        "/api/v1/regulators/",
+        {**body, "uscc": valid_uscc(990_003), "legal_name": "海口市市场监督管理局", "jurisdiction": [HAIKOU]},
+        format="json",
+    )
+    assert (city.status_code, city.json()["jurisdiction"]) == (201, [HAIKOU]), city.json()
     assert admin.post("/api/v1/regulators/", body, format="json").status_code == 409  # the same authority twice
 
     inspector = UserFactory(email="inspector@example.com")
@@ -192,3 +242,55 @@ def test_platform_admins_create_a_regulator_in_the_admin_site(client):
     )
     assert refused.status_code == 200
     assert "Only a regulator has a jurisdiction." in refused.content.decode()
+
+
+def test_platform_admins_add_and_remove_inspectors_of_an_existing_regulator(market, flow, regulator_factory):
+    regulator, owner_client, _ = regulator_factory(HAINAN)
+    admin_user = UserFactory(staff_role=StaffRole.ADMIN, is_staff=True)
+    admin = client_for(admin_user)
+    url = f"/api/v1/regulators/{regulator.pk}/inspectors/"
+
+    # neither the regulator itself nor a trader may add inspectors
+    assert owner_client.post(url, {"email": "new@example.com"}, format="json").status_code == 403
+    assert market.buyer_client().post(url, {"email": "new@example.com"}, format="json").status_code == 403
+
+    invited = admin.post(url, {"email": "New.Inspector@example.com"}, format="json")
+    assert invited.status_code == 201, invited.json()
+    assert (invited.json()["email"], invited.json()["role"], invited.json()["status"]) == (
+        "new.inspector@example.com",
+        "viewer",
+        "pending",
+    )
+    assert admin.post(url, {"email": "not-an-email"}, format="json").status_code == 400
+    assert (
+        admin.post(
+            f"/api/v1/regulators/{market.buyer.pk}/inspectors/", {"email": "x@example.com"}, format="json"
+        ).status_code
+        == 404
+    )
+    listed = admin.get(url).json()
+    assert [i["email"] for i in listed["pending_invitations"]] == ["new.inspector@example.com"]
+
+    inspector = UserFactory(email="new.inspector@example.com")
+    reader = client_for(inspector)
+    invitation_id = invited.json()["id"]
+    assert reader.post(f"/api/v1/invitations/{invitation_id}/accept/", {}, format="json").status_code in (200, 201)
+    reader = client_for(inspector)
+    assert reader.get(f"/api/v1/orders/{flow.pk}/").status_code == 200
+    assert reader.post(f"/api/v1/orders/{flow.pk}/cancel/", {}, format="json").status_code == 403
+    # a member already: inviting again is a conflict
+    assert admin.post(url, {"email": "new.inspector@example.com"}, format="json").status_code == 409
+
+    listed = admin.get(url).json()
+    member = next(m for m in listed["members"] if m["email"] == "new.inspector@example.com")
+    assert (member["role"], listed["pending_invitations"]) == ("viewer", [])
+    assert owner_client.delete(f"{url}{member['id']}/").status_code == 403
+    assert admin.delete(f"{url}{member['id']}/").status_code == 204
+    assert admin.delete(f"{url}{member['id']}/").status_code == 404
+    assert client_for(inspector).get(f"/api/v1/orders/{flow.pk}/").status_code in (403, 404)
+
+    audited = AuditEvent.objects.filter(organization_id=regulator.pk, action__startswith="regulator.inspector_")
+    assert sorted(audited.values_list("action", "actor_user_id")) == [
+        ("regulator.inspector_invited", admin_user.pk),
+        ("regulator.inspector_removed", admin_user.pk),
+    ]
