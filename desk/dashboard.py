@@ -60,8 +60,8 @@ def orders_by_status() -> list[tuple[str, str, int]]:
 
 
 def receivables_aging_buckets(*, actor: Actor, on: date | None = None) -> dict[str, Decimal]:
-    """Outstanding receivables of every buyer by days overdue (current, 1–30, 31–60, 61–90, 90+, total): the aging
-    report's totals."""
+    """Outstanding receivables of every buyer by days overdue (current, 1–30, 31–60, 61–90, 90+, total) and the
+    buyers' unapplied credit: the aging report's totals."""
     return settlement_selectors.aging_totals(settlement_selectors.receivables_aging(actor=actor, on=on))
 
 

@@ -83,6 +83,7 @@ def test_receivables_aging_buckets_add_up_the_outstanding_receivables(buyer, sup
         "days_61_90": Decimal("0.00"),
         "days_over_90": Decimal("25.00"),
         "total": Decimal("55.00"),
+        "unapplied_credit": Decimal("0.00"),  # no buyer has a credit note or overpayment waiting
     }
 
 
