@@ -176,3 +176,11 @@ def test_the_buyer_may_not_record_an_invoice(market):
     response = _post(market.buyer_client(), _xml(market, shipment), [(shipment, shipment.gross)])
     assert response.status_code == 403, response.json()
     _nothing_written()
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(market, settings):
+    _order, shipment = received(market, 10)
+    settings.INVOICE_FILE_MAX_BYTES = 1024
+    response = _post(market.supplier_client(), _xml(market, shipment) + b" " * 40_000, [(shipment, shipment.gross)])
+    assert response.status_code == 413
+    _nothing_written()
