@@ -3,10 +3,12 @@ order's invoice position."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework import status as http
 from rest_framework.decorators import action
@@ -104,6 +106,58 @@ class CoverOutput(ModelOutputSerializer):
 
 class InvoiceFileInput(StrictInputSerializer):
     file = serializers.FileField(help_text="The 数电发票 metadata file: the e-invoice XML, or the OFD.")
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 100000,
+        "description": "JSON: the shipments the invoice covers, as the JSON create takes them: "
+        '`[{"shipment_id": 1, "amount": "100.00"}]`.',
+    }
+)
+class CoversJsonField(serializers.Field):
+    """A multipart form's JSON text part holding the covered shipments, validated as `CoverInput(many=True)`."""
+
+    default_error_messages = {
+        "invalid_json": _("Give the covered shipments as a JSON array of objects with shipment_id and amount."),
+        "too_long": _("Give at most 100,000 characters."),
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_json")
+        if len(data) > 100_000:
+            self.fail("too_long")
+        try:
+            value = json.loads(data)
+        except ValueError:
+            self.fail("invalid_json")
+        if not isinstance(value, list):
+            self.fail("invalid_json")
+        covers = CoverInput(many=True, allow_empty=False, max_length=500, data=value)
+        covers.is_valid(raise_exception=True)
+        return covers.validated_data
+
+    def to_representation(self, value):  # pragma: no cover - input only
+        return json.dumps(value)
+
+
+class InvoiceFromFileInput(StrictInputSerializer):
+    json_types = False  # multipart/form-data: every value is text
+
+    file = serializers.FileField(help_text="The 数电发票 metadata file: the e-invoice XML, or the OFD.")
+    kind = serializers.ChoiceField(choices=InvoiceKind.choices)
+    shipments = CoversJsonField()
+    number = serializers.RegexField(
+        r"^\d{20}$", required=False, help_text="Only when the file does not carry it; else it must agree."
+    )
+    issue_date = serializers.DateField(required=False, help_text="Only when the file does not carry it.")
+    amount_excl_tax = MoneyField(
+        min_value=Decimal("0.01"), required=False, help_text="Only when the file does not carry it."
+    )
+    tax = MoneyField(min_value=Decimal("0.00"), required=False, help_text="Only when the file does not carry it.")
+    total = MoneyField(min_value=Decimal("0.01"), required=False, help_text="Only when the file does not carry it.")
 
 
 class InvoiceFileFieldsOutput(serializers.Serializer):
@@ -223,8 +277,18 @@ class InvoiceViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
     serializer_class = InvoiceOutput
     pagination_class = NewestFirstCursorPagination
     lookup_value_regex = r"\d+"
-    policies = {"list": READING, "retrieve": READING, "create": INVOICING, "deduction": INVOICING, "file": INVOICING}
-    upload_limits = {"file": "INVOICE_FILE_MAX_BYTES"}  # larger uploads: 413 before they are read
+    policies = {
+        "list": READING,
+        "retrieve": READING,
+        "create": INVOICING,
+        "deduction": INVOICING,
+        "file": INVOICING,
+        "from_file": INVOICING,
+    }
+    upload_limits = {
+        "file": "INVOICE_FILE_MAX_BYTES",
+        "from_file": "INVOICE_FILE_MAX_BYTES",
+    }  # larger uploads: 413 before they are read
 
     def get_queryset(self):
         return invoice_list(actor=self.actor)
@@ -265,6 +329,25 @@ class InvoiceViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
         invoice = self.get_object()
         upload = self.parse(InvoiceFileInput)["file"]
         invoicing.invoice_attach_file(invoice=invoice, actor=self.actor, file=upload, original_name=upload.name or "")
+        return self.respond(InvoiceOutput, self.get_queryset().get(pk=invoice.pk), status=http.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record a 数电发票 you issued (supplier) from its XML or OFD file, with the shipments it covers",
+        description="The number, issue date and amounts the file carries fill the record; give in the form what "
+        "it does not carry (a field given that the file also carries must agree). Then the same checks as "
+        "`POST /invoices/` (票货一致, one buyer, the number used once) and those of the file upload (the seller's and "
+        "buyer's tax ids) run, and the file is kept, all or nothing. The kind (专票/普票) is always given. "
+        "Over `INVOICE_FILE_MAX_BYTES`: 413.",
+        request={"multipart/form-data": InvoiceFromFileInput},
+        responses={201: InvoiceOutput, **problems(400, 403, 413)},
+    )
+    @action(detail=False, methods=["post"], url_path="from-file", parser_classes=[MultiPartParser])
+    def from_file(self, request):
+        data = self.parse(InvoiceFromFileInput)
+        upload = data.pop("file")
+        invoice = invoicing.invoice_record_from_file(
+            actor=self.actor, file=upload, original_name=upload.name or "", **data
+        )
         return self.respond(InvoiceOutput, self.get_queryset().get(pk=invoice.pk), status=http.HTTP_201_CREATED)
 
 

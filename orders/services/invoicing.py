@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.choices import SUPPLIER_KINDS
 from orders.invoice_choices import RedLetterReason, RedLetterStatus
 from orders.invoice_files import MONEY_FIELDS, InvoiceFileInvalid, read_invoice_file
 from orders.invoice_transitions import RED_LETTER
@@ -404,3 +405,52 @@ def invoice_attach_file(*, invoice: Invoice, actor: Actor, file: BinaryIO, origi
         {"format": kept.format, "sha256": kept.sha256, "size": kept.size, "fields": kept.carried_fields},
     )
     return kept
+
+
+# What a record made from a file takes from it; anything the file does not carry the request gives.
+FILE_RECORD_FIELDS = ("number", "issue_date", "amount_excl_tax", "tax", "total")
+
+
+@transaction.atomic
+def invoice_record_from_file(
+    *,
+    actor: Actor,
+    file: BinaryIO,
+    original_name: str = "",
+    kind: str,
+    shipments: list[dict],
+    **given,
+) -> Invoice:
+    """The supplier records a blue 数电发票 from its XML (or OFD) file: the number, issue date and amounts the file
+    carries fill the record, `given` supplies what it does not carry (and must agree with what it does); then the
+    record is made by `invoice_record` and the file kept by `invoice_attach_file`, in this one transaction.
+
+    Raises: NotAParty (acting for no supplier), InvalidInput (the file refused, a field neither carried nor given,
+    a given field that disagrees with the file, anything `invoice_record` or `invoice_attach_file` refuses).
+    """
+    if actor.require_organization().kind not in SUPPLIER_KINDS:
+        raise NotAParty(_("Only a supplier records the invoices it issued."))
+    try:
+        read = read_invoice_file(file)
+    except InvoiceFileInvalid as error:
+        raise InvalidInput([_error("file", error.code, str(error))]) from None
+    values: dict = {}
+    errors: list[dict] = []
+    for key in FILE_RECORD_FIELDS:
+        carried, asked = read.fields.get(key), given.get(key)
+        if carried is not None and asked is not None and carried != asked:
+            errors.append(
+                _error(
+                    f"file.{key}",
+                    "invoice_file_mismatch",
+                    _("The file says %(found)s; the request says %(given)s.") % {"found": carried, "given": asked},
+                )
+            )
+        elif carried is None and asked is None:
+            errors.append(_error(key, "not_in_file", _("The file does not carry this field: give it in the request.")))
+        values[key] = carried if carried is not None else asked
+    if errors:
+        raise InvalidInput(errors)
+    invoice = invoice_record(actor=actor, kind=kind, shipments=shipments, **values)
+    invoice_attach_file(invoice=invoice, actor=actor, file=file, original_name=original_name)
+    return invoice

@@ -350,6 +350,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentShareStatusEnum": "firstbusiness.choices.ShareStatus",
         "RepresentativeStatusEnum": "firstbusiness.choices.RepresentativeStatus",
         "FirstBusinessReviewStatusEnum": "firstbusiness.choices.ReviewStatus",
+        "InvoiceKindEnum": "orders.invoice_choices.InvoiceKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -29,6 +29,7 @@ NOT_EXECUTABLE = {
     "audit.md": 2,  # a broken chain's errors (need a tampered record, a rewritten chain)
     "authentication.md": 2,  # the emailed codes: password reset, invitation
     "first-business.md": 2,  # a multipart upload, a download saved to disk
+    "money.md": 1,  # a multipart upload: an invoice from its 数电发票 file
     "orders.md": 1,  # the state diagram
     "pagination.md": 2,  # shapes: a cursor page without demo audit records, a capped search count
     "regulators.md": 1,  # an inspector's request (they join by the emailed invitation)
