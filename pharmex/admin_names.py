@@ -19,7 +19,10 @@ NAMES = [
     _("Lecheng designation document number"),
     _("May sign in to the Django admin site."),
     _("Per sale unit."),
-    _("Regulators only: the province codes (GB/T 2260, e.g. 460000) whose organisations it may read."),
+    _(
+        "Regulators only: the province codes (GB/T 2260, e.g. 460000) or Hainan city/county codes "
+        "(e.g. 460100 海口市) whose organisations it may read."
+    ),
     _("Requires first-business approval (首营) before buying; empty: its kind's default."),
     _("Stored normalised."),
     _("Taken by open and completed orders."),
@@ -503,5 +506,7 @@ NAMES = [
     _("quotes"),
     _("region codes"),
     _("request"),
+    _("return line"),
+    _("return request"),
     _("revoked at"),
 ]
