@@ -138,6 +138,13 @@ class ShipLineInput(StrictInputSerializer):
     order_line_id = serializers.IntegerField(min_value=1)
     lot_number = serializers.CharField(max_length=40)
     expiry_date = BusinessDateField(days_ahead=366 * 30)
+    place_of_origin = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="产地 of the lot; required for 中药饮片 (drug type `tcm_decoction`), optional otherwise.",
+    )
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     trace_codes = code_list(max_length=10_000, required=False, default=list)
     case_codes = CaseInput(many=True, required=False, default=list, max_length=1_000)
@@ -552,6 +559,7 @@ class ShipmentLineOutput(ModelOutputSerializer):
             "sale_unit",
             "lot_number",
             "expiry_date",
+            "place_of_origin",
             "quantity",
             "accepted_quantity",
             "rejected_quantity",

@@ -2,7 +2,7 @@
 
 A record is one received shipment line: a purchase record for the buyer, a sales record for the supplier. Every
 drug and party fact comes from what the order and the shipment recorded when they happened (the order line's
-snapshot, the order's party names and licence numbers, the shipment's lot, expiry, staff and invoices), never from
+snapshot, the order's party names and licence numbers, the shipment's lot, expiry, 产地, staff and invoices), never from
 master data, so a record never changes after the sale.
 
 Returns are negative records: every return line the supplier accepted back is, at the supplier's receipt of the
@@ -87,6 +87,7 @@ def received_lines(*, organization: Organization, kind: str, start: datetime, en
             "accepted_quantity",
             "lot_number",
             "expiry_date",
+            "place_of_origin",
             date=F("shipment__received_at"),
             order_number=F("shipment__order__number"),
             shipment_sequence=F("shipment__sequence"),
@@ -117,7 +118,6 @@ def received_record(row: dict, kind: str) -> Record:
     return {
         **row,
         "record_type": kind,
-        "place_of_origin": "",  # 产地 of 中药饮片: no snapshot holds it yet (README, "GSP records, regulators …")
         "quantity": quantity,
         "amount": quantize(row["unit_price"] * quantity),
         "invoice_numbers": ", ".join(invoices or ()),
@@ -165,6 +165,7 @@ def returned_lines(*, organization: Organization, kind: str, start: datetime, en
             approval_number=F("order_line__approval_number"),
             lot_number=F("shipment_line__lot_number"),
             expiry_date=F("shipment_line__expiry_date"),
+            place_of_origin=F("shipment_line__place_of_origin"),
             unit=F("order_line__sale_unit"),
             unit_price=F("order_line__unit_price"),
             staff=Subquery(staff.order_by("-id").values("actor")[:1]),
@@ -193,7 +194,6 @@ def returned_record(row: dict, kind: str) -> Record:
     return {
         **row,
         "record_type": kind,
-        "place_of_origin": "",
         "staff": row["staff"] or "",
         "quantity": quantity,
         "amount": quantize(row["unit_price"] * quantity),

@@ -65,6 +65,8 @@ class ShipmentLine(models.Model):
     lot_number = models.CharField(max_length=40)
     lot_key = models.CharField(max_length=LOT_KEY_LENGTH, db_index=True)  # the lot normalised (recalls match on it)
     expiry_date = models.DateField()
+    # 产地 of the lot, required for 中药饮片; a database default keeps raw INSERTs (bench seeding) working
+    place_of_origin = models.CharField(max_length=100, blank=True, default="", db_default="")
     quantity = models.PositiveIntegerField()
     accepted_quantity = models.PositiveIntegerField(default=0)
     rejected_quantity = models.PositiveIntegerField(default=0)

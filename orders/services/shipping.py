@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.choices import DrugType
 from catalog.customs import lecheng_release
 from catalog.models import Drug
 from catalog.services import offers as catalog_offers
@@ -106,6 +107,7 @@ def _ship(*, order: Order, actor: Actor, data: dict, fields: dict[str, str]) -> 
                 lot_number=item["lot_number"],
                 lot_key=lot_key(item["lot_number"]),
                 expiry_date=item["expiry_date"],
+                place_of_origin=item.get("place_of_origin", "").strip(),
                 quantity=item["quantity"],
             )
             for item in data["lines"]
@@ -180,7 +182,10 @@ def _plan(*, order: Order, data: dict, fields: dict[str, str]) -> _Plan:
     errors: list[dict] = []
     items = data["lines"]
     drug_ids = {plan.lines[i["order_line_id"]].drug_id for i in items if i["order_line_id"] in plan.lines}
-    drugs = {drug.pk: drug for drug in Drug.objects.filter(pk__in=drug_ids).only("gtin", "storage", "generic_name")}
+    drugs = {
+        drug.pk: drug
+        for drug in Drug.objects.filter(pk__in=drug_ids).only("gtin", "storage", "generic_name", "drug_type")
+    }
     formats: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for drug_id, prefix, length in CodeFormat.objects.filter(drug_id__in=drug_ids).values_list(
         "drug_id", "prefix", "length"
@@ -218,6 +223,14 @@ def _plan(*, order: Order, data: dict, fields: dict[str, str]) -> _Plan:
                     "field": f"{at}.expiry_date",
                     "code": "shelf_life_too_short",
                     "message": _("The buyer needs stock expiring on or after %(date)s.") % {"date": earliest_expiry},
+                }
+            )
+        if drug.drug_type == DrugType.TCM_DECOCTION and not item.get("place_of_origin", "").strip():
+            errors.append(
+                {
+                    "field": f"{at}.place_of_origin",
+                    "code": "place_of_origin_required",
+                    "message": _("TCM decoction pieces (中药饮片) need the place of origin (产地) of the lot."),
                 }
             )
         if len(lot_key(item["lot_number"])) > LOT_KEY_LENGTH:  # NFKC may lengthen what was typed (㌀ → アパート)

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from catalog.models import Offer
+from catalog.choices import DrugType
+from catalog.models import Drug, Offer
 from orders.models import Order, Shipment
 from pharmex.choices import StaffRole
 from tests.conftest import client_for
@@ -189,3 +190,39 @@ def test_the_buyer_reads_what_was_shipped(market, confirmed):
     assert shipment["cold_chain"] == {"required": False, "flag": "", "rejectable_lines": [], "record": None}
     detail = market.buyer_client().get(f"/api/v1/shipments/{shipment['id']}/")
     assert detail.json() == shipment
+
+
+def test_tcm_decoction_pieces_ship_with_their_place_of_origin_other_drugs_need_none(market, confirmed):
+    """中药饮片 need the lot's 产地 (SPEC §7a): refused without it, kept on the shipment line and shown with it."""
+    line = confirmed.lines.get()
+    approval_number = line.drug.approval_number
+    Drug.objects.filter(pk=line.drug_id).update(drug_type=DrugType.TCM_DECOCTION, approval_number="")
+    missing = ship(market.supplier_client(), confirmed, shipment_body(confirmed, item(line, 2, lot="Y1")))
+    assert missing.status_code == 400, missing.json()
+    assert [(e["field"], e["code"]) for e in missing.json()["errors"]] == [
+        ("lines[0].place_of_origin", "place_of_origin_required")
+    ]
+    blank = ship(
+        market.supplier_client(),
+        confirmed,
+        shipment_body(confirmed, {**item(line, 2, lot="Y1"), "place_of_origin": "  "}),
+    )
+    assert [(e["field"], e["code"]) for e in blank.json()["errors"]] == [
+        ("lines[0].place_of_origin", "place_of_origin_required")
+    ]
+    assert not Shipment.objects.filter(order=confirmed).exists()
+
+    body = shipment_body(confirmed, {**item(line, 2, lot="Y1"), "place_of_origin": "四川江油"})
+    assert ship(market.supplier_client(), confirmed, body).status_code == 200
+    shipment = Shipment.objects.get(order=confirmed)
+    assert shipment.lines.get().place_of_origin == "四川江油"
+    shown = market.supplier_client().get(f"/api/v1/shipments/{shipment.pk}/")
+    assert shown.status_code == 200, shown.json()
+    assert shown.json()["lines"][0]["place_of_origin"] == "四川江油"
+
+    Drug.objects.filter(pk=line.drug_id).update(drug_type=DrugType.CHEMICAL, approval_number=approval_number)
+    other = ship(market.supplier_client(), confirmed, shipment_body(confirmed, item(line, 3, lot="Y2")))
+    assert other.status_code == 200, other.json()
+    second = Shipment.objects.get(order=confirmed, sequence=2)
+    assert second.lines.get().place_of_origin == ""
+    assert market.supplier_client().get(f"/api/v1/shipments/{second.pk}/").json()["lines"][0]["place_of_origin"] == ""

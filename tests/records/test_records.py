@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.models import License
+from catalog.choices import DrugType
 from catalog.models import Drug
 from orders.models import Order, Return, Shipment
 from tests.orders.conftest import place
@@ -68,6 +70,7 @@ def test_records_match_the_order_line_by_line_with_a_rejection(market, received)
         "manufacturer_name": line.manufacturer_name,
         "mah_name": line.mah_name,
         "approval_number": line.approval_number,
+        "place_of_origin": "",  # not 中药饮片: none shipped, none recorded
         "unit": line.sale_unit,
         "unit_price": "12.35",
         "staff": market.buyer_operator.email,
@@ -202,3 +205,39 @@ def test_a_return_is_a_negative_record_on_both_sides_in_json_and_csv(market, rec
             ("L2", "-1", "-12.35", "Quality problem: 批号外观异常"),
         ]
         assert exported[2]["staff"] == staff
+
+
+def test_the_place_of_origin_of_tcm_decoction_pieces_is_in_the_records_and_their_returns(market):
+    """中药饮片: the 产地 the supplier shipped the lot with is on both sides' records, JSON and CSV, returns too."""
+    buyer, supplier = market.buyer_client(), market.supplier_client()
+    order_id = place(buyer, (market.offer.pk, 3)).json()["id"]
+    assert supplier.post(f"/api/v1/orders/{order_id}/confirm/", {}, format="json").status_code == 200
+    order = Order.objects.get(pk=order_id)
+    line = order.lines.get()
+    Drug.objects.filter(pk=line.drug_id).update(drug_type=DrugType.TCM_DECOCTION, approval_number="")
+    for licence in License.objects.filter(organization=market.buyer):  # the pharmacy may hold 中药饮片
+        licence.scope_tags = [*licence.scope_tags, "tcm_decoction"]
+        licence.save(update_fields=["scope_tags"])
+    body = shipment_body(order, {**item(line, 3, lot="T1"), "place_of_origin": "甘肃岷县"})
+    assert ship(supplier, order, body).status_code == 200
+    shipment = Shipment.objects.get(order=order)
+    received_now = receive(buyer, shipment)
+    assert received_now.status_code == 200, received_now.json()
+    asked = request_return(buyer, order, shipment, 1)
+    assert asked.status_code == 201, asked.json()
+    ret_id = asked.json()["id"]
+    assert step(supplier, ret_id, "approve").status_code == 200
+    assert step(buyer, ret_id, "ship-back", {"carrier": "顺丰速运", "tracking_number": "SF8"}).status_code == 200
+    assert receive_back(supplier, Return.objects.get(pk=ret_id)).status_code == 200
+
+    for kind, client in (("purchases", market.buyer_client), ("sales", market.supplier_client)):
+        rows = _records(client(), kind).json()["results"]
+        assert [(r["lot_number"], r["quantity"], r["place_of_origin"]) for r in rows] == [
+            ("T1", 3, "甘肃岷县"),
+            ("T1", -1, "甘肃岷县"),
+        ]
+        exported = _csv(client(), kind)
+        assert [(r["lot_number"], r["quantity"], r["place_of_origin"]) for r in exported] == [
+            ("T1", "3", "甘肃岷县"),
+            ("T1", "-1", "甘肃岷县"),
+        ]
