@@ -304,6 +304,7 @@ NAMES = [
     _("period kind"),
     _("period start"),
     _("phone"),
+    _("place of origin"),
     _("placed at"),
     _("placed by"),
     _("posting"),
