@@ -305,6 +305,7 @@ class PlanViewSet(UploadViewMixin, ApiViewSet):
     upload_limits = {"check": "CATALOG_IMPORT_MAX_BYTES"}  # larger uploads: 413 before they are read
     http_method_names = ["post", "options"]
     parser_classes = [MultiPartParser]
+    serializer_class = PlanUploadInput  # what OPTIONS describes
 
     @extend_schema(
         summary="Check a monthly procurement plan (CSV or XLSX): every line priced and checked by the gate, with "

@@ -13,11 +13,11 @@ FORMATS = list(CONTENT_TYPES)
 class RecordQuery(serializers.Serializer):
     date_from = BusinessDateField(days_ahead=366)
     date_to = BusinessDateField(days_ahead=366)
-    organization = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    organization = serializers.IntegerField(max_value=2**63 - 1, required=False)  # no such organisation: 404
 
     def validate(self, data: dict) -> dict:
         if data["date_to"] < data["date_from"]:
-            raise serializers.ValidationError({"date_to": [_("Must be on or after date_from.")]}, code="invalid_range")
+            raise serializers.ValidationError({"date_to": [_("Must be on or after date_from.")]}, code="date_range")
         return data
 
 

@@ -119,6 +119,33 @@ ALLOWED = [
         codes=frozenset({"invalid"}),
         operation="email",
     ),
+    Allowance(
+        "rejected valid",
+        "Invoices (票货一致): ids in a body name the caller's own shipments, a 数电发票 number carries its issue "
+        "year and is used once, amounts must add up across fields and stay within what was shipped or invoiced — "
+        "rules over other fields and the caller's records, which a schema describing each field alone cannot state.",
+        codes=frozenset(
+            {
+                "unknown_shipment",
+                "invoice_number_invalid",
+                "invoice_number_used",
+                "invoice_total_mismatch",
+                "covered_total_mismatch",
+                "several_buyers",
+                "more_than_shipped",
+                "not_covered",
+                "not_credited",
+                "nothing_to_red_letter",
+                "more_than_invoiced",
+            }
+        ),
+    ),
+    Allowance(
+        "rejected valid",
+        "A multipart form's text part carrying JSON (the covered shipments): the schema can only call it a string.",
+        codes=frozenset({"invalid_json"}),
+        operation="POST /api/v1/invoices/from-file/",
+    ),
 ]
 
 

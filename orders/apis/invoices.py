@@ -381,7 +381,7 @@ class RedLetterFormViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
     @extend_schema(
         summary="Raise a red-letter confirmation form (supplier) for a rejection or a credited return",
         request=RedLetterInput,
-        responses={201: RedLetterOutput, **problems(400, 403)},
+        responses={201: RedLetterOutput, **problems(400, 403, 404)},
     )
     def create(self, request, *args, **kwargs):
         data = self.parse(RedLetterInput)
