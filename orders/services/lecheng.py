@@ -39,20 +39,14 @@ def lecheng_take(*, lines: list[OrderLine], indexes: dict[int, int]) -> None:
 
 def lecheng_give_back(*, order: Order) -> None:
     """An order ended before shipping (cancelled, rejected, expired) gives its approvals' quantity back."""
-    for line in order.lines.filter(lecheng_approval__isnull=False).order_by("lecheng_approval_id"):
-        lecheng_release(approval_id=line.lecheng_approval_id, quantity=line.quantity)
+    lecheng_follow(before=lecheng_in_use(order.lines.all()), after={})
 
 
 def lecheng_give_back_returned(*, returned: list[tuple[OrderLine, int]]) -> None:
     """Units a Lecheng institution returned to its supplier (order line, quantity accepted back) are no longer used
     against its approval (SPEC §4a)."""
-    quantities: dict[int, int] = defaultdict(int)
-    for line, quantity in returned:
-        if line.lecheng_approval_id is not None:
-            quantities[line.lecheng_approval_id] += quantity
-    for approval_id, quantity in sorted(quantities.items()):
-        if quantity:
-            lecheng_release(approval_id=approval_id, quantity=quantity)
+    back = (OrderLine(lecheng_approval_id=line.lecheng_approval_id, quantity=quantity) for line, quantity in returned)
+    lecheng_follow(before=lecheng_in_use(back), after={})
 
 
 def lecheng_in_use(lines: Iterable[OrderLine]) -> dict[int, int]:
