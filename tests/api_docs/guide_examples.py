@@ -4,8 +4,11 @@
 that drifts from what the server does fails the suite. What a page may contain, and how it is read:
 
 * **```bash blocks** are run command by command, in page order; variables carry over within the page.
-  Commands: `curl …` (the options `-s -S -i -X -H -d/--data/--data-raw` and one `http://127.0.0.1:8000/…` URL),
-  `python manage.py …` (run with `call_command`), and `NAME=$(…)` assignments. A pipeline may go on into
+  Commands: `curl …` (the options `-s -S -i -X -H -d/--data/--data-raw`, `-F name=value` and
+  `-F name=@FILE[;type=…]` for a multipart form, and one `http://127.0.0.1:8000/…` URL), `python manage.py …`
+  (run with `call_command`), `cat > FILE <<'EOF'` … `EOF` (writes FILE for a later `-F name=@FILE`; files live
+  in memory, per page), `date +%F` and `date -d '+N days' +%F` (today in Asia/Shanghai, the platform's business
+  day, and N days on), and `NAME=$(…)` assignments. A pipeline may go on into
   `python3 -c '…'` (run in-process on the output) or `grep [-i] PATTERN`. `$NAME` and `${NAME}` expand outside
   single quotes, as in a shell.
 * **The answer** of a command is the comment right below it (`# 201 {"id": 4, …}`, `# {"count": 1, …}`,
@@ -41,13 +44,17 @@ import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
 from urllib.parse import quote
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.utils import timezone
 
 BASE_URL = "http://127.0.0.1:8000"
 DEMO_PASSWORD = "pharmex-demo-2026"
@@ -63,6 +70,7 @@ ANSWER_START = re.compile(r"^(\d{3}\b|[{\[]|[A-Za-z][\w-]*: )")
 ELLIPSIS = "…"
 DIRECTIVES = ("sign in ", "answer", "not executable")
 LITERAL_DOLLAR = "\x00"  # an escaped \$ inside double quotes, kept from expansion
+HEREDOC = re.compile(r"<<\s*'(\w+)'\s*$")  # a quoted here-document: its text is taken as written
 
 
 class GuideError(AssertionError):
@@ -265,6 +273,7 @@ class Command:
     line: int
     answer: list[str] = field(default_factory=list)
     answer_closed: bool = False  # the answer was a comment on the command's own line
+    stdin: str | None = None  # a here-document's text (`cat > FILE <<'EOF'`)
 
 
 def read_commands(block: Block) -> list[Command]:
@@ -304,6 +313,14 @@ def read_commands(block: Block) -> list[Command]:
                 break
         command_text, comment = _strip_trailing_comment(text.strip())
         command = Command(command_text, number)
+        heredoc = HEREDOC.search(command_text)
+        if heredoc:
+            command.text = command_text[: heredoc.start()].rstrip()
+            end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == heredoc.group(1)), None)
+            if end is None:
+                raise GuideError(f"{block.where}: the here-document {heredoc.group(1)} is not closed")
+            command.stdin = "".join(line + "\n" for line in lines[i + 1 : end])
+            i = end
         if comment is not None and ANSWER_START.match(comment):  # `… # 204`; other trailing comments are prose
             command.answer.append(comment)
             command.answer_closed = True
@@ -609,6 +626,7 @@ class PageRunner:
         self.census = Census()
         self.last_reply: Reply | None = None
         self.last_where = ""
+        self.files: dict[str, bytes] = {}  # what `cat > FILE <<'EOF'` wrote, for `curl -F name=@FILE`
 
     def run(self) -> Census:
         with _example_hosts_resolve():
@@ -666,7 +684,7 @@ class PageRunner:
             raise GuideError(f"{where}: signing in as {email} answered {reply.status}: {reply.content[:300]!r}")
         return reply.json()["access"]
 
-    def _request(self, method: str, target: str, headers: dict[str, str], body: str | None) -> Reply:
+    def _request(self, method: str, target: str, headers: dict[str, str], body: str | bytes | None) -> Reply:
         if target.startswith(BASE_URL):
             target = target[len(BASE_URL) :]
         if not target.startswith("/"):
@@ -676,7 +694,11 @@ class PageRunner:
         extra = {name: value for name, value in headers.items() if name.lower() != "content-type"}
         content_type = next((v for n, v in headers.items() if n.lower() == "content-type"), "application/json")
         response = self.client.generic(
-            method, target, data=(body or "").encode(), content_type=content_type, headers=extra
+            method,
+            target,
+            data=body if isinstance(body, bytes) else (body or "").encode(),
+            content_type=content_type,
+            headers=extra,
         )
         self.census.requests += 1
         # A streamed download (an export) is read whole, as curl would.
@@ -697,9 +719,17 @@ class PageRunner:
                     raise GuideError(f"{where}: two answers (a comment and the block below)")
                 answer = answer_from_block(answer_block)
                 where = f"{where} (answer at {answer_block.where})"
-            self._run_command(command.text, answer, where)
+            self._run_command(command.text, answer, where, command.stdin)
 
-    def _run_command(self, text: str, answer: Answer | None, where: str) -> None:
+    def _run_command(self, text: str, answer: Answer | None, where: str, stdin: str | None = None) -> None:
+        if stdin is not None:
+            target = re.fullmatch(r"cat\s*>\s*([\w.-]+)", text)
+            if not target:
+                raise GuideError(f"{where}: a here-document only goes into `cat > FILE`")
+            if answer is not None:
+                raise GuideError(f"{where}: writing a file prints nothing, so it has no answer")
+            self.files[target.group(1)] = stdin.encode()
+            return
         assignment = re.match(r"^([A-Za-z_]\w*)=\$\((.*)\)$", text, re.DOTALL)
         if assignment:
             if answer is not None:
@@ -728,14 +758,40 @@ class PageRunner:
                 reply = None
         elif words[:2] in (["python", "manage.py"], ["python3", "manage.py"]):
             output = self._manage(words[2:], where)
+        elif words[0] == "date":
+            output = self._date(words[1:], where)
         else:
             raise GuideError(f"{where}: the runner cannot run {words[0]!r}; mark the block not executable")
         for stage in stages[1:]:
             output = self._filter(split_words(stage, self.env, where), output, where)
         return output, reply
 
+    def _date(self, words: list[str], where: str) -> str:
+        days = 0
+        if words[:1] == ["-d"] and len(words) == 3:
+            offset = re.fullmatch(r"([+-]\d+) days?", words[1])
+            if not offset:
+                raise GuideError(f"{where}: date -d takes '+N days' here")
+            days, words = int(offset.group(1)), words[2:]
+        if words != ["+%F"]:
+            raise GuideError(f"{where}: the runner knows `date +%F` and `date -d '+N days' +%F`")
+        return (timezone.localdate() + timedelta(days=days)).isoformat() + "\n"
+
+    def _form_field(self, value: str, form: dict[str, Any], where: str) -> None:
+        name, _, value = value.partition("=")
+        if not value.startswith("@"):
+            form[name] = value
+            return
+        filename, _, options = value[1:].partition(";")
+        if filename not in self.files:
+            raise GuideError(f"{where}: {filename} was not written above (cat > {filename} <<'EOF')")
+        content_type = options.removeprefix("type=") if options.startswith("type=") else "application/octet-stream"
+        form[name] = SimpleUploadedFile(filename, self.files[filename], content_type=content_type)
+
     def _curl(self, words: list[str], where: str) -> tuple[Reply, bool]:
-        method, headers, body, url, include_headers = None, {}, None, None, False
+        method, headers, url, include_headers = None, {}, None, False
+        body: str | bytes | None = None
+        form: dict[str, Any] = {}
         index = 0
         while index < len(words):
             word = words[index]
@@ -749,6 +805,9 @@ class PageRunner:
             elif word in ("-d", "--data", "--data-raw"):
                 body = words[index + 1]
                 index += 2
+            elif word in ("-F", "--form"):
+                self._form_field(words[index + 1], form, where)
+                index += 2
             elif re.fullmatch(r"-[sSi]+", word):
                 include_headers = include_headers or "i" in word
                 index += 1
@@ -761,6 +820,11 @@ class PageRunner:
                 index += 1
         if url is None:
             raise GuideError(f"{where}: curl without a URL")
+        if form:
+            if body is not None:
+                raise GuideError(f"{where}: curl takes -d or -F, not both")
+            body = encode_multipart(BOUNDARY, form)
+            headers["Content-Type"] = MULTIPART_CONTENT
         method = method or ("POST" if body is not None else "GET")
         reply = self._request(method, url, headers, body)
         self.last_reply, self.last_where = reply, where
