@@ -138,6 +138,19 @@ def _create_order(
     note: str,
     checkout_id: uuid.UUID | None,
 ) -> Order:
+    if len({v.payer_fund_id for v in verdicts} - {None}) > 1:
+        # The receivable is split between the buyer and one fund at receipt (settlements): two funds' contracts in
+        # one order are placed as two orders.
+        raise OrderNotAllowed(
+            _("These lines are paid by different medical insurance funds; place them as separate orders."),
+            errors=[
+                {
+                    "field": "lines",
+                    "code": "several_payer_funds",
+                    "message": _("All fund-paid lines of an order must share one medical insurance fund."),
+                }
+            ],
+        )
     now = timezone.now()
     supplier = verdicts[0].offer.supplier
     order = Order(
@@ -207,4 +220,5 @@ def snapshot_line(line_no: int, verdict: LineVerdict, *, buyer: Organization, fa
         quantity=verdict.request.quantity,
         line_gross=verdict.gross,
         line_tax=verdict.tax,
+        payer_fund_id=verdict.payer_fund_id,  # a direct-settlement 集采 contract's fund, like the price
     )
