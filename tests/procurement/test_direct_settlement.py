@@ -34,7 +34,7 @@ from settlements.tasks import bank_statement_import_task
 from tests.conftest import client_for
 from tests.factories import DrugFactory, OfferFactory, UserFactory
 from tests.orders.conftest import place
-from tests.orders.returns import receive_back, request_return, step
+from tests.orders.returns import receive_back, step
 from tests.orders.shipping import receipt, receive, ship, shipment_body
 from tests.procurement.conftest import days
 from tests.settlements.conftest import assert_ledger_invariants
@@ -58,7 +58,10 @@ def finance_client():
 @pytest.fixture
 def fund(db) -> InsuranceFund:
     return InsuranceFund.objects.create(
-        name="海南省基本医疗保险基金", province_code="460000", bank_account_number="4600001234567890", settlement_days=90
+        name="海南省基本医疗保险基金",
+        province_code="460000",
+        bank_account_number="4600001234567890",
+        settlement_days=90,
     )
 
 
@@ -267,9 +270,7 @@ def test_bank_reconciliation_turns_the_fund_s_credits_into_fund_payments(
     assert FundPayment.objects.get(pk=second.fund_payment_id).reversed_at is not None
     assert Receivable.objects.get(order=later).fund_allocated == Decimal("10.02")
     # and a finance admin matches it by hand to the fund
-    matched = finance.post(
-        f"/api/v1/bank-statements/lines/{second.pk}/match/", {"fund_id": fund.pk}, format="json"
-    )
+    matched = finance.post(f"/api/v1/bank-statements/lines/{second.pk}/match/", {"fund_id": fund.pk}, format="json")
     assert matched.status_code == 200, matched.json()
     assert Receivable.objects.get(order=later).fund_allocated == Decimal("15.02")
     assert_ledger_invariants()
