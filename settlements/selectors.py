@@ -240,8 +240,7 @@ def fund_payment_list(*, actor: Actor) -> QuerySet[FundPayment]:
 
 
 def insurance_fund_list(*, actor: Actor) -> QuerySet[InsuranceFund]:
-    """The medical insurance funds: platform staff manage them; anyone signed in may read them (a 集采 contract
-    names its fund)."""
+    """The medical insurance funds, for platform staff (the API's policy admits no one else)."""
     return InsuranceFund.objects.order_by("id")
 
 

@@ -40,14 +40,13 @@ def commission_split(*, gross: Decimal, rate: Decimal) -> tuple[Decimal, Decimal
 def fund_part(order) -> tuple[int | None, Decimal]:
     """(fund id, the accepted value of the order's fund-paid lines), rounded per line as the order's accepted gross
     is, so the buyer's part (the rest) is exact. (None, 0) when no line is paid by a fund."""
-    fund_ids = {line.payer_fund_id for line in order.lines.all()} - {None}
-    if not fund_ids:
+    fund_lines = [line for line in order.lines.all() if line.payer_fund_id is not None]
+    if not fund_lines:
         return None, ZERO
-    (fund_id,) = fund_ids  # placement refuses two funds in one order (several_payer_funds)
+    (fund_id,) = {line.payer_fund_id for line in fund_lines}  # placement refuses two funds in one order
     return fund_id, money_sum(
         line_amounts(unit_price=line.unit_price, quantity=line.accepted_quantity, vat_rate=line.vat_rate)[0]
-        for line in order.lines.all()
-        if line.payer_fund_id is not None
+        for line in fund_lines
     )
 
 

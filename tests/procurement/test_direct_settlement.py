@@ -118,6 +118,8 @@ def test_an_order_under_a_direct_settlement_contract_is_owed_by_the_fund_not_the
     order = received(public, (public.mah_offer, 6))
 
     assert order.lines.get().payer_fund_id == fund.pk  # recorded at placement, like the agreed price
+    shown = public.client(public.hospital).get(f"/api/v1/orders/{order.pk}/").json()
+    assert shown["lines"][0]["payer_fund"] == fund.pk
     receivable = Receivable.objects.get(order=order)
     assert (receivable.gross, receivable.fund_gross, receivable.buyer_gross) == (
         Decimal("49.98"),
@@ -399,3 +401,35 @@ def test_a_contract_may_name_only_an_active_fund(public, fund):
     response = admin_client().post(CONTRACTS, body, format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "not_an_active_fund"
+
+
+def test_platform_staff_manage_funds_and_record_fund_payments_in_the_admin_site(public, fund, client):
+    load(public, fund)
+    order = received(public, (public.mah_offer, 6))
+    client.force_login(UserFactory(email="root@platform.test", is_staff=True, is_superuser=True))
+
+    created = client.post(
+        "/admin/accounts/insurancefund/add/",
+        {"name": "三亚市医疗保险基金", "province_code": "460000", "bank_account_number": "", "active": "on"},
+    )
+    assert created.status_code == 302, created.content.decode()[:2000]
+    sanya = InsuranceFund.objects.get(name="三亚市医疗保险基金")
+    assert AuditEvent.objects.filter(action="insurance_fund.created", object_id=str(sanya.pk)).exists()
+    assert client.get("/admin/accounts/insurancefund/").status_code == 200
+
+    assert client.get("/admin/settlements/fundpayment/record/").status_code == 200
+    recorded = client.post(
+        "/admin/settlements/fundpayment/record/",
+        {"fund": fund.pk, "amount": "49.98", "value_date": str(days(0)), "reference": order.number},
+    )
+    assert (recorded.status_code, recorded["Location"]) == (302, "/admin/settlements/fundpayment/")
+    payment = FundPayment.objects.get()
+    assert (payment.fund_id, payment.recorded_by) == (fund.pk, "root@platform.test")
+    assert Receivable.objects.get(order=order).paid_at is not None
+    assert client.get(f"/admin/settlements/fundpayment/{payment.pk}/change/").status_code == 200
+    assert fund.name in client.get("/admin/settlements/fundpayment/").content.decode()
+
+    # the aging page shows the funds apart (nothing owed now), the dashboard its figure
+    aging = client.get("/admin/settlements/receivable/aging/")
+    assert aging.status_code == 200 and 'id="fund-aging"' in aging.content.decode()
+    assert 'id="figure-fund-aging"' in client.get("/admin/").content.decode()
