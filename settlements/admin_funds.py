@@ -31,6 +31,8 @@ class InsuranceFundAdmin(AuditedAdmin):
     list_display = ["id", "name", "province_code", "payment_code", "bank_account_number", "settlement_days", "active"]
     list_filter = ["active", "province_code"]
     search_fields = ["name", "bank_account_number"]
+    fields = ["name", "province_code", "bank_account_number", "settlement_days", "active", "created_at"]
+    readonly_fields = ["created_at"]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # contracts, receivables and the ledger name it: deactivate instead
