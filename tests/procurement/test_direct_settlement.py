@@ -429,7 +429,22 @@ def test_platform_staff_manage_funds_and_record_fund_payments_in_the_admin_site(
     assert client.get(f"/admin/settlements/fundpayment/{payment.pk}/change/").status_code == 200
     assert fund.name in client.get("/admin/settlements/fundpayment/").content.decode()
 
-    # the aging page shows the funds apart (nothing owed now), the dashboard its figure
+    # a payment recorded in error is reversed with a reason (audited): the order's fund part is open again
+    selection = {"action": "reverse", "_selected_action": [payment.pk]}
+    asked = client.post("/admin/settlements/fundpayment/", selection)
+    assert asked.status_code == 200 and "reason" in asked.context["form"].fields
+    client.post("/admin/settlements/fundpayment/", {**selection, "apply": "1", "reason": "重复录入"})
+    payment.refresh_from_db()
+    assert payment.reversed_at is not None
+    assert (Receivable.objects.get(order=order).fund_allocated, Receivable.objects.get(order=order).paid_at) == (
+        Decimal("0.00"),
+        None,
+    )
+    assert AuditEvent.objects.filter(action="fund_payment.reversed", object_id=str(payment.pk)).exists()
+    assert_ledger_invariants()
+
+    # the aging page shows the fund apart, the dashboard its figure
     aging = client.get("/admin/settlements/receivable/aging/")
     assert aging.status_code == 200 and 'id="fund-aging"' in aging.content.decode()
+    assert fund.name in aging.content.decode()
     assert 'id="figure-fund-aging"' in client.get("/admin/").content.decode()
