@@ -4,6 +4,7 @@ payments: nothing is allocated twice, no part is over-paid, a buyer's money neve
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -60,6 +61,8 @@ def test_concurrent_fund_and_hospital_payments_never_over_allocate():
     assert errors == []
     for order in fund_orders:
         receivable = Receivable.objects.get(order=order)
+        # the fund sets no terms of its own: FUND_SETTLEMENT_DAYS (60) from receipt
+        assert receivable.fund_due_date == timezone.localdate(order.received_at) + timedelta(days=60)
         assert (receivable.fund_allocated, receivable.allocated) == (Decimal("100.00"), Decimal("0.00"))
         assert receivable.paid_at is not None
     for order in own_orders:
