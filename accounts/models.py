@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from accounts.choices import (
@@ -405,3 +406,40 @@ class OrganizationApiKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         ordering = ["-created"]
         verbose_name = "API key"
+
+
+class InsuranceFund(models.Model):
+    """A medical insurance fund (医保基金) that pays suppliers directly for orders under a direct-settlement 集采
+    contract (医保基金直接结算, SPEC §5a, §6). Platform staff manage it; it never signs in nor trades. It is a payer
+    beside the buyers, not an organisation: its receivable is a ledger account of its own (settlements)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    # Quoted in the fund's transfer references (PXF + id, settlements.references) or matched by its bank account.
+    province_code = models.CharField(max_length=6, validators=[validate_province_code])
+    bank_account_number = models.CharField(max_length=40, blank=True)
+    settlement_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days from receipt to the due date of the fund's part of an order; empty: FUND_SETTLEMENT_DAYS.",
+    )
+    active = models.BooleanField(default=True, help_text="Inactive: no new contract may name it.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = gettext_lazy("medical insurance fund")
+        verbose_name_plural = gettext_lazy("medical insurance funds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank_account_number"],
+                condition=~Q(bank_account_number=""),
+                name="insurance_fund_bank_account_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def terms_days(self) -> int:
+        return self.settlement_days if self.settlement_days is not None else settings.FUND_SETTLEMENT_DAYS

@@ -65,6 +65,12 @@ def receivables_aging_buckets(*, actor: Actor, on: date | None = None) -> dict[s
     return settlement_selectors.aging_totals(settlement_selectors.receivables_aging(actor=actor, on=on))
 
 
+def fund_receivables_aging_buckets(*, actor: Actor, on: date | None = None) -> dict[str, Decimal]:
+    """What the medical insurance funds owe for orders they settle directly, by days overdue: apart from the
+    buyers' aging, which never holds a fund's part."""
+    return settlement_selectors.aging_totals(settlement_selectors.fund_receivables_aging(actor=actor, on=on))
+
+
 def statements_by_status() -> list[tuple[str, str, int, Decimal]]:
     """(status, label, count, net) for every statement status."""
     rows = {row["status"]: row for row in Statement.objects.values("status").annotate(n=Count("id"), net=Sum("net"))}

@@ -61,6 +61,7 @@ class LineVerdict:
     gross: Decimal | None = None
     tax: Decimal | None = None
     unit_price: Decimal | None = None  # what the buyer pays: the offer's price or a lower one (orders.gate_rules)
+    payer_fund_id: int | None = None  # the insurance fund that pays the line instead of the buyer (gate_rules)
 
     @property
     def eligible(self) -> bool:
@@ -154,6 +155,7 @@ def compliance_check(
             verdict.unit_price = gate_rules.price_of(
                 facts.extra, buyer=buyer, offer=verdict.offer, quantity=line.quantity
             )
+            verdict.payer_fund_id = gate_rules.payer_of(facts.extra, buyer=buyer, offer=verdict.offer)
         verdict.reasons = _line_reasons(
             buyer=buyer,
             index=index,

@@ -3,7 +3,9 @@
 
 An app registers a `GateRule` when it is ready. The gate loads each rule's facts once per request (`load`), asks
 it for the reasons of every line (`reasons`, collected with the gate's own) and for a price the buyer pays instead
-of the offer's (`price`; the lowest of them and the offer's applies, to the gate's amounts and the order's lines).
+of the offer's (`price`; the lowest of them and the offer's applies, to the gate's amounts and the order's lines),
+and, optionally, for the medical insurance fund that pays the line instead of the buyer (`payer`: a direct-settlement
+集采 contract, SPEC §5a), which the order line records at placement.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class GateRule:
     load: Callable[..., Any]  # (*, buyer, offers: {offer id: Offer}, on) -> facts
     reasons: Callable[..., list]  # (facts, *, buyer, offer, quantity, field) -> [orders.compliance.Reason]
     price: Callable[..., Decimal | None]  # (facts, *, buyer, offer, quantity) -> a unit price, or None
+    payer: Callable[..., int | None] | None = None  # (facts, *, buyer, offer) -> an InsuranceFund id, or None
 
 
 _rules: dict[str, GateRule] = {}
@@ -54,3 +57,11 @@ def price_of(loaded: Sequence[tuple[GateRule, Any]], *, buyer, offer: Offer, qua
         if price is not None:
             prices.append(price)
     return min(prices)
+
+
+def payer_of(loaded: Sequence[tuple[GateRule, Any]], *, buyer, offer: Offer) -> int | None:
+    """The insurance fund that pays for this line instead of the buyer (the first rule that names one), or None."""
+    for rule, facts in loaded:
+        if rule.payer is not None and (fund_id := rule.payer(facts, buyer=buyer, offer=offer)) is not None:
+            return fund_id
+    return None

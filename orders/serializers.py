@@ -269,6 +269,11 @@ class OrderLineOutput(ModelOutputSerializer):
         read_only=True,
         help_text="Zero-tariff goods leaving the island: the order ships only with its second-line declaration.",
     )
+    payer_fund = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        help_text="The medical insurance fund that pays this line instead of the buyer (医保基金直接结算 under a 集采 "
+        "contract, recorded at placement); null: the buyer pays.",
+    )
 
     class Meta:
         model = OrderLine
@@ -305,6 +310,7 @@ class OrderLineOutput(ModelOutputSerializer):
             "proposed_quantity",
             "proposed_offer",
             "proposal_reason",
+            "payer_fund",
         ]
 
 

@@ -510,4 +510,18 @@ NAMES = [
     _("return line"),
     _("return request"),
     _("revoked at"),
+    # direct settlement by the medical insurance fund (医保基金直接结算)
+    _("Days from receipt to the due date of the fund's part of an order; empty: FUND_SETTLEMENT_DAYS."),
+    _("Direct settlement: the medical insurance fund pays the supplier for orders under this contract."),
+    _("Inactive: no new contract may name it."),
+    _("active"),
+    _("bank account number"),
+    _("fund"),
+    _("fund allocated"),
+    _("fund due date"),
+    _("fund gross"),
+    _("fund payment"),
+    _("payer fund"),
+    _("settlement days"),
+    _("settlement fund"),
 ]

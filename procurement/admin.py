@@ -77,9 +77,19 @@ class VolumeInline(admin.TabularInline):
 
 @admin.register(ProcurementContract)
 class ProcurementContractAdmin(admin.ModelAdmin):
-    list_display = ["id", "programme", "drug", "supplier", "agreed_price", "valid_from", "valid_until"]
+    list_display = [
+        "id",
+        "programme",
+        "drug",
+        "supplier",
+        "agreed_price",
+        "valid_from",
+        "valid_until",
+        "settlement_fund",
+    ]
+    list_filter = ["settlement_fund"]
     search_fields = ["programme", "drug__generic_name", "supplier__legal_name"]
-    list_select_related = ["drug", "supplier"]
+    list_select_related = ["drug", "supplier", "settlement_fund"]
     autocomplete_fields = ["drug", "supplier"]
     inlines = [VolumeInline]
 
@@ -99,6 +109,7 @@ class ProcurementContractAdmin(admin.ModelAdmin):
                 "programme": contract.programme,
                 "agreed_price": contract.agreed_price,
                 "period": [contract.valid_from, contract.valid_until],
+                "settlement_fund": contract.settlement_fund_id,
                 "volumes": [[v.institution_id, v.annual_volume] for v in contract.volumes.all()],
             },
         )

@@ -6,7 +6,8 @@
 - `procurement_contract_supplier_required`: in a 集采 contract's period, an institution with an agreed volume
   orders the drug only from the winner or a designated delivery enterprise;
 - the price: the lowest of the offer's, the buyer's negotiated price (协议价) with the supplier, the 集采 agreed price
-  (from the winner or its delivery enterprises) and an accepted quote's price (the order it becomes).
+  (from the winner or its delivery enterprises) and an accepted quote's price (the order it becomes);
+- the payer: a line bought under a direct-settlement contract (医保基金直接结算) is paid by the contract's fund.
 
 Everything is read in one query a request (three for a public institution), whatever the number of lines.
 """
@@ -41,7 +42,8 @@ CONTRACT_SUPPLIER_REQUIRED = "procurement_contract_supplier_required"
 class ProcurementFacts:
     public: bool
     designated: frozenset[tuple[int, int]] = frozenset()  # (drug id, distributor id) in force for the buyer
-    contracts: dict[int, list[tuple[int, Decimal, str]]] = field(default_factory=dict)  # drug → (winner, price, name)
+    # drug → (winner, price, programme, direct-settlement fund id or None)
+    contracts: dict[int, list[tuple[int, Decimal, str, int | None]]] = field(default_factory=dict)
     prices: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (supplier, drug) → negotiated price
     quotes: dict[int, tuple[Decimal, int]] = field(default_factory=dict)  # offer → (price, quantity) accepted
 
@@ -73,12 +75,13 @@ def load(*, buyer: Organization, offers: dict[int, Offer], on: date) -> Procurem
         designated = frozenset(
             designations_in_force(buyer=buyer, drug_ids=drug_ids, on=on).values_list("drug_id", "distributor_id")
         )
-        for drug_id, supplier_id, price, name in (
+        for drug_id, supplier_id, price, name, fund_id in (
             ProcurementContract.objects.filter(drug_id__in=drug_ids, volumes__institution=buyer)
             .filter(valid_from__lte=on, valid_until__gte=on)
-            .values_list("drug_id", "supplier_id", "agreed_price", "programme")
+            .order_by("id")
+            .values_list("drug_id", "supplier_id", "agreed_price", "programme", "settlement_fund_id")
         ):
-            contracts.setdefault(drug_id, []).append((supplier_id, price, name))
+            contracts.setdefault(drug_id, []).append((supplier_id, price, name, fund_id))
     prices: dict[tuple[int, int], Decimal] = {}
     for supplier_id, drug_id, price in ContractPrice.objects.filter(
         buyer=buyer, drug_id__in=drug_ids, valid_from__lte=on, valid_until__gte=on
@@ -120,7 +123,7 @@ def reasons(facts: ProcurementFacts, *, buyer, offer: Offer, quantity: int, fiel
             )
         )
     contracts = facts.contracts.get(drug.pk, [])
-    if contracts and not designated and supplier_id not in {winner for winner, _price, _name in contracts}:
+    if contracts and not designated and supplier_id not in {winner for winner, *_rest in contracts}:
         found.append(
             Reason(
                 CONTRACT_SUPPLIER_REQUIRED,
@@ -140,7 +143,7 @@ def price(facts: ProcurementFacts, *, buyer, offer: Offer, quantity: int) -> Dec
     if (negotiated := facts.prices.get((offer.supplier_id, offer.drug_id))) is not None:
         candidates.append(negotiated)
     designated = (offer.drug_id, offer.supplier_id) in facts.designated
-    for winner, agreed, _name in facts.contracts.get(offer.drug_id, []):
+    for winner, agreed, *_rest in facts.contracts.get(offer.drug_id, []):
         if offer.supplier_id == winner or designated:
             candidates.append(agreed)
     quoted = facts.quotes.get(offer.pk)
@@ -149,4 +152,14 @@ def price(facts: ProcurementFacts, *, buyer, offer: Offer, quantity: int) -> Dec
     return min(candidates) if candidates else None
 
 
-RULE = register(GateRule(name="procurement", load=load, reasons=reasons, price=price))
+def payer(facts: ProcurementFacts, *, buyer, offer: Offer) -> int | None:
+    """The fund of a direct-settlement contract the line is bought under (from the winner or its delivery
+    enterprise, in the period, by an institution with an agreed volume); None: the buyer pays."""
+    designated = (offer.drug_id, offer.supplier_id) in facts.designated
+    for winner, _agreed, _name, fund_id in facts.contracts.get(offer.drug_id, []):
+        if fund_id is not None and (offer.supplier_id == winner or designated):
+            return fund_id
+    return None
+
+
+RULE = register(GateRule(name="procurement", load=load, reasons=reasons, price=price, payer=payer))

@@ -91,6 +91,16 @@ class ProcurementContract(models.Model):
     currency = models.CharField(max_length=3, default="CNY", editable=False)
     valid_from = models.DateField()
     valid_until = models.DateField()
+    # 医保基金直接结算 (SPEC §5a, §6): the fund that pays the winner directly for the institutions' orders under this
+    # contract; empty: the institutions pay as usual. The order lines record it at placement, like the price.
+    settlement_fund = models.ForeignKey(
+        "accounts.InsuranceFund",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        help_text="Direct settlement: the medical insurance fund pays the supplier for orders under this contract.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

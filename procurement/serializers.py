@@ -113,6 +113,13 @@ class ContractCreateInput(StrictInputSerializer):
     valid_from = BusinessDateField()
     valid_until = BusinessDateField()
     volumes = VolumeInput(many=True, allow_empty=False, max_length=5000)
+    settlement_fund_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="Direct settlement (医保基金直接结算): the medical insurance fund that pays the winner for the "
+        "institutions' orders under the contract. Omit for none.",
+    )
 
 
 class VolumeOutput(ModelOutputSerializer):
@@ -136,6 +143,7 @@ class ContractOutput(ModelOutputSerializer):
             "currency",
             "valid_from",
             "valid_until",
+            "settlement_fund",
             "volumes",
             "created_at",
         ]

@@ -66,9 +66,9 @@ class JournalEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "organization", "currency", "balance"]
+    list_display = ["id", "kind", "organization", "fund", "currency", "balance"]
     list_filter = ["kind"]
-    list_select_related = ["organization"]
+    list_select_related = ["organization", "fund"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(balance=selectors.account_balance_subquery())
@@ -94,9 +94,22 @@ class KnownBankAccountAdmin(admin.ModelAdmin):
 
 @admin.register(Receivable)
 class ReceivableAdmin(ReadOnlyAdmin):
-    list_display = ["order", "buyer", "supplier", "gross", "allocated", "due_date", "paid_at", "reversed_at"]
-    list_filter = ["paid_at", "due_date"]
-    list_select_related = ["order", "buyer", "supplier"]
+    list_display = [
+        "order",
+        "buyer",
+        "supplier",
+        "gross",
+        "allocated",
+        "due_date",
+        "fund",
+        "fund_gross",
+        "fund_allocated",
+        "fund_due_date",
+        "paid_at",
+        "reversed_at",
+    ]
+    list_filter = ["paid_at", "due_date", "fund"]
+    list_select_related = ["order", "buyer", "supplier", "fund"]
     change_list_template = None
 
     def get_urls(self):
@@ -106,15 +119,19 @@ class ReceivableAdmin(ReadOnlyAdmin):
         ]
 
     def aging_view(self, request):
-        """The receivables aging report (current, 1–30, 31–60, 61–90, 90+ days overdue) per buyer."""
+        """The receivables aging report (current, 1–30, 31–60, 61–90, 90+ days overdue) per buyer, and per medical
+        insurance fund apart (the fund's part of orders it settles directly)."""
         as_of = forms.DateField(required=False).clean(request.GET.get("as_of")) or timezone.localdate()
         actor = actor_for_user(request.user)
         rows = selectors.receivables_aging(actor=actor, on=as_of)
+        fund_rows = selectors.fund_receivables_aging(actor=actor, on=as_of)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Receivables aging"),
             "rows": rows,
             "totals": selectors.aging_totals(rows),
+            "fund_rows": fund_rows,
+            "fund_totals": selectors.aging_totals(fund_rows),
             "as_of": as_of,
         }
         return TemplateResponse(request, "admin/settlements/aging.html", context)
@@ -294,6 +311,9 @@ class ImportForm(forms.Form):
 
 class MatchForm(forms.Form):
     buyer_id = forms.IntegerField(label=_("buyer id"), required=False, help_text=_("For a credit (money in)."))
+    fund_id = forms.IntegerField(
+        label=_("fund id"), required=False, help_text=_("For a credit from a medical insurance fund (money in).")
+    )
     statement_id = forms.IntegerField(label=_("statement id"), required=False, help_text=_("For a debit (a payout)."))
 
 
@@ -458,3 +478,6 @@ class BankLineAdmin(ReadOnlyAdmin):
             },
         }
         return TemplateResponse(request, "admin/settlements/form.html", context)
+
+
+from settlements import admin_funds  # noqa: E402, F401  (the fund pages register with the admin site)

@@ -9,9 +9,12 @@ class AccountKind(models.TextChoices):
     SUPPLIER_PAYABLE = "supplier_payable", _("Supplier payable")  # liability: what the platform owes a supplier
     PLATFORM_BANK = "platform_bank", _("Platform bank")  # asset: the platform's collection account
     COMMISSION_REVENUE = "commission_revenue", _("Commission revenue")  # income: the platform's commission
+    # asset: what a medical insurance fund owes for orders it settles directly (医保基金直接结算, SPEC §5a)
+    FUND_RECEIVABLE = "fund_receivable", _("Medical insurance fund receivable")
 
 
 ORGANIZATION_ACCOUNT_KINDS = frozenset({AccountKind.BUYER_RECEIVABLE, AccountKind.SUPPLIER_PAYABLE})
+FUND_ACCOUNT_KINDS = frozenset({AccountKind.FUND_RECEIVABLE})  # owned by an accounts.InsuranceFund
 
 
 class EntryKind(models.TextChoices):
@@ -22,6 +25,7 @@ class EntryKind(models.TextChoices):
     REVERSAL = "reversal", _("Reversal")  # the mirror of an earlier entry (corrections never edit)
     CREDIT_NOTE = "credit_note", _("Credit note")  # a received return: the receipt entry in reverse, for its value
     REFUND = "refund", _("Refund to a buyer")  # buyer credit paid back: receivable up, bank down
+    FUND_PAYMENT = "fund_payment", _("Medical insurance fund payment")  # money in: bank up, fund receivable down
 
 
 class PaymentSource(models.TextChoices):

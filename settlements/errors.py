@@ -28,6 +28,13 @@ class NotABuyer(DomainError):
     http_status = 400
 
 
+class NotAFund(DomainError):
+    code = "not_a_fund"
+    problem = "not-a-fund"
+    title = _("Fund payments are recorded for an existing medical insurance fund only")
+    http_status = 400
+
+
 class PeriodNotClosed(DomainError):
     code = "period_not_closed"
     problem = "period-not-closed"

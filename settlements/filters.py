@@ -4,7 +4,7 @@ from django_filters import rest_framework as filters
 
 from pharmex.api.filters import IntegerFilter, StrictFilterSet
 from settlements.choices import AccountKind, BankLineStatus, EntryKind, PaymentSource, PeriodKind, StatementStatus
-from settlements.models import BankLine, JournalEntry, LedgerAccount, Payment, Statement
+from settlements.models import BankLine, FundPayment, JournalEntry, LedgerAccount, Payment, Statement
 
 
 class StatementFilter(StrictFilterSet):
@@ -25,6 +25,15 @@ class PaymentFilter(StrictFilterSet):
     class Meta(StrictFilterSet.Meta):
         model = Payment
         fields = ["buyer", "source"]
+
+
+class FundPaymentFilter(StrictFilterSet):
+    fund = IntegerFilter()
+    source = filters.ChoiceFilter(choices=PaymentSource.choices)
+
+    class Meta(StrictFilterSet.Meta):
+        model = FundPayment
+        fields = ["fund", "source"]
 
 
 class BankLineFilter(StrictFilterSet):

@@ -10,6 +10,7 @@ from settlements.choices import PeriodKind
 # Lookarounds rather than \b: Chinese text around a number counts as word characters.
 ORDER_NUMBER = re.compile(r"(?<![0-9A-Za-z])PX\d{16}(?!\d)")
 PAYMENT_CODE = re.compile(r"(?<![0-9A-Za-z])PXB(\d{6,10})(?!\d)")
+FUND_PAYMENT_CODE = re.compile(r"(?<![0-9A-Za-z])PXF(\d{6,10})(?!\d)")
 REFUND_NUMBER = re.compile(r"(?<![0-9A-Za-z])RF\d{8}-[0-9A-F]{8}(?![0-9A-Za-z])")
 # ST + yyyymm, yyyyWww or (a statement closed early) yyyymmdd + supplier id
 STATEMENT_NUMBER = re.compile(r"(?<![0-9A-Za-z])ST\d{4}(?:\d{4}|\d{2}|W\d{2})-\d{6,10}(?!\d)")
@@ -21,6 +22,15 @@ def order_numbers_in(text: str) -> list[str]:
 
 def payment_code_buyer_ids(text: str) -> set[int]:
     return {int(match) for match in PAYMENT_CODE.findall(text.upper())}
+
+
+def fund_payment_code_ids(text: str) -> set[int]:
+    return {int(match) for match in FUND_PAYMENT_CODE.findall(text.upper())}
+
+
+def fund_payment_code(fund_id: int) -> str:
+    """The code a medical insurance fund quotes in its transfer reference so the bank line finds it."""
+    return f"PXF{fund_id:06d}"
 
 
 def statement_numbers_in(text: str) -> list[str]:

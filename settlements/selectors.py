@@ -22,12 +22,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import InsuranceFund
 from pharmex.actor import Actor
 from pharmex.money import ZERO
 from settlements.choices import BankLineStatus
 from settlements.models import (
     BankLine,
     BankStatement,
+    FundPayment,
     JournalEntry,
     LedgerAccount,
     Payment,
@@ -113,15 +115,8 @@ def bank_line_list(*, actor: Actor) -> QuerySet[BankLine]:
 AGING_BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
 
 
-def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
-    """Outstanding receivables per buyer by days overdue on `on` (SPEC §6): current, 1–30, 31–60, 61–90, 90+."""
-    on = on or timezone.localdate()
-    queryset = Receivable.objects.filter(paid_at__isnull=True, reversed_at__isnull=True)
-    if not actor.is_staff:
-        if actor.organization is None:
-            return []
-        queryset = queryset.filter(buyer=actor.organization)
-    outstanding = F("gross") - F("allocated")
+def _aging_buckets(*, outstanding, due: str, on: date) -> dict:
+    """The aging annotations of `outstanding` by days past the `due` date field on `on`."""
 
     def bucket(condition: Q) -> Sum:
         return Coalesce(
@@ -131,16 +126,32 @@ def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
         )
 
     days = timedelta
+    return {
+        "current": bucket(Q(**{f"{due}__gte": on})),
+        "days_1_30": bucket(Q(**{f"{due}__lt": on, f"{due}__gte": on - days(30)})),
+        "days_31_60": bucket(Q(**{f"{due}__lt": on - days(30), f"{due}__gte": on - days(60)})),
+        "days_61_90": bucket(Q(**{f"{due}__lt": on - days(60), f"{due}__gte": on - days(90)})),
+        "days_over_90": bucket(Q(**{f"{due}__lt": on - days(90)})),
+        "total": Coalesce(Sum(outstanding, output_field=MONEY_OUTPUT), Value(ZERO), output_field=MONEY_OUTPUT),
+    }
+
+
+def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
+    """Outstanding receivables per buyer by days overdue on `on` (SPEC §6): current, 1–30, 31–60, 61–90, 90+.
+
+    The buyer's own part only: what a medical insurance fund owes for an order (医保基金直接结算) is in
+    `fund_receivables_aging`, never here.
+    """
+    on = on or timezone.localdate()
+    buyer_part = F("gross") - F("fund_gross")
+    queryset = Receivable.objects.filter(paid_at__isnull=True, reversed_at__isnull=True, allocated__lt=buyer_part)
+    if not actor.is_staff:
+        if actor.organization is None:
+            return []
+        queryset = queryset.filter(buyer=actor.organization)
     rows = (
         queryset.values("buyer_id", "buyer__legal_name", "currency")
-        .annotate(
-            current=bucket(Q(due_date__gte=on)),
-            days_1_30=bucket(Q(due_date__lt=on, due_date__gte=on - days(30))),
-            days_31_60=bucket(Q(due_date__lt=on - days(30), due_date__gte=on - days(60))),
-            days_61_90=bucket(Q(due_date__lt=on - days(60), due_date__gte=on - days(90))),
-            days_over_90=bucket(Q(due_date__lt=on - days(90))),
-            total=Coalesce(Sum(outstanding, output_field=MONEY_OUTPUT), Value(ZERO), output_field=MONEY_OUTPUT),
-        )
+        .annotate(**_aging_buckets(outstanding=buyer_part - F("allocated"), due="due_date", on=on))
         .order_by("buyer__legal_name", "buyer_id")
     )
     # Unapplied credit (overpayments, credit notes of returns, less refunds) beside what is owed: it pays the
@@ -175,6 +186,62 @@ def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
         for row in rows
     ]
     return sorted(owing_rows + credit_only, key=lambda row: (row["buyer_name"], row["buyer_id"]))
+
+
+def fund_receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
+    """What each medical insurance fund owes for the orders it settles directly, by days past the fund's due date
+    (receipt + the fund's settlement terms), with its unapplied payments. Platform staff only: a fund is no
+    organisation, and no buyer's aging holds its dues."""
+    if not actor.is_staff:
+        return []
+    on = on or timezone.localdate()
+    rows = (
+        Receivable.objects.filter(
+            fund__isnull=False, paid_at__isnull=True, reversed_at__isnull=True, fund_allocated__lt=F("fund_gross")
+        )
+        .values("fund_id", "fund__name", "currency")
+        .annotate(**_aging_buckets(outstanding=F("fund_gross") - F("fund_allocated"), due="fund_due_date", on=on))
+    )
+    unapplied = {
+        (row["fund_id"], row["currency"]): (row["fund__name"], row["credit"])
+        for row in FundPayment.objects.filter(reversed_at__isnull=True, unallocated__gt=0)
+        .values("fund_id", "fund__name", "currency")
+        .annotate(credit=Sum("unallocated"))
+    }
+    result = {
+        (row["fund_id"], row["currency"]): {
+            "fund_id": row["fund_id"],
+            "fund_name": row["fund__name"],
+            "currency": row["currency"],
+            **{name: row[name] for name in (*AGING_BUCKETS, "total")},
+            "unapplied_credit": unapplied.get((row["fund_id"], row["currency"]), ("", ZERO))[1],
+        }
+        for row in rows
+    }
+    for (fund_id, currency), (name, credit) in unapplied.items():
+        result.setdefault(
+            (fund_id, currency),
+            {
+                "fund_id": fund_id,
+                "fund_name": name,
+                "currency": currency,
+                **dict.fromkeys((*AGING_BUCKETS, "total"), ZERO),
+                "unapplied_credit": credit,
+            },
+        )
+    return sorted(result.values(), key=lambda row: (row["fund_name"], row["fund_id"]))
+
+
+def fund_payment_list(*, actor: Actor) -> QuerySet[FundPayment]:
+    """Platform staff only: a fund's payments cover many institutions' orders, so no buyer reads them (a buyer
+    sees its orders' fund part on the receivable, `GET /reports/receivables-aging/` never holds it)."""
+    queryset = FundPayment.objects.select_related("fund").prefetch_related("allocations__receivable__order")
+    return queryset.order_by("-id") if actor.is_staff else queryset.none()
+
+
+def insurance_fund_list(*, actor: Actor) -> QuerySet[InsuranceFund]:
+    """The medical insurance funds, for platform staff (the API's policy admits no one else)."""
+    return InsuranceFund.objects.order_by("id")
 
 
 def aging_totals(rows: list[dict]) -> dict[str, Decimal]:

@@ -5,11 +5,14 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import InsuranceFund
 from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
 from settlements.choices import PeriodKind
 from settlements.models import (
     BankLine,
     BankStatement,
+    FundAllocation,
+    FundPayment,
     JournalEntry,
     LedgerAccount,
     Payment,
@@ -21,6 +24,7 @@ from settlements.models import (
     StatementEvent,
     StatementLine,
 )
+from settlements.references import fund_payment_code
 from settlements.selectors import bank_statement_summary, statement_lines
 
 
@@ -29,7 +33,7 @@ class LedgerAccountOutput(ModelOutputSerializer):
 
     class Meta:
         model = LedgerAccount
-        fields = ["id", "kind", "organization", "currency", "balance", "created_at"]
+        fields = ["id", "kind", "organization", "fund", "currency", "balance", "created_at"]
 
 
 class PostingOutput(ModelOutputSerializer):
@@ -84,6 +88,64 @@ class PaymentOutput(ModelOutputSerializer):
             "created_at",
             "allocations",
         ]
+
+
+class InsuranceFundOutput(ModelOutputSerializer):
+    payment_code = serializers.SerializerMethodField(help_text="Quoted in the fund's transfer references.")
+
+    class Meta:
+        model = InsuranceFund
+        fields = ["id", "name", "province_code", "settlement_days", "active", "payment_code", "created_at"]
+
+    def get_payment_code(self, fund) -> str:
+        return fund_payment_code(fund.pk)
+
+
+class FundAllocationOutput(ModelOutputSerializer):
+    amount = MoneyField(read_only=True)
+    order = serializers.IntegerField(source="receivable.order_id", read_only=True)
+    order_number = serializers.CharField(source="receivable.order.number", read_only=True)
+
+    class Meta:
+        model = FundAllocation
+        fields = ["order", "order_number", "amount"]
+
+
+class FundPaymentOutput(ModelOutputSerializer):
+    amount = MoneyField(read_only=True)
+    unallocated = MoneyField(read_only=True, help_text="Not yet applied to the fund's dues: the fund's credit.")
+    allocations = FundAllocationOutput(many=True, read_only=True)
+
+    class Meta:
+        model = FundPayment
+        fields = [
+            "id",
+            "fund",
+            "amount",
+            "currency",
+            "reference",
+            "value_date",
+            "source",
+            "unallocated",
+            "entry",
+            "reversed_at",
+            "recorded_by",
+            "created_at",
+            "allocations",
+        ]
+
+
+class FundPaymentRecordInput(StrictInputSerializer):
+    fund_id = serializers.IntegerField(min_value=1)
+    amount = MoneyField(min_value=Decimal("0.01"))
+    value_date = BusinessDateField(days_ahead=31, help_text="The bank value date (YYYY-MM-DD).")
+    reference = serializers.CharField(
+        max_length=300,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Order numbers named here are paid first (the fund's part of them); else the oldest fund due first.",
+    )
 
 
 class PaymentRecordInput(StrictInputSerializer):
@@ -261,6 +323,7 @@ class BankLineOutput(ModelOutputSerializer):
             "reference",
             "status",
             "payment",
+            "fund_payment",
             "statement_id",
             "candidates",
             "note",
@@ -319,6 +382,9 @@ class BankStatementDetailOutput(BankStatementOutput):
 
 class BankLineMatchInput(StrictInputSerializer):
     buyer_id = serializers.IntegerField(min_value=1, required=False, help_text="For a credit (money in).")
+    fund_id = serializers.IntegerField(
+        min_value=1, required=False, help_text="For a credit from a medical insurance fund (money in)."
+    )
     statement_id = serializers.IntegerField(min_value=1, required=False, help_text="For a debit (a payout).")
 
 
@@ -345,8 +411,27 @@ class AgingTotalsOutput(serializers.Serializer):
     unapplied_credit = MoneyField()
 
 
+class FundAgingRowOutput(serializers.Serializer):
+    fund_id = serializers.IntegerField()
+    fund_name = serializers.CharField()
+    currency = serializers.CharField()
+    current = MoneyField()
+    days_1_30 = MoneyField()
+    days_31_60 = MoneyField()
+    days_61_90 = MoneyField()
+    days_over_90 = MoneyField()
+    total = MoneyField()
+    unapplied_credit = MoneyField(help_text="Fund payments and credit notes not yet applied to the fund's dues.")
+
+
 class AgingReportOutput(serializers.Serializer):
     as_of = serializers.DateField()
     currency = serializers.CharField()
-    buyers = AgingRowOutput(many=True)
+    buyers = AgingRowOutput(many=True, help_text="What the buyers themselves owe; never a fund's part of an order.")
     totals = AgingTotalsOutput()
+    funds = FundAgingRowOutput(
+        many=True,
+        help_text="What each medical insurance fund owes for orders it settles directly (医保基金直接结算), by days "
+        "past the fund's due date. Platform staff only: empty for an organisation.",
+    )
+    fund_totals = AgingTotalsOutput()

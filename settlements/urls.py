@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from settlements.apis.bank import BankLineViewSet, BankStatementViewSet
 from settlements.apis.credits import CreditNoteViewSet, RefundViewSet
 from settlements.apis.early_close import StatementCloseEarlyApi
+from settlements.apis.funds import FundPaymentViewSet, InsuranceFundViewSet
 from settlements.apis.ledger import JournalEntryViewSet, LedgerAccountViewSet
 from settlements.apis.payments import PaymentViewSet
 from settlements.apis.reports import ReceivablesAgingApi
@@ -13,6 +14,8 @@ router = SimpleRouter()
 router.register("ledger/accounts", LedgerAccountViewSet, basename="ledger-account")
 router.register("ledger/entries", JournalEntryViewSet, basename="journal-entry")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("insurance-funds", InsuranceFundViewSet, basename="insurance-fund")
+router.register("fund-payments", FundPaymentViewSet, basename="fund-payment")
 router.register("credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("refunds", RefundViewSet, basename="refund")
 router.register("settlements", StatementViewSet, basename="statement")

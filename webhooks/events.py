@@ -62,6 +62,10 @@ EVENT_TYPES: dict[str, str] = {
     "quote.answered": "A supplier answered a quote with price and validity (sent to the buyer).",
     "quote.declined": "A supplier declined to quote (sent to the buyer).",
     "quote.accepted": "The buyer turned a quote into an order at the quoted price (sent to both parties).",
+    "order.fund_receivable_posted": "A received order has lines under a direct-settlement 集采 contract: the medical "
+    "insurance fund owes their value, the buyer the rest (sent to the buyer and the supplier).",
+    "order.fund_paid": "A medical insurance fund payment paid the fund's part of an order, in full or in part, or a "
+    "reversal released it (sent to the buyer and the supplier).",
 }
 
 EVENT_TYPE_CHOICES: list[tuple[str, str]] = [(name, name) for name in EVENT_TYPES]

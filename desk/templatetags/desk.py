@@ -28,6 +28,7 @@ def figures(*, actor) -> dict:
     days = dashboard.orders_per_day(days=30, today=today)
     by_status = dashboard.orders_by_status()
     aging = dashboard.receivables_aging_buckets(actor=actor, on=today)
+    fund_aging = dashboard.fund_receivables_aging_buckets(actor=actor, on=today)
     aging_labels = dict(zip(AGING_BUCKETS, [_("Current"), "1–30", "31–60", "61–90", "90+"], strict=True))
     statements = dashboard.statements_by_status()
     return {
@@ -41,6 +42,8 @@ def figures(*, actor) -> dict:
         "status_chart": charts.bar_chart([(label, n) for _s, label, n in by_status], title=_("Orders by status")),
         "aging": [(aging_labels[bucket], aging[bucket]) for bucket in AGING_BUCKETS],
         "aging_total": aging["total"],
+        "fund_aging_total": fund_aging["total"],
+        "fund_aging_overdue": fund_aging["total"] - fund_aging["current"],
         "aging_chart": charts.bar_chart(
             [(aging_labels[bucket], aging[bucket]) for bucket in AGING_BUCKETS], title=_("Receivables aging")
         ),

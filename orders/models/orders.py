@@ -145,6 +145,11 @@ class OrderLine(models.Model):
         "catalog.Offer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     proposal_reason = models.CharField(max_length=500, blank=True)
+    # Direct settlement (医保基金直接结算, SPEC §5a): the fund that pays this line instead of the buyer, as the 集采
+    # contract said at placement; null: the buyer pays. The order's receivable is split by it at receipt.
+    payer_fund = models.ForeignKey(
+        "accounts.InsuranceFund", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["order_id", "line_no"]

@@ -24,7 +24,7 @@ from orders.models import Order, OrderLine, attach_lines
 from orders.notifications import announce_order
 from orders.services.lecheng import lecheng_follow, lecheng_in_use
 from orders.services.lifecycle import order_lock
-from orders.services.placement import snapshot_line
+from orders.services.placement import refuse_several_payer_funds, snapshot_line
 from orders.transitions import ORDER
 from pharmex.actor import Actor
 from pharmex.errors import InvalidInput, InvalidTransition
@@ -160,6 +160,9 @@ def _apply_lines(
     *, order: Order, verdicts: list[LineVerdict], current: dict[int, OrderLine], facts: GateFacts
 ) -> tuple[list[dict], list[OrderLine]]:
     """Write the amended lines; returns the before/after of each line that changed and the order's lines now."""
+    refuse_several_payer_funds(
+        current[v.offer.pk].payer_fund_id if v.offer.pk in current else v.payer_fund_id for v in verdicts
+    )
     changed, kept, updated, added = [], [], [], []
     next_no = max((line.line_no for line in current.values()), default=0) + 1
     for verdict in verdicts:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -138,6 +138,7 @@ def _create_order(
     note: str,
     checkout_id: uuid.UUID | None,
 ) -> Order:
+    refuse_several_payer_funds(v.payer_fund_id for v in verdicts)
     now = timezone.now()
     supplier = verdicts[0].offer.supplier
     order = Order(
@@ -179,6 +180,22 @@ def _create_order(
     return order
 
 
+def refuse_several_payer_funds(fund_ids: Iterable[int | None]) -> None:
+    """The receivable is split between the buyer and one fund at receipt (settlements): lines of two funds'
+    direct-settlement contracts are placed as two orders. Raises: OrderNotAllowed (`several_payer_funds`)."""
+    if len(set(fund_ids) - {None}) > 1:
+        raise OrderNotAllowed(
+            _("These lines are paid by different medical insurance funds; place them as separate orders."),
+            errors=[
+                {
+                    "field": "lines",
+                    "code": "several_payer_funds",
+                    "message": _("All fund-paid lines of an order must share one medical insurance fund."),
+                }
+            ],
+        )
+
+
 def snapshot_line(line_no: int, verdict: LineVerdict, *, buyer: Organization, facts: GateFacts) -> OrderLine:
     offer, drug = verdict.offer, verdict.offer.drug
     approval = (
@@ -207,4 +224,5 @@ def snapshot_line(line_no: int, verdict: LineVerdict, *, buyer: Organization, fa
         quantity=verdict.request.quantity,
         line_gross=verdict.gross,
         line_tax=verdict.tax,
+        payer_fund_id=verdict.payer_fund_id,  # a direct-settlement 集采 contract's fund, like the price
     )

@@ -414,6 +414,8 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=15)
 WEBHOOK_ATTEMPT_DEADLINE_SECONDS = env.int("WEBHOOK_ATTEMPT_DEADLINE_SECONDS", default=15)
 # Settlements (SPEC §6): default commission, statement period ("month" or "week"), bank file size limit.
 PLATFORM_COMMISSION_RATE = Decimal(env.str("PLATFORM_COMMISSION_RATE", default="0.0300"))
+# Direct settlement (SPEC §5a, §6): days from receipt to the due date of a fund's part, unless the fund sets its own.
+FUND_SETTLEMENT_DAYS = env.int("FUND_SETTLEMENT_DAYS", default=60)
 SETTLEMENT_PERIOD = env.str("SETTLEMENT_PERIOD", default="month")
 BANK_STATEMENT_MAX_BYTES = env.int("BANK_STATEMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # A cold-chain logger's CSV export attached to a shipment (a reading a minute for ten weeks is ~4 MB).

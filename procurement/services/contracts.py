@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.choices import BUYER_KINDS, MEDICAL_INSTITUTION_KINDS
-from accounts.models import Organization
+from accounts.models import InsuranceFund, Organization
 from catalog.models import Drug
 from pharmex.actor import Actor
 from pharmex.audit import audit_record
@@ -93,15 +93,21 @@ def contract_create(
     valid_from: date,
     valid_until: date,
     volumes: list[dict],
+    settlement_fund_id: int | None = None,
 ) -> ProcurementContract:
     """An admin loads a 集采 result: the winner, agreed price, period and each public institution's agreed annual
-    volume. Raises: NotAParty (not an admin), InvalidInput."""
+    volume; with `settlement_fund_id`, the medical insurance fund pays the winner directly for the institutions'
+    orders under it (医保基金直接结算). Raises: NotAParty (not an admin), InvalidInput."""
     actor.require_staff()
     drug = _drug(drug_id)
     supplier = Organization.objects.filter(pk=supplier_id).exclude(kind__in=MEDICAL_INSTITUTION_KINDS).first()
     if supplier is None:
         raise _invalid("supplier_id", "not_a_supplier", _("Name the winning supplier's organisation."))
     _period(valid_from, valid_until)
+    if settlement_fund_id is not None and not InsuranceFund.objects.filter(pk=settlement_fund_id, active=True).exists():
+        raise _invalid(
+            "settlement_fund_id", "not_an_active_fund", _("Name an active medical insurance fund (or none).")
+        )
     ids = [row["institution_id"] for row in volumes]
     if len(set(ids)) != len(ids):
         raise _invalid("volumes", "duplicate", _("Name each institution once."))
@@ -121,6 +127,7 @@ def contract_create(
         agreed_price=agreed_price,
         valid_from=valid_from,
         valid_until=valid_until,
+        settlement_fund_id=settlement_fund_id,
     )
     ContractVolume.objects.bulk_create(
         ContractVolume(contract=contract, institution_id=row["institution_id"], annual_volume=row["annual_volume"])
@@ -137,6 +144,7 @@ def contract_create(
             "drug": drug.pk,
             "agreed_price": agreed_price,
             "period": [valid_from, valid_until],
+            "settlement_fund": settlement_fund_id,
             "volumes": [[row["institution_id"], row["annual_volume"]] for row in volumes],
         },
     )

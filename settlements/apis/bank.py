@@ -109,8 +109,10 @@ class BankLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 
     @extend_schema(
         summary="Match an unmatched or ambiguous line by hand (finance admin)",
-        description="A credit to a buyer (`buyer_id`: the line becomes that buyer's payment), a debit to a "
-        "statement (`statement_id`: its net must equal the amount; the statement is paid and reconciled).",
+        description="A credit to a buyer (`buyer_id`: the line becomes that buyer's payment) or to a medical "
+        "insurance fund (`fund_id`: the line becomes the fund's payment, which pays the fund's part of orders only), "
+        "a debit to a statement (`statement_id`: its net must equal the amount; the statement is paid and "
+        "reconciled).",
         request=BankLineMatchInput,
         responses={200: BankLineOutput, **problems(400, 403, 404, 409)},
     )

@@ -27,7 +27,10 @@ class CreditNoteOutput(ModelOutputSerializer):
     order_number = serializers.CharField(source="order.number", read_only=True)
     return_number = serializers.CharField(source="return_request.number", read_only=True)
     unapplied = MoneyField(
-        source="credit.unallocated", read_only=True, help_text="Credit not yet applied nor refunded."
+        source="credit.unallocated",
+        read_only=True,
+        allow_null=True,
+        help_text="The buyer's credit not yet applied nor refunded; null when every returned line was fund-paid.",
     )
 
     class Meta:
@@ -50,6 +53,7 @@ class CreditNoteOutput(ModelOutputSerializer):
             "entry",
             "credit",
             "unapplied",
+            "fund_credit",
             "created_at",
         ]
 

@@ -24,7 +24,9 @@ class ReceivablesAgingApi(ApiView):
         tags=["reports"],
         summary="Receivables aging per buyer: current, 1–30, 31–60, 61–90, over 90 days overdue",
         description="What each buyer still owes on received orders, by days past the due date (receipt + credit "
-        "terms) on `as_of` (default today, Asia/Shanghai). A buyer sees its own row; staff see every buyer.",
+        "terms) on `as_of` (default today, Asia/Shanghai). A buyer sees its own row; staff see every buyer. The part "
+        "of an order a medical insurance fund pays (医保基金直接结算) is never in a buyer's row: staff see it in "
+        "`funds`, by days past the fund's due date (receipt + the fund's settlement terms).",
         parameters=[
             OpenApiParameter(
                 "as_of",
@@ -38,5 +40,13 @@ class ReceivablesAgingApi(ApiView):
     def get(self, request):
         as_of = self.parse_query(AgingQuery).get("as_of") or timezone.localdate()
         rows = selectors.receivables_aging(actor=self.actor, on=as_of)
-        body = {"as_of": as_of, "currency": "CNY", "buyers": rows, "totals": selectors.aging_totals(rows)}
+        funds = selectors.fund_receivables_aging(actor=self.actor, on=as_of)
+        body = {
+            "as_of": as_of,
+            "currency": "CNY",
+            "buyers": rows,
+            "totals": selectors.aging_totals(rows),
+            "funds": funds,
+            "fund_totals": selectors.aging_totals(funds),
+        }
         return self.respond(AgingReportOutput, body)

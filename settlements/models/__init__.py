@@ -1,5 +1,6 @@
 from settlements.models.bank import BankLine, BankStatement
 from settlements.models.credits import CreditNote, Refund, RefundSource
+from settlements.models.funds import FundAllocation, FundPayment
 from settlements.models.ledger import JournalEntry, LedgerAccount, Posting
 from settlements.models.receivables import (
     KnownBankAccount,
@@ -14,6 +15,8 @@ __all__ = [
     "BankLine",
     "BankStatement",
     "CreditNote",
+    "FundAllocation",
+    "FundPayment",
     "JournalEntry",
     "KnownBankAccount",
     "LedgerAccount",

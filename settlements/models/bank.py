@@ -56,7 +56,10 @@ class BankLine(models.Model):
     payout = models.OneToOneField(
         "settlements.Payout", null=True, blank=True, on_delete=models.PROTECT, related_name="bank_line"
     )
-    candidates = models.JSONField(default=list, blank=True)  # ids of the buyers or statements that fit
+    fund_payment = models.OneToOneField(
+        "settlements.FundPayment", null=True, blank=True, on_delete=models.PROTECT, related_name="bank_line"
+    )
+    candidates = models.JSONField(default=list, blank=True)  # ids of the buyers, funds or statements that fit
     note = models.CharField(max_length=500, blank=True)
     matched_by = models.CharField(max_length=255, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -66,7 +69,8 @@ class BankLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=~models.Q(amount=0), name="bank_line_amount_not_zero"),
             models.CheckConstraint(
-                condition=models.Q(status=BankLineStatus.MATCHED) | models.Q(payment__isnull=True, payout__isnull=True),
+                condition=models.Q(status=BankLineStatus.MATCHED)
+                | models.Q(payment__isnull=True, payout__isnull=True, fund_payment__isnull=True),
                 name="bank_line_link_only_when_matched",
             ),
         ]

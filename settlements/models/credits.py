@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from settlements.models.funds import FundPayment
 from settlements.models.ledger import MONEY, JournalEntry
 from settlements.models.receivables import Payment
 
@@ -35,12 +36,20 @@ class CreditNote(models.Model):
         "settlements.Statement", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
     )
     entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
-    credit = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="credit_note")
+    # The buyer's credit for the returned buyer-paid lines, and the fund's for the fund-paid ones (医保基金直接结算);
+    # either may be empty when every returned line had the other payer.
+    credit = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note")
+    fund_credit = models.OneToOneField(
+        FundPayment, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(credit__isnull=False) | Q(fund_credit__isnull=False), name="credit_note_has_a_credit"
+            ),
             models.CheckConstraint(condition=Q(net=F("gross") - F("commission")), name="credit_note_net"),
             models.CheckConstraint(condition=Q(gross__gt=0, commission__gte=0), name="credit_note_amounts"),
         ]

@@ -11,17 +11,21 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from settlements.choices import ORGANIZATION_ACCOUNT_KINDS, AccountKind, EntryKind
+from settlements.choices import FUND_ACCOUNT_KINDS, ORGANIZATION_ACCOUNT_KINDS, AccountKind, EntryKind
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
 class LedgerAccount(models.Model):
-    """One account of the book: a buyer's receivable, a supplier's payable, the platform bank or revenue."""
+    """One account of the book: a buyer's receivable, a supplier's payable, a medical insurance fund's receivable,
+    the platform bank or revenue. Its owner is the organisation, the fund or (platform accounts) nobody."""
 
     kind = models.CharField(max_length=30, choices=AccountKind.choices)
     organization = models.ForeignKey(
         "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts"
+    )
+    fund = models.ForeignKey(
+        "accounts.InsuranceFund", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts"
     )
     currency = models.CharField(max_length=3, default="CNY")
     created_at = models.DateTimeField(default=timezone.now)
@@ -30,17 +34,22 @@ class LedgerAccount(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "organization", "currency"], nulls_distinct=False, name="ledger_account_unique"
+                fields=["kind", "organization", "fund", "currency"], nulls_distinct=False, name="ledger_account_unique"
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=sorted(ORGANIZATION_ACCOUNT_KINDS), organization__isnull=False)
                 | (~Q(kind__in=sorted(ORGANIZATION_ACCOUNT_KINDS)) & Q(organization__isnull=True)),
                 name="ledger_account_owner_matches_kind",
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=sorted(FUND_ACCOUNT_KINDS), fund__isnull=False)
+                | (~Q(kind__in=sorted(FUND_ACCOUNT_KINDS)) & Q(fund__isnull=True)),
+                name="ledger_account_fund_matches_kind",
+            ),
         ]
 
     def __str__(self) -> str:
-        owner = f" {self.organization_id}" if self.organization_id else ""
+        owner = f" {self.organization_id}" if self.organization_id else f" fund {self.fund_id}" if self.fund_id else ""
         return f"{self.kind}{owner} ({self.currency})"
 
 

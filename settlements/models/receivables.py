@@ -48,11 +48,14 @@ class KnownBankAccount(models.Model):
 
 
 class Receivable(models.Model):
-    """A received order as money: the buyer owes `gross` by `due_date`; the supplier earns `net`.
+    """A received order as money: its payers owe `gross`; the supplier earns `net`.
 
-    `allocated` is the cached sum of the payment allocations (checked against them by the invariant
-    tests); `paid_at` is set when it reaches `gross`, which puts the order on that period's statement.
-    Once a statement settles it, the database refuses any change to what the statement shows (migration 0004).
+    The payers' parts never mix: the buyer owes `gross − fund_gross` by `due_date` (its payments, `allocated`);
+    under a direct-settlement 集采 contract the fund owes `fund_gross` (its lines' accepted value) by `fund_due_date`
+    (its payments, `fund_allocated`), each on its own ledger account. `allocated` and `fund_allocated` are the
+    cached sums of their allocations (checked against them by the invariant tests); `paid_at` is set when both
+    parts are fully allocated, which puts the order on that period's supplier statement. Once a statement settles
+    it, the database refuses any change to what the statement shows (migration 0004).
     """
 
     order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="receivable")
@@ -66,7 +69,14 @@ class Receivable(models.Model):
     commission_rate = models.DecimalField(max_digits=5, decimal_places=4)
     received_at = models.DateTimeField()
     due_date = models.DateField()
-    allocated = models.DecimalField(**MONEY, default=0)
+    allocated = models.DecimalField(**MONEY, default=0)  # the buyer's payments only
+    # 医保基金直接结算: the fund's part of the order (its lines), its payments and due date; 0/empty otherwise.
+    fund = models.ForeignKey(
+        "accounts.InsuranceFund", null=True, blank=True, on_delete=models.PROTECT, related_name="receivables"
+    )
+    fund_gross = models.DecimalField(**MONEY, default=0, db_default=0)
+    fund_allocated = models.DecimalField(**MONEY, default=0, db_default=0)
+    fund_due_date = models.DateField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
     entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
@@ -76,11 +86,28 @@ class Receivable(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(net=F("gross") - F("commission")), name="receivable_net"),
             models.CheckConstraint(
-                condition=Q(allocated__gte=0, allocated__lte=F("gross"), commission__gte=0, gross__gte=0),
+                condition=Q(
+                    allocated__gte=0,
+                    allocated__lte=F("gross") - F("fund_gross"),
+                    commission__gte=0,
+                    gross__gte=0,
+                ),
                 name="receivable_allocated_range",
             ),
             models.CheckConstraint(
-                condition=Q(paid_at__isnull=True) | Q(allocated=F("gross")), name="receivable_paid_when_allocated"
+                condition=Q(fund_gross__gte=0, fund_gross__lte=F("gross"), fund_allocated__gte=0)
+                & Q(fund_allocated__lte=F("fund_gross")),
+                name="receivable_fund_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(fund__isnull=False, fund_due_date__isnull=False)
+                | Q(fund__isnull=True, fund_due_date__isnull=True, fund_gross=0),
+                name="receivable_fund_part_has_fund",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=True)
+                | Q(allocated=F("gross") - F("fund_gross"), fund_allocated=F("fund_gross")),
+                name="receivable_paid_when_allocated",
             ),
         ]
         indexes = [
@@ -93,8 +120,23 @@ class Receivable(models.Model):
         return f"receivable of order {self.order_id}"
 
     @property
+    def buyer_gross(self):
+        """What the buyer itself owes: the order less the fund's part."""
+        return self.gross - self.fund_gross
+
+    @property
     def outstanding(self):
-        return self.gross - self.allocated
+        """What the buyer still owes (the fund's part is `fund_outstanding`)."""
+        return self.buyer_gross - self.allocated
+
+    @property
+    def fund_outstanding(self):
+        return self.fund_gross - self.fund_allocated
+
+    @property
+    def fully_allocated(self) -> bool:
+        """Every payer's part is paid: the order is paid."""
+        return self.allocated == self.buyer_gross and self.fund_allocated == self.fund_gross
 
 
 class Payment(models.Model):

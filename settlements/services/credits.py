@@ -6,6 +6,10 @@ supplier payable Dr gross less the commission share, commission revenue Dr that 
 rate, the gross rounded per line as the sale was. The buyer's side of it is a payment row of source
 `credit_note`: it pays the returned order if that is still open, else the buyer's next dues oldest first, like
 money paid in would, and what is left is unapplied credit that a refund can pay back.
+
+Returned lines a medical insurance fund paid (医保基金直接结算) are credited to the fund, never to the buyer: their
+value comes off the fund's receivable, and the fund's side is a fund payment of source `credit_note` that pays the
+fund's part of the order, else the fund's next dues.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from orders.services.returns import return_mark_credited
 from pharmex.actor import SYSTEM_ACTOR, Actor
 from pharmex.audit import audit_record
 from pharmex.choices import StaffRole
-from pharmex.money import ZERO
+from pharmex.money import ZERO, money_sum
 from settlements.choices import AccountKind, EntryKind, PaymentSource, StatementStatus
 from settlements.errors import NotABuyer, RefundExceedsCredit
-from settlements.models import CreditNote, Payment, Receivable, Refund, RefundSource, StatementLine
-from settlements.services.ledger import Leg, entry_post, ledger_account, platform_account
+from settlements.models import CreditNote, FundPayment, Payment, Receivable, Refund, RefundSource, StatementLine
+from settlements.services.funds import fund_allocate
+from settlements.services.ledger import Leg, entry_post, fund_account, ledger_account, platform_account
 from settlements.services.payments import _allocate
 from settlements.services.receipts import commission_split
 
@@ -41,7 +46,7 @@ def credit_note_post(*, return_id: int) -> CreditNote | None:
     existing = CreditNote.objects.filter(return_request_id=return_id).first()
     if existing is not None:
         return existing
-    ret = Return.objects.select_related("order").get(pk=return_id)
+    ret = Return.objects.select_related("order").prefetch_related("lines__order_line").get(pk=return_id)
     if ret.status != ReturnStatus.RECEIVED:
         return None
     if ret.gross == ZERO:
@@ -51,9 +56,15 @@ def credit_note_post(*, return_id: int) -> CreditNote | None:
     receivable = Receivable.objects.select_for_update().get(order_id=order.pk)
     commission, net = commission_split(gross=ret.gross, rate=receivable.commission_rate)
     number = f"CN{ret.number[2:]}"
+    # Each returned line is credited to the payer it had: the fund's lines to the fund (their gross is rounded per
+    # line, as the return's gross is, so the buyer's part is the exact rest).
+    fund_gross = money_sum(line.gross for line in ret.lines.all() if line.order_line.payer_fund_id is not None)
+    buyer_gross = ret.gross - fund_gross
+    fund_id = receivable.fund_id
     receivable_account = ledger_account(
         kind=AccountKind.BUYER_RECEIVABLE, organization_id=ret.buyer_id, currency=ret.currency
     )
+    fund_legs = [Leg(fund_account(fund_id=fund_id, currency=ret.currency), -fund_gross, order.pk)] if fund_gross else []
     payable_account = ledger_account(
         kind=AccountKind.SUPPLIER_PAYABLE, organization_id=ret.supplier_id, currency=ret.currency
     )
@@ -64,23 +75,38 @@ def credit_note_post(*, return_id: int) -> CreditNote | None:
         created_by=SYSTEM_ACTOR.audit.label,
         memo=f"Credit note {number}: return {ret.number} of order {order.number}",
         legs=[
-            Leg(receivable_account, -ret.gross, order.pk),
+            Leg(receivable_account, -buyer_gross, order.pk),
+            *fund_legs,
             Leg(payable_account, ret.gross, order.pk),
             Leg(payable_account, -commission, order.pk),
             Leg(platform_account(AccountKind.COMMISSION_REVENUE, ret.currency), commission, order.pk),
         ],
     )
-    credit = Payment.objects.create(
-        buyer_id=ret.buyer_id,
-        amount=ret.gross,
-        currency=ret.currency,
-        reference=f"{number} {order.number}",
-        value_date=timezone.localdate(),
-        source=PaymentSource.CREDIT_NOTE,
-        unallocated=ret.gross,
-        entry=entry,
-        recorded_by=SYSTEM_ACTOR.audit.label,
-    )
+    credit = fund_credit = None
+    if buyer_gross:
+        credit = Payment.objects.create(
+            buyer_id=ret.buyer_id,
+            amount=buyer_gross,
+            currency=ret.currency,
+            reference=f"{number} {order.number}",
+            value_date=timezone.localdate(),
+            source=PaymentSource.CREDIT_NOTE,
+            unallocated=buyer_gross,
+            entry=entry,
+            recorded_by=SYSTEM_ACTOR.audit.label,
+        )
+    if fund_gross:
+        fund_credit = FundPayment.objects.create(
+            fund_id=fund_id,
+            amount=fund_gross,
+            currency=ret.currency,
+            reference=f"{number} {order.number}",
+            value_date=timezone.localdate(),
+            source=PaymentSource.CREDIT_NOTE,
+            unallocated=fund_gross,
+            entry=entry,
+            recorded_by=SYSTEM_ACTOR.audit.label,
+        )
     line = StatementLine.objects.filter(order_id=order.pk, statement__status__in=PAID_STATEMENT).first()
     note = CreditNote.objects.create(
         number=number,
@@ -96,8 +122,11 @@ def credit_note_post(*, return_id: int) -> CreditNote | None:
         after_paid_statement_id=line.statement_id if line else None,
         entry=entry,
         credit=credit,
+        fund_credit=fund_credit,
     )
-    allocations = _allocate(payment=credit, named_orders=[order.number])  # the returned order first, if open
+    # The returned order first, if open; each payer's credit pays that payer's dues only.
+    allocations = _allocate(payment=credit, named_orders=[order.number]) if credit else []
+    fund_allocations = fund_allocate(payment=fund_credit, named_orders=[order.number]) if fund_credit else []
     audit_record(
         actor=SYSTEM_ACTOR.audit,
         action="ledger.credit_note_posted",
@@ -109,6 +138,16 @@ def credit_note_post(*, return_id: int) -> CreditNote | None:
             "entry": entry.pk,
             "gross": ret.gross,
             "applied": {a.receivable.order_id: str(a.amount) for a in allocations},
+            **(
+                {
+                    "buyer_gross": buyer_gross,
+                    "fund": fund_id,
+                    "fund_gross": fund_gross,
+                    "fund_applied": {a.receivable.order_id: str(a.amount) for a in fund_allocations},
+                }
+                if fund_gross
+                else {}
+            ),
         },
     )
     audit_record(

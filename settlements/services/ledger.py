@@ -23,13 +23,22 @@ class Leg:
     order_id: int | None = None
 
 
-def ledger_account(*, kind: str, organization_id: int | None = None, currency: str = "CNY") -> LedgerAccount:
-    """The account of a kind (and organisation), created on first use; safe under concurrent first uses."""
-    account = LedgerAccount.objects.filter(kind=kind, organization_id=organization_id, currency=currency).first()
+def ledger_account(
+    *, kind: str, organization_id: int | None = None, currency: str = "CNY", fund_id: int | None = None
+) -> LedgerAccount:
+    """The account of a kind (and organisation, or insurance fund), created on first use; safe under concurrent
+    first uses."""
+    owner = {"kind": kind, "organization_id": organization_id, "fund_id": fund_id, "currency": currency}
+    account = LedgerAccount.objects.filter(**owner).first()
     if account is not None:
         return account
-    account, _ = LedgerAccount.objects.get_or_create(kind=kind, organization_id=organization_id, currency=currency)
+    account, _ = LedgerAccount.objects.get_or_create(**owner)
     return account
+
+
+def fund_account(*, fund_id: int, currency: str = "CNY") -> LedgerAccount:
+    """A medical insurance fund's receivable: what it owes for the orders it settles directly."""
+    return ledger_account(kind=AccountKind.FUND_RECEIVABLE, fund_id=fund_id, currency=currency)
 
 
 def platform_account(kind: str, currency: str = "CNY") -> LedgerAccount:

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +33,12 @@ def _allocate(*, payment: Payment, named_orders: list[str]) -> list[PaymentAlloc
     # allocating at once queue behind each other instead of deadlocking.
     open_receivables = list(
         Receivable.objects.filter(
-            buyer_id=payment.buyer_id, currency=payment.currency, paid_at__isnull=True, reversed_at__isnull=True
+            buyer_id=payment.buyer_id,
+            currency=payment.currency,
+            paid_at__isnull=True,
+            reversed_at__isnull=True,
+            # the buyer's own part only: a fund's part (医保基金直接结算) is paid by the fund's payments alone
+            allocated__lt=F("gross") - F("fund_gross"),
         )
         .annotate(priority=priority)
         .order_by("priority", "due_date", "id")
@@ -46,7 +51,7 @@ def _allocate(*, payment: Payment, named_orders: list[str]) -> list[PaymentAlloc
     for receivable in open_receivables:
         if remaining == ZERO:
             break
-        take = min(remaining, receivable.gross - receivable.allocated)
+        take = min(remaining, receivable.outstanding)
         if take <= ZERO:
             continue
         if receivable.pk in existing:
@@ -55,8 +60,8 @@ def _allocate(*, payment: Payment, named_orders: list[str]) -> list[PaymentAlloc
         else:
             allocations.append(PaymentAllocation(payment=payment, receivable=receivable, amount=take))
         receivable.allocated += take
-        if receivable.allocated == receivable.gross:
-            receivable.paid_at = now  # the order is paid: it goes on this period's supplier statement
+        if receivable.fully_allocated:
+            receivable.paid_at = now  # every payer paid its part: the order goes on this period's supplier statement
         receivable.save(update_fields=["allocated", "paid_at"])
         remaining -= take
     PaymentAllocation.objects.bulk_create(allocations)

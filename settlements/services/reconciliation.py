@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from accounts.models import InsuranceFund
 from accounts.selectors import organization_ids_existing
 from orders.selectors import order_buyer_ids
 from pharmex.actor import SYSTEM_ACTOR, Actor
@@ -34,11 +35,13 @@ from settlements.choices import BankLineStatus, BankStatementStatus, PaymentSour
 from settlements.errors import BankFileInvalid, BankLineMismatch, BankLineNotOpen
 from settlements.models import BankLine, BankStatement, KnownBankAccount, Refund, Statement
 from settlements.references import (
+    fund_payment_code_ids,
     order_numbers_in,
     payment_code_buyer_ids,
     refund_numbers_in,
     statement_numbers_in,
 )
+from settlements.services.funds import fund_payment_record, fund_payment_reverse
 from settlements.services.payments import payment_record, payment_reverse
 from settlements.services.statements import statement_pay, statement_reconcile, statement_unreconcile
 from settlements.tasks import bank_statement_import_task
@@ -322,6 +325,17 @@ def _audit(statement: BankStatement, action: str, changes: dict) -> None:
         )
 
 
+def _credit_funds(line: BankLine) -> set[int]:
+    """Medical insurance funds a credit comes from: a fund payment code (PXF…) in the reference, or the fund's
+    registered bank account. Order numbers in the reference then say which of the fund's dues it pays first."""
+    funds = set(InsuranceFund.objects.filter(pk__in=fund_payment_code_ids(line.reference)).values_list("pk", flat=True))
+    if line.counterparty_account:
+        funds |= set(
+            InsuranceFund.objects.filter(bank_account_number=line.counterparty_account).values_list("pk", flat=True)
+        )
+    return funds
+
+
 def _credit_buyers(line: BankLine) -> set[int]:
     """Buyers a credit could come from: named orders, payment codes, a known account number."""
     buyers = order_buyer_ids(numbers=order_numbers_in(line.reference))
@@ -375,6 +389,19 @@ def _match_credit(line: BankLine, buyer_id: int, actor: Actor) -> None:
     line.payment, line.status, line.candidates = payment, BankLineStatus.MATCHED, [buyer_id]
 
 
+def _match_fund_credit(line: BankLine, fund_id: int, actor: Actor) -> None:
+    payment = fund_payment_record(
+        fund_id=fund_id,
+        amount=line.amount,
+        value_date=line.booked_on,
+        actor=actor,
+        reference=line.reference,
+        source=PaymentSource.BANK,
+        currency=line.currency,
+    )
+    line.fund_payment, line.status, line.candidates = payment, BankLineStatus.MATCHED, [fund_id]
+
+
 def _match_debit(line: BankLine, statement: Statement, actor: Actor) -> None:
     if statement.status == StatementStatus.APPROVED:
         statement = statement_pay(
@@ -394,7 +421,13 @@ def bank_line_match_auto(*, line_id: int, actor: Actor) -> BankLine:
     line = BankLine.objects.select_for_update().get(pk=line_id)
     if line.status not in OPEN_STATUSES:
         return line
-    if line.is_credit:
+    if line.is_credit and (funds := sorted(_credit_funds(line))):
+        # A fund's code or account decides: the orders it names are the fund's dues, not their buyers' payments.
+        if len(funds) == 1:
+            _match_fund_credit(line, funds[0], actor)
+        else:
+            line.status, line.candidates, line.note = BankLineStatus.AMBIGUOUS, funds, "Several funds fit."
+    elif line.is_credit:
         buyers = sorted(_credit_buyers(line))
         if len(buyers) == 1:
             _match_credit(line, buyers[0], actor)
@@ -430,22 +463,34 @@ def bank_line_match_auto(*, line_id: int, actor: Actor) -> BankLine:
 
 @transaction.atomic
 def bank_line_match(
-    *, line: BankLine, actor: Actor, buyer_id: int | None = None, statement_id: int | None = None
+    *,
+    line: BankLine,
+    actor: Actor,
+    buyer_id: int | None = None,
+    statement_id: int | None = None,
+    fund_id: int | None = None,
 ) -> BankLine:
-    """A finance admin matches an open line by hand: a credit to a buyer, a debit to a statement's payout.
+    """A finance admin matches an open line by hand: a credit to a buyer or a medical insurance fund, a debit to a
+    statement's payout.
 
-    Raises: NotAParty (finance admins only), BankLineNotOpen, BankLineMismatch, NotABuyer.
+    Raises: NotAParty (finance admins only), BankLineNotOpen, BankLineMismatch, NotABuyer, NotAFund.
     """
     actor.require_staff(StaffRole.FINANCE_ADMIN)
     line = BankLine.objects.select_for_update().get(pk=line.pk)
     if line.status not in OPEN_STATUSES:
         raise BankLineNotOpen()
     if line.is_credit:
-        if buyer_id is None or statement_id is not None:
-            raise BankLineMismatch("A credit is matched to a buyer: send buyer_id.", field="buyer_id")
-        _match_credit(line, buyer_id, actor)
+        if (buyer_id is None) == (fund_id is None) or statement_id is not None:
+            raise BankLineMismatch(
+                "A credit is matched to a buyer or a medical insurance fund: send buyer_id or fund_id.",
+                field="buyer_id",
+            )
+        if fund_id is not None:
+            _match_fund_credit(line, fund_id, actor)
+        else:
+            _match_credit(line, buyer_id, actor)
     else:
-        if statement_id is None or buyer_id is not None:
+        if statement_id is None or buyer_id is not None or fund_id is not None:
             raise BankLineMismatch("A debit is matched to a statement: send statement_id.", field="statement_id")
         statement = Statement.objects.filter(pk=statement_id).first()
         if statement is None or not _awaits_payout(line, statement):
@@ -460,7 +505,7 @@ def bank_line_match(
         action="bank_line.matched",
         object_type="bank_line",
         object_id=line.pk,
-        changes={"buyer_id": buyer_id, "statement_id": statement_id},
+        changes={"buyer_id": buyer_id, "statement_id": statement_id, "fund_id": fund_id},
     )
     return line
 
@@ -489,6 +534,12 @@ def bank_line_unmatch(*, line: BankLine, actor: Actor, reason: str = "") -> Bank
             payment, line.payment = line.payment, None
             line.save(update_fields=["payment"])
             payment_reverse(payment=payment, actor=actor, reason=reason or f"Bank line {line.transaction_id} unmatched")
+        if line.fund_payment is not None:
+            fund_payment, line.fund_payment = line.fund_payment, None
+            line.save(update_fields=["fund_payment"])
+            fund_payment_reverse(
+                payment=fund_payment, actor=actor, reason=reason or f"Bank line {line.transaction_id} unmatched"
+            )
         if line.payout is not None:
             statement, line.payout = line.payout.statement, None
             line.save(update_fields=["payout"])

@@ -57,6 +57,7 @@ def test_placing_reserves_stock_snapshots_the_line_and_totals_the_money(market, 
             "proposed_quantity": None,
             "proposed_offer": None,
             "proposal_reason": "",
+            "payer_fund": None,
         }
     ]
     market.offer.refresh_from_db()

@@ -66,11 +66,27 @@ LEDGER_INVARIANTS = {
     # receivable balance of each buyer = open receivables − unapplied credit
     "buyer_balances": "SELECT a.organization_id FROM settlements_ledgeraccount a "
     "LEFT JOIN (SELECT account_id, sum(amount) s FROM settlements_posting GROUP BY 1) p ON p.account_id = a.id "
-    "LEFT JOIN (SELECT buyer_id, sum(gross - allocated) o FROM settlements_receivable WHERE reversed_at IS NULL "
+    "LEFT JOIN (SELECT buyer_id, sum(gross - fund_gross - allocated) o FROM settlements_receivable "
+    "WHERE reversed_at IS NULL "
     "GROUP BY 1) r ON r.buyer_id = a.organization_id "
     "LEFT JOIN (SELECT buyer_id, sum(unallocated) u FROM settlements_payment WHERE reversed_at IS NULL GROUP BY 1) c "
     "ON c.buyer_id = a.organization_id "
     "WHERE a.kind = 'buyer_receivable' AND coalesce(p.s, 0) <> coalesce(r.o, 0) - coalesce(c.u, 0)",
+    # 医保基金直接结算: the fund's caches equal its allocations, and each fund's receivable balance is its open
+    # part of orders less its unapplied payments (never a buyer's dues)
+    "fund_receivable_cache": "SELECT r.id FROM settlements_receivable r LEFT JOIN (SELECT receivable_id, "
+    "sum(amount) s FROM settlements_fundallocation GROUP BY 1) a ON a.receivable_id = r.id "
+    "WHERE r.fund_allocated <> coalesce(a.s, 0)",
+    "fund_payment_cache": "SELECT p.id FROM settlements_fundpayment p LEFT JOIN (SELECT payment_id, sum(amount) s "
+    "FROM settlements_fundallocation GROUP BY 1) a ON a.payment_id = p.id "
+    "WHERE p.reversed_at IS NULL AND p.amount - coalesce(a.s, 0) <> p.unallocated",
+    "fund_balances": "SELECT a.fund_id FROM settlements_ledgeraccount a "
+    "LEFT JOIN (SELECT account_id, sum(amount) s FROM settlements_posting GROUP BY 1) p ON p.account_id = a.id "
+    "LEFT JOIN (SELECT fund_id, sum(fund_gross - fund_allocated) o FROM settlements_receivable "
+    "WHERE reversed_at IS NULL AND fund_id IS NOT NULL GROUP BY 1) r ON r.fund_id = a.fund_id "
+    "LEFT JOIN (SELECT fund_id, sum(unallocated) u FROM settlements_fundpayment WHERE reversed_at IS NULL "
+    "GROUP BY 1) c ON c.fund_id = a.fund_id "
+    "WHERE a.kind = 'fund_receivable' AND coalesce(p.s, 0) <> coalesce(r.o, 0) - coalesce(c.u, 0)",
 }
 
 

@@ -139,6 +139,10 @@ def test_receivables_aging_buckets_by_days_overdue(parties, as_client, finance_a
         "currency": "CNY",
         "buyers": [row],
         "totals": {k: v for k, v in row.items() if k not in ("buyer_id", "buyer_name", "currency")},
+        # no order here is settled by a medical insurance fund (医保基金直接结算)
+        "funds": [],
+        "fund_totals": dict.fromkeys(("current", "days_1_30", "days_31_60", "days_61_90", "days_over_90"), "0.00")
+        | {"total": "0.00", "unapplied_credit": "0.00"},
     }
     # the buyer sees its own row; the supplier sees nothing
     assert parties.buyer_client().get("/api/v1/reports/receivables-aging/").json()["buyers"] == [row]

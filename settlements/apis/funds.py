@@ -1,0 +1,69 @@
+"""Medical insurance funds and their payments (医保基金直接结算, SPEC §5a, §6): platform staff only."""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+
+from api_docs.responses import problems
+from pharmex.api.idempotency import idempotent
+from pharmex.api.pagination import NewestFirstCursorPagination
+from pharmex.api.permissions import Staff
+from pharmex.api.views import ApiViewSet
+from pharmex.choices import StaffRole
+from settlements import selectors
+from settlements.filters import FundPaymentFilter
+from settlements.serializers import FundPaymentOutput, FundPaymentRecordInput, InsuranceFundOutput
+from settlements.services.funds import fund_payment_record
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List medical insurance funds (staff)"),
+    retrieve=extend_schema(summary="Retrieve a medical insurance fund with its payment code (staff)"),
+)
+@extend_schema(tags=["payments"])
+class InsuranceFundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = InsuranceFundOutput
+    policies = {"list": Staff(), "retrieve": Staff()}
+
+    def get_queryset(self):
+        return selectors.insurance_fund_list(actor=self.actor)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List medical insurance fund payments (staff), newest first"),
+    retrieve=extend_schema(summary="Retrieve a fund payment with its allocations to orders (staff)"),
+)
+@extend_schema(tags=["payments"])
+class FundPaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = FundPaymentOutput
+    pagination_class = NewestFirstCursorPagination
+    filterset_class = FundPaymentFilter
+    policies = {"list": Staff(), "retrieve": Staff(), "create": Staff(StaffRole.FINANCE_ADMIN)}
+
+    def get_queryset(self):
+        return selectors.fund_payment_list(actor=self.actor)
+
+    @extend_schema(
+        summary="Record a medical insurance fund payment (finance admin)",
+        description="Writes the fund payment entry (platform bank Dr, the fund's receivable Cr) and allocates the "
+        "amount to the fund's part of orders only: those whose numbers appear in `reference` first, then the "
+        "oldest fund due date first. An order is paid when its buyer's part and the fund's part are both fully "
+        "allocated; what is left stays as the fund's credit. Send an Idempotency-Key.",
+        request=FundPaymentRecordInput,
+        responses={201: FundPaymentOutput, **problems(400, 403)},
+        examples=[
+            OpenApiExample(
+                "Fund payment naming an order",
+                request_only=True,
+                value={
+                    "fund_id": 1,
+                    "amount": "980.00",
+                    "value_date": "2027-01-31",
+                    "reference": "PXF000001 医保结算 PX2026112900000042",
+                },
+            )
+        ],
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        payment = fund_payment_record(actor=self.actor, **self.parse(FundPaymentRecordInput))
+        return self.respond(FundPaymentOutput, self.get_queryset().get(pk=payment.pk), status=status.HTTP_201_CREATED)

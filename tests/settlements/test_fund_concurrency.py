@@ -1,0 +1,73 @@
+"""Fund payments (医保基金直接结算) allocating at once, on real concurrent connections, beside the hospital's own
+payments: nothing is allocated twice, no part is over-paid, a buyer's money never pays a fund's part."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from accounts.choices import OrganizationKind
+from accounts.models import InsuranceFund
+from pharmex.actor import SYSTEM_ACTOR
+from settlements.models import FundPayment, Payment, Receivable
+from settlements.services import payment_record, receipt_post
+from settlements.services.funds import fund_payment_record
+from tests.factories import OrganizationFactory
+from tests.factories.settlements import received_order
+from tests.settlements.conftest import assert_ledger_invariants
+
+
+def fund_paid_order(*, buyer, supplier, fund: InsuranceFund, gross: str):
+    """A received one-line order whose line is paid by the fund (as a direct-settlement contract records it)."""
+    order = received_order(buyer=buyer, supplier=supplier, gross=gross, post=False)
+    order.lines.update(payer_fund=fund)
+    receipt_post(order_id=order.pk)
+    return order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_fund_and_hospital_payments_never_over_allocate():
+    supplier = OrganizationFactory(kind=OrganizationKind.MANUFACTURER)
+    hospital = OrganizationFactory(kind=OrganizationKind.HOSPITAL, ownership="public")
+    fund = InsuranceFund.objects.create(name="海南省基本医疗保险基金", province_code="460000")
+    fund_orders = [fund_paid_order(buyer=hospital, supplier=supplier, fund=fund, gross="100.00") for _ in range(3)]
+    own_orders = [received_order(buyer=hospital, supplier=supplier, gross="75.00") for _ in range(2)]
+    errors, barrier = [], threading.Barrier(8)
+    today = timezone.localdate()
+
+    def pay(index: int) -> None:
+        try:
+            barrier.wait()
+            if index < 6:  # six fund payments of 50.00: exactly the fund's 300.00
+                fund_payment_record(fund_id=fund.pk, amount=Decimal("50.00"), value_date=today, actor=SYSTEM_ACTOR)
+            else:  # two hospital payments of 100.00: 150.00 of its own dues, 50.00 left as its credit
+                payment_record(buyer_id=hospital.pk, amount=Decimal("100.00"), value_date=today, actor=SYSTEM_ACTOR)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=pay, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    for order in fund_orders:
+        receivable = Receivable.objects.get(order=order)
+        # the fund sets no terms of its own: FUND_SETTLEMENT_DAYS (60) from receipt
+        assert receivable.fund_due_date == timezone.localdate(order.received_at) + timedelta(days=60)
+        assert (receivable.fund_allocated, receivable.allocated) == (Decimal("100.00"), Decimal("0.00"))
+        assert receivable.paid_at is not None
+    for order in own_orders:
+        receivable = Receivable.objects.get(order=order)
+        assert (receivable.allocated, receivable.fund_allocated) == (Decimal("75.00"), Decimal("0.00"))
+    assert [p.unallocated for p in FundPayment.objects.all()] == [Decimal("0.00")] * 6
+    assert sum(p.unallocated for p in Payment.objects.all()) == Decimal("50.00")
+    assert_ledger_invariants()
