@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 from accounts.choices import MemberRole
 from api_docs.responses import problems
@@ -24,6 +24,7 @@ from procurement.models import (
     DeliveryDesignation,
     DeliveryDesignationChange,
     ProcurementContract,
+    ProcurementPlan,
     Quote,
     QuoteChange,
     QuoteRequest,
@@ -38,6 +39,9 @@ from procurement.serializers import (
     DesignationRevokeInput,
     EndInput,
     PlanLineOutput,
+    PlanOutput,
+    PlanPlaceInput,
+    PlanPlaceOutput,
     PlanUploadInput,
     ProgressOutput,
     QuoteAnswerInput,
@@ -299,17 +303,27 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         return self.page_of(self.get_object().status_changes.order_by("-id"), QuoteChangeOutput)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List your stored procurement plans (checked or placed), newest first"),
+    retrieve=extend_schema(summary="Retrieve a stored procurement plan with every line as checked and placed"),
+)
 @extend_schema(tags=["procurement"])
-class PlanViewSet(UploadViewMixin, ApiViewSet):
-    policies = {"check": MANAGERS}
-    upload_limits = {"check": "CATALOG_IMPORT_MAX_BYTES"}  # larger uploads: 413 before they are read
-    http_method_names = ["post", "options"]
+class PlanViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = PlanOutput
+    lookup_value_converter = "int"
+    policies = {"list": SignedIn(), "retrieve": SignedIn(), "check": MANAGERS, "create": MANAGERS, "place": MANAGERS}
+    upload_limits = {"check": "CATALOG_IMPORT_MAX_BYTES", "create": "CATALOG_IMPORT_MAX_BYTES"}  # larger: 413
+    http_method_names = ["get", "post", "head", "options"]
     parser_classes = [MultiPartParser]
-    serializer_class = PlanUploadInput  # what OPTIONS describes
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProcurementPlan.objects.none()
+        return selectors.plan_list(actor=self.actor)
 
     @extend_schema(
         summary="Check a monthly procurement plan (CSV or XLSX): every line priced and checked by the gate, with "
-        "every reason; places nothing",
+        "every reason; places nothing and keeps nothing",
         description="Each line is the named supplier's cheapest active offer of the drug (the market's cheapest "
         "when `supplier_id` is empty), priced as you would pay it (negotiated, 集采 prices).",
         request={"multipart/form-data": PlanUploadInput},
@@ -320,3 +334,38 @@ class PlanViewSet(UploadViewMixin, ApiViewSet):
         upload = self.parse(PlanUploadInput)["file"]
         lines = services.plan_check(actor=self.actor, upload=upload, name=upload.name)
         return self.respond(PlanLineOutput, lines, many=True)
+
+    @extend_schema(
+        summary="Upload a monthly procurement plan and keep it as checked (status `checked`), to place it later "
+        "as one checkout",
+        description="The same check as `/procurement-plans/check/`; the plan and every line as checked are kept.",
+        request={"multipart/form-data": PlanUploadInput},
+        responses={201: PlanOutput, **problems(400, 413)},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        upload = self.parse(PlanUploadInput)["file"]
+        plan = services.plan_create(actor=self.actor, upload=upload, name=upload.name)
+        return self.respond(PlanOutput, self.get_queryset().get(pk=plan.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Place a checked plan as one checkout (an order per supplier), all or nothing; once — placing "
+        "again answers the same orders (200 instead of 201)",
+        description="Refused whole (409 `order-not-allowed`, every reason named `rows[N].field`) when a row was "
+        "ineligible at the check, unless `eligible_only`; the gate checks again at placement and a row it refuses "
+        "now refuses the placement. A price that moved since the check: the price at placement applies, and the "
+        "line says so (`placed_unit_price`, `price_changed`).",
+        request=PlanPlaceInput,
+        responses={201: PlanPlaceOutput, 200: PlanPlaceOutput, **problems(403, 409)},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
+    @idempotent
+    def place(self, request, pk=None):
+        plan, orders, created = services.plan_place(
+            actor=self.actor, plan=self.get_object(), **self.parse(PlanPlaceInput)
+        )
+        body = {
+            "plan": self.get_queryset().get(pk=plan.pk),
+            "orders": order_selectors.order_list(actor=self.actor).filter(pk__in=[order.pk for order in orders]),
+        }
+        return self.respond(PlanPlaceOutput, body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from orders.choices import OrderStatus
 from orders.models import OrderLine
 from pharmex.actor import Actor
-from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract, Quote, QuoteRequest
+from procurement.models import (
+    ContractPrice,
+    DeliveryDesignation,
+    ProcurementContract,
+    ProcurementPlan,
+    ProcurementPlanLine,
+    Quote,
+    QuoteRequest,
+)
 
 # Orders that never became a purchase do not count against an agreed volume.
 _NOT_PURCHASES = [OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.EXPIRED]
@@ -93,3 +101,11 @@ def quote_list(*, actor: Actor) -> QuerySet[Quote]:
         return qs
     org = actor.organization_id
     return qs.filter(Q(supplier_id=org) | Q(request__buyer_id=org))
+
+
+def plan_list(*, actor: Actor) -> QuerySet[ProcurementPlan]:
+    """The buyer's own plans (admins: all), with their lines."""
+    qs = ProcurementPlan.objects.prefetch_related(Prefetch("lines", ProcurementPlanLine.objects.order_by("row")))
+    if actor.is_staff:
+        return qs
+    return qs.filter(buyer_id=actor.organization_id)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from accounts.choices import PROVINCE_CODES
+from orders.serializers import OrderOutput
 from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
 from pharmex.money import MAX_QUANTITY, MAX_UNIT_PRICE
 from procurement.models import (
@@ -14,6 +15,8 @@ from procurement.models import (
     ContractVolume,
     DeliveryDesignation,
     ProcurementContract,
+    ProcurementPlan,
+    ProcurementPlanLine,
     Quote,
     QuoteRequest,
 )
@@ -230,3 +233,68 @@ class PlanLineOutput(serializers.Serializer):
     gross = MoneyField(read_only=True, allow_null=True)
     eligible = serializers.BooleanField()
     reasons = PlanReasonOutput(many=True)
+
+
+class PlanStoredLineOutput(ModelOutputSerializer):
+    drug_id = serializers.IntegerField(source="drug_ref", allow_null=True, read_only=True)
+    supplier_id = serializers.IntegerField(source="supplier_ref", allow_null=True, read_only=True)
+    unit_price = MoneyField(read_only=True, allow_null=True, help_text="As checked: what you would pay then.")
+    gross = MoneyField(read_only=True, allow_null=True)
+    eligible = serializers.BooleanField(read_only=True)
+    reasons = PlanReasonOutput(many=True, read_only=True)
+    placed_unit_price = MoneyField(
+        read_only=True, allow_null=True, help_text="The gate's price at placement (null until placed or skipped)."
+    )
+    price_changed = serializers.BooleanField(
+        read_only=True, help_text="Placed at another price than checked: the price at placement applies."
+    )
+
+    class Meta:
+        model = ProcurementPlanLine
+        fields = [
+            "row",
+            "drug_id",
+            "supplier_id",
+            "quantity",
+            "offer",
+            "unit_price",
+            "gross",
+            "eligible",
+            "reasons",
+            "order_line",
+            "placed_unit_price",
+            "price_changed",
+        ]
+
+
+class PlanOutput(ModelOutputSerializer):
+    lines = PlanStoredLineOutput(many=True, read_only=True)
+
+    class Meta:
+        model = ProcurementPlan
+        fields = [
+            "id",
+            "buyer",
+            "file_name",
+            "status",
+            "checkout_id",
+            "created_by",
+            "created_at",
+            "placed_at",
+            "lines",
+        ]
+
+
+class PlanPlaceInput(StrictInputSerializer):
+    eligible_only = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Order the eligible rows and leave the others out; without it a plan with an ineligible row is "
+        "refused whole.",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class PlanPlaceOutput(serializers.Serializer):
+    plan = PlanOutput()
+    orders = OrderOutput(many=True, help_text="One order per supplier, sharing the plan's checkout_id.")

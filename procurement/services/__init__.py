@@ -5,6 +5,7 @@ from procurement.services.designations import (
     designation_decline,
     designation_revoke,
 )
+from procurement.services.plan_placement import plan_create, plan_orders, plan_place
 from procurement.services.plans import plan_check
 from procurement.services.quotes import quote_accept, quote_answer, quote_decline, quote_request_create
 
@@ -17,6 +18,9 @@ __all__ = [
     "designation_decline",
     "designation_revoke",
     "plan_check",
+    "plan_create",
+    "plan_orders",
+    "plan_place",
     "quote_accept",
     "quote_answer",
     "quote_decline",
