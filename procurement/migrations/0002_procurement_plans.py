@@ -6,73 +6,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0009_regulator_city_jurisdiction'),
-        ('catalog', '0005_hainan_customs_and_lecheng'),
-        ('orders', '0014_shipment_line_place_of_origin'),
-        ('procurement', '0001_public_procurement'),
+        ("accounts", "0009_regulator_city_jurisdiction"),
+        ("catalog", "0005_hainan_customs_and_lecheng"),
+        ("orders", "0014_shipment_line_place_of_origin"),
+        ("procurement", "0001_public_procurement"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProcurementPlan',
+            name="ProcurementPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(blank=True, max_length=255)),
-                ('status', models.CharField(choices=[('checked', 'Checked'), ('placed', 'Placed')], default='checked', max_length=20)),
-                ('created_by', models.CharField(max_length=255)),
-                ('checkout_id', models.UUIDField(blank=True, help_text='The checkout its orders share, once placed.', null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('placed_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('buyer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='procurement_plans', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("checked", "Checked"), ("placed", "Placed")], default="checked", max_length=20
+                    ),
+                ),
+                ("created_by", models.CharField(max_length=255)),
+                (
+                    "checkout_id",
+                    models.UUIDField(blank=True, help_text="The checkout its orders share, once placed.", null=True),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("placed_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "buyer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="procurement_plans",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'procurement plan',
-                'verbose_name_plural': 'procurement plans',
-                'ordering': ['-id'],
+                "verbose_name": "procurement plan",
+                "verbose_name_plural": "procurement plans",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='ProcurementPlanChange',
+            name="ProcurementPlanChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=30)),
-                ('from_status', models.CharField(blank=True, max_length=20)),
-                ('to_status', models.CharField(max_length=20)),
-                ('actor', models.CharField(max_length=255)),
-                ('note', models.CharField(blank=True, max_length=1000)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='procurement.procurementplan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=30)),
+                ("from_status", models.CharField(blank=True, max_length=20)),
+                ("to_status", models.CharField(max_length=20)),
+                ("actor", models.CharField(max_length=255)),
+                ("note", models.CharField(blank=True, max_length=1000)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="procurement.procurementplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'abstract': False,
+                "ordering": ["id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ProcurementPlanLine',
+            name="ProcurementPlanLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row', models.PositiveIntegerField(help_text='Spreadsheet row number (the header is row 1).')),
-                ('drug_ref', models.BigIntegerField(blank=True, null=True)),
-                ('supplier_ref', models.BigIntegerField(blank=True, null=True)),
-                ('quantity', models.PositiveIntegerField(blank=True, null=True)),
-                ('unit_price', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('gross', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('reasons', models.JSONField(blank=True, default=list)),
-                ('placed_unit_price', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('offer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.offer')),
-                ('order_line', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.orderline')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='procurement.procurementplan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("row", models.PositiveIntegerField(help_text="Spreadsheet row number (the header is row 1).")),
+                ("drug_ref", models.BigIntegerField(blank=True, null=True)),
+                ("supplier_ref", models.BigIntegerField(blank=True, null=True)),
+                ("quantity", models.PositiveIntegerField(blank=True, null=True)),
+                ("unit_price", models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
+                ("gross", models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
+                ("reasons", models.JSONField(blank=True, default=list)),
+                ("placed_unit_price", models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
+                (
+                    "offer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.offer",
+                    ),
+                ),
+                (
+                    "order_line",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orders.orderline",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="procurement.procurementplan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'procurement plan line',
-                'verbose_name_plural': 'procurement plan lines',
-                'ordering': ['row'],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'row'), name='plan_line_row_once')],
+                "verbose_name": "procurement plan line",
+                "verbose_name_plural": "procurement plan lines",
+                "ordering": ["row"],
+                "constraints": [models.UniqueConstraint(fields=("plan", "row"), name="plan_line_row_once")],
             },
         ),
     ]

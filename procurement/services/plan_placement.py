@@ -86,8 +86,7 @@ def _refusal(lines: list[ProcurementPlanLine]) -> OrderNotAllowed:
     return OrderNotAllowed(
         ngettext(
             "%(count)d row of the plan cannot be ordered; fix it, or place only the eligible rows (eligible_only).",
-            "%(count)d rows of the plan cannot be ordered; fix them, or place only the eligible rows "
-            "(eligible_only).",
+            "%(count)d rows of the plan cannot be ordered; fix them, or place only the eligible rows (eligible_only).",
             len(lines),
         )
         % {"count": len(lines)},

@@ -15,7 +15,7 @@ from pharmex.models import AuditEvent
 from procurement.choices import PlanStatus
 from procurement.models import ProcurementPlan
 from tests.conftest import client_for
-from tests.factories import DrugFactory, MembershipFactory, OfferFactory, OrganizationFactory
+from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 from tests.procurement.conftest import TODAY, days
 from webhooks.models import OutboxEvent
 
@@ -44,7 +44,8 @@ def cheap(db):
 class TestPlacing:
     def test_a_checked_plan_becomes_one_checkout_with_an_order_per_supplier(self, public, cheap):
         client = public.client(public.hospital)
-        created = upload(client, f"drug_id,quantity,supplier_id\n{public.drug.pk},10,{public.mah.pk}\n{cheap.drug_id},4,\n")
+        content = f"drug_id,quantity,supplier_id\n{public.drug.pk},10,{public.mah.pk}\n{cheap.drug_id},4,\n"
+        created = upload(client, content)
         assert created.status_code == 201, created.json()
         plan = created.json()
         assert (plan["status"], [line["eligible"] for line in plan["lines"]]) == ("checked", [True, True])
