@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_jurisdiction_code
 from catalog.models import MONEY_MAX_DIGITS, MONEY_PLACES
 from pharmex.models import TransitionRecord
 from procurement.choices import DesignationStatus, PlanStatus, QuoteStatus
@@ -28,7 +29,11 @@ class DeliveryDesignation(models.Model):
     )
     drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="delivery_designations")
     buyers = models.ManyToManyField("accounts.Organization", blank=True, related_name="designated_deliveries")
-    region_codes = ArrayField(models.CharField(max_length=6), default=list, blank=True)
+    # GB/T 2260 province codes, or Hainan city/county codes covering the organisations whose `city_county` is that
+    # city or county (or one of its districts), as pharmex.divisions reads them.
+    region_codes = ArrayField(
+        models.CharField(max_length=6, validators=[validate_jurisdiction_code]), default=list, blank=True
+    )
     valid_from = models.DateField()
     valid_until = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=DesignationStatus.choices, default=DesignationStatus.PROPOSED)

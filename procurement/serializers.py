@@ -7,6 +7,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from accounts.choices import PROVINCE_CODES
+from pharmex.divisions import CITY_COUNTY_CODES
 from orders.serializers import OrderOutput
 from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
 from pharmex.money import MAX_QUANTITY, MAX_UNIT_PRICE
@@ -22,6 +23,9 @@ from procurement.models import (
 )
 
 
+REGION_CODES = sorted({*PROVINCE_CODES, *CITY_COUNTY_CODES})
+
+
 def _price(**kwargs) -> MoneyField:
     return MoneyField(min_value=Decimal("0.01"), max_value=MAX_UNIT_PRICE, **kwargs)
 
@@ -34,10 +38,11 @@ class DesignationCreateInput(StrictInputSerializer):
         child=serializers.IntegerField(min_value=1), required=False, max_length=500, help_text="Named institutions."
     )
     region_codes = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(PROVINCE_CODES)),
+        child=serializers.ChoiceField(choices=REGION_CODES),
         required=False,
         max_length=40,
-        help_text="Every institution of these regions (GB/T 2260 division codes).",
+        help_text="Every institution of these regions: GB/T 2260 province codes (460000) or Hainan city/county "
+        "codes (460100 海口市: its districts too).",
     )
     valid_from = BusinessDateField()
     valid_until = BusinessDateField(required=False, allow_null=True, default=None, help_text="Empty: open-ended.")
