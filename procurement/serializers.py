@@ -7,9 +7,9 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from accounts.choices import PROVINCE_CODES
-from pharmex.divisions import CITY_COUNTY_CODES
 from orders.serializers import OrderOutput
 from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.divisions import CITY_COUNTY_CODES
 from pharmex.money import MAX_QUANTITY, MAX_UNIT_PRICE
 from procurement.models import (
     ContractPrice,
@@ -21,7 +21,6 @@ from procurement.models import (
     Quote,
     QuoteRequest,
 )
-
 
 REGION_CODES = sorted({*PROVINCE_CODES, *CITY_COUNTY_CODES})
 
