@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -14,10 +16,12 @@ from orders.serializers import OrderOutput
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.permissions import Members, SignedIn, Staff
+from pharmex.api.renderers import SPREADSHEET_RENDERERS
 from pharmex.api.serializers import NoteInput, transition_record_output
 from pharmex.api.uploads import UploadViewMixin
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
+from pharmex.exports import CONTENT_TYPES, export_response
 from procurement import selectors, services
 from procurement.models import (
     ContractPrice,
@@ -44,10 +48,13 @@ from procurement.serializers import (
     PlanPlaceOutput,
     PlanUploadInput,
     ProgressOutput,
+    ProgressReportQuery,
     QuoteAnswerInput,
     QuoteOutput,
     QuoteRequestCreateInput,
     QuoteRequestOutput,
+    ResultUploadInput,
+    ResultUploadOutput,
 )
 
 MANAGERS = Members(MemberRole.OWNER, MemberRole.OPERATOR)
@@ -181,11 +188,20 @@ class ContractPriceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
     retrieve=extend_schema(summary="Retrieve a volume-based procurement contract"),
 )
 @extend_schema(tags=["procurement"])
-class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class ContractViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = ContractOutput
     lookup_value_converter = "int"
     http_method_names = ["get", "post", "head", "options"]
-    policies = {"list": SignedIn(), "retrieve": SignedIn(), "progress": SignedIn(), "create": Staff(StaffRole.ADMIN)}
+    policies = {
+        "list": SignedIn(),
+        "retrieve": SignedIn(),
+        "progress": SignedIn(),
+        "progress_report": SignedIn(),
+        "create": Staff(StaffRole.ADMIN),
+        "upload": Staff(StaffRole.ADMIN),
+    }
+    query_parameters = {"progress_report": ["file_format", "contract"]}
+    upload_limits = {"upload": "CATALOG_IMPORT_MAX_BYTES"}  # larger uploads: 413 before they are read
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -212,6 +228,50 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     def progress(self, request, pk=None):
         rows = selectors.contract_progress(actor=self.actor, contract=self.get_object())
         return self.respond(ProgressOutput, rows, many=True)
+
+    @extend_schema(
+        summary="Export the agreed-volume progress of every contract you see (CSV or XLSX): one row per contract "
+        "and institution, ordered and received against the agreed volume",
+        description="The same figures as `/procurement-contracts/{id}/progress/`: an institution sees its own rows, "
+        "the winner its contracts' rows, admins every row.",
+        parameters=[
+            OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv", description="`csv` or `xlsx`."),
+            OpenApiParameter("contract", int, description="One contract only."),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="One row per contract and institution."
+            ),
+            (200, CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
+            **problems(400),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="progress-report", renderer_classes=SPREADSHEET_RENDERERS)
+    def progress_report(self, request):
+        query = self.parse_query(ProgressReportQuery)
+        return export_response(
+            file_format=query["file_format"],
+            header=selectors.PROGRESS_REPORT_HEADER,
+            rows=selectors.progress_report_rows(actor=self.actor, contract_id=query.get("contract")),
+            filename="procurement-progress",
+            sheet_name=str(_("progress")),
+        )
+
+    @extend_schema(
+        summary="Upload a 集采 result file (admins, CSV or XLSX, one row per institution): every contract and agreed "
+        "volume it gives, or nothing",
+        description="Validated whole: every problem of every row is listed (`rows[N].column`, N the spreadsheet row) "
+        "and nothing is loaded. Re-uploading a result updates the agreed volumes of its contracts (same programme, "
+        "drug, period, winner and price); another winner or price for a loaded contract is `contract_conflict`.",
+        request={"multipart/form-data": ResultUploadInput},
+        responses={201: ResultUploadOutput, **problems(400, 413)},
+    )
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser])
+    @idempotent
+    def upload(self, request):
+        upload = self.parse(ResultUploadInput)["file"]
+        result = services.contract_results_upload(actor=self.actor, upload=upload, name=upload.name)
+        return self.respond(ResultUploadOutput, result, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -107,3 +107,21 @@ def announce_plan(plan: ProcurementPlan, orders, *, skipped_rows: list[int], pri
         object_type="procurement_plan",
         object_id=plan.pk,
     )
+
+
+def announce_contract_volumes(contract: ProcurementContract, institution_ids: Iterable[int]) -> None:
+    """A re-uploaded result changed these institutions' agreed volumes: to them and the winner."""
+    institution_ids = list(institution_ids)
+    outbox_publish(
+        event_type="procurement_contract.volumes_updated",
+        organization_ids=[contract.supplier_id, *institution_ids],
+        payload={
+            "contract_id": contract.pk,
+            "programme": contract.programme,
+            "drug_id": contract.drug_id,
+            "supplier_id": contract.supplier_id,
+            "institution_ids": list(institution_ids),
+        },
+        object_type="procurement_contract",
+        object_id=contract.pk,
+    )

@@ -156,6 +156,41 @@ class ProgressOutput(serializers.Serializer):
     received = serializers.IntegerField(help_text="Accepted at receipt.")
 
 
+class ResultUploadInput(StrictInputSerializer):
+    json_types = False  # multipart/form-data: every value is text
+
+    file = serializers.FileField(
+        help_text="CSV (UTF-8 or GB18030) or XLSX, one row per institution; first row the headers `programme`, "
+        "`drug_id` or `approval_number`, `supplier_id` or `supplier_uscc`, `agreed_price`, `valid_from`, "
+        "`valid_until`, `institution_id` or `institution_uscc`, `annual_volume` (Chinese headers such as 集采项目, "
+        "批准文号, 中选企业统一社会信用代码, 中选价格, 执行开始日期, 执行结束日期, 医疗机构统一社会信用代码, "
+        "约定采购量 work too); at most 20,000 rows."
+    )
+
+
+class ContractUploadOutput(serializers.Serializer):
+    contract_id = serializers.IntegerField(source="contract.pk")
+    programme = serializers.CharField(source="contract.programme")
+    drug = serializers.IntegerField(source="contract.drug_id")
+    supplier = serializers.IntegerField(source="contract.supplier_id")
+    valid_from = serializers.DateField(source="contract.valid_from")
+    valid_until = serializers.DateField(source="contract.valid_until")
+    created = serializers.BooleanField(help_text="A new contract; false: one loaded before, its volumes updated.")
+    volumes_created = serializers.IntegerField()
+    volumes_updated = serializers.IntegerField()
+    volumes_unchanged = serializers.IntegerField()
+
+
+class ResultUploadOutput(serializers.Serializer):
+    rows = serializers.IntegerField(help_text="Rows read under the header.")
+    contracts = ContractUploadOutput(many=True)
+
+
+class ProgressReportQuery(serializers.Serializer):
+    file_format = serializers.ChoiceField(choices=["csv", "xlsx"], default="csv")
+    contract = serializers.IntegerField(min_value=1, required=False, help_text="One contract only.")
+
+
 # --- quotes -------------------------------------------------------------------------------------------------------
 class QuoteRequestCreateInput(StrictInputSerializer):
     drug_id = serializers.IntegerField(min_value=1)

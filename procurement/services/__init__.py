@@ -1,3 +1,4 @@
+from procurement.services.contract_upload import contract_results_upload
 from procurement.services.contracts import contract_create, contract_price_create, contract_price_end
 from procurement.services.designations import (
     designation_accept,
@@ -13,6 +14,7 @@ __all__ = [
     "contract_create",
     "contract_price_create",
     "contract_price_end",
+    "contract_results_upload",
     "designation_accept",
     "designation_create",
     "designation_decline",
