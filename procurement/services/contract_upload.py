@@ -110,8 +110,17 @@ class ResultUpload:
 
 
 class _Errors(list):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: set[int] = set()
+
     def add(self, row: int, column: str, code: str, message: str) -> None:
-        self.append({"field": f"rows[{row}].{column}", "code": code, "message": message})
+        self.rows.add(row)
+        self.append({"field": f"rows[{row}].{column}", "code": code, "message": message, "_row": row})
+
+    def listed(self) -> list[dict]:
+        """Row by row, each row's problems in the order found."""
+        return [{k: v for k, v in e.items() if k != "_row"} for e in sorted(self, key=lambda e: e["_row"])]
 
 
 _PARSERS = {
@@ -211,11 +220,12 @@ def _organization(row: ResultRow, role: str, orgs: dict, by_uscc: dict, errors: 
 
 
 def _group(rows: list[ResultRow], errors: _Errors) -> dict[tuple, list[ResultRow]]:
-    """Rows by contract (programme, drug, period); each must agree with the group's first row on the winner and
-    price, and name an institution once."""
+    """The rows without a problem of their own by contract (programme, drug, period); each must agree with the
+    group's first row on the winner and price, and name an institution once."""
     groups: dict[tuple, list[ResultRow]] = {}
     for row in rows:
-        groups.setdefault(row.key(), []).append(row)
+        if row.row not in errors.rows:
+            groups.setdefault(row.key(), []).append(row)
     for group in groups.values():
         first, seen = group[0], set()
         for row in group:
@@ -270,7 +280,7 @@ def _existing(groups: dict[tuple, list[ResultRow]], errors: _Errors) -> dict[tup
 
 
 def _refuse(errors: _Errors) -> InvalidInput:
-    shown = errors[:MAX_REPORTED_ERRORS]
+    shown = errors.listed()[:MAX_REPORTED_ERRORS]
     if len(errors) > MAX_REPORTED_ERRORS:
         shown.append(
             {
@@ -306,13 +316,10 @@ def contract_results_upload(*, actor: Actor, upload: BinaryIO, name: str) -> Res
         raise refuse_file(_("The file has no rows under its header."))
     # One upload at a time: two loading the same result cannot both create its contract.
     advisory_xact_lock("procurement.contract_results_upload")
+    # Every stage checks every row it can, so one answer lists every problem of the file.
     errors = _Errors()
     parsed = [_parse(number, cells, columns, errors) for number, cells in body]
-    if errors:
-        raise _refuse(errors)
     _resolve(parsed, errors)
-    if errors:
-        raise _refuse(errors)
     groups = _group(parsed, errors)
     existing = _existing(groups, errors)
     if errors:
