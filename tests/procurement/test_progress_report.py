@@ -40,7 +40,9 @@ def test_the_report_gives_each_institution_its_ordered_and_received_against_the_
         (str(contract["id"]), str(other.pk), "40", "0", "0", "0.0"),
     ]  # fmt: skip
     progress = admin_client().get(f"{CONTRACTS}{contract['id']}/progress/").json()
-    assert [(p["ordered"], p["received"]) for p in progress] == [(int(r["ordered"]), int(r["received"])) for r in report]
+    assert [(p["ordered"], p["received"]) for p in progress] == [
+        (int(r["ordered"]), int(r["received"])) for r in report
+    ]
 
     own = rows_of(hospital.get(REPORT))  # an institution sees its own row
     assert [r["institution_id"] for r in own] == [str(public.hospital.pk)]
