@@ -1,7 +1,7 @@
 """Procurement plans (采购计划, SPEC §5a): a buyer uploads its monthly plan (CSV or XLSX: drug, quantity, preferred
-supplier) and sees every line priced (its own price where lower) and checked by the gate, with every reason; it
-places nothing. Each line is the preferred supplier's cheapest active offer of the drug, or the market's cheapest
-when no supplier is named."""
+supplier) and sees every line priced (its own price where lower) and checked by the gate, with every reason. Each
+line is the preferred supplier's cheapest active offer of the drug, or the market's cheapest when no supplier is
+named. This module places nothing: plan_placement keeps a checked plan and places it."""
 
 from __future__ import annotations
 
