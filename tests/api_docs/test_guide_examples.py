@@ -31,8 +31,8 @@ NOT_EXECUTABLE = {
     "first-business.md": 2,  # a multipart upload, a download saved to disk
     "money.md": 1,  # a multipart upload: an invoice from its 数电发票 file
     "orders.md": 1,  # the state diagram
-    "pagination.md": 2,
-    "procurement.md": 3,  # a plan file, a result file, multipart uploads (curl -F) and the plan they keep  # shapes: a cursor page without demo audit records, a capped search count
+    "pagination.md": 2,  # shapes: a cursor page without demo audit records, a capped search count
+    "procurement.md": 3,  # a plan file, a result file, multipart uploads (curl -F) and the plan they keep
     "regulators.md": 1,  # an inspector's request (they join by the emailed invitation)
     "webhooks.md": 5,  # the receiver's side: a delivery, three recipes (run by their own test), the log
 }
