@@ -16,11 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.actor import actor_for_user
+from accounts.choices import HAINAN_PROVINCE, PROVINCE_CODES
 from pharmex.actor import SYSTEM_ACTOR
 from pharmex.admin import ReadOnlyAdmin
 from pharmex.api.uploads import MULTIPART_ALLOWANCE, UploadTooLarge, declared_length, limit_uploads
 from pharmex.audit import audit_record
 from pharmex.choices import StaffRole
+from pharmex.divisions import CITY_COUNTY_CODES
 from pharmex.errors import DomainError
 from procurement import selectors
 from procurement.models import (
@@ -52,17 +54,31 @@ class DesignationChangeInline(admin.TabularInline):
         return False
 
 
+class RegionFilter(admin.SimpleListFilter):
+    """The designations naming a region: Hainan, or one of its cities and counties."""
+
+    title = _("region")
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):
+        return [(HAINAN_PROVINCE, PROVINCE_CODES[HAINAN_PROVINCE]), *sorted(CITY_COUNTY_CODES.items())]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(region_codes__contains=[self.value()])
+        return queryset
+
+
 @admin.register(DeliveryDesignation)
 class DeliveryDesignationAdmin(ReadOnly):
     list_display = ["id", "drug", "manufacturer", "distributor", "region_codes", "valid_from", "valid_until", "status"]
-    list_filter = ["status", "valid_from", "valid_until"]
+    list_filter = ["status", RegionFilter, "valid_from", "valid_until"]
     search_fields = [
         "drug__generic_name",
         "drug__approval_number",
         "manufacturer__legal_name",
         "distributor__legal_name",
         "buyers__legal_name",
-        "=region_codes",
     ]
     list_select_related = ["drug", "manufacturer", "distributor"]
     date_hierarchy = "created_at"

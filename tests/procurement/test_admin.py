@@ -24,7 +24,7 @@ def root(client):
 @pytest.mark.parametrize(
     ("model", "query"),
     [
-        ("deliverydesignation", "?q=460100&status__exact=accepted"),
+        ("deliverydesignation", "?region=460100&status__exact=accepted&q=x"),
         ("contractprice", "?q=x"),
         ("procurementcontract", "?q=第十批"),
         ("quote", "?status__exact=answered"),
@@ -84,3 +84,13 @@ def test_a_plan_page_shows_its_lines_and_history(root, public):
     page = root.get(f"/admin/procurement/procurementplan/{plan['id']}/change/")
     assert page.status_code == 200
     assert "plan.csv" in page.content.decode()
+
+
+def test_the_designations_of_a_city_are_listed_by_region(root, public):
+    from tests.procurement.test_delivery_enterprises import designate
+
+    haikou = designate(public, regions=["460100"])
+    hainan = designate(public, regions=["460000"])
+    page = root.get("/admin/procurement/deliverydesignation/?region=460100").content.decode()
+    assert f"/admin/procurement/deliverydesignation/{haikou['id']}/change/" in page
+    assert f"/admin/procurement/deliverydesignation/{hainan['id']}/change/" not in page

@@ -227,3 +227,22 @@ def test_twenty_concurrent_plan_placements_against_limited_stock_never_oversell(
     for plan in placed:  # fully placed: both rows, both orders
         assert plan.lines.filter(order_line__isnull=False).count() == 2
     assert not ProcurementPlan.objects.filter(status=PlanStatus.CHECKED, lines__order_line__isnull=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_plan_placed_by_five_operators_at_once_is_ordered_once():
+    offer = OfferFactory(supplier=OrganizationFactory(kind=OrganizationKind.DISTRIBUTOR), stock=100)
+    buyer = OrganizationFactory(kind=OrganizationKind.PHARMACY)
+    operators = [MembershipFactory(organization=buyer, role=MemberRole.OPERATOR).user for _ in range(5)]
+    plan_id = upload(client_for(operators[0]), f"drug_id,quantity\n{offer.drug_id},10\n").json()["id"]
+
+    def place_it(index: int) -> tuple[int, list[int]]:
+        response = place(client_for(operators[index], organization_id=buyer.pk), plan_id)
+        return response.status_code, [order["id"] for order in response.json()["orders"]]
+
+    results = run_concurrently(5, place_it)
+
+    assert sorted(status for status, _ids in results) == [200, 200, 200, 200, 201]
+    assert len({tuple(ids) for _status, ids in results}) == 1
+    assert Order.objects.count() == 1
+    assert Offer.objects.get(pk=offer.pk).stock == 90
