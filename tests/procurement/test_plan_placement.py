@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import MemberRole, OrganizationKind
 from catalog.models import Offer
@@ -168,6 +169,20 @@ class TestPlacing:
         viewer = public.client(public.hospital, MemberRole.VIEWER)
         assert place(viewer, plan_id).status_code == 403
         assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_placing_a_plan_costs_the_same_queries_whatever_its_rows(public):
+    supplier = OrganizationFactory(kind=OrganizationKind.DISTRIBUTOR)
+    offers = [OfferFactory(supplier=supplier) for _ in range(5)]
+    client = public.client(public.hospital)
+    counts = []
+    for rows in (1, 5):
+        plan_id = upload(client, "drug_id,quantity\n" + "".join(f"{o.drug_id},1\n" for o in offers[:rows])).json()["id"]
+        with CaptureQueriesContext(connection) as queries:
+            assert place(client, plan_id).status_code == 201
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def run_concurrently(count: int, work) -> list:
