@@ -46,6 +46,7 @@ from procurement.serializers import (
     PlanOutput,
     PlanPlaceInput,
     PlanPlaceOutput,
+    PlanSummaryOutput,
     PlanUploadInput,
     ProgressOutput,
     ProgressReportQuery,
@@ -364,7 +365,10 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your stored procurement plans (checked or placed), newest first"),
+    list=extend_schema(
+        summary="List your stored procurement plans (checked or placed), newest first; their lines: retrieve one",
+        responses={200: PlanSummaryOutput(many=True)},
+    ),
     retrieve=extend_schema(summary="Retrieve a stored procurement plan with every line as checked and placed"),
 )
 @extend_schema(tags=["procurement"])
@@ -379,7 +383,11 @@ class PlanViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ProcurementPlan.objects.none()
-        return selectors.plan_list(actor=self.actor)
+        plans = selectors.plan_list(actor=self.actor)
+        return plans.prefetch_related(None) if self.action == "list" else plans
+
+    def get_serializer_class(self):
+        return PlanSummaryOutput if self.action == "list" else PlanOutput
 
     @extend_schema(
         summary="Check a monthly procurement plan (CSV or XLSX): every line priced and checked by the gate, with "

@@ -306,22 +306,17 @@ class PlanStoredLineOutput(ModelOutputSerializer):
         ]
 
 
-class PlanOutput(ModelOutputSerializer):
-    lines = PlanStoredLineOutput(many=True, read_only=True)
-
+class PlanSummaryOutput(ModelOutputSerializer):
     class Meta:
         model = ProcurementPlan
-        fields = [
-            "id",
-            "buyer",
-            "file_name",
-            "status",
-            "checkout_id",
-            "created_by",
-            "created_at",
-            "placed_at",
-            "lines",
-        ]
+        fields = ["id", "buyer", "file_name", "status", "checkout_id", "created_by", "created_at", "placed_at"]
+
+
+class PlanOutput(PlanSummaryOutput):
+    lines = PlanStoredLineOutput(many=True, read_only=True)
+
+    class Meta(PlanSummaryOutput.Meta):
+        fields = [*PlanSummaryOutput.Meta.fields, "lines"]
 
 
 class PlanPlaceInput(StrictInputSerializer):

@@ -162,7 +162,10 @@ class TestPlacing:
         assert stranger.get(f"{PLANS}{plan_id}/").status_code == 404
         assert place(stranger, plan_id).status_code == 404
         mine = public.client(public.hospital).get(PLANS).json()
-        assert [plan["id"] for plan in mine["results"]] == [plan_id]
+        assert [(plan["id"], plan["status"], "lines" in plan) for plan in mine["results"]] == [
+            (plan_id, "checked", False)
+        ]
+        assert len(public.client(public.hospital).get(f"{PLANS}{plan_id}/").json()["lines"]) == 1
 
     def test_a_viewer_cannot_place(self, public, cheap):
         plan_id = upload(public.client(public.hospital), f"drug_id,quantity\n{cheap.drug_id},1\n").json()["id"]
