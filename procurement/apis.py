@@ -190,6 +190,9 @@ class ContractPriceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
 )
 @extend_schema(tags=["procurement"])
 class ContractViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Volume-based procurement contracts (集采): loaded by admins one by one or from a result file; the winner and
+    the institutions with a volume read them and their progress."""
+
     serializer_class = ContractOutput
     lookup_value_converter = "int"
     http_method_names = ["get", "post", "head", "options"]
@@ -373,6 +376,9 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 )
 @extend_schema(tags=["procurement"])
 class PlanViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """A buyer's monthly procurement plans (采购计划): checked line by line by the gate, kept as checked, placed as
+    one checkout."""
+
     serializer_class = PlanOutput
     lookup_value_converter = "int"
     policies = {"list": SignedIn(), "retrieve": SignedIn(), "check": MANAGERS, "create": MANAGERS, "place": MANAGERS}
