@@ -524,4 +524,18 @@ NAMES = [
     _("payer fund"),
     _("settlement days"),
     _("settlement fund"),
+    # procurement plans and 集采 result uploads
+    _("Spreadsheet row number (the header is row 1)."),
+    _("The checkout its orders share, once placed."),
+    _("delivery date"),
+    _("drug ref"),
+    _("placed unit price"),
+    _("plan"),
+    _("procurement plan change"),
+    _("procurement plan changes"),
+    _("quote request"),
+    _("quote requests"),
+    _("reasons"),
+    _("row"),
+    _("supplier ref"),
 ]

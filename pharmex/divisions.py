@@ -49,3 +49,11 @@ def city_county_covers(code: str, province_code: str, city_county: str) -> bool:
     if name is None or province_code != province_of(code):
         return False
     return city_county == code or city_county.startswith(name)
+
+
+def division_codes_of(province_code: str, city_county: str) -> list[str]:
+    """The division codes an organisation lies in: its province, and its Hainan city or county when its
+    `city_county` names one (or is its code)."""
+    return [province_code] + [
+        code for code in sorted(CITY_COUNTY_CODES) if city_county_covers(code, province_code, city_county or "")
+    ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 from accounts.choices import MemberRole
 from api_docs.responses import problems
@@ -14,16 +16,19 @@ from orders.serializers import OrderOutput
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.permissions import Members, SignedIn, Staff
+from pharmex.api.renderers import SPREADSHEET_RENDERERS
 from pharmex.api.serializers import NoteInput, transition_record_output
 from pharmex.api.uploads import UploadViewMixin
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
+from pharmex.exports import CONTENT_TYPES, export_response
 from procurement import selectors, services
 from procurement.models import (
     ContractPrice,
     DeliveryDesignation,
     DeliveryDesignationChange,
     ProcurementContract,
+    ProcurementPlan,
     Quote,
     QuoteChange,
     QuoteRequest,
@@ -38,12 +43,19 @@ from procurement.serializers import (
     DesignationRevokeInput,
     EndInput,
     PlanLineOutput,
+    PlanOutput,
+    PlanPlaceInput,
+    PlanPlaceOutput,
+    PlanSummaryOutput,
     PlanUploadInput,
     ProgressOutput,
+    ProgressReportQuery,
     QuoteAnswerInput,
     QuoteOutput,
     QuoteRequestCreateInput,
     QuoteRequestOutput,
+    ResultUploadInput,
+    ResultUploadOutput,
 )
 
 MANAGERS = Members(MemberRole.OWNER, MemberRole.OPERATOR)
@@ -177,11 +189,23 @@ class ContractPriceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
     retrieve=extend_schema(summary="Retrieve a volume-based procurement contract"),
 )
 @extend_schema(tags=["procurement"])
-class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class ContractViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Volume-based procurement contracts (集采): loaded by admins one by one or from a result file; the winner and
+    the institutions with a volume read them and their progress."""
+
     serializer_class = ContractOutput
     lookup_value_converter = "int"
     http_method_names = ["get", "post", "head", "options"]
-    policies = {"list": SignedIn(), "retrieve": SignedIn(), "progress": SignedIn(), "create": Staff(StaffRole.ADMIN)}
+    policies = {
+        "list": SignedIn(),
+        "retrieve": SignedIn(),
+        "progress": SignedIn(),
+        "progress_report": SignedIn(),
+        "create": Staff(StaffRole.ADMIN),
+        "upload": Staff(StaffRole.ADMIN),
+    }
+    query_parameters = {"progress_report": ["file_format", "contract"]}
+    upload_limits = {"upload": "CATALOG_IMPORT_MAX_BYTES"}  # larger uploads: 413 before they are read
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -208,6 +232,50 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     def progress(self, request, pk=None):
         rows = selectors.contract_progress(actor=self.actor, contract=self.get_object())
         return self.respond(ProgressOutput, rows, many=True)
+
+    @extend_schema(
+        summary="Export the agreed-volume progress of every contract you see (CSV or XLSX): one row per contract "
+        "and institution, ordered and received against the agreed volume",
+        description="The same figures as `/procurement-contracts/{id}/progress/`: an institution sees its own rows, "
+        "the winner its contracts' rows, admins every row.",
+        parameters=[
+            OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv", description="`csv` or `xlsx`."),
+            OpenApiParameter("contract", int, description="One contract only."),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="One row per contract and institution."
+            ),
+            (200, CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
+            **problems(400),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="progress-report", renderer_classes=SPREADSHEET_RENDERERS)
+    def progress_report(self, request):
+        query = self.parse_query(ProgressReportQuery)
+        return export_response(
+            file_format=query["file_format"],
+            header=selectors.PROGRESS_REPORT_HEADER,
+            rows=selectors.progress_report_rows(actor=self.actor, contract_id=query.get("contract")),
+            filename="procurement-progress",
+            sheet_name=str(_("progress")),
+        )
+
+    @extend_schema(
+        summary="Upload a 集采 result file (admins, CSV or XLSX, one row per institution): every contract and agreed "
+        "volume it gives, or nothing",
+        description="Validated whole: every problem of every row is listed (`rows[N].column`, N the spreadsheet row) "
+        "and nothing is loaded. Re-uploading a result updates the agreed volumes of its contracts (same programme, "
+        "drug, period, winner and price); another winner or price for a loaded contract is `contract_conflict`.",
+        request={"multipart/form-data": ResultUploadInput},
+        responses={201: ResultUploadOutput, **problems(400, 413)},
+    )
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser])
+    @idempotent
+    def upload(self, request):
+        upload = self.parse(ResultUploadInput)["file"]
+        result = services.contract_results_upload(actor=self.actor, upload=upload, name=upload.name)
+        return self.respond(ResultUploadOutput, result, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -299,17 +367,37 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         return self.page_of(self.get_object().status_changes.order_by("-id"), QuoteChangeOutput)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your stored procurement plans (checked or placed), newest first; their lines: retrieve one",
+        responses={200: PlanSummaryOutput(many=True)},
+    ),
+    retrieve=extend_schema(summary="Retrieve a stored procurement plan with every line as checked and placed"),
+)
 @extend_schema(tags=["procurement"])
-class PlanViewSet(UploadViewMixin, ApiViewSet):
-    policies = {"check": MANAGERS}
-    upload_limits = {"check": "CATALOG_IMPORT_MAX_BYTES"}  # larger uploads: 413 before they are read
-    http_method_names = ["post", "options"]
+class PlanViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """A buyer's monthly procurement plans (采购计划): checked line by line by the gate, kept as checked, placed as
+    one checkout."""
+
+    serializer_class = PlanOutput
+    lookup_value_converter = "int"
+    policies = {"list": SignedIn(), "retrieve": SignedIn(), "check": MANAGERS, "create": MANAGERS, "place": MANAGERS}
+    upload_limits = {"check": "CATALOG_IMPORT_MAX_BYTES", "create": "CATALOG_IMPORT_MAX_BYTES"}  # larger: 413
+    http_method_names = ["get", "post", "head", "options"]
     parser_classes = [MultiPartParser]
-    serializer_class = PlanUploadInput  # what OPTIONS describes
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProcurementPlan.objects.none()
+        plans = selectors.plan_list(actor=self.actor)
+        return plans.prefetch_related(None) if self.action == "list" else plans
+
+    def get_serializer_class(self):
+        return PlanSummaryOutput if self.action == "list" else PlanOutput
 
     @extend_schema(
         summary="Check a monthly procurement plan (CSV or XLSX): every line priced and checked by the gate, with "
-        "every reason; places nothing",
+        "every reason; places nothing and keeps nothing",
         description="Each line is the named supplier's cheapest active offer of the drug (the market's cheapest "
         "when `supplier_id` is empty), priced as you would pay it (negotiated, 集采 prices).",
         request={"multipart/form-data": PlanUploadInput},
@@ -320,3 +408,38 @@ class PlanViewSet(UploadViewMixin, ApiViewSet):
         upload = self.parse(PlanUploadInput)["file"]
         lines = services.plan_check(actor=self.actor, upload=upload, name=upload.name)
         return self.respond(PlanLineOutput, lines, many=True)
+
+    @extend_schema(
+        summary="Upload a monthly procurement plan and keep it as checked (status `checked`), to place it later "
+        "as one checkout",
+        description="The same check as `/procurement-plans/check/`; the plan and every line as checked are kept.",
+        request={"multipart/form-data": PlanUploadInput},
+        responses={201: PlanOutput, **problems(400, 413)},
+    )
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        upload = self.parse(PlanUploadInput)["file"]
+        plan = services.plan_create(actor=self.actor, upload=upload, name=upload.name)
+        return self.respond(PlanOutput, self.get_queryset().get(pk=plan.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Place a checked plan as one checkout (an order per supplier), all or nothing; once — placing "
+        "again answers the same orders (200 instead of 201)",
+        description="Refused whole (409 `order-not-allowed`, every reason named `rows[N].field`) when a row was "
+        "ineligible at the check, unless `eligible_only`; the gate checks again at placement and a row it refuses "
+        "now refuses the placement. A price that moved since the check: the price at placement applies, and the "
+        "line says so (`placed_unit_price`, `price_changed`).",
+        request=PlanPlaceInput,
+        responses={201: PlanPlaceOutput, 200: PlanPlaceOutput, **problems(403, 409)},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
+    @idempotent
+    def place(self, request, pk=None):
+        plan, orders, created = services.plan_place(
+            actor=self.actor, plan=self.get_object(), **self.parse(PlanPlaceInput)
+        )
+        body = {
+            "plan": self.get_queryset().get(pk=plan.pk),
+            "orders": order_selectors.order_list(actor=self.actor).filter(pk__in=[order.pk for order in orders]),
+        }
+        return self.respond(PlanPlaceOutput, body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -14,3 +14,8 @@ class QuoteStatus(models.TextChoices):
     ANSWERED = "answered", _("Answered")  # price and validity given; the buyer may accept until valid_until
     DECLINED = "declined", _("Declined")  # terminal: the supplier will not quote
     ACCEPTED = "accepted", _("Accepted")  # terminal: turned into one order at the quoted price
+
+
+class PlanStatus(models.TextChoices):
+    CHECKED = "checked", _("Checked")  # stored with every line priced and checked by the gate; nothing ordered
+    PLACED = "placed", _("Placed")  # terminal: its eligible lines became one checkout (an order per supplier)

@@ -28,6 +28,7 @@ from accounts.models import Organization
 from catalog.models import Offer
 from orders.compliance import Reason
 from orders.gate_rules import GateRule, register
+from pharmex.divisions import division_codes_of
 from procurement.choices import DesignationStatus
 from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract
 
@@ -55,10 +56,12 @@ def in_force_q(on: date, prefix: str = "") -> Q:
 
 
 def designations_in_force(*, buyer: Organization, drug_ids, on: date):
-    """The accepted designations covering the buyer (named, or its region) on `on`; a revoked one until its end."""
+    """The accepted designations covering the buyer (named, or its province, city or county) on `on`; a revoked one
+    until its end."""
+    regions = division_codes_of(buyer.province_code, buyer.city_county)
     return DeliveryDesignation.objects.filter(
         in_force_q(on),
-        Q(buyers=buyer) | Q(region_codes__contains=[buyer.province_code]),
+        Q(buyers=buyer) | Q(region_codes__overlap=regions),
         drug_id__in=drug_ids,
         status__in=[DesignationStatus.ACCEPTED, DesignationStatus.REVOKED],
         accepted_at__isnull=False,

@@ -6,10 +6,12 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_jurisdiction_code
 from catalog.models import MONEY_MAX_DIGITS, MONEY_PLACES
 from pharmex.models import TransitionRecord
-from procurement.choices import DesignationStatus, QuoteStatus
+from procurement.choices import DesignationStatus, PlanStatus, QuoteStatus
 
 PRICE_PLACES = MONEY_PLACES
 
@@ -27,7 +29,11 @@ class DeliveryDesignation(models.Model):
     )
     drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="delivery_designations")
     buyers = models.ManyToManyField("accounts.Organization", blank=True, related_name="designated_deliveries")
-    region_codes = ArrayField(models.CharField(max_length=6), default=list, blank=True)
+    # GB/T 2260 province codes, or Hainan city/county codes covering the organisations whose `city_county` is that
+    # city or county (or one of its districts), as pharmex.divisions reads them.
+    region_codes = ArrayField(
+        models.CharField(max_length=6, validators=[validate_jurisdiction_code]), default=list, blank=True
+    )
     valid_from = models.DateField()
     valid_until = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=DesignationStatus.choices, default=DesignationStatus.PROPOSED)
@@ -181,3 +187,68 @@ class Quote(models.Model):
 
 class QuoteChange(TransitionRecord):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="status_changes")
+
+
+class ProcurementPlan(models.Model):
+    """A buyer's monthly plan (采购计划) as checked: every line priced and checked by the gate when uploaded, kept
+    so that the buyer places what it saw (`checked` → `placed`, once, as one checkout)."""
+
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="procurement_plans")
+    file_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=20, choices=PlanStatus.choices, default=PlanStatus.CHECKED)
+    created_by = models.CharField(max_length=255)  # the uploader's audit label
+    checkout_id = models.UUIDField(null=True, blank=True, help_text="The checkout its orders share, once placed.")
+    created_at = models.DateTimeField(default=timezone.now)
+    placed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("procurement plan")
+        verbose_name_plural = _("procurement plans")
+
+    def __str__(self) -> str:
+        return f"Plan {self.pk} ({self.status})"
+
+
+class ProcurementPlanLine(models.Model):
+    """One row of a plan as the file gave it (`drug_ref`, `supplier_ref`: ids that may name nothing) and as the
+    gate saw it at the check: the offer chosen, its price, every reason; `order_line` and `placed_unit_price` once
+    the plan is placed (the gate prices again at placement)."""
+
+    plan = models.ForeignKey(ProcurementPlan, on_delete=models.CASCADE, related_name="lines")
+    row = models.PositiveIntegerField(help_text="Spreadsheet row number (the header is row 1).")
+    drug_ref = models.BigIntegerField(null=True, blank=True)
+    supplier_ref = models.BigIntegerField(null=True, blank=True)
+    quantity = models.PositiveIntegerField(null=True, blank=True)
+    offer = models.ForeignKey("catalog.Offer", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    unit_price = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=PRICE_PLACES, null=True, blank=True)
+    gross = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=PRICE_PLACES, null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    order_line = models.OneToOneField(
+        "orders.OrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_unit_price = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=PRICE_PLACES, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["row"]
+        verbose_name = _("procurement plan line")
+        verbose_name_plural = _("procurement plan lines")
+        constraints = [models.UniqueConstraint(fields=["plan", "row"], name="plan_line_row_once")]
+
+    def __str__(self) -> str:
+        return f"Row {self.row}"
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+    @property
+    def price_changed(self) -> bool:
+        return self.placed_unit_price is not None and self.placed_unit_price != self.unit_price
+
+
+class ProcurementPlanChange(TransitionRecord):
+    plan = models.ForeignKey(ProcurementPlan, on_delete=models.CASCADE, related_name="status_changes")

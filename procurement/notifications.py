@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract, Quote
+from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract, ProcurementPlan, Quote
 from webhooks.services import outbox_publish
 
 
@@ -88,4 +88,40 @@ def announce_quote(quote: Quote, event_type: str) -> None:
         },
         object_type="quote",
         object_id=quote.pk,
+    )
+
+
+def announce_plan(plan: ProcurementPlan, orders, *, skipped_rows: list[int], price_changed_rows: list[int]) -> None:
+    """To the buyer: its plan became these orders (each supplier hears of its order by `order.placed`)."""
+    outbox_publish(
+        event_type="procurement_plan.placed",
+        organization_ids=[plan.buyer_id],
+        payload={
+            "plan_id": plan.pk,
+            "buyer_id": plan.buyer_id,
+            "checkout_id": str(plan.checkout_id),
+            "order_ids": [order.pk for order in orders],
+            "skipped_rows": skipped_rows,
+            "price_changed_rows": price_changed_rows,
+        },
+        object_type="procurement_plan",
+        object_id=plan.pk,
+    )
+
+
+def announce_contract_volumes(contract: ProcurementContract, institution_ids: Iterable[int]) -> None:
+    """A re-uploaded result changed these institutions' agreed volumes: to them and the winner."""
+    institution_ids = list(institution_ids)
+    outbox_publish(
+        event_type="procurement_contract.volumes_updated",
+        organization_ids=[contract.supplier_id, *institution_ids],
+        payload={
+            "contract_id": contract.pk,
+            "programme": contract.programme,
+            "drug_id": contract.drug_id,
+            "supplier_id": contract.supplier_id,
+            "institution_ids": list(institution_ids),
+        },
+        object_type="procurement_contract",
+        object_id=contract.pk,
     )

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from orders.choices import OrderStatus
 from orders.models import OrderLine
 from pharmex.actor import Actor
-from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract, Quote, QuoteRequest
+from procurement.models import (
+    ContractPrice,
+    DeliveryDesignation,
+    ProcurementContract,
+    ProcurementPlan,
+    ProcurementPlanLine,
+    Quote,
+    QuoteRequest,
+)
 
 # Orders that never became a purchase do not count against an agreed volume.
 _NOT_PURCHASES = [OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.EXPIRED]
@@ -80,6 +90,60 @@ def contract_progress(*, actor: Actor, contract: ProcurementContract) -> list[Pr
     ]
 
 
+PROGRESS_REPORT_HEADER = [
+    "contract_id",
+    "programme",
+    "drug_id",
+    "drug_name",
+    "approval_number",
+    "supplier_id",
+    "supplier_name",
+    "agreed_price",
+    "valid_from",
+    "valid_until",
+    "institution_id",
+    "institution_name",
+    "agreed_volume",
+    "ordered",
+    "received",
+    "ordered_percent",
+    "received_percent",
+]
+
+
+def _percent(part: int, whole: int) -> Decimal:
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"))
+
+
+def progress_report_rows(*, actor: Actor, contract_id: int | None = None) -> Iterator[list]:
+    """One row per contract and institution (what contract_progress shows each caller), for the one export
+    writer: a query per contract, read as the download streams."""
+    contracts = contract_list(actor=actor).select_related(None).select_related("drug", "supplier").order_by("id")
+    if contract_id is not None:
+        contracts = contracts.filter(pk=contract_id)
+    for contract in contracts.iterator(chunk_size=200):
+        for row in contract_progress(actor=actor, contract=contract):
+            yield [
+                contract.pk,
+                contract.programme,
+                contract.drug_id,
+                contract.drug.generic_name,
+                contract.drug.approval_number,
+                contract.supplier_id,
+                contract.supplier.legal_name,
+                contract.agreed_price,
+                contract.valid_from,
+                contract.valid_until,
+                row.institution_id,
+                row.institution_name,
+                row.agreed_volume,
+                row.ordered,
+                row.received,
+                _percent(row.ordered, row.agreed_volume),
+                _percent(row.received, row.agreed_volume),
+            ]
+
+
 def quote_request_list(*, actor: Actor) -> QuerySet[QuoteRequest]:
     qs = QuoteRequest.objects.select_related("drug").prefetch_related("quotes")
     if actor.is_staff:
@@ -93,3 +157,11 @@ def quote_list(*, actor: Actor) -> QuerySet[Quote]:
         return qs
     org = actor.organization_id
     return qs.filter(Q(supplier_id=org) | Q(request__buyer_id=org))
+
+
+def plan_list(*, actor: Actor) -> QuerySet[ProcurementPlan]:
+    """The buyer's own plans (admins: all), with their lines."""
+    qs = ProcurementPlan.objects.prefetch_related(Prefetch("lines", ProcurementPlanLine.objects.order_by("row")))
+    if actor.is_staff:
+        return qs
+    return qs.filter(buyer_id=actor.organization_id)

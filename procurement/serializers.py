@@ -7,16 +7,22 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from accounts.choices import PROVINCE_CODES
+from orders.serializers import OrderOutput
 from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.divisions import CITY_COUNTY_CODES
 from pharmex.money import MAX_QUANTITY, MAX_UNIT_PRICE
 from procurement.models import (
     ContractPrice,
     ContractVolume,
     DeliveryDesignation,
     ProcurementContract,
+    ProcurementPlan,
+    ProcurementPlanLine,
     Quote,
     QuoteRequest,
 )
+
+REGION_CODES = sorted({*PROVINCE_CODES, *CITY_COUNTY_CODES})
 
 
 def _price(**kwargs) -> MoneyField:
@@ -31,10 +37,11 @@ class DesignationCreateInput(StrictInputSerializer):
         child=serializers.IntegerField(min_value=1), required=False, max_length=500, help_text="Named institutions."
     )
     region_codes = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(PROVINCE_CODES)),
+        child=serializers.ChoiceField(choices=REGION_CODES),
         required=False,
         max_length=40,
-        help_text="Every institution of these regions (GB/T 2260 division codes).",
+        help_text="Every institution of these regions: GB/T 2260 province codes (460000) or Hainan city/county "
+        "codes (460100 海口市: its districts too).",
     )
     valid_from = BusinessDateField()
     valid_until = BusinessDateField(required=False, allow_null=True, default=None, help_text="Empty: open-ended.")
@@ -157,6 +164,41 @@ class ProgressOutput(serializers.Serializer):
     received = serializers.IntegerField(help_text="Accepted at receipt.")
 
 
+class ResultUploadInput(StrictInputSerializer):
+    json_types = False  # multipart/form-data: every value is text
+
+    file = serializers.FileField(
+        help_text="CSV (UTF-8 or GB18030) or XLSX, one row per institution; first row the headers `programme`, "
+        "`drug_id` or `approval_number`, `supplier_id` or `supplier_uscc`, `agreed_price`, `valid_from`, "
+        "`valid_until`, `institution_id` or `institution_uscc`, `annual_volume` (Chinese headers such as 集采项目, "
+        "批准文号, 中选企业统一社会信用代码, 中选价格, 执行开始日期, 执行结束日期, 医疗机构统一社会信用代码, "
+        "约定采购量 work too); at most 20,000 rows."
+    )
+
+
+class ContractUploadOutput(serializers.Serializer):
+    contract_id = serializers.IntegerField(source="contract.pk")
+    programme = serializers.CharField(source="contract.programme")
+    drug = serializers.IntegerField(source="contract.drug_id")
+    supplier = serializers.IntegerField(source="contract.supplier_id")
+    valid_from = serializers.DateField(source="contract.valid_from")
+    valid_until = serializers.DateField(source="contract.valid_until")
+    created = serializers.BooleanField(help_text="A new contract; false: one loaded before, its volumes updated.")
+    volumes_created = serializers.IntegerField()
+    volumes_updated = serializers.IntegerField()
+    volumes_unchanged = serializers.IntegerField()
+
+
+class ResultUploadOutput(serializers.Serializer):
+    rows = serializers.IntegerField(help_text="Rows read under the header.")
+    contracts = ContractUploadOutput(many=True)
+
+
+class ProgressReportQuery(serializers.Serializer):
+    file_format = serializers.ChoiceField(choices=["csv", "xlsx"], default="csv")
+    contract = serializers.IntegerField(min_value=1, required=False, help_text="One contract only.")
+
+
 # --- quotes -------------------------------------------------------------------------------------------------------
 class QuoteRequestCreateInput(StrictInputSerializer):
     drug_id = serializers.IntegerField(min_value=1)
@@ -238,3 +280,63 @@ class PlanLineOutput(serializers.Serializer):
     gross = MoneyField(read_only=True, allow_null=True)
     eligible = serializers.BooleanField()
     reasons = PlanReasonOutput(many=True)
+
+
+class PlanStoredLineOutput(ModelOutputSerializer):
+    drug_id = serializers.IntegerField(source="drug_ref", allow_null=True, read_only=True)
+    supplier_id = serializers.IntegerField(source="supplier_ref", allow_null=True, read_only=True)
+    unit_price = MoneyField(read_only=True, allow_null=True, help_text="As checked: what you would pay then.")
+    gross = MoneyField(read_only=True, allow_null=True)
+    eligible = serializers.BooleanField(read_only=True)
+    reasons = PlanReasonOutput(many=True, read_only=True)
+    placed_unit_price = MoneyField(
+        read_only=True, allow_null=True, help_text="The gate's price at placement (null until placed or skipped)."
+    )
+    price_changed = serializers.BooleanField(
+        read_only=True, help_text="Placed at another price than checked: the price at placement applies."
+    )
+
+    class Meta:
+        model = ProcurementPlanLine
+        fields = [
+            "row",
+            "drug_id",
+            "supplier_id",
+            "quantity",
+            "offer",
+            "unit_price",
+            "gross",
+            "eligible",
+            "reasons",
+            "order_line",
+            "placed_unit_price",
+            "price_changed",
+        ]
+
+
+class PlanSummaryOutput(ModelOutputSerializer):
+    class Meta:
+        model = ProcurementPlan
+        fields = ["id", "buyer", "file_name", "status", "checkout_id", "created_by", "created_at", "placed_at"]
+
+
+class PlanOutput(PlanSummaryOutput):
+    lines = PlanStoredLineOutput(many=True, read_only=True)
+
+    class Meta(PlanSummaryOutput.Meta):
+        fields = [*PlanSummaryOutput.Meta.fields, "lines"]
+
+
+class PlanPlaceInput(StrictInputSerializer):
+    eligible_only = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Order the eligible rows and leave the others out; without it a plan with an ineligible row is "
+        "refused whole.",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class PlanPlaceOutput(serializers.Serializer):
+    plan = PlanOutput()
+    orders = OrderOutput(many=True, help_text="One order per supplier, sharing the plan's checkout_id.")

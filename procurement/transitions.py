@@ -5,8 +5,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from pharmex.transitions import StateMachine, Transition
-from procurement.choices import DesignationStatus, QuoteStatus
-from procurement.models import DeliveryDesignation, DeliveryDesignationChange, Quote, QuoteChange
+from procurement.choices import DesignationStatus, PlanStatus, QuoteStatus
+from procurement.models import (
+    DeliveryDesignation,
+    DeliveryDesignationChange,
+    ProcurementPlan,
+    ProcurementPlanChange,
+    Quote,
+    QuoteChange,
+)
 
 DESIGNATION = StateMachine(
     model=DeliveryDesignation,
@@ -38,4 +45,15 @@ QUOTE = StateMachine(
     history_field="quote",
     organization_of=lambda q, action: q.request.buyer_id if action == "accept" else q.supplier_id,
     timestamps={QuoteStatus.ANSWERED: "answered_at", QuoteStatus.ACCEPTED: "accepted_at"},
+)
+
+PLAN = StateMachine(
+    model=ProcurementPlan,
+    object_type="procurement_plan",
+    noun=_("a procurement plan"),
+    transitions={"place": Transition(frozenset({PlanStatus.CHECKED}), PlanStatus.PLACED)},
+    history_model=ProcurementPlanChange,
+    history_field="plan",
+    organization_of=lambda plan, action: plan.buyer_id,
+    timestamps={PlanStatus.PLACED: "placed_at"},
 )

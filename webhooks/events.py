@@ -58,6 +58,8 @@ EVENT_TYPES: dict[str, str] = {
     "delivery_designation.revoked": "The MAH revoked a delivery designation with an end date (both parties).",
     "contract_price.set": "A supplier set a negotiated price (协议价) for this buyer (sent to both parties).",
     "procurement_contract.loaded": "A 集采 result was loaded: sent to the winner and each institution with a volume.",
+    "procurement_contract.volumes_updated": "A re-uploaded 集采 result changed agreed volumes (winner, institutions).",
+    "procurement_plan.placed": "A procurement plan was placed as one checkout (sent to the buyer).",
     "quote.requested": "A buyer asks this supplier for a quote (询价).",
     "quote.answered": "A supplier answered a quote with price and validity (sent to the buyer).",
     "quote.declined": "A supplier declined to quote (sent to the buyer).",

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.choices import MEDICAL_INSTITUTION_KINDS, OrganizationKind
 from accounts.models import Organization
+from accounts.validators import validate_jurisdiction_code
 from catalog.models import Drug
 from pharmex.actor import Actor
 from pharmex.audit import audit_record
@@ -57,6 +59,11 @@ def designation_create(
     buyer_ids, region_codes = sorted(set(buyer_ids or [])), sorted(set(region_codes or []))
     if not buyer_ids and not region_codes:
         raise _invalid("buyer_ids", "required", _("Name the institutions or the regions the designation covers."))
+    for code in region_codes:
+        try:
+            validate_jurisdiction_code(code)
+        except ValidationError as error:
+            raise _invalid("region_codes", "unknown_region", error.messages[0]) from None
     buyers = list(Organization.objects.filter(pk__in=buyer_ids, kind__in=MEDICAL_INSTITUTION_KINDS))
     if len(buyers) != len(buyer_ids):
         raise _invalid("buyer_ids", "not_an_institution", _("Every buyer named must be a medical institution."))

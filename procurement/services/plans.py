@@ -1,7 +1,7 @@
 """Procurement plans (采购计划, SPEC §5a): a buyer uploads its monthly plan (CSV or XLSX: drug, quantity, preferred
-supplier) and sees every line priced (its own price where lower) and checked by the gate, with every reason; it
-places nothing. Each line is the preferred supplier's cheapest active offer of the drug, or the market's cheapest
-when no supplier is named."""
+supplier) and sees every line priced (its own price where lower) and checked by the gate, with every reason. Each
+line is the preferred supplier's cheapest active offer of the drug, or the market's cheapest when no supplier is
+named. This module places nothing: plan_placement keeps a checked plan and places it."""
 
 from __future__ import annotations
 
@@ -57,11 +57,14 @@ class PlanLine:
         return not self.reasons
 
 
-def _refuse(message: str) -> InvalidInput:
+def refuse_file(message: str) -> InvalidInput:
     return InvalidInput([{"field": "file", "code": "invalid", "message": message}])
 
 
-def _rows(upload: BinaryIO, name: str) -> list[tuple[int, list]]:
+def read_upload(upload: BinaryIO, name: str, *, limit: int) -> list[tuple[int, list]]:
+    """(row number, cells) of every non-blank row of an uploaded CSV or XLSX, the header first.
+
+    Raises: InvalidInput (unreadable, more than `limit` rows after the header)."""
     head = upload.read(8)
     upload.seek(0)
     file_format = sniff_format(name, head)
@@ -72,9 +75,9 @@ def _rows(upload: BinaryIO, name: str) -> list[tuple[int, list]]:
             for chunk in iter(lambda: upload.read(65536), b""):
                 copy.write(chunk)
             copy.flush()
-            return list(read_rows(copy.name, file_format, limit=PLAN_MAX_ROWS))
+            return list(read_rows(copy.name, file_format, limit=limit))
     except FileUnreadable as error:
-        raise _refuse(str(error)) from None
+        raise refuse_file(str(error)) from None
 
 
 def _parse(number: int, cells: list, columns: dict[str, int]) -> PlanLine:
@@ -107,13 +110,13 @@ def plan_check(*, actor: Actor, upload: BinaryIO, name: str) -> list[PlanLine]:
     Raises: InvalidInput (an unreadable file, no header with drug_id and quantity, more than PLAN_MAX_ROWS rows).
     """
     buyer = actor.require_organization()
-    rows = _rows(upload, name)
+    rows = read_upload(upload, name, limit=PLAN_MAX_ROWS)
     if not rows:
-        raise _refuse(_("The file is empty."))
+        raise refuse_file(_("The file is empty."))
     (_header_row, header), body = rows[0], rows[1:]
     columns = header_map(header, ALIASES)
     if not {"drug_id", "quantity"} <= columns.keys():
-        raise _refuse(_("The first row must name the columns drug_id and quantity (supplier_id optional)."))
+        raise refuse_file(_("The first row must name the columns drug_id and quantity (supplier_id optional)."))
     lines = [_parse(number, cells, columns) for number, cells in body]
     drug_ids = {line.drug_id for line in lines if line.drug_id is not None}
     offers = list(
