@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ("accounts", "0009_regulator_city_jurisdiction"),
         ("catalog", "0005_hainan_customs_and_lecheng"),
         ("orders", "0014_shipment_line_place_of_origin"),
-        ("procurement", "0001_public_procurement"),
+        ("procurement", "0002_contract_settlement_fund"),
     ]
 
     operations = [
