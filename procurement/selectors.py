@@ -11,8 +11,11 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from orders.choices import OrderStatus
 from orders.models import OrderLine
 from pharmex.actor import Actor
+from pharmex.divisions import division_codes_of
+from procurement.choices import DesignationStatus
 from procurement.models import (
     ContractPrice,
+    ContractVolume,
     DeliveryDesignation,
     ProcurementContract,
     ProcurementPlan,
@@ -26,11 +29,19 @@ _NOT_PURCHASES = [OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.EXPIR
 
 
 def designation_list(*, actor: Actor) -> QuerySet[DeliveryDesignation]:
+    """The MAH's and the distributor's designations; an institution sees those that cover it once accepted (who
+    may deliver to it), never the ones proposed or declined between the two."""
     qs = DeliveryDesignation.objects.select_related("manufacturer", "distributor", "drug").prefetch_related("buyers")
     if actor.is_staff:
         return qs
-    org = actor.organization_id
-    return qs.filter(Q(manufacturer_id=org) | Q(distributor_id=org))
+    organization = actor.require_organization()
+    parties = Q(manufacturer=organization) | Q(distributor=organization)
+    if not organization.is_public_institution:
+        return qs.filter(parties)
+    regions = division_codes_of(organization.province_code, organization.city_county)
+    covering = Q(buyers=organization) | Q(region_codes__overlap=regions)
+    settled = Q(status__in=[DesignationStatus.ACCEPTED, DesignationStatus.REVOKED], accepted_at__isnull=False)
+    return qs.filter(parties | (covering & settled)).distinct()
 
 
 def contract_price_list(*, actor: Actor) -> QuerySet[ContractPrice]:
@@ -42,10 +53,13 @@ def contract_price_list(*, actor: Actor) -> QuerySet[ContractPrice]:
 
 
 def contract_list(*, actor: Actor) -> QuerySet[ProcurementContract]:
-    qs = ProcurementContract.objects.select_related("drug", "supplier").prefetch_related("volumes")
+    """Admins and the winner see every institution's agreed volume; an institution sees its own only."""
+    qs = ProcurementContract.objects.select_related("drug", "supplier")
     if actor.is_staff:
-        return qs
+        return qs.prefetch_related("volumes")
     org = actor.organization_id
+    visible = ContractVolume.objects.filter(Q(institution_id=org) | Q(contract__supplier_id=org)).order_by("id")
+    qs = qs.prefetch_related(Prefetch("volumes", queryset=visible))
     return qs.filter(Q(supplier_id=org) | Q(volumes__institution_id=org)).distinct()
 
 

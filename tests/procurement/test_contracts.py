@@ -172,3 +172,19 @@ def test_the_market_view_shows_the_agreed_price_to_the_institutions_of_the_contr
 
     assert prices(public.hospital) == {public.mah_offer.pk: "8.00", public.offer.pk: None, public.other_offer.pk: None}
     assert set(prices(outsider).values()) == {None}
+
+
+def test_an_institution_reads_its_own_agreed_volume_and_the_winner_reads_all(public):
+    second = OrganizationFactory(kind=OrganizationKind.HOSPITAL, ownership="public", legal_name="三亚市人民医院")
+    contract = load(public, public.hospital, second)
+
+    def volumes(organization) -> list[dict]:
+        return public.client(organization).get(f"{CONTRACTS}{contract['id']}/").json()["volumes"]
+
+    assert volumes(public.hospital) == [{"institution": public.hospital.pk, "annual_volume": 100}]
+    assert volumes(second) == [{"institution": second.pk, "annual_volume": 100}]
+    assert {row["institution"] for row in volumes(public.mah)} == {public.hospital.pk, second.pk}
+    assert {row["institution"] for row in admin_client().get(f"{CONTRACTS}{contract['id']}/").json()["volumes"]} == {
+        public.hospital.pk,
+        second.pk,
+    }

@@ -160,3 +160,26 @@ def test_a_designated_distributor_places_the_order(public):
     response = place(public.client(public.hospital), (public.offer.pk, 2))
     assert response.status_code == 201, response.json()
     assert DeliveryDesignation.objects.count() == 1
+
+
+def test_an_institution_sees_the_delivery_enterprises_that_cover_it_once_accepted(public):
+    named = designate(public, buyers=[public.hospital])
+    regional = designate(public, regions=["460000"])
+    elsewhere = OrganizationFactory(kind=OrganizationKind.HOSPITAL, ownership="public", province_code="440000")
+    pharmacy = OrganizationFactory(kind=OrganizationKind.PHARMACY)
+
+    def listed(organization) -> set[int]:
+        response = public.client(organization).get("/api/v1/delivery-designations/")
+        assert response.status_code == 200, response.json()
+        return {row["id"] for row in response.json()["results"]}
+
+    # proposed: between the MAH and the distributor only
+    assert listed(public.hospital) == set()
+    accept(public, named["id"])
+    accept(public, regional["id"])
+    assert listed(public.hospital) == {named["id"], regional["id"]}
+    assert listed(elsewhere) == set()
+    assert listed(pharmacy) == set()  # private buyers are not bound by designations and do not read them
+    # it reads them but cannot answer for the distributor
+    response = public.client(public.hospital).post(f"/api/v1/delivery-designations/{named['id']}/decline/", {})
+    assert response.status_code in (403, 409), response.json()
