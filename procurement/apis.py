@@ -266,7 +266,9 @@ class ContractViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         "volume it gives, or nothing",
         description="Validated whole: every problem of every row is listed (`rows[N].column`, N the spreadsheet row) "
         "and nothing is loaded. Re-uploading a result updates the agreed volumes of its contracts (same programme, "
-        "drug, period, winner and price); another winner or price for a loaded contract is `contract_conflict`.",
+        "drug, period, winner, price and settling fund); another winner, price or fund for a loaded contract is "
+        "`contract_conflict`. The optional `settlement_fund_id` column names the medical insurance fund that pays "
+        "the winner directly (医保基金直接结算).",
         request={"multipart/form-data": ResultUploadInput},
         responses={201: ResultUploadOutput, **problems(400, 413)},
     )

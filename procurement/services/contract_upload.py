@@ -2,18 +2,19 @@
 institution (long format, as the provincial platforms publish them):
 
     programme, drug_id | approval_number, supplier_id | supplier_uscc, agreed_price, valid_from, valid_until,
-    institution_id | institution_uscc, annual_volume
+    institution_id | institution_uscc, annual_volume[, settlement_fund_id]
 
 (Chinese headers work too: ALIASES). Rows with the same programme, drug and period make one contract, and must
-agree on the winner and the agreed price.
+agree on the winner, the agreed price and the medical insurance fund that settles directly (医保基金直接结算:
+the optional settlement_fund_id column; empty, the institutions pay).
 
 The file is validated whole: every problem of every row is reported (`rows[N].column`, N the spreadsheet row)
 and nothing is written unless there is none. Then everything is written in one transaction.
 
-A re-upload is idempotent: a contract of the same programme, drug and period with the same winner and price is
-kept and its volumes updated (institutions named get the file's volume; others keep theirs: a volume is removed
-in the admin site). One with another winner or price is refused (`contract_conflict`): a result is corrected in
-the admin site, not by loading a second one over it.
+A re-upload is idempotent: a contract of the same programme, drug and period with the same winner, price and fund
+is kept and its volumes updated (institutions named get the file's volume; others keep theirs: a volume is removed
+in the admin site). One with another winner, price or settling fund is refused (`contract_conflict`): a result is
+corrected in the admin site, not by loading a second one over it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.choices import MEDICAL_INSTITUTION_KINDS
-from accounts.models import Organization
+from accounts.models import InsuranceFund, Organization
 from accounts.validators import normalize_uscc
 from catalog.models import Drug
 from catalog.tabular import CellError, cell, date_cell, decimal_cell, header_map, int_cell, text_cell
@@ -68,6 +69,9 @@ ALIASES = {
     "约定采购量": "annual_volume",
     "协议采购量": "annual_volume",
     "年度约定采购量": "annual_volume",
+    "医保基金id": "settlement_fund_id",
+    "医保基金编号": "settlement_fund_id",
+    "结算基金id": "settlement_fund_id",
 }
 # Each required column, or its alternatives (an id, or the code people have in their spreadsheets).
 REQUIRED = (
@@ -89,6 +93,7 @@ class ResultRow:
     drug: Drug | None = None
     supplier: Organization | None = None
     institution: Organization | None = None
+    fund: InsuranceFund | None = None
 
     def key(self) -> tuple:
         return (self.values["programme"], self.drug.pk, self.values["valid_from"], self.values["valid_until"])
@@ -135,6 +140,7 @@ _PARSERS = {
     "institution_id": lambda value: int_cell(value, minimum=1, maximum=2**63 - 1),
     "institution_uscc": lambda value: normalize_uscc(text_cell(value, max_length=18)),
     "annual_volume": lambda value: int_cell(value, minimum=1, maximum=MAX_VOLUME),
+    "settlement_fund_id": lambda value: int_cell(value, minimum=1, maximum=2**63 - 1),
 }
 
 
@@ -162,7 +168,7 @@ def _parse(number: int, cells: list, columns: dict[str, int], errors: _Errors) -
 
 
 def _resolve(rows: list[ResultRow], errors: _Errors) -> None:
-    """Drugs, winners and institutions of every row, read in four queries."""
+    """Drugs, winners, institutions and funds of every row, read in five queries."""
     drug_ids = {r.values["drug_id"] for r in rows if "drug_id" in r.values}
     numbers = {r.values["approval_number"] for r in rows if "approval_number" in r.values and "drug_id" not in r.values}
     drugs = Drug.objects.in_bulk(drug_ids)
@@ -173,8 +179,20 @@ def _resolve(rows: list[ResultRow], errors: _Errors) -> None:
     usccs = {r.values[name] for r in rows for name in ("supplier_uscc", "institution_uscc") if name in r.values}
     orgs = Organization.objects.in_bulk(org_ids)
     by_uscc = {org.uscc: org for org in Organization.objects.filter(uscc__in=usccs)}
+    funds = InsuranceFund.objects.in_bulk(
+        {r.values["settlement_fund_id"] for r in rows if "settlement_fund_id" in r.values}
+    )
     for row in rows:
         values = row.values
+        if "settlement_fund_id" in values:
+            row.fund = funds.get(values["settlement_fund_id"])
+            if row.fund is None or not row.fund.active:
+                errors.add(
+                    row.row,
+                    "settlement_fund_id",
+                    "not_an_active_fund",
+                    _("Name an active medical insurance fund (or none)."),
+                )
         if "drug_id" in values:
             row.drug = drugs.get(values["drug_id"])
             if row.drug is None:
@@ -244,6 +262,14 @@ def _group(rows: list[ResultRow], errors: _Errors) -> dict[tuple, list[ResultRow
                     _("Row %(row)s gives another agreed price for this programme, drug and period.")
                     % {"row": first.row},
                 )
+            if row.fund != first.fund:
+                errors.add(
+                    row.row,
+                    "settlement_fund_id",
+                    "conflicting_row",
+                    _("Row %(row)s names another settling fund for this programme, drug and period.")
+                    % {"row": first.row},
+                )
             if row.institution.pk in seen:
                 errors.add(row.row, "institution_id", "duplicate", _("This institution is named twice for the drug."))
             seen.add(row.institution.pk)
@@ -264,14 +290,23 @@ def _existing(groups: dict[tuple, list[ResultRow]], errors: _Errors) -> dict[tup
         if group is None:
             continue
         first = group[0]
-        if contract.supplier_id != first.supplier.pk or contract.agreed_price != first.values["agreed_price"]:
+        conflicts = [
+            column
+            for column, differs in (
+                ("supplier_id", contract.supplier_id != first.supplier.pk),
+                ("agreed_price", contract.agreed_price != first.values["agreed_price"]),
+                ("settlement_fund_id", contract.settlement_fund_id != (first.fund and first.fund.pk)),
+            )
+            if differs
+        ]
+        if conflicts:
             errors.add(
                 first.row,
-                "agreed_price" if contract.supplier_id == first.supplier.pk else "supplier_id",
+                conflicts[0],
                 "contract_conflict",
                 _(
-                    "Contract %(id)s has this programme, drug and period with another winner or price; correct it "
-                    "in the admin site instead of loading another result."
+                    "Contract %(id)s has this programme, drug and period with another winner, price or settling "
+                    "fund; correct it in the admin site instead of loading another result."
                 )
                 % {"id": contract.pk},
             )
@@ -340,6 +375,7 @@ def _write(actor: Actor, key: tuple, group: list[ResultRow], contract: Procureme
             agreed_price=first.values["agreed_price"],
             valid_from=valid_from,
             valid_until=valid_until,
+            settlement_fund=first.fund,
         )
         result = ContractUpload(contract=contract, created=True)
         current: dict[int, ContractVolume] = {}
@@ -371,6 +407,7 @@ def _write(actor: Actor, key: tuple, group: list[ResultRow], contract: Procureme
                 "programme": programme,
                 "drug": contract.drug_id,
                 "agreed_price": contract.agreed_price,
+                "settlement_fund": contract.settlement_fund_id,
                 "period": [valid_from, valid_until],
                 "volumes_added": [[v.institution_id, v.annual_volume] for v in new],
                 "volumes_changed": [list(change) for change in changed],

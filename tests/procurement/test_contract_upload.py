@@ -6,6 +6,7 @@ import pytest
 from openpyxl import Workbook
 
 from accounts.choices import OrganizationKind
+from accounts.models import InsuranceFund
 from pharmex.models import AuditEvent
 from procurement.models import ContractVolume, ProcurementContract
 from tests.conftest import client_for
@@ -180,3 +181,38 @@ def test_only_platform_admins_upload(public):
     assert send(public.client(public.hospital), content).status_code == 403
     assert send(client_for(None), content).status_code == 401
     assert not ProcurementContract.objects.exists()
+
+
+def test_the_settling_fund_column_marks_direct_settlement_and_must_agree(public, second_hospital):
+    fund = InsuranceFund.objects.create(name="海南省医疗保障基金", province_code="460000")
+    closed = InsuranceFund.objects.create(name="已停用基金", province_code="460000", active=False)
+    header = HEADER.rstrip("\n") + ",settlement_fund_id\n"
+
+    def with_fund(institution, fund_id) -> str:
+        return row(public, institution).rstrip("\n") + f",{fund_id}\n"
+
+    # rows of one contract naming two funds, and an inactive fund: nothing loaded, every problem named
+    response = send(
+        admin_client(), (header + with_fund(public.hospital, fund.pk) + with_fund(second_hospital, closed.pk)).encode()
+    )
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("rows[3].settlement_fund_id", "not_an_active_fund")
+    ]
+    response = send(
+        admin_client(), (header + with_fund(public.hospital, fund.pk) + with_fund(second_hospital, "")).encode()
+    )
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("rows[3].settlement_fund_id", "conflicting_row")
+    ]
+    assert not ProcurementContract.objects.exists()
+
+    body = header + with_fund(public.hospital, fund.pk) + with_fund(second_hospital, fund.pk)
+    assert send(admin_client(), body.encode()).status_code == 201
+    assert ProcurementContract.objects.get().settlement_fund == fund
+    # the same result without its fund is another result: refused, not silently changing who pays
+    response = send(admin_client(), (HEADER + row(public, public.hospital)).encode())
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("rows[2].settlement_fund_id", "contract_conflict")
+    ]
+    assert ProcurementContract.objects.get().settlement_fund == fund
