@@ -136,8 +136,8 @@ class ResultUploadForm(forms.Form):
         label=_("file"),
         help_text=_(
             "CSV or XLSX, one row per institution: programme, drug_id or approval_number, supplier_id or "
-            "supplier_uscc, agreed_price, valid_from, valid_until, institution_id or institution_uscc, annual_volume "
-            "(Chinese headers work too). Nothing is loaded unless every row is right."
+            "supplier_uscc, agreed_price, valid_from, valid_until, institution_id or institution_uscc, annual_volume, "
+            "optionally settlement_fund_id (Chinese headers work too). Nothing is loaded unless every row is right."
         ),
     )
 
