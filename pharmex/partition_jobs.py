@@ -30,9 +30,10 @@ def partitioned_tables() -> Iterator[tuple[str, str]]:
         yield model._meta.db_table, model._meta.get_field(field_name).column
 
 
-def partitions_maintain(*, months_ahead: int | None = None) -> list[partitions.Maintained]:
-    """Create this month and the next PARTITIONS_MONTHS_AHEAD months of every partitioned table, and split off the
-    months whose rows landed in a default partition. Idempotent; one transaction."""
+def partitions_maintain(*, months_ahead: int | None = None, since=None) -> list[partitions.Maintained]:
+    """Create this month and the next PARTITIONS_MONTHS_AHEAD months of every partitioned table (every month from
+    `since` on, when given), and split off the months whose rows landed in a default partition. Idempotent; one
+    transaction."""
     ahead = settings.PARTITIONS_MONTHS_AHEAD if months_ahead is None else months_ahead
     with transaction.atomic():
         advisory_xact_lock("pharmex.partitions")
@@ -40,8 +41,7 @@ def partitions_maintain(*, months_ahead: int | None = None) -> list[partitions.M
         # than to queue every insert behind the wait.
         with lock_timeout(settings.PARTITIONS_LOCK_TIMEOUT), connection.cursor() as cursor:
             return [
-                partitions.maintain(cursor, table, column, months_ahead=ahead)
-                for table, column in partitioned_tables()
+                partitions.maintain(cursor, table, column, months_ahead=ahead, since=since) for table, column in partitioned_tables()
             ]
 
 
@@ -86,8 +86,9 @@ def partitions_detach_past_retention(*, today=None) -> DetachResult:
 
 def partition_detach(*, table: str, month, today=None) -> str:
     """Detach one named month now (the operator's command); PartitionRetained when it is still retained."""
-    known = dict(partitioned_tables())
-    if table not in known:
+    if not settings.PARTITIONS_DETACH_ENABLED:
+        raise partitions.PartitionRetained("detaching partitions is off (PARTITIONS_DETACH_ENABLED is not set)")
+    if table not in dict(partitioned_tables()):
         raise partitions.PartitionRetained(f"{table} is not a partitioned table")
     with transaction.atomic():
         advisory_xact_lock("pharmex.partitions")

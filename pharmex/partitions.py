@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.db import connection, transaction
+from django.db import connection
 
 # model label → the timestamp column it is partitioned on (the column every row has from its insert on)
 PARTITIONED = {"orders.CustodyHop": "shipped_at", "orders.OrderEvent": "created_at"}
@@ -235,9 +235,12 @@ class Maintained:
     split: list[date]  # months whose rows had landed in the default partition and now have their own
 
 
-def maintain(cursor, table: str, column: str, *, months_ahead: int, today: date | None = None) -> Maintained:
-    """Create this month and the next `months_ahead` months if missing, and give every month found in the default
-    partition a partition of its own, moving its rows there. Idempotent; call inside a transaction.
+def maintain(
+    cursor, table: str, column: str, *, months_ahead: int, today: date | None = None, since: date | None = None
+) -> Maintained:
+    """Create this month and the next `months_ahead` months if missing (from the month of `since` when given: a bulk
+    load of history creates its months before it writes), and give every month found in the default partition a
+    partition of its own, moving its rows there. Idempotent; call inside a transaction.
 
     A month cannot be created while the default partition holds rows of it, so those months are split: the default
     is detached, the months created, a new default attached, and the old default's rows inserted through the
@@ -247,7 +250,8 @@ def maintain(cursor, table: str, column: str, *, months_ahead: int, today: date 
     """
     this_month = month_start(today or datetime.now(UTC))
     existing = {month for _, month in partitions(cursor, table) if month is not None}
-    wanted = [month for month in _months(this_month, add_months(this_month, months_ahead)) if month not in existing]
+    first = min(month_start(since), this_month) if since else this_month
+    wanted = [month for month in _months(first, add_months(this_month, months_ahead)) if month not in existing]
     stray = [month for month in _default_months(cursor, table, column) if month not in existing]
     if stray:
         held = f"{default_name(table)}__held"
@@ -272,9 +276,7 @@ class PartitionRetained(Exception):
 
 def retained_rows(cursor, name: str) -> int:
     """Rows of a partition whose order's records are still within their retention period (records 0001)."""
-    cursor.execute(
-        f"SELECT count(*) FROM {_q(name)} WHERE coalesce(records_retained_until(order_id) > now(), false)"
-    )
+    cursor.execute(f"SELECT count(*) FROM {_q(name)} WHERE coalesce(records_retained_until(order_id) > now(), false)")
     return cursor.fetchone()[0]
 
 

@@ -43,6 +43,17 @@ class TraceCode(models.Model):
         return self.code
 
 
+class CustodyHopQuerySet(models.QuerySet):
+    def of_shipment(self, shipment: Shipment) -> CustodyHopQuerySet:
+        """The hops a shipment carried. Every one has the shipment's `created_at` as `shipped_at`, the partition key
+        (orders 0015): saying so lets PostgreSQL read the one monthly partition that holds them."""
+        return self.filter(shipment=shipment, shipped_at=shipment.created_at)
+
+    def of_return(self, ret) -> CustodyHopQuerySet:
+        """The hops a return sent back: shipped back after the return was asked for, so no older partition is read."""
+        return self.filter(return_request=ret, shipped_at__gte=ret.created_at)
+
+
 class CustodyHop(models.Model):
     """One code carried one leg: by a shipment from the shipper to the buyer, or by a return (退货) from the buyer
     back to the supplier; settled by the receiving side's receipt (accepted: custody moved; rejected: it stays).
@@ -65,8 +76,10 @@ class CustodyHop(models.Model):
     from_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     to_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=10, choices=HopOutcome.choices, default=HopOutcome.IN_TRANSIT)
-    shipped_at = models.DateTimeField(default=timezone.now)
+    shipped_at = models.DateTimeField(default=timezone.now)  # the partition key (monthly, orders 0015)
     settled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CustodyHopQuerySet.as_manager()
 
     class Meta:
         ordering = ["code_id", "id"]

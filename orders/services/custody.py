@@ -172,7 +172,7 @@ def custody_receive(*, shipment: Shipment, rejected_code_ids: set[int], moment: 
     A rejected unit of an accepted case leaves the case (the case goes on without it).
     """
     in_shipment = TraceCode.objects.filter(shipment=shipment)
-    hops = CustodyHop.objects.filter(shipment=shipment)
+    hops = CustodyHop.objects.of_shipment(shipment)
     if rejected_code_ids:
         in_shipment.filter(pk__in=rejected_code_ids, case__isnull=False).exclude(case_id__in=rejected_code_ids).update(
             case=None

@@ -455,7 +455,7 @@ def return_receive(*, ret: Return, actor: Actor, lines: list[dict], note: str = 
     moved_codes = sorted(back.values_list("code", flat=True))
     back.update(holder_id=locked.supplier_id, case=None)
     # The trip back is a leg of each code's custody chain: accepted units moved, the others stay with the buyer.
-    hops = CustodyHop.objects.filter(return_request=locked, outcome=HopOutcome.IN_TRANSIT)
+    hops = CustodyHop.objects.of_return(locked).filter(outcome=HopOutcome.IN_TRANSIT)
     hops.filter(code__code__in=moved_codes).update(outcome=HopOutcome.ACCEPTED, settled_at=timezone.now())
     hops.update(outcome=HopOutcome.REJECTED, settled_at=timezone.now())
     lecheng_give_back_returned(returned=[(row.order_line, row.accepted_quantity) for row in rows.values()])
