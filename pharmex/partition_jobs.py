@@ -41,7 +41,8 @@ def partitions_maintain(*, months_ahead: int | None = None, since=None) -> list[
         # than to queue every insert behind the wait.
         with lock_timeout(settings.PARTITIONS_LOCK_TIMEOUT), connection.cursor() as cursor:
             return [
-                partitions.maintain(cursor, table, column, months_ahead=ahead, since=since) for table, column in partitioned_tables()
+                partitions.maintain(cursor, table, column, months_ahead=ahead, since=since)
+                for table, column in partitioned_tables()
             ]
 
 
