@@ -263,6 +263,10 @@ def maintain(
         cursor.execute(f"CREATE TABLE {_q(default_name(table))} PARTITION OF {_q(table)} DEFAULT")
         columns = ", ".join(_columns(cursor, table))
         cursor.execute(f"INSERT INTO {_q(table)} ({columns}) SELECT {columns} FROM {_q(held)}")
+        # Deferred foreign-key checks of rows written earlier in this transaction are queued on the held table and
+        # block its drop: run them now, then defer again (every deferrable constraint here is initially deferred).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(f"DROP TABLE {_q(held)}")
     else:
         for month in wanted:
