@@ -209,8 +209,8 @@ def seed_months(world: World, first_month: int, last_month: int, orders_per_mont
     with connection.cursor() as c:
         c.execute("SET statement_timeout = 0")  # bulk seeding and VACUUM only; the server keeps its own timeout
     # The monthly partitions of the history about to be written, so that COPY lands each row in its month (months
-    # are UTC: the first Shanghai month begins the day before, in UTC).
-    partitions_maintain(since=month_start(first_month) - timedelta(days=1))
+    # are UTC: a Shanghai month begins the day before, in UTC).
+    partitions_maintain(history=(month_start(first_month) - timedelta(days=1), month_start(last_month)))
     ids = next_ids()
     sequence, previous = chain_head()
     assert ids["pharmex_auditevent"] == 0 or sequence > 0

@@ -30,10 +30,10 @@ def partitioned_tables() -> Iterator[tuple[str, str]]:
         yield model._meta.db_table, model._meta.get_field(field_name).column
 
 
-def partitions_maintain(*, months_ahead: int | None = None, since=None) -> list[partitions.Maintained]:
-    """Create this month and the next PARTITIONS_MONTHS_AHEAD months of every partitioned table (every month from
-    `since` on, when given), and split off the months whose rows landed in a default partition. Idempotent; one
-    transaction."""
+def partitions_maintain(*, months_ahead: int | None = None, history=None) -> list[partitions.Maintained]:
+    """Create this month and the next PARTITIONS_MONTHS_AHEAD months of every partitioned table (and the months of
+    `history`, (first day, last day), when given), and split off the months whose rows landed in a default
+    partition. Idempotent; one transaction."""
     ahead = settings.PARTITIONS_MONTHS_AHEAD if months_ahead is None else months_ahead
     with transaction.atomic():
         advisory_xact_lock("pharmex.partitions")
@@ -41,7 +41,7 @@ def partitions_maintain(*, months_ahead: int | None = None, since=None) -> list[
         # than to queue every insert behind the wait.
         with lock_timeout(settings.PARTITIONS_LOCK_TIMEOUT), connection.cursor() as cursor:
             return [
-                partitions.maintain(cursor, table, column, months_ahead=ahead, since=since)
+                partitions.maintain(cursor, table, column, months_ahead=ahead, history=history)
                 for table, column in partitioned_tables()
             ]
 

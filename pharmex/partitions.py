@@ -236,11 +236,17 @@ class Maintained:
 
 
 def maintain(
-    cursor, table: str, column: str, *, months_ahead: int, today: date | None = None, since: date | None = None
+    cursor,
+    table: str,
+    column: str,
+    *,
+    months_ahead: int,
+    today: date | None = None,
+    history: tuple[date, date] | None = None,
 ) -> Maintained:
-    """Create this month and the next `months_ahead` months if missing (from the month of `since` when given: a bulk
-    load of history creates its months before it writes), and give every month found in the default partition a
-    partition of its own, moving its rows there. Idempotent; call inside a transaction.
+    """Create this month and the next `months_ahead` months if missing (and the months of `history`, first and last
+    day, when given: a bulk load of history creates its months before it writes), and give every month found in
+    the default partition a partition of its own, moving its rows there. Idempotent; call inside a transaction.
 
     A month cannot be created while the default partition holds rows of it, so those months are split: the default
     is detached, the months created, a new default attached, and the old default's rows inserted through the
@@ -250,8 +256,10 @@ def maintain(
     """
     this_month = month_start(today or datetime.now(UTC))
     existing = {month for _, month in partitions(cursor, table) if month is not None}
-    first = min(month_start(since), this_month) if since else this_month
-    wanted = [month for month in _months(first, add_months(this_month, months_ahead)) if month not in existing]
+    wanted = set(_months(this_month, add_months(this_month, months_ahead)))
+    if history:
+        wanted |= set(_months(month_start(history[0]), month_start(history[1])))
+    wanted = sorted(wanted - existing)
     stray = [month for month in _default_months(cursor, table, column) if month not in existing]
     if stray:
         held = f"{default_name(table)}__held"

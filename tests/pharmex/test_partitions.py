@@ -22,6 +22,7 @@ from pharmex.models import AuditEvent
 from pharmex.partition_jobs import partition_detach, partitions_detach_past_retention, partitions_maintain
 from tests.orders.shipping import code
 from tests.orders.test_custody import chain, sell  # noqa: F401 (the fixture)
+from tests.partitions import drop_history_partitions
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +199,9 @@ def test_a_month_is_detached_only_when_all_its_records_are_past_retention(chain,
 def test_queries_carry_the_partition_key(sold):
     order, shipment = sold
     with transaction.atomic():
-        partitions_maintain(since=date(2025, 1, 1))  # older months exist, as on a platform with history
+        partitions_maintain(
+            history=(date(2025, 1, 1), datetime.now(UTC))
+        )  # older months exist, as on a platform with history
     assert CustodyHop.objects.of_shipment(shipment).count() == CustodyHop.objects.filter(shipment=shipment).count() == 2
     this_month = partitions.partition_name(HOPS, TODAY)
     plan = CustodyHop.objects.of_shipment(shipment).explain()
@@ -237,8 +240,14 @@ def shape(table: str) -> dict:
     return {"indexes": indexes, "constraints": constraints, "triggers": triggers}
 
 
+@pytest.fixture
+def history_partitions():
+    yield
+    drop_history_partitions()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_converts_seeded_tables_both_ways_keeping_every_row(sold):
+def test_the_migration_converts_seeded_tables_both_ways_keeping_every_row(sold, history_partitions):
     order, shipment = sold
     event(order, at(2024, 2))  # history older than the months the migration created
     hop(shipment, 5, at(2024, 2))
