@@ -46,6 +46,14 @@ def partitions_maintain(*, months_ahead: int | None = None, history=None) -> lis
             ]
 
 
+def partitions_analyze(tables: list[str]) -> None:
+    """Refresh the parents' statistics, outside the DDL's transaction (ANALYZE does not block inserts; the DDL's
+    lock would, for as long as ANALYZE ran)."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            partitions.analyze_parent(cursor, table)
+
+
 @dataclass(frozen=True)
 class DetachResult:
     enabled: bool

@@ -190,6 +190,13 @@ def convert_to_partitioned(cursor, table: str, column: str, *, months_ahead: int
     cursor.execute(f"CREATE SEQUENCE {_q(sequence)} AS bigint START WITH {int(next_id)} OWNED BY {_q(table)}.id")
     cursor.execute(f"ALTER TABLE {_q(table)} ALTER COLUMN id SET DEFAULT nextval('{sequence}'::regclass)")
     _restore(cursor, table, definitions, lambda cols: cols if column in cols else [*cols, column])
+    analyze_parent(cursor, table)
+
+
+def analyze_parent(cursor, table: str) -> None:
+    """Autovacuum analyzes the partitions but never a partitioned parent, whose statistics the planner uses for
+    queries it cannot prune: the conversion and the job (when it added months) refresh them."""
+    cursor.execute(f"ANALYZE {_q(table)}")
 
 
 def convert_to_plain(cursor, table: str, column: str) -> None:
@@ -286,9 +293,13 @@ class PartitionRetained(Exception):
     """A partition still holds records within their retention period: it stays attached."""
 
 
-def retained_rows(cursor, name: str) -> int:
-    """Rows of a partition whose order's records are still within their retention period (records 0001)."""
-    cursor.execute(f"SELECT count(*) FROM {_q(name)} WHERE coalesce(records_retained_until(order_id) > now(), false)")
+def retained_orders(cursor, name: str) -> int:
+    """Orders with rows in the partition whose records are still within their retention period (records 0001).
+    One `records_retained_until` per order, not per row: a month of hops holds dozens of rows per order."""
+    cursor.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT order_id FROM {_q(name)}) AS held "
+        "WHERE coalesce(records_retained_until(held.order_id) > now(), false)"
+    )
     return cursor.fetchone()[0]
 
 
@@ -305,8 +316,8 @@ def detach_month(cursor, table: str, month: date, *, retention_years: int, today
     this_month = month_start(today or datetime.now(UTC))
     if add_months(month, 1 + 12 * retention_years) > this_month:
         raise PartitionRetained(f"{name} is within the {retention_years}-year retention period")
-    if retained := retained_rows(cursor, name):
-        raise PartitionRetained(f"{name} holds {retained} rows of orders still within their retention period")
+    if retained := retained_orders(cursor, name):
+        raise PartitionRetained(f"{name} holds records of {retained} orders still within their retention period")
     cursor.execute(f"ALTER TABLE {_q(table)} DETACH PARTITION {_q(name)}")
     return name
 

@@ -7,7 +7,7 @@ from celery import shared_task
 
 from pharmex.api.idempotency import purge_expired_keys
 from pharmex.audit import seal_audit_chain, verify_audit_chain
-from pharmex.partition_jobs import partitions_detach_past_retention, partitions_maintain
+from pharmex.partition_jobs import partitions_analyze, partitions_detach_past_retention, partitions_maintain
 
 logger = logging.getLogger(__name__)
 # Records one run verifies at most (about half a minute of hashing): a first run over years of history, with no
@@ -49,6 +49,7 @@ def partitions_maintain_task() -> dict:
             logger.warning(
                 "partitions: %s had rows in its default partition for %s; split off", table.table, table.split
             )
+    partitions_analyze([table.table for table in done if table.created or table.split])
     return {table.table: {"created": len(table.created), "split": len(table.split)} for table in done}
 
 

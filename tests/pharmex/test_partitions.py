@@ -175,7 +175,7 @@ def test_a_month_is_detached_only_when_all_its_records_are_past_retention(chain,
 
     with pytest.raises(partitions.PartitionRetained, match="within the 5-year retention"):
         partition_detach(table=EVENTS, month=TODAY)
-    with pytest.raises(partitions.PartitionRetained, match="1 rows of orders still within"):
+    with pytest.raises(partitions.PartitionRetained, match="records of 1 orders still within"):
         partition_detach(table=EVENTS, month=date(2019, 4, 1))
     with pytest.raises(CommandError, match="refused"):
         call_command("partitions", "detach", table=EVENTS, month=TODAY.strftime("%Y-%m"))
@@ -279,3 +279,16 @@ def test_the_migration_converts_seeded_tables_both_ways_keeping_every_row(sold, 
     assert newest.pk > plain.pk
     with pytest.raises(DatabaseError, match="records are retained"), transaction.atomic():
         OrderEvent.objects.filter(pk=plain.pk).delete()
+
+
+def test_the_beat_jobs_are_scheduled_and_run_idempotently():
+    from pharmex.schedules import SCHEDULES
+    from pharmex.tasks import partitions_detach_task, partitions_maintain_task
+
+    scheduled = {schedule["task"] for schedule in SCHEDULES}
+    assert {"pharmex.tasks.partitions_maintain_task", "pharmex.tasks.partitions_detach_task"} <= scheduled
+    first = partitions_maintain_task()
+    assert partitions_maintain_task() == {table: {"created": 0, "split": 0} for table in (HOPS, EVENTS)}
+    assert set(first) == {HOPS, EVENTS}
+    assert partitions_detach_task() == {"enabled": False, "detached": [], "kept": 0}  # off by default
+    call_command("partitions", "maintain")
