@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from orders.models import CustodyHop, Order, OrderEvent, Shipment, ShipmentLine, TraceCode
@@ -292,3 +293,21 @@ def test_the_beat_jobs_are_scheduled_and_run_idempotently():
     assert set(first) == {HOPS, EVENTS}
     assert partitions_detach_task() == {"enabled": False, "detached": [], "kept": 0}  # off by default
     call_command("partitions", "maintain")
+
+
+def test_the_job_gives_up_rather_than_queue_inserts_behind_a_long_reader(settings):
+    """A transaction still reading the table (an export, say) holds a lock the DDL must wait for; while the DDL
+    waited, every insert would queue behind it. The job gives up after PARTITIONS_LOCK_TIMEOUT and changes nothing;
+    the next run succeeds."""
+    settings.PARTITIONS_LOCK_TIMEOUT = "200ms"
+    params = connection.get_connection_params()
+    reader = psycopg.connect(**{key: params[key] for key in ("host", "port", "user", "dbname") if key in params})
+    try:
+        reader.execute(f"SELECT count(*) FROM {EVENTS}")  # its transaction stays open, holding the read lock
+        before = names(EVENTS)
+        with pytest.raises(OperationalError, match="lock timeout"):
+            partitions_maintain(months_ahead=8)
+        assert names(EVENTS) == before
+    finally:
+        reader.close()
+    assert [result.created for result in partitions_maintain(months_ahead=8)][1] != []
