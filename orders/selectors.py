@@ -151,15 +151,9 @@ def shipment_list(*, actor: Actor) -> QuerySet[Shipment]:
         Shipment.objects.filter(party)
         .select_related("order", "buyer", "supplier", "temperature_record")
         .prefetch_related(
-            Prefetch(
-                "lines",
-                queryset=ShipmentLine.objects.select_related("drug", "order_line")
-                .prefetch_related(
-                    Prefetch("hops", queryset=CustodyHop.objects.select_related("code__case").order_by("code__code"))
-                )
-                .order_by("id"),
-            )
+            Prefetch("lines", queryset=ShipmentLine.objects.select_related("drug", "order_line").order_by("id"))
         )
+        .with_hops()
         .order_by("-id")
     )
 
