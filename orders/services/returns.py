@@ -93,9 +93,9 @@ def _recall_for(line: ShipmentLine, recall_id: int | None) -> Recall | None:
 def _buyer_codes(line: ShipmentLine, buyer_id: int) -> set[str]:
     """Codes of units the buyer accepted on this lot and still holds (not cases: units go back one by one)."""
     return set(
-        CustodyHop.objects.filter(
-            shipment_line=line, outcome=HopOutcome.ACCEPTED, code__holder_id=buyer_id, code__is_case=False
-        ).values_list("code__code", flat=True)
+        CustodyHop.objects.of_shipment(line.shipment)
+        .filter(shipment_line=line, outcome=HopOutcome.ACCEPTED, code__holder_id=buyer_id, code__is_case=False)
+        .values_list("code__code", flat=True)
     )
 
 
