@@ -73,19 +73,7 @@ def partitions_detach_past_retention(*, today=None) -> DetachResult:
             months = partitions.months_past_retention(cursor, table, retention_years=RETENTION_YEARS, today=today)
         for month in months:
             try:
-                with transaction.atomic():
-                    advisory_xact_lock("pharmex.partitions")
-                    with lock_timeout(settings.PARTITIONS_LOCK_TIMEOUT), connection.cursor() as cursor:
-                        name = partitions.detach_month(
-                            cursor, table, month, retention_years=RETENTION_YEARS, today=today
-                        )
-                    audit_record(
-                        actor=SYSTEM_ACTOR.audit,
-                        action="partition.detached",
-                        object_type="partition",
-                        object_id=name,
-                        changes={"table": table, "month": month.isoformat()},
-                    )
+                name = _detach(table, month, today=today)
             except partitions.PartitionRetained as refusal:
                 kept[partitions.partition_name(table, month)] = str(refusal)
             else:
@@ -99,6 +87,11 @@ def partition_detach(*, table: str, month, today=None) -> str:
         raise partitions.PartitionRetained("detaching partitions is off (PARTITIONS_DETACH_ENABLED is not set)")
     if table not in dict(partitioned_tables()):
         raise partitions.PartitionRetained(f"{table} is not a partitioned table")
+    return _detach(table, month, today=today)
+
+
+def _detach(table: str, month, *, today) -> str:
+    """Detach one month in a transaction of its own, audited; PartitionRetained when it is still retained."""
     with transaction.atomic():
         advisory_xact_lock("pharmex.partitions")
         with lock_timeout(settings.PARTITIONS_LOCK_TIMEOUT), connection.cursor() as cursor:
