@@ -204,9 +204,13 @@ def seed_months(world: World, first_month: int, last_month: int, orders_per_mont
 
     from pharmex.audit import chain_hash
     from pharmex.models import AuditEvent
+    from pharmex.partition_jobs import partitions_maintain
 
     with connection.cursor() as c:
         c.execute("SET statement_timeout = 0")  # bulk seeding and VACUUM only; the server keeps its own timeout
+    # The monthly partitions of the history about to be written, so that COPY lands each row in its month (months
+    # are UTC: a Shanghai month begins the day before, in UTC).
+    partitions_maintain(history=(month_start(first_month) - timedelta(days=1), month_start(last_month)))
     ids = next_ids()
     sequence, previous = chain_head()
     assert ids["pharmex_auditevent"] == 0 or sequence > 0
@@ -375,6 +379,7 @@ def seed_months(world: World, first_month: int, last_month: int, orders_per_mont
         if (month + 1) % 12 == 0:  # progress: a year of history
             done = (month + 1 - first_month) * orders_per_month
             print(f"    month {month}: {done:,} orders, {done / (time.perf_counter() - t0):,.0f} orders/s", flush=True)
+    partitions_maintain()  # rows past the months created ahead went to the default partitions: their months now
     with connection.cursor() as c:
         for table, last in ids.items():
             if last:
@@ -677,7 +682,12 @@ class Measure:
                     t0 = time.perf_counter()
                     c.execute("SELECT * FROM orders_tracecode WHERE code = %s", [code])
                     (row,) = c.fetchall()
-                    c.execute("SELECT * FROM orders_custodyhop WHERE code_id = %s ORDER BY id", [row[0]])
+                    known_from = row[[column.name for column in c.description].index("created_at")]
+                    # The partition key bounds the hops as the service bounds them (orders.selectors.trace_get).
+                    c.execute(
+                        "SELECT * FROM orders_custodyhop WHERE code_id = %s AND shipped_at >= %s ORDER BY id",
+                        [row[0], known_from],
+                    )
                     assert c.fetchall()
                     times.append(time.perf_counter() - t0)
             return p95(times) * 1000

@@ -131,7 +131,9 @@ def start_server(data: Path, port: int, *, as_user: dict, options: str = "") -> 
             "-l",
             str(data / "server.log"),
             "-o",
-            f"-h 127.0.0.1 -p {port} -k {data} -c max_connections=200 -c fsync=on {options}".strip(),
+            # A query that cannot prune the monthly partitions locks each of them and its indexes (pharmex.partitions).
+            f"-h 127.0.0.1 -p {port} -k {data} -c max_connections=200 -c max_locks_per_transaction=256 -c fsync=on "
+            f"{options}".strip(),
             "start",
         ],
         check=True,

@@ -44,6 +44,16 @@ SCHEDULES = [
         "task": "records.tasks.records_purge_task",
         "crontab": {"minute": "30", "hour": "3", "day_of_month": "1"},
     },
+    {
+        "name": "Partitions: create the months ahead, split rows out of the default partitions",
+        "task": "pharmex.tasks.partitions_maintain_task",
+        "crontab": {"minute": "45", "hour": "2"},
+    },
+    {
+        "name": "Partitions: detach months past retention (off unless PARTITIONS_DETACH_ENABLED)",
+        "task": "pharmex.tasks.partitions_detach_task",
+        "crontab": {"minute": "0", "hour": "4", "day_of_month": "1"},
+    },  # after the records purge of 03:30
     {"name": "Expire unconfirmed orders", "task": "orders.tasks.order_expire_due_task", "every_seconds": 60},
     {"name": "Flag orders not shipped in time", "task": "orders.tasks.order_flag_overdue_task", "every_seconds": 900},
     {"name": "Auto-receive shipped orders", "task": "orders.tasks.order_auto_receive_due_task", "every_seconds": 3600},

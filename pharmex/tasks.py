@@ -1,4 +1,5 @@
-"""Celery entry points of the kernel: audit sealing and verification, idempotency-key purging (STYLE G20)."""
+"""Celery entry points of the kernel: audit sealing and verification, idempotency-key purging, partitions
+(STYLE G20)."""
 
 import logging
 
@@ -6,6 +7,7 @@ from celery import shared_task
 
 from pharmex.api.idempotency import purge_expired_keys
 from pharmex.audit import seal_audit_chain, verify_audit_chain
+from pharmex.partition_jobs import partitions_analyze, partitions_detach_past_retention, partitions_maintain
 
 logger = logging.getLogger(__name__)
 # Records one run verifies at most (about half a minute of hashing): a first run over years of history, with no
@@ -36,3 +38,22 @@ def verify_audit_chain_task() -> int:
 @shared_task(acks_late=True)
 def purge_idempotency_keys_task() -> int:
     return purge_expired_keys()
+
+
+@shared_task(acks_late=True)
+def partitions_maintain_task() -> dict:
+    """Months created ahead, and rows that fell into a default partition moved to months of their own."""
+    done = partitions_maintain()
+    for table in done:
+        if table.split:
+            logger.warning(
+                "partitions: %s had rows in its default partition for %s; split off", table.table, table.split
+            )
+    partitions_analyze([table.table for table in done if table.created or table.split])
+    return {table.table: {"created": len(table.created), "split": len(table.split)} for table in done}
+
+
+@shared_task(acks_late=True)
+def partitions_detach_task() -> dict:
+    result = partitions_detach_past_retention()
+    return {"enabled": result.enabled, "detached": result.detached, "kept": len(result.kept)}

@@ -8,6 +8,7 @@ from django.db import connection
 
 from bench import growth
 from pharmex.audit import verify_audit_chain
+from tests.partitions import drop_history_partitions
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the bench commits, as production writes do
 
@@ -28,7 +29,13 @@ def tiny(monkeypatch):
         monkeypatch.setattr(growth, name, value)
 
 
-def test_growth_bench_smoke(tiny, tmp_path):
+@pytest.fixture
+def history_partitions():
+    yield
+    drop_history_partitions()
+
+
+def test_growth_bench_smoke(tiny, history_partitions, tmp_path):
     results = growth.run(base=72, sizes=[1, 4], codes_per_line=2, reps=1)  # 2 orders a month, 12 then 48 months
 
     assert sorted(results) == [1, 4]
@@ -53,6 +60,12 @@ def test_growth_bench_smoke(tiny, tmp_path):
         cursor.execute("SELECT count(*) FROM orders_custodyhop h JOIN orders_order o ON o.id = h.order_id "
                        "WHERE o.placed_by = 'bench'")  # fmt: skip
         assert cursor.fetchone() == (48 * 2 * growth.LINES_PER_ORDER * 2,)
+        # COPY wrote each month's hops and events into that month's partition, none into the default ones.
+        for table in ("orders_custodyhop", "orders_orderevent"):
+            cursor.execute(f"SELECT count(*) FROM {table}_default")
+            assert cursor.fetchone() == (0,)
+        cursor.execute("SELECT count(DISTINCT tableoid) FROM orders_custodyhop")
+        assert cursor.fetchone()[0] >= 48
 
     report = growth.table(results)
     assert "| placement |" in report and "flatness (4×S ÷ 1×S)" in report

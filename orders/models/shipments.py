@@ -13,6 +13,31 @@ from orders.models.orders import MONEY, Order, OrderLine
 from pharmex.models import TransitionRecord
 
 
+class ShipmentQuerySet(models.QuerySet):
+    _with_hops = False
+
+    def with_hops(self) -> ShipmentQuerySet:
+        """Each fetched shipment's (prefetched) lines get their custody hops, in one query that names the shipments'
+        `created_at`, the hops' partition key (orders 0015): PostgreSQL then plans only those months' partitions,
+        where `prefetch_related("lines__hops")` would plan every month kept."""
+        clone = self._chain()
+        clone._with_hops = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._with_hops = self._with_hops
+        return clone
+
+    def _fetch_all(self):
+        fetched = self._result_cache is not None
+        super()._fetch_all()
+        if self._with_hops and not fetched and self._iterable_class is models.query.ModelIterable:
+            from orders.models.trace import attach_hops  # trace.py imports this module
+
+            attach_hops(self._result_cache)
+
+
 class Shipment(models.Model):
     """Goods of one order leaving the supplier together: carrier, tracking, invoices (数电发票), lines."""
 
@@ -34,6 +59,8 @@ class Shipment(models.Model):
     received_by = models.CharField(max_length=255, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ShipmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["order_id", "sequence"]

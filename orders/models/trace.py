@@ -43,6 +43,17 @@ class TraceCode(models.Model):
         return self.code
 
 
+class CustodyHopQuerySet(models.QuerySet):
+    def of_shipment(self, shipment: Shipment) -> CustodyHopQuerySet:
+        """The hops a shipment carried. Every one has the shipment's `created_at` as `shipped_at`, the partition key
+        (orders 0015): saying so lets PostgreSQL read the one monthly partition that holds them."""
+        return self.filter(shipment=shipment, shipped_at=shipment.created_at)
+
+    def of_return(self, ret) -> CustodyHopQuerySet:
+        """The hops a return sent back: shipped back after the return was asked for, so no older partition is read."""
+        return self.filter(return_request=ret, shipped_at__gte=ret.created_at)
+
+
 class CustodyHop(models.Model):
     """One code carried one leg: by a shipment from the shipper to the buyer, or by a return (退货) from the buyer
     back to the supplier; settled by the receiving side's receipt (accepted: custody moved; rejected: it stays).
@@ -65,8 +76,10 @@ class CustodyHop(models.Model):
     from_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     to_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=10, choices=HopOutcome.choices, default=HopOutcome.IN_TRANSIT)
-    shipped_at = models.DateTimeField(default=timezone.now)
+    shipped_at = models.DateTimeField(default=timezone.now)  # the partition key (monthly, orders 0015)
     settled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CustodyHopQuerySet.as_manager()
 
     class Meta:
         ordering = ["code_id", "id"]
@@ -92,6 +105,27 @@ class CustodyHop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code_id}: {self.from_organization_id} → {self.to_organization_id} ({self.outcome})"
+
+
+def attach_hops(shipments: list[Shipment]) -> None:
+    """Give the lines of the shipments (lines prefetched) their hops as `prefetch_related("hops")` would, ordered by
+    code, from one query bounded by the partition key: a shipment's hops carry its `created_at` as `shipped_at`."""
+    lines = [line for shipment in shipments for line in shipment.lines.all()]
+    by_line: dict[int, list[CustodyHop]] = {line.pk: [] for line in lines}
+    if lines:
+        hops = (
+            CustodyHop.objects.filter(
+                shipment_line__in=list(by_line), shipped_at__in=sorted({shipment.created_at for shipment in shipments})
+            )
+            .select_related("code__case")
+            .order_by("code__code")
+        )
+        for hop in hops:
+            by_line[hop.shipment_line_id].append(hop)
+    for line in lines:
+        queryset = CustodyHop.objects.filter(shipment_line=line)
+        queryset._result_cache, queryset._prefetch_done = by_line[line.pk], True
+        line.__dict__.setdefault("_prefetched_objects_cache", {})["hops"] = queryset
 
 
 class CodeFormat(models.Model):

@@ -101,13 +101,13 @@ def custody_ship(
     for shipment_line, codes in lines.items():
         for code in codes.units:
             line_of[code.code], case_of[code.code] = shipment_line, None
-            new[code.code] = _new_code(code, codes, shipper_id, is_case=False)
+            new[code.code] = _new_code(code, codes, shipper_id, shipment, is_case=False)
         for case, given in codes.cases:
             line_of[case.code] = shipment_line
-            new[case.code] = _new_code(case, codes, shipper_id, is_case=True)
+            new[case.code] = _new_code(case, codes, shipper_id, shipment, is_case=True)
             for unit in given:
                 line_of[unit.code], case_of[unit.code] = shipment_line, case.code
-                new[unit.code] = _new_code(unit, codes, shipper_id, is_case=False)
+                new[unit.code] = _new_code(unit, codes, shipper_id, shipment, is_case=False)
             for unit in stored_units.get(case.code, []) if not given else []:
                 line_of[unit], case_of[unit] = shipment_line, case.code
     if not line_of:
@@ -145,8 +145,11 @@ def custody_ship(
     return len(held)
 
 
-def _new_code(code: Code, line: LineCodes, holder_id: int, *, is_case: bool) -> TraceCode:
+def _new_code(code: Code, line: LineCodes, holder_id: int, shipment: Shipment, *, is_case: bool) -> TraceCode:
+    # A code is known from its first hop on: no hop of it is older than its created_at, which lets a trace lookup
+    # skip the custody partitions before it (orders.selectors.trace_get).
     return TraceCode(
+        created_at=shipment.created_at,
         code=code.code,
         kind=code.kind,
         drug_id=line.drug_id,
@@ -172,7 +175,7 @@ def custody_receive(*, shipment: Shipment, rejected_code_ids: set[int], moment: 
     A rejected unit of an accepted case leaves the case (the case goes on without it).
     """
     in_shipment = TraceCode.objects.filter(shipment=shipment)
-    hops = CustodyHop.objects.filter(shipment=shipment)
+    hops = CustodyHop.objects.of_shipment(shipment)
     if rejected_code_ids:
         in_shipment.filter(pk__in=rejected_code_ids, case__isnull=False).exclude(case_id__in=rejected_code_ids).update(
             case=None

@@ -164,7 +164,7 @@ def _lock(*, shipment_id: int, action: str, actor: Actor) -> tuple[Order, Shipme
 def _line_codes(shipment: Shipment) -> dict[int, dict[str, tuple[int, bool, int | None]]]:
     """Per shipment line: code → (id, is_case, its case's id) for the codes the line carried."""
     found: dict[int, dict[str, tuple[int, bool, int | None]]] = defaultdict(dict)
-    rows = CustodyHop.objects.filter(shipment=shipment).values_list(
+    rows = CustodyHop.objects.of_shipment(shipment).values_list(
         "shipment_line_id", "code__code", "code_id", "code__is_case", "code__case_id"
     )
     for line_id, code, code_id, is_case, case_id in rows:
@@ -309,7 +309,7 @@ def _scan_difference(*, shipment: Shipment, scanned: list[str]) -> dict:
 
     A scanned case covers its units.
     """
-    shipped = dict(CustodyHop.objects.filter(shipment=shipment).values_list("code__code", "code__is_case"))
+    shipped = dict(CustodyHop.objects.of_shipment(shipment).values_list("code__code", "code__is_case"))
     scanned_set = {canonical(code) for code in scanned}
     covered = scanned_set | set(
         TraceCode.objects.filter(case__code__in=scanned_set & set(shipped)).values_list("code", flat=True)

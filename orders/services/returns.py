@@ -93,9 +93,9 @@ def _recall_for(line: ShipmentLine, recall_id: int | None) -> Recall | None:
 def _buyer_codes(line: ShipmentLine, buyer_id: int) -> set[str]:
     """Codes of units the buyer accepted on this lot and still holds (not cases: units go back one by one)."""
     return set(
-        CustodyHop.objects.filter(
-            shipment_line=line, outcome=HopOutcome.ACCEPTED, code__holder_id=buyer_id, code__is_case=False
-        ).values_list("code__code", flat=True)
+        CustodyHop.objects.of_shipment(line.shipment)
+        .filter(shipment_line=line, outcome=HopOutcome.ACCEPTED, code__holder_id=buyer_id, code__is_case=False)
+        .values_list("code__code", flat=True)
     )
 
 
@@ -455,7 +455,7 @@ def return_receive(*, ret: Return, actor: Actor, lines: list[dict], note: str = 
     moved_codes = sorted(back.values_list("code", flat=True))
     back.update(holder_id=locked.supplier_id, case=None)
     # The trip back is a leg of each code's custody chain: accepted units moved, the others stay with the buyer.
-    hops = CustodyHop.objects.filter(return_request=locked, outcome=HopOutcome.IN_TRANSIT)
+    hops = CustodyHop.objects.of_return(locked).filter(outcome=HopOutcome.IN_TRANSIT)
     hops.filter(code__code__in=moved_codes).update(outcome=HopOutcome.ACCEPTED, settled_at=timezone.now())
     hops.update(outcome=HopOutcome.REJECTED, settled_at=timezone.now())
     lecheng_give_back_returned(returned=[(row.order_line, row.accepted_quantity) for row in rows.values()])

@@ -394,6 +394,13 @@ AUTO_RECEIVE_AFTER = timedelta(days=env.int("AUTO_RECEIVE_DAYS", default=14))
 # GSP records (SPEC §7a): the monthly job deleting orders past their retention period (5 years, and 1 year past the
 # goods' latest expiry; the database refuses anything earlier). Off unless a platform decides to purge.
 RECORDS_PURGE_ENABLED = env.bool("RECORDS_PURGE_ENABLED", default=False)
+# Monthly partitions of custody hops and order events (pharmex/partitions.py, docs/scaling.md "Partitioning"):
+# the daily job keeps this many months created ahead of the current one; detaching months whose records are all
+# past retention is off unless a platform decides it (as for the purge); DDL gives up after the lock timeout
+# rather than queue inserts behind it, and the next run tries again.
+PARTITIONS_MONTHS_AHEAD = env.int("PARTITIONS_MONTHS_AHEAD", default=3)
+PARTITIONS_DETACH_ENABLED = env.bool("PARTITIONS_DETACH_ENABLED", default=False)
+PARTITIONS_LOCK_TIMEOUT = env.str("PARTITIONS_LOCK_TIMEOUT", default="5s")
 # A buyer may ask to return received goods within this many days of receipt (recall returns have no window).
 RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
 AUDIT_SEAL_INTERVAL_SECONDS = env.int("AUDIT_SEAL_INTERVAL_SECONDS", default=10)
