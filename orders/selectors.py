@@ -71,7 +71,7 @@ def order_for_party(*, actor: Actor, order_id: int, side: str) -> Order:
 
 def order_events(*, order: Order) -> QuerySet[OrderEvent]:
     # No event precedes the placement (the "place" event is written with placed_at); saying so skips the monthly
-    # partitions before it (orders 0015).
+    # partitions before it (orders 0016).
     return OrderEvent.objects.filter(order=order, created_at__gte=order.placed_at)
 
 
@@ -93,7 +93,7 @@ def trace_get(*, actor: Actor, code: str) -> Trace:
     party = parties_q(actor, "from_organization", "to_organization")
     if trace is None or party is None:
         raise NotFound()
-    # No hop of a code is older than the code (orders 0016), and saying so skips the older monthly partitions.
+    # No hop of a code is older than the code (orders 0017), and saying so skips the older monthly partitions.
     hops = CustodyHop.objects.filter(party, code=trace, shipped_at__gte=trace.created_at).select_related(
         "from_organization", "to_organization", "order", "return_request"
     )

@@ -18,7 +18,7 @@ class ShipmentQuerySet(models.QuerySet):
 
     def with_hops(self) -> ShipmentQuerySet:
         """Each fetched shipment's (prefetched) lines get their custody hops, in one query that names the shipments'
-        `created_at`, the hops' partition key (orders 0015): PostgreSQL then plans only those months' partitions,
+        `created_at`, the hops' partition key (orders 0016): PostgreSQL then plans only those months' partitions,
         where `prefetch_related("lines__hops")` would plan every month kept."""
         clone = self._chain()
         clone._with_hops = True

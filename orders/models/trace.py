@@ -46,7 +46,7 @@ class TraceCode(models.Model):
 class CustodyHopQuerySet(models.QuerySet):
     def of_shipment(self, shipment: Shipment) -> CustodyHopQuerySet:
         """The hops a shipment carried. Every one has the shipment's `created_at` as `shipped_at`, the partition key
-        (orders 0015): saying so lets PostgreSQL read the one monthly partition that holds them."""
+        (orders 0016): saying so lets PostgreSQL read the one monthly partition that holds them."""
         return self.filter(shipment=shipment, shipped_at=shipment.created_at)
 
     def of_return(self, ret) -> CustodyHopQuerySet:
@@ -76,7 +76,7 @@ class CustodyHop(models.Model):
     from_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     to_organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=10, choices=HopOutcome.choices, default=HopOutcome.IN_TRANSIT)
-    shipped_at = models.DateTimeField(default=timezone.now)  # the partition key (monthly, orders 0015)
+    shipped_at = models.DateTimeField(default=timezone.now)  # the partition key (monthly, orders 0016)
     settled_at = models.DateTimeField(null=True, blank=True)
 
     objects = CustodyHopQuerySet.as_manager()

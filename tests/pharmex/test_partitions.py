@@ -1,4 +1,4 @@
-"""Monthly partitions of custody hops and order events (issue 19 item 2; pharmex/partitions.py, orders 0015).
+"""Monthly partitions of custody hops and order events (issue 19 item 2; pharmex/partitions.py, orders 0016).
 
 Rows land in the partition of their month, or in the default partition until the job gives their month a
 partition of its own; the job creates months ahead idempotently; a month is detached only once every record in it
@@ -258,7 +258,7 @@ def test_the_migration_converts_seeded_tables_both_ways_keeping_every_row(sold, 
     seeded = {table: rows(table) for table in (HOPS, EVENTS)}
     partitioned_shape = {table: shape(table) for table in (HOPS, EVENTS)}
 
-    migrate([("orders", "0014_shipment_line_place_of_origin")])
+    migrate([("orders", "0015_order_line_payer_fund")])
 
     for table in (HOPS, EVENTS):
         assert relkind(table) == "r" and rows(table) == seeded[table]

@@ -30,7 +30,7 @@ def unpartition(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0014_shipment_line_place_of_origin"),
+        ("orders", "0015_order_line_payer_fund"),
         ("records", "0002_lines_of_placed_orders"),  # its retention guard triggers move to the parents
     ]
     operations = [
