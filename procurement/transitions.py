@@ -5,8 +5,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from pharmex.transitions import StateMachine, Transition
-from procurement.choices import DesignationStatus, QuoteStatus
-from procurement.models import DeliveryDesignation, DeliveryDesignationChange, Quote, QuoteChange
+from procurement.choices import DesignationStatus, QuoteStatus, SoleSellerStatus
+from procurement.models import (
+    DeliveryDesignation,
+    DeliveryDesignationChange,
+    Quote,
+    QuoteChange,
+    SoleSeller,
+    SoleSellerChange,
+)
 
 DESIGNATION = StateMachine(
     model=DeliveryDesignation,
@@ -38,4 +45,21 @@ QUOTE = StateMachine(
     history_field="quote",
     organization_of=lambda q, action: q.request.buyer_id if action == "accept" else q.supplier_id,
     timestamps={QuoteStatus.ANSWERED: "answered_at", QuoteStatus.ACCEPTED: "accepted_at"},
+)
+
+SOLE_SELLER = StateMachine(
+    model=SoleSeller,
+    object_type="sole_seller",
+    noun=_("a sole sales company"),
+    transitions={
+        "verify": Transition(frozenset({SoleSellerStatus.PENDING}), SoleSellerStatus.VERIFIED),
+        "reject": Transition(frozenset({SoleSellerStatus.PENDING}), SoleSellerStatus.REJECTED),
+        "revoke": Transition(
+            frozenset({SoleSellerStatus.PENDING, SoleSellerStatus.VERIFIED}), SoleSellerStatus.REVOKED
+        ),
+    },
+    history_model=SoleSellerChange,
+    history_field="sole_seller",
+    organization_of=lambda s, action: s.manufacturer_id,
+    timestamps={SoleSellerStatus.VERIFIED: "verified_at", SoleSellerStatus.REVOKED: "revoked_at"},
 )

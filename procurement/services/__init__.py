@@ -5,8 +5,15 @@ from procurement.services.designations import (
     designation_decline,
     designation_revoke,
 )
+from procurement.services.invoice_chain import shipment_chain, upstream_invoice_record
 from procurement.services.plans import plan_check
 from procurement.services.quotes import quote_accept, quote_answer, quote_decline, quote_request_create
+from procurement.services.sole_sellers import (
+    sole_seller_register,
+    sole_seller_reject,
+    sole_seller_revoke,
+    sole_seller_verify,
+)
 
 __all__ = [
     "contract_create",
@@ -21,4 +28,10 @@ __all__ = [
     "quote_answer",
     "quote_decline",
     "quote_request_create",
+    "shipment_chain",
+    "sole_seller_register",
+    "sole_seller_reject",
+    "sole_seller_revoke",
+    "sole_seller_verify",
+    "upstream_invoice_record",
 ]

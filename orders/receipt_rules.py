@@ -1,0 +1,38 @@
+"""Checks that apps above orders add to receipt (入库验收; SPEC §5a: the two-invoice chain), so that orders never
+imports them (tests/test_layering.py).
+
+An app registers a check when it is ready. Receipt by the buyer calls every check with the shipment and its order,
+both locked; a check refuses by raising a `ReceiptRefused` of its own (code and message naming what is missing).
+The auto-receive job leaves a refused shipment in transit for the buyer rather than receiving it regardless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils.translation import gettext_lazy as _
+
+from pharmex.errors import DomainError
+
+
+class ReceiptRefused(DomainError):
+    """The base of what a registered receipt check raises: the goods may not be received until it is resolved."""
+
+    code = "receipt_refused"
+    problem = "receipt-refused"
+    title = _("The shipment cannot be received until this is resolved")
+
+
+_checks: dict[str, Callable[..., None]] = {}
+
+
+def register(name: str, check: Callable[..., None]) -> Callable[..., None]:
+    """`check(*, shipment, order)` raises a ReceiptRefused, or returns."""
+    _checks[name] = check
+    return check
+
+
+def check_receipt(*, shipment, order) -> None:
+    """Raises: the first registered check's ReceiptRefused."""
+    for check in _checks.values():
+        check(shipment=shipment, order=order)
