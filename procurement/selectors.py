@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet, Sum
 from orders.choices import OrderStatus
 from orders.models import OrderLine
 from pharmex.actor import Actor
-from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract, Quote, QuoteRequest
+from procurement.choices import SoleSellerStatus
+from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract, Quote, QuoteRequest, SoleSeller
 
 # Orders that never became a purchase do not count against an agreed volume.
 _NOT_PURCHASES = [OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.EXPIRED]
@@ -93,3 +94,13 @@ def quote_list(*, actor: Actor) -> QuerySet[Quote]:
         return qs
     org = actor.organization_id
     return qs.filter(Q(supplier_id=org) | Q(request__buyer_id=org))
+
+
+def sole_seller_list(*, actor: Actor) -> QuerySet[SoleSeller]:
+    """Verified sole sellers are public facts (a distributor checks who may invoice it first); registrations not
+    verified are seen by the manufacturer, the seller and platform staff only."""
+    qs = SoleSeller.objects.all()
+    if actor.is_staff:
+        return qs
+    org = actor.organization_id
+    return qs.filter(Q(status=SoleSellerStatus.VERIFIED) | Q(manufacturer_id=org) | Q(seller_id=org))

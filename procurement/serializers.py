@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.choices import PROVINCE_CODES
 from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
 from pharmex.money import MAX_QUANTITY, MAX_UNIT_PRICE
+from procurement.choices import SoleSellerKind
 from procurement.models import (
     ContractPrice,
     ContractVolume,
@@ -16,6 +17,8 @@ from procurement.models import (
     ProcurementContract,
     Quote,
     QuoteRequest,
+    SoleSeller,
+    UpstreamInvoice,
 )
 
 
@@ -230,3 +233,123 @@ class PlanLineOutput(serializers.Serializer):
     gross = MoneyField(read_only=True, allow_null=True)
     eligible = serializers.BooleanField()
     reasons = PlanReasonOutput(many=True)
+
+
+# --- the two-invoice chain (两票制) --------------------------------------------------------------------------------
+class SoleSellerCreateInput(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=SoleSellerKind.choices)
+    drug_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A drug you hold (MAH). Required for a national agent (an imported drug); empty for a sole sales "
+        "company of every drug you hold.",
+    )
+    seller_id = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None, help_text="The seller, when on the platform."
+    )
+    seller_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    seller_uscc = serializers.CharField(
+        max_length=18, required=False, allow_blank=True, default="", help_text="Its unified social credit code."
+    )
+    manufacturer_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Platform admins only: the manufacturer/MAH registered for.",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class SoleSellerOutput(ModelOutputSerializer):
+    class Meta:
+        model = SoleSeller
+        fields = [
+            "id",
+            "manufacturer",
+            "kind",
+            "drug",
+            "seller",
+            "seller_name",
+            "seller_uscc",
+            "status",
+            "note",
+            "created_at",
+            "verified_at",
+            "revoked_at",
+        ]
+
+
+class UpstreamInvoiceInput(StrictInputSerializer):
+    number = serializers.RegexField(r"^\d{20}$", max_length=20, help_text="The 数电发票 number (20 digits).")
+    issue_date = BusinessDateField()
+    amount = _price(help_text="The invoice's total, tax included.")
+    issuer_id = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None, help_text="The issuer, when on the platform."
+    )
+    issuer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    issuer_uscc = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    recipient_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Empty (with no recipient name and code): you, the shipper — the first invoice. A remote area's "
+        "one more invoice names the distributor you bought from as the recipient of the invoice before yours.",
+    )
+    recipient_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    recipient_uscc = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    shipment_line_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=1000,
+        help_text="The shipment lines (lots) the invoice covers.",
+    )
+
+
+class UpstreamInvoiceOutput(ModelOutputSerializer):
+    shipment_line_ids = serializers.PrimaryKeyRelatedField(source="lines", many=True, read_only=True)
+
+    class Meta:
+        model = UpstreamInvoice
+        fields = [
+            "id",
+            "shipment",
+            "number",
+            "issue_date",
+            "amount",
+            "issuer",
+            "issuer_name",
+            "issuer_uscc",
+            "recipient",
+            "recipient_name",
+            "recipient_uscc",
+            "shipment_line_ids",
+            "recorded_by",
+            "created_at",
+        ]
+
+
+class ChainProblemOutput(serializers.Serializer):
+    field = serializers.CharField(help_text="`lines[<shipment line id>]`, or `invoice_numbers` for the second invoice.")
+    code = serializers.ChoiceField(
+        choices=["first_invoice_missing", "first_invoice_issuer_invalid", "third_seller", "second_invoice_missing"]
+    )
+    message = serializers.CharField()
+
+
+class InvoiceChainOutput(serializers.Serializer):
+    shipment = serializers.IntegerField()
+    applies = serializers.BooleanField(
+        help_text="A public institution buys from a distributor: the lots need their first invoice."
+    )
+    remote_area = serializers.BooleanField(help_text="The buyer lies in a remote area: one more invoice allowed.")
+    complete = serializers.BooleanField(help_text="Receipt would pass the chain: no problems.")
+    lines_needing_first_invoice = serializers.ListField(child=serializers.IntegerField())
+    first_invoices = UpstreamInvoiceOutput(many=True, help_text="The invoices up the chain the shipper recorded.")
+    second_invoice_numbers = serializers.ListField(
+        child=serializers.CharField(), help_text="The platform sale's invoices (shipper → buyer)."
+    )
+    problems = ChainProblemOutput(many=True)
