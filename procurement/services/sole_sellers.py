@@ -5,6 +5,8 @@ as first-invoice issuers of the two-invoice chain. Every status change goes thro
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,6 +26,8 @@ from procurement.choices import SoleSellerKind, SoleSellerStatus
 from procurement.models import SoleSeller
 from procurement.notifications import announce_sole_seller
 from procurement.transitions import SOLE_SELLER
+
+_IMPORTED_2020 = re.compile(r"国药准字[HZS][CJ]")
 
 
 def _error(field: str, code: str, message: str) -> dict:
@@ -59,6 +63,11 @@ def party_named(
         errors.append(_error(f"{field}_uscc", invalid.code or "invalid", str(invalid.messages[0])))
         return None, name, uscc
     return Organization.objects.filter(uscc=uscc).first(), name, uscc
+
+
+def _imported(drug: Drug) -> bool:
+    """Made abroad or in Hong Kong, Macau or Taiwan: an import certificate, or a 国药准字 H/Z/S + J/C (2020 rules)."""
+    return drug.approval_format == ApprovalFormat.IMPORT_LICENSE or bool(_IMPORTED_2020.match(drug.approval_number))
 
 
 @transaction.atomic
@@ -107,9 +116,7 @@ def sole_seller_register(
                 "kind", "not_a_manufacturer", _("A sole sales company for every drug is registered by a manufacturer.")
             )
         )
-    if kind == SoleSellerKind.SOLE_NATIONAL_AGENT and (
-        drug is None or drug.approval_format != ApprovalFormat.IMPORT_LICENSE
-    ):
+    if kind == SoleSellerKind.SOLE_NATIONAL_AGENT and (drug is None or not _imported(drug)):
         errors.append(
             _error(
                 "drug_id",
