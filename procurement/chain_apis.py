@@ -22,7 +22,7 @@ from pharmex.errors import NotFound
 from procurement import selectors, services
 from procurement.models import SoleSeller, SoleSellerChange
 from procurement.serializers import (
-    InvoiceChainOutput,
+    ShipmentInvoiceChainOutput,
     SoleSellerCreateInput,
     SoleSellerOutput,
     UpstreamInvoiceInput,
@@ -120,20 +120,20 @@ class InvoiceChainViewSet(ApiViewSet):
     """Routed by hand (procurement/urls.py): `GET /shipments/{id}/invoice-chain/`, `POST …/first-invoices/`."""
 
     policies = {"chain": READING, "record": MANAGERS}
-    serializer_class = InvoiceChainOutput  # what OPTIONS describes
+    serializer_class = ShipmentInvoiceChainOutput  # what OPTIONS describes
 
     @extend_schema(
         summary="The shipment's two-invoice chain (两票制): the first invoices, the sale's invoices, and what receipt "
         "would refuse",
         description="Read by the buyer, the supplier and platform staff (others: 404). `problems` lists what a "
         "public institution's receipt would refuse with `two_invoice_chain_broken`.",
-        responses={200: InvoiceChainOutput, **problems(404)},
+        responses={200: ShipmentInvoiceChainOutput, **problems(404)},
     )
     def chain(self, request, shipment_id=None):
         shipment = order_selectors.shipment_list(actor=self.actor).filter(pk=shipment_id).first()
         if shipment is None:
             raise NotFound()
-        return self.respond(InvoiceChainOutput, _chain_body(shipment))
+        return self.respond(ShipmentInvoiceChainOutput, _chain_body(shipment))
 
     @extend_schema(
         summary="Record the first invoice (manufacturer/MAH or its sole seller → you) of lots on your shipment to "
@@ -153,14 +153,4 @@ class InvoiceChainViewSet(ApiViewSet):
 
 
 def _chain_body(shipment) -> dict:
-    chain = services.shipment_chain(shipment)
-    return {
-        "shipment": shipment.pk,
-        "applies": chain.applies,
-        "remote_area": chain.remote_area,
-        "complete": not chain.problems,
-        "lines_needing_first_invoice": chain.lines_needing,
-        "first_invoices": chain.first_invoices,
-        "second_invoice_numbers": chain.second_invoice_numbers,
-        "problems": chain.problems,
-    }
+    return {"shipment": shipment.pk, **services.chain_description(shipment)}

@@ -7,6 +7,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from accounts.choices import PROVINCE_CODES
+from orders.serializers import InvoiceChainOutput
 from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
 from pharmex.money import MAX_QUANTITY, MAX_UNIT_PRICE
 from procurement.choices import SoleSellerKind
@@ -332,24 +333,5 @@ class UpstreamInvoiceOutput(ModelOutputSerializer):
         ]
 
 
-class ChainProblemOutput(serializers.Serializer):
-    field = serializers.CharField(help_text="`lines[<shipment line id>]`, or `invoice_numbers` for the second invoice.")
-    code = serializers.ChoiceField(
-        choices=["first_invoice_missing", "first_invoice_issuer_invalid", "third_seller", "second_invoice_missing"]
-    )
-    message = serializers.CharField()
-
-
-class InvoiceChainOutput(serializers.Serializer):
+class ShipmentInvoiceChainOutput(InvoiceChainOutput):
     shipment = serializers.IntegerField()
-    applies = serializers.BooleanField(
-        help_text="A public institution buys from a distributor: the lots need their first invoice."
-    )
-    remote_area = serializers.BooleanField(help_text="The buyer lies in a remote area: one more invoice allowed.")
-    complete = serializers.BooleanField(help_text="Receipt would pass the chain: no problems.")
-    lines_needing_first_invoice = serializers.ListField(child=serializers.IntegerField())
-    first_invoices = UpstreamInvoiceOutput(many=True, help_text="The invoices up the chain the shipper recorded.")
-    second_invoice_numbers = serializers.ListField(
-        child=serializers.CharField(), help_text="The platform sale's invoices (shipper → buyer)."
-    )
-    problems = ChainProblemOutput(many=True)

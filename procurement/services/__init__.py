@@ -5,7 +5,7 @@ from procurement.services.designations import (
     designation_decline,
     designation_revoke,
 )
-from procurement.services.invoice_chain import shipment_chain, upstream_invoice_record
+from procurement.services.invoice_chain import chain_description, shipment_chain, upstream_invoice_record
 from procurement.services.plans import plan_check
 from procurement.services.quotes import quote_accept, quote_answer, quote_decline, quote_request_create
 from procurement.services.sole_sellers import (
@@ -16,6 +16,7 @@ from procurement.services.sole_sellers import (
 )
 
 __all__ = [
+    "chain_description",
     "contract_create",
     "contract_price_create",
     "contract_price_end",

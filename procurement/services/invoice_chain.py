@@ -235,7 +235,36 @@ def chain_check(*, shipment: Shipment, order: Order) -> None:
         )
 
 
-register("two_invoice_chain", chain_check)
+def chain_description(shipment: Shipment) -> dict:
+    """The chain as the shipment's detail shows it (orders.serializers.InvoiceChainOutput)."""
+    chain = shipment_chain(shipment)
+    return {
+        "applies": chain.applies,
+        "remote_area": chain.remote_area,
+        "complete": not chain.problems,
+        "lines_needing_first_invoice": chain.lines_needing,
+        "first_invoices": [
+            {
+                "id": invoice.pk,
+                "number": invoice.number,
+                "issue_date": invoice.issue_date,
+                "amount": invoice.amount,
+                "issuer": invoice.issuer_id,
+                "issuer_name": invoice.issuer_name,
+                "issuer_uscc": invoice.issuer_uscc,
+                "recipient": invoice.recipient_id,
+                "recipient_name": invoice.recipient_name,
+                "recipient_uscc": invoice.recipient_uscc,
+                "shipment_line_ids": sorted(line.pk for line in invoice.lines.all()),
+            }
+            for invoice in chain.first_invoices
+        ],
+        "second_invoice_numbers": chain.second_invoice_numbers,
+        "problems": chain.problems,
+    }
+
+
+register("two_invoice_chain", chain_check, describe=chain_description)
 
 
 @transaction.atomic

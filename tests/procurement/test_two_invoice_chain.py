@@ -113,6 +113,12 @@ def test_with_the_mahs_first_invoice_the_receipt_is_accepted_and_both_invoices_s
     assert [i["number"] for i in body["first_invoices"]] == [recorded.json()["number"]]
     assert body["second_invoice_numbers"] == shipment.invoice_numbers
     assert public.client(public.distributor).get(chain_url(shipment)).json()["complete"] is True
+    # the shipment's detail shows the same chain to its parties
+    detail = public.client(public.hospital).get(f"/api/v1/shipments/{shipment.pk}/").json()
+    assert detail["invoice_chain"]["complete"] is True
+    assert detail["invoice_chain"]["first_invoices"][0]["issuer"] == public.mah.pk
+    assert detail["invoice_chain"]["second_invoice_numbers"] == shipment.invoice_numbers
+    assert public.client(public.other).get(f"/api/v1/shipments/{shipment.pk}/").status_code == 404
 
     assert receive(public.client(public.hospital), shipment).status_code == 200
     shipment.refresh_from_db()
@@ -422,3 +428,38 @@ def test_an_undesignated_distributor_is_refused_by_the_gate_before_any_chain(pub
     # designated, the order passes the gate and the chain is what receipt checks
     shipment = designated_shipment(public)
     assert refused_codes(receive(public.client(public.hospital), shipment)) == ["first_invoice_missing"]
+
+
+def test_a_platform_admin_registers_for_a_manufacturer_and_verifies_in_the_admin_site(public, client):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    registered = admin_client().post(
+        SOLE_SELLERS,
+        {"kind": "sole_sales_company", "seller_id": public.other.pk, "manufacturer_id": public.mah.pk},
+        format="json",
+    )
+    assert registered.status_code == 201, registered.json()
+    assert registered.json()["manufacturer"] == public.mah.pk
+    # a member names no other manufacturer
+    other = public.client(public.mah).post(
+        SOLE_SELLERS,
+        {"kind": "sole_sales_company", "seller_id": public.other.pk, "manufacturer_id": public.other.pk},
+        format="json",
+    )
+    assert other.status_code == 403
+
+    staff = UserFactory(email="root@platform.test", staff_role="admin", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    listed = client.get("/admin/procurement/soleseller/")
+    assert listed.status_code == 200
+    client.post(
+        "/admin/procurement/soleseller/",
+        {"action": "verify_selected", ACTION_CHECKBOX_NAME: [registered.json()["id"]]},
+    )
+
+    seller = SoleSeller.objects.get(pk=registered.json()["id"])
+    assert seller.status == "verified"
+    assert seller.status_changes.get().actor == "root@platform.test"
+    assert AuditEvent.objects.filter(action="sole_seller.verify", actor_label="root@platform.test").exists()
+    for page in ("/admin/procurement/upstreaminvoice/", "/admin/procurement/remotearea/add/"):
+        assert client.get(page).status_code == 200
