@@ -286,7 +286,7 @@ class SoleSellerOutput(ModelOutputSerializer):
 class UpstreamInvoiceInput(StrictInputSerializer):
     number = serializers.RegexField(r"^\d{20}$", max_length=20, help_text="The 数电发票 number (20 digits).")
     issue_date = BusinessDateField()
-    amount = _price(help_text="The invoice's total, tax included.")
+    amount = MoneyField(min_value=Decimal("0.01"), help_text="The invoice's total, tax included.")
     issuer_id = serializers.IntegerField(
         min_value=1, required=False, allow_null=True, default=None, help_text="The issuer, when on the platform."
     )
