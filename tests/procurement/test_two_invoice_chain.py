@@ -463,3 +463,58 @@ def test_a_platform_admin_registers_for_a_manufacturer_and_verifies_in_the_admin
     assert AuditEvent.objects.filter(action="sole_seller.verify", actor_label="root@platform.test").exists()
     for page in ("/admin/procurement/upstreaminvoice/", "/admin/procurement/remotearea/add/"):
         assert client.get(page).status_code == 200
+
+
+def test_a_first_invoice_is_refused_with_every_problem_named(public):
+    shipment = designated_shipment(public)
+    body = {
+        "number": "26990000000000000001",  # 99 is no province
+        "issue_date": str(TODAY() + timedelta(days=2)),
+        "amount": "10.00",
+        "issuer_name": "某医药",
+        "issuer_uscc": "91460000000000000X",  # a wrong check character
+        "shipment_line_ids": [shipment.lines.get().pk, 999999],
+    }
+
+    refused = public.client(public.distributor).post(first_invoices_url(shipment), body, format="json")
+
+    assert refused.status_code == 400, refused.json()
+    assert {(e["field"], e["code"]) for e in refused.json()["errors"]} >= {
+        ("number", "invoice_number_invalid"),
+        ("issue_date", "in_the_future"),
+        ("shipment_line_ids", "unknown_line"),
+    }
+    assert any(e["field"] == "issuer_uscc" for e in refused.json()["errors"])
+    assert not shipment.upstream_invoices.exists()
+    # the same invoice twice on a shipment
+    number = invoice_number()
+    assert record(public, shipment, issuer=public.mah, number=number).status_code == 201
+    again = record(public, shipment, issuer=public.mah, number=number)
+    assert again.status_code == 400
+    assert again.json()["errors"][0]["code"] == "invoice_number_used"
+
+
+def test_a_rejected_registration_keeps_its_history(public):
+    registered = (
+        public.client(public.mah)
+        .post(SOLE_SELLERS, {"kind": "sole_sales_company", "seller_id": public.other.pk}, format="json")
+        .json()
+    )
+    url = f"{SOLE_SELLERS}{registered['id']}/"
+
+    rejected = admin_client().post(f"{url}reject/", {"note": "授权书缺失"}, format="json")
+
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    history = public.client(public.mah).get(f"{url}history/").json()["results"]
+    assert [(h["action"], h["from_status"], h["to_status"], h["note"]) for h in history] == [
+        ("reject", "pending", "rejected", "授权书缺失")
+    ]
+    assert OutboxEvent.objects.filter(event_type="sole_seller.rejected", organization_id=public.mah.pk).exists()
+    assert public.client(public.mah).post(f"{url}revoke/", {}, format="json").status_code == 409
+    # a new registration may follow the rejected one
+    assert (
+        public.client(public.mah)
+        .post(SOLE_SELLERS, {"kind": "sole_sales_company", "seller_id": public.other.pk}, format="json")
+        .status_code
+        == 201
+    )
