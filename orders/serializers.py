@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.choices import CustomsStatus, DosageForm
-from orders import cold_chain
+from orders import cold_chain, receipt_rules
 from orders.choices import (
     DiversionStatus,
     HoldStatus,
@@ -641,6 +641,58 @@ class ShipmentOutput(ModelOutputSerializer):
                 "record": record,
             }
         ).data
+
+
+class FirstInvoiceOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    issue_date = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, help_text="Its total, tax included.")
+    issuer = serializers.IntegerField(allow_null=True, help_text="The issuer's organisation, when on the platform.")
+    issuer_name = serializers.CharField()
+    issuer_uscc = serializers.CharField()
+    recipient = serializers.IntegerField(allow_null=True)
+    recipient_name = serializers.CharField()
+    recipient_uscc = serializers.CharField()
+    shipment_line_ids = serializers.ListField(child=serializers.IntegerField(), help_text="The lots it covers.")
+
+
+class ChainProblemOutput(serializers.Serializer):
+    field = serializers.CharField(help_text="`lines[<shipment line id>]`, or `invoice_numbers` for the second invoice.")
+    code = serializers.ChoiceField(
+        choices=["first_invoice_missing", "first_invoice_issuer_invalid", "third_seller", "second_invoice_missing"]
+    )
+    message = serializers.CharField()
+
+
+class InvoiceChainOutput(serializers.Serializer):
+    """The two-invoice chain (两票制, SPEC §5a) of a shipment, as the procurement app checks it at receipt."""
+
+    applies = serializers.BooleanField(
+        help_text="A public institution buys from a distributor: the lots need their first invoice."
+    )
+    remote_area = serializers.BooleanField(help_text="The buyer lies in a remote area: one more invoice allowed.")
+    complete = serializers.BooleanField(help_text="Receipt would pass the chain: no problems.")
+    lines_needing_first_invoice = serializers.ListField(child=serializers.IntegerField())
+    first_invoices = FirstInvoiceOutput(many=True, help_text="The invoices up the chain the shipper recorded.")
+    second_invoice_numbers = serializers.ListField(
+        child=serializers.CharField(), help_text="The platform sale's invoices (shipper → buyer)."
+    )
+    problems = ChainProblemOutput(many=True, help_text="What a public institution's receipt would refuse.")
+
+
+class ShipmentDetailOutput(ShipmentOutput):
+    """One shipment in full: with its two-invoice chain (the list leaves it out: it is read per shipment)."""
+
+    invoice_chain = serializers.SerializerMethodField()
+
+    class Meta(ShipmentOutput.Meta):
+        fields = [*ShipmentOutput.Meta.fields, "invoice_chain"]
+
+    @extend_schema_field(InvoiceChainOutput(allow_null=True))
+    def get_invoice_chain(self, shipment: Shipment) -> dict | None:
+        chain = receipt_rules.description("two_invoice_chain", shipment)
+        return InvoiceChainOutput(chain).data if chain is not None else None
 
 
 class ShipmentReceiveOutput(serializers.Serializer):

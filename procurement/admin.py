@@ -1,6 +1,7 @@
 """The admin site's procurement pages: designations, negotiated prices, quotes and plans to read; 集采 contracts to
 load — one by one here or as a result file (the upload page, the same service as `POST
-/procurement-contracts/upload/`) — with each institution's progress against its agreed volume."""
+/procurement-contracts/upload/`) — with each institution's progress against its agreed volume; sole sales
+companies to verify, the first invoices shippers recorded, and the remote areas of the two-invoice chain to set."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from accounts.actor import actor_for_user
 from accounts.choices import HAINAN_PROVINCE, PROVINCE_CODES
 from pharmex.actor import SYSTEM_ACTOR
-from pharmex.admin import ReadOnlyAdmin
+from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ask_reason, decide_each
 from pharmex.api.uploads import MULTIPART_ALLOWANCE, UploadTooLarge, declared_length, limit_uploads
 from pharmex.audit import audit_record
 from pharmex.choices import StaffRole
 from pharmex.divisions import CITY_COUNTY_CODES
 from pharmex.errors import DomainError
 from procurement import selectors
+from procurement.choices import SoleSellerStatus
 from procurement.models import (
     ContractPrice,
     ContractVolume,
@@ -37,8 +39,17 @@ from procurement.models import (
     Quote,
     QuoteChange,
     QuoteRequest,
+    RemoteArea,
+    SoleSeller,
+    SoleSellerChange,
+    UpstreamInvoice,
 )
-from procurement.services import contract_results_upload
+from procurement.services import (
+    contract_results_upload,
+    sole_seller_reject,
+    sole_seller_revoke,
+    sole_seller_verify,
+)
 
 # Changes to designations, prices, quotes and plans go through the API's services (checked, audited, history kept).
 ReadOnly = ReadOnlyAdmin
@@ -288,3 +299,65 @@ class ProcurementPlanAdmin(ReadOnly):
     list_select_related = ["buyer"]
     date_hierarchy = "created_at"
     inlines = [PlanLineInline, PlanChangeInline]
+
+
+class SoleSellerChangeInline(DesignationChangeInline):
+    model = SoleSellerChange
+
+
+@admin.register(SoleSeller)
+class SoleSellerAdmin(ReadOnly):
+    """Registered through the API (`POST /sole-sellers/`, by the manufacturer or an admin for it); verified here or
+    through the API's `verify`, by the same audited transition."""
+
+    list_display = ["id", "seller_name", "seller_uscc", "kind", "manufacturer", "drug", "status", "verified_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["seller_name", "seller_uscc", "manufacturer__legal_name", "drug__generic_name"]
+    list_select_related = ["manufacturer", "drug"]
+    inlines = [SoleSellerChangeInline]
+    actions = ["verify_selected", "reject_selected", "revoke_selected"]
+
+    @admin.action(description=_("Verify the selected sole sales companies / national agents (audited)"))
+    def verify_selected(self, request, queryset):
+        actor = actor_for_user(request.user)
+        pending = queryset.filter(status=SoleSellerStatus.PENDING).order_by("pk")
+        decide_each(self, request, pending, lambda seller: sole_seller_verify(actor=actor, sole_seller=seller))
+
+    @admin.action(description=_("Reject the selected registrations, with a reason (audited)"))
+    def reject_selected(self, request, queryset):
+        actor = actor_for_user(request.user)
+        return ask_reason(
+            self,
+            request,
+            queryset.filter(status=SoleSellerStatus.PENDING).order_by("pk"),
+            title=_("Reject sole sales company registrations"),
+            decide=lambda seller, data: sole_seller_reject(actor=actor, sole_seller=seller, note=data["reason"]),
+        )
+
+    @admin.action(description=_("Revoke the selected registrations, with a reason (audited)"))
+    def revoke_selected(self, request, queryset):
+        actor = actor_for_user(request.user)
+        return ask_reason(
+            self,
+            request,
+            queryset.filter(status__in=[SoleSellerStatus.PENDING, SoleSellerStatus.VERIFIED]).order_by("pk"),
+            title=_("Revoke sole sales company registrations"),
+            decide=lambda seller, data: sole_seller_revoke(actor=actor, sole_seller=seller, note=data["reason"]),
+        )
+
+
+@admin.register(UpstreamInvoice)
+class UpstreamInvoiceAdmin(ReadOnly):
+    list_display = ["id", "number", "issue_date", "amount", "issuer_name", "recipient_name", "shipment"]
+    search_fields = ["number", "issuer_name", "issuer_uscc", "recipient_name", "recipient_uscc"]
+    list_select_related = ["shipment"]
+
+
+@admin.register(RemoteArea)
+class RemoteAreaAdmin(AuditedAdmin):
+    """Where a public institution may receive through one more invoice than the two-invoice chain allows."""
+
+    audit_object_type = "remote_area"
+    list_display = ["code", "note", "created_at"]
+    search_fields = ["code", "note"]
+    readonly_fields = ["created_at"]

@@ -16,6 +16,18 @@ class QuoteStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")  # terminal: turned into one order at the quoted price
 
 
+class SoleSellerKind(models.TextChoices):
+    SOLE_SALES_COMPANY = "sole_sales_company", _("Sole sales company (唯一销售公司)")
+    SOLE_NATIONAL_AGENT = "sole_national_agent", _("Sole national agent of an imported drug (全国总代理)")
+
+
+class SoleSellerStatus(models.TextChoices):
+    PENDING = "pending", _("Pending verification")  # registered by the manufacturer/MAH; counts for nothing yet
+    VERIFIED = "verified", _("Verified")  # checked by a platform admin: a valid first-invoice issuer
+    REJECTED = "rejected", _("Rejected")  # terminal: the admin refused it
+    REVOKED = "revoked", _("Revoked")  # terminal: the manufacturer or an admin ended it
+
+
 class PlanStatus(models.TextChoices):
     CHECKED = "checked", _("Checked")  # stored with every line priced and checked by the gate; nothing ordered
     PLACED = "placed", _("Placed")  # terminal: its eligible lines became one checkout (an order per supplier)

@@ -1,4 +1,5 @@
-"""Public procurement (SPEC §5a): delivery enterprises, contract prices, 集采 contracts and quotes."""
+"""Public procurement (SPEC §5a): delivery enterprises, contract prices, 集采 contracts, quotes, plans and the
+two-invoice chain."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.validators import validate_jurisdiction_code
 from catalog.models import MONEY_MAX_DIGITS, MONEY_PLACES
 from pharmex.models import TransitionRecord
-from procurement.choices import DesignationStatus, PlanStatus, QuoteStatus
+from procurement.choices import DesignationStatus, PlanStatus, QuoteStatus, SoleSellerKind, SoleSellerStatus
 
 PRICE_PLACES = MONEY_PLACES
 
@@ -252,3 +253,144 @@ class ProcurementPlanLine(models.Model):
 
 class ProcurementPlanChange(TransitionRecord):
     plan = models.ForeignKey(ProcurementPlan, on_delete=models.CASCADE, related_name="status_changes")
+
+
+# The two-invoice chain (两票制, SPEC §5a): who may issue the first invoice, the invoices up the chain before the
+# platform sale, and the remote areas where one more invoice is allowed.
+
+
+class SoleSeller(models.Model):
+    """A manufacturer/MAH's registered sole sales company (唯一销售公司) — for all its drugs, or one — or the sole
+    national agent (全国总代理) of one imported drug. It counts as a valid first-invoice issuer only once a platform
+    admin verified it. The seller is identified by its unified social credit code; `seller` links it when it is
+    an organisation on the platform."""
+
+    manufacturer = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        related_name="sole_sellers_registered",
+        verbose_name=_("manufacturer / MAH"),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=SoleSellerKind.choices)
+    drug = models.ForeignKey(
+        "catalog.Drug",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sole_sellers",
+        verbose_name=_("drug"),
+        help_text=_("Empty: every drug the manufacturer holds (a sole sales company only)."),
+    )
+    seller = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sole_seller_for",
+        verbose_name=_("seller on the platform"),
+    )
+    seller_name = models.CharField(_("seller name"), max_length=200)
+    seller_uscc = models.CharField(_("seller unified social credit code"), max_length=18)
+    status = models.CharField(
+        _("status"), max_length=20, choices=SoleSellerStatus.choices, default=SoleSellerStatus.PENDING
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    registered_by = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("sole sales company / national agent")
+        verbose_name_plural = _("sole sales companies / national agents")
+        constraints = [
+            # "Sole": one pending or verified per manufacturer (all drugs) and per manufacturer and drug.
+            models.UniqueConstraint(
+                fields=["manufacturer", "drug"],
+                condition=Q(status__in=[SoleSellerStatus.PENDING, SoleSellerStatus.VERIFIED]),
+                nulls_distinct=False,
+                name="sole_seller_one_in_force",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=SoleSellerKind.SOLE_NATIONAL_AGENT) | Q(drug__isnull=False),
+                name="sole_national_agent_names_a_drug",
+            ),
+            models.CheckConstraint(condition=~Q(seller=F("manufacturer")), name="sole_seller_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seller_name} ({self.get_kind_display()})"
+
+
+class SoleSellerChange(TransitionRecord):
+    sole_seller = models.ForeignKey(SoleSeller, on_delete=models.CASCADE, related_name="status_changes")
+
+    class Meta(TransitionRecord.Meta):
+        verbose_name = _("sole seller status change")
+        verbose_name_plural = _("sole seller status changes")
+
+
+class RemoteArea(models.Model):
+    """A division (GB/T 2260: a province, or a Hainan city/county) whose public institutions may receive drugs
+    through one more invoice than the two-invoice chain allows (边远地区). Set by platform admins."""
+
+    code = models.CharField(
+        _("division code"),
+        max_length=6,
+        unique=True,
+        validators=[validate_jurisdiction_code],
+        help_text=_("GB/T 2260: a province (460000) or a Hainan city/county (469025 白沙黎族自治县)."),
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("remote area (two-invoice chain)")
+        verbose_name_plural = _("remote areas (two-invoice chain)")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class UpstreamInvoice(models.Model):
+    """An invoice up the chain before the platform sale, recorded by the shipper on its shipment: the first
+    invoice (manufacturer/MAH or its sole seller → the shipping distributor), or — for a buyer in a remote area —
+    also the one before it (first issuer → distributor A, A → the shipping distributor B). It covers named
+    shipment lines (lots). Parties are identified by unified social credit code; `issuer`/`recipient` link
+    them when they are organisations on the platform."""
+
+    shipment = models.ForeignKey(
+        "orders.Shipment", on_delete=models.PROTECT, related_name="upstream_invoices", verbose_name=_("shipment")
+    )
+    number = models.CharField(_("invoice number"), max_length=20)
+    issue_date = models.DateField(_("issue date"))
+    amount = models.DecimalField(_("total (tax included)"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES)
+    issuer = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issuer_name = models.CharField(_("issuer name"), max_length=200)
+    issuer_uscc = models.CharField(_("issuer unified social credit code"), max_length=18)
+    recipient = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recipient_name = models.CharField(_("recipient name"), max_length=200)
+    recipient_uscc = models.CharField(_("recipient unified social credit code"), max_length=18)
+    lines = models.ManyToManyField("orders.ShipmentLine", related_name="upstream_invoices", verbose_name=_("lots"))
+    recorded_by = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["shipment_id", "id"]
+        verbose_name = _("upstream invoice (two-invoice chain)")
+        verbose_name_plural = _("upstream invoices (two-invoice chain)")
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "issuer_uscc", "number"], name="upstream_invoice_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="upstream_invoice_amount_positive"),
+            models.CheckConstraint(condition=~Q(issuer_uscc=F("recipient_uscc")), name="upstream_invoice_two_parties"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.issuer_name} → {self.recipient_name}"

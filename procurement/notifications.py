@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract, ProcurementPlan, Quote
+from orders.models import Shipment
+from procurement.models import (
+    ContractPrice,
+    DeliveryDesignation,
+    ProcurementContract,
+    ProcurementPlan,
+    Quote,
+    SoleSeller,
+    UpstreamInvoice,
+)
 from webhooks.services import outbox_publish
 
 
@@ -124,4 +133,50 @@ def announce_contract_volumes(contract: ProcurementContract, institution_ids: It
         },
         object_type="procurement_contract",
         object_id=contract.pk,
+    )
+
+
+def announce_sole_seller(sole_seller: SoleSeller, event_type: str) -> None:
+    """To the manufacturer/MAH and, when it is on the platform, the seller."""
+    recipients = [sole_seller.manufacturer_id]
+    if sole_seller.seller_id is not None:
+        recipients.append(sole_seller.seller_id)
+    outbox_publish(
+        event_type=event_type,
+        organization_ids=recipients,
+        payload={
+            "sole_seller_id": sole_seller.pk,
+            "kind": sole_seller.kind,
+            "status": sole_seller.status,
+            "manufacturer_id": sole_seller.manufacturer_id,
+            "drug_id": sole_seller.drug_id,
+            "seller_id": sole_seller.seller_id,
+            "seller_name": sole_seller.seller_name,
+            "seller_uscc": sole_seller.seller_uscc,
+        },
+        object_type="sole_seller",
+        object_id=sole_seller.pk,
+    )
+
+
+def announce_upstream_invoice(invoice: UpstreamInvoice, shipment: Shipment) -> None:
+    """To the buyer (it sees the chain on the shipment) and the shipper."""
+    outbox_publish(
+        event_type="upstream_invoice.recorded",
+        organization_ids=[shipment.buyer_id, shipment.supplier_id],
+        payload={
+            "upstream_invoice_id": invoice.pk,
+            "shipment_id": shipment.pk,
+            "order_id": shipment.order_id,
+            "number": invoice.number,
+            "issue_date": invoice.issue_date.isoformat(),
+            "amount": str(invoice.amount),
+            "issuer_name": invoice.issuer_name,
+            "issuer_uscc": invoice.issuer_uscc,
+            "recipient_name": invoice.recipient_name,
+            "recipient_uscc": invoice.recipient_uscc,
+            "shipment_line_ids": sorted(line.pk for line in invoice.lines.all()),
+        },
+        object_type="upstream_invoice",
+        object_id=invoice.pk,
     )

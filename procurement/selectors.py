@@ -12,7 +12,7 @@ from orders.choices import OrderStatus
 from orders.models import OrderLine
 from pharmex.actor import Actor
 from pharmex.divisions import division_codes_of
-from procurement.choices import DesignationStatus
+from procurement.choices import DesignationStatus, SoleSellerStatus
 from procurement.models import (
     ContractPrice,
     ContractVolume,
@@ -22,6 +22,7 @@ from procurement.models import (
     ProcurementPlanLine,
     Quote,
     QuoteRequest,
+    SoleSeller,
 )
 
 # Orders that never became a purchase do not count against an agreed volume.
@@ -179,3 +180,13 @@ def plan_list(*, actor: Actor) -> QuerySet[ProcurementPlan]:
     if actor.is_staff:
         return qs
     return qs.filter(buyer_id=actor.organization_id)
+
+
+def sole_seller_list(*, actor: Actor) -> QuerySet[SoleSeller]:
+    """Verified sole sellers are public facts (a distributor checks who may invoice it first); registrations not
+    verified are seen by the manufacturer, the seller and platform staff only."""
+    qs = SoleSeller.objects.all()
+    if actor.is_staff:
+        return qs
+    org = actor.organization_id
+    return qs.filter(Q(status=SoleSellerStatus.VERIFIED) | Q(manufacturer_id=org) | Q(seller_id=org))

@@ -7,10 +7,11 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from accounts.choices import PROVINCE_CODES
-from orders.serializers import OrderOutput
+from orders.serializers import InvoiceChainOutput, OrderOutput
 from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
 from pharmex.divisions import CITY_COUNTY_CODES
 from pharmex.money import MAX_QUANTITY, MAX_UNIT_PRICE
+from procurement.choices import SoleSellerKind
 from procurement.models import (
     ContractPrice,
     ContractVolume,
@@ -20,6 +21,8 @@ from procurement.models import (
     ProcurementPlanLine,
     Quote,
     QuoteRequest,
+    SoleSeller,
+    UpstreamInvoice,
 )
 
 REGION_CODES = sorted({*PROVINCE_CODES, *CITY_COUNTY_CODES})
@@ -340,3 +343,104 @@ class PlanPlaceInput(StrictInputSerializer):
 class PlanPlaceOutput(serializers.Serializer):
     plan = PlanOutput()
     orders = OrderOutput(many=True, help_text="One order per supplier, sharing the plan's checkout_id.")
+
+
+# --- the two-invoice chain (两票制) --------------------------------------------------------------------------------
+class SoleSellerCreateInput(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=SoleSellerKind.choices)
+    drug_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A drug you hold (MAH). Required for a national agent (an imported drug); empty for a sole sales "
+        "company of every drug you hold.",
+    )
+    seller_id = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None, help_text="The seller, when on the platform."
+    )
+    seller_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    seller_uscc = serializers.CharField(
+        max_length=18, required=False, allow_blank=True, default="", help_text="Its unified social credit code."
+    )
+    manufacturer_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Platform admins only: the manufacturer/MAH registered for.",
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class SoleSellerOutput(ModelOutputSerializer):
+    class Meta:
+        model = SoleSeller
+        fields = [
+            "id",
+            "manufacturer",
+            "kind",
+            "drug",
+            "seller",
+            "seller_name",
+            "seller_uscc",
+            "status",
+            "note",
+            "created_at",
+            "verified_at",
+            "revoked_at",
+        ]
+
+
+class UpstreamInvoiceInput(StrictInputSerializer):
+    number = serializers.RegexField(r"^\d{20}$", max_length=20, help_text="The 数电发票 number (20 digits).")
+    issue_date = BusinessDateField()
+    amount = MoneyField(min_value=Decimal("0.01"), help_text="The invoice's total, tax included.")
+    issuer_id = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None, help_text="The issuer, when on the platform."
+    )
+    issuer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    issuer_uscc = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    recipient_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Empty (with no recipient name and code): you, the shipper — the first invoice. A remote area's "
+        "one more invoice names the distributor you bought from as the recipient of the invoice before yours.",
+    )
+    recipient_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    recipient_uscc = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    shipment_line_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=1000,
+        help_text="The shipment lines (lots) the invoice covers.",
+    )
+
+
+class UpstreamInvoiceOutput(ModelOutputSerializer):
+    shipment_line_ids = serializers.PrimaryKeyRelatedField(source="lines", many=True, read_only=True)
+
+    class Meta:
+        model = UpstreamInvoice
+        fields = [
+            "id",
+            "shipment",
+            "number",
+            "issue_date",
+            "amount",
+            "issuer",
+            "issuer_name",
+            "issuer_uscc",
+            "recipient",
+            "recipient_name",
+            "recipient_uscc",
+            "shipment_line_ids",
+            "recorded_by",
+            "created_at",
+        ]
+
+
+class ShipmentInvoiceChainOutput(InvoiceChainOutput):
+    shipment = serializers.IntegerField()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from pharmex.transitions import StateMachine, Transition
-from procurement.choices import DesignationStatus, PlanStatus, QuoteStatus
+from procurement.choices import DesignationStatus, PlanStatus, QuoteStatus, SoleSellerStatus
 from procurement.models import (
     DeliveryDesignation,
     DeliveryDesignationChange,
@@ -13,6 +13,8 @@ from procurement.models import (
     ProcurementPlanChange,
     Quote,
     QuoteChange,
+    SoleSeller,
+    SoleSellerChange,
 )
 
 DESIGNATION = StateMachine(
@@ -56,4 +58,22 @@ PLAN = StateMachine(
     history_field="plan",
     organization_of=lambda plan, action: plan.buyer_id,
     timestamps={PlanStatus.PLACED: "placed_at"},
+)
+
+
+SOLE_SELLER = StateMachine(
+    model=SoleSeller,
+    object_type="sole_seller",
+    noun=_("a sole sales company"),
+    transitions={
+        "verify": Transition(frozenset({SoleSellerStatus.PENDING}), SoleSellerStatus.VERIFIED),
+        "reject": Transition(frozenset({SoleSellerStatus.PENDING}), SoleSellerStatus.REJECTED),
+        "revoke": Transition(
+            frozenset({SoleSellerStatus.PENDING, SoleSellerStatus.VERIFIED}), SoleSellerStatus.REVOKED
+        ),
+    },
+    history_model=SoleSellerChange,
+    history_field="sole_seller",
+    organization_of=lambda s, action: s.manufacturer_id,
+    timestamps={SoleSellerStatus.VERIFIED: "verified_at", SoleSellerStatus.REVOKED: "revoked_at"},
 )

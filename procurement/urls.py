@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from procurement.apis import (
@@ -8,6 +9,7 @@ from procurement.apis import (
     QuoteRequestViewSet,
     QuoteViewSet,
 )
+from procurement.chain_apis import InvoiceChainViewSet, SoleSellerViewSet
 
 router = SimpleRouter()
 router.register("delivery-designations", DesignationViewSet, basename="delivery-designation")
@@ -16,5 +18,19 @@ router.register("procurement-contracts", ContractViewSet, basename="procurement-
 router.register("quote-requests", QuoteRequestViewSet, basename="quote-request")
 router.register("quotes", QuoteViewSet, basename="quote")
 router.register("procurement-plans", PlanViewSet, basename="procurement-plan")
+router.register("sole-sellers", SoleSellerViewSet, basename="sole-seller")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    # Under the shipment (orders' ShipmentViewSet), served here: orders never imports procurement.
+    path(
+        "shipments/<int:shipment_id>/invoice-chain/",
+        InvoiceChainViewSet.as_view({"get": "chain"}),
+        name="shipment-invoice-chain",
+    ),
+    path(
+        "shipments/<int:shipment_id>/first-invoices/",
+        InvoiceChainViewSet.as_view({"post": "record"}),
+        name="shipment-first-invoices",
+    ),
+]

@@ -62,6 +62,14 @@ EVENT_TYPES: dict[str, str] = {
     "procurement_plan.placed": "A procurement plan was placed as one checkout (sent to the buyer).",
     "quote.requested": "A buyer asks this supplier for a quote (询价).",
     "quote.answered": "A supplier answered a quote with price and validity (sent to the buyer).",
+    "sole_seller.registered": "A manufacturer/MAH registered its sole sales company or national agent (唯一销售公司/"
+    "全国总代理); sent to it and, when on the platform, the seller.",
+    "sole_seller.verified": "A platform admin verified a sole sales company/national agent: it may now issue first "
+    "invoices of the two-invoice chain (sent to the manufacturer and the seller).",
+    "sole_seller.rejected": "A platform admin rejected a sole sales company/national agent registration.",
+    "sole_seller.revoked": "A sole sales company/national agent registration was ended (manufacturer or admin).",
+    "upstream_invoice.recorded": "A distributor recorded the first invoice (两票制) of lots on its shipment to a "
+    "public institution (sent to the buyer and the shipper).",
     "quote.declined": "A supplier declined to quote (sent to the buyer).",
     "quote.accepted": "The buyer turned a quote into an order at the quoted price (sent to both parties).",
     "order.fund_receivable_posted": "A received order has lines under a direct-settlement 集采 contract: the medical "

@@ -20,6 +20,7 @@ from orders.serializers import (
     CodesExportQuery,
     DeliveryNoteOutput,
     ReceivedCodesExportQuery,
+    ShipmentDetailOutput,
     ShipmentOutput,
     ShipmentReceiveInput,
     ShipmentReceiveOutput,
@@ -55,7 +56,10 @@ class TemperatureReadingsInput(StrictInputSerializer):
 
 @extend_schema_view(
     list=extend_schema(summary="List shipments you sent or received (staff: all), newest first"),
-    retrieve=extend_schema(summary="Retrieve a shipment: carrier, invoices, lines, lots, codes, cold chain, receipt"),
+    retrieve=extend_schema(
+        summary="Retrieve a shipment: carrier, invoices, lines, lots, codes, cold chain, receipt, two-invoice chain",
+        responses={200: ShipmentDetailOutput},
+    ),
 )
 @extend_schema(tags=["shipments"])
 class ShipmentViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -84,7 +88,7 @@ class ShipmentViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return selectors.shipment_list(actor=self.actor)
 
     def retrieve(self, request, *args, **kwargs):
-        return self.respond(ShipmentOutput, self.get_object(), etag=True)
+        return self.respond(ShipmentDetailOutput, self.get_object(), etag=True)
 
     @extend_schema(
         summary="Receive a shipment (buyer): per line accepted and rejected, which codes were rejected",

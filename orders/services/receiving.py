@@ -16,6 +16,7 @@ from orders.compliance import buyer_may_receive_reasons
 from orders.errors import ReceiptInvalid, SeveralShipmentsInTransit, StepNotAllowed
 from orders.models import CustodyHop, Order, OrderLine, Shipment, ShipmentLine, TraceCode
 from orders.notifications import announce_shipment
+from orders.receipt_rules import ReceiptRefused, check_receipt
 from orders.services.custody import custody_receive
 from orders.services.lifecycle import order_complete_if_done
 from orders.trace_codes import canonical
@@ -35,7 +36,7 @@ def shipment_receive(
 
     Returns the shipment, its order and — when codes were scanned — their difference from what was shipped.
     Raises: ReceiptInvalid, InvalidTransition, NotAParty, StepNotAllowed (the buyer's licence no longer covers
-    the goods).
+    the goods), ReceiptRefused (a registered check: e.g. the two-invoice chain is broken).
     """
     order, shipment = _lock(shipment_id=shipment.pk, action="receive", actor=actor)
     shipment_lines = {line.pk: line for line in shipment.lines.all()}
@@ -113,7 +114,7 @@ def order_receive(
 
 @transaction.atomic
 def shipment_receive_in_full(*, shipment_id: int) -> Shipment:
-    """Receive everything a shipment carried (the auto-receive job). Raises: InvalidTransition."""
+    """Receive everything a shipment carried (the auto-receive job). Raises: InvalidTransition, ReceiptRefused."""
     order, shipment = _lock(shipment_id=shipment_id, action="auto_receive", actor=SYSTEM_ACTOR)
     shipment_lines = list(shipment.lines.all())
     for line in shipment_lines:
@@ -139,13 +140,17 @@ def order_auto_receive_due(*, now: datetime | None = None, batch: int = 500) -> 
             received += 1
         except InvalidTransition:
             continue  # the buyer received it meanwhile
+        except ReceiptRefused:
+            continue  # e.g. a broken two-invoice chain: the buyer may not take the goods in, so neither may the job
     return received
 
 
 def _lock(*, shipment_id: int, action: str, actor: Actor) -> tuple[Order, Shipment]:
     """The shipment's order, then the shipment, locked (always in that order: receipts, shipping and closing
     of one order never deadlock); the buyer's licence must still cover the goods (the auto-receive job receives
-    what was delivered regardless). Raises: InvalidTransition, NotAParty, StepNotAllowed."""
+    what was delivered regardless); the registered receipt checks pass (the job's too: a public institution may
+    not take in goods whose invoice chain is broken). Raises: InvalidTransition, NotAParty, StepNotAllowed,
+    ReceiptRefused."""
     order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment_id)
     order = Order.objects.select_for_update(of=("self",)).select_related("buyer").get(pk=order_id)
     if action == "receive" and not actor.acts_for(order.buyer_id):
@@ -158,6 +163,7 @@ def _lock(*, shipment_id: int, action: str, actor: Actor) -> tuple[Order, Shipme
             _("The goods cannot be received now: your licence does not cover them."),
             errors=[reason.as_error() for reason in reasons],
         )
+    check_receipt(shipment=shipment, order=order)
     return order, shipment
 
 

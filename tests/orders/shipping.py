@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from orders.models import Order, OrderLine, Shipment
 from pharmex.money import line_amounts, money_sum
+from tests.factories.accounts import valid_uscc
 
 _invoice_numbers = itertools.count(1)
 
@@ -83,3 +84,19 @@ def receipt(shipment: Shipment, *, rejected: dict | None = None, reason: str = "
 
 def receive(client, shipment: Shipment, body: dict | None = None):
     return client.post(f"/api/v1/shipments/{shipment.pk}/receive/", body or receipt(shipment), format="json")
+
+
+def first_invoice(client, shipment: Shipment):
+    """The shipper records the first invoice of the two-invoice chain (两票制, SPEC §5a) for every lot, as issued by
+    the drug's MAH of the master data (for drugs whose MAH is not on the platform); a public institution's receipt
+    of a distributor's shipment needs it."""
+    line = shipment.lines.select_related("drug").first()
+    body = {
+        "number": invoice_number(),
+        "issue_date": (timezone.localdate() - timedelta(days=1)).isoformat(),
+        "amount": str(shipment.gross),
+        "issuer_name": line.drug.mah_name or line.drug.manufacturer_name,
+        "issuer_uscc": valid_uscc(990000000 + shipment.pk),
+        "shipment_line_ids": [line.pk for line in shipment.lines.all()],
+    }
+    return client.post(f"/api/v1/shipments/{shipment.pk}/first-invoices/", body, format="json")

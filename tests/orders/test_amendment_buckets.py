@@ -25,7 +25,9 @@ class AmendedScenario(Scenario):
 
     def __init__(self, quantities: list[int]) -> None:
         supplier = OrganizationFactory(kind=OrganizationKind.DISTRIBUTOR)
-        buyer = OrganizationFactory(kind=OrganizationKind.HOSPITAL)
+        buyer = OrganizationFactory(
+            kind=OrganizationKind.HOSPITAL, ownership="private"
+        )  # private: a public one's two-invoice chain is tests/procurement/test_two_invoice_chain.py
         self.supplier = client_for(MembershipFactory(organization=supplier, role=MemberRole.OPERATOR).user)
         self.buyer = client_for(MembershipFactory(organization=buyer, role=MemberRole.OPERATOR).user)
         self.offers = [OfferFactory(supplier=supplier, stock=STOCK) for _ in range(POOL)]

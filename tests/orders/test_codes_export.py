@@ -209,7 +209,9 @@ def test_a_formula_in_a_drug_name_is_written_as_text(market, drug):
 @pytest.fixture
 def other_buyer(db):
     """An operator of another buyer (a client per call: a token minted when the clock says, under time travel)."""
-    organization = OrganizationFactory(kind=OrganizationKind.HOSPITAL, legal_name="三亚市人民医院")
+    organization = OrganizationFactory(
+        kind=OrganizationKind.HOSPITAL, ownership="private", legal_name="三亚市人民医院"
+    )  # private: a public one's two-invoice chain is tests/procurement/test_two_invoice_chain.py
     return MembershipFactory(organization=organization, role=MemberRole.OPERATOR).user
 
 

@@ -30,7 +30,9 @@ class Party:
 
 
 def party(kind: str, name: str) -> Party:
-    organization = OrganizationFactory(kind=kind, legal_name=name)
+    # Hospitals private: a public one's two-invoice chain is tests/procurement/test_two_invoice_chain.py
+    ownership = "private" if kind == OrganizationKind.HOSPITAL else ""
+    organization = OrganizationFactory(kind=kind, legal_name=name, ownership=ownership)
     user = MembershipFactory(organization=organization, role=MemberRole.OPERATOR).user
     return Party(organization, client_for(user))
 

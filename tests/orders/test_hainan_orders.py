@@ -18,7 +18,7 @@ from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 from tests.orders.conftest import place
 from tests.orders.hainan import approval, lecheng_institution, special_offer
 from tests.orders.returns import receive_back, request_return, step
-from tests.orders.shipping import item, receipt, receive, ship, shipment_body
+from tests.orders.shipping import first_invoice, item, receipt, receive, ship, shipment_body
 from tests.orders.test_amendments import amend
 from webhooks.models import OutboxEvent
 
@@ -280,6 +280,7 @@ def test_units_a_lecheng_institution_returns_go_back_to_the_approval(supplier, l
     assert seller.post(f"/api/v1/orders/{order.pk}/confirm/", {}, format="json").status_code == 200
     assert ship(seller, order, shipment_body(order, item(order.lines.get(), 5))).status_code == 200
     shipment = Shipment.objects.get(order=order)
+    assert first_invoice(seller, shipment).status_code == 201  # a public institution: the two-invoice chain
     assert receive(buyer, shipment, receipt(shipment)).status_code == 200
     assert used(taken) == 5
 

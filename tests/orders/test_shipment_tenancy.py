@@ -138,7 +138,9 @@ def test_a_member_of_both_sees_what_the_organisation_it_acts_for_sees(market, sc
 
 def test_the_shipment_list_holds_only_the_callers_shipments(market, scene):
     # the stranger ships to someone else: the buyer and the supplier never see it
-    other_buyer = OrganizationFactory(kind=OrganizationKind.HOSPITAL)
+    other_buyer = OrganizationFactory(
+        kind=OrganizationKind.HOSPITAL, ownership="private"
+    )  # private: a public one's two-invoice chain is tests/procurement/test_two_invoice_chain.py
     other_client = client_for(MembershipFactory(organization=other_buyer, role=MemberRole.OPERATOR).user)
     offer = OfferFactory(supplier=scene.stranger)
     theirs = Order.objects.get(pk=place(other_client, (offer.pk, 1)).json()["id"])
