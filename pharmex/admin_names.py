@@ -538,4 +538,10 @@ NAMES = [
     _("reasons"),
     _("row"),
     _("supplier ref"),
+    # the two-invoice chain (两票制)
+    _("issue date"),
+    _("issuer"),
+    _("registered by"),
+    _("sole seller"),
+    _("verified at"),
 ]
