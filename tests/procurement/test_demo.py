@@ -3,6 +3,7 @@
 import pytest
 
 from accounts import demo as accounts_demo
+from accounts.models import InsuranceFund
 from catalog import demo as catalog_demo
 from catalog.models import Drug
 from procurement import demo
@@ -30,5 +31,18 @@ def test_the_demo_manufacturer_holds_two_demo_drugs_and_a_rerun_changes_nothing(
         assert not model.objects.exists()  # the chapter creates these through the API
 
 
-def test_without_the_demo_organisations_it_does_nothing():
+def test_the_demo_has_one_active_medical_insurance_fund_and_a_rerun_adds_none():
+    # given: the demo organisations and catalogue
+    accounts_demo.load()
+    catalog_demo.load()
+    # when: the procurement demo data loads twice
+    demo.load()
+    demo.load()
+    # then: one fund, the one the chapter names as a 集采 contract's settlement fund (there is no API to create it)
+    funds = list(InsuranceFund.objects.values_list("name", "province_code", "settlement_days", "active"))
+    assert funds == [("海南省医疗保障基金", "460000", 30, True)]
+
+
+def test_without_the_demo_organisations_it_changes_no_drug():
     assert demo.load() == []
+    assert not Drug.objects.filter(mah_organization__isnull=False).exists()
