@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import BUYER_KINDS, MEDICAL_INSTITUTION_KINDS
 from accounts.models import InsuranceFund, Organization
 from catalog.models import Drug
+from catalog.tabular import text_cell
 from pharmex.actor import Actor
 from pharmex.audit import audit_record
 from pharmex.errors import InvalidInput, NotAParty
@@ -121,7 +122,9 @@ def contract_create(
                 _("Agreed volumes are for public medical institutions."),
             )
     contract = ProcurementContract.objects.create(
-        programme=programme,
+        # Named as a result file names it (catalog.tabular reads cells NFKC), so one programme loaded both ways
+        # is one programme: （演示批次） and (演示批次) are the same name.
+        programme=text_cell(programme, max_length=200),
         drug=drug,
         supplier=supplier,
         agreed_price=agreed_price,

@@ -216,3 +216,26 @@ def test_the_settling_fund_column_marks_direct_settlement_and_must_agree(public,
         ("rows[2].settlement_fund_id", "contract_conflict")
     ]
     assert ProcurementContract.objects.get().settlement_fund == fund
+
+
+def test_a_programme_loaded_one_by_one_and_then_from_a_file_is_one_contract(public):
+    # full-width brackets typed in the JSON, half-width in the spreadsheet (cells are read NFKC)
+    response = admin_client().post(
+        "/api/v1/procurement-contracts/",
+        {
+            "programme": "海南省第一批药品集中带量采购（演示批次）",
+            "drug_id": public.drug.pk,
+            "supplier_id": public.mah.pk,
+            "agreed_price": "8.00",
+            "valid_from": str(days(-1)),
+            "valid_until": str(days(364)),
+            "volumes": [{"institution_id": public.hospital.pk, "annual_volume": 50}],
+        },
+        format="json",
+    )
+    assert (response.status_code, response.json()["programme"]) == (201, "海南省第一批药品集中带量采购(演示批次)")
+    body = HEADER + row(public, public.hospital, volume=80, programme="海南省第一批药品集中带量采购(演示批次)")
+    response = send(admin_client(), body.encode())
+    assert response.status_code == 201, response.json()
+    assert ProcurementContract.objects.count() == 1
+    assert ContractVolume.objects.get().annual_volume == 80
