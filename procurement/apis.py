@@ -240,7 +240,7 @@ class ContractViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         "the winner its contracts' rows, admins every row.",
         parameters=[
             OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv", description="`csv` or `xlsx`."),
-            OpenApiParameter("contract", int, description="One contract only."),
+            OpenApiParameter("contract", {"type": "integer", "minimum": 1}, description="One contract only."),
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(
