@@ -31,9 +31,9 @@ from pharmex.money import ZERO, money_sum
 from settlements.choices import AccountKind, EntryKind, PaymentSource, StatementStatus
 from settlements.errors import NotABuyer, RefundExceedsCredit
 from settlements.models import CreditNote, FundPayment, Payment, Receivable, Refund, RefundSource, StatementLine
+from settlements.services.allocation import BUYER, allocate
 from settlements.services.funds import fund_allocate
 from settlements.services.ledger import Leg, entry_post, fund_account, ledger_account, platform_account
-from settlements.services.payments import _allocate
 from settlements.services.receipts import commission_split
 
 PAID_STATEMENT = (StatementStatus.PAID, StatementStatus.RECONCILED)
@@ -125,7 +125,7 @@ def credit_note_post(*, return_id: int) -> CreditNote | None:
         fund_credit=fund_credit,
     )
     # The returned order first, if open; each payer's credit pays that payer's dues only.
-    allocations = _allocate(payment=credit, named_orders=[order.number]) if credit else []
+    allocations = allocate(BUYER, payment=credit, named_orders=[order.number])[0] if credit else []
     fund_allocations = fund_allocate(payment=fund_credit, named_orders=[order.number]) if fund_credit else []
     audit_record(
         actor=SYSTEM_ACTOR.audit,

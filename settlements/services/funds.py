@@ -1,8 +1,9 @@
 """Medical insurance fund payments and their allocation to the fund's part of orders (医保基金直接结算, SPEC §5a, §6).
 
-The mirror of payments.py for the other payer: a fund payment writes platform bank Dr, the fund's receivable Cr, and
-pays the fund's dues only — orders named in the reference first, then the oldest fund due date first. An order is
-paid (and enters its supplier's statement) when the buyer's part and the fund's part are both fully allocated.
+Buyer payments' counterpart for the other payer (both allocate through allocation.py): a fund payment writes
+platform bank Dr, the fund's receivable Cr, and pays the fund's dues only — orders named in the reference first,
+then the oldest fund due date first. An order is paid (and enters its supplier's statement) when the buyer's part
+and the fund's part are both fully allocated.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,58 +22,20 @@ from pharmex.choices import StaffRole
 from pharmex.money import ZERO
 from settlements.choices import AccountKind, EntryKind, PaymentSource
 from settlements.errors import NotAFund, PaymentInUse
-from settlements.models import FundAllocation, FundPayment, Receivable, StatementLine
+from settlements.models import FundAllocation, FundPayment
 from settlements.notifications import announce_fund_receivable
 from settlements.references import order_numbers_in
+from settlements.services.allocation import FUND, allocate, release
 from settlements.services.ledger import Leg, entry_post, entry_reverse, fund_account, platform_account
 
 
 def fund_allocate(*, payment: FundPayment, named_orders: list[str]) -> list[FundAllocation]:
-    """Apply the fund payment's unallocated amount to the fund's open dues: named orders first, then oldest due."""
-    remaining = payment.unallocated
-    if remaining == ZERO:
-        return []
-    priority = Case(When(order__number__in=named_orders, then=Value(0)), default=Value(1), output_field=IntegerField())
-    # Locked in one deterministic order (named, due date, id), as buyer payments are: two payments of one fund
-    # allocating at once queue behind each other instead of deadlocking.
-    open_receivables = list(
-        Receivable.objects.filter(
-            fund_id=payment.fund_id,
-            currency=payment.currency,
-            paid_at__isnull=True,
-            reversed_at__isnull=True,
-            fund_allocated__lt=F("fund_gross"),
-        )
-        .annotate(priority=priority)
-        .order_by("priority", "fund_due_date", "id")
-        .select_for_update(of=("self",))
-    )
-    existing = {a.receivable_id: a for a in payment.allocations.all()}
-    allocations, topped_up, touched, now = [], [], [], timezone.now()
-    for receivable in open_receivables:
-        if remaining == ZERO:
-            break
-        take = min(remaining, receivable.fund_outstanding)
-        if take <= ZERO:
-            continue
-        if receivable.pk in existing:
-            existing[receivable.pk].amount += take
-            topped_up.append(existing[receivable.pk])
-        else:
-            allocations.append(FundAllocation(payment=payment, receivable=receivable, amount=take))
-        receivable.fund_allocated += take
-        if receivable.fully_allocated:
-            receivable.paid_at = now  # every payer paid its part: the order goes on this period's statement
-        receivable.save(update_fields=["fund_allocated", "paid_at"])
-        touched.append(receivable)
-        remaining -= take
-    FundAllocation.objects.bulk_create(allocations)
-    FundAllocation.objects.bulk_update(topped_up, ["amount"])
-    payment.unallocated = remaining
-    payment.save(update_fields=["unallocated"])
+    """Apply the fund payment's unallocated amount to the fund's part of its orders (allocation.py), and tell the
+    parties of each order it paid into."""
+    allocations, touched = allocate(FUND, payment=payment, named_orders=named_orders)
     for receivable in touched:
         announce_fund_receivable(receivable, "order.fund_paid")
-    return allocations + topped_up
+    return allocations
 
 
 @transaction.atomic
@@ -161,22 +123,8 @@ def fund_payment_reverse(*, payment: FundPayment, actor: Actor, reason: str) -> 
         return payment
     if payment.source == PaymentSource.CREDIT_NOTE:
         raise PaymentInUse(_("A credit note is not reversed."))
-    allocations = list(payment.allocations.select_related("receivable").order_by("receivable_id"))
-    order_ids = [a.receivable.order_id for a in allocations]
-    if StatementLine.objects.filter(order_id__in=order_ids).exists():
-        raise PaymentInUse()
-    receivables = {
-        r.pk: r
-        for r in Receivable.objects.filter(pk__in=[a.receivable_id for a in allocations])
-        .order_by("pk")
-        .select_for_update()
-    }
-    for allocation in allocations:
-        receivable = receivables[allocation.receivable_id]
-        receivable.fund_allocated -= allocation.amount
-        receivable.paid_at = None
-        receivable.save(update_fields=["fund_allocated", "paid_at"])
-    payment.allocations.all().delete()
+    released = release(FUND, payment=payment)
+    order_ids = [receivable.order_id for receivable in released]
     reversal = entry_reverse(entry=payment.entry, created_by=actor.audit.label, memo=reason)
     payment.reversed_at = timezone.now()
     payment.unallocated = ZERO
@@ -193,7 +141,7 @@ def fund_payment_reverse(*, payment: FundPayment, actor: Actor, reason: str) -> 
             "released_orders": order_ids,
         },
     )
-    for receivable in receivables.values():
+    for receivable in released:
         announce_fund_receivable(receivable, "order.fund_paid")
     fund_apply_credit(fund_id=payment.fund_id)  # other fund credit may now pay the released orders
     return payment

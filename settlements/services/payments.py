@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,57 +17,10 @@ from pharmex.choices import StaffRole
 from pharmex.money import ZERO
 from settlements.choices import AccountKind, EntryKind, PaymentSource
 from settlements.errors import NotABuyer, PaymentInUse
-from settlements.models import Payment, PaymentAllocation, Receivable, StatementLine
+from settlements.models import Payment
 from settlements.references import order_numbers_in
+from settlements.services.allocation import BUYER, allocate, release
 from settlements.services.ledger import Leg, entry_post, entry_reverse, ledger_account, platform_account
-
-
-def _allocate(*, payment: Payment, named_orders: list[str]) -> list[PaymentAllocation]:
-    """Apply the payment's unallocated amount: orders named in the reference first, then oldest due first."""
-    remaining = payment.unallocated
-    if remaining == ZERO:
-        return []
-    priority = Case(When(order__number__in=named_orders, then=Value(0)), default=Value(1), output_field=IntegerField())
-    # Rows are locked in one deterministic order (named, due date, id), so two payments of one buyer
-    # allocating at once queue behind each other instead of deadlocking.
-    open_receivables = list(
-        Receivable.objects.filter(
-            buyer_id=payment.buyer_id,
-            currency=payment.currency,
-            paid_at__isnull=True,
-            reversed_at__isnull=True,
-            # the buyer's own part only: a fund's part (医保基金直接结算) is paid by the fund's payments alone
-            allocated__lt=F("gross") - F("fund_gross"),
-        )
-        .annotate(priority=priority)
-        .order_by("priority", "due_date", "id")
-        .select_for_update(of=("self",))
-    )
-    # A payment may already hold part of an order that a reversed payment released: top that allocation
-    # up (one row per payment and order) rather than adding a second one.
-    existing = {a.receivable_id: a for a in payment.allocations.all()}
-    allocations, topped_up, now = [], [], timezone.now()
-    for receivable in open_receivables:
-        if remaining == ZERO:
-            break
-        take = min(remaining, receivable.outstanding)
-        if take <= ZERO:
-            continue
-        if receivable.pk in existing:
-            existing[receivable.pk].amount += take
-            topped_up.append(existing[receivable.pk])
-        else:
-            allocations.append(PaymentAllocation(payment=payment, receivable=receivable, amount=take))
-        receivable.allocated += take
-        if receivable.fully_allocated:
-            receivable.paid_at = now  # every payer paid its part: the order goes on this period's supplier statement
-        receivable.save(update_fields=["allocated", "paid_at"])
-        remaining -= take
-    PaymentAllocation.objects.bulk_create(allocations)
-    PaymentAllocation.objects.bulk_update(topped_up, ["amount"])
-    payment.unallocated = remaining
-    payment.save(update_fields=["unallocated"])
-    return allocations + topped_up
 
 
 @transaction.atomic
@@ -115,7 +67,7 @@ def payment_record(
         ],
     )
     payment.save(update_fields=["entry"])
-    allocations = _allocate(payment=payment, named_orders=order_numbers_in(reference))
+    allocations, _paid = allocate(BUYER, payment=payment, named_orders=order_numbers_in(reference))
     audit_record(
         actor=actor.audit,
         action="payment.recorded",
@@ -141,7 +93,7 @@ def payment_apply_credit(*, buyer_id: int) -> int:
         .order_by("id")
         .select_for_update()
     ):
-        made += len(_allocate(payment=payment, named_orders=[]))
+        made += len(allocate(BUYER, payment=payment, named_orders=[])[0])
     return made
 
 
@@ -158,22 +110,8 @@ def payment_reverse(*, payment: Payment, actor: Actor, reason: str) -> Payment:
         return payment
     if payment.source == PaymentSource.CREDIT_NOTE or payment.refunded:
         raise PaymentInUse(_("A credit note, or a payment partly refunded, is not reversed."))
-    allocations = list(payment.allocations.select_related("receivable").order_by("receivable_id"))
-    order_ids = [a.receivable.order_id for a in allocations]
-    if StatementLine.objects.filter(order_id__in=order_ids).exists():
-        raise PaymentInUse()
-    receivables = {
-        r.pk: r
-        for r in Receivable.objects.filter(pk__in=[a.receivable_id for a in allocations])
-        .order_by("pk")
-        .select_for_update()
-    }
-    for allocation in allocations:
-        receivable = receivables[allocation.receivable_id]
-        receivable.allocated -= allocation.amount
-        receivable.paid_at = None
-        receivable.save(update_fields=["allocated", "paid_at"])
-    payment.allocations.all().delete()
+    released = release(BUYER, payment=payment)
+    order_ids = [receivable.order_id for receivable in released]
     reversal = entry_reverse(entry=payment.entry, created_by=actor.audit.label, memo=reason)
     payment.reversed_at = timezone.now()
     payment.unallocated = ZERO
