@@ -78,6 +78,8 @@ def seed() -> dict:
     from accounts.models import License, Membership, Organization, User
     from accounts.validators import uscc_check_character
     from catalog.models import Drug, Offer
+    from firstbusiness.choices import ReviewStatus
+    from firstbusiness.models import FirstBusinessReview
 
     def organization(n: int, kind: str, license_type: str) -> Organization:
         body = f"9146000{n:010d}"
@@ -121,6 +123,23 @@ def seed() -> dict:
     ], batch_size=2000)  # fmt: skip
     offer_ids = list(Offer.objects.order_by("pk").values_list("pk", flat=True))
     assert offer_ids == drug_ids, "the floor relies on drug id = offer id"
+    # Pharmacies review their suppliers and drugs before buying (首营, on by default): every buyer has approved
+    # every supplier and drug here, so each order passes the review check the gate makes, as a trading buyer's does.
+    until, now = timezone.localdate() + timedelta(365), timezone.now()
+    approved = {"status": ReviewStatus.APPROVED, "valid_until": until, "decided_at": now}
+    FirstBusinessReview.objects.bulk_create(
+        [FirstBusinessReview(buyer_id=b, supplier=s, **approved) for b, _token in buyers for s in suppliers]
+    )
+    for buyer_id, _token in buyers:
+        FirstBusinessReview.objects.bulk_create(
+            [
+                FirstBusinessReview(
+                    buyer_id=buyer_id, supplier=suppliers[i // OFFERS_PER_SUPPLIER], drug_id=drug_ids[i], **approved
+                )
+                for i in range(total)
+            ],
+            batch_size=5000,
+        )  # fmt: skip
     return {
         "buyers": buyers,
         "suppliers": [
