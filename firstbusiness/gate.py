@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from firstbusiness import sql
 from firstbusiness.choices import ReviewStatus
-from firstbusiness.models import FirstBusinessReview
 
 REASON = "first_business_review_required"
 SUPPLIER, DRUG = "supplier", "drug"
@@ -50,18 +49,11 @@ def review_facts(*, buyer, pairs: Iterable[tuple[int, int]], on: date) -> Review
         return ReviewFacts(required=True, on=on)
     suppliers = sorted({supplier_id for supplier_id, _drug in pairs})
     drugs = sorted({drug_id for _supplier, drug_id in pairs})
-    rows = FirstBusinessReview.objects.filter(buyer_id=buyer.pk, supplier_id__in=suppliers).filter(
-        Q(drug__isnull=True) | Q(drug_id__in=drugs)
-    )
+    rows = sql.review_decisions(buyer_id=buyer.pk, supplier_ids=suppliers, drug_ids=drugs)
     return ReviewFacts(
         required=True,
         on=on,
-        decisions={
-            (supplier_id, drug_id): (status, valid_until)
-            for supplier_id, drug_id, status, valid_until in rows.values_list(
-                "supplier_id", "drug_id", "status", "valid_until"
-            )
-        },
+        decisions={(supplier_id, drug_id): (status, valid_until) for supplier_id, drug_id, status, valid_until in rows},
     )
 
 

@@ -29,8 +29,9 @@ from catalog.models import Offer
 from orders.compliance import Reason
 from orders.gate_rules import GateRule, register
 from pharmex.divisions import division_codes_of
+from procurement import sql
 from procurement.choices import DesignationStatus
-from procurement.models import ContractPrice, DeliveryDesignation, ProcurementContract
+from procurement.models import DeliveryDesignation, ProcurementContract
 
 # The accepted quote being turned into an order (quote_accept): offer id → (quoted price, quantity).
 _QUOTED: ContextVar[dict[int, tuple[Decimal, int]] | None] = ContextVar("procurement_quoted", default=None)
@@ -86,9 +87,7 @@ def load(*, buyer: Organization, offers: dict[int, Offer], on: date) -> Procurem
         ):
             contracts.setdefault(drug_id, []).append((supplier_id, price, name, fund_id))
     prices: dict[tuple[int, int], Decimal] = {}
-    for supplier_id, drug_id, price in ContractPrice.objects.filter(
-        buyer=buyer, drug_id__in=drug_ids, valid_from__lte=on, valid_until__gte=on
-    ).values_list("supplier_id", "drug_id", "unit_price"):
+    for supplier_id, drug_id, price in sql.negotiated_prices(buyer_id=buyer.pk, drug_ids=drug_ids, on=on):
         key = (supplier_id, drug_id)
         prices[key] = min(price, prices.get(key, price))
     quotes = {offer_id: quoted for offer_id, quoted in (_QUOTED.get() or {}).items() if offer_id in offers}

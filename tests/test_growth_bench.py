@@ -3,6 +3,8 @@ measurement runs, the report renders. No timing is asserted (the numbers of a ti
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 
@@ -42,7 +44,10 @@ def test_growth_bench_smoke(tiny, history_partitions, tmp_path):
     for by_name in results.values():
         assert all(result.service > 0 and result.floor > 0 for result in by_name.values())
 
-    # What was seeded holds what production writes hold.
+    # What was seeded holds what production writes hold, and the triggers seeding switched off are on again.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone() == ("origin",)
     assert verify_audit_chain(full=True).intact  # the chain, across both growth steps and the bench's own records
     with connection.cursor() as cursor:
         cursor.execute(
@@ -71,3 +76,28 @@ def test_growth_bench_smoke(tiny, history_partitions, tmp_path):
     assert "| placement |" in report and "flatness (4×S ÷ 1×S)" in report
     growth.chart(results, tmp_path / "growth.png", "smoke")
     assert (tmp_path / "growth.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("breakage", ["dangling account", "unbalanced entry"])
+def test_what_seeding_skips_per_row_is_checked_for_the_whole_step(breakage):
+    """Seeding COPYs with the per-row triggers off (session_replication_role = replica); verify_seeded must then
+    refuse a step with a foreign key that resolves nowhere or a journal entry that does not balance."""
+    from settlements.models import JournalEntry, LedgerAccount, Posting
+
+    bank = LedgerAccount.objects.create(kind="platform_bank", currency="CNY")
+    revenue = LedgerAccount.objects.create(kind="commission_revenue", currency="CNY")
+    before = growth.seeded_maxima()
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        entry = JournalEntry.objects.create(kind="payment", source_type="bench", source_id="1", created_by="bench")
+        other = revenue.pk if breakage == "unbalanced entry" else 987_654_321
+        Posting.objects.create(entry=entry, account=bank, amount=Decimal("10.00"))
+        Posting.objects.create(entry=entry, account_id=other, amount=Decimal("-9.99" if other == revenue.pk else "-10"))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = origin")
+
+    expected = "do not balance" if breakage == "unbalanced entry" else "settlements_posting.account_id name no"
+    with pytest.raises(AssertionError, match=expected):
+        growth.verify_seeded(before)
