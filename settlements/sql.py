@@ -42,7 +42,10 @@ _FROM = f"""GREATEST(%(from)s::timestamptz, coalesce((
 # target skips a supplier that already has this period's statement (statement_one_per_period) or any other
 # statement overlapping it (statement_paid_ranges_disjoint, e.g. a weekly one). Ordered by supplier, so
 # statement ids follow supplier ids. The receivables are those the new statement will settle: each is
-# compared with the statement its own supplier and currency get.
+# compared with the statement its own supplier and currency get. The explicit period range is implied by the
+# rule (a statement starts at or after the period's start) but the planner cannot see through GREATEST and the
+# correlated cut-off: without it the index scan read every receivable paid before the period's end, so a month's
+# statements cost grew with all history (bench/growth.py: 0.9 s at one year, 3.7 s at four; 0.1 s with it).
 GENERATE = f"""
 WITH created AS (
     INSERT INTO {table(_S)} ({
@@ -74,7 +77,8 @@ WITH created AS (
 }, count(*), sum({_r("gross")}), sum({_r("commission")}), 0,
         sum({_r("gross")}) - sum({_r("commission")}), 1, '', now(), now()
     FROM {table(_R, "r")}
-    WHERE {SETTLES}({_r("supplier")}, {_r("currency")}, {_FROM}, %(to)s,
+    WHERE {_r("paid_at")} >= %(from)s AND {_r("paid_at")} < %(to)s
+      AND {SETTLES}({_r("supplier")}, {_r("currency")}, {_FROM}, %(to)s,
                     {_r("supplier")}, {_r("currency")}, {_r("paid_at")}, {_r("reversed_at")})
     GROUP BY {_r("supplier")}, {_r("currency")}
     ORDER BY {_r("supplier")}, {_r("currency")}

@@ -129,3 +129,30 @@ def test_the_guard_freezes_exactly_what_a_statement_settles(parties, october_rec
         paid_at=cny.paid_from + timedelta(days=3), allocated=usd_unpaid.gross
     )
     assert Receivable.objects.get(pk=usd_unpaid.pk).paid_at == cny.paid_from + timedelta(days=3)
+
+
+def test_the_generator_reads_the_period_s_receivables_only_whatever_the_history():
+    """The index scan over receivables is bounded on both sides by the period (bench/growth.py found it bounded
+    above only, reading every receivable paid before the period's end: a month's statements grew with history)."""
+    from django.db import connection
+
+    params = {
+        "prefix": "ST2026-10-",
+        "kind": "monthly",
+        "start": date(2026, 10, 1),
+        "end": date(2026, 11, 1),
+        "from": FROM,
+        "to": TO,
+        "draft": "draft",
+        "action": "generate",
+        "actor": "test",
+        "tz": "Asia/Shanghai",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the plan a large table gets, on this small one
+        cursor.execute(f"EXPLAIN {sql.GENERATE}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    scan = plan[plan.index("on settlements_receivable r") :]
+    condition = scan[scan.index("Index Cond:") :].split("\n", 1)[0]
+    assert "paid_at >=" in condition and "paid_at <" in condition, plan
