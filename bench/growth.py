@@ -164,6 +164,45 @@ def build_world() -> World:
     )
 
 
+def load_world() -> World:
+    """The world an earlier run of this bench built in this database (--measure-only): its parties in creation
+    order (the busy buyer first), their offers, ledger accounts and operators."""
+    from accounts.choices import OrganizationKind
+    from accounts.models import Membership, Organization
+    from catalog.models import Offer
+    from settlements.models import LedgerAccount
+
+    parties = Organization.objects.order_by("pk")
+    suppliers = list(parties.filter(kind=OrganizationKind.DISTRIBUTOR).values_list("pk", flat=True))
+    buyers = list(parties.filter(kind=OrganizationKind.PHARMACY).values_list("pk", flat=True))
+    assert len(suppliers) == N_SUPPLIERS and len(buyers) == N_BUYERS, "not a database this bench seeded"
+    offers: dict[int, list[tuple[int, int]]] = {supplier: [] for supplier in suppliers}
+    for offer_id, supplier_id, drug_id in Offer.objects.order_by("pk").values_list("pk", "supplier_id", "drug_id"):
+        offers[supplier_id].append((offer_id, drug_id))
+    accounts = dict(LedgerAccount.objects.filter(organization__isnull=False).values_list("organization_id", "pk"))
+    platform = LedgerAccount.objects.filter(organization__isnull=True, fund__isnull=True)
+    platform = dict(platform.values_list("kind", "pk"))
+
+    def operator(organization_id: int) -> int:
+        return (
+            Membership.objects.filter(organization_id=organization_id)
+            .order_by("pk")
+            .values_list("user_id", flat=True)[0]
+        )
+
+    return World(
+        suppliers=suppliers,
+        buyers=buyers,
+        offers=offers,
+        accounts=accounts,
+        bank=platform["platform_bank"],
+        revenue=platform["commission_revenue"],
+        busy_user_id=operator(buyers[0]),
+        supplier_user_id=operator(suppliers[0]),
+        names=dict(parties.values_list("pk", "legal_name")),
+    )
+
+
 # --- history: COPY, one transaction per month -----------------------------------------------------------------
 
 
@@ -1104,6 +1143,25 @@ def chart(results: dict[int, dict[str, Result | None]], path: Path, title: str) 
     image.save(path)
 
 
+def measure_only(*, base: int, size: int, reps: int) -> dict:
+    """Measure again at the size an earlier full run left the database at (code changed since): no seeding."""
+    orders_per_month = max(1, round(base / LINES_PER_ORDER / 12))
+    world = load_world()
+    sequence, head = chain_head()
+    _publish_seeded(sequence, head)  # the earlier run verified and published this chain; this process's anchor
+    measure = Measure(world, newest_month=12 * size - 1, orders_in_month=orders_per_month, reps=reps)
+    results = {size: measure.all()}
+    report(results[size])
+    return results
+
+
+def report(by_name: dict[str, Result | None]) -> None:
+    for name, result in by_name.items():
+        if result is not None:
+            numbers = f"service {result.service:.2f}, floor {result.floor:.2f} {result.unit}"
+            print(f"  {name}: {numbers}, ratio {result.ratio:.2f}×")
+
+
 def run(*, base: int, sizes: list[int], codes_per_line: int, reps: int, recreate: bool = True) -> dict:
     """Seed, grow and measure; returns {size: {operation: Result | None}}. Django must be set up."""
     orders_per_month = max(1, round(base / LINES_PER_ORDER / 12))
@@ -1117,10 +1175,7 @@ def run(*, base: int, sizes: list[int], codes_per_line: int, reps: int, recreate
         seeded_months = months
         measure = Measure(world, newest_month=months - 1, orders_in_month=orders_per_month, reps=reps)
         results[size] = measure.all()
-        for name, result in results[size].items():
-            if result is not None:
-                numbers = f"service {result.service:.2f}, floor {result.floor:.2f} {result.unit}"
-                print(f"  {name}: {numbers}, ratio {result.ratio:.2f}×")
+        report(results[size])
     return results
 
 
@@ -1129,10 +1184,17 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=1_000_000, help="S: order lines at the first size")
     parser.add_argument("--sizes", default="1,4,16", help="multiples of S, grown in this order")
     parser.add_argument("--codes-per-line", type=int, default=1, help="trace codes (and hops) per order line")
+    parser.add_argument(
+        "--measure-only",
+        type=int,
+        metavar="SIZE",
+        help="no seeding: measure again on the database an earlier run (same --base) left at SIZE×S",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     setup_environment(DATABASE_URL)
-    recreate_database(DATABASE_URL)
+    if args.measure_only is None:
+        recreate_database(DATABASE_URL)
     import django
 
     django.setup()
@@ -1140,18 +1202,23 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    results = run(base=args.base, sizes=sizes, codes_per_line=args.codes_per_line, reps=REPS)
+    if args.measure_only is None:
+        results = run(base=args.base, sizes=sizes, codes_per_line=args.codes_per_line, reps=REPS)
+        stem = RESULTS / f"growth-S{args.base}"
+    else:
+        results = measure_only(base=args.base, size=args.measure_only, reps=REPS)
+        stem = RESULTS / f"growth-S{args.base}-remeasured-{args.measure_only}xS"
     print()
     print(f"Growth curves, S = {args.base:,} order lines, {REPS} repetitions ({time.perf_counter() - started:.0f} s)")
     print(table(results))
-    stem = RESULTS / f"growth-S{args.base}"
-    chart(results, stem.with_suffix(".png"), f"PharmEx growth curves, S = {args.base:,} order lines")
+    if args.measure_only is None:
+        chart(results, stem.with_suffix(".png"), f"PharmEx growth curves, S = {args.base:,} order lines")
     raw = {
         str(size): {name: r and {**r.__dict__, "ratio": r.ratio} for name, r in by_name.items()}
         for size, by_name in results.items()
     }
     stem.with_suffix(".json").write_text(json.dumps({"base": args.base, "reps": REPS, "results": raw}, indent=1))
-    print(f"chart: {stem.with_suffix('.png')}\nnumbers: {stem.with_suffix('.json')}")
+    print(f"numbers: {stem.with_suffix('.json')}")
     anchor = Path(os.environ["AUDIT_ANCHOR_PATH"])
     for leftover in (anchor, anchor.with_name(anchor.name + ".lock")):
         leftover.unlink(missing_ok=True)  # the anchor of a database this run created and leaves behind
