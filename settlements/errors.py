@@ -21,6 +21,12 @@ class PaymentInUse(DomainError):
     title = _("The payment paid orders that are already on a supplier statement; it cannot be undone")
 
 
+class PaymentFromBankLine(DomainError):
+    code = "payment_from_bank_line"
+    problem = "payment-from-bank-line"
+    title = _("The payment was matched from a bank line; unmatch the line to undo it")
+
+
 class NotABuyer(DomainError):
     code = "not_a_buyer"
     problem = "not-a-buyer"

@@ -2,17 +2,19 @@
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 
 from api_docs.responses import problems
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.permissions import Staff
+from pharmex.api.serializers import RequiredReasonInput
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
 from settlements import selectors
 from settlements.filters import FundPaymentFilter
 from settlements.serializers import FundPaymentOutput, FundPaymentRecordInput, InsuranceFundOutput
-from settlements.services.funds import fund_payment_record
+from settlements.services.funds import fund_payment_record, fund_payment_reverse
 
 
 @extend_schema_view(
@@ -37,7 +39,12 @@ class FundPaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     serializer_class = FundPaymentOutput
     pagination_class = NewestFirstCursorPagination
     filterset_class = FundPaymentFilter
-    policies = {"list": Staff(), "retrieve": Staff(), "create": Staff(StaffRole.FINANCE_ADMIN)}
+    policies = {
+        "list": Staff(),
+        "retrieve": Staff(),
+        "create": Staff(StaffRole.FINANCE_ADMIN),
+        "reverse": Staff(StaffRole.FINANCE_ADMIN),
+    }
 
     def get_queryset(self):
         return selectors.fund_payment_list(actor=self.actor)
@@ -67,3 +74,19 @@ class FundPaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     def create(self, request, *args, **kwargs):
         payment = fund_payment_record(actor=self.actor, **self.parse(FundPaymentRecordInput))
         return self.respond(FundPaymentOutput, self.get_queryset().get(pk=payment.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Reverse a fund payment recorded in error (finance admin)",
+        description="Posts the reversal of the payment's entry, releases its allocations (the fund's part of the "
+        "orders it paid is open again, and so are the orders) and applies the fund's other credit to them. Refused "
+        "with `payment_in_use` when an order it paid is on a supplier statement or for a credit note's fund credit, "
+        "and with `payment_from_bank_line` for a payment matched from a bank line (unmatch the line instead). A "
+        "reversed payment is answered as it is. Send an Idempotency-Key.",
+        request=RequiredReasonInput,
+        responses={200: FundPaymentOutput, **problems(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reverse(self, request, pk=None):
+        payment = fund_payment_reverse(payment=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput))
+        return self.respond(FundPaymentOutput, self.get_queryset().get(pk=payment.pk))

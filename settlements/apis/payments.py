@@ -1,10 +1,12 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 
 from api_docs.responses import problems
 from pharmex.api.idempotency import idempotent
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.permissions import Staff
+from pharmex.api.serializers import RequiredReasonInput
 from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
 from settlements import selectors, services
@@ -22,7 +24,12 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     serializer_class = PaymentOutput
     pagination_class = NewestFirstCursorPagination
     filterset_class = PaymentFilter
-    policies = {"list": READS_MONEY, "retrieve": READS_MONEY, "create": Staff(StaffRole.FINANCE_ADMIN)}
+    policies = {
+        "list": READS_MONEY,
+        "retrieve": READS_MONEY,
+        "create": Staff(StaffRole.FINANCE_ADMIN),
+        "reverse": Staff(StaffRole.FINANCE_ADMIN),
+    }
 
     def get_queryset(self):
         return selectors.payment_list(actor=self.actor)
@@ -51,3 +58,21 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     def create(self, request, *args, **kwargs):
         payment = services.payment_record(actor=self.actor, **self.parse(PaymentRecordInput))
         return self.respond(PaymentOutput, self.get_queryset().get(pk=payment.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Reverse a payment recorded in error (finance admin)",
+        description="Posts the reversal of the payment's entry, releases its allocations (the orders it paid are "
+        "unpaid again) and applies the buyer's other credit to them. Refused with `payment_in_use` when an order it "
+        "paid is on a supplier statement, or for a credit note or a payment partly refunded, and with "
+        "`payment_from_bank_line` for a payment matched from a bank line (unmatch the line instead). A reversed "
+        "payment is answered as it is. Send an Idempotency-Key.",
+        request=RequiredReasonInput,
+        responses={200: PaymentOutput, **problems(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reverse(self, request, pk=None):
+        payment = services.payment_reverse(
+            payment=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput)
+        )
+        return self.respond(PaymentOutput, self.get_queryset().get(pk=payment.pk))

@@ -21,8 +21,8 @@ from pharmex.audit import audit_record
 from pharmex.choices import StaffRole
 from pharmex.money import ZERO
 from settlements.choices import AccountKind, EntryKind, PaymentSource
-from settlements.errors import NotAFund, PaymentInUse
-from settlements.models import FundAllocation, FundPayment
+from settlements.errors import NotAFund, PaymentFromBankLine, PaymentInUse
+from settlements.models import BankLine, FundAllocation, FundPayment
 from settlements.notifications import announce_fund_receivable
 from settlements.references import order_numbers_in
 from settlements.services.allocation import FUND, allocate, release
@@ -115,7 +115,8 @@ def fund_payment_reverse(*, payment: FundPayment, actor: Actor, reason: str) -> 
     """Undo a fund payment recorded in error: reversal entry, allocations released, orders unpaid again.
 
     Raises: NotAParty (finance admins only), PaymentInUse for a credit note's fund credit or when an order it paid
-    is already on a supplier statement (closed period).
+    is already on a supplier statement (closed period), PaymentFromBankLine while a bank line is matched to it
+    (bank_line_unmatch detaches it first).
     """
     actor.require_staff(StaffRole.FINANCE_ADMIN)
     payment = FundPayment.objects.select_for_update().get(pk=payment.pk)
@@ -123,6 +124,8 @@ def fund_payment_reverse(*, payment: FundPayment, actor: Actor, reason: str) -> 
         return payment
     if payment.source == PaymentSource.CREDIT_NOTE:
         raise PaymentInUse(_("A credit note is not reversed."))
+    if BankLine.objects.filter(fund_payment=payment).exists():
+        raise PaymentFromBankLine()
     released = release(FUND, payment=payment)
     order_ids = [receivable.order_id for receivable in released]
     reversal = entry_reverse(entry=payment.entry, created_by=actor.audit.label, memo=reason)

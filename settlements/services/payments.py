@@ -16,8 +16,8 @@ from pharmex.audit import audit_record
 from pharmex.choices import StaffRole
 from pharmex.money import ZERO
 from settlements.choices import AccountKind, EntryKind, PaymentSource
-from settlements.errors import NotABuyer, PaymentInUse
-from settlements.models import Payment
+from settlements.errors import NotABuyer, PaymentFromBankLine, PaymentInUse
+from settlements.models import BankLine, Payment
 from settlements.references import order_numbers_in
 from settlements.services.allocation import BUYER, allocate, release
 from settlements.services.ledger import Leg, entry_post, entry_reverse, ledger_account, platform_account
@@ -102,7 +102,7 @@ def payment_reverse(*, payment: Payment, actor: Actor, reason: str) -> Payment:
     """Undo a payment recorded in error: reversal entry, allocations released, orders unpaid again.
 
     Raises: NotAParty (finance admins only), PaymentInUse when an order it paid is already on a supplier statement
-    (closed period).
+    (closed period), PaymentFromBankLine while a bank line is matched to it (bank_line_unmatch detaches it first).
     """
     actor.require_staff(StaffRole.FINANCE_ADMIN)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -110,6 +110,8 @@ def payment_reverse(*, payment: Payment, actor: Actor, reason: str) -> Payment:
         return payment
     if payment.source == PaymentSource.CREDIT_NOTE or payment.refunded:
         raise PaymentInUse(_("A credit note, or a payment partly refunded, is not reversed."))
+    if BankLine.objects.filter(payment=payment).exists():
+        raise PaymentFromBankLine()
     released = release(BUYER, payment=payment)
     order_ids = [receivable.order_id for receivable in released]
     reversal = entry_reverse(entry=payment.entry, created_by=actor.audit.label, memo=reason)

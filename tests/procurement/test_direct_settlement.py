@@ -224,6 +224,31 @@ def test_the_order_is_paid_only_when_the_hospital_and_the_fund_paid_their_parts(
     assert_ledger_invariants()
 
 
+def test_a_fund_payment_recorded_in_error_is_reversed_through_the_api(public, fund):
+    load(public, fund)
+    order = received(public, (public.mah_offer, 6))
+    finance = finance_client()
+    paid = finance.post(
+        FUND_PAYMENTS,
+        {"fund_id": fund.pk, "amount": "49.98", "value_date": str(days(0)), "reference": order.number},
+        format="json",
+    )
+    assert paid.status_code == 201, paid.json()
+    assert Receivable.objects.get(order=order).fund_allocated == Decimal("49.98")
+    url = f"{FUND_PAYMENTS}{paid.json()['id']}/reverse/"
+    assert admin_client().post(url, {"reason": "录错"}, format="json").status_code == 403  # finance admins only
+
+    reversed_ = finance.post(url, {"reason": "录错"}, format="json", HTTP_IDEMPOTENCY_KEY="fund-reverse-1")
+
+    assert reversed_.status_code == 200, reversed_.json()
+    assert reversed_.json()["reversed_at"] is not None and reversed_.json()["allocations"] == []
+    receivable = Receivable.objects.get(order=order)
+    assert (receivable.fund_allocated, receivable.paid_at) == (Decimal("0.00"), None)
+    assert balance(AccountKind.FUND_RECEIVABLE, fund=fund) == Decimal("49.98")  # owed again
+    assert AuditEvent.objects.filter(action="fund_payment.reversed", object_id=str(paid.json()["id"])).exists()
+    assert_ledger_invariants()
+
+
 def test_a_fund_payment_naming_an_unknown_fund_is_refused(public, fund):
     response = finance_client().post(
         FUND_PAYMENTS, {"fund_id": fund.pk + 99, "amount": "1.00", "value_date": str(days(0))}, format="json"
@@ -266,6 +291,9 @@ def test_bank_reconciliation_turns_the_fund_s_credits_into_fund_payments(
     assert line["fund_payment"] == first.fund_payment_id
     assert_ledger_invariants()
 
+    # a fund payment a bank line is matched to is undone by unmatching the line, not on its own
+    refused = finance.post(f"{FUND_PAYMENTS}{second.fund_payment_id}/reverse/", {"reason": "错配"}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (409, "payment_from_bank_line")
     # unmatching the second line reverses its fund payment; the order's fund part is open again
     undone = finance.post(f"/api/v1/bank-statements/lines/{second.pk}/unmatch/", {"reason": "错配"}, format="json")
     assert undone.status_code == 200, undone.json()

@@ -174,3 +174,27 @@ def test_reversing_a_payment_lets_another_payments_credit_top_up_its_share_of_th
         (second.pk, Decimal("0.02"))
     ]
     assert Payment.objects.get(pk=second.pk).unallocated == Decimal("0.00")
+
+
+def test_finance_admin_reverses_a_payment_through_the_api(parties, as_client, finance_admin_user, admin_user):
+    order = received_order(buyer=parties.buyer, supplier=parties.supplier, gross="80.00")
+    payment = pay(parties, "100.00")
+    url = f"/api/v1/payments/{payment.pk}/reverse/"
+    finance = as_client(finance_admin_user)
+
+    assert as_client(admin_user).post(url, {"reason": "退票"}, format="json").status_code == 403  # finance only
+    assert parties.buyer_client().post(url, {"reason": "退票"}, format="json").status_code == 403
+    missing = finance.post(url, {}, format="json")
+    assert (missing.status_code, missing.json()["errors"][0]["field"]) == (400, "reason")
+    assert Payment.objects.get(pk=payment.pk).reversed_at is None
+
+    reversed_ = finance.post(url, {"reason": "退票"}, format="json", HTTP_IDEMPOTENCY_KEY="reverse-1")
+    assert reversed_.status_code == 200, reversed_.json()
+    assert reversed_.json()["reversed_at"] is not None and reversed_.json()["unallocated"] == "0.00"
+    assert state(order) == (Decimal("0.00"), False)
+    replay = finance.post(url, {"reason": "退票"}, format="json", HTTP_IDEMPOTENCY_KEY="reverse-1")
+    assert (replay.status_code, replay["Idempotent-Replayed"]) == (200, "true")
+    again = finance.post(url, {"reason": "再次"}, format="json")  # already reversed: answered as it is
+    assert (again.status_code, again.json()["reversed_at"]) == (200, reversed_.json()["reversed_at"])
+    assert finance.post("/api/v1/payments/987654321/reverse/", {"reason": "x"}, format="json").status_code == 404
+    assert_ledger_invariants()

@@ -118,6 +118,13 @@ def test_import_matches_credits_and_debits_and_the_sums_add_up(world, as_client,
         {"count": 1, "amount": "-15.00"},
         {"count": 1, "amount": "42.00"},
     )
+    # the payment is the line's: reversed by unmatching the line, not on its own
+    refused = finance.post(
+        f"/api/v1/payments/{BankLine.objects.get(pk=ambiguous.pk).payment_id}/reverse/",
+        {"reason": "wrong buyer"},
+        format="json",
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "payment_from_bank_line")
     # unmatch reverses the payment
     undone = finance.post(
         f"/api/v1/bank-statements/lines/{ambiguous.pk}/unmatch/", {"reason": "wrong buyer"}, format="json"
