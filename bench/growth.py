@@ -303,9 +303,10 @@ def seed_months(world: World, first_month: int, last_month: int, orders_per_mont
                         ids["orders_tracecode"] += 1
                         code_id = ids["orders_tracecode"]
                         code = f"8{code_id:019d}"
-                        rows["tracecode"].append(
-                            (code_id, code, "national", drug_id, "", lot, expiry, buyer, False, shipped, received)
-                        )
+                        rows["tracecode"].append(  # its one hop is its first and its last
+                            (code_id, code, "national", drug_id, "", lot, expiry, buyer, False, shipped, received,
+                             shipped)
+                        )  # fmt: skip
                         rows["custodyhop"].append(
                             (code_id, shipment_id, shipment_line_id, order_id, supplier, buyer, "accepted", shipped,
                              received)
@@ -589,7 +590,7 @@ COPY_SQL = {
     ),
     "tracecode": (
         "COPY orders_tracecode (id, code, kind, drug_id, gtin, lot_number, expiry_date, holder_id, is_case, "
-        "created_at, updated_at) FROM STDIN"
+        "created_at, updated_at, last_hop_at) FROM STDIN"
     ),
     "custodyhop": (
         "COPY orders_custodyhop (code_id, shipment_id, shipment_line_id, order_id, from_organization_id, "
@@ -809,11 +810,13 @@ class Measure:
                     t0 = time.perf_counter()
                     c.execute("SELECT * FROM orders_tracecode WHERE code = %s", [code])
                     (row,) = c.fetchall()
-                    known_from = row[[column.name for column in c.description].index("created_at")]
+                    columns = [column.name for column in c.description]
+                    known_from, last_hop = row[columns.index("created_at")], row[columns.index("last_hop_at")]
                     # The partition key bounds the hops as the service bounds them (orders.selectors.trace_get).
                     c.execute(
-                        "SELECT * FROM orders_custodyhop WHERE code_id = %s AND shipped_at >= %s ORDER BY id",
-                        [row[0], known_from],
+                        "SELECT * FROM orders_custodyhop WHERE code_id = %s AND shipped_at >= %s "
+                        "AND shipped_at <= %s ORDER BY id",
+                        [row[0], known_from, last_hop],
                     )
                     assert c.fetchall()
                     times.append(time.perf_counter() - t0)
@@ -891,8 +894,8 @@ class Measure:
                 (shipment_line_id,) = c.fetchone()
                 c.execute(
                     "INSERT INTO orders_tracecode (code, kind, drug_id, gtin, lot_number, expiry_date, holder_id, "
-                    "shipment_id, is_case, created_at, updated_at) SELECT code, 'national', %s, '', 'L2026G', %s, "
-                    "%s, %s, false, now(), now() FROM unnest(%s::text[]) AS code RETURNING id",
+                    "shipment_id, is_case, created_at, updated_at, last_hop_at) SELECT code, 'national', %s, '', "
+                    "'L2026G', %s, %s, %s, false, now(), now(), now() FROM unnest(%s::text[]) AS code RETURNING id",
                     [line.drug_id, date.today() + timedelta(days=700), supplier, shipment_id, batch],
                 )
                 code_ids = [row[0] for row in c.fetchall()]
@@ -1204,7 +1207,8 @@ def main() -> None:
     started = time.perf_counter()
     if args.measure_only is None:
         results = run(base=args.base, sizes=sizes, codes_per_line=args.codes_per_line, reps=REPS)
-        stem = RESULTS / f"growth-S{args.base}"
+        sized = "" if sizes == [1, 4, 16] else "-sizes-" + "-".join(map(str, sizes))  # never overwrites the full run's
+        stem = RESULTS / f"growth-S{args.base}{sized}"
     else:
         results = measure_only(base=args.base, size=args.measure_only, reps=REPS)
         stem = RESULTS / f"growth-S{args.base}-remeasured-{args.measure_only}xS"

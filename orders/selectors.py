@@ -93,10 +93,12 @@ def trace_get(*, actor: Actor, code: str) -> Trace:
     party = parties_q(actor, "from_organization", "to_organization")
     if trace is None or party is None:
         raise NotFound()
-    # No hop of a code is older than the code (orders 0017), and saying so skips the older monthly partitions.
-    hops = CustodyHop.objects.filter(party, code=trace, shipped_at__gte=trace.created_at).select_related(
-        "from_organization", "to_organization", "order", "return_request"
-    )
+    # No hop of a code is older than the code (orders 0017) nor newer than its last hop (orders 0018): saying so
+    # reads only the monthly partitions in between, whatever the length of the history.
+    hops = CustodyHop.objects.filter(party, code=trace, shipped_at__gte=trace.created_at)
+    if trace.last_hop_at is not None:
+        hops = hops.filter(shipped_at__lte=trace.last_hop_at)
+    hops = hops.select_related("from_organization", "to_organization", "order", "return_request")
     hops = list(hops.order_by("id"))
     if not hops and not actor.is_staff:
         raise NotFound()

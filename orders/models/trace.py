@@ -32,6 +32,9 @@ class TraceCode(models.Model):
     case = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="units")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # When its newest custody hop was shipped (written with every hop). The code's hops lie between created_at and
+    # this, so a trace lookup reads only those monthly partitions of custody hops, however long the history.
+    last_hop_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -121,7 +121,8 @@ def custody_ship(
         raise CustodyRefused(refused)
     by_code = {code.code: code for code in held}
     cases = {code: by_code[code].pk for code in set(case_of.values()) - {None}}
-    TraceCode.objects.filter(pk__in=[code.pk for code in held]).update(shipment=shipment)
+    in_transit = TraceCode.objects.filter(pk__in=[code.pk for code in held])
+    in_transit.update(shipment=shipment, last_hop_at=shipment.created_at)
     for case_code, case_pk in cases.items():
         units = [by_code[unit].pk for unit, case in case_of.items() if case == case_code]
         TraceCode.objects.filter(pk__in=units).exclude(case_id=case_pk).update(case_id=case_pk)
@@ -147,9 +148,10 @@ def custody_ship(
 
 def _new_code(code: Code, line: LineCodes, holder_id: int, shipment: Shipment, *, is_case: bool) -> TraceCode:
     # A code is known from its first hop on: no hop of it is older than its created_at, which lets a trace lookup
-    # skip the custody partitions before it (orders.selectors.trace_get).
+    # skip the custody partitions before it (orders.selectors.trace_get), as last_hop_at the ones after.
     return TraceCode(
         created_at=shipment.created_at,
+        last_hop_at=shipment.created_at,
         code=code.code,
         kind=code.kind,
         drug_id=line.drug_id,

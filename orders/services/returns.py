@@ -375,7 +375,8 @@ def _hops_back(ret: Return, rows, *, now) -> None:
     """One custody hop per code sent back, from the buyer to the supplier, in transit until the supplier's receipt
     (as a shipment writes its hops)."""
     by_code = {code: row for row in rows for code in row.shipped_codes}
-    codes = TraceCode.objects.filter(code__in=sorted(by_code)).order_by("code")
+    codes = list(TraceCode.objects.filter(code__in=sorted(by_code)).order_by("code"))
+    TraceCode.objects.filter(pk__in=[code.pk for code in codes]).update(last_hop_at=now)
     CustodyHop.objects.bulk_create(
         [
             CustodyHop(

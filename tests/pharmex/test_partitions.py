@@ -209,10 +209,19 @@ def test_queries_carry_the_partition_key(sold):
     plan = CustodyHop.objects.of_shipment(shipment).explain()
     assert this_month in plan and f"{HOPS}_p2025_01" not in plan and f"{HOPS}_default" not in plan
 
-    trace = trace_get(actor=SYSTEM_ACTOR, code=code(1))
-    assert len(trace.hops) == 1
-    bounded = CustodyHop.objects.filter(code=trace.code, shipped_at__gte=trace.code.created_at).explain()
-    assert this_month in bounded and f"{HOPS}_p2025_01" not in bounded
+    # A trace lookup reads the partitions between the code's first hop and its last only: not the older months,
+    # nor the months after (created ahead here; on a platform with years of history, every later month).
+    with CaptureQueriesContext(connection) as queries:
+        trace = trace_get(actor=SYSTEM_ACTOR, code=code(1))
+    assert len(trace.hops) == 1 and trace.code.last_hop_at == trace.hops[0].shipped_at
+    (hop_query,) = [q["sql"] for q in queries.captured_queries if f'FROM "{HOPS}"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {hop_query}")
+        bounded = "\n".join(row[0] for row in cursor.fetchall())
+    next_month = partitions.partition_name(HOPS, partitions.add_months(TODAY, 1))
+    assert next_month in names(HOPS)
+    assert this_month in bounded and f"{HOPS}_p2025_01" not in bounded and next_month not in bounded
+    assert f"{HOPS}_default" not in bounded
 
     events = OrderEvent.objects.filter(order=order, created_at__gte=order.placed_at)
     assert f"{EVENTS}_p2025_01" not in events.explain() and events.count() == order.events.count()
@@ -277,6 +286,7 @@ def test_the_migration_converts_seeded_tables_both_ways_keeping_every_row(sold, 
     assert where(EVENTS, plain.pk) == f"{EVENTS}_p2024_03"
     assert where(HOPS, CustodyHop.objects.get(code__code=code(5)).pk) == f"{HOPS}_p2024_02"
     assert "orders_orderevent_p2024_02" in names(EVENTS)  # every month from the oldest row on
+    assert TraceCode.objects.get(code=code(5)).last_hop_at == at(2024, 2)  # orders 0018: from its newest hop
     newest = event(order, datetime.now(UTC))
     assert newest.pk > plain.pk
     with pytest.raises(DatabaseError, match="records are retained"), transaction.atomic():
