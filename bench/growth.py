@@ -1188,12 +1188,21 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,4,16", help="multiples of S, grown in this order")
     parser.add_argument("--codes-per-line", type=int, default=1, help="trace codes (and hops) per order line")
     parser.add_argument(
+        "--report",
+        nargs="+",
+        metavar="JSON",
+        help="no database: the table and chart of result files of one --base (a later file's sizes win)",
+    )
+    parser.add_argument(
         "--measure-only",
         type=int,
         metavar="SIZE",
         help="no seeding: measure again on the database an earlier run (same --base) left at SIZE×S",
     )
     args = parser.parse_args()
+    if args.report:
+        report_files(args.base, [Path(name) for name in args.report])
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     setup_environment(DATABASE_URL)
     if args.measure_only is None:
@@ -1217,15 +1226,37 @@ def main() -> None:
     print(table(results))
     if args.measure_only is None:
         chart(results, stem.with_suffix(".png"), f"PharmEx growth curves, S = {args.base:,} order lines")
-    raw = {
-        str(size): {name: r and {**r.__dict__, "ratio": r.ratio} for name, r in by_name.items()}
-        for size, by_name in results.items()
-    }
-    stem.with_suffix(".json").write_text(json.dumps({"base": args.base, "reps": REPS, "results": raw}, indent=1))
+    stem.with_suffix(".json").write_text(results_json(results, base=args.base))
     print(f"numbers: {stem.with_suffix('.json')}")
     anchor = Path(os.environ["AUDIT_ANCHOR_PATH"])
     for leftover in (anchor, anchor.with_name(anchor.name + ".lock")):
         leftover.unlink(missing_ok=True)  # the anchor of a database this run created and leaves behind
+
+
+def results_json(results: dict[int, dict[str, Result | None]], *, base: int) -> str:
+    raw = {
+        str(size): {name: r and {**r.__dict__, "ratio": r.ratio} for name, r in by_name.items()}
+        for size, by_name in results.items()
+    }
+    return json.dumps({"base": base, "reps": REPS, "results": raw}, indent=1)
+
+
+def report_files(base: int, paths: list[Path]) -> None:
+    """One table and chart from several runs' JSON (e.g. S and 4×S from a fresh run, 16×S measured again on the
+    database a full run grew): growth-S<base>-report.png beside the last file."""
+    results: dict[int, dict[str, Result | None]] = {}
+    for path in paths:
+        data = json.loads(path.read_text())
+        assert data["base"] == base, f"{path} is a run at S = {data['base']:,}"
+        for size, by_name in data["results"].items():
+            results[int(size)] = {
+                name: None if raw is None else Result(raw["service"], raw["floor"], raw["unit"], raw["throughput"])
+                for name, raw in by_name.items()
+            }
+    print(table(results))
+    stem = paths[-1].parent / f"growth-S{base}-report"
+    chart(results, stem.with_suffix(".png"), f"PharmEx growth curves, S = {base:,} order lines")
+    print(f"chart: {stem.with_suffix('.png')}")
 
 
 if __name__ == "__main__":

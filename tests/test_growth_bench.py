@@ -80,6 +80,11 @@ def test_growth_bench_smoke(tiny, history_partitions, tmp_path):
     assert "| placement |" in report and "flatness (4×S ÷ 1×S)" in report
     growth.chart(results, tmp_path / "growth.png", "smoke")
     assert (tmp_path / "growth.png").read_bytes().startswith(b"\x89PNG")
+    # --report: one table and chart from several runs' files, a later file's sizes winning
+    (tmp_path / "full.json").write_text(growth.results_json(results, base=72))
+    (tmp_path / "again.json").write_text(growth.results_json(again, base=72))
+    growth.report_files(72, [tmp_path / "full.json", tmp_path / "again.json"])
+    assert (tmp_path / "growth-S72-report.png").read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize("breakage", ["dangling account", "unbalanced entry"])
