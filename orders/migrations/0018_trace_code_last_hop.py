@@ -4,7 +4,9 @@ Existing codes take their newest hop's time."""
 
 from django.db import migrations, models
 
+# One pass over every code and hop: minutes on a large database, beyond the connections' statement timeout.
 LAST_HOP = """
+SET LOCAL statement_timeout = 0;
 UPDATE orders_tracecode AS code SET last_hop_at = hop.last
 FROM (SELECT code_id, max(shipped_at) AS last FROM orders_custodyhop GROUP BY code_id) AS hop
 WHERE hop.code_id = code.id
