@@ -221,6 +221,7 @@ NAMES = [
     _("known bank accounts"),
     _("label"),
     _("last error"),
+    _("last hop at"),
     _("last status code"),
     _("last used at"),
     _("last verified at"),
