@@ -11,8 +11,8 @@ from django.db.models import Case, Expression, F, IntegerField, Model, Value, Wh
 from django.utils import timezone
 
 from pharmex.money import ZERO
-from settlements.errors import PaymentInUse
-from settlements.models import FundAllocation, PaymentAllocation, Receivable, StatementLine
+from settlements.errors import PaymentFromBankLine, PaymentInUse
+from settlements.models import BankLine, FundAllocation, PaymentAllocation, Receivable, StatementLine
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,15 @@ class Payer:
     part: Expression  # this payer's part of the receivable
     due: str  # the receivable's due date of this payer's part
     outstanding: str  # the receivable's property: what this payer still owes
+    bank_line: str  # the BankLine field a payment of this payer is matched through
 
 
-BUYER = Payer(PaymentAllocation, "buyer_id", "allocated", F("gross") - F("fund_gross"), "due_date", "outstanding")
-FUND = Payer(FundAllocation, "fund_id", "fund_allocated", F("fund_gross"), "fund_due_date", "fund_outstanding")
+BUYER = Payer(
+    PaymentAllocation, "buyer_id", "allocated", F("gross") - F("fund_gross"), "due_date", "outstanding", "payment"
+)
+FUND = Payer(
+    FundAllocation, "fund_id", "fund_allocated", F("fund_gross"), "fund_due_date", "fund_outstanding", "fund_payment"
+)
 
 
 def allocate(payer: Payer, *, payment, named_orders: list[str]) -> tuple[list, list[Receivable]]:
@@ -80,7 +85,14 @@ def allocate(payer: Payer, *, payment, named_orders: list[str]) -> tuple[list, l
 
 def release(payer: Payer, *, payment) -> list[Receivable]:
     """Take back every allocation of a payment being reversed: the orders it paid are unpaid again. Returns their
-    receivables (locked). Raises PaymentInUse when one is already on a supplier statement (a closed period)."""
+    receivables (locked).
+
+    Raises: PaymentFromBankLine while a bank line is matched to the payment (bank_line_unmatch detaches it first:
+    reversing it alone would leave the line matched to money that is gone), PaymentInUse when an order it paid is
+    already on a supplier statement (a closed period).
+    """
+    if BankLine.objects.filter(**{payer.bank_line: payment}).exists():
+        raise PaymentFromBankLine()
     allocations = list(payment.allocations.select_related("receivable").order_by("receivable_id"))
     order_ids = [a.receivable.order_id for a in allocations]
     if StatementLine.objects.filter(order_id__in=order_ids).exists():

@@ -21,8 +21,8 @@ from pharmex.audit import audit_record
 from pharmex.choices import StaffRole
 from pharmex.money import ZERO
 from settlements.choices import AccountKind, EntryKind, PaymentSource
-from settlements.errors import NotAFund, PaymentFromBankLine, PaymentInUse
-from settlements.models import BankLine, FundAllocation, FundPayment
+from settlements.errors import NotAFund, PaymentInUse
+from settlements.models import FundAllocation, FundPayment
 from settlements.notifications import announce_fund_receivable
 from settlements.references import order_numbers_in
 from settlements.services.allocation import FUND, allocate, release
@@ -124,8 +124,6 @@ def fund_payment_reverse(*, payment: FundPayment, actor: Actor, reason: str) -> 
         return payment
     if payment.source == PaymentSource.CREDIT_NOTE:
         raise PaymentInUse(_("A credit note is not reversed."))
-    if BankLine.objects.filter(fund_payment=payment).exists():
-        raise PaymentFromBankLine()
     released = release(FUND, payment=payment)
     order_ids = [receivable.order_id for receivable in released]
     reversal = entry_reverse(entry=payment.entry, created_by=actor.audit.label, memo=reason)

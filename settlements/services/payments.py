@@ -16,8 +16,8 @@ from pharmex.audit import audit_record
 from pharmex.choices import StaffRole
 from pharmex.money import ZERO
 from settlements.choices import AccountKind, EntryKind, PaymentSource
-from settlements.errors import NotABuyer, PaymentFromBankLine, PaymentInUse
-from settlements.models import BankLine, Payment
+from settlements.errors import NotABuyer, PaymentInUse
+from settlements.models import Payment
 from settlements.references import order_numbers_in
 from settlements.services.allocation import BUYER, allocate, release
 from settlements.services.ledger import Leg, entry_post, entry_reverse, ledger_account, platform_account
@@ -110,8 +110,6 @@ def payment_reverse(*, payment: Payment, actor: Actor, reason: str) -> Payment:
         return payment
     if payment.source == PaymentSource.CREDIT_NOTE or payment.refunded:
         raise PaymentInUse(_("A credit note, or a payment partly refunded, is not reversed."))
-    if BankLine.objects.filter(payment=payment).exists():
-        raise PaymentFromBankLine()
     released = release(BUYER, payment=payment)
     order_ids = [receivable.order_id for receivable in released]
     reversal = entry_reverse(entry=payment.entry, created_by=actor.audit.label, memo=reason)
