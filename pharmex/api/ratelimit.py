@@ -2,9 +2,10 @@
 
 DRF's throttles read a history from the cache, append and write it back: under 16 concurrent threads a
 1,200/min budget let ~18,000 requests a minute through. Here one hit is one atomic increment — Redis `SET NX` +
-`INCR` (or the in-process cache's, under its lock), or, where the cache is the database cache (no Redis), one
-PostgreSQL upsert (pharmex/sql.py) — so a window never counts less than it served. A fixed window lets at most
-twice the budget through across a window boundary; that slack is the price of one round trip per request.
+`INCR` in one MULTI round trip (pharmex.cache), the in-process cache's `add` + `incr` under its lock, or, where
+the cache is the database cache (no Redis), one PostgreSQL upsert (pharmex/sql.py) — so a window never counts
+less than it served. A fixed window lets at most twice the budget through across a window boundary; that slack
+is the price of one round trip per request.
 
 The client address is REMOTE_ADDR unless the request came through a proxy listed in TRUSTED_PROXIES: only then
 is X-Forwarded-For read, from the right, skipping the trusted proxies. A client-sent X-Forwarded-For is never
@@ -26,6 +27,7 @@ from django.core.cache.backends.db import DatabaseCache
 from django.http import HttpRequest
 
 from pharmex import sql
+from pharmex.cache import RedisCache
 from pharmex.models import RateCounter
 
 
@@ -65,8 +67,10 @@ def _in_database() -> bool:
 def _count(key: str, ends: float) -> int:
     if _in_database():
         return sql.rate_hit(key=key, expires_at=datetime.fromtimestamp(ends, UTC))
-    cache = caches[DEFAULT_CACHE_ALIAS]  # Redis (SET NX, INCR) or the in-process cache (under its lock): atomic
+    cache = caches[DEFAULT_CACHE_ALIAS]
     timeout = max(1, math.ceil(ends - time.time())) + 1
+    if isinstance(cache, RedisCache):
+        return cache.count_hit(key, timeout)
     cache.add(key, 0, timeout)
     try:
         return cache.incr(key)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import close_old_connections
 from django.test import override_settings
 
@@ -45,8 +48,16 @@ def _in_parallel(work, per_thread: int) -> list:
     [
         {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},  # as Redis: atomic INCR
         {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pharmex_cache"}},
+        pytest.param(
+            # A prefix of its own: the window's key outlives the test by up to an hour.
+            {
+                "default": {"BACKEND": "pharmex.cache.RedisCache", "LOCATION": os.environ.get("REDIS_URL", "")}
+                | {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+            },
+            marks=pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL)"),
+        ),
     ],
-    ids=["cache", "postgresql"],
+    ids=["cache", "postgresql", "redis"],
 )
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_hits_never_undercount(caches):
@@ -56,6 +67,9 @@ def test_concurrent_hits_never_undercount(caches):
         assert sorted(v.count for v in verdicts) == list(range(1, THREADS * 20 + 1))  # every hit counted once
         assert sum(v.allowed for v in verdicts) == 100
         assert peek("test:budget", rate).count == THREADS * 20
+        if "Redis" in caches["default"]["BACKEND"]:  # counted in one MULTI: the window's key expires with it
+            key = cache.make_and_validate_key(f"pharmex:rl:test:budget:{int(TOP_OF_THE_HOUR.timestamp()) // 3600}")
+            assert 3500 <= cache._cache.get_client(key).ttl(key) <= 3602  # the window (an hour) and a second
     if "db" in caches["default"]["BACKEND"]:
         assert RateCounter.objects.count() == 1
 
