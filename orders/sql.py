@@ -23,7 +23,7 @@ INSERT_ORDER = f"""
         RETURNING {_ID}, {column(Order, "number")}
     ), new_lines AS (
         INSERT INTO {_LINE.table} ({_LINE_ORDER}, {_LINE.columns})
-        SELECT new_order.{_ID}, line.* FROM new_order, unnest({_LINE.placeholders(arrays=True)}) AS line
+        SELECT new_order.{_ID}, {_LINE.aliased_columns("line")} FROM new_order, {_LINE.recordset("line")}
         RETURNING {column(OrderLine, "id")}, {column(OrderLine, "line_no")}
     ), new_event AS (
         INSERT INTO {_EVENT.table} ({_EVENT_ORDER}, {_EVENT.columns})
@@ -40,7 +40,7 @@ INSERT_ORDER = f"""
 def order_insert(order: Order, lines: list[OrderLine], event: OrderEvent) -> None:
     """Write a new order with its lines and placing event; their ids and the order number are set on them."""
     prefix = f"PX{timezone.localtime(order.placed_at):%Y%m%d}"
-    params = [prefix, *_ORDER.values(order), *_LINE.column_values(lines), *_EVENT.values(event)]
+    params = [prefix, *_ORDER.values(order), _LINE.rows_json(lines), *_EVENT.values(event)]
     order_id, order.number, event_id, line_ids = fetch_one(INSERT_ORDER, params)
     mark_saved(order, order_id)
     for row, row_id in [(event, event_id), *zip(lines, line_ids, strict=True)]:

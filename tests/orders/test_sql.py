@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from orders import sql
@@ -17,8 +17,8 @@ from tests.sql_parity import fields
 pytestmark = pytest.mark.django_db
 
 
-def test_an_inserted_order_reads_back_as_written():
-    # given: instances as placement builds them
+def _order_with_lines(*, drug_name: str | None = None) -> tuple[Order, list[OrderLine], OrderEvent]:
+    """Instances as placement builds them: two lines, the second with the text `drug_name` when given."""
     buyer, now = OrganizationFactory(kind="pharmacy"), timezone.now()
     offers = [OfferFactory(unit_price=Decimal("2.50")), OfferFactory(unit_price=Decimal("19.90"))]
     order = Order(
@@ -37,7 +37,7 @@ def test_an_inserted_order_reads_back_as_written():
             line_no=number,
             offer=offer,
             drug=offer.drug,
-            drug_name=offer.drug.generic_name,
+            drug_name=drug_name if drug_name is not None and number == 2 else offer.drug.generic_name,
             specification=offer.drug.specification,
             package=offer.drug.package,
             approval_number=offer.drug.approval_number,
@@ -51,6 +51,13 @@ def test_an_inserted_order_reads_back_as_written():
         for number, offer in enumerate(offers, 1)
     ]
     event = OrderEvent(action="place", to_status=order.status, actor="buyer@a.test", note="急用", created_at=now)
+    return order, lines, event
+
+
+def test_an_inserted_order_reads_back_as_written():
+    # given: a line whose text JSON must escape (the lines travel as one JSON parameter)
+    order, lines, event = _order_with_lines(drug_name="阿莫西林 \"胶囊\" \\ '0.25g' ☃ \t end")
+    now = order.placed_at
 
     # when
     with transaction.atomic():
@@ -64,3 +71,10 @@ def test_an_inserted_order_reads_back_as_written():
     assert fields(OrderEvent.objects.get(order=order)) == fields(event)
     assert order.number.startswith(f"PX{timezone.localtime(now):%Y%m%d}") and len(order.number) == 18
     assert list(order.lines.all()) == lines  # attached: the response needs no second read
+
+
+def test_a_line_value_too_long_for_its_column_is_refused_not_truncated():
+    order, lines, event = _order_with_lines(drug_name="药" * 201)  # drug_name holds 200
+
+    with pytest.raises(DataError), transaction.atomic():
+        sql.order_insert(order, lines, event)

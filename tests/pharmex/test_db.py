@@ -54,6 +54,14 @@ def test_inserted_values_read_back_as_written():
     assert _fields(IdempotencyKey.objects.get(pk=key.pk)) == _fields(key)
 
 
+def test_rows_as_json_refuse_a_value_json_cannot_carry_exactly():
+    # A JSONField's prepared value is psycopg's Jsonb wrapper: refused loudly, never guessed at.
+    key = IdempotencyKey(scope="org:1", key="k", method="POST", path="/", fingerprint="f", response_body={"a": 1})
+
+    with pytest.raises(TypeError, match="no JSON form"):
+        InsertColumns(IdempotencyKey).rows_json([key])
+
+
 def test_a_value_too_long_for_its_column_is_refused_not_truncated():
     key = IdempotencyKey(
         scope="org:1", key="k" * 256, method="POST", path="/", fingerprint="f", created_at=timezone.now()
