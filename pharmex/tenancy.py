@@ -30,6 +30,20 @@ def parties_q(actor: Actor, *fields: str) -> Q | None:
     return reduce(or_, (Q(**{field: own}) if field else Q(pk=own.pk) for field in fields))
 
 
+def party_sides(actor: Actor, *fields: str) -> list[Q] | None:
+    """`parties_q` cut into disjoint parts, one per field, when the actor reads as one organisation (None for staff
+    and regulators): the rows where it is in `fields[0]`, then those where it is in `fields[1]` and not in the
+    first, and so on. An OR over two indexed columns has no index order, so a newest-first page of it is read
+    along the primary key; each part has one (NewestFirstCursorPagination.bounded)."""
+    if actor.is_staff or actor.is_regulator or actor.organization is None:
+        return None
+    own = actor.organization
+    return [
+        reduce(lambda q, earlier: q & ~Q(**{earlier: own}), fields[:index], Q(**{field: own}))
+        for index, field in enumerate(fields)
+    ]
+
+
 def _path(field: str, lookup: str) -> str:
     return f"{field}__{lookup}" if field else lookup
 

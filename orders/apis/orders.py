@@ -79,6 +79,13 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     def get_queryset(self):
         return selectors.order_list(actor=self.actor)
 
+    def filter_queryset(self, queryset):
+        filtered = super().filter_queryset
+        sides = selectors.order_sides(actor=self.actor) if self.action == "list" else None
+        if sides is None or "role" in self.request.query_params:  # one side alone already reads its index
+            return filtered(queryset)
+        return self.paginator.bounded(self.request, filtered(queryset), [filtered(side) for side in sides])
+
     def retrieve(self, request, *args, **kwargs):
         return self.respond(OrderOutput, self.get_object(), etag=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination, PageNumberPagination
@@ -98,6 +99,23 @@ class NewestFirstCursorPagination(CursorPagination):
             if not (position.lstrip("-").isascii() and position.lstrip("-").isdigit()) or abs(int(position)) >= 2**63:
                 raise invalid
         return cursor
+
+    def bounded(self, request, queryset: QuerySet, parts: list[QuerySet]) -> QuerySet:
+        """`queryset` narrowed to the rows this request's page can come from: the first page-size + 1 rows past the
+        cursor of each of `parts` — disjoint querysets whose union is `queryset`, each with an index in id order
+        (the sides of an OR, pharmex.tenancy.party_sides). One statement: the page's rows are among them, so the
+        page, its cursors and its links are what `queryset` alone gives, at a cost bounded by the page size where
+        the planner, reading an OR along the primary key, would walk every newer row of the table."""
+        cursor = self.decode_cursor(request)
+        count, ordering, bound = self.get_page_size(request) + 1, "-id", {}
+        if cursor is not None:
+            count += cursor.offset
+            if cursor.reverse:
+                ordering = "id"  # a `previous` link reads towards newer rows, as paginate_queryset will
+            if cursor.position is not None:
+                bound = {"id__gt" if cursor.reverse else "id__lt": int(cursor.position)}
+        pages = [part.filter(**bound).order_by(ordering).values("id")[:count] for part in parts]
+        return queryset.filter(pk__in=pages[0].union(*pages[1:], all=True))
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return _bounded(super().get_schema_operation_parameters(view), self.max_page_size)

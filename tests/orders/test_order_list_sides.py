@@ -1,0 +1,124 @@
+"""The order list of an organisation on both sides (a distributor buys and sells) reads each side's index.
+
+Without `?role=` the list is an OR of the buyer and the supplier column, which PostgreSQL can only read newest
+first along the primary key — every newer order of the platform for a party whose own orders are old. The page
+is taken from the first rows of each side instead (NewestFirstCursorPagination.bounded); these tests show it is
+the same page, with the same cursors, and that the plan reads the two indexes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.choices import OrganizationKind
+from orders.models import Order
+from tests.conftest import client_for
+from tests.factories import OfferFactory, OrganizationFactory
+from tests.orders.conftest import place
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def distributor_orders(market):
+    """The market's distributor sells to the pharmacy and buys from a manufacturer, in turns; the pharmacy also
+    buys from the manufacturer directly (no business of the distributor's). Every other order is cancelled."""
+    maker = OrganizationFactory(kind=OrganizationKind.MANUFACTURER, legal_name="海南制药厂")
+    maker_offer = OfferFactory(supplier=maker, unit_price=Decimal("3.10"), stock=1000)
+    distributor = client_for(market.supplier_operator)
+    pharmacy = market.buyer_client()
+    placed = []
+    for turn in range(12):
+        client, offer = [(pharmacy, market.offer), (distributor, maker_offer), (pharmacy, maker_offer)][turn % 3]
+        response = place(client, (offer.pk, 1), key=f"sides-{turn}")
+        assert response.status_code == 201, response.content
+        placed.append(response.json()["id"])
+        if turn % 2 == 1:
+            assert client.post(f"/api/v1/orders/{placed[-1]}/cancel/", {}, format="json").status_code == 200
+    return distributor
+
+
+def _walk(client, url: str) -> tuple[list[list[int]], list[list[int]]]:
+    """The pages following `next` links to the end, then those following `previous` links back."""
+    forward, backward = [], []
+    while url:
+        page = client.get(url).json()
+        forward.append([order["id"] for order in page["results"]])
+        last_previous, url = page["previous"], page["next"]
+    url = last_previous
+    while url:
+        page = client.get(url).json()
+        backward.append([order["id"] for order in page["results"]])
+        url = page["previous"]
+    return forward, backward
+
+
+@pytest.mark.parametrize("query", ["", "&status=placed", "&status=cancelled"])
+def test_a_distributor_pages_through_its_orders_on_both_sides_as_one_list(market, distributor_orders, query):
+    # given: what the party may see, newest first (the unbounded list)
+    mine = Order.objects.filter(buyer=market.supplier) | Order.objects.filter(supplier=market.supplier)
+    if query:
+        mine = mine.filter(status=query.rsplit("=", 1)[1])
+    expected = list(mine.order_by("-id").values_list("id", flat=True))
+    assert len(expected) > 2  # more than one page of two
+
+    # when: the list is walked forward two at a time, then back
+    forward, backward = _walk(distributor_orders, f"/api/v1/orders/?page_size=2{query}")
+
+    # then: every order once, in order, on pages of two; the way back shows the same pages
+    assert [pk for page in forward for pk in page] == expected
+    assert all(len(page) == 2 for page in forward[:-1])
+    assert backward == forward[-2::-1]
+
+
+def test_staff_and_one_side_keep_the_plain_list(market, distributor_orders, admin_user):
+    everything = list(Order.objects.order_by("-id").values_list("id", flat=True))
+    bought = list(Order.objects.filter(buyer=market.supplier).order_by("-id").values_list("id", flat=True))
+
+    def ids(client, query: str) -> list[int]:
+        return [order["id"] for order in client.get(f"/api/v1/orders/?page_size=200{query}").json()["results"]]
+
+    assert ids(client_for(admin_user), "") == everything
+    assert ids(distributor_orders, "&role=buyer") == bought
+
+
+def test_the_page_reads_each_sides_index_not_the_primary_key(market, distributor_orders):
+    # given: the statement the list sends for its page; and a history: 30 older orders the distributor bought,
+    # then 20,000 newer ones of 2,000 other buyers and 200 other suppliers (an OR read along the primary key walks
+    # through all of those), with the planner's statistics. Foreign keys are off for the padding (the parties are
+    # numbers only), as bench/growth.py seeds.
+    with CaptureQueriesContext(connection) as queries:
+        assert distributor_orders.get("/api/v1/orders/?page_size=2").status_code == 200
+    page_sql = next(q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"])
+    template = Order.objects.filter(buyer=market.supplier).first()
+    names = [f.column for f in Order._meta.concrete_fields if f.name not in ("id", "number", "buyer", "supplier")]
+    columns = ", ".join(names)
+    pad = (
+        f"INSERT INTO orders_order ({columns}, number, buyer_id, supplier_id) "
+        f"SELECT {columns}, %s || n, {{buyer}}, {{supplier}} FROM orders_order, generate_series(1, %s) AS n "
+        "WHERE id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(pad.format(buyer="buyer_id", supplier="supplier_id"), ["OLD", 30, template.pk])
+        cursor.execute(
+            pad.format(buyer="100000 + n %% 2000", supplier="200000 + n %% 200"), ["NEW", 20_000, template.pk]
+        )
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+        cursor.execute("ANALYZE orders_order")
+
+    # when
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {page_sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # then: each side is an index read in id order cut at the page size, and the page's orders are fetched by id:
+    # neither a walk along the primary key nor a bitmap of every order of the party
+    assert "order_buyer_recent" in plan and "order_supplier_recent" in plan, plan
+    assert "Index Scan Backward using orders_order_pkey" not in plan and "BitmapOr" not in plan, plan
+    mine = Order.objects.filter(buyer=market.supplier) | Order.objects.filter(supplier=market.supplier)
+    assert "Index Scan Backward using orders_order_pkey" in mine.order_by("-id")[:3].explain()  # what it avoids
