@@ -84,7 +84,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         sides = selectors.order_sides(actor=self.actor) if self.action == "list" else None
         if sides is None or "role" in self.request.query_params:  # one side alone already reads its index
             return filtered(queryset)
-        return self.paginator.bounded(self.request, filtered(queryset), [filtered(side) for side in sides])
+        # The filters run on each side: the ids the sides give already pass them, and the party scope stays.
+        return self.paginator.bounded(self.request, queryset, [filtered(side) for side in sides])
 
     def retrieve(self, request, *args, **kwargs):
         return self.respond(OrderOutput, self.get_object(), etag=True)

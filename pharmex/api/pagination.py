@@ -102,10 +102,11 @@ class NewestFirstCursorPagination(CursorPagination):
 
     def bounded(self, request, queryset: QuerySet, parts: list[QuerySet]) -> QuerySet:
         """`queryset` narrowed to the rows this request's page can come from: the first page-size + 1 rows past the
-        cursor of each of `parts` — disjoint querysets whose union is `queryset`, each with an index in id order
-        (the sides of an OR, pharmex.tenancy.party_sides). One statement: the page's rows are among them, so the
-        page, its cursors and its links are what `queryset` alone gives, at a cost bounded by the page size where
-        the planner, reading an OR along the primary key, would walk every newer row of the table."""
+        cursor of each of `parts` — disjoint querysets, each with an index in id order (the sides of an OR,
+        pharmex.tenancy.party_sides), whose union is the list's rows: `queryset`'s, filtered as the parts are. One
+        statement: the page's rows are among them, so the page, its cursors and its links are what the filtered
+        list alone gives, at a cost bounded by the page size where the planner, reading an OR along the primary
+        key, would walk every newer row of the table."""
         cursor = self.decode_cursor(request)
         count, ordering, bound = self.get_page_size(request) + 1, "-id", {}
         if cursor is not None:
