@@ -216,7 +216,7 @@ def run_wrk(seeded: dict, mode: str, floor: bool) -> dict:
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
-    busy, client = machine_busy_seconds(), children_cpu_seconds()
+    busy, client, processes = machine_busy_seconds(), children_cpu_seconds(), cpu_by_process_kind()
     output = subprocess.run(
         [
             "wrk",
@@ -234,6 +234,7 @@ def run_wrk(seeded: dict, mode: str, floor: bool) -> dict:
         check=True,
     ).stdout
     busy, client = machine_busy_seconds() - busy, children_cpu_seconds() - client
+    by_kind = {**cpu_by_kind_since(processes), "wrk": client}
     requests, duration_us, non_2xx, p50, p95, p99, socket_errors = re.search(r"RESULT (.*)", output).group(1).split()
     seconds = int(duration_us) / 1e6
     ok = int(requests) - int(non_2xx)
@@ -245,10 +246,46 @@ def run_wrk(seeded: dict, mode: str, floor: bool) -> dict:
         "socket_errors": int(socket_errors),
         "machine_ms_per_order": busy * 1000 / max(1, ok),
         "server_ms_per_order": (busy - client) * 1000 / max(1, ok),
+        "ms_per_order_by_kind": {kind: seconds * 1000 / max(1, ok) for kind, seconds in by_kind.items()},
         "p50_ms": float(p50),
         "p95_ms": float(p95),
         "p99_ms": float(p99),
     }
+
+
+PROCESS_KINDS = (
+    ("gunicorn", "web"),
+    ("postgres", "postgres"),
+    ("redis", "redis"),
+    ("seal_audit_chain", "sealer"),
+    ("wrk", "wrk"),
+)
+
+
+def cpu_by_process_kind() -> dict[int, tuple[str, float]]:
+    """Every live process's CPU seconds, with its kind (web, postgres, redis, sealer, wrk, other)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            command = command or (entry / "comm").read_text()
+            seconds = process_cpu_seconds(int(entry.name))
+        except OSError:  # it ended meanwhile
+            continue
+        kind = next((kind for needle, kind in PROCESS_KINDS if needle in command), "other")
+        found[int(entry.name)] = (kind, seconds)
+    return found
+
+
+def cpu_by_kind_since(before: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds by process kind since `before` (processes started meanwhile count whole; wrk, reaped before
+    this is read, is counted from its rusage by the caller)."""
+    spent: dict[str, float] = {}
+    for pid, (kind, seconds) in cpu_by_process_kind().items():
+        spent[kind] = spent.get(kind, 0.0) + seconds - before.get(pid, (kind, 0.0))[1]
+    return spent
 
 
 def machine_busy_seconds() -> float:
@@ -419,6 +456,17 @@ def main() -> None:
             f"{row['mode']:<8} {row['endpoint']:<9} {row['orders_per_s']:>9.1f} {row['p50_ms']:>8.1f} "
             f"{row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['non_2xx']:>8} {row['socket_errors']:>13} "
             f"{row['machine_ms_per_order']:>16.2f} {row['server_ms_per_order']:>15.2f}"
+        )
+    print("\nCPU per order by process (ms; machine minus all processes: interrupts and the kernel's own work):")
+    kinds = ("web", "postgres", "redis", "sealer", "wrk", "other")
+    print(f"{'case':<8} {'endpoint':<9} " + " ".join(f"{kind:>8}" for kind in kinds) + f" {'unattributed':>12}")
+    for row in results:
+        spent = row["ms_per_order_by_kind"]
+        unattributed = row["machine_ms_per_order"] - sum(spent.values())
+        print(
+            f"{row['mode']:<8} {row['endpoint']:<9} "
+            + " ".join(f"{spent.get(kind, 0.0):>8.2f}" for kind in kinds)
+            + f" {unattributed:>12.2f}"
         )
     for mode in ("spread", "hot"):
         floor = next(r for r in results if r["mode"] == mode and r["endpoint"] == "floor")

@@ -268,7 +268,7 @@ def seal_audit_chain(*, batch_size: int = 5000) -> int:
                 sequence += 1
                 event.sequence, event.previous_hash = sequence, previous
                 event.hash = previous = chain_hash(previous, event)
-            AuditEvent.objects.bulk_update(pending, ["sequence", "previous_hash", "hash"])
+            sql.audit_events_seal(pending)
             if pending:
                 # Published when this transaction commits, so the file never names a head that rolled back.
                 transaction.on_commit(partial(_publish_anchor, sequence, previous))

@@ -1,4 +1,4 @@
-"""pharmex/sql.py against the ORM: the audit INSERT, the idempotency claim and the stored response."""
+"""pharmex/sql.py against the ORM: the audit INSERT and seal, the idempotency claim and the stored response."""
 
 from __future__ import annotations
 
@@ -33,6 +33,25 @@ def test_an_audit_record_reads_back_as_the_orm_would_have_written_it():
     assert {k: v for k, v in fields(stored).items() if k != "id"} == {
         k: v for k, v in fields(AuditEvent.objects.get(pk=orm_twin.pk)).items() if k != "id"
     }
+
+
+def test_sealing_writes_what_an_orm_update_would_and_touches_no_other_record():
+    def record(n: int) -> AuditEvent:
+        return AuditEvent.objects.create(
+            occurred_at=timezone.now(), actor_type=AuditEvent.ActorType.SYSTEM, actor_label="beat",
+            action="job.ran", object_type="job", object_id=str(n), changes={},
+        )  # fmt: skip
+
+    by_sql, by_orm, untouched = record(1), record(2), record(3)
+    for sequence, event in enumerate((by_sql, by_orm), 1):
+        event.sequence, event.previous_hash, event.hash = sequence, f"{sequence - 1:064x}", f"{sequence:064x}"
+    sql.audit_events_seal([by_sql])
+    AuditEvent.objects.bulk_update([by_orm], ["sequence", "previous_hash", "hash"])
+
+    sealed = {event.pk: event for event in AuditEvent.objects.all()}
+    assert fields(sealed[by_sql.pk]) == fields(by_sql)
+    assert fields(sealed[by_orm.pk]) == fields(by_orm)
+    assert (sealed[untouched.pk].sequence, sealed[untouched.pk].hash) == (None, None)
 
 
 def test_a_claim_writes_the_row_the_orm_would_create():
