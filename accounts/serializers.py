@@ -35,6 +35,7 @@ from accounts.validators import validate_jurisdiction_code, validate_province_co
 from pharmex.api.serializers import (
     BusinessDateField,
     ModelOutputSerializer,
+    OutputSerializer,
     PatternedCharField,
     StrictInputSerializer,
 )
@@ -214,7 +215,7 @@ class MeOutput(ModelOutputSerializer):
         return sorted(user.staff_roles)
 
 
-class RegistrationOutput(serializers.Serializer):
+class RegistrationOutput(OutputSerializer):
     organization = OrganizationOutput()
     owner = MeOutput()
 
@@ -386,12 +387,12 @@ class TokenRefreshInput(StrictInputSerializer):
     refresh = serializers.CharField(max_length=2000)
 
 
-class TokenPairOutput(serializers.Serializer):
+class TokenPairOutput(OutputSerializer):
     access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`; short-lived.")
     refresh = serializers.CharField(help_text="Exchange at /auth/token/refresh/ for a new access token.")
 
 
-class AccessTokenOutput(serializers.Serializer):
+class AccessTokenOutput(OutputSerializer):
     access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`; short-lived.")
 
 
@@ -410,7 +411,7 @@ class PasswordResetConfirmInput(StrictInputSerializer):
     new_password = serializers.CharField(min_length=8, max_length=128, style={"input_type": "password"})
 
 
-class OrganizationBriefOutput(serializers.Serializer):
+class OrganizationBriefOutput(OutputSerializer):
     id = serializers.IntegerField()
     legal_name = serializers.CharField()
     kind = serializers.ChoiceField(choices=OrganizationKind.choices)
@@ -490,6 +491,6 @@ class RegulatorInspectorInput(StrictInputSerializer):
     email = serializers.EmailField(help_text="Invited to join the regulator as a viewer (inspectors only read).")
 
 
-class RegulatorInspectorsOutput(serializers.Serializer):
+class RegulatorInspectorsOutput(OutputSerializer):
     members = MemberOutput(many=True, help_text="Its inspectors: remove one with DELETE …/inspectors/{id}/.")
     pending_invitations = InvitationOutput(many=True, help_text="Invitations not yet accepted.")

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from api_docs import guide_pages
 from pharmex.api.permissions import Public
+from pharmex.api.serializers import OutputSerializer
 from pharmex.api.views import ApiMixin, ApiView
 
 DOCS = {"get": Public()}
@@ -109,7 +110,7 @@ def _missing_page_html() -> str:
 _PARAMETER = re.compile(r"\(\?P<|<[\w:]+>")
 
 
-class ApiIndexOutput(serializers.Serializer):
+class ApiIndexOutput(OutputSerializer):
     name = serializers.CharField()
     version = serializers.CharField()
     resources = serializers.DictField(

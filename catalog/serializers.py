@@ -33,7 +33,13 @@ from catalog.validators import (
     validate_national_drug_code,
     validate_nrdl_code,
 )
-from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.api.serializers import (
+    BusinessDateField,
+    ModelOutputSerializer,
+    MoneyField,
+    OutputSerializer,
+    StrictInputSerializer,
+)
 from pharmex.money import MAX_UNIT_PRICE
 
 
@@ -271,7 +277,7 @@ class RunningVatElectionOutput(ModelOutputSerializer):
         fields = ["started_on", "locked_until"]
 
 
-class SupplierBriefOutput(serializers.Serializer):
+class SupplierBriefOutput(OutputSerializer):
     id = serializers.IntegerField()
     legal_name = serializers.CharField()
     province_code = serializers.CharField()
@@ -330,7 +336,7 @@ class OfferOutput(ModelOutputSerializer):
         return offer.value_added_exempt(timezone.localdate())
 
 
-class OfferMarkOutput(serializers.Serializer):
+class OfferMarkOutput(OutputSerializer):
     code = serializers.CharField(help_text="The gate reason the line would get, e.g. `first_business_review_required`.")
     subject = serializers.CharField(help_text="What it concerns, e.g. `supplier` or `drug`.")
     message = serializers.CharField()
@@ -376,7 +382,7 @@ class ImportUploadInput(StrictInputSerializer):
     file = serializers.FileField(help_text="CSV (UTF-8 or GB18030) or XLSX, first row the column headers.")
 
 
-class ImportErrorOutput(serializers.Serializer):
+class ImportErrorOutput(OutputSerializer):
     row = serializers.IntegerField(allow_null=True, help_text="Spreadsheet row number (the header is row 1).")
     column = serializers.CharField(allow_null=True)
     message = serializers.CharField()

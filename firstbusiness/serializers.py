@@ -13,7 +13,13 @@ from accounts.models import Organization
 from catalog.models import Drug
 from firstbusiness.choices import CURRENT_STATUSES, DocumentType, ReviewStatus
 from firstbusiness.models import Document, DocumentAccess, DocumentShare, FirstBusinessReview, SalesRepresentative
-from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, StrictInputSerializer, UTCDateTimeField
+from pharmex.api.serializers import (
+    BusinessDateField,
+    ModelOutputSerializer,
+    OutputSerializer,
+    StrictInputSerializer,
+    UTCDateTimeField,
+)
 
 ID_NUMBER = r"^[0-9]{17}[0-9X]$"
 EARLIEST = date(1990, 1, 1)  # licences and registrations are renewed every five years: older is a typo
@@ -119,7 +125,7 @@ class DocumentOutput(ModelOutputSerializer):
         return document.status in CURRENT_STATUSES
 
 
-class DocumentLinkOutput(serializers.Serializer):
+class DocumentLinkOutput(OutputSerializer):
     url = serializers.URLField(help_text="GET it, signed in as the same caller, before it expires.")
     expires_at = UTCDateTimeField()
 
@@ -201,7 +207,7 @@ class ReviewRejectInput(ReviewApproveInput):
     note = serializers.CharField(max_length=1000)
 
 
-class ReviewBasisOutput(serializers.Serializer):
+class ReviewBasisOutput(OutputSerializer):
     document_id = serializers.IntegerField()
     type = serializers.ChoiceField(choices=DocumentType.choices)
     version = serializers.IntegerField()

@@ -38,6 +38,7 @@ from pharmex.api.serializers import (
     BusinessDateField,
     ModelOutputSerializer,
     MoneyField,
+    OutputSerializer,
     ScannedCodeField,
     StrictInputSerializer,
     UTCDateTimeField,
@@ -314,12 +315,12 @@ class OrderLineOutput(ModelOutputSerializer):
         ]
 
 
-class PartyOutput(serializers.Serializer):
+class PartyOutput(OutputSerializer):
     id = serializers.IntegerField()
     legal_name = serializers.CharField()
 
 
-class OrderPartyOutput(serializers.Serializer):
+class OrderPartyOutput(OutputSerializer):
     """A party of an order as the order recorded it at placement (renames and licence renewals change nothing)."""
 
     id = serializers.IntegerField()
@@ -327,7 +328,7 @@ class OrderPartyOutput(serializers.Serializer):
     license_number = serializers.CharField(help_text="Its trading licence valid at placement.")
 
 
-class OrderHoldOutput(serializers.Serializer):
+class OrderHoldOutput(OutputSerializer):
     status = serializers.ChoiceField(choices=HoldStatus.choices)
     reason = serializers.CharField(help_text="network_sale_banned or registration_expired; empty when never held.")
     note = serializers.CharField()
@@ -379,29 +380,29 @@ class OrderEventOutput(ModelOutputSerializer):
         fields = ["id", "action", "from_status", "to_status", "actor", "note", "data", "created_at"]
 
 
-class ScanDifferenceOutput(serializers.Serializer):
+class ScanDifferenceOutput(OutputSerializer):
     missing = serializers.ListField(child=serializers.CharField(), help_text="Shipped but not scanned.")
     extra = serializers.ListField(child=serializers.CharField(), help_text="Scanned, but shipped to someone else.")
     unknown = serializers.ListField(child=serializers.CharField(), help_text="Never shipped on the platform.")
 
 
-class ReceiveOutput(serializers.Serializer):
+class ReceiveOutput(OutputSerializer):
     order = OrderOutput()
     scan_difference = ScanDifferenceOutput(allow_null=True)
 
 
-class CheckoutOutput(serializers.Serializer):
+class CheckoutOutput(OutputSerializer):
     checkout_id = serializers.UUIDField()
     orders = OrderOutput(many=True)
 
 
-class ReasonOutput(serializers.Serializer):
+class ReasonOutput(OutputSerializer):
     field = serializers.CharField()
     code = serializers.CharField()
     message = serializers.CharField()
 
 
-class PreviewLineOutput(serializers.Serializer):
+class PreviewLineOutput(OutputSerializer):
     index = serializers.IntegerField()
     offer_id = serializers.IntegerField()
     quantity = serializers.IntegerField()
@@ -414,13 +415,13 @@ class PreviewLineOutput(serializers.Serializer):
     reasons = ReasonOutput(many=True)
 
 
-class PreviewGroupOutput(serializers.Serializer):
+class PreviewGroupOutput(OutputSerializer):
     supplier_id = serializers.IntegerField()
     total_gross = serializers.DecimalField(max_digits=18, decimal_places=2)
     total_tax = serializers.DecimalField(max_digits=18, decimal_places=2)
 
 
-class PreviewOutput(serializers.Serializer):
+class PreviewOutput(OutputSerializer):
     eligible = serializers.BooleanField()
     currency = serializers.CharField()
     total_gross = serializers.DecimalField(max_digits=18, decimal_places=2)
@@ -430,7 +431,7 @@ class PreviewOutput(serializers.Serializer):
     orders = PreviewGroupOutput(many=True, help_text="The orders checkout would create, one per supplier.")
 
 
-class HopOutput(serializers.Serializer):
+class HopOutput(OutputSerializer):
     from_organization = PartyOutput()
     to_organization = PartyOutput()
     order_id = serializers.IntegerField()
@@ -449,7 +450,7 @@ class HopOutput(serializers.Serializer):
         return hop.return_request.number if hop.return_request_id else None
 
 
-class TraceOutput(serializers.Serializer):
+class TraceOutput(OutputSerializer):
     code = serializers.CharField(help_text="The canonical form (GS1: `(01)<GTIN>(21)<serial>`).")
     kind = serializers.ChoiceField(choices=TraceCodeKind.choices)
     is_case = serializers.BooleanField(help_text="A case code (箱码) whose units travel with it.")
@@ -512,7 +513,7 @@ class RecallOutput(ModelOutputSerializer):
         ]
 
 
-class RecallAffectedOutput(serializers.Serializer):
+class RecallAffectedOutput(OutputSerializer):
     shipment_id = serializers.IntegerField()
     order_id = serializers.IntegerField(source="shipment.order_id")
     order_number = serializers.CharField(source="shipment.order.number")
@@ -528,7 +529,7 @@ class RecallAcknowledgementOutput(ModelOutputSerializer):
         fields = ["id", "recall", "organization", "quantity_held", "note", "acknowledged_by", "created_at"]
 
 
-class RecallBuyerOutput(serializers.Serializer):
+class RecallBuyerOutput(OutputSerializer):
     organization = PartyOutput()
     shipped_quantity = serializers.IntegerField(help_text="Units of the recalled lots shipped to it.")
     acknowledgement = RecallAcknowledgementOutput(allow_null=True, help_text="Null: not acknowledged yet.")
@@ -540,7 +541,7 @@ class CodeFormatOutput(ModelOutputSerializer):
         fields = ["id", "drug", "organization", "prefix", "length", "declared_by", "created_at"]
 
 
-class ShipmentCodeOutput(serializers.Serializer):
+class ShipmentCodeOutput(OutputSerializer):
     code = serializers.CharField(source="code.code")
     kind = serializers.ChoiceField(source="code.kind", choices=TraceCodeKind.choices)
     is_case = serializers.BooleanField(source="code.is_case")
@@ -585,7 +586,7 @@ class TemperatureRecordOutput(ModelOutputSerializer):
         return len(record.readings)
 
 
-class ColdChainOutput(serializers.Serializer):
+class ColdChainOutput(OutputSerializer):
     required = serializers.BooleanField(help_text="The shipment carries 冷藏 or 冷冻 drugs.")
     flag = serializers.ChoiceField(
         choices=TemperatureFlag.choices, allow_blank=True, help_text="Blank: the record shows every drug in range."
@@ -643,7 +644,7 @@ class ShipmentOutput(ModelOutputSerializer):
         ).data
 
 
-class FirstInvoiceOutput(serializers.Serializer):
+class FirstInvoiceOutput(OutputSerializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     issue_date = serializers.DateField()
@@ -657,7 +658,7 @@ class FirstInvoiceOutput(serializers.Serializer):
     shipment_line_ids = serializers.ListField(child=serializers.IntegerField(), help_text="The lots it covers.")
 
 
-class ChainProblemOutput(serializers.Serializer):
+class ChainProblemOutput(OutputSerializer):
     field = serializers.CharField(help_text="`lines[<shipment line id>]`, or `invoice_numbers` for the second invoice.")
     code = serializers.ChoiceField(
         choices=["first_invoice_missing", "first_invoice_issuer_invalid", "third_seller", "second_invoice_missing"]
@@ -665,7 +666,7 @@ class ChainProblemOutput(serializers.Serializer):
     message = serializers.CharField()
 
 
-class InvoiceChainOutput(serializers.Serializer):
+class InvoiceChainOutput(OutputSerializer):
     """The two-invoice chain (两票制, SPEC §5a) of a shipment, as the procurement app checks it at receipt."""
 
     applies = serializers.BooleanField(
@@ -695,18 +696,18 @@ class ShipmentDetailOutput(ShipmentOutput):
         return InvoiceChainOutput(chain).data if chain is not None else None
 
 
-class ShipmentReceiveOutput(serializers.Serializer):
+class ShipmentReceiveOutput(OutputSerializer):
     shipment = ShipmentOutput()
     order = OrderOutput()
     scan_difference = ScanDifferenceOutput(allow_null=True)
 
 
-class PartyNoteOutput(serializers.Serializer):
+class PartyNoteOutput(OutputSerializer):
     name = serializers.CharField()
     license_number = serializers.CharField()
 
 
-class DeliveryNoteLineOutput(serializers.Serializer):
+class DeliveryNoteLineOutput(OutputSerializer):
     generic_name = serializers.CharField()
     brand_name = serializers.CharField()
     dosage_form = serializers.CharField()
@@ -724,7 +725,7 @@ class DeliveryNoteLineOutput(serializers.Serializer):
     storage = serializers.CharField()
 
 
-class DeliveryNoteOutput(serializers.Serializer):
+class DeliveryNoteOutput(OutputSerializer):
     number = serializers.CharField()
     order_number = serializers.CharField()
     shipped_on = serializers.DateField()

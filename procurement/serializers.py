@@ -8,7 +8,13 @@ from rest_framework import serializers
 
 from accounts.choices import PROVINCE_CODES
 from orders.serializers import InvoiceChainOutput, OrderOutput
-from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.api.serializers import (
+    BusinessDateField,
+    ModelOutputSerializer,
+    MoneyField,
+    OutputSerializer,
+    StrictInputSerializer,
+)
 from pharmex.divisions import CITY_COUNTY_CODES
 from pharmex.money import MAX_QUANTITY, MAX_UNIT_PRICE
 from procurement.choices import SoleSellerKind
@@ -159,7 +165,7 @@ class ContractOutput(ModelOutputSerializer):
         ]
 
 
-class ProgressOutput(serializers.Serializer):
+class ProgressOutput(OutputSerializer):
     institution_id = serializers.IntegerField()
     institution_name = serializers.CharField()
     agreed_volume = serializers.IntegerField()
@@ -179,7 +185,7 @@ class ResultUploadInput(StrictInputSerializer):
     )
 
 
-class ContractUploadOutput(serializers.Serializer):
+class ContractUploadOutput(OutputSerializer):
     contract_id = serializers.IntegerField(source="contract.pk")
     programme = serializers.CharField(source="contract.programme")
     drug = serializers.IntegerField(source="contract.drug_id")
@@ -192,7 +198,7 @@ class ContractUploadOutput(serializers.Serializer):
     volumes_unchanged = serializers.IntegerField()
 
 
-class ResultUploadOutput(serializers.Serializer):
+class ResultUploadOutput(OutputSerializer):
     rows = serializers.IntegerField(help_text="Rows read under the header.")
     contracts = ContractUploadOutput(many=True)
 
@@ -267,13 +273,13 @@ class PlanUploadInput(StrictInputSerializer):
     )
 
 
-class PlanReasonOutput(serializers.Serializer):
+class PlanReasonOutput(OutputSerializer):
     field = serializers.CharField(help_text="The column (`drug_id`, `quantity`, `supplier_id`) or `buyer`.")
     code = serializers.CharField(help_text="A gate reason code, or `required`, `invalid`, `no_offer`.")
     message = serializers.CharField()
 
 
-class PlanLineOutput(serializers.Serializer):
+class PlanLineOutput(OutputSerializer):
     row = serializers.IntegerField(help_text="Spreadsheet row number (the header is row 1).")
     drug_id = serializers.IntegerField(allow_null=True)
     quantity = serializers.IntegerField(allow_null=True)
@@ -340,7 +346,7 @@ class PlanPlaceInput(StrictInputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class PlanPlaceOutput(serializers.Serializer):
+class PlanPlaceOutput(OutputSerializer):
     plan = PlanOutput()
     orders = OrderOutput(many=True, help_text="One order per supplier, sharing the plan's checkout_id.")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from pharmex.api.serializers import BusinessDateField, UTCDateTimeField
+from pharmex.api.serializers import BusinessDateField, OutputSerializer, UTCDateTimeField
 from pharmex.exports import CONTENT_TYPES
 from records.selectors import KINDS
 
@@ -25,7 +25,7 @@ class RecordExportQuery(RecordQuery):
     file_format = serializers.ChoiceField(choices=FORMATS, default="csv")
 
 
-class RecordOutput(serializers.Serializer):
+class RecordOutput(OutputSerializer):
     """One GSP purchase or sales record, as the order and shipment recorded it."""
 
     record_type = serializers.ChoiceField(choices=KINDS, help_text="`purchase` (购进) or `sales` (销售).")

@@ -6,7 +6,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import InsuranceFund
-from pharmex.api.serializers import BusinessDateField, ModelOutputSerializer, MoneyField, StrictInputSerializer
+from pharmex.api.serializers import (
+    BusinessDateField,
+    ModelOutputSerializer,
+    MoneyField,
+    OutputSerializer,
+    StrictInputSerializer,
+)
 from settlements.choices import PeriodKind
 from settlements.models import (
     BankLine,
@@ -283,12 +289,12 @@ class BankStatementUploadInput(StrictInputSerializer):
     )
 
 
-class StatusSumOutput(serializers.Serializer):
+class StatusSumOutput(OutputSerializer):
     count = serializers.IntegerField()
     amount = MoneyField()
 
 
-class BankStatementSummaryOutput(serializers.Serializer):
+class BankStatementSummaryOutput(OutputSerializer):
     file_total = MoneyField()
     line_count = serializers.IntegerField()
     duplicate_count = serializers.IntegerField()
@@ -332,7 +338,7 @@ class BankLineOutput(ModelOutputSerializer):
         ]
 
 
-class BankStatementErrorOutput(serializers.Serializer):
+class BankStatementErrorOutput(OutputSerializer):
     field = serializers.CharField(allow_null=True, help_text="`rows[3].amount` (data rows from 1), or `file`.")
     code = serializers.CharField()
     message = serializers.CharField()
@@ -388,7 +394,7 @@ class BankLineMatchInput(StrictInputSerializer):
     statement_id = serializers.IntegerField(min_value=1, required=False, help_text="For a debit (a payout).")
 
 
-class AgingRowOutput(serializers.Serializer):
+class AgingRowOutput(OutputSerializer):
     buyer_id = serializers.IntegerField()
     buyer_name = serializers.CharField()
     currency = serializers.CharField()
@@ -401,7 +407,7 @@ class AgingRowOutput(serializers.Serializer):
     unapplied_credit = MoneyField(help_text="Overpayments and credit notes not yet applied to dues nor refunded.")
 
 
-class AgingTotalsOutput(serializers.Serializer):
+class AgingTotalsOutput(OutputSerializer):
     current = MoneyField()
     days_1_30 = MoneyField()
     days_31_60 = MoneyField()
@@ -411,7 +417,7 @@ class AgingTotalsOutput(serializers.Serializer):
     unapplied_credit = MoneyField()
 
 
-class FundAgingRowOutput(serializers.Serializer):
+class FundAgingRowOutput(OutputSerializer):
     fund_id = serializers.IntegerField()
     fund_name = serializers.CharField()
     currency = serializers.CharField()
@@ -424,7 +430,7 @@ class FundAgingRowOutput(serializers.Serializer):
     unapplied_credit = MoneyField(help_text="Fund payments and credit notes not yet applied to the fund's dues.")
 
 
-class AgingReportOutput(serializers.Serializer):
+class AgingReportOutput(OutputSerializer):
     as_of = serializers.DateField()
     currency = serializers.CharField()
     buyers = AgingRowOutput(many=True, help_text="What the buyers themselves owe; never a fund's part of an order.")

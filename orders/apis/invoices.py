@@ -30,6 +30,7 @@ from pharmex.api.serializers import (
     ModelOutputSerializer,
     MoneyField,
     NoteInput,
+    OutputSerializer,
     StrictInputSerializer,
 )
 from pharmex.api.uploads import UploadViewMixin
@@ -160,7 +161,7 @@ class InvoiceFromFileInput(StrictInputSerializer):
     total = MoneyField(min_value=Decimal("0.01"), required=False, help_text="Only when the file does not carry it.")
 
 
-class InvoiceFileFieldsOutput(serializers.Serializer):
+class InvoiceFileFieldsOutput(OutputSerializer):
     number = serializers.CharField(required=False)
     issue_date = serializers.CharField(required=False)
     amount_excl_tax = serializers.CharField(required=False)
@@ -246,7 +247,7 @@ class RedLetterEventOutput(ModelOutputSerializer):
         fields = TRANSITION_FIELDS
 
 
-class OpenItemOutput(serializers.Serializer):
+class OpenItemOutput(OutputSerializer):
     kind = serializers.ChoiceField(
         choices=["to_invoice", "rejection_to_red_letter", "return_to_red_letter", "red_invoice_pending"]
     )
@@ -255,7 +256,7 @@ class OpenItemOutput(serializers.Serializer):
     amount = MoneyField()
 
 
-class InvoicePositionOutput(serializers.Serializer):
+class InvoicePositionOutput(OutputSerializer):
     order = serializers.IntegerField()
     invoiced = MoneyField(help_text="Blue invoices covering the order's shipments.")
     red_lettered = MoneyField(help_text="Red invoices (positive here).")
