@@ -221,6 +221,19 @@ def try_advisory_xact_lock(name: str) -> bool:
     return fetch_one("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [name])[0]
 
 
+def plan_generically() -> None:
+    """Plan this transaction's remaining statements once per connection, never for their values: PostgreSQL's
+    `plan_cache_mode = force_generic_plan`, local to the transaction (call inside one; outside, it does nothing).
+
+    PostgreSQL keeps planning a prepared statement for each call's values when a generic plan looks costlier than
+    those custom plans, as it does for `id = ANY(array)` (a generic plan assumes ten elements, a custom one
+    counts three). On a placement's three array reads and updates that re-planning was a sixth of PostgreSQL's
+    CPU (0.6 ms; BENCHMARKS.md, order placement). Only for statements whose best plan does not depend on the
+    values: a search pattern or a date range over partitions wants its custom plan.
+    """
+    execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
+
+
 @contextmanager
 def lock_timeout(timeout: str) -> Iterator[None]:
     """PostgreSQL's `lock_timeout` for the statements inside (e.g. "10s"), then back to what it was.

@@ -18,6 +18,7 @@ from pharmex.db import (
     insert_columns_refusals,
     lock_timeout,
     mark_saved,
+    plan_generically,
     try_advisory_xact_lock,
 )
 from pharmex.models import IdempotencyKey
@@ -121,6 +122,20 @@ def test_lock_timeout_applies_inside_and_is_restored_after():
             inside = connection.cursor().execute("SELECT current_setting('lock_timeout')").fetchone()[0]
         after = connection.cursor().execute("SELECT current_setting('lock_timeout')").fetchone()[0]
     assert (inside, after) == ("1500ms", before)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generic_plans_are_the_transactions_alone():
+    def mode() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('plan_cache_mode')")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        before = mode()
+        plan_generically()
+        inside = mode()
+    assert (before, inside, mode()) == ("auto", "force_generic_plan", "auto")
 
 
 @pytest.mark.django_db(transaction=True)
