@@ -227,9 +227,9 @@ def plan_generically() -> None:
 
     PostgreSQL keeps planning a prepared statement for each call's values when a generic plan looks costlier than
     those custom plans, as it does for `id = ANY(array)` (a generic plan assumes ten elements, a custom one
-    counts three). On a placement's three array reads and updates that re-planning was a sixth of PostgreSQL's
-    CPU (0.6 ms; BENCHMARKS.md, order placement). Only for statements whose best plan does not depend on the
-    values: a search pattern or a date range over partitions wants its custom plan.
+    counts three). On a placement's array reads and its stock update that re-planning was a quarter of
+    PostgreSQL's CPU (1.1 of 4.1 ms; BENCHMARKS.md, order placement). Only for statements whose best plan does
+    not depend on the values: a search pattern or a date range over partitions wants its custom plan.
     """
     execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
 
