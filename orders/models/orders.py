@@ -20,8 +20,13 @@ class Order(models.Model):
     sales record, SPEC §5): later master-data changes never change an order."""
 
     number = models.CharField(max_length=24, unique=True)  # PX + yyyymmdd + sequence
-    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders_placed")
-    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="orders_received")
+    # No index of their own: order_buyer_recent and order_supplier_recent lead with them (every placement writes them).
+    buyer = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="orders_placed", db_index=False
+    )
+    supplier = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="orders_received", db_index=False
+    )
     buyer_name = models.CharField(max_length=200, blank=True)
     buyer_license_number = models.CharField(max_length=64, blank=True)  # its trading licence valid at placement
     supplier_name = models.CharField(max_length=200, blank=True)
@@ -102,7 +107,9 @@ class OrderLine(models.Model):
     shipped + closed ≤ ordered (equal once the order is shipped), accepted + rejected ≤ shipped (equal once every
     shipment is received). Closed units were never shipped and went back to stock."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )  # order_line_unique_no
     line_no = models.PositiveSmallIntegerField()
     offer = models.ForeignKey("catalog.Offer", on_delete=models.PROTECT, related_name="+")
     drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+")

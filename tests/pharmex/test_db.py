@@ -138,6 +138,37 @@ def test_generic_plans_are_the_transactions_alone():
     assert (before, inside, mode()) == ("auto", "force_generic_plan", "auto")
 
 
+# The tables every placement writes. An index whose columns begin another btree's serves no lookup the other cannot,
+# and costs an index entry on every row written (a single-column foreign-key index beside `(column, id DESC)`).
+PLACEMENT_TABLES = ["orders_order", "orders_orderline", "pharmex_auditevent", "webhooks_outboxevent",
+                    "pharmex_idempotencykey"]  # fmt: skip
+REDUNDANT_INDEXES = """
+    WITH index AS (
+        SELECT index_class.relname AS name, table_class.relname AS table_name, pg_index.indisunique AS is_unique,
+               pg_index.indpred IS NOT NULL AS partial, string_to_array(pg_index.indkey::text, ' ')::int[] AS columns
+        FROM pg_index
+        JOIN pg_class AS table_class ON table_class.oid = pg_index.indrelid
+        JOIN pg_class AS index_class ON index_class.oid = pg_index.indexrelid
+        JOIN pg_am ON pg_am.oid = index_class.relam AND pg_am.amname = 'btree'
+        WHERE table_class.relname = ANY(%s)
+    )
+    SELECT covered.name, covering.name FROM index AS covered
+    JOIN index AS covering ON covering.table_name = covered.table_name AND covering.name <> covered.name
+    WHERE NOT covered.is_unique AND NOT covered.partial AND NOT covering.partial
+      AND cardinality(covered.columns) < cardinality(covering.columns)
+      AND covered.columns = covering.columns[1:cardinality(covered.columns)]
+"""
+
+
+def test_no_table_a_placement_writes_keeps_an_index_another_already_covers():
+    with connection.cursor() as cursor:
+        cursor.execute(REDUNDANT_INDEXES, [PLACEMENT_TABLES])
+        assert cursor.fetchall() == []
+        cursor.execute("CREATE INDEX redundant_for_the_test ON orders_order (buyer_id)")  # the check sees one
+        cursor.execute(REDUNDANT_INDEXES, [PLACEMENT_TABLES])
+        assert cursor.fetchall() == [("redundant_for_the_test", "order_buyer_recent")]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_named_advisory_lock_is_held_until_the_transaction_ends():
     other = connections.create_connection("default")
