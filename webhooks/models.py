@@ -62,7 +62,7 @@ class OutboxEvent(models.Model):
 
     event_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     event_type = models.CharField(max_length=64)
-    # indexed by outbox_event_org_recent, which leads with it
+    # Indexed by outbox_event_org_recent, which leads with it: no index of its own.
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
     )

@@ -20,7 +20,7 @@ class Order(models.Model):
     sales record, SPEC §5): later master-data changes never change an order."""
 
     number = models.CharField(max_length=24, unique=True)  # PX + yyyymmdd + sequence
-    # No index of their own: order_buyer_recent and order_supplier_recent lead with them (every placement writes them).
+    # Indexed by order_buyer_recent and order_supplier_recent, which lead with them: no index of their own.
     buyer = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="orders_placed", db_index=False
     )
@@ -107,9 +107,8 @@ class OrderLine(models.Model):
     shipped + closed ≤ ordered (equal once the order is shipped), accepted + rejected ≤ shipped (equal once every
     shipment is received). Closed units were never shipped and went back to stock."""
 
-    order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="lines", db_index=False
-    )  # order_line_unique_no
+    # Indexed by order_line_unique_no (order, line_no), which leads with it: no index of its own.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_no = models.PositiveSmallIntegerField()
     offer = models.ForeignKey("catalog.Offer", on_delete=models.PROTECT, related_name="+")
     drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+")
