@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from pharmex import views
+from pharmex.routing import FirstSegmentResolver
+
+API_APPS = ["accounts", "webhooks", "catalog", "firstbusiness", "orders", "settlements", "records", "procurement"]
 
 urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
@@ -10,14 +13,7 @@ urlpatterns = [
     path("admin/login/", include("accounts.admin_urls")),  # before the site's own: budgets and account locks
     path("admin/", admin.site.urls),
     path("api/", include("api_docs.urls")),
-    path("api/v1/", include("accounts.urls")),
-    path("api/v1/", include("webhooks.urls")),
-    path("api/v1/", include("catalog.urls")),
-    path("api/v1/", include("firstbusiness.urls")),
-    path("api/v1/", include("orders.urls")),
-    path("api/v1/", include("settlements.urls")),
-    path("api/v1/", include("records.urls")),
-    path("api/v1/", include("procurement.urls")),
+    FirstSegmentResolver("api/v1/", [f"{app}.urls" for app in API_APPS]),
 ]
 
 handler400 = "pharmex.views.bad_request"
