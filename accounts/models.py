@@ -230,7 +230,10 @@ def ownership_refusal(*, kind: str, ownership: str) -> str | None:
 class OrganizationStatusChange(TransitionRecord):
     """One verification, suspension or reinstatement of an organisation (accounts.transitions)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="status_changes")
+    # Indexed by organization_change_recent, which leads with it: no index of its own.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="status_changes", db_index=False
+    )
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["organization", "id"], name="organization_change_recent")]
@@ -239,7 +242,8 @@ class OrganizationStatusChange(TransitionRecord):
 class Membership(models.Model):
     """A user's role in one organisation."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    # Indexed by membership_unique (user, organization), which leads with it: no index of its own.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=MemberRole.choices)
     # The last day this member may act (write) for the organisation; after it they may only read. Set for a
@@ -300,7 +304,8 @@ class Invitation(models.Model):
 class InvitationStatusChange(TransitionRecord):
     """One acceptance, revocation or expiry of an invitation (accounts.transitions)."""
 
-    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="status_changes")
+    # Indexed by invitation_change_recent, which leads with it: no index of its own.
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="status_changes", db_index=False)
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["invitation", "id"], name="invitation_change_recent")]
@@ -309,7 +314,8 @@ class InvitationStatusChange(TransitionRecord):
 class License(models.Model):
     """A qualification certificate (资质) with its scope tags, validity and review outcome."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="licenses")
+    # Indexed by license_unique_number (organization, type, number), which leads with it: no index of its own.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="licenses", db_index=False)
     type = models.CharField(max_length=30, choices=LicenseType.choices)
     number = models.CharField(max_length=64)
     scope_tags = ArrayField(models.CharField(max_length=30, choices=ScopeTag.choices), default=list, blank=True)
@@ -340,7 +346,8 @@ class License(models.Model):
 class LicenseStatusChange(TransitionRecord):
     """One review (approval, rejection) or resubmission of a licence (accounts.transitions)."""
 
-    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="status_changes")
+    # Indexed by license_change_recent, which leads with it: no index of its own.
+    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="status_changes", db_index=False)
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["license", "id"], name="license_change_recent")]
@@ -382,7 +389,10 @@ class Reverification(models.Model):
 class ReverificationStatusChange(TransitionRecord):
     """One decision on a re-verification (accounts.transitions)."""
 
-    reverification = models.ForeignKey(Reverification, on_delete=models.CASCADE, related_name="status_changes")
+    # Indexed by reverification_change_recent, which leads with it: no index of its own.
+    reverification = models.ForeignKey(
+        Reverification, on_delete=models.CASCADE, related_name="status_changes", db_index=False
+    )
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["reverification", "id"], name="reverification_change_recent")]

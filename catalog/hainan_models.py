@@ -17,7 +17,8 @@ class CustomsStatusChange(TransitionRecord):
     """One customs status of an offer: set at listing, or moved forward with its customs declaration number
     (`data["declaration_number"]`) (catalog.customs)."""
 
-    offer = models.ForeignKey("catalog.Offer", on_delete=models.CASCADE, related_name="customs_changes")
+    # Indexed by offer_customs_change_recent, which leads with it: no index of its own.
+    offer = models.ForeignKey("catalog.Offer", on_delete=models.CASCADE, related_name="customs_changes", db_index=False)
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["offer", "id"], name="offer_customs_change_recent")]
@@ -33,7 +34,10 @@ class LechengApproval(models.Model):
     quantity within a validity; placement consumes the quantity, ending an order gives it back (catalog.customs)."""
 
     number = models.CharField("approval number", max_length=64, unique=True)
-    institution = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="lecheng_approvals")
+    # Indexed by lecheng_approval_holder, which leads with it: no index of its own.
+    institution = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="lecheng_approvals", db_index=False
+    )
     drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="lecheng_approvals")
     quantity = models.PositiveIntegerField(help_text="Approved quantity in the drug's sale units.")
     used = models.PositiveIntegerField(default=0, editable=False, help_text="Taken by open and completed orders.")

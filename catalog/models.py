@@ -260,7 +260,8 @@ class CeilingPrice(models.Model):
     the ceiling from its start.
     """
 
-    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="ceiling_prices")
+    # Indexed by ceiling_price_one_start_per_drug (drug, effective_from), which leads with it: no index of its own.
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="ceiling_prices", db_index=False)
     price = models.DecimalField(
         max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True, help_text="Per sale unit."
     )
@@ -291,7 +292,8 @@ class CeilingPrice(models.Model):
 class DrugStatusChange(TransitionRecord):
     """One review of a drug's master data: approval or withdrawal (catalog.transitions)."""
 
-    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="status_changes")
+    # Indexed by drug_change_recent, which leads with it: no index of its own.
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="status_changes", db_index=False)
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["drug", "id"], name="drug_change_recent")]
@@ -313,8 +315,12 @@ class OfferQuerySet(models.QuerySet):
 class Offer(models.Model):
     """A supplier's listing of a drug (挂网): price, VAT, stock and ordering terms, one per supplier and drug."""
 
-    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="offers")
-    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="offers")
+    # Indexed by offer_unique_supplier_drug (supplier, drug) and offer_market, which lead with them: no index of
+    # their own.
+    supplier = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="offers", db_index=False
+    )
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="offers", db_index=False)
     unit_price = models.DecimalField(
         max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES, help_text="Tax-inclusive price per sale unit."
     )
@@ -395,7 +401,8 @@ class Offer(models.Model):
 class OfferStatusChange(TransitionRecord):
     """One pause, activation, suspension or reinstatement of an offer (catalog.transitions)."""
 
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="status_changes")
+    # Indexed by offer_change_recent, which leads with it: no index of its own.
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="status_changes", db_index=False)
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["offer", "id"], name="offer_change_recent")]
@@ -438,7 +445,8 @@ class SimplifiedVatElection(models.Model):
 class OfferPriceChange(models.Model):
     """Price history of an offer: old and new price, who changed it and when."""
 
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="price_changes")
+    # Indexed by offer_price_change_offer, which leads with it: no index of its own.
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="price_changes", db_index=False)
     old_price = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES)
     new_price = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_PLACES)
     changed_by = models.CharField(max_length=255, help_text="The actor's audit label (user email or API key).")

@@ -74,7 +74,10 @@ class Document(models.Model):
     """One version of a document: its file (by content hash), type, subject and validity, immutable once
     submitted. A new version of the same `series` supersedes it; superseded versions are kept."""
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by document_owner_type, which leads with it: no index of its own.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     type = models.CharField(max_length=40, choices=DocumentType.choices)
     title = models.CharField(max_length=200)
     # The subject, by type: a licence, a sales representative, or a drug (and a lot for inspection reports).
@@ -89,7 +92,8 @@ class Document(models.Model):
     scope_provinces = ArrayField(models.CharField(max_length=6), default=list, blank=True)
     valid_from = models.DateField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True)
-    series = models.UUIDField(default=uuid.uuid4, db_index=True)  # every version of one document
+    # Indexed by document_version_unique (series, version), which leads with it: no index of its own.
+    series = models.UUIDField(default=uuid.uuid4)  # every version of one document
     version = models.PositiveSmallIntegerField(default=1)
     file = models.FileField(storage=document_storage, max_length=255)
     content_type = models.CharField(max_length=40)  # as its bytes say, never as its name or the client says
@@ -148,7 +152,8 @@ class DocumentStatusChange(TransitionRecord):
 class DocumentAccess(models.Model):
     """Who obtained a link to, or downloaded, which document version, when (never updated, never deleted)."""
 
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="accesses")
+    # Indexed by document_access_recent, which leads with it: no index of its own.
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="accesses", db_index=False)
     kind = models.CharField(max_length=20, choices=AccessKind.choices)
     organization = models.ForeignKey(
         "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -170,8 +175,10 @@ class DocumentShare(models.Model):
     requested by the recipient or sent by the provider; while active the recipient reads the provider's current
     documents and the versions they replaced, and nobody else does."""
 
-    provider = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
-    recipient = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by share_unique_pair (provider, recipient) and share_recipient_status, which lead with them: no index
+    # of their own.
+    provider = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
+    recipient = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     status = models.CharField(max_length=20, choices=ShareStatus.choices)
     shared_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -200,7 +207,8 @@ class FirstBusinessReview(models.Model):
     when decided); the gate reads that date, so an approval stops counting the day after, job or no job.
     """
 
-    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by review_one_per_subject (buyer, supplier, drug), which leads with it: no index of its own.
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     drug = models.ForeignKey("catalog.Drug", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)

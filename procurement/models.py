@@ -124,7 +124,8 @@ class ProcurementContract(models.Model):
 class ContractVolume(models.Model):
     """One institution's agreed annual volume (约定采购量) under a contract, in sale units."""
 
-    contract = models.ForeignKey(ProcurementContract, on_delete=models.CASCADE, related_name="volumes")
+    # Indexed by contract_volume_once (contract, institution), which leads with it: no index of its own.
+    contract = models.ForeignKey(ProcurementContract, on_delete=models.CASCADE, related_name="volumes", db_index=False)
     institution = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="contract_volumes")
     annual_volume = models.PositiveIntegerField()
 
@@ -162,7 +163,8 @@ class Quote(models.Model):
     """One supplier's answer (报价) to a request: the offer it quotes from, a unit price and how long it holds.
     Accepted once: the order it became is `order`."""
 
-    request = models.ForeignKey(QuoteRequest, on_delete=models.CASCADE, related_name="quotes")
+    # Indexed by quote_once_per_supplier (request, supplier), which leads with it: no index of its own.
+    request = models.ForeignKey(QuoteRequest, on_delete=models.CASCADE, related_name="quotes", db_index=False)
     supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="quotes")
     status = models.CharField(max_length=20, choices=QuoteStatus.choices, default=QuoteStatus.REQUESTED)
     offer = models.ForeignKey("catalog.Offer", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -217,7 +219,8 @@ class ProcurementPlanLine(models.Model):
     gate saw it at the check: the offer chosen, its price, every reason; `order_line` and `placed_unit_price` once
     the plan is placed (the gate prices again at placement)."""
 
-    plan = models.ForeignKey(ProcurementPlan, on_delete=models.CASCADE, related_name="lines")
+    # Indexed by plan_line_row_once (plan, row), which leads with it: no index of its own.
+    plan = models.ForeignKey(ProcurementPlan, on_delete=models.CASCADE, related_name="lines", db_index=False)
     row = models.PositiveIntegerField(help_text="Spreadsheet row number (the header is row 1).")
     drug_ref = models.BigIntegerField(null=True, blank=True)
     supplier_ref = models.BigIntegerField(null=True, blank=True)
@@ -362,8 +365,13 @@ class UpstreamInvoice(models.Model):
     shipment lines (lots). Parties are identified by unified social credit code; `issuer`/`recipient` link
     them when they are organisations on the platform."""
 
+    # Indexed by upstream_invoice_once (shipment, issuer_uscc, number), which leads with it: no index of its own.
     shipment = models.ForeignKey(
-        "orders.Shipment", on_delete=models.PROTECT, related_name="upstream_invoices", verbose_name=_("shipment")
+        "orders.Shipment",
+        on_delete=models.PROTECT,
+        related_name="upstream_invoices",
+        verbose_name=_("shipment"),
+        db_index=False,
     )
     number = models.CharField(_("invoice number"), max_length=20)
     issue_date = models.DateField(_("issue date"))

@@ -90,8 +90,10 @@ class WebhookDelivery(models.Model):
     whose task never ran (a lost broker message), the retry job those that have no task at all.
     """
 
-    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    # Indexed by webhook_delivery_once_per_endpoint (event, endpoint) and webhook_delivery_endpoint, which lead with
+    # them: no index of their own.
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)  # attempts started so far
     max_attempts = models.PositiveIntegerField()  # gives up when an attempt with this number fails
@@ -128,7 +130,8 @@ class WebhookDelivery(models.Model):
 class WebhookAttempt(models.Model):
     """One HTTP attempt of a delivery, as the delivery log shows it."""
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    # Indexed by webhook_attempt_delivery, which leads with it: no index of its own.
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log", db_index=False)
     number = models.PositiveIntegerField()
     attempted_at = models.DateTimeField()
     url = models.CharField(max_length=2000)

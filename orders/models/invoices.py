@@ -20,8 +20,10 @@ from pharmex.models import TransitionRecord
 class Invoice(models.Model):
     """A 数电发票 the supplier issued to the buyer: blue (positive amounts) or red (红字, negative, from a form)."""
 
-    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
-    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by invoice_number_unique_per_issuer (supplier, number) and invoice_buyer_recent, which lead with them:
+    # no index of their own.
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     number = models.CharField(max_length=20)
     kind = models.CharField(max_length=10, choices=InvoiceKind.choices)
     issue_date = models.DateField()
@@ -54,7 +56,8 @@ class InvoiceFile(models.Model):
     """The 数电发票 metadata file (XML or OFD) the supplier uploaded for an invoice, kept as uploaded, with the
     fields read from it (orders/invoice_files.py); one per format."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="files")
+    # Indexed by invoice_file_once_per_format (invoice, format), which leads with it: no index of its own.
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="files", db_index=False)
     format = models.CharField(max_length=10)  # "xml" or "ofd", by content
     original_name = models.CharField(max_length=200, blank=True)
     content = models.BinaryField()
@@ -75,7 +78,8 @@ class InvoiceFile(models.Model):
 class InvoiceShipment(models.Model):
     """How much of a shipment's gross one invoice covers (negative for a red invoice)."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="covers")
+    # Indexed by invoice_shipment_once (invoice, shipment), which leads with it: no index of its own.
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="covers", db_index=False)
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="invoice_covers")
     amount = models.DecimalField(**MONEY)
 

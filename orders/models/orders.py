@@ -189,7 +189,8 @@ def attach_lines(order: Order, lines: list[OrderLine]) -> None:
 class OrderEvent(TransitionRecord):
     """One transition of an order: from, to, actor, time, note (and what else happened, in `data`)."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    # Indexed by order_event_order, which leads with it: no index of its own.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", db_index=False)
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["order", "id"], name="order_event_order")]

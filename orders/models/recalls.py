@@ -30,7 +30,8 @@ class Recall(models.Model):
 class RecallAcknowledgement(models.Model):
     """An affected buyer's answer to a recall: seen, and how many units it still holds."""
 
-    recall = models.ForeignKey(Recall, on_delete=models.PROTECT, related_name="acknowledgements")
+    # Indexed by recall_acknowledged_once (recall, organization), which leads with it: no index of its own.
+    recall = models.ForeignKey(Recall, on_delete=models.PROTECT, related_name="acknowledgements", db_index=False)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     quantity_held = models.PositiveIntegerField()
     note = models.CharField(max_length=500, blank=True)

@@ -22,8 +22,9 @@ class Return(models.Model):
 
     number = models.CharField(max_length=32, unique=True)  # RT + order number + sequence
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
-    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
-    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by return_buyer_recent and return_supplier_recent, which lead with them: no index of their own.
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     recall = models.ForeignKey("orders.Recall", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED)
     reason = models.CharField(max_length=20, choices=ReturnReason.choices)
@@ -68,7 +69,8 @@ class ReturnLine(models.Model):
     (checked under the order lines' row locks).
     """
 
-    return_request = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    # Indexed by return_line_once_per_lot (return_request, shipment_line), which leads with it: no index of its own.
+    return_request = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines", db_index=False)
     shipment_line = models.ForeignKey(ShipmentLine, on_delete=models.PROTECT, related_name="return_lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
     requested_quantity = models.PositiveIntegerField()
@@ -108,7 +110,8 @@ class ReturnLine(models.Model):
 class ReturnEvent(TransitionRecord):
     """One transition of a return: from, to, actor, time, note."""
 
-    return_request = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="events")
+    # Indexed by return_event_return, which leads with it: no index of its own.
+    return_request = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="events", db_index=False)
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["return_request", "id"], name="return_event_return")]

@@ -41,11 +41,13 @@ class ShipmentQuerySet(models.QuerySet):
 class Shipment(models.Model):
     """Goods of one order leaving the supplier together: carrier, tracking, invoices (数电发票), lines."""
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
+    # Indexed by shipment_unique_sequence (order, sequence), which leads with it: no index of its own.
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments", db_index=False)
     sequence = models.PositiveSmallIntegerField()  # 1, 2, … within the order
     # The parties, copied from the order: tenancy filters and the per-supplier invoice rule need no join.
-    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
-    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by shipment_supplier_recent and shipment_buyer_recent, which lead with them: no index of their own.
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     status = models.CharField(max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.IN_TRANSIT)
     carrier = models.CharField(max_length=100)
     tracking_number = models.CharField(max_length=64)
@@ -88,7 +90,8 @@ class ShipmentLine(models.Model):
 
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines")
-    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+")
+    # Indexed by shipment_line_drug_lot, which leads with it: no index of its own.
+    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+", db_index=False)
     lot_number = models.CharField(max_length=40)
     lot_key = models.CharField(max_length=LOT_KEY_LENGTH, db_index=True)  # the lot normalised (recalls match on it)
     expiry_date = models.DateField()
@@ -117,7 +120,8 @@ class ShipmentLine(models.Model):
 class ShipmentEvent(TransitionRecord):
     """One transition of a shipment (received, received automatically)."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    # Indexed by shipment_event_shipment, which leads with it: no index of its own.
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events", db_index=False)
 
     class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["shipment", "id"], name="shipment_event_shipment")]

@@ -26,7 +26,8 @@ class TraceCode(models.Model):
     gtin = models.CharField(max_length=14, blank=True)
     lot_number = models.CharField(max_length=40, blank=True)
     expiry_date = models.DateField(null=True, blank=True)
-    holder = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by trace_code_holder_drug, which leads with it: no index of its own.
+    holder = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     is_case = models.BooleanField(default=False)  # a case code (箱码): its units point to it as `case`
     case = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="units")
@@ -64,7 +65,9 @@ class CustodyHop(models.Model):
     Exactly one of `shipment` (with its `shipment_line`) and `return_request` (with its `return_line`) is set.
     """
 
-    code = models.ForeignKey(TraceCode, on_delete=models.PROTECT, related_name="hops")
+    # Indexed by custody_hop_once_per_shipment (code, shipment) and custody_hop_once_per_return, which lead with
+    # it: no index of its own.
+    code = models.ForeignKey(TraceCode, on_delete=models.PROTECT, related_name="hops", db_index=False)
     shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     shipment_line = models.ForeignKey(
         ShipmentLine, null=True, blank=True, on_delete=models.PROTECT, related_name="hops"
@@ -101,10 +104,6 @@ class CustodyHop(models.Model):
                 name="custody_hop_shipment_or_return",
             ),
         ]
-        indexes = [
-            models.Index(fields=["shipment_line"], name="custody_hop_line"),
-            models.Index(fields=["return_line"], name="custody_hop_return_line"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.code_id}: {self.from_organization_id} → {self.to_organization_id} ({self.outcome})"
@@ -134,7 +133,8 @@ def attach_hops(shipments: list[Shipment]) -> None:
 class CodeFormat(models.Model):
     """An enterprise-defined code (企业自定义码) format a supplier declares for a drug: digits, length, prefix."""
 
-    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+")
+    # Indexed by code_format_unique (drug, organization, prefix, length), which leads with it: no index of its own.
+    drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+", db_index=False)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     prefix = models.CharField(max_length=20)
     length = models.PositiveSmallIntegerField()

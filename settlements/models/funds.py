@@ -20,7 +20,10 @@ class FundPayment(models.Model):
     """Money a medical insurance fund paid in: recorded by a finance admin, created from a matched bank line, or the
     fund's side of a credit note of a return of fund-paid lines (no money moved: what the fund owes went down)."""
 
-    fund = models.ForeignKey("accounts.InsuranceFund", on_delete=models.PROTECT, related_name="payments")
+    # Indexed by fund_payment_fund_recent, which leads with it: no index of its own.
+    fund = models.ForeignKey(
+        "accounts.InsuranceFund", on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, default="CNY")
     reference = models.CharField(max_length=300, blank=True)
@@ -51,7 +54,8 @@ class FundPayment(models.Model):
 class FundAllocation(models.Model):
     """Part of a fund payment applied to the fund's part of one order's receivable."""
 
-    payment = models.ForeignKey(FundPayment, on_delete=models.CASCADE, related_name="allocations")
+    # Indexed by fund_allocation_unique (payment, receivable), which leads with it: no index of its own.
+    payment = models.ForeignKey(FundPayment, on_delete=models.CASCADE, related_name="allocations", db_index=False)
     receivable = models.ForeignKey(Receivable, on_delete=models.PROTECT, related_name="fund_allocations")
     amount = models.DecimalField(**MONEY)
     created_at = models.DateTimeField(default=timezone.now)

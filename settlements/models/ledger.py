@@ -86,7 +86,8 @@ class Posting(models.Model):
     """One leg of an entry: a signed amount (debit > 0, credit < 0) on one account."""
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings")
+    # Indexed by posting_account_id, which leads with it: no index of its own.
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, default="CNY")
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+")

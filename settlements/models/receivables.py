@@ -59,7 +59,8 @@ class Receivable(models.Model):
     """
 
     order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="receivable")
-    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by receivable_buyer_due, which leads with it: no index of its own.
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     # db_index=False: the (supplier, paid_at) index below serves lookups by supplier, and a statement's lines.
     supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     currency = models.CharField(max_length=3, default="CNY")
@@ -142,7 +143,8 @@ class Receivable(models.Model):
 class Payment(models.Model):
     """Money a buyer paid in: recorded by a finance admin or created from a matched bank line."""
 
-    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by payment_buyer_recent, which leads with it: no index of its own.
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, default="CNY")
     reference = models.CharField(max_length=300, blank=True)
@@ -176,7 +178,8 @@ class Payment(models.Model):
 class PaymentAllocation(models.Model):
     """Part of a payment applied to one order's receivable."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    # Indexed by allocation_unique (payment, receivable), which leads with it: no index of its own.
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations", db_index=False)
     receivable = models.ForeignKey(Receivable, on_delete=models.PROTECT, related_name="allocations")
     amount = models.DecimalField(**MONEY)
     created_at = models.DateTimeField(default=timezone.now)

@@ -29,7 +29,8 @@ class Statement(models.Model):
     """
 
     number = models.CharField(max_length=32, unique=True)  # ST + period + supplier id: matched in bank references
-    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by statement_one_per_period (supplier, period_kind, …), which leads with it: no index of its own.
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     period_kind = models.CharField(max_length=10, choices=PeriodKind.choices)
     period_start = models.DateField()
     period_end = models.DateField()  # exclusive, Asia/Shanghai calendar
