@@ -19,7 +19,7 @@ class Order(models.Model):
     """One buyer's order with one supplier; money, drug and party facts are snapshots taken at placement (the GSP
     sales record, SPEC §5): later master-data changes never change an order."""
 
-    number = models.CharField(max_length=24, unique=True)  # PX + yyyymmdd + sequence
+    number = models.CharField(max_length=24)  # PX + yyyymmdd + sequence; unique by order_number_unique
     # Indexed by order_buyer_recent and order_supplier_recent, which lead with them: no index of their own.
     buyer = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="orders_placed", db_index=False
@@ -64,6 +64,8 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(buyer=F("supplier")), name="order_buyer_is_not_supplier"),
             models.CheckConstraint(condition=Q(total_gross__gte=0, total_tax__gte=0), name="order_totals_positive"),
+            # A constraint, not unique=True, which also builds a `LIKE 'x%'` index no query here asks for.
+            models.UniqueConstraint(fields=["number"], name="order_number_unique"),
         ]
         indexes = [
             models.Index(fields=["buyer", "-id"], name="order_buyer_recent"),

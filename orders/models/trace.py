@@ -20,7 +20,7 @@ class TraceCode(models.Model):
     receipt of an accepted unit moves it to the buyer. While `shipment` is set the code is in transit.
     """
 
-    code = models.CharField(max_length=CODE_LENGTH, unique=True)  # canonical form (orders/trace_codes.py)
+    code = models.CharField(max_length=CODE_LENGTH)  # canonical form (orders/trace_codes.py); trace_code_unique
     kind = models.CharField(max_length=20, choices=TraceCodeKind.choices)
     drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+")
     gtin = models.CharField(max_length=14, blank=True)
@@ -39,7 +39,10 @@ class TraceCode(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=~(Q(is_case=True) & Q(case__isnull=False)), name="trace_case_not_nested")
+            models.CheckConstraint(condition=~(Q(is_case=True) & Q(case__isnull=False)), name="trace_case_not_nested"),
+            # A constraint, not unique=True, which also builds a `LIKE 'x%'` index: an entry per code shipped that
+            # no query reads.
+            models.UniqueConstraint(fields=["code"], name="trace_code_unique"),
         ]
         indexes = [models.Index(fields=["holder", "drug"], name="trace_code_holder_drug")]
 

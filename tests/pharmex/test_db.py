@@ -175,14 +175,41 @@ def test_no_table_keeps_an_index_another_already_covers():
     with connection.cursor() as cursor:
         cursor.execute(REDUNDANT_INDEXES, [DJANGO_TABLES])
         assert cursor.fetchall() == []
-        # the check sees one made for the test, and a twin of a unique index (not the `_like` one of the same column)
+        # the check sees one made for the test, and a twin of a unique index (not a `_like` one of the same column)
         cursor.execute("CREATE INDEX redundant_for_the_test ON orders_order (buyer_id)")
         cursor.execute("CREATE INDEX redundant_twin_for_the_test ON orders_order (number)")
+        cursor.execute("CREATE INDEX prefix_search_for_the_test ON orders_order (number varchar_pattern_ops)")
         cursor.execute(REDUNDANT_INDEXES, [DJANGO_TABLES])
         assert cursor.fetchall() == [
             ("redundant_for_the_test", "order_buyer_recent"),
-            ("redundant_twin_for_the_test", "orders_order_number_key"),
+            ("redundant_twin_for_the_test", "order_number_unique"),
         ]
+
+
+# Django gives a unique or indexed text column a second btree with `varchar_pattern_ops`, for `LIKE 'x%'`. Nothing
+# searches these columns by prefix, and each is written on every order placed or every code shipped.
+NO_PREFIX_SEARCH = {"orders_order": "number", "orders_tracecode": "code"}
+
+
+def test_order_numbers_and_trace_codes_carry_no_prefix_search_index():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT index_class.relname FROM pg_index
+            JOIN pg_class AS index_class ON index_class.oid = pg_index.indexrelid
+            JOIN pg_opclass ON pg_opclass.oid = ANY(string_to_array(pg_index.indclass::text, ' ')::oid[])
+            WHERE pg_index.indrelid = ANY(%s::regclass[]) AND pg_opclass.opcname LIKE '%%pattern_ops'
+            """,
+            [list(NO_PREFIX_SEARCH)],
+        )
+        assert cursor.fetchall() == []
+        for table, column in NO_PREFIX_SEARCH.items():  # still unique
+            cursor.execute(
+                "SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass AND indisunique AND indnatts = 1 "
+                "AND indkey[0] = (SELECT attnum FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s)",
+                [table, table, column],
+            )
+            assert cursor.fetchone() == (1,), table
 
 
 @pytest.mark.django_db(transaction=True)
