@@ -41,8 +41,9 @@ class FirstSegmentResolver(URLResolver):
 
     def _file_routes(self) -> None:
         segments = {first_literal_segment(pattern) for pattern in self.url_patterns} - {None}
-        self._by_segment = {segment: self._resolver_for(segment) for segment in segments}
+        by_segment = {segment: self._resolver_for(segment) for segment in segments}
         self._any_segment = self._resolver_for(None)
+        self._by_segment = by_segment  # last: another thread that sees it set finds both ready
 
     def _resolver_for(self, segment: str | None) -> URLResolver:
         patterns = [p for p in self.url_patterns if first_literal_segment(p) in (segment, None)]
