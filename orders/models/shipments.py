@@ -93,7 +93,8 @@ class ShipmentLine(models.Model):
     # Indexed by shipment_line_drug_lot, which leads with it: no index of its own.
     drug = models.ForeignKey("catalog.Drug", on_delete=models.PROTECT, related_name="+", db_index=False)
     lot_number = models.CharField(max_length=40)
-    lot_key = models.CharField(max_length=LOT_KEY_LENGTH, db_index=True)  # the lot normalised (recalls match on it)
+    # The lot normalised: recalls match on it, always with the drug (shipment_line_drug_lot), so no index of its own.
+    lot_key = models.CharField(max_length=LOT_KEY_LENGTH)
     expiry_date = models.DateField()
     # 产地 of the lot, required for 中药饮片; a database default keeps raw INSERTs (bench seeding) working
     place_of_origin = models.CharField(max_length=100, blank=True, default="", db_default="")

@@ -187,11 +187,11 @@ def test_no_table_keeps_an_index_another_already_covers():
 
 
 # Django gives a unique or indexed text column a second btree with `varchar_pattern_ops`, for `LIKE 'x%'`. Nothing
-# searches these columns by prefix, and each is written on every order placed or every code shipped.
-NO_PREFIX_SEARCH = {"orders_order": "number", "orders_tracecode": "code"}
+# searches these columns by prefix, and each is written on every order placed, code shipped or shipment line.
+UNIQUE_WITHOUT_PREFIX_SEARCH = {"orders_order": "number", "orders_tracecode": "code"}
 
 
-def test_order_numbers_and_trace_codes_carry_no_prefix_search_index():
+def test_order_numbers_trace_codes_and_lots_carry_no_prefix_search_index():
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -200,10 +200,10 @@ def test_order_numbers_and_trace_codes_carry_no_prefix_search_index():
             JOIN pg_opclass ON pg_opclass.oid = ANY(string_to_array(pg_index.indclass::text, ' ')::oid[])
             WHERE pg_index.indrelid = ANY(%s::regclass[]) AND pg_opclass.opcname LIKE '%%pattern_ops'
             """,
-            [list(NO_PREFIX_SEARCH)],
+            [[*UNIQUE_WITHOUT_PREFIX_SEARCH, "orders_shipmentline"]],
         )
         assert cursor.fetchall() == []
-        for table, column in NO_PREFIX_SEARCH.items():  # still unique
+        for table, column in UNIQUE_WITHOUT_PREFIX_SEARCH.items():  # still unique
             cursor.execute(
                 "SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass AND indisunique AND indnatts = 1 "
                 "AND indkey[0] = (SELECT attnum FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s)",
