@@ -47,7 +47,8 @@ class AuditEvent(models.Model):
     actor_user_id = models.BigIntegerField(null=True)
     actor_api_key_id = models.CharField(max_length=150, null=True)
     actor_label = models.CharField(max_length=255)
-    organization_id = models.BigIntegerField(null=True)  # indexed by audit_org_recent, which leads with it
+    # Indexed by audit_org_recent, which leads with it: no index of its own.
+    organization_id = models.BigIntegerField(null=True)
     action = models.CharField(max_length=100)
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=100)

@@ -40,14 +40,15 @@ class FirstSegmentResolver(URLResolver):
         return self._by_segment.get(segment, self._any_segment).resolve(path)
 
     def _file_routes(self) -> None:
-        segments = {first_literal_segment(pattern) for pattern in self.url_patterns} - {None}
-        by_segment = {segment: self._resolver_for(segment) for segment in segments}
-        self._any_segment = self._resolver_for(None)
-        self._by_segment = by_segment  # last: another thread that sees it set finds both ready
+        filed = [(first_literal_segment(pattern), pattern) for pattern in self.url_patterns]
 
-    def _resolver_for(self, segment: str | None) -> URLResolver:
-        patterns = [p for p in self.url_patterns if first_literal_segment(p) in (segment, None)]
-        return URLResolver(self.pattern, patterns, self.default_kwargs, self.app_name, self.namespace)
+        def resolver_for(segment: str | None) -> URLResolver:
+            patterns = [pattern for under, pattern in filed if under in (segment, None)]
+            return URLResolver(self.pattern, patterns, self.default_kwargs, self.app_name, self.namespace)
+
+        by_segment = {segment: resolver_for(segment) for segment, _ in filed if segment is not None}
+        self._any_segment = resolver_for(None)
+        self._by_segment = by_segment  # last: another thread that sees it set finds both ready
 
 
 def first_literal_segment(pattern: URLPattern | URLResolver) -> str | None:
