@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from catalog.choices import CustomsStatus, OfferStatus
 from catalog.models import CeilingPrice, CustomsStatusChange, Drug, Offer, OfferPriceChange, OfferStatusChange
-from pharmex.db import RowModel, column, execute, fetch_all, quote, split_row, table
+from pharmex.db import RowModel, any_of, column, execute, fetch_all, quote, split_row, table
 
 _OFFER, _DRUG, _SUPPLIER = RowModel(Offer, "offer"), RowModel(Drug, "drug"), RowModel(Organization, "supplier")
 _CEILING = RowModel(CeilingPrice, "ceiling")
@@ -32,21 +32,23 @@ OFFERS_WITH_DRUG_AND_SUPPLIER = f"""
     LEFT JOIN {_CEILING.table} ON {_CEILING.column("drug")} = {_DRUG.column("id")}
         AND {_CEILING.column("effective_from")} <= %(on)s
         AND ({_CEILING.column("effective_until")} IS NULL OR {_CEILING.column("effective_until")} >= %(on)s)
-    WHERE {_OFFER.column("id")} = ANY(%(ids)s)
+    WHERE {_OFFER.column("id")} = {any_of("%(ids)s")}
 """
 
 # The inner SELECT locks the rows in primary-key order, so carts sharing offers queue in the same order
 # and never deadlock (one UPDATE of several rows would take its locks in no promised order); the
-# condition then reads each row's committed stock under its lock, so stock never goes below zero.
+# condition then reads each row's committed stock under its lock, so stock never goes below zero. Each
+# offer's quantity is looked up by its place among the ids rather than joined from `unnest(ids, quantities)`,
+# whose row count a custom plan would see (pharmex.db.any_of).
 _STOCK, _OFFER_ID = column(Offer, "stock"), column(Offer, "id")
 STOCK_TAKE = f"""
     UPDATE {table(Offer, "offer")}
     SET {_STOCK} = offer.{_STOCK} - wanted.quantity, {column(Offer, "updated_at")} = %(now)s
-    FROM (SELECT {_OFFER_ID} FROM {table(Offer)} WHERE {_OFFER_ID} = ANY(%(ids)s::bigint[])
+    FROM (SELECT {_OFFER_ID} FROM {table(Offer)} WHERE {_OFFER_ID} = {any_of("%(ids)s::bigint[]")}
           ORDER BY {_OFFER_ID} FOR UPDATE) AS locked,
-         unnest(%(ids)s::bigint[], %(quantities)s::bigint[]) AS wanted (id, quantity)
-    WHERE offer.{_OFFER_ID} = locked.{_OFFER_ID} AND wanted.id = locked.{_OFFER_ID}
-      AND offer.{_STOCK} >= wanted.quantity
+         LATERAL (SELECT (%(quantities)s::bigint[])[array_position(%(ids)s::bigint[], locked.{_OFFER_ID})]
+                  AS quantity) AS wanted
+    WHERE offer.{_OFFER_ID} = locked.{_OFFER_ID} AND offer.{_STOCK} >= wanted.quantity
     RETURNING offer.{_OFFER_ID}
 """
 

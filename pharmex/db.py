@@ -221,17 +221,17 @@ def try_advisory_xact_lock(name: str) -> bool:
     return fetch_one("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [name])[0]
 
 
-def plan_generically() -> None:
-    """Plan this transaction's remaining statements once per connection, never for their values: PostgreSQL's
-    `plan_cache_mode = force_generic_plan`, local to the transaction (call inside one; outside, it does nothing).
+def any_of(array: str) -> str:
+    """`column = {any_of("%(ids)s")}`: `= ANY` of an array parameter, planned once for arrays of every size.
 
-    PostgreSQL keeps planning a prepared statement for each call's values when a generic plan looks costlier than
-    those custom plans, as it does for `id = ANY(array)` (a generic plan assumes ten elements, a custom one
-    counts three). On a placement's array reads and its stock update that re-planning was a quarter of
-    PostgreSQL's CPU (1.1 of 4.1 ms; BENCHMARKS.md, order placement). Only for statements whose best plan does
-    not depend on the values: a search pattern or a date range over partitions wants its custom plan.
+    A custom plan counts the elements of an array it is given (three offers) and a generic plan assumes ten, so for
+    a plain `= ANY(%(ids)s)` of fewer than ten the generic plan always looks costlier and PostgreSQL plans again on
+    every call (on a placement's offers read, stock take and first-business read that was a quarter of PostgreSQL's
+    CPU, BENCHMARKS.md, order placement). Read through a sub-select, the array has no size the planner can see in
+    either plan, both cost the same, and after its five trial plans PostgreSQL keeps the generic one. Only for
+    statements whose best plan does not depend on how many ids they get.
     """
-    execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
+    return f"ANY(ARRAY(SELECT unnest({array})))"
 
 
 @contextmanager

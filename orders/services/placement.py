@@ -23,7 +23,6 @@ from orders.notifications import announce_order
 from orders.services.lecheng import lecheng_take
 from pharmex.actor import Actor
 from pharmex.audit import audit_record
-from pharmex.db import plan_generically
 from pharmex.money import money_sum
 
 
@@ -87,7 +86,6 @@ def _gate(*, buyer: Organization, lines: Sequence[LineRequest]) -> tuple[GateRes
     # The offers are read without locks: stock is taken last, by a conditional update that locks them
     # (catalog stock_reserve), so a hot offer stays locked for the end of the transaction only, and a
     # line the gate let through on stock read a moment ago still cannot oversell.
-    plan_generically()  # every statement of a placement has one best plan whatever the offers
     facts = gate_facts(buyer=buyer, lines=lines, on=today())
     result = compliance_check(buyer=buyer, lines=lines, facts=facts)
     if not result.eligible:
