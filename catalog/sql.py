@@ -32,8 +32,9 @@ OFFERS_WITH_DRUG_AND_SUPPLIER = f"""
     LEFT JOIN {_CEILING.table} ON {_CEILING.column("drug")} = {_DRUG.column("id")}
         AND {_CEILING.column("effective_from")} <= %(on)s
         AND ({_CEILING.column("effective_until")} IS NULL OR {_CEILING.column("effective_until")} >= %(on)s)
-    WHERE {_OFFER.column("id")} = {any_of("%(ids)s")}
+    WHERE {_OFFER.column("id")} = {any_of("%(ids)s::bigint[]")}
 """
+_BIGINT = range(-(2**63), 2**63)
 
 # The inner SELECT locks the rows in primary-key order, so carts sharing offers queue in the same order
 # and never deadlock (one UPDATE of several rows would take its locks in no promised order); the
@@ -54,9 +55,10 @@ STOCK_TAKE = f"""
 
 
 def offers_with_drug_and_supplier(ids: Sequence[int], *, on: date) -> dict[int, Offer]:
-    """The offers by id with their drug (its `ceilings_in_force` on `on` set) and supplier."""
+    """The offers by id with their drug (its `ceilings_in_force` on `on` set) and supplier; an id no bigint can hold
+    names no offer."""
     offers = {}
-    for row in fetch_all(OFFERS_WITH_DRUG_AND_SUPPLIER, {"ids": list(ids), "on": on}):
+    for row in fetch_all(OFFERS_WITH_DRUG_AND_SUPPLIER, {"ids": [pk for pk in ids if pk in _BIGINT], "on": on}):
         offer, drug, supplier = split_row(row, _OFFER, _DRUG, _SUPPLIER)
         ceiling_row = row[len(_OFFER.fields) + len(_DRUG.fields) + len(_SUPPLIER.fields) :]
         drug.ceilings_in_force = [] if ceiling_row[0] is None else [_CEILING.build(ceiling_row)]

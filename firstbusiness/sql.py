@@ -20,8 +20,8 @@ REVIEW_DECISIONS = f"""
     SELECT {_REVIEW.column("supplier")}, {_REVIEW.column("drug")}, {_REVIEW.column("status")},
            {_REVIEW.column("valid_until")}
     FROM {_REVIEW.table}
-    WHERE {_REVIEW.column("buyer")} = %(buyer)s AND {_REVIEW.column("supplier")} = {any_of("%(suppliers)s")}
-      AND ({_REVIEW.column("drug")} IS NULL OR {_REVIEW.column("drug")} = {any_of("%(drugs)s")})
+    WHERE {_REVIEW.column("buyer")} = %(buyer)s AND {_REVIEW.column("supplier")} = {any_of("%(suppliers)s::bigint[]")}
+      AND ({_REVIEW.column("drug")} IS NULL OR {_REVIEW.column("drug")} = {any_of("%(drugs)s::bigint[]")})
 """
 
 

@@ -229,7 +229,8 @@ def any_of(array: str) -> str:
     every call (on a placement's offers read, stock take and first-business read that was a quarter of PostgreSQL's
     CPU, BENCHMARKS.md, order placement). Read through a sub-select, the array has no size the planner can see in
     either plan, both cost the same, and after its five trial plans PostgreSQL keeps the generic one. Only for
-    statements whose best plan does not depend on how many ids they get.
+    statements whose best plan does not depend on how many ids they get. Cast the parameter (`"%(ids)s::bigint[]"`):
+    an empty list travels untyped, and `unnest` cannot tell which array it is.
     """
     return f"ANY(ARRAY(SELECT unnest({array})))"
 

@@ -44,6 +44,17 @@ def test_offers_read_as_the_orm_reads_them_with_their_drug_and_supplier():
     assert [c.price for c in by_sql[offers[0].pk].drug.ceilings_in_force] == [Decimal("18.50")]
 
 
+def test_reading_no_offers_or_ids_no_bigint_holds_finds_none():
+    # the ids travel as one bigint[] parameter (pharmex.db.any_of): an empty list must still be typed, and an id
+    # beyond bigint cannot be cast, so it is not sent
+    offer = OfferFactory()
+    today = timezone.localdate()
+    assert sql.offers_with_drug_and_supplier([], on=today) == {}
+    assert sql.offers_with_drug_and_supplier([2**63, -(2**63) - 1], on=today) == {}
+    assert list(sql.offers_with_drug_and_supplier([2**63, offer.pk], on=today)) == [offer.pk]
+    assert sql.stock_take({}) == set()
+
+
 def test_taking_stock_does_what_a_conditional_orm_update_does():
     # given: the same stock twice, one set taken by SQL, the other by the ORM
     wanted = {0: 5, 1: 10, 2: 11}  # enough, exactly all, one too many

@@ -45,3 +45,8 @@ def test_review_decisions_are_the_ones_the_orm_filter_finds():
     )
     assert sorted(by_sql, key=repr) == sorted(by_orm, key=repr)
     assert len(by_sql) == 4
+
+
+def test_no_suppliers_or_drugs_read_no_decisions():
+    buyer = OrganizationFactory(kind=OrganizationKind.PHARMACY)
+    assert sql.review_decisions(buyer_id=buyer.pk, supplier_ids=[], drug_ids=[]) == []

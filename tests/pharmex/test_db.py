@@ -142,7 +142,7 @@ def test_any_of_is_planned_once_where_a_plain_any_is_planned_for_each_array():
         cursor.execute("ANALYZE numbers")
     carts = [[n, n + 5, n + 9] for n in range(1, 17)]  # 16 runs: psycopg prepares after the fifth
     plain = "SELECT id FROM numbers WHERE id = ANY(%s)"
-    hidden = f"SELECT id FROM numbers WHERE id = {any_of('%s')}"
+    hidden = f"SELECT id FROM numbers WHERE id = {any_of('%s::bigint[]')}"
     for ids in carts:
         for statement in (plain, hidden):
             with connection.cursor() as cursor:
