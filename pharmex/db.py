@@ -222,7 +222,7 @@ def try_advisory_xact_lock(name: str) -> bool:
 
 
 def any_of(array: str) -> str:
-    """`column = {any_of("%(ids)s")}`: `= ANY` of an array parameter, planned once for arrays of every size.
+    """`column = {any_of("%(ids)s::bigint[]")}`: `= ANY` of an array parameter, planned once for arrays of any size.
 
     A custom plan counts the elements of an array it is given (three offers) and a generic plan assumes ten, so for
     a plain `= ANY(%(ids)s)` of fewer than ten the generic plan always looks costlier and PostgreSQL plans again on

@@ -202,6 +202,7 @@ def test_a_placements_array_reads_are_planned_once_not_for_each_cart(market):
     from catalog.sql import OFFERS_WITH_DRUG_AND_SUPPLIER, STOCK_TAKE
 
     client = market.buyer_client()
+    connection.close()  # prepared statements live as long as the connection: start without those of other tests
     for n in range(14):  # psycopg prepares a statement after its fifth run (prepare_threshold): 9 runs prepared
         assert place(client, (market.offer.pk, 1), key=f"k{n}").status_code == 201
     plans = []

@@ -135,6 +135,7 @@ def _plans(statement: str) -> tuple[int, int]:
 
 @pytest.mark.django_db(transaction=True)
 def test_any_of_is_planned_once_where_a_plain_any_is_planned_for_each_array():
+    connection.close()  # prepared statements live as long as the connection: start without any
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS pg_temp.numbers")
         cursor.execute("CREATE TEMPORARY TABLE numbers AS SELECT n AS id FROM generate_series(1, 10000) AS n")
