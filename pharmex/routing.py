@@ -46,7 +46,8 @@ class FirstSegmentResolver(URLResolver):
             patterns = [pattern for under, pattern in filed if under in (segment, None)]
             return URLResolver(self.pattern, patterns, self.default_kwargs, self.app_name, self.namespace)
 
-        by_segment = {segment: resolver_for(segment) for segment, _ in filed if segment is not None}
+        segments = dict.fromkeys(segment for segment, _ in filed if segment is not None)  # each once, in order
+        by_segment = {segment: resolver_for(segment) for segment in segments}
         self._any_segment = resolver_for(None)
         self._by_segment = by_segment  # last: another thread that sees it set finds both ready
 
