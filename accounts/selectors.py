@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -81,7 +81,11 @@ def trading_standings(*, organization_ids: Iterable[int], on: date | None = None
     organization_ids = list(organization_ids)
     if not organization_ids:
         return {}
-    rows = sql.valid_licenses(organization_ids=organization_ids, on=on or timezone.localdate())
+    return trading_standings_from(sql.valid_licenses(organization_ids=organization_ids, on=on or timezone.localdate()))
+
+
+def trading_standings_from(rows: Iterable[Sequence]) -> dict[int, TradingStanding]:
+    """The standings that rows of accounts.sql.valid_licenses_of give (organisations without a row have none)."""
     licences: dict[int, tuple[str, str, set[str], set[str], list]] = {}
     for organization_id, kind, status, license_type, scope_tags, number, valid_until in rows:
         _, _, types, tags, trading = licences.setdefault(organization_id, (kind, status, set(), set(), []))

@@ -1,7 +1,8 @@
 """The accounts app's hand-written SQL (pharmex/db.py has the policy; tests/accounts/test_sql.py the parity).
 
 Both run on every request: the person with their memberships for bearer-token authentication and every
-authorisation decision, and the trading standing of the parties of every placement.
+authorisation decision, and the licences that give the parties of every placement their trading standing (inside
+the gate's one statement, orders.sql.gate_reads).
 """
 
 from __future__ import annotations
@@ -36,8 +37,14 @@ USER_WITH_MEMBERSHIPS = f"""
 """
 
 _LICENSE = RowModel(License, "license")
-# accounts.selectors._valid_license_filter, joined to the licence's organisation.
-VALID_LICENSES = f"""
+VALID_LICENSE_COLUMNS = 7  # what valid_licenses_of selects, in trading_standings_from's order
+
+
+def valid_licenses_of(organizations: str) -> str:
+    """accounts.selectors._valid_license_filter, joined to the licence's organisation, for the organisations of the
+    SQL array `organizations` (parameters %(approved)s, %(on)s). The gate also reads it inside its one statement
+    (orders.sql.gate_reads)."""
+    return f"""
     SELECT {_LICENSE.column("organization")}, {_ORGANIZATION.column("kind")}, {_ORGANIZATION.column("status")},
            {_LICENSE.column("type")}, {_LICENSE.column("scope_tags")}, {_LICENSE.column("number")},
            {_LICENSE.column("valid_until")}
@@ -45,8 +52,11 @@ VALID_LICENSES = f"""
     JOIN {_ORGANIZATION.table} ON {_ORGANIZATION.column("id")} = {_LICENSE.column("organization")}
     WHERE {_LICENSE.column("status")} = %(approved)s
       AND {_LICENSE.column("valid_from")} <= %(on)s AND {_LICENSE.column("valid_until")} >= %(on)s
-      AND {_LICENSE.column("organization")} = ANY(%(organizations)s)
+      AND {_LICENSE.column("organization")} = ANY({organizations})
 """
+
+
+VALID_LICENSES = valid_licenses_of("%(organizations)s")
 
 
 def memberships_of(user: User) -> tuple[Membership, ...]:

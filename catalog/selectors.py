@@ -26,7 +26,6 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.selectors import trading_organization_ids
-from catalog import sql
 from catalog.choices import DrugStatus, ImportKind, OfferStatus
 from catalog.customs import lecheng_drug_visible_q
 from catalog.models import (
@@ -292,13 +291,6 @@ def offer_visible(*, actor: Actor) -> QuerySet[Offer]:
             )
         )
     return _with_terms(market.select_related("drug", "supplier"))
-
-
-def offers_for_order(*, ids: Iterable[int], on: date) -> dict[int, Offer]:
-    """The offers of a cart by id, with their drug (and its ceiling in force on `on`) and supplier (unknown ids
-    are absent)."""
-    ids = list(set(ids))
-    return sql.offers_with_drug_and_supplier(ids, on=on) if ids else {}
 
 
 def import_job_list(*, actor: Actor, kind: str) -> QuerySet[ImportJob]:

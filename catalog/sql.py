@@ -8,7 +8,6 @@ row-by-row saves by two orders of magnitude (BENCHMARKS.md, catalogue).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 
 from django.db import connection
 from django.utils import timezone
@@ -54,11 +53,20 @@ STOCK_TAKE = f"""
 """
 
 
-def offers_with_drug_and_supplier(ids: Sequence[int], *, on: date) -> dict[int, Offer]:
-    """The offers by id with their drug (its `ceilings_in_force` on `on` set) and supplier; an id no bigint can hold
-    names no offer."""
+# The columns OFFERS_WITH_DRUG_AND_SUPPLIER selects, in offers_from_rows's order.
+OFFER_COLUMNS = len(_OFFER.fields) + len(_DRUG.fields) + len(_SUPPLIER.fields) + len(_CEILING.fields)
+
+
+def offer_ids_param(ids: Iterable[int]) -> list[int]:
+    """The %(ids)s of OFFERS_WITH_DRUG_AND_SUPPLIER: an id no bigint can hold names no offer."""
+    return [pk for pk in ids if pk in _BIGINT]
+
+
+def offers_from_rows(rows: Iterable[Sequence]) -> dict[int, Offer]:
+    """The offers of rows of OFFERS_WITH_DRUG_AND_SUPPLIER (read in the gate's one statement, orders.sql.gate_reads)
+    by id, with their drug (its `ceilings_in_force` on the day set) and supplier."""
     offers = {}
-    for row in fetch_all(OFFERS_WITH_DRUG_AND_SUPPLIER, {"ids": [pk for pk in ids if pk in _BIGINT], "on": on}):
+    for row in rows:
         offer, drug, supplier = split_row(row, _OFFER, _DRUG, _SUPPLIER)
         ceiling_row = row[len(_OFFER.fields) + len(_DRUG.fields) + len(_SUPPLIER.fields) :]
         drug.ceilings_in_force = [] if ceiling_row[0] is None else [_CEILING.build(ceiling_row)]

@@ -1,13 +1,14 @@
 """The first-business rule of the compliance gate (SPEC §3, §5): a buyer that requires it orders only from
 suppliers, and drugs of a supplier, its quality staff approved and whose approval has not expired.
 
-orders.compliance loads `review_facts` once per request (one query, none when the buyer does not require
-reviews) and asks `review_findings` per line; the market view marks offers with the same findings.
+orders.compliance reads the decisions inside the gate's one statement (orders.sql.gate_reads, none when the buyer
+does not require reviews), turns them into facts with `review_facts_from` and asks `review_findings` per line; the
+market view marks offers with the same findings (`review_facts`, one query).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -49,7 +50,11 @@ def review_facts(*, buyer, pairs: Iterable[tuple[int, int]], on: date) -> Review
         return ReviewFacts(required=True, on=on)
     suppliers = sorted({supplier_id for supplier_id, _drug in pairs})
     drugs = sorted({drug_id for _supplier, drug_id in pairs})
-    rows = sql.review_decisions(buyer_id=buyer.pk, supplier_ids=suppliers, drug_ids=drugs)
+    return review_facts_from(sql.review_decisions(buyer_id=buyer.pk, supplier_ids=suppliers, drug_ids=drugs), on=on)
+
+
+def review_facts_from(rows: Iterable[Sequence], *, on: date) -> ReviewFacts:
+    """The facts of a buyer that requires reviews, from rows of firstbusiness.sql.review_decisions_of."""
     return ReviewFacts(
         required=True,
         on=on,

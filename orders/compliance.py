@@ -23,14 +23,14 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import BUYER_KINDS, MEDICAL_INSTITUTION_KINDS, OrganizationKind, ScopeTag
 from accounts.models import Organization
-from accounts.selectors import NO_STANDING, trading_standing, trading_standings
+from accounts.selectors import NO_STANDING, trading_standing, trading_standings_from
 from catalog.choices import COLD_STORAGE, DrugCategory, DrugStatus, DrugType, OfferStatus, RestrictedClass
 from catalog.customs import lecheng_approvals_for
 from catalog.models import Drug, LechengApproval, Offer
-from catalog.selectors import offers_for_order
 from catalog.services.offers import network_ban_reason
-from firstbusiness.gate import NOT_REQUIRED, ReviewFacts, review_facts, review_findings
-from orders import gate_rules
+from catalog.sql import offers_from_rows
+from firstbusiness.gate import NOT_REQUIRED, ReviewFacts, review_facts_from, review_findings
+from orders import gate_rules, sql
 from orders.customs import customs_findings, shipment_customs_findings
 from orders.models import Order
 from pharmex.money import line_amounts
@@ -96,10 +96,13 @@ class GateFacts:
 
 
 def gate_facts(*, buyer: Organization, lines: Sequence[LineRequest], on: date) -> GateFacts:
-    """Everything the rules need, in two queries whatever the number of lines (three when the buyer requires
-    first-business approvals)."""
-    offers = offers_for_order(ids=[line.offer_id for line in lines], on=on)
-    standings = trading_standings(organization_ids={offer.supplier_id for offer in offers.values()} | {buyer.pk}, on=on)
+    """Everything the rules need: the offers, the parties' standings, the buyer's first-business decisions and what
+    the registered rules read, in one statement whatever the number of lines (orders.sql.gate_reads); a rule may
+    read more in its `load` (procurement's designations and contracts for a public institution)."""
+    reviews = buyer.requires_first_business_review
+    rows = sql.gate_reads(buyer_id=buyer.pk, offer_ids=[line.offer_id for line in lines], on=on, reviews=reviews)
+    offers = offers_from_rows(rows.offers)
+    standings = trading_standings_from(rows.licences)
     buyer_standing = standings.get(buyer.pk, NO_STANDING)
     return GateFacts(
         on=on,
@@ -108,10 +111,8 @@ def gate_facts(*, buyer: Organization, lines: Sequence[LineRequest], on: date) -
         trading_supplier_ids=frozenset(pk for pk, standing in standings.items() if standing.may_trade),
         offers=offers,
         license_numbers={pk: standing.license_number for pk, standing in standings.items()},
-        first_business=review_facts(
-            buyer=buyer, pairs=[(offer.supplier_id, offer.drug_id) for offer in offers.values()], on=on
-        ),
-        extra=gate_rules.load_all(buyer=buyer, offers=offers, on=on),
+        first_business=review_facts_from(rows.decisions, on=on) if reviews else NOT_REQUIRED,
+        extra=gate_rules.load_all(buyer=buyer, offers=offers, on=on, rows=rows.rules),
         lecheng_approvals=lecheng_approvals_for(
             institution_id=buyer.pk,
             drug_ids=[offer.drug_id for offer in offers.values() if offer.drug.special_licensed],

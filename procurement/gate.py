@@ -9,7 +9,8 @@
   (from the winner or its delivery enterprises) and an accepted quote's price (the order it becomes);
 - the payer: a line bought under a direct-settlement contract (医保基金直接结算) is paid by the contract's fund.
 
-Everything is read in one query a request (three for a public institution), whatever the number of lines.
+The negotiated prices are read inside the gate's own statement (sql.GATE_READ); a public institution's designations and
+contracts take two queries more, whatever the number of lines.
 """
 
 from __future__ import annotations
@@ -69,7 +70,11 @@ def designations_in_force(*, buyer: Organization, drug_ids, on: date):
     )
 
 
-def load(*, buyer: Organization, offers: dict[int, Offer], on: date) -> ProcurementFacts:
+def load(
+    *, buyer: Organization, offers: dict[int, Offer], on: date, rows: list[tuple] | None = None
+) -> ProcurementFacts:
+    """The facts for these offers; `rows` are the buyer's negotiated prices when the gate read them already
+    (sql.GATE_READ), else they are read here (the market view)."""
     drug_ids = sorted({offer.drug_id for offer in offers.values()})
     public = buyer.is_public_institution
     if not drug_ids:
@@ -87,7 +92,9 @@ def load(*, buyer: Organization, offers: dict[int, Offer], on: date) -> Procurem
         ):
             contracts.setdefault(drug_id, []).append((supplier_id, price, name, fund_id))
     prices: dict[tuple[int, int], Decimal] = {}
-    for supplier_id, drug_id, price in sql.negotiated_prices(buyer_id=buyer.pk, drug_ids=drug_ids, on=on):
+    if rows is None:
+        rows = sql.negotiated_prices(buyer_id=buyer.pk, drug_ids=drug_ids, on=on)
+    for supplier_id, drug_id, price in rows:
         key = (supplier_id, drug_id)
         prices[key] = min(price, prices.get(key, price))
     quotes = {offer_id: quoted for offer_id, quoted in (_QUOTED.get() or {}).items() if offer_id in offers}
@@ -164,4 +171,14 @@ def payer(facts: ProcurementFacts, *, buyer, offer: Offer) -> int | None:
     return None
 
 
-RULE = register(GateRule(name="procurement", load=load, reasons=reasons, price=price, payer=payer))
+RULE = register(
+    GateRule(
+        name="procurement",
+        load=load,
+        reasons=reasons,
+        price=price,
+        payer=payer,
+        read=sql.GATE_READ,
+        read_columns=sql.NEGOTIATED_PRICE_COLUMNS,
+    )
+)

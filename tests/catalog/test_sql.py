@@ -15,10 +15,18 @@ from catalog.choices import CustomsStatus, OfferStatus
 from catalog.customs import customs_listing_record
 from catalog.models import CeilingPrice, CustomsStatusChange, Offer, OfferPriceChange, OfferStatusChange
 from pharmex.actor import Actor
+from pharmex.db import fetch_all
 from tests.factories import CeilingPriceFactory, DrugFactory, OfferFactory, OrganizationFactory, UserFactory
 from tests.sql_parity import fields
 
 pytestmark = pytest.mark.django_db
+
+
+def offers_read(ids, *, on):
+    """The offers read alone, as the gate's one statement embeds it (orders.sql.gate_reads)."""
+    return sql.offers_from_rows(
+        fetch_all(sql.OFFERS_WITH_DRUG_AND_SUPPLIER, {"ids": sql.offer_ids_param(ids), "on": on})
+    )
 
 
 def test_offers_read_as_the_orm_reads_them_with_their_drug_and_supplier():
@@ -29,7 +37,7 @@ def test_offers_read_as_the_orm_reads_them_with_their_drug_and_supplier():
     offers = [OfferFactory(drug=drug, unit_price=Decimal("12.35"), provinces=["460000", "440000"]), OfferFactory()]
     CeilingPrice.objects.filter(drug=drug, effective_from__lt=today).update(effective_until=today)
 
-    by_sql = sql.offers_with_drug_and_supplier([o.pk for o in offers] + [987654321], on=today)
+    by_sql = offers_read([o.pk for o in offers] + [987654321], on=today)
 
     by_orm = Offer.objects.select_related("drug", "supplier").in_bulk([o.pk for o in offers])
     assert sorted(by_sql) == sorted(by_orm)
@@ -49,9 +57,9 @@ def test_reading_no_offers_or_ids_no_bigint_holds_finds_none():
     # beyond bigint cannot be cast, so it is not sent
     offer = OfferFactory()
     today = timezone.localdate()
-    assert sql.offers_with_drug_and_supplier([], on=today) == {}
-    assert sql.offers_with_drug_and_supplier([2**63, -(2**63) - 1], on=today) == {}
-    assert list(sql.offers_with_drug_and_supplier([2**63, offer.pk], on=today)) == [offer.pk]
+    assert offers_read([], on=today) == {}
+    assert offers_read([2**63, -(2**63) - 1], on=today) == {}
+    assert list(offers_read([2**63, offer.pk], on=today)) == [offer.pk]
     assert sql.stock_take({}) == set()
 
 

@@ -189,24 +189,26 @@ def test_placing_makes_the_same_queries_whatever_the_number_of_lines(market, dja
             response = place(client, *((offer.pk, 1) for offer in lines), key=key)
         assert response.status_code == 201, response.json()
         counts.append(len(queries))
-    # 10: the user with their memberships, key claim, offers, standings, the buyer's negotiated prices (procurement's
-    # gate rule), the order with its lines and event, audit, outbox, stock and stored response; 2 more: the savepoint
-    # the request's transaction is inside this test's
-    assert counts == [12, 12]
+    # 8: the user with their memberships, key claim, the gate's reads (the offers, the parties' licences and the
+    # buyer's negotiated prices, procurement's gate rule: orders.sql.gate_reads), the order with its lines and event,
+    # audit, outbox, stock and stored response; 2 more: the savepoint the request's transaction is inside this test's
+    assert counts == [10, 10]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_placements_array_reads_are_planned_once_not_for_each_cart(market):
     from django.db import connection
 
-    from catalog.sql import OFFERS_WITH_DRUG_AND_SUPPLIER, STOCK_TAKE
+    from catalog.sql import STOCK_TAKE
+    from orders.gate_rules import registered
+    from orders.sql import gate_reads_statement
 
     client = market.buyer_client()
     connection.close()  # prepared statements live as long as the connection: start without those of other tests
     for n in range(14):  # psycopg prepares a statement after its fifth run (prepare_threshold): 9 runs prepared
         assert place(client, (market.offer.pk, 1), key=f"k{n}").status_code == 201
     plans = []
-    for statement in (OFFERS_WITH_DRUG_AND_SUPPLIER, STOCK_TAKE):
+    for statement in (gate_reads_statement(registered())[0], STOCK_TAKE):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",

@@ -1,4 +1,5 @@
-"""orders/sql.py against the ORM: the order, its lines and its placing event, written in one statement."""
+"""orders/sql.py against the ORM and the apps' own reads: the order, its lines and its placing event, written in one
+statement; the gate's reads, read in one."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ import pytest
 from django.db import DataError, transaction
 from django.utils import timezone
 
+from accounts import sql as accounts_sql
+from accounts.choices import OrganizationKind
+from catalog import sql as catalog_sql
+from firstbusiness import sql as firstbusiness_sql
+from firstbusiness.choices import ReviewStatus
+from firstbusiness.models import FirstBusinessReview
 from orders import sql
 from orders.models import Order, OrderEvent, OrderLine
+from pharmex.db import fetch_all
 from tests.factories import OfferFactory, OrganizationFactory
 from tests.sql_parity import fields
 
@@ -78,3 +86,37 @@ def test_a_line_value_too_long_for_its_column_is_refused_not_truncated():
 
     with pytest.raises(DataError), transaction.atomic():
         sql.order_insert(order, lines, event)
+
+
+def test_the_gate_reads_each_part_as_its_app_reads_it_alone():
+    # given: a cart of two suppliers' offers (and ids that name none), a third offer outside it, and the buyer's
+    # decisions about suppliers in and out of the cart
+    today = timezone.localdate()
+    buyer = OrganizationFactory(kind=OrganizationKind.PHARMACY)
+    offers, outside = [OfferFactory(), OfferFactory()], OfferFactory()
+    for supplier, drug in ((offers[0].supplier, None), (offers[1].supplier, offers[1].drug), (outside.supplier, None)):
+        FirstBusinessReview.objects.create(buyer=buyer, supplier=supplier, drug=drug, status=ReviewStatus.APPROVED)
+    suppliers, drugs = [o.supplier_id for o in offers], [o.drug_id for o in offers]
+    ids = [o.pk for o in offers] + [987654321, 2**63]
+
+    rows = sql.gate_reads(buyer_id=buyer.pk, offer_ids=ids, on=today, reviews=True)
+
+    alone = fetch_all(catalog_sql.OFFERS_WITH_DRUG_AND_SUPPLIER, {"ids": [o.pk for o in offers], "on": today})
+    assert sorted(rows.offers) == sorted(alone) and len(rows.offers) == 2
+    licences = accounts_sql.valid_licenses(organization_ids=[buyer.pk, *suppliers], on=today)
+    assert sorted(rows.licences) == sorted(licences) and {row[0] for row in licences} == {buyer.pk, *suppliers}
+    decisions = firstbusiness_sql.review_decisions(buyer_id=buyer.pk, supplier_ids=suppliers, drug_ids=drugs)
+    assert sorted(rows.decisions, key=repr) == sorted(decisions, key=repr) and len(decisions) == 2
+    assert rows.rules == {"procurement": []}  # no negotiated price here (tests/procurement/test_sql.py has some)
+
+
+def test_the_gate_reads_no_decisions_unless_asked_and_the_buyer_s_licences_for_an_empty_cart():
+    today = timezone.localdate()
+    buyer, offer = OrganizationFactory(kind=OrganizationKind.PHARMACY), OfferFactory()
+    FirstBusinessReview.objects.create(buyer=buyer, supplier=offer.supplier, status=ReviewStatus.APPROVED)
+
+    rows = sql.gate_reads(buyer_id=buyer.pk, offer_ids=[offer.pk], on=today, reviews=False)
+    assert rows.decisions == [] and {row[0] for row in rows.licences} == {buyer.pk, offer.supplier_id}
+
+    rows = sql.gate_reads(buyer_id=buyer.pk, offer_ids=[], on=today, reviews=True)
+    assert rows.offers == [] and rows.decisions == [] and {row[0] for row in rows.licences} == {buyer.pk}
