@@ -53,8 +53,9 @@ STOCK_TAKE = f"""
 """
 
 
-# The columns OFFERS_WITH_DRUG_AND_SUPPLIER selects, in offers_from_rows's order.
-OFFER_COLUMNS = len(_OFFER.fields) + len(_DRUG.fields) + len(_SUPPLIER.fields) + len(_CEILING.fields)
+# The columns OFFERS_WITH_DRUG_AND_SUPPLIER selects, in offers_from_rows's order: the ceiling's come last.
+_CEILING_AT = len(_OFFER.fields) + len(_DRUG.fields) + len(_SUPPLIER.fields)
+OFFER_COLUMNS = _CEILING_AT + len(_CEILING.fields)
 
 
 def offer_ids_param(ids: Iterable[int]) -> list[int]:
@@ -68,7 +69,7 @@ def offers_from_rows(rows: Iterable[Sequence]) -> dict[int, Offer]:
     offers = {}
     for row in rows:
         offer, drug, supplier = split_row(row, _OFFER, _DRUG, _SUPPLIER)
-        ceiling_row = row[len(_OFFER.fields) + len(_DRUG.fields) + len(_SUPPLIER.fields) :]
+        ceiling_row = row[_CEILING_AT:]
         drug.ceilings_in_force = [] if ceiling_row[0] is None else [_CEILING.build(ceiling_row)]
         offer.drug, offer.supplier = drug, supplier
         offers[offer.pk] = offer

@@ -53,7 +53,7 @@ def load_all(
 ) -> tuple[tuple[GateRule, Any], ...]:
     """Each rule's facts, given the rows its `read` selected in the gate's statement (`rows`, by rule name)."""
     return tuple(
-        (rule, rule.load(buyer=buyer, offers=offers, on=on, rows=rows.get(rule.name, []))) for rule in _rules.values()
+        (rule, rule.load(buyer=buyer, offers=offers, on=on, rows=rows.get(rule.name, []))) for rule in registered()
     )
 
 

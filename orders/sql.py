@@ -29,7 +29,8 @@ from pharmex.db import InsertColumns, any_of, column, fetch_all, fetch_one, mark
 # Each app keeps its own SQL and its own reading of the rows; this only puts them in one round trip, which on this
 # machine costs about 2 % of a placement (BENCHMARKS.md, order placement). `FULL JOIN … ON false` returns every row
 # of each part with the other parts' columns NULL, each column keeping its own type (a UNION of NULL-padded parts
-# would not). Each part's first column is never NULL, which tells the parts apart.
+# would not). Each part's first column is never NULL, which tells the parts apart. `cart` probes the cart's offers
+# again rather than reading the offers part, whose columns repeat names (the offer's and the ceiling's drug_id).
 _CART = f"""
     SELECT {column(Offer, "supplier")} AS supplier, {column(Offer, "drug")} AS drug
     FROM {table(Offer)} WHERE {column(Offer, "id")} = {any_of("%(ids)s::bigint[]")}
