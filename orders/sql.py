@@ -21,15 +21,24 @@ from firstbusiness import sql as firstbusiness_sql
 from orders import gate_rules
 from orders.gate_rules import GateRule
 from orders.models import Order, OrderEvent, OrderLine, attach_lines
-from pharmex.db import InsertColumns, any_of, column, fetch_all, fetch_one, mark_saved, table
+from pharmex.db import (
+    InsertColumns,
+    any_of,
+    column,
+    fetch_all,
+    fetch_one,
+    mark_saved,
+    rows_by_part,
+    side_by_side,
+    table,
+)
 
 # The compliance gate's reads in one statement: the cart's offers (catalog), the valid licences of the buyer and of
 # the cart's suppliers (accounts), the buyer's first-business decisions about those suppliers and drugs when it
 # requires them (firstbusiness), and the `read` of each rule the apps above orders register (orders.gate_rules).
 # Each app keeps its own SQL and its own reading of the rows; this only puts them in one round trip, which on this
-# machine costs about 2 % of a placement (BENCHMARKS.md, order placement). `FULL JOIN … ON false` returns every row
-# of each part with the other parts' columns NULL, each column keeping its own type (a UNION of NULL-padded parts
-# would not). Each part's first column is never NULL, which tells the parts apart. `cart` probes the cart's offers
+# machine costs about 2 % of a placement (BENCHMARKS.md, order placement). The parts' rows come side by side
+# (pharmex.db.side_by_side), each part's first column never NULL. `cart` probes the cart's offers
 # again rather than reading the offers part, whose columns repeat names (the offer's and the ceiling's drug_id).
 _CART = f"""
     SELECT {column(Offer, "supplier")} AS supplier, {column(Offer, "drug")} AS drug
@@ -54,17 +63,14 @@ _GATE_PARTS = (
 
 
 @lru_cache
-def gate_reads_statement(rules: tuple[GateRule, ...]) -> tuple[str, tuple[tuple[str, int, int], ...]]:
-    """The statement for the gate and these rules, and where each part's columns are in its rows: (part, start, end),
-    a rule's part named after the rule."""
+def gate_reads_statement(rules: tuple[GateRule, ...]) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The statement for the gate and these rules, and each part's name and column count, a rule's part named after
+    the rule."""
     parts = _GATE_PARTS + tuple((rule.name, rule.read, rule.read_columns) for rule in rules if rule.read)
-    spans, start = [], 0
-    for name, _sql, columns in parts:
-        spans.append((name, start, start + columns))
-        start += columns
     ctes = ",\n".join(f"part_{n} AS ({sql})" for n, (_name, sql, _columns) in enumerate(parts))
-    joins = "\n".join(f"FULL JOIN part_{n} ON false" for n in range(1, len(parts)))
-    return f"WITH cart AS MATERIALIZED ({_CART}),\n{ctes}\nSELECT * FROM part_0\n{joins}", tuple(spans)
+    select = side_by_side([f"part_{n}" for n in range(len(parts))])
+    widths = tuple((name, width) for name, _sql, width in parts)
+    return f"WITH cart AS MATERIALIZED ({_CART}),\n{ctes}\n{select}", widths
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class GateRows:
 
 def gate_reads(*, buyer_id: int, offer_ids: Iterable[int], on: date, reviews: bool) -> GateRows:
     """The gate's reads for a cart, in one statement; the buyer's first-business decisions only when `reviews`."""
-    statement, spans = gate_reads_statement(gate_rules.registered())
+    statement, parts = gate_reads_statement(gate_rules.registered())
     params = {
         "ids": catalog_sql.offer_ids_param(set(offer_ids)),
         "on": on,
@@ -85,12 +91,9 @@ def gate_reads(*, buyer_id: int, offer_ids: Iterable[int], on: date, reviews: bo
         "approved": LicenseStatus.APPROVED.value,
         "reviews": reviews,
     }
-    found: list[list[tuple]] = [[] for _span in spans]
-    for row in fetch_all(statement, params):
-        part, (_name, start, end) = next((n, span) for n, span in enumerate(spans) if row[span[1]] is not None)
-        found[part].append(row[start:end])
+    found = rows_by_part(fetch_all(statement, params), [width for _name, width in parts])
     offers, licences, decisions, *by_rule = found
-    rule_names = [name for name, _start, _end in spans[len(_GATE_PARTS) :]]
+    rule_names = [name for name, _width in parts[len(_GATE_PARTS) :]]
     return GateRows(offers, licences, decisions, rules=dict(zip(rule_names, by_rule, strict=True)))
 
 

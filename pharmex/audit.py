@@ -32,9 +32,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from pharmex import sql
+from pharmex import appends, sql
 from pharmex.context import current_request_id
-from pharmex.db import advisory_xact_lock, fetch_one
+from pharmex.db import advisory_xact_lock, fetch_one, mark_saved
 from pharmex.models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,10 @@ def audit_record(
     organization_id: int | None = None,
     changes: dict | None = None,
 ) -> AuditEvent:
-    """Append one audit record in the current transaction (it commits or rolls back with the change)."""
+    """Append one audit record in the current transaction (it commits or rolls back with the change).
+
+    Inside the API's request transaction the record is written with the request's last statement and the returned
+    event has no id until then (pharmex.appends)."""
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor_type=actor.type,
@@ -82,7 +85,25 @@ def audit_record(
         changes=_jsonable(changes or {}),
         request_id=current_request_id(),
     )
-    return sql.audit_event_insert(event)
+    appends.append(AUDIT_ROWS, [event])
+    return event
+
+
+def _audit_rows_written(events: list[AuditEvent], rows: list[tuple]) -> None:
+    for event, (pk,) in zip(events, sorted(rows), strict=True):  # ids rise in the order written (pharmex.sql)
+        mark_saved(event, pk)
+
+
+AUDIT_ROWS = appends.register(
+    appends.AppendKind(
+        name="audit",
+        ctes=sql.AUDIT_ROWS,
+        params=sql.audit_rows_params,
+        result=sql.AUDIT_ROWS_WRITTEN,
+        result_columns=1,
+        written=_audit_rows_written,
+    )
+)
 
 
 def diff(before: dict, after: dict) -> dict:

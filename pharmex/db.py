@@ -31,6 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import NOT_PROVIDED, Model
 from django.db.models.expressions import Col
 from django.db.models.signals import post_save, pre_save
+from psycopg.types.json import Jsonb
 
 
 def quote(name: str) -> str:
@@ -80,9 +81,10 @@ class RowModel:
 
     def build(self, values: Sequence) -> Model:
         values = list(values)
+        wrapper = connections[DEFAULT_DB_ALIAS]  # once: every use of the `connection` proxy is a thread-local lookup
         for index, col, converters in self._converters:
             for converter in converters:
-                values[index] = converter(values[index], col, connection)
+                values[index] = converter(values[index], col, wrapper)
         return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
 
 
@@ -147,10 +149,10 @@ class InsertColumns:
         # varchar(n) would silently truncate what the column itself refuses.
         return ", ".join(f"%s::{field.db_type(connection).split('(')[0]}" for field in self.fields)
 
-    def recordset(self, alias: str) -> str:
+    def recordset(self, alias: str, parameter: str = "%s") -> str:
         """`FROM` item of the rows passed as one `rows_json` parameter, typed by the table's own row type; select
-        `aliased_columns(alias)` from it."""
-        return f"jsonb_populate_recordset(NULL::{self.table}, %s::jsonb) AS {alias}"
+        `aliased_columns(alias)` from it. Rows come in the order of the parameter's array."""
+        return f"jsonb_populate_recordset(NULL::{self.table}, {parameter}::jsonb) AS {alias}"
 
     def aliased_columns(self, alias: str) -> str:
         return ", ".join(f"{alias}.{quote(field.column)}" for field in self.fields)
@@ -160,7 +162,10 @@ class InsertColumns:
             if reason := self.refusal():
                 raise RawInsertRefused(f"A hand-written INSERT would skip what save() does: {reason}.")
             self._checked = True
-        return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self.fields]
+        # The connection once, not through the `connection` proxy in each field's preparation: a thread-local lookup
+        # each time, half the cost of preparing a row of plain columns (an order line: 80 → 40 µs).
+        wrapper = connections[DEFAULT_DB_ALIAS]
+        return [field.get_db_prep_save(field.pre_save(instance, True), wrapper) for field in self.fields]
 
     def rows_json(self, instances: Sequence[Model]) -> str:
         """Several instances as one JSON parameter for `recordset()`: one parameter whatever the number of rows.
@@ -173,11 +178,33 @@ class InsertColumns:
 
 def _json_value(value):
     """A prepared value JSON cannot hold as it is, as the text its column's input function reads back exactly."""
+    if isinstance(value, Jsonb):  # a JSONField's: what its own encoder writes (it refuses what it cannot encode)
+        return json.loads(value.dumps(value.obj))
     if isinstance(value, date | time):  # a datetime is a date; Django's are aware, so their offset goes along
         return value.isoformat()
     if isinstance(value, Decimal | UUID):
         return str(value)
     raise TypeError(f"{type(value).__name__} has no JSON form for a hand-written INSERT")
+
+
+def side_by_side(parts: Sequence[str]) -> str:
+    """One SELECT of the rows of several parts (CTEs named `parts`), each part's columns keeping their own types: a
+    row of one part has every other part's columns NULL. (A UNION of NULL-padded parts would need one type per
+    column.) Each part's first column must never be NULL: `rows_by_part` tells the parts apart by it."""
+    return f"SELECT * FROM {parts[0]}" + "".join(f" FULL JOIN {part} ON false" for part in parts[1:])
+
+
+def rows_by_part(rows: Sequence[Sequence], widths: Sequence[int]) -> list[list[tuple]]:
+    """The rows of a `side_by_side` SELECT, split back into each part's rows; `widths`: each part's column count."""
+    spans, start = [], 0
+    for width in widths:
+        spans.append((start, start + width))
+        start += width
+    found: list[list[tuple]] = [[] for _width in widths]
+    for row in rows:
+        part, (start, end) = next((n, span) for n, span in enumerate(spans) if row[span[0]] is not None)
+        found[part].append(tuple(row[start:end]))
+    return found
 
 
 def insert_columns_refusals() -> list[str]:

@@ -1,7 +1,7 @@
 """The kernel's hand-written SQL (pharmex/db.py has the policy; tests/pharmex/test_sql.py the parity).
 
 Every state change writes an audit record, and every keyed POST claims its Idempotency-Key and stores its
-response: both run on every placement.
+response: all run on every placement, the audit record and the stored response in one statement (pharmex.appends).
 """
 
 from __future__ import annotations
@@ -12,20 +12,24 @@ from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from pharmex.db import InsertColumns, column, execute, fetch_one, mark_saved, table
+from pharmex.appends import write_kept
+from pharmex.db import InsertColumns, column, execute, fetch_one, table
 from pharmex.models import AuditEvent, IdempotencyKey, RateCounter
 
 _AUDIT = InsertColumns(AuditEvent)
-INSERT_AUDIT_EVENT = f"""
-    INSERT INTO {_AUDIT.table} ({_AUDIT.columns}) VALUES ({_AUDIT.placeholders()})
-    RETURNING {column(AuditEvent, "id")}
-"""
+_AUDIT_ID = column(AuditEvent, "id")
+# Audit records as rows appended with the change (pharmex.appends: pharmex.audit registers the kind). They go in in
+# the order of the parameter's array, so their ids, from one sequence, rise in that order.
+AUDIT_ROWS = f"""audit_rows AS (
+    INSERT INTO {_AUDIT.table} ({_AUDIT.columns})
+    SELECT {_AUDIT.aliased_columns("row")} FROM {_AUDIT.recordset("row", "%(audit_rows)s")}
+    RETURNING {_AUDIT_ID}
+)"""
+AUDIT_ROWS_WRITTEN = f"SELECT {_AUDIT_ID} FROM audit_rows"
 
 
-def audit_event_insert(event: AuditEvent) -> AuditEvent:
-    (pk,) = fetch_one(INSERT_AUDIT_EVENT, _AUDIT.values(event))
-    mark_saved(event, pk)
-    return event
+def audit_rows_params(events: Sequence[AuditEvent]) -> dict:
+    return {"audit_rows": _AUDIT.rows_json(events)}
 
 
 _SEQUENCE, _PREVIOUS_HASH, _HASH = (column(AuditEvent, name) for name in ("sequence", "previous_hash", "hash"))
@@ -71,11 +75,13 @@ CLAIM_IDEMPOTENCY_KEY = f"""
     SELECT lock.held, EXISTS (SELECT FROM claim) FROM lock
 """
 
-# The body is encoded once, on every keyed request.
+# The body is encoded once, on every keyed request. It goes in the statement that writes the rows the request kept
+# (pharmex.appends): its parameters are named for that.
 STORE_IDEMPOTENT_RESPONSE = f"""
-    UPDATE {table(_KEY)} SET {column(_KEY, "response_status")} = %s, {column(_KEY, "response_body")} = %s::jsonb,
-        {column(_KEY, "response_headers")} = %s::jsonb
-    WHERE {_SCOPE} = %s AND {_KEY_COLUMN} = %s
+    UPDATE {table(_KEY)} SET {column(_KEY, "response_status")} = %(store_status)s,
+        {column(_KEY, "response_body")} = %(store_body)s::jsonb,
+        {column(_KEY, "response_headers")} = %(store_headers)s::jsonb
+    WHERE {_SCOPE} = %(store_scope)s AND {_KEY_COLUMN} = %(store_key)s
 """
 
 
@@ -99,10 +105,15 @@ def idempotency_key_claim(
 
 
 def idempotent_response_store(*, scope: str, key: str, status: int, body: object, headers: dict) -> None:
-    execute(
-        STORE_IDEMPOTENT_RESPONSE,
-        [status, json.dumps(body, cls=DjangoJSONEncoder), json.dumps(headers), scope, key],
-    )
+    """Store the response for replays, in one statement with the rows the request appended (pharmex.appends)."""
+    params = {
+        "store_status": status,
+        "store_body": json.dumps(body, cls=DjangoJSONEncoder),
+        "store_headers": json.dumps(headers),
+        "store_scope": scope,
+        "store_key": key,
+    }
+    write_kept(also=(STORE_IDEMPOTENT_RESPONSE, params))
 
 
 _COUNT = column(RateCounter, "count")

@@ -24,7 +24,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pharmex import sql
+from pharmex import appends, sql
 from pharmex.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from pharmex.models import IdempotencyKey
 
@@ -114,7 +114,9 @@ def idempotent(view_method=None, *, redact: tuple[str, ...] = ()):
     def wrapper(self, request: Request, *args, **kwargs) -> Response:
         key = request.headers.get(HEADER)
         if key is None:
-            with transaction.atomic():  # one transaction either way, so the services need no savepoints
+            # One transaction either way, so the services need no savepoints; the rows they append about their
+            # changes are written in one statement at its end (pharmex.appends).
+            with transaction.atomic(), appends.kept():
                 return view_method(self, request, *args, **kwargs)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise exceptions.ValidationError(
@@ -128,8 +130,9 @@ def idempotent(view_method=None, *, redact: tuple[str, ...] = ()):
             )
         scope, fingerprint = scope_for(request), _fingerprint(request)
         # The claim, the work and the stored response commit together, or not at all: an exception
-        # or an error response rolls the claim back with the work, releasing the key.
-        with transaction.atomic():
+        # or an error response rolls the claim back with the work, releasing the key. The response is stored in one
+        # statement with the rows the work appended (its audit records, its outbox events: pharmex.appends).
+        with transaction.atomic(), appends.kept():
             existing = _claim(scope=scope, key=key, request=request, fingerprint=fingerprint)
             if existing is not None:
                 return _answer_existing(existing, fingerprint)
@@ -145,7 +148,8 @@ def idempotent(view_method=None, *, redact: tuple[str, ...] = ()):
 
 
 def _store(*, scope: str, key: str, response: Response, redact: tuple[str, ...]) -> None:
-    """Keep the response for replays (written as SQL: the body is encoded once, on every keyed request)."""
+    """Keep the response for replays, with the rows the request appended (written as SQL: the body is encoded once,
+    on every keyed request)."""
     body = response.data
     if redact and isinstance(body, dict):
         body = {**body, **{field: None for field in redact if field in body}}

@@ -1,6 +1,7 @@
 """pharmex.db: hand-written SQL must read and write model instances exactly as the ORM does."""
 
 import gc
+from decimal import Decimal
 
 import pytest
 from django.db import DataError, connection, connections, models, transaction
@@ -55,11 +56,48 @@ def test_inserted_values_read_back_as_written():
     assert _fields(IdempotencyKey.objects.get(pk=key.pk)) == _fields(key)
 
 
-def test_rows_as_json_refuse_a_value_json_cannot_carry_exactly():
-    # A JSONField's prepared value is psycopg's Jsonb wrapper: refused loudly, never guessed at.
-    key = IdempotencyKey(scope="org:1", key="k", method="POST", path="/", fingerprint="f", response_body={"a": 1})
+def _insert_as_json(keys: list[IdempotencyKey]) -> None:
+    columns = InsertColumns(IdempotencyKey)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {columns.table} ({columns.columns}) SELECT {columns.aliased_columns('row')} "
+            f"FROM {columns.recordset('row')} RETURNING id",
+            [columns.rows_json(keys)],
+        )
+        for key, (pk,) in zip(keys, sorted(cursor.fetchall()), strict=True):
+            mark_saved(key, pk)
 
-    with pytest.raises(TypeError, match="no JSON form"):
+
+def test_rows_as_json_read_back_as_written_json_fields_and_order_included():
+    keys = [
+        IdempotencyKey(
+            scope="org:1",
+            key=f"k{n}",
+            method="POST",
+            path="/api/v1/orders/",
+            fingerprint="f" * 64,
+            response_status=201,
+            response_body={"total": "12.35", "lines": [1, n], "nested": {"ünïcode": None, "float": 0.1}},
+            response_headers={"ETag": f'"{n}"'},
+            created_at=timezone.now(),
+        )
+        for n in range(3)
+    ]
+    _insert_as_json(keys)
+    # the ids rise in the order of the rows: the parameter's array is read in order
+    assert [key.key for key in IdempotencyKey.objects.order_by("pk")] == ["k0", "k1", "k2"]
+    for key in keys:
+        assert _fields(IdempotencyKey.objects.get(pk=key.pk)) == _fields(key)
+
+
+def test_rows_as_json_refuse_what_the_json_field_itself_refuses():
+    # A JSONField's value goes as the text its own encoder writes: what that encoder cannot encode is refused
+    # loudly, never guessed at (here a Decimal, which Django's default encoder refuses too).
+    key = IdempotencyKey(
+        scope="org:1", key="k", method="POST", path="/", fingerprint="f", response_body={"a": Decimal("1.10")}
+    )
+
+    with pytest.raises(TypeError, match="Decimal is not JSON serializable"):
         InsertColumns(IdempotencyKey).rows_json([key])
 
 

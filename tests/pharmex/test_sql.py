@@ -1,19 +1,20 @@
-"""pharmex/sql.py against the ORM: the audit INSERT and seal, the idempotency claim and the stored response."""
+"""pharmex/sql.py against the ORM: the audit rows and seal, the idempotency claim and the stored response."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import timezone
 
-from pharmex import sql
+from pharmex import appends, sql
+from pharmex.audit import AUDIT_ROWS
 from pharmex.models import AuditEvent, IdempotencyKey
 from tests.sql_parity import fields
 
 pytestmark = pytest.mark.django_db
 
 
-def test_an_audit_record_reads_back_as_the_orm_would_have_written_it():
-    event = AuditEvent(
+def _audit_event(n: int) -> AuditEvent:
+    return AuditEvent(
         occurred_at=timezone.now(),
         actor_type=AuditEvent.ActorType.USER,
         actor_user_id=7,
@@ -21,18 +22,25 @@ def test_an_audit_record_reads_back_as_the_orm_would_have_written_it():
         organization_id=3,
         action="order.confirm",
         object_type="order",
-        object_id="42",
-        changes={"status": ["placed", "confirmed"], "total": "12.50"},
+        object_id=str(n),
+        changes={"status": ["placed", "confirmed"], "total": "12.50", "lines": [[n, 1]]},
         request_id="r" * 32,
     )
-    by_sql = sql.audit_event_insert(event)
-    stored = AuditEvent.objects.get(pk=by_sql.pk)
 
-    orm_twin = AuditEvent.objects.create(**{k: v for k, v in fields(event).items() if k != "id"})
-    assert fields(stored) == fields(by_sql)
-    assert {k: v for k, v in fields(stored).items() if k != "id"} == {
-        k: v for k, v in fields(AuditEvent.objects.get(pk=orm_twin.pk)).items() if k != "id"
-    }
+
+def test_audit_records_read_back_as_the_orm_would_have_written_them():
+    events = [_audit_event(n) for n in range(3)]
+    appends.append(AUDIT_ROWS, events[:1])  # at once
+    with appends.kept():
+        appends.append(AUDIT_ROWS, events[1:])  # kept, written at the end of the block
+
+    for event in events:
+        stored = AuditEvent.objects.get(pk=event.pk)
+        orm_twin = AuditEvent.objects.create(**{k: v for k, v in fields(event).items() if k != "id"})
+        assert fields(stored) == fields(event)
+        assert {k: v for k, v in fields(stored).items() if k != "id"} == {
+            k: v for k, v in fields(AuditEvent.objects.get(pk=orm_twin.pk)).items() if k != "id"
+        }
 
 
 def test_sealing_writes_what_an_orm_update_would_and_touches_no_other_record():

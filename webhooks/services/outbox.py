@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from pharmex import appends
+from pharmex.db import mark_saved
 from webhooks import sql
 from webhooks.choices import DeliveryStatus
 from webhooks.errors import OutboxOutsideTransaction, WebhookEventTypeUnknown
@@ -50,6 +52,27 @@ def json_safe(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON-serialisable in a webhook payload")
 
 
+def _outbox_rows_written(events: list[OutboxEvent], rows: list[tuple]) -> None:
+    ids = {event_id: pk for row, pk, event_id in rows if row == "event"}
+    for event in events:
+        mark_saved(event, ids[event.event_id])
+    dispatch_on_commit(sorted(pk for row, pk, _event_id in rows if row == "delivery"))
+
+
+OUTBOX_ROWS = appends.register(
+    appends.AppendKind(
+        name="outbox",
+        ctes=sql.OUTBOX_ROWS,
+        params=lambda events: sql.outbox_rows_params(
+            events, pending=DeliveryStatus.PENDING.value, max_attempts=settings.WEBHOOK_MAX_ATTEMPTS
+        ),
+        result=sql.OUTBOX_ROWS_WRITTEN,
+        result_columns=3,
+        written=_outbox_rows_written,
+    )
+)
+
+
 def outbox_publish(
     *,
     event_type: str,
@@ -64,7 +87,8 @@ def outbox_publish(
     WebhookDelivery per active endpoint of that organisation subscribed to `event_type`; their
     delivery tasks are queued after commit, so a rolled-back change announces nothing and a committed
     one is delivered even if the broker is down (the sweeper re-dispatches). Each delivery's dispatched_at
-    is set now: its task is queued on commit, and the sweeper takes over if it never runs.
+    is set now: its task is queued on commit, and the sweeper takes over if it never runs. Inside the API's request
+    transaction the rows are written with its last statement, and the events get their ids then (pharmex.appends).
 
     Raises: OutboxOutsideTransaction when called in autocommit; WebhookEventTypeUnknown when
     `event_type` is not in events.EVENT_TYPES; TypeError for a payload value with no JSON form.
@@ -90,19 +114,5 @@ def outbox_publish(
         )
         for organization_id in recipients
     ]
-    event_pks, delivery_ids = sql.outbox_insert(
-        event_type=event_type,
-        object_type=object_type,
-        object_id=str(object_id),
-        payload=data,
-        now=now,
-        event_ids=[event.event_id for event in events],
-        organization_ids=recipients,
-        pending=DeliveryStatus.PENDING.value,
-        max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
-    )
-    for event in events:
-        event.pk = event_pks[event.organization_id]
-        event._state.adding = False
-    dispatch_on_commit(delivery_ids)
+    appends.append(OUTBOX_ROWS, events)
     return events
