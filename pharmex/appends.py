@@ -62,8 +62,6 @@ def append(kind: AppendKind, items: Sequence[Any]) -> None:
     """Append rows of this kind in the current transaction (or in autocommit, at once)."""
     wrapper = connections[DEFAULT_DB_ALIAS]
     kept: _Kept | None = getattr(wrapper, "_kept_appends", None)
-    if kept is not None and not wrapper.in_atomic_block:
-        kept = None  # the transaction that kept them is over (a test that left one open)
     if kept is not None and _savepoints(wrapper) == kept.savepoints:
         kept.items.setdefault(kind.name, []).extend(items)
     else:

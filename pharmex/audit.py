@@ -70,7 +70,7 @@ def audit_record(
 ) -> AuditEvent:
     """Append one audit record in the current transaction (it commits or rolls back with the change).
 
-    Inside the API's request transaction the record is written with the request's last statement and the returned
+    Inside a creating POST's transaction the record is written with the request's last statement, and the returned
     event has no id until then (pharmex.appends)."""
     event = AuditEvent(
         occurred_at=timezone.now(),

@@ -198,6 +198,29 @@ def test_placing_makes_the_same_queries_whatever_the_number_of_lines(market, dja
     assert all(name in last for name in ('"pharmex_auditevent"', '"webhooks_outboxevent"', '"pharmex_idempotencykey"'))
 
 
+def test_without_a_key_the_records_still_go_last_in_one_statement_and_a_refusal_writes_none(
+    market, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from webhooks.models import OutboxEvent
+
+    client = market.buyer_client()
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=False):
+        placed = place(client, (market.offer.pk, 1))
+    statements = [query["sql"] for query in queries.captured_queries]  # the next request resets Django's query log
+    refused = place(client, (market.offer.pk, 10**6))
+
+    assert (placed.status_code, refused.status_code) == (201, 409)
+    last = statements[-2]  # before the test's savepoint is released
+    assert '"pharmex_auditevent"' in last and '"webhooks_outboxevent"' in last
+    assert sum('"pharmex_auditevent"' in sql for sql in statements) == 1
+    order_id = str(placed.json()["id"])
+    assert list(AuditEvent.objects.values_list("action", "object_id")) == [("order.placed", order_id)]
+    assert set(OutboxEvent.objects.values_list("event_type", "object_id")) == {("order.placed", order_id)}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_placements_array_reads_are_planned_once_not_for_each_cart(market):
     from django.db import connection

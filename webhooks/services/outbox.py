@@ -87,7 +87,7 @@ def outbox_publish(
     WebhookDelivery per active endpoint of that organisation subscribed to `event_type`; their
     delivery tasks are queued after commit, so a rolled-back change announces nothing and a committed
     one is delivered even if the broker is down (the sweeper re-dispatches). Each delivery's dispatched_at
-    is set now: its task is queued on commit, and the sweeper takes over if it never runs. Inside the API's request
+    is set now: its task is queued on commit, and the sweeper takes over if it never runs. Inside a creating POST's
     transaction the rows are written with its last statement, and the events get their ids then (pharmex.appends).
 
     Raises: OutboxOutsideTransaction when called in autocommit; WebhookEventTypeUnknown when
