@@ -25,6 +25,12 @@ class PharmexAutoSchema(AutoSchema):
         name = action or self.method.lower()
         return getattr(self.view, name, None)
 
+    def get_filter_backends(self):
+        # The view's filters narrow its lists only, never a detail action's object (pharmex.api.views).
+        if getattr(self.view, "names_an_object", lambda: False)():
+            return []
+        return super().get_filter_backends()
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         handler = self._handler()

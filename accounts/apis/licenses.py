@@ -99,6 +99,6 @@ class LicenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         summary="The licence's review history: every submission outcome with reviewer, time and note",
         responses={200: LicenseStatusChangeOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def history(self, request, pk=None):
         return self.page_of(selectors.license_history(license=self.get_object()), LicenseStatusChangeOutput)

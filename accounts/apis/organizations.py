@@ -128,7 +128,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
         summary="The organisation's status history: verification, suspensions, reinstatements",
         responses={200: OrganizationStatusChangeOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def history(self, request, pk=None):
         return self.page_of(
             selectors.organization_history(organization=self.get_object()), OrganizationStatusChangeOutput

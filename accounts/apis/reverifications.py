@@ -47,7 +47,7 @@ class ReverificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
         request=NoteInput,
         responses={200: ReverificationOutput, **problems(409)},
     )
-    @action(detail=True, methods=["post"], url_path="pass", filterset_class=None)
+    @action(detail=True, methods=["post"], url_path="pass")
     def pass_review(self, request, pk=None):
         reverification = services.reverification_pass(
             reverification=self.get_object(), actor=self.actor, **self.parse(NoteInput)
@@ -59,7 +59,7 @@ class ReverificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
         request=RequiredNoteInput,
         responses={200: ReverificationOutput, **problems(409)},
     )
-    @action(detail=True, methods=["post"], url_path="fail", filterset_class=None)
+    @action(detail=True, methods=["post"], url_path="fail")
     def fail_review(self, request, pk=None):
         reverification = services.reverification_fail(
             reverification=self.get_object(), actor=self.actor, **self.parse(RequiredNoteInput)
@@ -70,7 +70,7 @@ class ReverificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ap
         summary="The re-verification's decisions with reviewer, time and note",
         responses={200: ReverificationStatusChangeOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def history(self, request, pk=None):
         return self.page_of(
             selectors.reverification_history(reverification=self.get_object()), ReverificationStatusChangeOutput

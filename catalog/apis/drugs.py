@@ -146,7 +146,7 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         summary="The drug's ceiling prices, each with its period, newest first",
         responses={200: CeilingPriceOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], url_path="ceiling-prices", filterset_class=None)
+    @action(detail=True, methods=["get"], url_path="ceiling-prices")
     def ceiling_prices(self, request, pk=None):
         return self.page_of(selectors.ceiling_history(drug=self.get_object()), CeilingPriceOutput)
 
@@ -172,7 +172,6 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     @action(
         detail=True,
         methods=["get"],
-        filterset_class=None,
         serializer_class=MarketOfferOutput,
         pagination_class=PagePagination,
     )
@@ -188,6 +187,6 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         summary="The drug's review history: approvals and withdrawals with reviewer, time and note",
         responses={200: DrugStatusChangeOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def history(self, request, pk=None):
         return self.page_of(selectors.drug_history(drug=self.get_object()), DrugStatusChangeOutput)

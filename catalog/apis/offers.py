@@ -116,7 +116,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @extend_schema(
         summary="Price history of an offer, newest first", responses={200: OfferPriceChangeOutput(many=True)}
     )
-    @action(detail=True, methods=["get"], url_path="price-history", filterset_class=None)
+    @action(detail=True, methods=["get"], url_path="price-history")
     def price_history(self, request, pk=None):
         return self.page_of(
             selectors.offer_price_history(actor=self.actor, offer=self.get_object()), OfferPriceChangeOutput
@@ -126,14 +126,14 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         summary="Status history of your offer: pauses, activations, suspensions (supplier and staff)",
         responses={200: OfferStatusChangeOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def history(self, request, pk=None):
         return self.page_of(selectors.offer_history(actor=self.actor, offer=self.get_object()), OfferStatusChangeOutput)
 
     @extend_schema(
         summary="Suspend an offer (admin)", request=RequiredReasonInput, responses={200: OfferOutput, **problems(409)}
     )
-    @action(detail=True, methods=["post"], filterset_class=None)
+    @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
         offer = services.offer_suspend(offer=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput))
         return self.respond(OfferOutput, offer)
@@ -143,7 +143,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         request=RequiredReasonInput,
         responses={200: OfferOutput, **problems(409)},
     )
-    @action(detail=True, methods=["post"], filterset_class=None)
+    @action(detail=True, methods=["post"])
     def reinstate(self, request, pk=None):
         offer = services.offer_reinstate(offer=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput))
         return self.respond(OfferOutput, offer)
@@ -156,7 +156,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         request=VatElectionInput,
         responses={201: VatElectionOutput, **problems(400, 409)},
     )
-    @action(detail=True, methods=["post"], url_path="simplified-vat", filterset_class=None)
+    @action(detail=True, methods=["post"], url_path="simplified-vat")
     def simplified_vat(self, request, pk=None):
         data = self.parse(VatElectionInput)
         election = services.vat_election_start(offer=self.get_object(), actor=self.actor, **data)
@@ -182,7 +182,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         request=CustomsStatusChangeInput,
         responses={200: OfferOutput, **problems(400, 409)},
     )
-    @action(detail=True, methods=["post"], url_path="customs-status", filterset_class=None)
+    @action(detail=True, methods=["post"], url_path="customs-status")
     def customs_status(self, request, pk=None):
         offer = offer_customs_change(offer=self.get_object(), actor=self.actor, **self.parse(CustomsStatusChangeInput))
         return self.respond(OfferOutput, self.get_queryset().get(pk=offer.pk), etag=True)
@@ -196,7 +196,6 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
         methods=["get"],
         url_path="customs-history",
         pagination_class=NewestFirstCursorPagination,
-        filterset_class=None,
     )
     def customs_history(self, request, pk=None):
         history = offer_customs_history(actor=self.actor, offer=self.get_object())

@@ -109,7 +109,7 @@ class DocumentViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         summary="Who obtained links to and downloaded this document (its owner: everyone; others: their own)",
         responses={200: DocumentAccessOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def accesses(self, request, pk=None):
         accesses = selectors.document_access_list(actor=self.actor, document=self.get_object())
         return self.page_of(accesses, DocumentAccessOutput)
@@ -118,7 +118,7 @@ class DocumentViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         summary="The document's verification history",
         responses={200: DocumentStatusChangeOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def history(self, request, pk=None):
         return self.page_of(selectors.document_history(document=self.get_object()), DocumentStatusChangeOutput)
 

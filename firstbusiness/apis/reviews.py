@@ -72,6 +72,6 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         summary="The decision's history: every approval, rejection and expiry with who, when and note",
         responses={200: FirstBusinessReviewChangeOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def history(self, request, pk=None):
         return self.page_of(selectors.review_history(review=self.get_object()), FirstBusinessReviewChangeOutput)

@@ -101,6 +101,6 @@ class DocumentShareViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
         summary="The share's history: requests, grants, refusals, revocations",
         responses={200: DocumentShareChangeOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def history(self, request, pk=None):
         return self.page_of(selectors.share_history(share=self.get_object()), DocumentShareChangeOutput)

@@ -254,7 +254,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         summary="The order's shipments, with lines, lots, codes and receipt results",
         responses={200: ShipmentOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def shipments(self, request, pk=None):
         order = self.get_object()
         return self.page_of(selectors.shipment_list(actor=self.actor).filter(order=order), ShipmentOutput)
@@ -286,7 +286,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         summary="The order's history: every transition with actor, time and note",
         responses={200: OrderEventOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination, filterset_class=None)
+    @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)
     def events(self, request, pk=None):
         return self.page_of(selectors.order_events(order=self.get_object()), OrderEventOutput)
 

@@ -44,11 +44,13 @@ class ApiMixin:
     """What every PharmEx view has: `policies`, `actor`, `parse`, `respond`, `if_match`.
 
     Also, for every request: a GET with a query parameter the action does not know is a 400 (its filters, its
-    paginator's parameters and `query_parameters[action]`); a caller acting for a suspended organisation, or
-    whose own mandate to act for it ended (an expired power of attorney), may read but not write, except the
-    actions in `suspended_may` (those that end business already under way, and reads sent as POST); the reads
-    of the actions in `replica_actions` may go to the read replica, and a successful write remembers where the
-    primary's log was for the writer's organisation, so its next replica reads see it (pharmex.replica).
+    paginator's parameters and `query_parameters[action]`); the view's filters narrow what it lists, never the one
+    object a detail URL names (neither known nor applied there, as the schema documents them); a caller acting for
+    a suspended organisation, or whose own mandate to act for it ended (an expired power of attorney), may read but
+    not write, except the actions in `suspended_may` (those that end business already under way, and reads sent as
+    POST); the reads of the actions in `replica_actions` may go to the read replica, and a successful write
+    remembers where the primary's log was for the writer's organisation, so its next replica reads see it
+    (pharmex.replica).
     """
 
     policies: ClassVar[Mapping[str, Policy]] = {}
@@ -104,10 +106,18 @@ class ApiMixin:
             },
         )
 
+    def names_an_object(self) -> bool:
+        """Whether the action is a viewset's detail action: its URL names one object, which list filters never
+        narrow."""
+        return bool(getattr(self, "detail", False))
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        return queryset if self.names_an_object() else super().filter_queryset(queryset)
+
     def known_query_parameters(self) -> set[str]:
         known = set(self.query_parameters.get(self.policy_key(), ()))
         filterset_class = getattr(self, "filterset_class", None)
-        if filterset_class is not None:
+        if filterset_class is not None and not self.names_an_object():
             known |= set(filterset_class.base_filters)
         paginator = getattr(self, "paginator", None)
         if paginator is not None:

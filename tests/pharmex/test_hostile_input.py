@@ -6,10 +6,10 @@ import base64
 
 import pytest
 
-from accounts.choices import MemberRole
+from accounts.choices import LicenseStatus, MemberRole
 from catalog.models import Offer
 from tests.accounts.helpers import problem, validation_error
-from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory, UserFactory
+from tests.factories import LicenseFactory, MembershipFactory, OfferFactory, OrganizationFactory, UserFactory
 from tests.factories.settlements import received_order
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +152,38 @@ def test_known_query_parameters_still_work(buyer_client):
     assert buyer_client.get("/api/v1/orders/?status=placed&page_size=5").status_code == 200
     assert buyer_client.get("/api/v1/offers/?own=false&province=460000").status_code == 200
     assert buyer_client.get("/api/schema/?format=json").status_code == 200
+
+
+def test_list_filters_are_unknown_on_a_detail_url(as_client):
+    """The schema documents a view's filters on its lists only: on a URL naming one object they are a 400, not a
+    silent narrowing of the lookup into a 404."""
+    owner = MembershipFactory(organization=OrganizationFactory(kind="pharmacy"), role=MemberRole.OWNER).user
+    buyer = owner.memberships.get().organization
+    order = received_order(buyer=buyer, supplier=OrganizationFactory(kind="distributor"), gross="10.00")
+    offer = OfferFactory()
+    client = as_client(owner)
+    for path, parameter in [
+        (f"/api/v1/orders/{order.pk}/", "status=placed"),
+        (f"/api/v1/orders/{order.pk}/events/", "status=placed"),
+        (f"/api/v1/offers/{offer.pk}/", "status=paused"),
+    ]:
+        assert client.get(path).status_code == 200, path
+        response = client.get(f"{path}?{parameter}")
+        assert (response.status_code, response.json()) == (
+            400,
+            validation_error([{"field": "status", "code": "unknown_parameter", "message": "Unknown query parameter."}]),
+        ), path
+
+
+def test_a_detail_action_acts_on_the_object_its_url_names_whatever_the_query(as_client, admin_user):
+    """A write addressed to one object is not narrowed by the list's filters in its query string."""
+    licence = LicenseFactory(status=LicenseStatus.PENDING)
+    offer = OfferFactory()
+    client = as_client(admin_user)
+    response = client.post(f"/api/v1/licenses/{licence.pk}/approve/?status=rejected", {}, format="json")
+    assert response.status_code == 200, response.content
+    response = client.post(f"/api/v1/offers/{offer.pk}/suspend/?status=paused", {"reason": "recall"}, format="json")
+    assert response.status_code == 200, response.content
+    licence.refresh_from_db()
+    offer.refresh_from_db()
+    assert (licence.status, offer.status) == (LicenseStatus.APPROVED, "suspended")
