@@ -31,6 +31,10 @@ class PharmexAutoSchema(AutoSchema):
             return []
         return super().get_filter_backends()
 
+    def _get_paginator(self):
+        # The view's own: none on a detail action that declares none (pharmex.api.views.ApiViewSet).
+        return self.view.paginator if hasattr(self.view, "names_an_object") else super()._get_paginator()
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         handler = self._handler()

@@ -228,7 +228,7 @@ class ContractViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         "sees its own row)",
         responses={200: ProgressOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
         rows = selectors.contract_progress(actor=self.actor, contract=self.get_object())
         return self.respond(ProgressOutput, rows, many=True)

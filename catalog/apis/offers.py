@@ -20,7 +20,7 @@ from catalog.serializers import (
 )
 from pharmex.api.etag import IF_MATCH_PARAMETER
 from pharmex.api.idempotency import idempotent
-from pharmex.api.pagination import NewestFirstCursorPagination
+from pharmex.api.pagination import NewestFirstCursorPagination, PagePagination
 from pharmex.api.permissions import Members, SignedIn, Staff
 from pharmex.api.serializers import RequiredReasonInput, transition_record_output
 from pharmex.api.views import ApiViewSet
@@ -116,7 +116,7 @@ class OfferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Dest
     @extend_schema(
         summary="Price history of an offer, newest first", responses={200: OfferPriceChangeOutput(many=True)}
     )
-    @action(detail=True, methods=["get"], url_path="price-history")
+    @action(detail=True, methods=["get"], url_path="price-history", pagination_class=PagePagination)
     def price_history(self, request, pk=None):
         return self.page_of(
             selectors.offer_price_history(actor=self.actor, offer=self.get_object()), OfferPriceChangeOutput

@@ -415,7 +415,7 @@ class RedLetterFormViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
         return self._respond(invoicing.red_letter_issue(form=form, actor=self.actor, **self.parse(RedIssueInput)))
 
     @extend_schema(summary="The form's history", responses={200: RedLetterEventOutput(many=True)})
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"])
     def events(self, request, pk=None):
         return self.respond(RedLetterEventOutput, self.get_object().events.order_by("id"), many=True)
 

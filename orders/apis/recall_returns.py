@@ -29,7 +29,7 @@ class RecallReturnsViewSet(ApiViewSet):
         request=None,
         responses={201: ReturnOutput(many=True), **problems(403, 404)},
     )
-    @action(detail=True, methods=["post"], url_path="open-returns", pagination_class=None)
+    @action(detail=True, methods=["post"], url_path="open-returns")
     def open_returns(self, request, pk=None):
         recall = selectors.recall_list(actor=self.actor).filter(pk=pk).first()
         if recall is None:

@@ -214,7 +214,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     @extend_schema(
         summary="The return's history: every step, who, when, note", responses={200: ReturnEventOutput(many=True)}
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"])
     def events(self, request, pk=None):
         ret = self.get_object()
         return self.respond(ReturnEventOutput, ret.events.order_by("id"), many=True)

@@ -114,7 +114,7 @@ class RecallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         summary="Shipments affected by a recall (staff and the drug's MAH: all; others: their own)",
         responses={200: RecallAffectedOutput(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=PagePagination)
     def affected(self, request, pk=None):
         return self.page_of(
             selectors.recall_affected_lines(recall=self.get_object(), actor=self.actor), RecallAffectedOutput
@@ -124,7 +124,7 @@ class RecallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         summary="Affected buyers and their acknowledgements: who has not answered yet",
         responses={200: RecallBuyerOutput(many=True)},
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"])
     def buyers(self, request, pk=None):
         rows = selectors.recall_buyers(recall=self.get_object(), actor=self.actor)
         return self.respond(RecallBuyerOutput, rows, many=True)

@@ -44,13 +44,13 @@ class ApiMixin:
     """What every PharmEx view has: `policies`, `actor`, `parse`, `respond`, `if_match`.
 
     Also, for every request: a GET with a query parameter the action does not know is a 400 (its filters, its
-    paginator's parameters and `query_parameters[action]`); the view's filters narrow what it lists, never the one
-    object a detail URL names (neither known nor applied there, as the schema documents them); a caller acting for
-    a suspended organisation, or whose own mandate to act for it ended (an expired power of attorney), may read but
-    not write, except the actions in `suspended_may` (those that end business already under way, and reads sent as
-    POST); the reads of the actions in `replica_actions` may go to the read replica, and a successful write
-    remembers where the primary's log was for the writer's organisation, so its next replica reads see it
-    (pharmex.replica).
+    paginator's parameters and `query_parameters[action]`); the view's filters and paging are its lists', never the
+    one object a detail URL names (neither known nor applied there, as the schema documents them; ApiViewSet); a
+    caller acting for a suspended organisation, or whose own mandate to act for it ended (an expired power of
+    attorney), may read but not write, except the actions in `suspended_may` (those that end business already under
+    way, and reads sent as POST); the reads of the actions in `replica_actions` may go to the read replica, and a
+    successful write remembers where the primary's log was for the writer's organisation, so its next replica reads
+    see it (pharmex.replica).
     """
 
     policies: ClassVar[Mapping[str, Policy]] = {}
@@ -110,9 +110,6 @@ class ApiMixin:
         """Whether the action is a viewset's detail action: its URL names one object, which list filters never
         narrow."""
         return bool(getattr(self, "detail", False))
-
-    def filter_queryset(self, queryset: Any) -> Any:
-        return queryset if self.names_an_object() else super().filter_queryset(queryset)
 
     def known_query_parameters(self) -> set[str]:
         known = set(self.query_parameters.get(self.policy_key(), ()))
@@ -214,4 +211,22 @@ class ApiView(ApiMixin, APIView):
 
 
 class ApiViewSet(ApiMixin, GenericViewSet):
-    """A resource's viewset (`policies` keyed by action: "list", "retrieve", "create", "confirm" …)."""
+    """A resource's viewset (`policies` keyed by action: "list", "retrieve", "create", "confirm" …).
+
+    A detail action pages only what it declares a paginator for (`@action(detail=True, pagination_class=…)`, a
+    history): `retrieve` and the other actions on one object take no paging parameters, and the view's own paginator
+    is its lists'.
+    """
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        return queryset if self.names_an_object() else super().filter_queryset(queryset)
+
+    @property
+    def paginator(self) -> Any:
+        if self.names_an_object() and not self._action_declares("pagination_class"):
+            return None
+        return super().paginator
+
+    def _action_declares(self, name: str) -> bool:
+        handler = getattr(self, self.action, None) if self.action else None  # None: a method no action serves
+        return name in getattr(handler, "kwargs", {})

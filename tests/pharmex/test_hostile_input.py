@@ -163,16 +163,39 @@ def test_list_filters_are_unknown_on_a_detail_url(as_client):
     offer = OfferFactory()
     client = as_client(owner)
     for path, parameter in [
-        (f"/api/v1/orders/{order.pk}/", "status=placed"),
-        (f"/api/v1/orders/{order.pk}/events/", "status=placed"),
-        (f"/api/v1/offers/{offer.pk}/", "status=paused"),
+        (f"/api/v1/orders/{order.pk}/", "status"),
+        (f"/api/v1/orders/{order.pk}/events/", "status"),
+        (f"/api/v1/offers/{offer.pk}/", "status"),
+        # Nor do the list's paging parameters, where the action pages nothing.
+        (f"/api/v1/orders/{order.pk}/", "page_size"),
+        (f"/api/v1/orders/{order.pk}/", "cursor"),
+        (f"/api/v1/offers/{offer.pk}/", "page"),
     ]:
         assert client.get(path).status_code == 200, path
-        response = client.get(f"{path}?{parameter}")
+        response = client.get(f"{path}?{parameter}=1")
         assert (response.status_code, response.json()) == (
             400,
-            validation_error([{"field": "status", "code": "unknown_parameter", "message": "Unknown query parameter."}]),
+            validation_error(
+                [{"field": parameter, "code": "unknown_parameter", "message": "Unknown query parameter."}]
+            ),
         ), path
+
+
+def test_a_detail_action_that_lists_pages_what_it_declares(as_client, admin_user):
+    """A history on one object takes its paging parameters; a method no action serves takes none."""
+    owner = MembershipFactory(organization=OrganizationFactory(kind="pharmacy"), role=MemberRole.OWNER).user
+    order = received_order(
+        buyer=owner.memberships.get().organization, supplier=OrganizationFactory(kind="distributor"), gross="10.00"
+    )
+    events = as_client(owner).get(f"/api/v1/orders/{order.pk}/events/?page_size=1")
+    assert (events.status_code, events.json()["results"]) == (200, []), events.content
+    offer = OfferFactory()
+    prices = as_client(admin_user).get(f"/api/v1/offers/{offer.pk}/price-history/?page=1&page_size=5")
+    assert (prices.status_code, sorted(prices.json())) == (200, ["count", "next", "previous", "results"])
+    licence = LicenseFactory(status=LicenseStatus.PENDING)
+    approve = f"/api/v1/licenses/{licence.pk}/approve/"
+    assert as_client(admin_user).get(approve).status_code == 405
+    assert as_client(admin_user).get(f"{approve}?page=1").json()["errors"][0]["code"] == "unknown_parameter"
 
 
 def test_a_detail_action_acts_on_the_object_its_url_names_whatever_the_query(as_client, admin_user):
