@@ -12,6 +12,7 @@ from api_docs import fields as rules
 from api_docs.responses import DESCRIPTIONS, PROBLEM_MEDIA_TYPE
 from pharmex.api.idempotency import IDEMPOTENCY_PARAMETER
 from pharmex.api.serializers import BusinessDateField, MoneyField, StrictInputSerializer
+from pharmex.api.views import ApiViewSet
 
 # Marks a field schema built here: spectacular's validator pass must not add lengths the pattern already holds.
 _BUILT = "x-pharmex-built"
@@ -25,15 +26,15 @@ class PharmexAutoSchema(AutoSchema):
         name = action or self.method.lower()
         return getattr(self.view, name, None)
 
+    # A viewset's filters and paging are its lists': a detail action has neither unless it declares a paginator
+    # (pharmex.api.views.ApiViewSet, which the server goes by).
     def get_filter_backends(self):
-        # The view's filters narrow its lists only, never a detail action's object (pharmex.api.views).
-        if getattr(self.view, "names_an_object", lambda: False)():
+        if isinstance(self.view, ApiViewSet) and self.view.names_an_object():
             return []
         return super().get_filter_backends()
 
     def _get_paginator(self):
-        # The view's own: none on a detail action that declares none (pharmex.api.views.ApiViewSet).
-        return self.view.paginator if hasattr(self.view, "names_an_object") else super()._get_paginator()
+        return self.view.paginator if isinstance(self.view, ApiViewSet) else super()._get_paginator()
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())

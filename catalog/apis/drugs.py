@@ -146,6 +146,7 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         summary="The drug's ceiling prices, each with its period, newest first",
         responses={200: CeilingPriceOutput(many=True)},
     )
+    # The view's paginator, as before detail actions declared theirs: its page envelope (count_capped) is public.
     @action(detail=True, methods=["get"], url_path="ceiling-prices", pagination_class=DrugSearchPagination)
     def ceiling_prices(self, request, pk=None):
         return self.page_of(selectors.ceiling_history(drug=self.get_object()), CeilingPriceOutput)
