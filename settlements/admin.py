@@ -34,6 +34,8 @@ from settlements.models import (
     Payment,
     Posting,
     Receivable,
+    Refund,
+    RefundSource,
     SettlementProfile,
     Statement,
     StatementAdjustment,
@@ -143,6 +145,23 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_filter = ["source"]
     search_fields = ["reference", "buyer__legal_name"]
     list_select_related = ["buyer"]
+
+
+class RefundSourceInline(ReadOnlyInline):
+    model = RefundSource
+    fields = ["payment", "fund_payment", "amount"]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    """Refunds of a buyer's or a medical insurance fund's credit, recorded through the API (audited); the bank line
+    that carried each one out once reconciliation matched it."""
+
+    list_display = ["number", "buyer", "fund", "amount", "currency", "paid_on", "bank_line", "recorded_by"]
+    list_filter = ["currency", "fund"]
+    search_fields = ["number", "buyer__legal_name", "fund__name"]
+    list_select_related = ["buyer", "fund", "bank_line"]
+    inlines = [RefundSourceInline]
 
 
 class StatementAdjustmentInline(ReadOnlyInline):

@@ -61,7 +61,17 @@ class FundPaymentForm(forms.Form):
 
 @admin.register(FundPayment)
 class FundPaymentAdmin(ReadOnlyAdmin):
-    list_display = ["id", "fund", "amount", "unallocated", "source", "reference", "value_date", "reversed_at"]
+    list_display = [
+        "id",
+        "fund",
+        "amount",
+        "unallocated",
+        "refunded",
+        "source",
+        "reference",
+        "value_date",
+        "reversed_at",
+    ]
     list_filter = ["source", "fund"]
     search_fields = ["reference", "fund__name"]
     list_select_related = ["fund"]

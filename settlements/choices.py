@@ -24,7 +24,8 @@ class EntryKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Statement adjustment")  # a dispute resolved: payable vs commission revenue
     REVERSAL = "reversal", _("Reversal")  # the mirror of an earlier entry (corrections never edit)
     CREDIT_NOTE = "credit_note", _("Credit note")  # a received return: the receipt entry in reverse, for its value
-    REFUND = "refund", _("Refund to a buyer")  # buyer credit paid back: receivable up, bank down
+    # a buyer's or a fund's credit paid back: its receivable up, bank down
+    REFUND = "refund", _("Refund of a buyer's or a fund's credit")
     FUND_PAYMENT = "fund_payment", _("Medical insurance fund payment")  # money in: bank up, fund receivable down
 
 

@@ -87,7 +87,7 @@ class ReceivableHasPayments(DomainError):
 class RefundExceedsCredit(DomainError):
     code = "refund_exceeds_credit"
     problem = "refund-exceeds-credit"
-    title = _("A refund pays back at most the buyer's unapplied credit")
+    title = _("A refund pays back at most its payer's unapplied credit")
 
 
 class CutOffInvalid(DomainError):

@@ -119,7 +119,10 @@ class FundAllocationOutput(ModelOutputSerializer):
 
 class FundPaymentOutput(ModelOutputSerializer):
     amount = MoneyField(read_only=True)
-    unallocated = MoneyField(read_only=True, help_text="Not yet applied to the fund's dues: the fund's credit.")
+    unallocated = MoneyField(
+        read_only=True, help_text="Not yet applied to the fund's dues nor refunded: the fund's credit."
+    )
+    refunded = MoneyField(read_only=True, help_text="Paid back to the fund by refunds.")
     allocations = FundAllocationOutput(many=True, read_only=True)
 
     class Meta:
@@ -133,6 +136,7 @@ class FundPaymentOutput(ModelOutputSerializer):
             "value_date",
             "source",
             "unallocated",
+            "refunded",
             "entry",
             "reversed_at",
             "recorded_by",

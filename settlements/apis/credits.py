@@ -1,9 +1,11 @@
-"""Credit notes of returns (read) and refunds of buyer credit (SPEC §6, "Credit notes and refunds")."""
+"""Credit notes of returns (read) and refunds of a buyer's or a medical insurance fund's credit (SPEC §6, "Credit
+notes and refunds")."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 
@@ -63,7 +65,7 @@ class RefundSourceOutput(ModelOutputSerializer):
 
     class Meta:
         model = RefundSource
-        fields = ["payment", "amount"]
+        fields = ["payment", "fund_payment", "amount"]
 
 
 class RefundOutput(ModelOutputSerializer):
@@ -76,6 +78,7 @@ class RefundOutput(ModelOutputSerializer):
             "id",
             "number",
             "buyer",
+            "fund",
             "amount",
             "currency",
             "bank_account",
@@ -89,10 +92,21 @@ class RefundOutput(ModelOutputSerializer):
 
 
 class RefundInput(StrictInputSerializer):
-    buyer_id = serializers.IntegerField(min_value=1)
+    buyer_id = serializers.IntegerField(min_value=1, required=False, help_text="The buyer whose credit is paid back.")
+    fund_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Or the medical insurance fund whose credit is paid back (what it paid beyond its dues).",
+    )
     amount = MoneyField(min_value=Decimal("0.01"))
     paid_on = BusinessDateField(days_ahead=31, help_text="The day the transfer left (YYYY-MM-DD).")
     bank_account = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict) -> dict:
+        if ("buyer_id" in attrs) == ("fund_id" in attrs):
+            message = _("Name one payer: buyer_id or fund_id.")
+            raise serializers.ValidationError({"buyer_id": message, "fund_id": message}, code="one_payer")
+        return attrs
 
 
 @extend_schema_view(
@@ -110,7 +124,9 @@ class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List refunds of buyer credit (a buyer: its own; staff: all), newest first"),
+    list=extend_schema(
+        summary="List refunds of buyer and medical insurance fund credit (a buyer: its own; staff: all), newest first"
+    ),
     retrieve=extend_schema(summary="Retrieve a refund and the credit it paid back"),
 )
 @extend_schema(tags=["payments"])
@@ -123,10 +139,10 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         return refund_list(actor=self.actor)
 
     @extend_schema(
-        summary="Record a refund of a buyer's unapplied credit (finance admin)",
-        description="Writes the refund entry (buyer receivable Dr, platform bank Cr) and uses the buyer's credit "
-        "oldest first. Quote the refund `number` in the transfer: bank reconciliation matches the debit line by "
-        "that number and the exact amount. Send an Idempotency-Key.",
+        summary="Record a refund of a buyer's or a medical insurance fund's unapplied credit (finance admin)",
+        description="Name one payer, `buyer_id` or `fund_id`. Writes the refund entry (the payer's receivable Dr, "
+        "platform bank Cr) and uses the payer's credit oldest first. Quote the refund `number` in the transfer: bank "
+        "reconciliation matches the debit line by that number and the exact amount. Send an Idempotency-Key.",
         request=RefundInput,
         responses={201: RefundOutput, **problems(400, 403, 409)},
     )

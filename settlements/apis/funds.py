@@ -79,7 +79,8 @@ class FundPaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         summary="Reverse a fund payment recorded in error (finance admin)",
         description="Posts the reversal of the payment's entry, releases its allocations (the fund's part of the "
         "orders it paid is open again, and so are the orders) and applies the fund's other credit to them. Refused "
-        "with `payment_in_use` when an order it paid is on a supplier statement or for a credit note's fund credit, "
+        "with `payment_in_use` when an order it paid is on a supplier statement, for a credit note's fund credit or "
+        "a payment partly refunded, "
         "and with `payment_from_bank_line` for a payment matched from a bank line (unmatch the line instead). A "
         "reversed payment is answered as it is. Send an Idempotency-Key.",
         request=RequiredReasonInput,

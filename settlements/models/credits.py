@@ -1,4 +1,4 @@
-"""Credit notes of received returns and refunds of buyer credit (SPEC §6, "Credit notes and refunds")."""
+"""Credit notes of received returns and refunds of a payer's credit (SPEC §6, "Credit notes and refunds")."""
 
 from __future__ import annotations
 
@@ -61,13 +61,19 @@ class CreditNote(models.Model):
 
 
 class Refund(models.Model):
-    """Buyer credit paid back to the buyer's bank account: receivable Dr, platform bank Cr.
+    """Credit paid back to its payer's bank account: a buyer's (buyer receivable Dr, platform bank Cr) or, for the
+    orders it settles directly, a medical insurance fund's (the fund's receivable Dr, platform bank Cr).
 
     Bank reconciliation matches the debit line by the refund number in its reference and the exact amount.
     """
 
     number = models.CharField(max_length=32, unique=True)  # RF + yyyymmdd + id
-    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    buyer = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fund = models.ForeignKey(
+        "accounts.InsuranceFund", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, default="CNY")
     bank_account = models.CharField(max_length=40, blank=True)
@@ -81,22 +87,39 @@ class Refund(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(buyer__isnull=False, fund__isnull=True) | Q(buyer__isnull=True, fund__isnull=False),
+                name="refund_one_payer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
 
 
 class RefundSource(models.Model):
-    """How much of which buyer credit (payment or credit note) a refund paid back."""
+    """How much of which credit a refund paid back: a buyer's payment or credit note, or a fund's."""
 
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="sources")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds")
+    fund_payment = models.ForeignKey(
+        FundPayment, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
     amount = models.DecimalField(**MONEY)
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_source_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_source_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(payment__isnull=False, fund_payment__isnull=True)
+                | Q(payment__isnull=True, fund_payment__isnull=False),
+                name="refund_source_one_credit",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.amount} of payment {self.payment_id} in refund {self.refund_id}"
+        credit = f"payment {self.payment_id}" if self.payment_id else f"fund payment {self.fund_payment_id}"
+        return f"{self.amount} of {credit} in refund {self.refund_id}"

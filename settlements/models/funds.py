@@ -29,7 +29,8 @@ class FundPayment(models.Model):
     reference = models.CharField(max_length=300, blank=True)
     value_date = models.DateField()
     source = models.CharField(max_length=10, choices=PaymentSource.choices)
-    unallocated = models.DecimalField(**MONEY)  # cached: amount − Σ allocations (the fund's credit)
+    unallocated = models.DecimalField(**MONEY)  # cached: amount − Σ allocations − refunded (the fund's credit)
+    refunded = models.DecimalField(**MONEY, default=0)  # paid back to the fund by refunds
     entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reversed_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.CharField(max_length=255)
@@ -43,6 +44,10 @@ class FundPayment(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="fund_payment_amount_positive"),
             models.CheckConstraint(
                 condition=Q(unallocated__gte=0, unallocated__lte=F("amount")), name="fund_payment_unallocated_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0, refunded__lte=F("amount") - F("unallocated")),
+                name="fund_payment_refunded_range",
             ),
         ]
         indexes = [models.Index(fields=["fund", "-id"], name="fund_payment_fund_recent")]

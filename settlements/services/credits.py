@@ -1,5 +1,5 @@
-"""Credit notes and refunds (SPEC §6): a received return reverses its value in the book, and the buyer's credit
-pays its next dues or is paid back.
+"""Credit notes and refunds (SPEC §6): a received return reverses its value in the book, and a payer's credit (the
+buyer's, or a medical insurance fund's) pays its next dues or is paid back.
 
 A credit note is one entry, the receipt entry in reverse for the returned value: buyer receivable Cr gross,
 supplier payable Dr gross less the commission share, commission revenue Dr that share — at the original sale's
@@ -20,7 +20,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import InsuranceFund
 from orders.models import Return
 from orders.return_choices import ReturnStatus
 from orders.services.returns import return_mark_credited
@@ -29,7 +31,7 @@ from pharmex.audit import audit_record
 from pharmex.choices import StaffRole
 from pharmex.money import ZERO, money_sum
 from settlements.choices import AccountKind, EntryKind, PaymentSource, StatementStatus
-from settlements.errors import NotABuyer, RefundExceedsCredit
+from settlements.errors import NotABuyer, NotAFund, RefundExceedsCredit
 from settlements.models import CreditNote, FundPayment, Payment, Receivable, Refund, RefundSource, StatementLine
 from settlements.services.allocation import BUYER, allocate
 from settlements.services.funds import fund_allocate
@@ -175,29 +177,46 @@ def refund_number(today: date) -> str:
 @transaction.atomic
 def refund_record(
     *,
-    buyer_id: int,
     amount: Decimal,
     paid_on: date,
     actor: Actor,
+    buyer_id: int | None = None,
+    fund_id: int | None = None,
     bank_account: str = "",
     currency: str = "CNY",
 ) -> Refund:
-    """A finance admin pays a buyer's unapplied credit back: buyer receivable Dr, platform bank Cr; the credit is
-    used oldest first. Bank reconciliation then matches the debit line by the refund number and amount.
+    """A finance admin pays a payer's unapplied credit back: a buyer's (buyer receivable Dr, platform bank Cr) or a
+    medical insurance fund's (the fund's receivable Dr, platform bank Cr); the credit is used oldest first. Bank
+    reconciliation then matches the debit line by the refund number and amount.
 
-    Raises: NotAParty (finance admins only), NotABuyer, RefundExceedsCredit.
+    Raises: NotAParty (finance admins only), NotABuyer, NotAFund, RefundExceedsCredit.
     """
     actor.require_staff(StaffRole.FINANCE_ADMIN)
+    if (buyer_id is None) == (fund_id is None):
+        raise TypeError("A refund pays back one payer: pass buyer_id or fund_id.")
+    if fund_id is not None:
+        if not InsuranceFund.objects.filter(pk=fund_id).exists():
+            raise NotAFund(field="fund_id")
+        payments, credit_field = FundPayment.objects.filter(fund_id=fund_id), "fund_payment"
+        account = fund_account(fund_id=fund_id, currency=currency)
+    else:
+        payments, credit_field = Payment.objects.filter(buyer_id=buyer_id), "payment"
+        account = ledger_account(kind=AccountKind.BUYER_RECEIVABLE, organization_id=buyer_id, currency=currency)
     credits = list(
-        Payment.objects.filter(buyer_id=buyer_id, currency=currency, unallocated__gt=0, reversed_at__isnull=True)
+        payments.filter(currency=currency, unallocated__gt=0, reversed_at__isnull=True)
         .order_by("id")
         .select_for_update()
     )
-    if not credits and not Payment.objects.filter(buyer_id=buyer_id).exists():
+    if not credits and buyer_id is not None and not payments.exists():
         raise NotABuyer(field="buyer_id")
     available = sum((p.unallocated for p in credits), ZERO)
     if amount > available:
-        raise RefundExceedsCredit(f"The buyer's unapplied credit is {available}.", field="amount")
+        message = (
+            _("The fund's unapplied credit is %(available)s.")
+            if fund_id is not None
+            else _("The buyer's unapplied credit is %(available)s.")
+        )
+        raise RefundExceedsCredit(message % {"available": available}, field="amount")
     number = refund_number(timezone.localdate())
     entry = entry_post(
         kind=EntryKind.REFUND,
@@ -205,14 +224,12 @@ def refund_record(
         source_id=number,
         created_by=actor.audit.label,
         memo=f"Refund {number}",
-        legs=[
-            Leg(ledger_account(kind=AccountKind.BUYER_RECEIVABLE, organization_id=buyer_id, currency=currency), amount),
-            Leg(platform_account(AccountKind.PLATFORM_BANK, currency), -amount),
-        ],
+        legs=[Leg(account, amount), Leg(platform_account(AccountKind.PLATFORM_BANK, currency), -amount)],
     )
     refund = Refund.objects.create(
         number=number,
         buyer_id=buyer_id,
+        fund_id=fund_id,
         amount=amount,
         currency=currency,
         bank_account=bank_account,
@@ -228,7 +245,7 @@ def refund_record(
         credit.unallocated -= take
         credit.refunded += take
         credit.save(update_fields=["unallocated", "refunded"])
-        sources.append(RefundSource(refund=refund, payment=credit, amount=take))
+        sources.append(RefundSource(refund=refund, amount=take, **{credit_field: credit}))
         remaining -= take
     RefundSource.objects.bulk_create(sources)
     audit_record(
@@ -237,6 +254,12 @@ def refund_record(
         object_type="refund",
         object_id=refund.pk,
         organization_id=buyer_id,
-        changes={"number": number, "amount": amount, "entry": entry.pk, "from": [s.payment_id for s in sources]},
+        changes={
+            "number": number,
+            "amount": amount,
+            "entry": entry.pk,
+            **({"fund": fund_id} if fund_id is not None else {}),
+            "from": [getattr(source_row, f"{credit_field}_id") for source_row in sources],
+        },
     )
     return refund

@@ -114,16 +114,16 @@ def fund_apply_credit(*, fund_id: int) -> int:
 def fund_payment_reverse(*, payment: FundPayment, actor: Actor, reason: str) -> FundPayment:
     """Undo a fund payment recorded in error: reversal entry, allocations released, orders unpaid again.
 
-    Raises: NotAParty (finance admins only), PaymentInUse for a credit note's fund credit or when an order it paid
-    is already on a supplier statement (closed period), PaymentFromBankLine while a bank line is matched to it
-    (bank_line_unmatch detaches it first).
+    Raises: NotAParty (finance admins only), PaymentInUse for a credit note's fund credit, a payment partly refunded
+    or when an order it paid is already on a supplier statement (closed period), PaymentFromBankLine while a bank
+    line is matched to it (bank_line_unmatch detaches it first).
     """
     actor.require_staff(StaffRole.FINANCE_ADMIN)
     payment = FundPayment.objects.select_for_update().get(pk=payment.pk)
     if payment.reversed_at is not None:
         return payment
-    if payment.source == PaymentSource.CREDIT_NOTE:
-        raise PaymentInUse(_("A credit note is not reversed."))
+    if payment.source == PaymentSource.CREDIT_NOTE or payment.refunded:
+        raise PaymentInUse(_("A credit note, or a payment partly refunded, is not reversed."))
     released = release(FUND, payment=payment)
     order_ids = [receivable.order_id for receivable in released]
     reversal = entry_reverse(entry=payment.entry, created_by=actor.audit.label, memo=reason)

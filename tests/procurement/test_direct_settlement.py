@@ -45,6 +45,7 @@ pytestmark = pytest.mark.django_db
 CONTRACTS = "/api/v1/procurement-contracts/"
 FUND_PAYMENTS = "/api/v1/fund-payments/"
 AGING = "/api/v1/reports/receivables-aging/"
+REFUNDS = "/api/v1/refunds/"
 
 
 def admin_client():
@@ -304,6 +305,82 @@ def test_bank_reconciliation_turns_the_fund_s_credits_into_fund_payments(
     assert matched.status_code == 200, matched.json()
     assert Receivable.objects.get(order=later).fund_allocated == Decimal("15.02")
     assert_ledger_invariants()
+
+
+def test_a_fund_s_leftover_credit_is_refunded_and_its_bank_debit_matched(
+    public, fund, client, django_capture_on_commit_callbacks
+):
+    load(public, fund)
+    order = received(public, (public.mah_offer, 6))  # the fund owes 49.98
+    finance = finance_client()
+    paid = finance.post(
+        FUND_PAYMENTS, {"fund_id": fund.pk, "amount": "80.00", "value_date": str(days(0))}, format="json"
+    )
+    assert (paid.status_code, paid.json()["unallocated"]) == (201, "30.02")
+    assert [(row["fund_id"], row["total"], row["unapplied_credit"]) for row in finance.get(AGING).json()["funds"]] == [
+        (fund.pk, "0.00", "30.02")
+    ]
+    body = {"fund_id": fund.pk, "amount": "30.02", "paid_on": str(days(0)), "bank_account": fund.bank_account_number}
+
+    too_much = finance.post(REFUNDS, {**body, "amount": "30.03"}, format="json")
+    assert (too_much.status_code, too_much.json()["code"]) == (409, "refund_exceeds_credit")
+    assert "30.02" in too_much.json()["detail"]
+    for payer in ({}, {"fund_id": fund.pk, "buyer_id": public.hospital.pk}):
+        unnamed = finance.post(REFUNDS, {**{k: v for k, v in body.items() if k != "fund_id"}, **payer}, format="json")
+        assert unnamed.status_code == 400, unnamed.json()
+        assert {e["field"] for e in unnamed.json()["errors"]} == {"buyer_id", "fund_id"}
+    unknown = finance.post(REFUNDS, {**body, "fund_id": fund.pk + 99}, format="json")
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "not_a_fund")
+    assert admin_client().post(REFUNDS, body, format="json").status_code == 403  # finance admins only
+    assert public.client(public.hospital, MemberRole.FINANCE).post(REFUNDS, body, format="json").status_code == 403
+
+    refunded = finance.post(REFUNDS, body, format="json", HTTP_IDEMPOTENCY_KEY="fund-refund-1")
+    again = finance.post(REFUNDS, body, format="json", HTTP_IDEMPOTENCY_KEY="fund-refund-1")
+
+    assert refunded.status_code == 201, refunded.json()
+    assert again.json() == refunded.json()  # one refund, whatever the retries
+    refund = refunded.json()
+    assert (refund["fund"], refund["buyer"], refund["amount"]) == (fund.pk, None, "30.02")
+    assert refund["sources"] == [{"payment": None, "fund_payment": paid.json()["id"], "amount": "30.02"}]
+    payment = FundPayment.objects.get(pk=paid.json()["id"])
+    assert (payment.unallocated, payment.refunded) == (Decimal("0.00"), Decimal("30.02"))
+    assert finance.get(f"{FUND_PAYMENTS}{payment.pk}/").json()["refunded"] == "30.02"
+    assert balance(AccountKind.FUND_RECEIVABLE, fund=fund) == Decimal("0.00")  # neither owes nor is owed
+    assert not Posting.objects.filter(entry_id=refund["entry"], account__organization=public.hospital).exists()
+    recorded = AuditEvent.objects.get(action="refund.recorded", object_id=str(refund["id"]))
+    assert (recorded.changes["fund"], recorded.changes["from"], recorded.organization_id) == (
+        fund.pk,
+        [payment.pk],
+        None,
+    )
+    assert finance.get(AGING).json()["funds"] == []  # nothing owed, no credit left
+    # the hospital never sees the fund's refund; a payment partly refunded is not reversed
+    assert public.client(public.hospital, MemberRole.FINANCE).get(REFUNDS).json()["results"] == []
+    refused = finance.post(f"{FUND_PAYMENTS}{payment.pk}/reverse/", {"reason": "录错"}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (409, "payment_in_use")
+    assert Receivable.objects.get(order=order).fund_allocated == Decimal("49.98")
+
+    # the transfer's debit line names the refund: reconciliation matches it to the fund's refund
+    csv_text = (
+        "transaction_id,booked_on,amount,counterparty_account,counterparty_name,reference\n"
+        f"R001,{days(0)},-30.02,{fund.bank_account_number},海南省医疗保障局,退还多付 {refund['number']}\n"
+    )
+    with django_capture_on_commit_callbacks():
+        uploaded = finance.post(
+            "/api/v1/bank-statements/", {"file": SimpleUploadedFile("out.csv", csv_text.encode())}, format="multipart"
+        )
+    assert uploaded.status_code == 202, uploaded.json()
+    bank_statement_import_task.run(uploaded.json()["id"])
+    line = BankLine.objects.get(transaction_id="R001")
+    assert (line.status, line.refund.number) == (BankLineStatus.MATCHED, refund["number"])
+    assert_ledger_invariants()
+
+    # the admin site lists the refund with its payer, its sources and the bank line that carried it out
+    client.force_login(UserFactory(email="root@platform.test", is_staff=True, is_superuser=True))
+    listed = client.get("/admin/settlements/refund/", {"fund__id__exact": fund.pk}).content.decode()
+    assert refund["number"] in listed and fund.name in listed
+    page = client.get(f"/admin/settlements/refund/{refund['id']}/change/")
+    assert page.status_code == 200 and "30.02" in page.content.decode()
 
 
 def test_a_return_of_fund_paid_lines_is_credited_to_the_fund(public, fund):

@@ -79,7 +79,7 @@ LEDGER_INVARIANTS = {
     "WHERE r.fund_allocated <> coalesce(a.s, 0)",
     "fund_payment_cache": "SELECT p.id FROM settlements_fundpayment p LEFT JOIN (SELECT payment_id, sum(amount) s "
     "FROM settlements_fundallocation GROUP BY 1) a ON a.payment_id = p.id "
-    "WHERE p.reversed_at IS NULL AND p.amount - coalesce(a.s, 0) <> p.unallocated",
+    "WHERE p.reversed_at IS NULL AND p.amount - coalesce(a.s, 0) - p.refunded <> p.unallocated",
     "fund_balances": "SELECT a.fund_id FROM settlements_ledgeraccount a "
     "LEFT JOIN (SELECT account_id, sum(amount) s FROM settlements_posting GROUP BY 1) p ON p.account_id = a.id "
     "LEFT JOIN (SELECT fund_id, sum(fund_gross - fund_allocated) o FROM settlements_receivable "

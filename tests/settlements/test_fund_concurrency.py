@@ -1,5 +1,6 @@
 """Fund payments (医保基金直接结算) allocating at once, on real concurrent connections, beside the hospital's own
-payments: nothing is allocated twice, no part is over-paid, a buyer's money never pays a fund's part."""
+payments: nothing is allocated twice, no part is over-paid, a buyer's money never pays a fund's part; and refunds
+of a fund's credit at once never pay back more than the credit."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from django.utils import timezone
 from accounts.choices import OrganizationKind
 from accounts.models import InsuranceFund
 from pharmex.actor import SYSTEM_ACTOR
-from settlements.models import FundPayment, Payment, Receivable
+from settlements.errors import RefundExceedsCredit
+from settlements.models import FundPayment, Payment, Receivable, RefundSource
 from settlements.services import payment_record, receipt_post
+from settlements.services.credits import refund_record
 from settlements.services.funds import fund_payment_record
 from tests.factories import OrganizationFactory
 from tests.factories.settlements import received_order
@@ -70,4 +73,39 @@ def test_concurrent_fund_and_hospital_payments_never_over_allocate():
         assert (receivable.allocated, receivable.fund_allocated) == (Decimal("75.00"), Decimal("0.00"))
     assert [p.unallocated for p in FundPayment.objects.all()] == [Decimal("0.00")] * 6
     assert sum(p.unallocated for p in Payment.objects.all()) == Decimal("50.00")
+    assert_ledger_invariants()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refunds_of_a_fund_s_credit_never_pay_back_more_than_it():
+    supplier = OrganizationFactory(kind=OrganizationKind.MANUFACTURER)
+    hospital = OrganizationFactory(kind=OrganizationKind.HOSPITAL, ownership="public")
+    fund = InsuranceFund.objects.create(name="海南省基本医疗保险基金", province_code="460000")
+    fund_paid_order(buyer=hospital, supplier=supplier, fund=fund, gross="100.00")
+    today = timezone.localdate()
+    for amount in ("120.00", "30.00"):  # 100.00 pays the order: 50.00 of credit, 20.00 + 30.00
+        fund_payment_record(fund_id=fund.pk, amount=Decimal(amount), value_date=today, actor=SYSTEM_ACTOR)
+    done, refused, barrier = [], [], threading.Barrier(4)
+
+    def refund() -> None:
+        try:
+            barrier.wait()
+            done.append(refund_record(fund_id=fund.pk, amount=Decimal("30.00"), paid_on=today, actor=SYSTEM_ACTOR))
+        except RefundExceedsCredit as error:
+            refused.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=refund) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert (len(done), len(refused)) == (1, 3)  # 50.00 of credit pays back one refund of 30.00, not two
+    assert sorted((p.unallocated, p.refunded) for p in FundPayment.objects.all()) == [
+        (Decimal("0.00"), Decimal("20.00")),
+        (Decimal("20.00"), Decimal("10.00")),
+    ]
+    assert RefundSource.objects.filter(refund=done[0]).count() == 2  # the oldest credit first, then the next
     assert_ledger_invariants()
