@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from accounts.models import InsuranceFund
@@ -33,7 +33,7 @@ from pharmex.files import CHUNK, file_sha256, file_size, spooled_field
 from pharmex.money import MAX_AMOUNT, ZERO
 from settlements.choices import BankLineStatus, BankStatementStatus, PaymentSource, StatementStatus
 from settlements.errors import BankFileInvalid, BankLineMismatch, BankLineNotOpen
-from settlements.models import BankLine, BankStatement, KnownBankAccount, Refund, Statement
+from settlements.models import BankLine, BankStatement, KnownBankAccount, Receivable, Refund, Statement
 from settlements.references import (
     fund_payment_code_ids,
     order_numbers_in,
@@ -41,6 +41,7 @@ from settlements.references import (
     refund_numbers_in,
     statement_numbers_in,
 )
+from settlements.services.allocation import BUYER, FUND, Payer
 from settlements.services.funds import fund_payment_record, fund_payment_reverse
 from settlements.services.payments import payment_record, payment_reverse
 from settlements.services.statements import statement_pay, statement_reconcile, statement_unreconcile
@@ -53,6 +54,7 @@ COLUMNS = ("transaction_id", "booked_on", "amount", "counterparty_account", "cou
 OPEN_STATUSES = (BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS)
 HEAD_BYTES = 64 * 1024  # the upload's first line (the header) is looked for in this much
 STORE_BATCH = 5000
+NO_BUYER = "No buyer found in the reference or account."
 MATCH_BATCH = 500
 
 
@@ -337,11 +339,8 @@ def _credit_funds(line: BankLine) -> set[int]:
 
 
 def _credit_buyers(line: BankLine) -> set[int]:
-    """Buyers a credit could come from: named orders, payment codes, a known account number."""
-    buyers = order_buyer_ids(numbers=order_numbers_in(line.reference))
-    codes = payment_code_buyer_ids(line.reference)
-    if codes:
-        buyers |= organization_ids_existing(ids=codes)
+    """Buyers a credit comes from: a payment code (PXB…) in the reference, or a known account number."""
+    buyers = organization_ids_existing(ids=codes) if (codes := payment_code_buyer_ids(line.reference)) else set()
     if line.counterparty_account:
         buyers |= set(
             KnownBankAccount.objects.filter(account_number=line.counterparty_account).values_list(
@@ -349,6 +348,40 @@ def _credit_buyers(line: BankLine) -> set[int]:
             )
         )
     return buyers
+
+
+def _named_order_payers(numbers: list[str]) -> tuple[set[int], set[int]]:
+    """Who a transfer naming these orders may come from: (buyers, medical insurance funds). While no fund's part of
+    them is open, their buyers, as ever (a prepayment, a late second transfer); else whoever still owes a part."""
+    owing = Receivable.objects.filter(order__number__in=numbers, reversed_at__isnull=True, paid_at__isnull=True)
+    funds = (
+        set(owing.filter(fund_allocated__lt=F("fund_gross")).values_list("fund_id", flat=True)) if numbers else set()
+    )
+    if not funds:
+        return order_buyer_ids(numbers=numbers), set()
+    return set(owing.filter(allocated__lt=F("gross") - F("fund_gross")).values_list("buyer_id", flat=True)), funds
+
+
+def _credit_payer(line: BankLine) -> tuple[Payer | None, list[int], str]:
+    """Whose money a credit is: the payer, its candidates (one: the line is matched to it) and the note for a line
+    left open. No payer: a finance admin decides.
+
+    A fund's code or account decides for the fund, a buyer's code or account for the buyer. A line naming orders
+    only pays whoever still owes them: when their open parts are a fund's alone (under 医保基金直接结算 the buyer
+    paid its own part, or had none) the money is the fund's, never the hospital's credit; when a buyer and a fund
+    both still owe, the amount cannot tell whose it is.
+    """
+    if funds := _credit_funds(line):
+        return FUND, sorted(funds), "Several funds fit."
+    named = order_numbers_in(line.reference)
+    if buyers := _credit_buyers(line):
+        return BUYER, sorted(buyers | order_buyer_ids(numbers=named)), "Several buyers fit the reference."
+    buyers, funds = _named_order_payers(named)
+    if funds and buyers:
+        return None, sorted(buyers), "The named orders are owed by their buyer and by a medical insurance fund."
+    if funds:
+        return FUND, sorted(funds), "The named orders are owed by several medical insurance funds."
+    return BUYER, sorted(buyers), "Several buyers fit the reference." if buyers else NO_BUYER
 
 
 def _debit_statements(line: BankLine) -> tuple[list[Statement], int]:
@@ -421,20 +454,13 @@ def bank_line_match_auto(*, line_id: int, actor: Actor) -> BankLine:
     line = BankLine.objects.select_for_update().get(pk=line_id)
     if line.status not in OPEN_STATUSES:
         return line
-    if line.is_credit and (funds := sorted(_credit_funds(line))):
-        # A fund's code or account decides: the orders it names are the fund's dues, not their buyers' payments.
-        if len(funds) == 1:
-            _match_fund_credit(line, funds[0], actor)
+    if line.is_credit:
+        payer, candidates, note = _credit_payer(line)
+        if payer is not None and len(candidates) == 1:
+            (_match_fund_credit if payer is FUND else _match_credit)(line, candidates[0], actor)
         else:
-            line.status, line.candidates, line.note = BankLineStatus.AMBIGUOUS, funds, "Several funds fit."
-    elif line.is_credit:
-        buyers = sorted(_credit_buyers(line))
-        if len(buyers) == 1:
-            _match_credit(line, buyers[0], actor)
-        else:
-            line.status = BankLineStatus.AMBIGUOUS if buyers else BankLineStatus.UNMATCHED
-            line.candidates = buyers
-            line.note = "Several buyers fit the reference." if buyers else "No buyer found in the reference or account."
+            line.status = BankLineStatus.AMBIGUOUS if candidates else BankLineStatus.UNMATCHED
+            line.candidates, line.note = candidates, note
     elif refunds := _debit_refunds(line):
         if len(refunds) == 1:
             _match_refund(line, refunds[0])

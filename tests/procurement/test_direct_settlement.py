@@ -307,6 +307,63 @@ def test_bank_reconciliation_turns_the_fund_s_credits_into_fund_payments(
     assert_ledger_invariants()
 
 
+def import_bank_lines(finance, rows: list[str], capture) -> None:
+    csv_text = "transaction_id,booked_on,amount,counterparty_account,counterparty_name,reference\n" + "".join(
+        f"{row}\n" for row in rows
+    )
+    with capture():
+        uploaded = finance.post(
+            "/api/v1/bank-statements/", {"file": SimpleUploadedFile("bank.csv", csv_text.encode())}, format="multipart"
+        )
+    assert uploaded.status_code == 202, uploaded.json()
+    bank_statement_import_task.run(uploaded.json()["id"])
+
+
+def test_a_transfer_naming_only_orders_is_the_fund_s_when_only_the_fund_still_owes_them(
+    public, fund, django_capture_on_commit_callbacks
+):
+    load(public, fund)
+    fund_only = received(public, (public.mah_offer, 6))  # the fund owes 49.98, the hospital nothing
+    mixed = received(public, (public.mah_offer, 3), (other_offer(public), 7))  # the fund 24.99, the hospital 86.45
+    finance = finance_client()
+
+    # no fund code, no known account: the order numbers alone say who still owes
+    import_bank_lines(
+        finance,
+        [f"N001,{days(0)},49.98,,海南省医疗保障局,结算 {fund_only.number}", f"N002,{days(0)},24.99,,,{mixed.number}"],
+        django_capture_on_commit_callbacks,
+    )
+
+    first, second = BankLine.objects.order_by("transaction_id")
+    assert (first.status, first.fund_payment.fund_id, first.payment) == (BankLineStatus.MATCHED, fund.pk, None)
+    assert Receivable.objects.get(order=fund_only).paid_at is not None
+    # both the hospital and the fund still owe the mixed order: the amount cannot tell whose money it is
+    assert (second.status, second.candidates) == (BankLineStatus.AMBIGUOUS, [public.hospital.pk])
+    assert "fund" in second.note and second.payment is None and second.fund_payment is None
+    assert not Payment.objects.exists()  # never the hospital's credit
+
+    # once the hospital has paid its own part, a transfer naming the order is the fund's
+    paid = finance.post(
+        "/api/v1/payments/",
+        {"buyer_id": public.hospital.pk, "amount": "86.45", "value_date": str(days(0)), "reference": mixed.number},
+        format="json",
+    )
+    assert paid.status_code == 201, paid.json()
+    import_bank_lines(finance, [f"N003,{days(0)},24.99,,,{mixed.number}"], django_capture_on_commit_callbacks)
+    third = BankLine.objects.get(transaction_id="N003")
+    assert (third.status, third.fund_payment.fund_id) == (BankLineStatus.MATCHED, fund.pk)
+    receivable = Receivable.objects.get(order=mixed)
+    assert (receivable.fund_allocated, receivable.allocated, receivable.paid_at is not None) == (
+        Decimal("24.99"),
+        Decimal("86.45"),
+        True,
+    )
+    # once no fund's part of it is open, a transfer naming it is its buyer's, as ever (its credit)
+    import_bank_lines(finance, [f"N004,{days(0)},5.00,,,{mixed.number}"], django_capture_on_commit_callbacks)
+    assert BankLine.objects.get(transaction_id="N004").payment.buyer_id == public.hospital.pk
+    assert_ledger_invariants()
+
+
 def test_a_fund_s_leftover_credit_is_refunded_and_its_bank_debit_matched(
     public, fund, client, django_capture_on_commit_callbacks
 ):
