@@ -3,6 +3,8 @@ through the same services as the API (rule-checked, audited); the ledger itself 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -25,6 +27,7 @@ from pharmex.errors import DomainError
 from pharmex.exports import export_response
 from settlements import selectors, services
 from settlements.choices import BankLineStatus, PeriodKind, StatementStatus
+from settlements.credit_selectors import credit_holders
 from settlements.models import (
     BankLine,
     BankStatement,
@@ -41,6 +44,7 @@ from settlements.models import (
     StatementAdjustment,
     StatementEvent,
 )
+from settlements.services.credits import refund_record
 from settlements.services.exports import HEADER, export_rows
 from settlements.services.statements import AdjustmentRequest
 
@@ -152,16 +156,69 @@ class RefundSourceInline(ReadOnlyInline):
     fields = ["payment", "fund_payment", "amount"]
 
 
+class RefundForm(forms.Form):
+    payer = forms.ChoiceField(
+        label=_("payer"), help_text=_("Buyers and medical insurance funds with unapplied credit.")
+    )
+    amount = forms.DecimalField(label=_("amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    paid_on = forms.DateField(label=_("paid on"), initial=timezone.localdate)
+    bank_account = forms.CharField(label=_("bank account"), max_length=40, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["payer"].choices = [
+            (f"{kind}:{pk}", f"{name} ({credit})") for kind, pk, name, credit in credit_holders()
+        ]
+
+
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    """Refunds of a buyer's or a medical insurance fund's credit, recorded through the API (audited); the bank line
-    that carried each one out once reconciliation matched it."""
+    """Refunds of a buyer's or a medical insurance fund's credit, recorded by finance admins here or through the API
+    (audited); the bank line that carried each one out once reconciliation matched it."""
 
     list_display = ["number", "buyer", "fund", "amount", "currency", "paid_on", "bank_line", "recorded_by"]
     list_filter = ["currency", "fund"]
     search_fields = ["number", "buyer__legal_name", "fund__name"]
     list_select_related = ["buyer", "fund", "bank_line"]
     inlines = [RefundSourceInline]
+
+    def get_urls(self):
+        return [
+            path("record/", self.admin_site.admin_view(self.record_view), name="settlements_refund_record"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "can_record": _is_finance(request)})
+
+    def record_view(self, request):
+        """Pay back a buyer's or a fund's unapplied credit: /admin/settlements/refund/record/."""
+        if not _is_finance(request):
+            return redirect("admin:index")
+        form = RefundForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            kind, pk = data["payer"].split(":")
+            try:
+                refund = refund_record(
+                    **{f"{kind}_id": int(pk)},
+                    amount=data["amount"],
+                    paid_on=data["paid_on"],
+                    bank_account=data["bank_account"],
+                    actor=actor_for_user(request.user),
+                )
+                message = _("Refund %(number)s recorded: quote its number in the transfer.")
+                self.message_user(request, message % {"number": refund.number})
+                return redirect("admin:settlements_refund_changelist")
+            except DomainError as error:
+                form.add_error(None, str(error.detail))
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "submit_label": _("Record"),
+            "title": _("Record a refund of unapplied credit"),
+        }
+        return TemplateResponse(request, "admin/settlements/form.html", context)
 
 
 class StatementAdjustmentInline(ReadOnlyInline):

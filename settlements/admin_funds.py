@@ -87,6 +87,9 @@ class FundPaymentAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "can_record": _is_finance(request)})
+
     @admin.action(description=_("Reverse (recorded in error), with a reason"), permissions=["finance"])
     def reverse(self, request, queryset):
         actor = actor_for_user(request.user)

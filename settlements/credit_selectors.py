@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
 
 from pharmex.actor import Actor
-from settlements.models import CreditNote, Refund
+from settlements.models import CreditNote, FundPayment, Payment, Refund
 
 
 def credit_note_list(*, actor: Actor) -> QuerySet[CreditNote]:
@@ -26,3 +28,22 @@ def refund_list(*, actor: Actor) -> QuerySet[Refund]:
     if actor.organization is None:
         return queryset.none()
     return queryset.filter(buyer=actor.organization).order_by("-id")
+
+
+def credit_holders(*, currency: str = "CNY") -> list[tuple[str, int, str, Decimal]]:
+    """Who has unapplied credit to pay back, for platform finance: ("buyer" or "fund", id, name, credit), buyers
+    first, each kind by name."""
+    live = {"currency": currency, "reversed_at__isnull": True, "unallocated__gt": 0}
+    buyers = (
+        Payment.objects.filter(**live)
+        .values_list("buyer_id", "buyer__legal_name")
+        .annotate(credit=Sum("unallocated"))
+        .order_by("buyer__legal_name", "buyer_id")
+    )
+    funds = (
+        FundPayment.objects.filter(**live)
+        .values_list("fund_id", "fund__name")
+        .annotate(credit=Sum("unallocated"))
+        .order_by("fund__name", "fund_id")
+    )
+    return [("buyer", *row) for row in buyers] + [("fund", *row) for row in funds]

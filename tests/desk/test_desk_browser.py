@@ -1,7 +1,7 @@
 """The operator's desk in a real browser (headless Chromium in zh-CN, tests/browser.py; issue 18): a reviewer signs
 in and approves a licence from its queue; a finance admin matches an unmatched bank line by hand and sees the
-dashboard's figure change. Each saves screenshots into the test's temp folder. Everything is in Chinese, nothing is
-loaded from another host, and nothing fails."""
+dashboard's figure change, and pays a medical insurance fund's credit back. Each saves screenshots into the test's
+temp folder. Everything is in Chinese, nothing is loaded from another host, and nothing fails."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from accounts.choices import LicenseStatus
+from accounts.models import InsuranceFund
+from pharmex.actor import SYSTEM_ACTOR
 from pharmex.choices import StaffRole
 from settlements.choices import BankLineStatus
+from settlements.services.funds import fund_payment_record
 from tests.browser import assert_clean
 from tests.desk.records import bank_lines
 from tests.factories import LicenseFactory, OrganizationFactory, UserFactory
@@ -106,4 +110,39 @@ def test_a_finance_admin_matches_a_bank_line_and_the_dashboard_changes(
     assert page.locator("#unmatched-bank-lines").inner_text() == "0"
     assert page.locator("#queue-bank_lines .count").inner_text() == "0"
     page.screenshot(path=tmp_path / "dashboard-after.png", full_page=True)
+    assert_clean(page)
+
+
+@pytest.fixture
+def fund_credit(db):
+    """A finance admin (with the view permission on refunds), and a medical insurance fund that paid 300.00 with
+    nothing owed: its credit."""
+    finance = UserFactory(email="finance@platform.test", staff_role=StaffRole.FINANCE_ADMIN, is_staff=True)
+    finance.user_permissions.add(*Permission.objects.filter(codename__in=["view_refund", "view_fundpayment"]))
+    fund = InsuranceFund.objects.create(name="海南省医疗保障基金", province_code="460000")
+    fund_payment_record(fund_id=fund.pk, amount=Decimal("300.00"), value_date=timezone.localdate(), actor=SYSTEM_ACTOR)
+    return {"email": finance.email, "fund": fund.pk}
+
+
+def test_a_finance_admin_refunds_a_fund_s_credit(live_server, fund_credit, browser_page, tmp_path):
+    page = browser_page
+    # given: the finance admin on the refunds page, which lists none yet
+    sign_in(page, live_server.url, fund_credit["email"])
+    page.goto(f"{live_server.url}/admin/settlements/refund/")
+    # when: they open the form, choose the fund (its credit is shown), and pay back part of it
+    page.get_by_role("link", name="登记退款").click()
+    page.wait_for_selector("#id_payer")
+    assert "海南省医疗保障基金 (300.00)" in page.locator("#id_payer").inner_text()
+    page.select_option("#id_payer", f"fund:{fund_credit['fund']}")
+    page.fill("#id_amount", "120.00")
+    page.fill("#id_bank_account", "4600001234567890")
+    page.screenshot(path=tmp_path / "refund-form.png", full_page=True)
+    page.locator("input[type=submit]").click()
+    # then: the refund is recorded, listed with the fund, and the form offers only what is left
+    page.wait_for_selector(".messagelist")
+    assert "已登记" in page.locator(".messagelist").inner_text()
+    assert "海南省医疗保障基金" in page.locator("#result_list").inner_text()
+    page.screenshot(path=tmp_path / "refunds.png", full_page=True)
+    page.goto(f"{live_server.url}/admin/settlements/refund/record/")
+    assert "海南省医疗保障基金 (180.00)" in page.locator("#id_payer").inner_text()
     assert_clean(page)

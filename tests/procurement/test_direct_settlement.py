@@ -26,6 +26,7 @@ from settlements.models import (
     Payment,
     Posting,
     Receivable,
+    Refund,
     StatementLine,
 )
 from settlements.references import fund_payment_code
@@ -438,6 +439,57 @@ def test_a_fund_s_leftover_credit_is_refunded_and_its_bank_debit_matched(
     assert refund["number"] in listed and fund.name in listed
     page = client.get(f"/admin/settlements/refund/{refund['id']}/change/")
     assert page.status_code == 200 and "30.02" in page.content.decode()
+
+
+def test_finance_admins_refund_credit_in_the_admin_site(public, fund, client):
+    load(public, fund)
+    received(public, (public.mah_offer, 6))  # the fund owes 49.98
+    finance = finance_client()
+    for body in (
+        {"fund_id": fund.pk, "amount": "60.00", "value_date": str(days(0))},  # 10.02 beyond its dues
+        {"buyer_id": public.hospital.pk, "amount": "5.00", "value_date": str(days(0))},  # the hospital owes nothing
+    ):
+        url = FUND_PAYMENTS if "fund_id" in body else "/api/v1/payments/"
+        assert finance.post(url, body, format="json").status_code == 201
+
+    # an admin without the finance role sees refunds, but neither the link nor the form
+    client.force_login(UserFactory(staff_role=StaffRole.ADMIN, is_staff=True, is_superuser=False))
+    assert "/admin/settlements/refund/record/" not in client.get("/admin/settlements/refund/").content.decode()
+    assert client.get("/admin/settlements/refund/record/")["Location"] == "/admin/"
+
+    client.force_login(UserFactory(email="finance@platform.test", is_staff=True, is_superuser=True))
+    listed = client.get("/admin/settlements/refund/").content.decode()
+    assert 'href="/admin/settlements/refund/record/"' in listed
+    assert (
+        'href="/admin/settlements/fundpayment/record/"'
+        in client.get("/admin/settlements/fundpayment/").content.decode()
+    )
+    form = client.get("/admin/settlements/refund/record/").context["form"]
+    assert [label for _value, label in form.fields["payer"].choices] == [
+        f"{public.hospital.legal_name} (5.00)",
+        f"{fund.name} (10.02)",
+    ]
+    too_much = client.post(
+        "/admin/settlements/refund/record/", {"payer": f"fund:{fund.pk}", "amount": "10.03", "paid_on": str(days(0))}
+    )
+    assert too_much.status_code == 200 and "10.02" in str(too_much.context["form"].non_field_errors())
+    recorded = client.post(
+        "/admin/settlements/refund/record/",
+        {"payer": f"fund:{fund.pk}", "amount": "10.02", "paid_on": str(days(0)), "bank_account": "4600001234567890"},
+    )
+    assert (recorded.status_code, recorded["Location"]) == (302, "/admin/settlements/refund/")
+    refund = Refund.objects.get()
+    assert (refund.fund_id, refund.buyer_id, refund.amount, refund.recorded_by) == (
+        fund.pk,
+        None,
+        Decimal("10.02"),
+        "finance@platform.test",
+    )
+    assert AuditEvent.objects.filter(action="refund.recorded", object_id=str(refund.pk)).exists()
+    # the fund's credit is gone from the choices; the hospital's stays until it is refunded too
+    choices = client.get("/admin/settlements/refund/record/").context["form"].fields["payer"].choices
+    assert choices == [(f"buyer:{public.hospital.pk}", f"{public.hospital.legal_name} (5.00)")]
+    assert_ledger_invariants()
 
 
 def test_a_return_of_fund_paid_lines_is_credited_to_the_fund(public, fund):
