@@ -430,17 +430,13 @@ def test_a_password_resembling_the_email_is_refused(api_client):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_registrations_with_one_email_end_in_one_account_and_a_409():
-    import threading
-
-    from django.db import connection
     from rest_framework.test import APIClient
 
     from accounts.models import Organization, User
+    from tests.concurrency import run_concurrently
     from tests.factories import valid_uscc
 
-    barrier, statuses = threading.Barrier(2), []
-
-    def register(n: int) -> None:
+    def register(n: int) -> int:
         body = {
             "organization": {
                 "legal_name": f"并发药房{n}",
@@ -450,17 +446,9 @@ def test_two_simultaneous_registrations_with_one_email_end_in_one_account_and_a_
             },
             "owner": {"email": "same@example.com", "password": "a-long-passphrase-2026"},
         }
-        try:
-            barrier.wait()
-            statuses.append(APIClient().post("/api/v1/register/", body, format="json").status_code)
-        finally:
-            connection.close()
+        return APIClient().post("/api/v1/register/", body, format="json").status_code
 
-    threads = [threading.Thread(target=register, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_concurrently(2, register)
     assert sorted(statuses) == [201, 409]
     assert User.objects.filter(email="same@example.com").count() == 1
     assert Organization.objects.count() == 1

@@ -1,36 +1,17 @@
 """Concurrency on real PostgreSQL connections (RELIABILITY INV-1, INV-2)."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from accounts.choices import MemberRole, OrganizationKind
 from catalog.models import Offer
 from orders.models import Order, OrderLine
+from tests.concurrency import run_concurrently
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_concurrently(count: int, work) -> list:
-    barrier, results = threading.Barrier(count), []
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results.append(work(index))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_inv_1_fifty_buyers_racing_for_twenty_units_never_oversell():

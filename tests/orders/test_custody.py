@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.choices import MemberRole, OrganizationKind
@@ -15,6 +13,7 @@ from accounts.models import Organization
 from catalog.models import Offer
 from orders.models import CustodyHop, Order, Shipment, SuspectedDiversion, TraceCode
 from pharmex.choices import StaffRole
+from tests.concurrency import run_concurrently
 from tests.conftest import client_for
 from tests.factories import DrugFactory, MembershipFactory, OfferFactory, OrganizationFactory, UserFactory
 from tests.orders.conftest import place
@@ -274,20 +273,12 @@ def test_two_suppliers_racing_for_one_unknown_code_ship_it_once(chain):
         (supplier, order, shipment_body(order, item(order.lines.get(), 1, codes=[code(42)])))
         for supplier, order in orders
     ]
-    barrier, results = threading.Barrier(2), []
 
-    def go(supplier, order, body):
-        try:
-            barrier.wait()
-            results.append(ship(supplier.client, order, body).status_code)
-        finally:
-            connection.close()
+    def go(index: int) -> int:
+        supplier, order, body = bodies[index]
+        return ship(supplier.client, order, body).status_code
 
-    threads = [threading.Thread(target=go, args=args) for args in bodies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_concurrently(2, go)
     assert sorted(results) == [200, 409]
     assert TraceCode.objects.filter(code=code(42)).count() == 1
     assert CustodyHop.objects.filter(code__code=code(42)).count() == 1

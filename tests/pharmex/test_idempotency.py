@@ -12,6 +12,7 @@ from accounts.apis import licenses as licenses_api
 from accounts.models import License
 from pharmex.api.idempotency import purge_expired_keys
 from pharmex.models import IdempotencyKey
+from tests.concurrency import run_concurrently
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OrganizationFactory
 
@@ -182,23 +183,13 @@ def test_idem_3_concurrent_retries_create_exactly_one_object():
     # given: 12 clients on their own database connections sending the same request at once
     organization = OrganizationFactory()
     owner = MembershipFactory(organization=organization).user
-    barrier = threading.Barrier(12)
-    results: list[tuple[int, dict]] = []
+    clients = [client_for(owner) for _ in range(12)]
 
-    def send() -> None:
-        client = client_for(owner)
-        barrier.wait()
-        try:
-            response = client.post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="race")
-            results.append((response.status_code, response.json()))
-        finally:
-            connection.close()
+    def send(index: int) -> tuple[int, dict]:
+        response = clients[index].post("/api/v1/licenses/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="race")
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=send) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_concurrently(12, send)
 
     # then: one licence; every answer is the created object or "still in flight"; never a 5xx
     assert License.objects.filter(organization=organization, type="business").count() == 1

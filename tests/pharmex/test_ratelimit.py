@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.db import close_old_connections
 from django.test import override_settings
 
 from accounts.choices import MemberRole
 from pharmex.api.ratelimit import Rate, hit, peek
 from pharmex.models import RateCounter
+from tests.concurrency import run_concurrently
 from tests.conftest import client_for
 from tests.factories import MembershipFactory
 
@@ -25,22 +24,8 @@ TOP_OF_THE_HOUR = datetime(2026, 12, 5, 10, 0, 0, tzinfo=UTC)
 
 
 def _in_parallel(work, per_thread: int) -> list:
-    results, barrier = [], threading.Barrier(THREADS)
-
-    def run():
-        try:
-            barrier.wait()
-            outcome = [work() for _ in range(per_thread)]
-            results.extend(outcome)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    batches = run_concurrently(THREADS, lambda _index: [work() for _ in range(per_thread)])
+    return [outcome for batch in batches for outcome in batch]
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 
 from accounts.choices import OrganizationStatus
 from accounts.models import Organization
@@ -17,6 +15,7 @@ from pharmex.errors import InvalidTransition
 from pharmex.models import AuditEvent, TransitionRecord
 from pharmex.transitions import transition
 from settlements.transitions import STATEMENT
+from tests.concurrency import run_concurrently
 from tests.factories import OrganizationFactory
 
 MACHINES = [ORGANIZATION, LICENSE, INVITATION, DRUG, OFFER, ORDER, STATEMENT]
@@ -70,25 +69,17 @@ def test_a_wrong_state_is_refused_and_nothing_is_written():
 def test_two_concurrent_transitions_of_one_object_cannot_both_pass():
     # given: two admins suspend the same organisation at the same moment
     organization = OrganizationFactory(status=OrganizationStatus.VERIFIED)
-    barrier, outcomes = threading.Barrier(2), []
 
-    def suspend():
+    def suspend(_index: int) -> str:
         try:
-            barrier.wait()
             with transaction.atomic():
                 transition(ORGANIZATION, organization.pk, action="suspend", actor=SYSTEM_ACTOR)
                 connection.cursor().execute("SELECT pg_sleep(0.2)")  # hold the lock while the other one waits
-            outcomes.append("done")
         except InvalidTransition:
-            outcomes.append("refused")
-        finally:
-            close_old_connections()
+            return "refused"
+        return "done"
 
-    threads = [threading.Thread(target=suspend) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_concurrently(2, suspend)
 
     # then: the second waited for the row lock, saw `suspended` and was refused
     assert sorted(outcomes) == ["done", "refused"]

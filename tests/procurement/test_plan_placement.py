@@ -1,7 +1,6 @@
 """Placing a stored procurement plan as one checkout (SPEC §5a): all or nothing, once, audited, announced."""
 
 import io
-import threading
 from collections import Counter
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from orders.models import Order, OrderLine
 from pharmex.models import AuditEvent
 from procurement.choices import PlanStatus
 from procurement.models import ProcurementPlan
+from tests.concurrency import run_concurrently
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 from tests.procurement.conftest import TODAY, days
@@ -186,24 +186,6 @@ def test_placing_a_plan_costs_the_same_queries_whatever_its_rows(public):
             assert place(client, plan_id).status_code == 201
         counts.append(len(queries))
     assert counts[0] == counts[1]
-
-
-def run_concurrently(count: int, work) -> list:
-    barrier, results = threading.Barrier(count), []
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results.append(work(index))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,12 +4,10 @@ of a fund's credit at once never pay back more than the credit."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from accounts.choices import OrganizationKind
@@ -20,6 +18,7 @@ from settlements.models import FundPayment, Payment, Receivable, RefundSource
 from settlements.services import payment_record, receipt_post
 from settlements.services.credits import refund_record
 from settlements.services.funds import fund_payment_record
+from tests.concurrency import run_concurrently
 from tests.factories import OrganizationFactory
 from tests.factories.settlements import received_order
 from tests.settlements.conftest import assert_ledger_invariants
@@ -40,28 +39,15 @@ def test_concurrent_fund_and_hospital_payments_never_over_allocate():
     fund = InsuranceFund.objects.create(name="海南省基本医疗保险基金", province_code="460000")
     fund_orders = [fund_paid_order(buyer=hospital, supplier=supplier, fund=fund, gross="100.00") for _ in range(3)]
     own_orders = [received_order(buyer=hospital, supplier=supplier, gross="75.00") for _ in range(2)]
-    errors, barrier = [], threading.Barrier(8)
     today = timezone.localdate()
 
     def pay(index: int) -> None:
-        try:
-            barrier.wait()
-            if index < 6:  # six fund payments of 50.00: exactly the fund's 300.00
-                fund_payment_record(fund_id=fund.pk, amount=Decimal("50.00"), value_date=today, actor=SYSTEM_ACTOR)
-            else:  # two hospital payments of 100.00: 150.00 of its own dues, 50.00 left as its credit
-                payment_record(buyer_id=hospital.pk, amount=Decimal("100.00"), value_date=today, actor=SYSTEM_ACTOR)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        if index < 6:  # six fund payments of 50.00: exactly the fund's 300.00
+            fund_payment_record(fund_id=fund.pk, amount=Decimal("50.00"), value_date=today, actor=SYSTEM_ACTOR)
+        else:  # two hospital payments of 100.00: 150.00 of its own dues, 50.00 left as its credit
+            payment_record(buyer_id=hospital.pk, amount=Decimal("100.00"), value_date=today, actor=SYSTEM_ACTOR)
 
-    threads = [threading.Thread(target=pay, args=(index,)) for index in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert run_concurrently(8, pay) == [None] * 8  # nothing raised
     for order in fund_orders:
         receivable = Receivable.objects.get(order=order)
         # the fund sets no terms of its own: FUND_SETTLEMENT_DAYS (60) from receipt
@@ -85,23 +71,13 @@ def test_concurrent_refunds_of_a_fund_s_credit_never_pay_back_more_than_it():
     today = timezone.localdate()
     for amount in ("120.00", "30.00"):  # 100.00 pays the order: 50.00 of credit, 20.00 + 30.00
         fund_payment_record(fund_id=fund.pk, amount=Decimal(amount), value_date=today, actor=SYSTEM_ACTOR)
-    done, refused, barrier = [], [], threading.Barrier(4)
 
-    def refund() -> None:
-        try:
-            barrier.wait()
-            done.append(refund_record(fund_id=fund.pk, amount=Decimal("30.00"), paid_on=today, actor=SYSTEM_ACTOR))
-        except RefundExceedsCredit as error:
-            refused.append(error)
-        finally:
-            connections.close_all()
+    def refund(_index: int):
+        return refund_record(fund_id=fund.pk, amount=Decimal("30.00"), paid_on=today, actor=SYSTEM_ACTOR)
 
-    threads = [threading.Thread(target=refund) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    outcomes = run_concurrently(4, refund)
+    done = [outcome for outcome in outcomes if not isinstance(outcome, Exception)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, RefundExceedsCredit)]
     assert (len(done), len(refused)) == (1, 3)  # 50.00 of credit pays back one refund of 30.00, not two
     assert sorted((p.unallocated, p.refunded) for p in FundPayment.objects.all()) == [
         (Decimal("0.00"), Decimal("20.00")),

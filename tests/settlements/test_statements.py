@@ -2,14 +2,13 @@
 
 import csv
 import io
-import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from openpyxl import load_workbook
 
 from accounts.actor import actor_for_user
@@ -28,6 +27,7 @@ from settlements.services import (
     statement_pay,
     statement_resolve,
 )
+from tests.concurrency import run_concurrently
 from tests.factories import OrganizationFactory
 from tests.factories.settlements import received_order
 from tests.settlements import faults
@@ -123,23 +123,10 @@ def test_open_periods_are_refused(parties):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_generation_gives_the_same_statements(parties, october):
-    errors, barrier = [], threading.Barrier(2)
+    def run(_index: int) -> None:
+        statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
 
-    def run():
-        try:
-            barrier.wait()
-            statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_concurrently(2, run) == [None, None]  # nothing raised
     assert [(s[3], s[4]) for s in snapshot()] == [(2, Decimal("350.55")), (1, Decimal("40.00"))]
     with connection.cursor() as cursor:
         cursor.execute("SELECT order_id FROM settlements_statementline GROUP BY 1 HAVING count(*) > 1")

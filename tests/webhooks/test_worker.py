@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from tests.concurrency import run_concurrently
 from webhooks.choices import DeliveryStatus
 from webhooks.models import WebhookDelivery
 from webhooks.services import outbox_publish, webhook_deliver
@@ -116,24 +116,12 @@ def test_concurrent_workers_never_make_the_same_attempt_twice(worker_settings, o
     publish(org_a, 1)
     delivery = WebhookDelivery.objects.get()
     receiver.delay_seconds = 0.5
-    barrier = threading.Barrier(4)
-    results: list = []
-
-    def work():
-        barrier.wait()
-        try:
-            results.append(webhook_deliver(delivery_id=delivery.pk))
-        finally:
-            connection.close()
 
     # when: four workers take the same task at the same moment
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_concurrently(4, lambda _index: webhook_deliver(delivery_id=delivery.pk))
 
     # then: exactly one attempt was made
+    assert not [result for result in results if isinstance(result, Exception)]
     assert len(receiver.requests) == 1
     assert sum(result is not None for result in results) == 1
     delivery.refresh_from_db()
