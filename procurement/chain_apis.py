@@ -65,6 +65,9 @@ class SoleSellerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     @extend_schema(
         summary="Register your sole sales company (唯一销售公司), or the sole national agent (全国总代理) of an "
         "imported drug you hold; it counts as a first-invoice issuer once a platform admin verified it",
+        description="Platform admins register for a manufacturer (`manufacturer_id`), and register the sole national "
+        "agent of an imported drug whose holder abroad is not on the platform for the drug alone (`drug_id`, no "
+        "`manufacturer_id`; any other kind is refused with `holder_not_on_the_platform`).",
         request=SoleSellerCreateInput,
         responses={201: SoleSellerOutput, **problems(400)},
     )

@@ -264,15 +264,19 @@ class ProcurementPlanChange(TransitionRecord):
 
 class SoleSeller(models.Model):
     """A manufacturer/MAH's registered sole sales company (唯一销售公司) — for all its drugs, or one — or the sole
-    national agent (全国总代理) of one imported drug. It counts as a valid first-invoice issuer only once a platform
-    admin verified it. The seller is identified by its unified social credit code; `seller` links it when it is
-    an organisation on the platform."""
+    national agent (全国总代理) of one imported drug, registered by a platform admin for the drug alone when its holder
+    abroad is not on the platform. It counts as a valid first-invoice issuer only once a platform admin verified it.
+    The seller is identified by its unified social credit code; `seller` links it when it is an organisation on the
+    platform."""
 
     manufacturer = models.ForeignKey(
         "accounts.Organization",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="sole_sellers_registered",
         verbose_name=_("manufacturer / MAH"),
+        help_text=_("Empty: the national agent of an imported drug whose holder abroad is not on the platform."),
     )
     kind = models.CharField(_("kind"), max_length=30, choices=SoleSellerKind.choices)
     drug = models.ForeignKey(
@@ -309,7 +313,8 @@ class SoleSeller(models.Model):
         verbose_name = _("sole sales company / national agent")
         verbose_name_plural = _("sole sales companies / national agents")
         constraints = [
-            # "Sole": one pending or verified per manufacturer (all drugs) and per manufacturer and drug.
+            # "Sole": one pending or verified per manufacturer (all drugs), per manufacturer and drug, and per drug held
+            # abroad (no manufacturer).
             models.UniqueConstraint(
                 fields=["manufacturer", "drug"],
                 condition=Q(status__in=[SoleSellerStatus.PENDING, SoleSellerStatus.VERIFIED]),
@@ -321,6 +326,10 @@ class SoleSeller(models.Model):
                 name="sole_national_agent_names_a_drug",
             ),
             models.CheckConstraint(condition=~Q(seller=F("manufacturer")), name="sole_seller_not_self"),
+            models.CheckConstraint(
+                condition=Q(manufacturer__isnull=False) | Q(kind=SoleSellerKind.SOLE_NATIONAL_AGENT),
+                name="sole_seller_manufacturer_or_national_agent",
+            ),
         ]
 
     def __str__(self) -> str:

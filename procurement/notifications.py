@@ -137,10 +137,8 @@ def announce_contract_volumes(contract: ProcurementContract, institution_ids: It
 
 
 def announce_sole_seller(sole_seller: SoleSeller, event_type: str) -> None:
-    """To the manufacturer/MAH and, when it is on the platform, the seller."""
-    recipients = [sole_seller.manufacturer_id]
-    if sole_seller.seller_id is not None:
-        recipients.append(sole_seller.seller_id)
+    """To the manufacturer/MAH and the seller, each when it is on the platform."""
+    recipients = [pk for pk in (sole_seller.manufacturer_id, sole_seller.seller_id) if pk is not None]
     outbox_publish(
         event_type=event_type,
         organization_ids=recipients,

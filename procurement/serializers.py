@@ -360,7 +360,7 @@ class SoleSellerCreateInput(StrictInputSerializer):
         allow_null=True,
         default=None,
         help_text="A drug you hold (MAH). Required for a national agent (an imported drug); empty for a sole sales "
-        "company of every drug you hold.",
+        "company of every drug you hold. Platform admins: an imported drug whose holder is not on the platform.",
     )
     seller_id = serializers.IntegerField(
         min_value=1, required=False, allow_null=True, default=None, help_text="The seller, when on the platform."

@@ -15,7 +15,8 @@ orders.receipt_rules):
 
 Parties are compared by unified social credit code, so an issuer not on the platform is named by name and code.
 When the drug's MAH is not on the platform (no `mah_organization`), a first issuer named as the drug's MAH or
-manufacturer in the drug master data is accepted.
+manufacturer in the drug master data is accepted, and so is the verified national agent a platform admin registered
+for an imported drug whose holder abroad is not on the platform.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,38 +51,43 @@ from procurement.services.sole_sellers import party_named
 class FirstIssuers:
     """Who may issue a drug's first invoice, and who ships it with one invoice only."""
 
-    usccs: frozenset[str]  # the MAH on the platform and its verified sole sellers
+    usccs: frozenset[str]  # the MAH on the platform and the drug's verified sole sellers or national agent
     names: frozenset[str]  # the MAH and manufacturer names of the master data, when the MAH is not on the platform
     exempt: frozenset[int]  # organisations shipping the drug themselves (MAH, sole seller on the platform)
 
     def admit(self, invoice: UpstreamInvoice) -> bool:
-        return invoice.issuer_uscc in self.usccs or (not self.usccs and invoice.issuer_name.strip() in self.names)
+        return invoice.issuer_uscc in self.usccs or invoice.issuer_name.strip() in self.names
 
 
 def first_issuers(drugs: list[Drug]) -> dict[int, FirstIssuers]:
     """Per drug id; one query for the sole sellers of every drug."""
     holders = {drug.mah_organization_id for drug in drugs if drug.mah_organization_id is not None}
+    off_platform = [drug.pk for drug in drugs if drug.mah_organization_id is None]
     sellers = list(
-        SoleSeller.objects.filter(manufacturer_id__in=holders, status=SoleSellerStatus.VERIFIED).values_list(
-            "manufacturer_id", "drug_id", "seller_uscc", "seller_id"
-        )
+        SoleSeller.objects.filter(
+            Q(manufacturer_id__in=holders) | Q(manufacturer__isnull=True, drug_id__in=off_platform),
+            status=SoleSellerStatus.VERIFIED,
+        ).values_list("manufacturer_id", "drug_id", "seller_uscc", "seller_id")
     )
     holder_codes = dict(Organization.objects.filter(pk__in=holders).values_list("pk", "uscc"))
     found = {}
     for drug in drugs:
-        if drug.mah_organization_id is None:
-            names = frozenset(name.strip() for name in (drug.mah_name, drug.manufacturer_name) if name.strip())
-            found[drug.pk] = FirstIssuers(usccs=frozenset(), names=names, exempt=frozenset())
-            continue
+        # the holder's own registrations (every drug, or this one); for a holder off the platform, the drug's own
         mine = [
             (uscc, seller_id)
             for holder, drug_id, uscc, seller_id in sellers
             if holder == drug.mah_organization_id and drug_id in (None, drug.pk)
         ]
+        sellers_usccs = {uscc for uscc, _id in mine}
+        exempt = {seller_id for _uscc, seller_id in mine if seller_id}
+        if drug.mah_organization_id is None:
+            names = frozenset(name.strip() for name in (drug.mah_name, drug.manufacturer_name) if name.strip())
+            found[drug.pk] = FirstIssuers(usccs=frozenset(sellers_usccs), names=names, exempt=frozenset(exempt))
+            continue
         found[drug.pk] = FirstIssuers(
-            usccs=frozenset({holder_codes[drug.mah_organization_id], *(uscc for uscc, _id in mine)}),
+            usccs=frozenset({holder_codes[drug.mah_organization_id], *sellers_usccs}),
             names=frozenset(),
-            exempt=frozenset({drug.mah_organization_id, *(seller_id for _uscc, seller_id in mine if seller_id)}),
+            exempt=frozenset({drug.mah_organization_id, *exempt}),
         )
     return found
 

@@ -84,33 +84,41 @@ def sole_seller_register(
 ) -> SoleSeller:
     """The caller's organisation — a manufacturer, or the drug's MAH — registers its sole sales company (for all its
     drugs, or one) or the sole national agent of one imported drug. A platform admin may register for a
-    manufacturer (`manufacturer_id`). It counts once verified.
+    manufacturer (`manufacturer_id`), and registers the national agent of an imported drug whose holder abroad is not
+    on the platform for the drug alone (no manufacturer). It counts once verified.
 
     Raises: NotAParty (a member naming another manufacturer), InvalidInput (not a manufacturer/the drug's MAH, a
     national agent without an imported drug, the seller is the manufacturer, one already pending or verified).
     """
     if manufacturer_id is not None and not actor.is_admin:
         raise NotAParty(_("Only platform admins register a sole seller for another organisation."))
-    manufacturer = (
-        Organization.objects.filter(pk=manufacturer_id).first()
-        if manufacturer_id is not None
-        else actor.require_organization()
-    )
     errors: list[dict] = []
-    if manufacturer is None:
-        raise InvalidInput([_error("manufacturer_id", "not_found", _("There is no such organisation."))])
-    drug = None
-    if drug_id is not None:
-        drug = Drug.objects.filter(pk=drug_id).first()
-        if drug is None:
-            errors.append(_error("drug_id", "not_found", _("There is no drug %(id)s.") % {"id": drug_id}))
-        elif drug.mah_organization_id != manufacturer.pk:
-            errors.append(
-                _error(
-                    "drug_id", "not_the_mah", _("Only the drug's marketing authorisation holder names its sole seller.")
-                )
+    drug = Drug.objects.filter(pk=drug_id).first() if drug_id is not None else None
+    if drug_id is not None and drug is None:
+        errors.append(_error("drug_id", "not_found", _("There is no drug %(id)s.") % {"id": drug_id}))
+    holder_off_platform = (
+        manufacturer_id is None and actor.is_admin and drug is not None and drug.mah_organization_id is None
+    )
+    manufacturer = None
+    if manufacturer_id is not None:
+        manufacturer = Organization.objects.filter(pk=manufacturer_id).first()
+        if manufacturer is None:
+            raise InvalidInput([_error("manufacturer_id", "not_found", _("There is no such organisation."))])
+    elif not holder_off_platform:
+        manufacturer = actor.require_organization()
+    if holder_off_platform and kind != SoleSellerKind.SOLE_NATIONAL_AGENT:
+        errors.append(
+            _error(
+                "kind",
+                "holder_not_on_the_platform",
+                _("The drug's holder is not on the platform: only its sole national agent is registered for it."),
             )
-    elif manufacturer.kind != OrganizationKind.MANUFACTURER:
+        )
+    elif drug is not None and manufacturer is not None and drug.mah_organization_id != manufacturer.pk:
+        errors.append(
+            _error("drug_id", "not_the_mah", _("Only the drug's marketing authorisation holder names its sole seller."))
+        )
+    elif drug is None and manufacturer is not None and manufacturer.kind != OrganizationKind.MANUFACTURER:
         errors.append(
             _error(
                 "kind", "not_a_manufacturer", _("A sole sales company for every drug is registered by a manufacturer.")
@@ -127,11 +135,13 @@ def sole_seller_register(
     seller, seller_name, seller_uscc = party_named(
         organization_id=seller_id, name=seller_name, uscc=seller_uscc, field="seller", errors=errors
     )
-    if seller_uscc and seller_uscc == manufacturer.uscc:
+    if manufacturer is not None and seller_uscc and seller_uscc == manufacturer.uscc:
         errors.append(_error("seller", "is_the_manufacturer", _("The manufacturer itself needs no sole seller.")))
     if errors:
         raise InvalidInput(errors)
-    advisory_xact_lock(f"procurement.sole_seller:{manufacturer.pk}")
+    advisory_xact_lock(
+        f"procurement.sole_seller:{manufacturer.pk}" if manufacturer else f"procurement.sole_seller:drug:{drug.pk}"
+    )
     in_force = SoleSeller.objects.filter(
         manufacturer=manufacturer, drug=drug, status__in=[SoleSellerStatus.PENDING, SoleSellerStatus.VERIFIED]
     ).first()
@@ -161,7 +171,7 @@ def sole_seller_register(
         action="sole_seller.registered",
         object_type="sole_seller",
         object_id=sole_seller.pk,
-        organization_id=manufacturer.pk,
+        organization_id=manufacturer.pk if manufacturer else None,
         changes={"kind": kind, "drug": drug_id, "seller": seller_name, "seller_uscc": seller_uscc},
     )
     announce_sole_seller(sole_seller, "sole_seller.registered")

@@ -271,6 +271,43 @@ def test_a_drug_whose_mah_is_not_on_the_platform_takes_its_master_data_name_as_f
     assert receive(public.client(public.hospital), shipment).status_code == 200
 
 
+def test_the_national_agent_of_a_drug_held_abroad_is_registered_by_an_admin_and_issues_its_first_invoices(public):
+    drug = DrugFactory(
+        approval_number="H20180002", mah_name="Pfizer Inc.", manufacturer_name="Pfizer Manufacturing Deutschland GmbH"
+    )
+    assert drug.approval_format == ApprovalFormat.IMPORT_LICENSE and drug.mah_organization is None  # held abroad
+    offer = OfferFactory(supplier=public.distributor, drug=drug)
+    agent_uscc = valid_uscc(900000011)
+    agent = {
+        "kind": "sole_national_agent",
+        "drug_id": drug.pk,
+        "seller_name": "辉瑞投资有限公司",
+        "seller_uscc": agent_uscc,
+    }
+    # no organisation registers for a drug it does not hold, and only a national agent is registered for the drug
+    by_member = public.client(public.distributor).post(SOLE_SELLERS, agent, format="json")
+    assert "not_the_mah" in {e["code"] for e in by_member.json()["errors"]}
+    other_kind = admin_client().post(SOLE_SELLERS, {**agent, "kind": "sole_sales_company"}, format="json")
+    assert "holder_not_on_the_platform" in {e["code"] for e in other_kind.json()["errors"]}
+
+    registered = admin_client().post(SOLE_SELLERS, agent, format="json")
+
+    assert registered.status_code == 201, registered.json()
+    assert (registered.json()["manufacturer"], registered.json()["status"]) == (None, "pending")
+    again = admin_client().post(SOLE_SELLERS, {**agent, "seller_uscc": valid_uscc(900000012)}, format="json")
+    assert "sole_seller_exists" in {e["code"] for e in again.json()["errors"]}  # one in force per drug
+    shipment = shipped(public, supplier=public.distributor, offer=offer, buyer=public.hospital)
+    assert record(public, shipment, issuer_name="辉瑞投资有限公司", issuer_uscc=agent_uscc).status_code == 201
+    # the agent's invoice counts once a platform admin verified it
+    assert refused_codes(receive(public.client(public.hospital), shipment)) == ["first_invoice_issuer_invalid"]
+    verified = admin_client().post(f"{SOLE_SELLERS}{registered.json()['id']}/verify/", {}, format="json")
+    assert verified.status_code == 200, verified.json()
+    assert public.client(public.other).get(f"{SOLE_SELLERS}{registered.json()['id']}/").status_code == 200  # public
+
+    assert receive(public.client(public.hospital), shipment).status_code == 200
+    assert AuditEvent.objects.filter(action="sole_seller.verify", object_id=str(registered.json()["id"])).exists()
+
+
 def test_a_missing_second_invoice_is_named(public):
     shipment = designated_shipment(public)
     record(public, shipment, issuer=public.mah)
