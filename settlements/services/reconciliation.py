@@ -54,8 +54,8 @@ COLUMNS = ("transaction_id", "booked_on", "amount", "counterparty_account", "cou
 OPEN_STATUSES = (BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS)
 HEAD_BYTES = 64 * 1024  # the upload's first line (the header) is looked for in this much
 STORE_BATCH = 5000
-NO_BUYER = "No buyer found in the reference or account."
 MATCH_BATCH = 500
+NO_BUYER = "No buyer found in the reference or account."
 
 
 def _encoding(path: str) -> str:
