@@ -419,16 +419,8 @@ def test_a_fund_s_leftover_credit_is_refunded_and_its_bank_debit_matched(
     assert Receivable.objects.get(order=order).fund_allocated == Decimal("49.98")
 
     # the transfer's debit line names the refund: reconciliation matches it to the fund's refund
-    csv_text = (
-        "transaction_id,booked_on,amount,counterparty_account,counterparty_name,reference\n"
-        f"R001,{days(0)},-30.02,{fund.bank_account_number},海南省医疗保障局,退还多付 {refund['number']}\n"
-    )
-    with django_capture_on_commit_callbacks():
-        uploaded = finance.post(
-            "/api/v1/bank-statements/", {"file": SimpleUploadedFile("out.csv", csv_text.encode())}, format="multipart"
-        )
-    assert uploaded.status_code == 202, uploaded.json()
-    bank_statement_import_task.run(uploaded.json()["id"])
+    transfer = f"R001,{days(0)},-30.02,{fund.bank_account_number},海南省医疗保障局,退还多付 {refund['number']}"
+    import_bank_lines(finance, [transfer], django_capture_on_commit_callbacks)
     line = BankLine.objects.get(transaction_id="R001")
     assert (line.status, line.refund.number) == (BankLineStatus.MATCHED, refund["number"])
     assert_ledger_invariants()
