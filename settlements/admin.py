@@ -22,10 +22,10 @@ from accounts.actor import actor_for_user
 from pharmex.actor import Actor
 from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ReasonForm, ask_reason
 from pharmex.api.uploads import MULTIPART_ALLOWANCE, UploadTooLarge, declared_length, limit_uploads
-from pharmex.choices import StaffRole
 from pharmex.errors import DomainError
 from pharmex.exports import export_response
 from settlements import selectors, services
+from settlements.admin_pages import form_page, is_finance
 from settlements.choices import BankLineStatus, PeriodKind, StatementStatus
 from settlements.credit_selectors import credit_holders
 from settlements.models import (
@@ -51,10 +51,6 @@ from settlements.services.statements import AdjustmentRequest
 
 def _actor(request: HttpRequest) -> Actor:
     return actor_for_user(request.user)
-
-
-def _is_finance(request: HttpRequest) -> bool:
-    return StaffRole.FINANCE_ADMIN in request.user.staff_roles
 
 
 class PostingInline(ReadOnlyInline):
@@ -189,36 +185,33 @@ class RefundAdmin(ReadOnlyAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {**(extra_context or {}), "can_record": _is_finance(request)})
+        return super().changelist_view(request, {**(extra_context or {}), "can_record": is_finance(request)})
 
     def record_view(self, request):
         """Pay back a buyer's or a fund's unapplied credit: /admin/settlements/refund/record/."""
-        if not _is_finance(request):
+        if not is_finance(request):
             return redirect("admin:index")
-        form = RefundForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
+
+        def record(data: dict) -> str:
             kind, pk = data["payer"].split(":")
-            try:
-                refund = refund_record(
-                    **{f"{kind}_id": int(pk)},
-                    amount=data["amount"],
-                    paid_on=data["paid_on"],
-                    bank_account=data["bank_account"],
-                    actor=actor_for_user(request.user),
-                )
-                message = _("Refund %(number)s recorded: quote its number in the transfer.")
-                self.message_user(request, message % {"number": refund.number})
-                return redirect("admin:settlements_refund_changelist")
-            except DomainError as error:
-                form.add_error(None, str(error.detail))
-        context = {
-            **self.admin_site.each_context(request),
-            "form": form,
-            "submit_label": _("Record"),
-            "title": _("Record a refund of unapplied credit"),
-        }
-        return TemplateResponse(request, "admin/settlements/form.html", context)
+            refund = refund_record(
+                **{f"{kind}_id": int(pk)},
+                amount=data["amount"],
+                paid_on=data["paid_on"],
+                bank_account=data["bank_account"],
+                actor=_actor(request),
+            )
+            return _("Refund %(number)s recorded: quote its number in the transfer.") % {"number": refund.number}
+
+        return form_page(
+            self,
+            request,
+            RefundForm(request.POST or None),
+            act=record,
+            done="admin:settlements_refund_changelist",
+            title=_("Record a refund of unapplied credit"),
+            submit_label=_("Record"),
+        )
 
 
 class StatementAdjustmentInline(ReadOnlyInline):
@@ -274,7 +267,7 @@ class StatementAdmin(ReadOnlyAdmin):
         return request.user.is_active and bool(request.user.staff_roles)
 
     def has_finance_permission(self, request) -> bool:
-        return _is_finance(request)
+        return is_finance(request)
 
     def get_urls(self):
         return [
@@ -334,48 +327,43 @@ class StatementAdmin(ReadOnlyAdmin):
     def generate_view(self, request):
         if not self.has_staff_permission(request):
             return redirect("admin:index")
-        form = GenerateForm(request.POST or None, initial={"period_kind": PeriodKind.MONTH})
-        if request.method == "POST" and form.is_valid():
-            try:
-                statements = services.statement_generate(actor=_actor(request), **form.cleaned_data)
-                self.message_user(request, _("%(count)d statement(s) for the period.") % {"count": len(statements)})
-                return redirect("admin:settlements_statement_changelist")
-            except DomainError as error:
-                form.add_error(None, str(error.detail))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Generate statements"),
-            "form": form,
-            "submit_label": _("Generate"),
-        }
-        return TemplateResponse(request, "admin/settlements/form.html", context)
+
+        def generate(data: dict) -> str:
+            statements = services.statement_generate(actor=_actor(request), **data)
+            return _("%(count)d statement(s) for the period.") % {"count": len(statements)}
+
+        return form_page(
+            self,
+            request,
+            GenerateForm(request.POST or None, initial={"period_kind": PeriodKind.MONTH}),
+            act=generate,
+            done="admin:settlements_statement_changelist",
+            title=_("Generate statements"),
+            submit_label=_("Generate"),
+        )
 
     def pay_view(self, request, pk: int):
         if not self.has_finance_permission(request):
             return redirect("admin:index")
         statement = get_object_or_404(Statement, pk=pk)
-        form = PayoutForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.statement_pay(
-                    statement=statement, actor=_actor(request), amount=statement.net, **form.cleaned_data
-                )
-                self.message_user(
-                    request,
-                    _("Payout of %(amount)s recorded for %(number)s.")
-                    % {"amount": statement.net, "number": statement.number},
-                )
-                return redirect("admin:settlements_statement_changelist")
-            except DomainError as error:
-                form.add_error(None, str(error.detail))
-        context = {
-            **self.admin_site.each_context(request),
-            "form": form,
-            "submit_label": _("Record payout"),
-            "title": _("Payout of %(number)s") % {"number": statement.number},
-            "intro": _("Net to pay: %(amount)s CNY.") % {"amount": statement.net},
-        }
-        return TemplateResponse(request, "admin/settlements/form.html", context)
+
+        def pay(data: dict) -> str:
+            services.statement_pay(statement=statement, actor=_actor(request), amount=statement.net, **data)
+            return _("Payout of %(amount)s recorded for %(number)s.") % {
+                "amount": statement.net,
+                "number": statement.number,
+            }
+
+        return form_page(
+            self,
+            request,
+            PayoutForm(request.POST or None),
+            act=pay,
+            done="admin:settlements_statement_changelist",
+            title=_("Payout of %(number)s") % {"number": statement.number},
+            submit_label=_("Record payout"),
+            intro=_("Net to pay: %(amount)s CNY.") % {"amount": statement.net},
+        )
 
 
 class ImportForm(forms.Form):
@@ -427,36 +415,34 @@ class BankStatementAdmin(ReadOnlyAdmin):
         return csrf_protect(self._import_view)(request)
 
     def _import_view(self, request):
-        if not _is_finance(request):
+        if not is_finance(request):
             return redirect("admin:index")
-        form = ImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                statement, created = services.bank_statement_upload(
-                    file_name=upload.name, file=upload, actor=_actor(request)
-                )
-                self.message_user(
-                    request,
-                    _("%(name)s is queued; a worker imports and matches its lines (refresh for its status).")
-                    % {"name": statement.file_name}
-                    if created
-                    else _("%(name)s was uploaded before (statement %(id)s, %(status)s).")
-                    % {"name": statement.file_name, "id": statement.pk, "status": statement.get_status_display()},
-                )
-                return redirect("admin:settlements_bankstatement_changelist")
-            except DomainError as error:
-                form.add_error(None, str(error.detail))
-        return self._import_page(request, form)
+        return self._import_page(request, ImportForm(request.POST or None, request.FILES or None))
 
     def _import_page(self, request, form):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Import a bank statement"),
-            "form": form,
-            "submit_label": _("Import"),
-        }
-        return TemplateResponse(request, "admin/settlements/form.html", context)
+        def upload(data: dict) -> str:
+            statement, created = services.bank_statement_upload(
+                file_name=data["file"].name, file=data["file"], actor=_actor(request)
+            )
+            if created:
+                return _("%(name)s is queued; a worker imports and matches its lines (refresh for its status).") % {
+                    "name": statement.file_name
+                }
+            return _("%(name)s was uploaded before (statement %(id)s, %(status)s).") % {
+                "name": statement.file_name,
+                "id": statement.pk,
+                "status": statement.get_status_display(),
+            }
+
+        return form_page(
+            self,
+            request,
+            form,
+            act=upload,
+            done="admin:settlements_bankstatement_changelist",
+            title=_("Import a bank statement"),
+            submit_label=_("Import"),
+        )
 
 
 @admin.register(BankLine)
@@ -477,7 +463,7 @@ class BankLineAdmin(ReadOnlyAdmin):
     actions = ["rematch", "ignore", "unmatch"]
 
     def has_finance_permission(self, request) -> bool:
-        return _is_finance(request)
+        return is_finance(request)
 
     def get_urls(self):
         return [
@@ -524,27 +510,25 @@ class BankLineAdmin(ReadOnlyAdmin):
 
     def match_view(self, request, pk: int):
         """Match one line by hand: /admin/settlements/bankline/<id>/match/."""
-        if not _is_finance(request):
+        if not is_finance(request):
             return redirect("admin:index")
         line = get_object_or_404(BankLine, pk=pk)
-        form = MatchForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.bank_line_match(
-                    line=line,
-                    actor=_actor(request),
-                    **{k: v for k, v in form.cleaned_data.items() if v is not None},
-                )
-                self.message_user(request, _("%(id)s matched.") % {"id": line.transaction_id})
-                return redirect("admin:settlements_bankline_changelist")
-            except DomainError as error:
-                form.add_error(None, str(error.detail))
-        context = {
-            **self.admin_site.each_context(request),
-            "form": form,
-            "submit_label": _("Match"),
-            "title": _("Match %(id)s") % {"id": line.transaction_id},
-            "intro": _("%(amount)s %(currency)s · %(name)s · %(reference)s · candidates %(candidates)s")
+
+        def match(data: dict) -> str:
+            services.bank_line_match(
+                line=line, actor=_actor(request), **{k: v for k, v in data.items() if v is not None}
+            )
+            return _("%(id)s matched.") % {"id": line.transaction_id}
+
+        return form_page(
+            self,
+            request,
+            MatchForm(request.POST or None),
+            act=match,
+            done="admin:settlements_bankline_changelist",
+            title=_("Match %(id)s") % {"id": line.transaction_id},
+            submit_label=_("Match"),
+            intro=_("%(amount)s %(currency)s · %(name)s · %(reference)s · candidates %(candidates)s")
             % {
                 "amount": line.amount,
                 "currency": line.currency,
@@ -552,8 +536,7 @@ class BankLineAdmin(ReadOnlyAdmin):
                 "reference": line.reference,
                 "candidates": line.candidates,
             },
-        }
-        return TemplateResponse(request, "admin/settlements/form.html", context)
+        )
 
 
 from settlements import admin_funds  # noqa: E402, F401  (the fund pages register with the admin site)

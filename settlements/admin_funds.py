@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,15 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.actor import actor_for_user
 from accounts.models import InsuranceFund
 from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ask_reason
-from pharmex.choices import StaffRole
-from pharmex.errors import DomainError
+from settlements.admin_pages import form_page, is_finance
 from settlements.models import FundAllocation, FundPayment
 from settlements.references import fund_payment_code
 from settlements.services.funds import fund_payment_record, fund_payment_reverse
-
-
-def _is_finance(request) -> bool:
-    return StaffRole.FINANCE_ADMIN in request.user.staff_roles
 
 
 @admin.register(InsuranceFund)
@@ -79,7 +73,7 @@ class FundPaymentAdmin(ReadOnlyAdmin):
     actions = ["reverse"]
 
     def has_finance_permission(self, request) -> bool:
-        return _is_finance(request)
+        return is_finance(request)
 
     def get_urls(self):
         return [
@@ -88,7 +82,7 @@ class FundPaymentAdmin(ReadOnlyAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {**(extra_context or {}), "can_record": _is_finance(request)})
+        return super().changelist_view(request, {**(extra_context or {}), "can_record": is_finance(request)})
 
     @admin.action(description=_("Reverse (recorded in error), with a reason"), permissions=["finance"])
     def reverse(self, request, queryset):
@@ -103,27 +97,25 @@ class FundPaymentAdmin(ReadOnlyAdmin):
 
     def record_view(self, request):
         """Record a payment a medical insurance fund made: /admin/settlements/fundpayment/record/."""
-        if not _is_finance(request):
+        if not is_finance(request):
             return redirect("admin:index")
-        form = FundPaymentForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                payment = fund_payment_record(
-                    fund_id=data["fund"].pk,
-                    amount=data["amount"],
-                    value_date=data["value_date"],
-                    reference=data["reference"],
-                    actor=actor_for_user(request.user),
-                )
-                self.message_user(request, _("Fund payment %(id)s recorded.") % {"id": payment.pk})
-                return redirect("admin:settlements_fundpayment_changelist")
-            except DomainError as error:
-                form.add_error(None, str(error.detail))
-        context = {
-            **self.admin_site.each_context(request),
-            "form": form,
-            "submit_label": _("Record"),
-            "title": _("Record a medical insurance fund payment"),
-        }
-        return TemplateResponse(request, "admin/settlements/form.html", context)
+
+        def record(data: dict) -> str:
+            payment = fund_payment_record(
+                fund_id=data["fund"].pk,
+                amount=data["amount"],
+                value_date=data["value_date"],
+                reference=data["reference"],
+                actor=actor_for_user(request.user),
+            )
+            return _("Fund payment %(id)s recorded.") % {"id": payment.pk}
+
+        return form_page(
+            self,
+            request,
+            FundPaymentForm(request.POST or None),
+            act=record,
+            done="admin:settlements_fundpayment_changelist",
+            title=_("Record a medical insurance fund payment"),
+            submit_label=_("Record"),
+        )

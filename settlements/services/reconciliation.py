@@ -354,9 +354,7 @@ def _named_order_payers(numbers: list[str]) -> tuple[set[int], set[int]]:
     """Who a transfer naming these orders may come from: (buyers, medical insurance funds). While no fund's part of
     them is open, their buyers, as ever (a prepayment, a late second transfer); else whoever still owes a part."""
     owing = Receivable.objects.filter(order__number__in=numbers, reversed_at__isnull=True, paid_at__isnull=True)
-    funds = (
-        set(owing.filter(fund_allocated__lt=F("fund_gross")).values_list("fund_id", flat=True)) if numbers else set()
-    )
+    funds = set(owing.filter(fund_allocated__lt=F("fund_gross")).values_list("fund_id", flat=True))
     if not funds:
         return order_buyer_ids(numbers=numbers), set()
     return set(owing.filter(allocated__lt=F("gross") - F("fund_gross")).values_list("buyer_id", flat=True)), funds
