@@ -386,7 +386,10 @@ def test_a_fund_s_leftover_credit_is_refunded_and_its_bank_debit_matched(
     for payer in ({}, {"fund_id": fund.pk, "buyer_id": public.hospital.pk}):
         unnamed = finance.post(REFUNDS, {**{k: v for k, v in body.items() if k != "fund_id"}, **payer}, format="json")
         assert unnamed.status_code == 400, unnamed.json()
-        assert {e["field"] for e in unnamed.json()["errors"]} == {"buyer_id", "fund_id"}
+        assert {(e["field"], e["code"]) for e in unnamed.json()["errors"]} == {
+            ("buyer_id", "one_payer"),
+            ("fund_id", "one_payer"),
+        }
     unknown = finance.post(REFUNDS, {**body, "fund_id": fund.pk + 99}, format="json")
     assert (unknown.status_code, unknown.json()["code"]) == (400, "not_a_fund")
     assert admin_client().post(REFUNDS, body, format="json").status_code == 403  # finance admins only
