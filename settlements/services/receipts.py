@@ -61,7 +61,7 @@ def receipt_post(*, order_id: int) -> Receivable | None:
     existing = Receivable.objects.filter(order_id=order_id).first()
     if existing is not None:
         return existing
-    order = order_list(actor=SYSTEM_ACTOR).get(pk=order_id)
+    order = order_list(actor=SYSTEM_ACTOR).select_related("buyer").get(pk=order_id)
     if order.status != OrderStatus.RECEIVED or not order.accepted_gross:
         return None
     gross = order.accepted_gross

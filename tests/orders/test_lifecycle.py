@@ -167,3 +167,8 @@ def test_list_and_detail_make_a_constant_number_of_queries(market):
 
     assert len(big_list.captured_queries) == len(small_list.captured_queries)
     assert len(big_detail.captured_queries) == len(small_detail.captured_queries)
+    # An order renders the parties it recorded at placement: reading it joins no organisation.
+    order_reads = [
+        q["sql"] for q in big_list.captured_queries + big_detail.captured_queries if "orders_order" in q["sql"]
+    ]
+    assert order_reads and not any("accounts_organization" in sql for sql in order_reads)
