@@ -435,19 +435,15 @@ class HopOutput(OutputSerializer):
     from_organization = PartyOutput()
     to_organization = PartyOutput()
     order_id = serializers.IntegerField()
-    order_number = serializers.CharField(source="order.number")
+    order_number = serializers.CharField()
     shipment_id = serializers.IntegerField(allow_null=True, help_text="The shipment that carried it (a sale's leg).")
     return_id = serializers.IntegerField(
         source="return_request_id", allow_null=True, help_text="The return (退货) that carried it back."
     )
-    return_number = serializers.SerializerMethodField()
+    return_number = serializers.CharField(allow_null=True, read_only=True)
     outcome = serializers.ChoiceField(choices=HopOutcome.choices)
     shipped_at = UTCDateTimeField()
     settled_at = UTCDateTimeField(allow_null=True, help_text="When the receiving side's receipt settled the hop.")
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_return_number(self, hop) -> str | None:
-        return hop.return_request.number if hop.return_request_id else None
 
 
 class TraceOutput(OutputSerializer):
@@ -477,14 +473,14 @@ def trace_body(trace: Trace) -> dict:
         "code": code.code,
         "kind": code.kind,
         "is_case": code.is_case,
-        "case": code.case.code if code.case_id else None,
+        "case": code.case_code,
         "drug_id": code.drug_id,
-        "drug_name": code.drug.generic_name,
-        "specification": code.drug.specification,
-        "approval_number": code.drug.approval_number,
+        "drug_name": code.drug_name,
+        "specification": code.drug_specification,
+        "approval_number": code.drug_approval_number,
         "lot_number": code.lot_number,
         "expiry_date": code.expiry_date,
-        "order_number": latest.order.number if latest else "",
+        "order_number": latest.order_number if latest else "",
         "supplier": latest.from_organization if latest else None,
         "buyer": latest.to_organization if latest else None,
         "shipped_at": latest.shipped_at if latest else None,

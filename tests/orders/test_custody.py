@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.choices import MemberRole, OrganizationKind
@@ -241,7 +243,18 @@ def test_the_custody_chain_is_whole_for_admins_and_partial_for_each_party(chain)
     order, _ = sell(hospital, distributor, drug, [code(7)])
 
     admin = client_for(UserFactory(staff_role=StaffRole.ADMIN, is_staff=True))
-    whole = admin.get(f"/api/v1/trace/{code(7)}/").json()
+    with CaptureQueriesContext(connection) as reads:
+        whole = admin.get(f"/api/v1/trace/{code(7)}/").json()
+    # The code shows three columns of its drug, a hop its order's number: the reads take those, not the rows.
+    (code_read,) = [q["sql"] for q in reads.captured_queries if 'FROM "orders_tracecode"' in q["sql"]]
+    assert '"catalog_drug"."generic_name"' in code_read and '"catalog_drug"."storage"' not in code_read
+    (hops_read,) = [q["sql"] for q in reads.captured_queries if 'FROM "orders_custodyhop"' in q["sql"]]
+    assert '"orders_order"."number"' in hops_read and '"orders_order"."buyer_name"' not in hops_read
+    assert (whole["drug_name"], whole["approval_number"]) == (drug.generic_name, drug.approval_number)
+    assert [h["order_number"] for h in whole["hops"]] == [
+        Shipment.objects.get(order__buyer=distributor.organization).order.number,
+        order.number,
+    ]
     assert [(h["from_organization"]["id"], h["to_organization"]["id"], h["outcome"]) for h in whole["hops"]] == [
         (manufacturer.organization.pk, distributor.organization.pk, "accepted"),
         (distributor.organization.pk, hospital.organization.pk, "in_transit"),
