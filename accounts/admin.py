@@ -11,12 +11,12 @@ from accounts.services.licenses import license_approve, license_reject
 from accounts.services.organizations import organization_suspend, organization_verify
 from accounts.services.reverification import reverification_fail, reverification_pass
 from accounts.services.sessions import sessions_revoke
-from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ask_reason, decide_each
+from pharmex.admin import AuditedAdmin, PharmexAdmin, ReadOnlyAdmin, ask_reason, decide_each
 from pharmex.errors import DomainError
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PharmexAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "staff_role", "is_staff", "is_active"]
     search_fields = ["email", "full_name"]
@@ -167,14 +167,14 @@ class ReverificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OrganizationApiKey)
-class OrganizationApiKeyAdmin(admin.ModelAdmin):
+class OrganizationApiKeyAdmin(PharmexAdmin):
     list_display = ["name", "prefix", "organization", "role", "revoked", "expiry_date", "last_used_at"]
     list_filter = ["revoked", "role"]
     readonly_fields = ["prefix", "hashed_key", "last_used_at"]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(PharmexAdmin):
     """Read only: owners invite and revoke through the API; the secret is never stored, only its hash."""
 
     list_display = ["email", "organization", "role", "status", "expires_at", "created_at"]

@@ -7,7 +7,7 @@ from catalog.choices import DrugStatus
 from catalog.hainan_admin import CustomsChangeInline, stamp_value_added_verification
 from catalog.models import CeilingPrice, Drug, ImportJob, Offer, OfferPriceChange, SimplifiedVatElection
 from catalog.services import drug_approve, drug_update, drug_withdraw
-from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ask_reason
+from pharmex.admin import AuditedAdmin, PharmexAdmin, ReadOnlyAdmin, ReadOnlyInline, ask_reason
 from pharmex.errors import DomainError
 
 
@@ -113,7 +113,7 @@ class SimplifiedVatElectionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(PharmexAdmin):
     list_display = ["id", "kind", "organization", "file_name", "status", "total_rows", "failed_count", "created_at"]
     list_filter = ["kind", "status"]
     exclude = ["content"]

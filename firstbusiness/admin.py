@@ -13,6 +13,7 @@ from firstbusiness import services
 from firstbusiness.choices import DocumentStatus
 from firstbusiness.models import Document, DocumentAccess, DocumentShare, FirstBusinessReview, SalesRepresentative
 from firstbusiness.storage import document_open_file
+from pharmex.admin import PharmexAdmin, ReadOnlyAdmin
 from pharmex.errors import DomainError
 
 
@@ -28,7 +29,7 @@ class AwaitingVerification(admin.SimpleListFilter):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(PharmexAdmin):
     list_display = ["id", "title", "type", "organization", "version", "valid_until", "status", "created_at"]
     list_filter = [AwaitingVerification, "status", "type"]
     search_fields = ["title", "organization__legal_name", "sha256"]
@@ -109,24 +110,11 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentAccess)
-class DocumentAccessAdmin(admin.ModelAdmin):
+class DocumentAccessAdmin(PharmexAdmin):
     list_display = ["created_at", "kind", "actor", "organization", "document"]
     list_filter = ["kind"]
     search_fields = ["actor", "document__title"]
     readonly_fields = ["document", "kind", "organization", "actor", "request_id", "created_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Changes go through the API (rule-checked, audited); the admin site shows them."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from accounts.actor import actor_for_user
 from accounts.choices import HAINAN_PROVINCE, PROVINCE_CODES
 from pharmex.actor import SYSTEM_ACTOR
-from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ask_reason, decide_each
+from pharmex.admin import AuditedAdmin, PharmexAdmin, ReadOnlyAdmin, ask_reason, decide_each
 from pharmex.api.uploads import MULTIPART_ALLOWANCE, UploadTooLarge, declared_length, limit_uploads
 from pharmex.audit import audit_record
 from pharmex.choices import StaffRole
@@ -154,7 +154,7 @@ class ResultUploadForm(forms.Form):
 
 
 @admin.register(ProcurementContract)
-class ProcurementContractAdmin(admin.ModelAdmin):
+class ProcurementContractAdmin(PharmexAdmin):
     list_display = [
         "id",
         "programme",

@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.actor import actor_for_user
 from pharmex.actor import Actor
-from pharmex.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ReasonForm, ask_reason
+from pharmex.admin import AuditedAdmin, PharmexAdmin, ReadOnlyAdmin, ReadOnlyInline, ReasonForm, ask_reason
 from pharmex.api.uploads import MULTIPART_ALLOWANCE, UploadTooLarge, declared_length, limit_uploads
 from pharmex.errors import DomainError
 from pharmex.exports import export_response
@@ -88,7 +88,7 @@ class SettlementProfileAdmin(AuditedAdmin):
 
 
 @admin.register(KnownBankAccount)
-class KnownBankAccountAdmin(admin.ModelAdmin):
+class KnownBankAccountAdmin(PharmexAdmin):
     list_display = ["account_number", "organization", "label"]
     search_fields = ["account_number", "organization__legal_name"]
     autocomplete_fields = ["organization"]

@@ -4,12 +4,13 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actor import actor_for_user
+from pharmex.admin import PharmexAdmin
 from pharmex.errors import DomainError
 from webhooks.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import webhook_delivery_redeliver, webhook_endpoint_update
 
 
-class _ReadOnly(admin.ModelAdmin):
+class _ReadOnly(PharmexAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
