@@ -102,10 +102,12 @@ _LINE, _EVENT = InsertColumns(OrderLine, skip=("order_id",)), InsertColumns(Orde
 _ID, _LINE_ORDER, _EVENT_ORDER = column(Order, "id"), column(OrderLine, "order"), column(OrderEvent, "order")
 
 # The number is PX + local date + a platform-wide database sequence (migration orders 0002): no lock, never reused.
+# At least eight digits, more past 99,999,999: lpad alone cuts a longer text to eight, so ten orders in a row would
+# share a number and nine would fail.
 INSERT_ORDER = f"""
-    WITH new_order AS (
+    WITH sequence AS (SELECT nextval('orders_order_number_seq')::text AS n), new_order AS (
         INSERT INTO {_ORDER.table} ({column(Order, "number")}, {_ORDER.columns})
-        VALUES (%s || lpad(nextval('orders_order_number_seq')::text, 8, '0'), {_ORDER.placeholders()})
+        SELECT %s || lpad(n, greatest(8, length(n)), '0'), {_ORDER.placeholders()} FROM sequence
         RETURNING {_ID}, {column(Order, "number")}
     ), new_lines AS (
         INSERT INTO {_LINE.table} ({_LINE_ORDER}, {_LINE.columns})

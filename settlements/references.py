@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from orders.models.orders import NUMBER_PATTERN
 from settlements.choices import PeriodKind
 
 # Lookarounds rather than \b: Chinese text around a number counts as word characters.
-ORDER_NUMBER = re.compile(r"(?<![0-9A-Za-z])PX\d{16}(?!\d)")
+ORDER_NUMBER = re.compile(rf"(?<![0-9A-Za-z]){NUMBER_PATTERN}(?!\d)")
 PAYMENT_CODE = re.compile(r"(?<![0-9A-Za-z])PXB(\d{6,10})(?!\d)")
 FUND_PAYMENT_CODE = re.compile(r"(?<![0-9A-Za-z])PXF(\d{6,10})(?!\d)")
 REFUND_NUMBER = re.compile(r"(?<![0-9A-Za-z])RF\d{8}-[0-9A-F]{8}(?![0-9A-Za-z])")

@@ -71,7 +71,8 @@ WITH created AS (
         "updated_at",
     )
 })
-    SELECT %(prefix)s || lpad({_r("supplier")}::text, 6, '0'), {_r("supplier")}, %(kind)s,
+    SELECT %(prefix)s || lpad({_r("supplier")}::text, greatest(6, length({_r("supplier")}::text)), '0'),
+        {_r("supplier")}, %(kind)s,
         greatest(%(start)s::date, ({_FROM} AT TIME ZONE %(tz)s)::date), %(end)s, {_FROM}, %(to)s, %(draft)s, {
     _r("currency")
 }, count(*), sum({_r("gross")}), sum({_r("commission")}), 0,

@@ -15,6 +15,10 @@ class OrderQuerySet(models.QuerySet):
         return self.filter(status=OrderStatus.PLACED, expires_at__lte=moment)
 
 
+# PX + yyyymmdd + the sequence, in at least eight digits (orders.sql), within the column's 24 characters.
+NUMBER_PATTERN = r"PX\d{16,22}"
+
+
 class Order(models.Model):
     """One buyer's order with one supplier; money, drug and party facts are snapshots taken at placement (the GSP
     sales record, SPEC §5): later master-data changes never change an order."""

@@ -167,6 +167,21 @@ def test_preview_prices_and_judges_lines_and_places_nothing(market):
     assert not Order.objects.exists()
 
 
+def test_order_numbers_take_more_digits_once_the_sequence_passes_eight(market):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval('orders_order_number_seq', 99999998)")
+    client = market.buyer_client()
+    numbers = [place(client, (market.offer.pk, 1)).json()["number"] for _ in range(3)]
+    assert [number[10:] for number in numbers] == ["99999999", "100000000", "100000001"]
+    assert len(set(numbers)) == 3 and all(number.startswith("PX") for number in numbers)
+    # A bank transfer naming the longer number still names the order (settlements.references).
+    from settlements.references import order_numbers_in
+
+    assert order_numbers_in(f"货款{numbers[1].lower()}，谢谢") == [numbers[1]]
+
+
 def test_amounts_and_quantities_must_be_json_numbers_of_the_right_type(market):
     response = market.buyer_client().post(
         "/api/v1/orders/", {"lines": [{"offer_id": market.offer.pk, "quantity": "2"}]}, format="json"

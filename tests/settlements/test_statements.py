@@ -99,6 +99,15 @@ def test_generation_lists_the_orders_paid_in_the_period_per_supplier(parties, oc
 
 
 @pytest.mark.django_db
+def test_statement_numbers_keep_every_digit_of_a_supplier_id_past_six(parties):
+    suppliers = [OrganizationFactory(pk=1_234_567 + n, legal_name=f"七位编号供应商{n}") for n in range(2)]
+    for supplier in suppliers:
+        paid_order(parties, "10.00", at(3), supplier=supplier)
+    statements = statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
+    assert [s.number for s in statements] == ["ST202610-1234567", "ST202610-1234568"]
+
+
+@pytest.mark.django_db
 def test_generation_twice_gives_the_same_statements(parties, october):
     statement_generate(period_kind="month", day=OCTOBER, actor=SYSTEM_ACTOR, today=TODAY)
     first = snapshot()
