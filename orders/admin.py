@@ -1,7 +1,11 @@
+import re
+
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actor import actor_for_user
+from accounts.models import Organization
 from orders.choices import DiversionStatus
 from orders.models import (
     CustodyHop,
@@ -14,6 +18,7 @@ from orders.models import (
     SuspectedDiversion,
     TraceCode,
 )
+from orders.models.orders import NUMBER_PATTERN
 from orders.services import diversion_resolve
 from pharmex.admin import ReadOnlyAdmin, ReadOnlyInline, ask_reason
 
@@ -49,8 +54,21 @@ class OrderAdmin(ReadOnlyAdmin):
     list_display = ["number", "status", "hold_status", "buyer", "supplier", "total_gross", "placed_at", "overdue_at"]
     list_filter = ["status", "hold_status"]
     search_fields = ["number", "buyer__legal_name", "supplier__legal_name"]
+    search_help_text = _("A whole order number, or part of the buyer's or supplier's name.")
     list_select_related = ["buyer", "supplier"]
     inlines = [OrderLineInline, OrderEventInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Django's search matches each field with ILIKE '%term%', ORed across the joins: a scan of every order ever
+        # placed (585 ms for 333,000 orders here). A number is found by its unique index; a name picks the parties
+        # first, from the much smaller organisations, and their orders by the buyer and supplier indexes.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if re.fullmatch(NUMBER_PATTERN, term.upper()):
+            return queryset.filter(number=term.upper()), False
+        parties = Organization.objects.filter(legal_name__icontains=term).values("pk")
+        return queryset.filter(Q(buyer__in=parties) | Q(supplier__in=parties)), False
 
 
 class ShipmentLineInline(ReadOnlyInline):

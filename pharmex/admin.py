@@ -112,6 +112,22 @@ class CountsUpTo(Paginator):
         return AtLeast(self.cap) if counted > self.cap else counted
 
 
+class RecentValuesFilter(admin.AllValuesFieldListFilter):
+    """A filter by a text field's values, offering those of the newest `CountsUpTo.cap` rows.
+
+    Django's offers every distinct value in the table, a scan of all of it on each page (280 ms for 1.3 M audit
+    records here, growing with the history). A value absent from the newest rows is still a filter by URL.
+    """
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        rows = model_admin.get_queryset(request)
+        newest = rows.order_by("-pk").values("pk")[: CountsUpTo.cap]
+        self.lookup_choices = (
+            rows.filter(pk__in=newest).distinct().order_by(field.name).values_list(field.name, flat=True)
+        )
+
+
 class PharmexAdmin(admin.ModelAdmin):
     """Base of every model admin of the platform."""
 
@@ -195,5 +211,5 @@ class ReadOnlyInline(admin.TabularInline):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["id", "occurred_at", "actor_label", "organization_id", "action", "object_type", "object_id"]
-    list_filter = ["action", "actor_type"]
+    list_filter = [("action", RecentValuesFilter), "actor_type"]
     search_fields = ["object_id", "actor_label", "request_id"]

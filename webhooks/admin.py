@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actor import actor_for_user
-from pharmex.admin import PharmexAdmin
+from pharmex.admin import PharmexAdmin, RecentValuesFilter
 from pharmex.errors import DomainError
 from webhooks.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import webhook_delivery_redeliver, webhook_endpoint_update
@@ -74,6 +74,6 @@ class WebhookDeliveryAdmin(_ReadOnly):
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(_ReadOnly):
     list_display = ["event_id", "event_type", "organization", "object_type", "object_id", "created_at"]
-    list_filter = ["event_type"]
+    list_filter = [("event_type", RecentValuesFilter)]
     search_fields = ["event_id", "object_id"]
     raw_id_fields = ["organization"]

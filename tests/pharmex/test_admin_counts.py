@@ -58,3 +58,20 @@ def test_a_long_changelist_counts_to_the_bound_and_a_narrow_one_exactly(staff_cl
     assert narrow.status_code == 200
     assert narrow.context["cl"].result_count == 2 and str(narrow.context["cl"].result_count) == "2"
     assert len(narrow.context["cl"].result_list) == 2
+
+
+def test_a_filter_by_an_open_set_of_values_offers_those_of_the_newest_rows(staff_client, monkeypatch):
+    monkeypatch.setattr(CountsUpTo, "cap", 3)
+    audit_record(actor=SYSTEM, action="probe.old", object_type="probe", object_id=0)
+    for n in range(3):
+        audit_record(actor=SYSTEM, action="probe.new", object_type="probe", object_id=n)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = staff_client.get("/admin/pharmex/auditevent/")
+    (action_filter,) = [spec for spec in page.context["cl"].filter_specs if spec.field_path == "action"]
+    assert list(action_filter.lookup_choices) == ["probe.new"]
+    distinct = [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+    assert distinct and all("LIMIT 3" in sql for sql in distinct), distinct
+
+    older = staff_client.get("/admin/pharmex/auditevent/", {"action": "probe.old"})
+    assert [event.action for event in older.context["cl"].result_list] == ["probe.old"]
