@@ -170,10 +170,17 @@ def test_preview_prices_and_judges_lines_and_places_nothing(market):
 def test_order_numbers_take_more_digits_once_the_sequence_passes_eight(market):
     from django.db import connection
 
+    # setval is not rolled back with the test's transaction: the sequence is put back for the tests after this one.
     with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value, is_called FROM orders_order_number_seq")
+        before = cursor.fetchone()
         cursor.execute("SELECT setval('orders_order_number_seq', 99999998)")
-    client = market.buyer_client()
-    numbers = [place(client, (market.offer.pk, 1)).json()["number"] for _ in range(3)]
+    try:
+        client = market.buyer_client()
+        numbers = [place(client, (market.offer.pk, 1)).json()["number"] for _ in range(3)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval('orders_order_number_seq', %s, %s)", before)
     assert [number[10:] for number in numbers] == ["99999999", "100000000", "100000001"]
     assert len(set(numbers)) == 3 and all(number.startswith("PX") for number in numbers)
     # A bank transfer naming the longer number still names the order (settlements.references).
