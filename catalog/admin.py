@@ -115,6 +115,7 @@ class SimplifiedVatElectionAdmin(ReadOnlyAdmin):
 @admin.register(ImportJob)
 class ImportJobAdmin(PharmexAdmin):
     list_display = ["id", "kind", "organization", "file_name", "status", "total_rows", "failed_count", "created_at"]
+    list_select_related = ["organization"]
     list_filter = ["kind", "status"]
     exclude = ["content"]
     readonly_fields = [f.name for f in ImportJob._meta.fields if f.name != "content"]

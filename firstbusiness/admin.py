@@ -112,6 +112,7 @@ class DocumentAdmin(PharmexAdmin):
 @admin.register(DocumentAccess)
 class DocumentAccessAdmin(PharmexAdmin):
     list_display = ["created_at", "kind", "actor", "organization", "document"]
+    list_select_related = ["organization", "document"]
     list_filter = ["kind"]
     search_fields = ["actor", "document__title"]
     readonly_fields = ["document", "kind", "organization", "actor", "request_id", "created_at"]
@@ -129,6 +130,7 @@ class DocumentAccessAdmin(PharmexAdmin):
 @admin.register(SalesRepresentative)
 class SalesRepresentativeAdmin(ReadOnlyAdmin):
     list_display = ["full_name", "organization", "status", "user"]
+    list_select_related = ["organization", "user"]
     list_filter = ["status"]
     search_fields = ["full_name", "organization__legal_name"]
 
@@ -142,4 +144,5 @@ class DocumentShareAdmin(ReadOnlyAdmin):
 @admin.register(FirstBusinessReview)
 class FirstBusinessReviewAdmin(ReadOnlyAdmin):
     list_display = ["buyer", "supplier", "drug", "status", "valid_until", "decided_at"]
+    list_select_related = ["buyer", "supplier", "drug"]
     list_filter = ["status"]

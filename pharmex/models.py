@@ -59,7 +59,12 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64, null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organization_id", "-id"], name="audit_org_recent")]
+        indexes = [
+            models.Index(fields=["organization_id", "-id"], name="audit_org_recent"),
+            # The operations desk finds a record's history, and what one request did, by these (pharmex/admin.py).
+            models.Index(fields=["object_id"], name="audit_object_id"),
+            models.Index(fields=["request_id"], name="audit_request_id"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -62,7 +62,8 @@ class PostingInline(ReadOnlyInline):
 class JournalEntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "source_type", "source_id", "memo", "created_at"]
     list_filter = ["kind"]
-    search_fields = ["source_id", "memo"]
+    indexed_search_fields = ["id", "postings__order__number"]
+    search_help_text = _("An entry's number, or a whole order number: the entries posting to that order.")
     inlines = [PostingInline]
 
 

@@ -76,6 +76,7 @@ class Shipment(models.Model):
             models.Index(fields=["status", "created_at"], name="shipment_status_shipped"),
             models.Index(fields=["buyer", "received_at"], name="shipment_buyer_received"),
             GinIndex(fields=["invoice_numbers"], name="shipment_invoice_numbers"),
+            models.Index(fields=["tracking_number"], name="shipment_tracking_number"),  # the desk's search
         ]
 
     def __str__(self) -> str:
