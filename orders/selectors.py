@@ -37,7 +37,7 @@ def order_list(*, actor: Actor) -> QuerySet[Order]:
     """Orders the actor is a party to (as buyer or supplier); staff see all, a regulator its jurisdiction's.
 
     The parties are not joined: an order renders the names and licences it recorded at placement, and joining two
-    organisations cost a detail read 1 ms of Python, a third of it (BENCHMARKS.md). Who acts on an order takes it
+    organisations cost a detail read 0.6–1.1 ms of 5.3–6.8 (BENCHMARKS.md). Who acts on an order takes it
     from `order_for_party`, which joins them for the services' rules.
     """
     party = _party_filter(actor)

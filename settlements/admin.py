@@ -8,7 +8,6 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.actor import actor_for_user
-from pharmex.actor import Actor
 from pharmex.admin import AuditedAdmin, PharmexAdmin, ReadOnlyAdmin, ReadOnlyInline, ReasonForm, ask_reason
 from pharmex.api.uploads import MULTIPART_ALLOWANCE, UploadTooLarge, declared_length, limit_uploads
 from pharmex.errors import DomainError
@@ -47,10 +45,6 @@ from settlements.models import (
 from settlements.services.credits import refund_record
 from settlements.services.exports import HEADER, export_rows
 from settlements.services.statements import AdjustmentRequest
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return actor_for_user(request.user)
 
 
 class PostingInline(ReadOnlyInline):
@@ -200,7 +194,7 @@ class RefundAdmin(ReadOnlyAdmin):
                 amount=data["amount"],
                 paid_on=data["paid_on"],
                 bank_account=data["bank_account"],
-                actor=_actor(request),
+                actor=actor_for_user(request.user),
             )
             return _("Refund %(number)s recorded: quote its number in the transfer.") % {"number": refund.number}
 
@@ -281,7 +275,7 @@ class StatementAdmin(ReadOnlyAdmin):
         done = 0
         for statement in queryset.order_by("pk"):
             try:
-                service(statement=statement, actor=_actor(request), **kwargs)
+                service(statement=statement, actor=actor_for_user(request.user), **kwargs)
                 done += 1
             except DomainError as error:
                 self.message_user(request, f"{statement.number}: {error.detail}", messages.ERROR)
@@ -301,7 +295,7 @@ class StatementAdmin(ReadOnlyAdmin):
             amount = data["amount"]
             adjustments = [AdjustmentRequest(amount=amount, reason=data["reason"])] if amount else []
             services.statement_resolve(
-                statement=statement, actor=_actor(request), adjustments=adjustments, note=data["reason"]
+                statement=statement, actor=actor_for_user(request.user), adjustments=adjustments, note=data["reason"]
             )
 
         return ask_reason(
@@ -330,7 +324,7 @@ class StatementAdmin(ReadOnlyAdmin):
             return redirect("admin:index")
 
         def generate(data: dict) -> str:
-            statements = services.statement_generate(actor=_actor(request), **data)
+            statements = services.statement_generate(actor=actor_for_user(request.user), **data)
             return _("%(count)d statement(s) for the period.") % {"count": len(statements)}
 
         return form_page(
@@ -349,7 +343,9 @@ class StatementAdmin(ReadOnlyAdmin):
         statement = get_object_or_404(Statement, pk=pk)
 
         def pay(data: dict) -> str:
-            services.statement_pay(statement=statement, actor=_actor(request), amount=statement.net, **data)
+            services.statement_pay(
+                statement=statement, actor=actor_for_user(request.user), amount=statement.net, **data
+            )
             return _("Payout of %(amount)s recorded for %(number)s.") % {
                 "amount": statement.net,
                 "number": statement.number,
@@ -423,7 +419,7 @@ class BankStatementAdmin(ReadOnlyAdmin):
     def _import_page(self, request, form):
         def upload(data: dict) -> str:
             statement, created = services.bank_statement_upload(
-                file_name=data["file"].name, file=data["file"], actor=_actor(request)
+                file_name=data["file"].name, file=data["file"], actor=actor_for_user(request.user)
             )
             if created:
                 return _("%(name)s is queued; a worker imports and matches its lines (refresh for its status).") % {
@@ -475,7 +471,7 @@ class BankLineAdmin(ReadOnlyAdmin):
     def _each(self, request, queryset, service, **kwargs) -> None:
         for line in queryset.order_by("pk"):
             try:
-                service(line=line, actor=_actor(request), **kwargs)
+                service(line=line, actor=actor_for_user(request.user), **kwargs)
             except DomainError as error:
                 self.message_user(request, f"{line.transaction_id}: {error.detail}", messages.ERROR)
 
@@ -484,7 +480,7 @@ class BankLineAdmin(ReadOnlyAdmin):
         for line_id in queryset.filter(status__in=[BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS]).values_list(
             "pk", flat=True
         ):
-            services.bank_line_match_auto(line_id=line_id, actor=_actor(request))
+            services.bank_line_match_auto(line_id=line_id, actor=actor_for_user(request.user))
 
     @admin.display(description=_("match"))
     def match_link(self, line: BankLine) -> str:
@@ -501,7 +497,7 @@ class BankLineAdmin(ReadOnlyAdmin):
             queryset.order_by("pk"),
             title=_("Ignore bank lines"),
             decide=lambda line, data: services.bank_line_ignore(
-                line=line, actor=_actor(request), reason=data["reason"]
+                line=line, actor=actor_for_user(request.user), reason=data["reason"]
             ),
         )
 
@@ -517,7 +513,7 @@ class BankLineAdmin(ReadOnlyAdmin):
 
         def match(data: dict) -> str:
             services.bank_line_match(
-                line=line, actor=_actor(request), **{k: v for k, v in data.items() if v is not None}
+                line=line, actor=actor_for_user(request.user), **{k: v for k, v in data.items() if v is not None}
             )
             return _("%(id)s matched.") % {"id": line.transaction_id}
 
