@@ -11,6 +11,10 @@ test client in this process: first as the desk opens it (no search, newest first
 and 100 rows whatever the size), then searched by a whole value a staff member has in hand (an order number, a
 tracking number, a code, an object id) or, for orders, part of a pharmacy's name. The ratio is searched ÷ opened;
 alternated, so load on the machine falls on both.
+
+Then the ledger accounts page, whose every row shows a balance: against the journal entries page opened (a page of
+100 rows with no computed column), alternated the same way. Where the code has balance checkpoints, the checkpoint
+job runs first (timed: its first run sums the whole book, later runs the postings since).
 """
 
 from __future__ import annotations
@@ -80,12 +84,31 @@ def main() -> None:
         rows.append((page, kind, floor, service))
         print(f"  {page}, {kind}: opened {floor:.1f} ms, searched {service:.1f} ms, ratio {service / floor:.2f}×")
 
+    try:
+        from settlements.services import balances_checkpoint
+    except ImportError:  # code from before the checkpoints: balances are summed from the first posting
+        balances_checkpoint = None
+    if balances_checkpoint is not None:
+        for run in ("first", "next"):
+            started = time.perf_counter()
+            moved = balances_checkpoint()
+            print(f"balance checkpoints, {run} run: {moved} accounts, {time.perf_counter() - started:.2f} s")
+    floor_path, ledger_path = "/admin/settlements/journalentry/", "/admin/settlements/ledgeraccount/"
+    floors, pages = [], []
+    for _ in range(REPS):
+        floors.append(timed_page(client, floor_path, None))
+        pages.append(timed_page(client, ledger_path, None))
+    ledger_floor, ledger = statistics.median(floors[1:]), statistics.median(pages[1:])
+    print(f"  ledger accounts with balances: {ledger:.1f} ms; journal entries opened {ledger_floor:.1f} ms")
+
     print()
     print(f"The admin desk on {Order.objects.count():,} orders, {REPS} repetitions (medians of all but the first)")
     print("| page | searched by | opened (floor) ms | searched ms | ratio |")
     print("|---|---|---:|---:|---:|")
     for page, kind, floor, service in rows:
         print(f"| {page} | {kind} | {floor:.1f} | {service:.1f} | {service / floor:.2f}× |")
+    ratio = ledger / ledger_floor
+    print(f"| ledger accounts | (opened, with balances) | {ledger_floor:.1f} | {ledger:.1f} | {ratio:.2f}× |")
 
 
 if __name__ == "__main__":

@@ -243,6 +243,12 @@ def advisory_xact_lock(name: str) -> None:
     execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
 
 
+def advisory_xact_lock_shared(name: str) -> None:
+    """Wait for the named transaction-level advisory lock in shared mode: many holders at once, none beside an
+    exclusive `advisory_xact_lock` of the same name."""
+    execute("SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", [name])
+
+
 def try_advisory_xact_lock(name: str) -> bool:
     """Take the named transaction-level advisory lock if it is free; False when another transaction holds it."""
     return fetch_one("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [name])[0]

@@ -79,6 +79,11 @@ SCHEDULES = [
         | ({"day_of_week": "1"} if settings.SETTLEMENT_PERIOD == "week" else {"day_of_month": "1"}),
     },  # 01:30 Asia/Shanghai on the 1st of the month (or each Monday with SETTLEMENT_PERIOD=week)
     {
+        "name": "Ledger: add the last hour's postings to the balance checkpoints",
+        "task": "settlements.tasks.balances_checkpoint_task",
+        "every_seconds": 3600,
+    },
+    {
         "name": "Settlements: rematch open bank lines",
         "task": "settlements.tasks.bank_lines_rematch_task",
         "every_seconds": 3600,

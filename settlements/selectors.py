@@ -43,9 +43,14 @@ MONEY_OUTPUT = DecimalField(max_digits=18, decimal_places=2)
 
 
 def account_balance_subquery():
-    """The balance of the outer account: the sum of its postings (never a stored number)."""
-    total = Posting.objects.filter(account=OuterRef("pk")).values("account").annotate(s=Sum("amount")).values("s")
-    return Coalesce(Subquery(total, output_field=MONEY_OUTPUT), Value(ZERO), output_field=MONEY_OUTPUT)
+    """The balance of the outer account: the sum of its postings, read as its checkpoint (the sum through a posting
+    id, `balances_checkpoint`) plus the postings after it, which the (account, id) index hands over alone."""
+    horizon = Coalesce(OuterRef("checkpoint__through_posting"), Value(0))
+    after = Posting.objects.filter(account=OuterRef("pk"), pk__gt=horizon)
+    total = after.values("account").annotate(s=Sum("amount")).values("s")
+    return Coalesce(F("checkpoint__balance"), Value(ZERO), output_field=MONEY_OUTPUT) + Coalesce(
+        Subquery(total, output_field=MONEY_OUTPUT), Value(ZERO), output_field=MONEY_OUTPUT
+    )
 
 
 def ledger_account_list(*, actor: Actor) -> QuerySet[LedgerAccount]:

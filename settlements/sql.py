@@ -1,4 +1,5 @@
-"""The settlements app's hand-written SQL (pharmex/db.py has the policy; tests/settlements/test_sql.py the parity).
+"""The settlements app's hand-written SQL (pharmex/db.py has the policy; tests/settlements/test_sql.py the parity;
+tests/settlements/test_balance_checkpoints.py that of the balance checkpoints).
 
 A month's statements for every supplier are one GROUP BY over the period's receivables (BENCHMARKS.md,
 settlements). Which receivables a statement settles is one rule, written once as the SQL function
@@ -12,9 +13,9 @@ from datetime import date, datetime
 
 from django.conf import settings
 
-from pharmex.db import column, execute, fetch_all, table
+from pharmex.db import column, execute, fetch_all, fetch_one, table
 from settlements.choices import StatementStatus
-from settlements.models import Receivable, Statement, StatementEvent
+from settlements.models import BalanceCheckpoint, Posting, Receivable, Statement, StatementEvent
 
 _S, _R, _E = Statement, Receivable, StatementEvent
 
@@ -128,3 +129,53 @@ def statements_generate(
         },
     )
     return [statement_id for (statement_id,) in rows]
+
+
+_P, _C = Posting, BalanceCheckpoint
+
+# The postings in (the newest checkpoint's horizon, %(horizon)s], summed per account and added to each account's
+# checkpoint. An account without postings in the range keeps its row: none of its postings lie between its own
+# horizon and the new one, so its balance through the new horizon is the one it has.
+CHECKPOINT = f"""
+WITH previous AS (SELECT coalesce(max({column(_C, "through_posting")}), 0) AS horizon FROM {table(_C)}),
+moved AS (
+    SELECT p.{column(_P, "account")} AS account, sum(p.{column(_P, "amount")}) AS amount
+    FROM {table(_P, "p")}, previous
+    WHERE p.{column(_P, "id")} > previous.horizon AND p.{column(_P, "id")} <= %(horizon)s
+    GROUP BY 1
+)
+INSERT INTO {table(_C)} ({column(_C, "account")}, {column(_C, "through_posting")}, {column(_C, "balance")},
+    {column(_C, "taken_at")})
+SELECT m.account, %(horizon)s, coalesce(c.{column(_C, "balance")}, 0) + m.amount, now()
+FROM moved m LEFT JOIN {table(_C, "c")} ON c.{column(_C, "account")} = m.account
+ON CONFLICT ({column(_C, "account")}) DO UPDATE SET
+    {column(_C, "through_posting")} = EXCLUDED.{column(_C, "through_posting")},
+    {column(_C, "balance")} = EXCLUDED.{column(_C, "balance")},
+    {column(_C, "taken_at")} = EXCLUDED.{column(_C, "taken_at")}
+"""
+
+
+def posting_horizon() -> int:
+    """The newest posting's id (0 for an empty book)."""
+    return fetch_one(f"SELECT coalesce(max({column(_P, 'id')}), 0) FROM {table(_P)}")[0]
+
+
+def checkpoint_horizon() -> int:
+    """The posting id the checkpoints have counted through (0 before the first)."""
+    return fetch_one(f"SELECT coalesce(max({column(_C, 'through_posting')}), 0) FROM {table(_C)}")[0]
+
+
+def posting_step(*, after: int, count: int, horizon: int) -> int | None:
+    """The id `count` postings after `after`, or the last one up to `horizon`; None when none lies between."""
+    row = fetch_one(
+        f"SELECT max(id) FROM (SELECT {column(_P, 'id')} AS id FROM {table(_P)} "
+        f"WHERE {column(_P, 'id')} > %(after)s AND {column(_P, 'id')} <= %(horizon)s "
+        f"ORDER BY {column(_P, 'id')} LIMIT %(count)s) step",
+        {"after": after, "horizon": horizon, "count": count},
+    )
+    return row[0]
+
+
+def balances_checkpoint(upto: int) -> int:
+    """Bring the checkpoints from their horizon up to `upto`; returns the accounts whose balance moved."""
+    return execute(CHECKPOINT, {"horizon": upto})

@@ -48,3 +48,10 @@ def bank_statement_import_task(statement_id: int) -> str | None:
 
     statement = bank_statement_import(statement_id=statement_id)
     return statement.status if statement is not None else None
+
+
+@shared_task(acks_late=True)
+def balances_checkpoint_task() -> int | None:
+    from settlements.services import balances_checkpoint
+
+    return balances_checkpoint()

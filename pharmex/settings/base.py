@@ -96,8 +96,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=embedded_pg.url())}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# JIT off: PostgreSQL compiles a query whose estimated cost passes jit_above_cost, 100–400 ms of LLVM work for
+# reads that run in a few milliseconds (a page of ledger balances: 2 ms to run, 420 ms to compile; BENCHMARKS.md).
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
     f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=15000)}"
+    f" -c jit={'on' if env.bool('DB_JIT', default=False) else 'off'}"
 )
 # A database that is down or frozen must answer within seconds (503, RELIABILITY §10): bounded connection
 # attempts, and a connection whose peer stops acknowledging is dropped by the kernel after tcp_user_timeout.

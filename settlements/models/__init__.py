@@ -1,7 +1,7 @@
 from settlements.models.bank import BankLine, BankStatement
 from settlements.models.credits import CreditNote, Refund, RefundSource
 from settlements.models.funds import FundAllocation, FundPayment
-from settlements.models.ledger import JournalEntry, LedgerAccount, Posting
+from settlements.models.ledger import BalanceCheckpoint, JournalEntry, LedgerAccount, Posting
 from settlements.models.receivables import (
     KnownBankAccount,
     Payment,
@@ -12,6 +12,7 @@ from settlements.models.receivables import (
 from settlements.models.statements import Payout, Statement, StatementAdjustment, StatementEvent, StatementLine
 
 __all__ = [
+    "BalanceCheckpoint",
     "BankLine",
     "BankStatement",
     "CreditNote",

@@ -99,3 +99,21 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.amount} {self.currency}"
+
+
+class BalanceCheckpoint(models.Model):
+    """An account's balance through a posting id, so that reading a balance sums only the postings after it.
+
+    A balance is the sum of the account's postings; summed from the first one, the platform's commission account
+    reads a posting per order ever received (1.3 s for a page of accounts after one year here, growing every year).
+    The checkpoint job (`balances_checkpoint`) adds each hour's postings to these rows; `through_posting` is a
+    horizon no posting still in flight can fall under (the job takes it under the ledger's write lock).
+    """
+
+    account = models.OneToOneField(LedgerAccount, primary_key=True, on_delete=models.PROTECT, related_name="checkpoint")
+    through_posting = models.BigIntegerField()  # the balance counts every posting of the account with id ≤ this
+    balance = models.DecimalField(**MONEY)
+    taken_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.balance} through posting {self.through_posting}"

@@ -1,4 +1,11 @@
-from settlements.services.ledger import Leg, entry_post, entry_reverse, ledger_account, platform_account
+from settlements.services.ledger import (
+    Leg,
+    balances_checkpoint,
+    entry_post,
+    entry_reverse,
+    ledger_account,
+    platform_account,
+)
 from settlements.services.payments import payment_apply_credit, payment_record, payment_reverse
 from settlements.services.receipts import commission_rate_for, commission_split, receipt_post, receipt_reverse
 from settlements.services.reconciliation import (
@@ -27,6 +34,7 @@ from settlements.services.statements import (
 __all__ = [
     "AdjustmentRequest",
     "Leg",
+    "balances_checkpoint",
     "bank_line_ignore",
     "bank_line_match",
     "bank_line_match_auto",

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import OperationalError, transaction
+from psycopg.errors import LockNotAvailable
 
+from pharmex.db import advisory_xact_lock, advisory_xact_lock_shared, lock_timeout
 from pharmex.money import ZERO, quantize
+from settlements import sql
 from settlements.choices import AccountKind, EntryKind
 from settlements.errors import AlreadyReversed, UnbalancedEntry
 from settlements.models import JournalEntry, LedgerAccount, Posting
+
+# Held shared by every transaction that writes postings, from before they take their ids until it ends; the
+# checkpoint job holds it exclusively for as long as it takes to read the newest posting id. Whatever id it reads,
+# no posting under it is still in flight (a sequence hands out ids in order, not the order transactions commit).
+LEDGER_WRITES_LOCK = "settlements.ledger.writes"
+CHECKPOINT_LOCK = "settlements.balances_checkpoint"
+# How long the job may hold new ledger writes back waiting for those in flight, per attempt.
+HORIZON_WAIT = "200ms"
+# Postings a checkpoint transaction adds up (about a second's work here).
+CHECKPOINT_STEP = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,7 @@ def entry_post(
         totals[leg.account.currency] += leg.amount
     if any(total != ZERO for total in totals.values()):
         raise UnbalancedEntry(f"The postings sum to {dict(totals)}, not zero.")
+    advisory_xact_lock_shared(LEDGER_WRITES_LOCK)
     entry = JournalEntry.objects.create(
         kind=kind,
         source_type=source_type,
@@ -106,3 +121,38 @@ def entry_reverse(*, entry: JournalEntry, created_by: str, memo: str = "") -> Jo
         memo=memo or f"Reversal of entry {entry.pk}",
         reverses=entry,
     )
+
+
+def balances_checkpoint(*, attempts: int = 10) -> int | None:
+    """Add the postings since the last checkpoint to each account's balance checkpoint (an hourly job), so that a
+    balance read sums an hour of postings, not the account's whole history.
+
+    Works through the postings CHECKPOINT_STEP at a time, a transaction each: the first run on a book of years
+    stays inside the statement timeout, and a run stopped midway leaves checkpoints the next run continues from.
+    Returns how many checkpoints it moved (an account once per step it has postings in), or None when ledger
+    writes kept the horizon out of reach through every attempt (nothing is written; the next run catches up).
+    """
+    horizon = _posting_horizon(attempts)
+    if horizon is None:
+        return None
+    moved = 0
+    while True:
+        with transaction.atomic():
+            advisory_xact_lock(CHECKPOINT_LOCK)  # one run at a time: each adds the range after the previous one's
+            upto = sql.posting_step(after=sql.checkpoint_horizon(), count=CHECKPOINT_STEP, horizon=horizon)
+            if upto is None:
+                return moved
+            moved += sql.balances_checkpoint(upto)
+
+
+def _posting_horizon(attempts: int) -> int | None:
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic(), lock_timeout(HORIZON_WAIT):
+                advisory_xact_lock(LEDGER_WRITES_LOCK)
+                return sql.posting_horizon()
+        except OperationalError as error:
+            if not isinstance(error.__cause__, LockNotAvailable):
+                raise
+        time.sleep(0.05 * (attempt + 1))
+    return None

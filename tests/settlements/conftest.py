@@ -45,6 +45,10 @@ LEDGER_INVARIANTS = {
     "unbalanced_entries": "SELECT entry_id, currency FROM settlements_posting GROUP BY 1, 2 HAVING sum(amount) <> 0",
     # LED-2 the whole book balances
     "unbalanced_book": "SELECT currency FROM settlements_posting GROUP BY 1 HAVING sum(amount) <> 0",
+    # LED-4 cached balances equal the postings: each checkpoint is the sum of its account's postings through it
+    "checkpoint_balances": "SELECT c.account_id FROM settlements_balancecheckpoint c WHERE c.balance <> coalesce(("
+    "SELECT sum(p.amount) FROM settlements_posting p WHERE p.account_id = c.account_id "
+    "AND p.id <= c.through_posting), 0)",
     # LED-6 an entry is reversed at most once
     "double_reversals": "SELECT reverses_id FROM settlements_journalentry WHERE reverses_id IS NOT NULL "
     "GROUP BY 1 HAVING count(*) > 1",

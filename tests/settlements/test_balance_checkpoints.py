@@ -1,0 +1,162 @@
+"""Balance checkpoints (issue 19): an account's balance is read as its checkpoint plus the postings after it, so it
+costs an hour of postings, not the account's history; it always equals the sum of every posting; and the job never
+takes a horizon under a posting still in flight, which a sequence's ids in commit order would otherwise allow."""
+
+from __future__ import annotations
+
+import json
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections, transaction
+from django.db.models import Sum
+
+from accounts.actor import actor_for_user
+from pharmex.actor import SYSTEM_ACTOR
+from settlements import sql
+from settlements.choices import AccountKind, EntryKind
+from settlements.models import BalanceCheckpoint, LedgerAccount, Posting
+from settlements.selectors import ledger_account_list
+from settlements.services import Leg, balances_checkpoint, entry_post, ledger, platform_account
+from tests.factories.settlements import received_order
+from tests.settlements.conftest import assert_ledger_invariants
+
+
+def summed() -> dict[int, Decimal]:
+    """Every account's balance the long way: the sum of all its postings."""
+    sums = dict(Posting.objects.values("account").annotate(s=Sum("amount")).values_list("account", "s"))
+    return {pk: sums.get(pk, Decimal("0.00")) for pk in LedgerAccount.objects.values_list("pk", flat=True)}
+
+
+def read(actor=SYSTEM_ACTOR) -> dict[int, Decimal]:
+    return {account.pk: account.balance for account in ledger_account_list(actor=actor)}
+
+
+def posting_reads() -> list[str]:
+    """How the balance read reaches the postings (sequential scans priced out): each read's index condition."""
+    sql, params = ledger_account_list(actor=SYSTEM_ACTOR).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def reads(node) -> list[str]:
+        own = [node.get("Index Cond", node["Node Type"])] if node.get("Relation Name") == "settlements_posting" else []
+        return own + [read for child in node.get("Plans", []) for read in reads(child)]
+
+    return reads(plan[0]["Plan"])
+
+
+def reads_only_the_postings_after_the_checkpoint() -> bool:
+    found = posting_reads()
+    return bool(found) and all("account_id = " in read and "(id > " in read for read in found)
+
+
+def transfer(amount: str, source_id: str) -> None:
+    entry_post(
+        kind=EntryKind.PAYMENT,
+        source_type="test",
+        source_id=source_id,
+        created_by="test",
+        legs=[
+            Leg(platform_account(AccountKind.PLATFORM_BANK), Decimal(amount)),
+            Leg(platform_account(AccountKind.COMMISSION_REVENUE), -Decimal(amount)),
+        ],
+    )
+
+
+@pytest.mark.django_db
+def test_a_balance_is_its_checkpoint_and_the_postings_after_it(parties, admin_user):
+    for gross in ("100.00", "250.00"):
+        received_order(buyer=parties.buyer, supplier=parties.supplier, gross=gross)
+    assert read() == summed() and reads_only_the_postings_after_the_checkpoint()  # before any: after 0
+
+    moved = balances_checkpoint()
+    newest = Posting.objects.order_by("-pk").first().pk
+    assert moved == BalanceCheckpoint.objects.count() == 3  # buyer receivable, supplier payable, commission
+    assert set(BalanceCheckpoint.objects.values_list("through_posting", flat=True)) == {newest}
+    assert read() == summed() and reads_only_the_postings_after_the_checkpoint()
+
+    received_order(buyer=parties.buyer, supplier=parties.supplier, gross="80.00")
+    transfer("5.00", "1")
+    assert Posting.objects.filter(pk__gt=newest).count() == 6
+    assert read() == summed() and reads_only_the_postings_after_the_checkpoint()
+    assert read(actor_for_user(admin_user)) == summed()  # staff read through the same selector
+
+    assert balances_checkpoint() == 4  # the three again, and the platform bank
+    assert read() == summed()
+    assert balances_checkpoint() == 0  # nothing new: nothing moves
+    assert_ledger_invariants()
+
+
+@pytest.mark.django_db
+def test_a_long_book_is_checkpointed_a_step_at_a_time(parties, monkeypatch):
+    for gross in ("100.00", "250.00", "80.00"):
+        received_order(buyer=parties.buyer, supplier=parties.supplier, gross=gross)
+    postings = list(Posting.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(postings) == 12
+    monkeypatch.setattr(ledger, "CHECKPOINT_STEP", 5)
+    steps, step = [], sql.balances_checkpoint
+    monkeypatch.setattr(sql, "balances_checkpoint", lambda upto: steps.append(upto) or step(upto))
+
+    assert balances_checkpoint() == 3 + 3 + 2  # accounts with postings in each step (the last: payable, commission)
+    assert steps == [postings[4], postings[9], postings[11]]
+    assert read() == summed()
+    assert_ledger_invariants()
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_admin_show_the_checkpointed_balances(parties, admin_user, client):
+    received_order(buyer=parties.buyer, supplier=parties.supplier, gross="100.00")
+    balances_checkpoint()
+    received_order(buyer=parties.buyer, supplier=parties.supplier, gross="20.00")
+    expected = summed()
+    client.force_login(admin_user)
+    listed = client.get("/api/v1/ledger/accounts/").json()["results"]
+    assert {row["id"]: Decimal(row["balance"]) for row in listed} == expected
+    admin_user.is_superuser = True
+    admin_user.save()
+    page = client.get("/admin/settlements/ledgeraccount/")
+    assert {account.pk: account.balance for account in page.context["cl"].result_list} == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_horizon_waits_for_postings_in_flight(parties):
+    bank = platform_account(AccountKind.PLATFORM_BANK)
+    platform_account(AccountKind.COMMISSION_REVENUE)  # both accounts exist before the writers race
+    posted, release = threading.Event(), threading.Event()
+    outcome: list = []
+
+    def slow_writer() -> None:
+        try:
+            with transaction.atomic():
+                transfer("7.00", "in-flight")  # takes its posting ids now, commits only when released
+                posted.set()
+                release.wait(30)
+            outcome.append("committed")
+        except Exception as error:  # the test asserts on it
+            outcome.append(error)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    try:
+        assert posted.wait(30)
+        transfer("3.00", "later")  # higher ids, committed first: a horizon above the writer's ids
+        assert balances_checkpoint(attempts=2) is None  # the writer holds the ledger: no horizon, nothing written
+        assert not BalanceCheckpoint.objects.exists()
+    finally:
+        release.set()
+        writer.join(30)
+    assert outcome == ["committed"]
+
+    assert balances_checkpoint() == 2
+    assert read() == summed()
+    assert BalanceCheckpoint.objects.get(account=bank).balance == Decimal("10.00")
+    assert_ledger_invariants()
