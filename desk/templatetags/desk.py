@@ -26,7 +26,7 @@ def desk(context) -> dict:
 def figures(*, actor) -> dict:
     today = timezone.localdate()
     days = dashboard.orders_per_day(days=30, today=today)
-    by_status = dashboard.orders_by_status()
+    by_status = dashboard.orders_by_status(days=30, today=today)
     aging = dashboard.receivables_aging_buckets(actor=actor, on=today)
     fund_aging = dashboard.fund_receivables_aging_buckets(actor=actor, on=today)
     aging_labels = dict(zip(AGING_BUCKETS, [_("Current"), "1–30", "31–60", "61–90", "90+"], strict=True))
@@ -39,7 +39,9 @@ def figures(*, actor) -> dict:
             [(day.day.isoformat(), day.orders) for day in days], title=_("Orders per day")
         ),
         "gmv_chart": charts.column_chart([(day.day.isoformat(), day.gmv) for day in days], title=_("GMV per day")),
-        "status_chart": charts.bar_chart([(label, n) for _s, label, n in by_status], title=_("Orders by status")),
+        "status_chart": charts.bar_chart(
+            [(label, n) for _s, label, n in by_status], title=_("Orders of the last 30 days by status")
+        ),
         "aging": [(aging_labels[bucket], aging[bucket]) for bucket in AGING_BUCKETS],
         "aging_total": aging["total"],
         "fund_aging_total": fund_aging["total"],
