@@ -160,10 +160,11 @@ def _search_arm(model: type[Model], path: str, term: str) -> Q | None:
     if not field.is_relation:
         value = _as_value_of(field, term)
         return None if value is None else Q(**{path: value})
+    target = field.related_model
     if field.many_to_one or (field.one_to_one and field.concrete):  # a foreign key: the rows it may point at
-        target, own, column = field.related_model, f"{field.name}__in", "pk"
+        own, column = f"{field.name}__in", "pk"
     else:  # a reverse foreign key: the rows pointing at this one, by their column
-        target, own, column = field.related_model, "pk__in", field.field.attname
+        own, column = "pk__in", field.field.attname
     inner = _search_arm(target, rest, term)
     if inner is None:
         return None

@@ -133,20 +133,19 @@ def statements_generate(
 
 _P, _C = Posting, BalanceCheckpoint
 
-# The postings in (the newest checkpoint's horizon, %(horizon)s], summed per account and added to each account's
-# checkpoint. An account without postings in the range keeps its row: none of its postings lie between its own
-# horizon and the new one, so its balance through the new horizon is the one it has.
+# The postings in (%(after)s, %(upto)s], summed per account and added to each account's checkpoint. An account
+# without postings in the range keeps its row: none of its postings lie between its own horizon and the new one,
+# so its balance through the new horizon is the one it has.
 CHECKPOINT = f"""
-WITH previous AS (SELECT coalesce(max({column(_C, "through_posting")}), 0) AS horizon FROM {table(_C)}),
-moved AS (
+WITH moved AS (
     SELECT p.{column(_P, "account")} AS account, sum(p.{column(_P, "amount")}) AS amount
-    FROM {table(_P, "p")}, previous
-    WHERE p.{column(_P, "id")} > previous.horizon AND p.{column(_P, "id")} <= %(horizon)s
+    FROM {table(_P, "p")}
+    WHERE p.{column(_P, "id")} > %(after)s AND p.{column(_P, "id")} <= %(upto)s
     GROUP BY 1
 )
 INSERT INTO {table(_C)} ({column(_C, "account")}, {column(_C, "through_posting")}, {column(_C, "balance")},
     {column(_C, "taken_at")})
-SELECT m.account, %(horizon)s, coalesce(c.{column(_C, "balance")}, 0) + m.amount, now()
+SELECT m.account, %(upto)s, coalesce(c.{column(_C, "balance")}, 0) + m.amount, now()
 FROM moved m LEFT JOIN {table(_C, "c")} ON c.{column(_C, "account")} = m.account
 ON CONFLICT ({column(_C, "account")}) DO UPDATE SET
     {column(_C, "through_posting")} = EXCLUDED.{column(_C, "through_posting")},
@@ -176,6 +175,6 @@ def posting_step(*, after: int, count: int, horizon: int) -> int | None:
     return row[0]
 
 
-def balances_checkpoint(upto: int) -> int:
-    """Bring the checkpoints from their horizon up to `upto`; returns the accounts whose balance moved."""
-    return execute(CHECKPOINT, {"horizon": upto})
+def balances_checkpoint(*, after: int, upto: int) -> int:
+    """Bring the checkpoints from `after` (their horizon) up to `upto`; returns the accounts whose balance moved."""
+    return execute(CHECKPOINT, {"after": after, "upto": upto})

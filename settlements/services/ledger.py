@@ -139,10 +139,11 @@ def balances_checkpoint(*, attempts: int = 10) -> int | None:
     while True:
         with transaction.atomic():
             advisory_xact_lock(CHECKPOINT_LOCK)  # one run at a time: each adds the range after the previous one's
-            upto = sql.posting_step(after=sql.checkpoint_horizon(), count=CHECKPOINT_STEP, horizon=horizon)
+            after = sql.checkpoint_horizon()
+            upto = sql.posting_step(after=after, count=CHECKPOINT_STEP, horizon=horizon)
             if upto is None:
                 return moved
-            moved += sql.balances_checkpoint(upto)
+            moved += sql.balances_checkpoint(after=after, upto=upto)
 
 
 def _posting_horizon(attempts: int) -> int | None:

@@ -102,7 +102,7 @@ def test_a_long_book_is_checkpointed_a_step_at_a_time(parties, monkeypatch):
     assert len(postings) == 12
     monkeypatch.setattr(ledger, "CHECKPOINT_STEP", 5)
     steps, step = [], sql.balances_checkpoint
-    monkeypatch.setattr(sql, "balances_checkpoint", lambda upto: steps.append(upto) or step(upto))
+    monkeypatch.setattr(sql, "balances_checkpoint", lambda **range_: steps.append(range_["upto"]) or step(**range_))
 
     assert balances_checkpoint() == 3 + 3 + 2  # accounts with postings in each step (the last: payable, commission)
     assert steps == [postings[4], postings[9], postings[11]]
