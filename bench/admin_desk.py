@@ -12,8 +12,10 @@ and 100 rows whatever the size), then searched by a whole value a staff member h
 tracking number, a code, an object id) or, for orders, part of a pharmacy's name. The ratio is searched ÷ opened;
 alternated, so load on the machine falls on both.
 
-Then the ledger accounts page, whose every row shows a balance: against the journal entries page opened (a page of
-100 rows with no computed column), alternated the same way. Where the code has balance checkpoints, the checkpoint
+Then the pages whose rows are computed, against the journal entries page opened (a page of 100 rows with no
+computed column), alternated the same way: the ledger accounts page, whose every row shows a balance; the
+receivables aging report (what is still owed, by days overdue); the admin index, whose dashboard shows the aging
+buckets and the last 30 days' orders. Where the code has balance checkpoints, the checkpoint
 job runs first (timed: its first run sums the whole book, later runs the postings since).
 """
 
@@ -51,6 +53,7 @@ def main() -> None:
 
     from accounts.models import Organization, User
     from orders.models import Order, Shipment, TraceCode
+    from settlements.models import Receivable
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -93,13 +96,25 @@ def main() -> None:
             started = time.perf_counter()
             moved = balances_checkpoint()
             print(f"balance checkpoints, {run} run: {moved} accounts, {time.perf_counter() - started:.2f} s")
-    floor_path, ledger_path = "/admin/settlements/journalentry/", "/admin/settlements/ledgeraccount/"
-    floors, pages = [], []
-    for _ in range(REPS):
-        floors.append(timed_page(client, floor_path, None))
-        pages.append(timed_page(client, ledger_path, None))
-    ledger_floor, ledger = statistics.median(floors[1:]), statistics.median(pages[1:])
-    print(f"  ledger accounts with balances: {ledger:.1f} ms; journal entries opened {ledger_floor:.1f} ms")
+    # Pages whose rows are computed, against the journal entries page opened (100 rows, nothing computed).
+    floor_path = "/admin/settlements/journalentry/"
+    computed = [
+        ("ledger accounts", "(opened, with balances)", "/admin/settlements/ledgeraccount/"),
+        ("receivables aging", "(opened: what is owed, by days overdue)", "/admin/settlements/receivable/aging/"),
+        ("admin index", "(opened: the dashboard)", "/admin/"),
+    ]
+    open_dues = Receivable.objects.filter(paid_at__isnull=True, reversed_at__isnull=True).count()
+    print(f"open receivables: {open_dues:,} of {Receivable.objects.count():,}")
+    for page, kind, path in computed:
+        floors, pages = [], []
+        for _ in range(REPS):
+            floors.append(timed_page(client, floor_path, None))
+            pages.append(timed_page(client, path, None))
+        floor, service = statistics.median(floors[1:]), statistics.median(pages[1:])
+        rows.append((page, kind, floor, service))
+        print(f"  {page}: {service:.1f} ms; journal entries opened {floor:.1f} ms")
+
+    open_reads = open_dues_reads()
 
     print()
     print(f"The admin desk on {Order.objects.count():,} orders, {REPS} repetitions (medians of all but the first)")
@@ -107,8 +122,88 @@ def main() -> None:
     print("|---|---|---:|---:|---:|")
     for page, kind, floor, service in rows:
         print(f"| {page} | {kind} | {floor:.1f} | {service:.1f} | {service / floor:.2f}× |")
-    ratio = ledger / ledger_floor
-    print(f"| ledger accounts | (opened, with balances) | {ledger_floor:.1f} | {ledger:.1f} | {ratio:.2f}× |")
+    print()
+    print("Reads of what is owed with the last 30 days open, without and with the partial indexes of open rows")
+    print("| read | without ms | with ms | plan with |")
+    print("|---|---:|---:|---|")
+    for name, without, with_, scans in open_reads:
+        print(f"| {name} | {without:.2f} | {with_:.2f} | {scans} |")
+
+
+OPEN_INDEXES = {
+    "settlements_receivable": ("receivable_open_buyer_due", "receivable_open_fund_due"),
+    "settlements_payment": ("payment_buyer_credit",),
+    "settlements_fundpayment": ("fund_payment_fund_credit",),
+}
+
+
+def open_dues_reads() -> list[tuple[str, float, float, str]]:
+    """The reads of open dues and live credit, with and without the partial indexes of open rows, on the book as it
+    stands a month after receipt: the growth bench pays every order it seeds, so the last 30 days' receivables are
+    opened again (and a tenth of that month's payments hold credit) in a transaction rolled back at the end. The
+    indexes are dropped in it too: nothing outlives the measurement."""
+    from django.db import connection, transaction
+    from django.db.models import Count, F
+
+    from settlements.models import Payment, Receivable
+    from settlements.services.allocation import BUYER
+
+    buyer_id = Receivable.objects.values("buyer_id").annotate(n=Count("id")).order_by("-n")[0]["buyer_id"]
+    reads = {
+        "a payment's allocation: the busiest buyer's open dues": Receivable.objects.filter(
+            buyer_id=buyer_id,
+            currency="CNY",
+            paid_at__isnull=True,
+            reversed_at__isnull=True,
+            allocated__lt=BUYER.part,
+        ).order_by("due_date", "id"),
+        "a refund: the busiest buyer's live credit": Payment.objects.filter(
+            buyer_id=buyer_id, currency="CNY", unallocated__gt=0, reversed_at__isnull=True
+        ).order_by("id"),
+        "aging and dashboard: every buyer's live credit": Payment.objects.filter(
+            reversed_at__isnull=True, unallocated__gt=0
+        )
+        .values("buyer_id", "currency")
+        .annotate(n=Count("id")),
+        "aging and dashboard: every open due": Receivable.objects.filter(
+            paid_at__isnull=True, reversed_at__isnull=True, allocated__lt=F("gross") - F("fund_gross")
+        )
+        .values("buyer_id", "currency")
+        .annotate(n=Count("id")),
+    }
+
+    def measure(cursor) -> dict[str, tuple[float, str]]:
+        cursor.execute("ANALYZE settlements_receivable; ANALYZE settlements_payment")
+        found = {}
+        for name, queryset in reads.items():
+            sql, params = queryset.query.sql_with_params()
+            times = []
+            for _ in range(REPS):
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+                (document,) = cursor.fetchone()
+                times.append(document[0]["Planning Time"] + document[0]["Execution Time"])
+            cursor.execute(f"EXPLAIN {sql}", params)
+            scans = [row[0].strip().split("  (")[0].lstrip("-> ") for row in cursor.fetchall() if "Scan" in row[0]]
+            found[name] = (statistics.median(times[1:]), "; ".join(scans))
+        return found
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # the settled statements' guards: rolled back
+        cursor.execute(
+            "UPDATE settlements_receivable SET paid_at = NULL, allocated = 0 WHERE received_at >= "
+            "(SELECT max(received_at) - interval '30 days' FROM settlements_receivable)"
+        )
+        opened = cursor.rowcount
+        cursor.execute(
+            "UPDATE settlements_payment SET unallocated = amount WHERE id % 10 = 0 AND value_date >= "
+            "(SELECT max(value_date) - 30 FROM settlements_payment)"
+        )
+        print(f"open dues: {opened:,} receivables of the last 30 days, {cursor.rowcount:,} payments holding credit")
+        with_indexes = measure(cursor)
+        cursor.execute("DROP INDEX " + ", ".join(name for names in OPEN_INDEXES.values() for name in names))
+        without_indexes = measure(cursor)
+        transaction.set_rollback(True)
+    return [(name, without_indexes[name][0], with_indexes[name][0], with_indexes[name][1]) for name in reads]
 
 
 if __name__ == "__main__":

@@ -50,7 +50,15 @@ class FundPayment(models.Model):
                 name="fund_payment_refunded_range",
             ),
         ]
-        indexes = [models.Index(fields=["fund", "-id"], name="fund_payment_fund_recent")]
+        indexes = [
+            models.Index(fields=["fund", "-id"], name="fund_payment_fund_recent"),
+            # Credit not yet applied: a fund's few live credits, not every payment it ever made.
+            models.Index(
+                fields=["fund", "id"],
+                name="fund_payment_fund_credit",
+                condition=Q(unallocated__gt=0, reversed_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"fund payment {self.pk} of {self.amount} {self.currency}"

@@ -115,6 +115,18 @@ class Receivable(models.Model):
             models.Index(fields=["buyer", "due_date"], name="receivable_buyer_due"),
             models.Index(fields=["paid_at", "supplier"], name="receivable_paid_supplier"),  # a period's paid orders
             models.Index(fields=["supplier", "paid_at"], name="receivable_supplier_paid"),  # one statement's lines
+            # What is still owed: a few weeks of orders whatever the years behind them. Allocation, the aging
+            # report and the dashboard read these instead of every receivable a payer ever had.
+            models.Index(
+                fields=["buyer", "due_date"],
+                name="receivable_open_buyer_due",
+                condition=Q(paid_at__isnull=True, reversed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["fund", "fund_due_date"],
+                name="receivable_open_fund_due",
+                condition=Q(fund__isnull=False, paid_at__isnull=True, reversed_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,7 +181,15 @@ class Payment(models.Model):
                 name="payment_refunded_range",
             ),
         ]
-        indexes = [models.Index(fields=["buyer", "-id"], name="payment_buyer_recent")]
+        indexes = [
+            models.Index(fields=["buyer", "-id"], name="payment_buyer_recent"),
+            # Credit not yet applied: a buyer's few live credits, not every payment it ever made.
+            models.Index(
+                fields=["buyer", "id"],
+                name="payment_buyer_credit",
+                condition=Q(unallocated__gt=0, reversed_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"payment {self.pk} of {self.amount} {self.currency}"

@@ -166,7 +166,7 @@ def credit_note_post(*, return_id: int) -> CreditNote | None:
 
 def buyer_credit(*, buyer_id: int, currency: str = "CNY") -> Decimal:
     """The buyer's unapplied credit: payments and credit notes not yet applied to dues nor refunded."""
-    rows = Payment.objects.filter(buyer_id=buyer_id, currency=currency, reversed_at__isnull=True)
+    rows = Payment.objects.filter(buyer_id=buyer_id, currency=currency, unallocated__gt=0, reversed_at__isnull=True)
     return sum(rows.values_list("unallocated", flat=True), ZERO)
 
 

@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.actor import actor_for_user
@@ -15,6 +14,7 @@ from desk import charts, dashboard
 from orders.choices import OrderStatus
 from settlements.choices import BankLineStatus, StatementStatus
 from settlements.models import Receivable
+from tests import plans
 from tests.desk.records import bank_lines, order, statement
 from tests.factories import LicenseFactory
 from tests.factories.settlements import received_order
@@ -76,13 +76,7 @@ def test_the_dashboard_reads_its_days_of_orders_by_the_placed_at_index():
     # computed per order is a read of every order ever placed, on every load of the admin index.
     _first, placed = dashboard.placed_within(days=30, today=TODAY)
     sql, params = placed.values("status").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        try:
-            cursor.execute(f"EXPLAIN {sql}", params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        finally:
-            cursor.execute("RESET enable_seqscan")
+    plan = plans.plan(sql, params)
     assert "order_placed_at" in plan and "Seq Scan" not in plan, plan
 
 

@@ -13,6 +13,7 @@ from orders.models import Order, TraceCode
 from pharmex import admin as pharmex_admin
 from pharmex.models import AuditEvent
 from settlements.models import JournalEntry
+from tests import plans
 from tests.factories import UserFactory
 from tests.orders.conftest import place
 from tests.orders.returns import received
@@ -58,20 +59,6 @@ def test_an_order_is_found_by_its_number_or_a_party_name_without_matching_text_o
 SMALL_TABLES = {"accounts_organization"}
 
 
-def plans(sqls: list[str]) -> list[str]:
-    """Each query's plan with sequential scans priced out: a table still read in full has no index for the query."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        try:
-            found = []
-            for sql in sqls:
-                cursor.execute(f"EXPLAIN {sql}")
-                found.append("\n".join(row[0] for row in cursor.fetchall()))
-            return found
-        finally:
-            cursor.execute("RESET enable_seqscan")
-
-
 def search(staff_client, page: str, term: str) -> tuple[list, list[str]]:
     with CaptureQueriesContext(connection) as queries:
         response = staff_client.get(f"/admin/{page}/", {"q": term})
@@ -102,7 +89,7 @@ def test_every_search_of_a_growing_table_is_answered_by_indexes(market, staff_cl
     for page, term, expected in cases:
         rows, sqls = search(staff_client, page, term)
         assert sorted(row.pk for row in rows) == sorted(row.pk for row in expected), (page, term)
-        for sql, plan in zip(sqls, plans(sqls), strict=True):
+        for sql, plan in zip(sqls, map(plans.plan, sqls), strict=True):
             assert "LIKE" not in sql or any(f'FROM "{table}"' in sql for table in SMALL_TABLES), (page, term, sql)
             full_reads = [line for line in plan.splitlines() if "Seq Scan on" in line]
             assert all(any(table in line for table in SMALL_TABLES) for line in full_reads), (page, term, sql, plan)

@@ -4,12 +4,11 @@ takes a horizon under a posting still in flight, which a sequence's ids in commi
 
 from __future__ import annotations
 
-import json
 import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.db.models import Sum
 
 from accounts.actor import actor_for_user
@@ -19,6 +18,7 @@ from settlements.choices import AccountKind, EntryKind
 from settlements.models import BalanceCheckpoint, LedgerAccount, Posting
 from settlements.selectors import ledger_account_list
 from settlements.services import Leg, balances_checkpoint, entry_post, ledger, platform_account
+from tests import plans
 from tests.factories.settlements import received_order
 from tests.settlements.conftest import assert_ledger_invariants
 
@@ -36,20 +36,11 @@ def read(actor=SYSTEM_ACTOR) -> dict[int, Decimal]:
 def posting_reads() -> list[str]:
     """How the balance read reaches the postings (sequential scans priced out): each read's index condition."""
     sql, params = ledger_account_list(actor=SYSTEM_ACTOR).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        try:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        finally:
-            cursor.execute("RESET enable_seqscan")
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-
-    def reads(node) -> list[str]:
-        own = [node.get("Index Cond", node["Node Type"])] if node.get("Relation Name") == "settlements_posting" else []
-        return own + [read for child in node.get("Plans", []) for read in reads(child)]
-
-    return reads(plan[0]["Plan"])
+    return [
+        node.get("Index Cond", node["Node Type"])
+        for node in plans.plan_nodes(sql, params)
+        if node.get("Relation Name") == "settlements_posting"
+    ]
 
 
 def reads_only_the_postings_after_the_checkpoint() -> bool:

@@ -18,6 +18,7 @@ from pharmex.actor import SYSTEM_ACTOR
 from settlements import sql
 from settlements.models import Receivable, Statement, StatementEvent, StatementLine
 from settlements.services import statement_generate
+from tests import plans
 from tests.factories import OrganizationFactory
 from tests.factories.settlements import receivable_of, received_order
 
@@ -134,8 +135,6 @@ def test_the_guard_freezes_exactly_what_a_statement_settles(parties, october_rec
 def test_the_generator_reads_the_period_s_receivables_only_whatever_the_history():
     """The index scan over receivables is bounded on both sides by the period (bench/growth.py found it bounded
     above only, reading every receivable paid before the period's end: a month's statements grew with history)."""
-    from django.db import connection
-
     params = {
         "prefix": "ST2026-10-",
         "kind": "monthly",
@@ -148,10 +147,7 @@ def test_the_generator_reads_the_period_s_receivables_only_whatever_the_history(
         "actor": "test",
         "tz": "Asia/Shanghai",
     }
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # the plan a large table gets, on this small one
-        cursor.execute(f"EXPLAIN {sql.GENERATE}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plans.plan(sql.GENERATE, params)  # the plan a large table gets, on this small one
 
     scan = plan[plan.index("on settlements_receivable r") :]
     condition = scan[scan.index("Index Cond:") :].split("\n", 1)[0]
