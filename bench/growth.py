@@ -991,13 +991,14 @@ class Measure:
         """The busy buyer's GSP purchase records of one month (the newest), as the export streams them
         (records.selectors → pharmex/exports.csv_stream), vs a floor of the same rows: the records' SELECT written
         by csv_stream as it comes, without turning each row into a record."""
+        from pharmex.calendar import local_days
         from pharmex.exports import csv_stream
-        from records.selectors import PURCHASE, RECORD_FIELDS, day_bounds, received_lines, record_rows, records
+        from records.selectors import PURCHASE, RECORD_FIELDS, received_lines, record_rows, records
 
         organization = self.buyer_actor.organization
         first = month_start(self.newest_month).date()
         last = month_start(self.newest_month + 1).date() - timedelta(days=1)
-        start, end = day_bounds(first, last)
+        start, end = local_days(first, last)
 
         def service() -> float:
             t0 = time.perf_counter()

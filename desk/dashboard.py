@@ -4,7 +4,7 @@ orders and the ledger in tests/desk/test_dashboard.py. Days are Asia/Shanghai ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -16,6 +16,7 @@ from accounts.models import License
 from orders.choices import OrderStatus
 from orders.models import Order
 from pharmex.actor import Actor
+from pharmex.calendar import local_days
 from pharmex.money import ZERO
 from settlements import selectors as settlement_selectors
 from settlements.choices import BankLineStatus, StatementStatus
@@ -40,9 +41,7 @@ def placed_within(*, days: int, today: date) -> tuple[date, QuerySet[Order]]:
     date would read every order ever placed, on every load of the dashboard).
     """
     first = today - timedelta(days=days - 1)
-    zone = timezone.get_current_timezone()
-    start = datetime.combine(first, time.min, tzinfo=zone)
-    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    start, end = local_days(first, today)
     return first, Order.objects.filter(placed_at__gte=start, placed_at__lt=end)
 
 

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db.models import Case, CharField, Sum, Value, When
-from django.utils import timezone
 
 from accounts.choices import HAINAN_PROVINCE
 from catalog.models import LechengApproval
 from orders.choices import OrderStatus
 from orders.models import OrderLine
+from pharmex.calendar import local_days
 
 HEADER = [
     "section",
@@ -56,9 +56,7 @@ def month_bounds(month: date) -> tuple[date, date]:
 def sold_lines(month: date):
     """Order lines sold in the month (see the module docstring)."""
     first, last = month_bounds(month)
-    zone = timezone.get_current_timezone()
-    start = datetime.combine(first, time.min, tzinfo=zone)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+    start, end = local_days(first, last)
     return OrderLine.objects.filter(order__placed_at__gte=start, order__placed_at__lt=end).exclude(
         order__status__in=ENDED
     )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db.models import F, Prefetch, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.choices import Side
@@ -25,6 +24,7 @@ from orders.models import (
 )
 from orders.trace_codes import canonical
 from pharmex.actor import Actor
+from pharmex.calendar import local_days
 from pharmex.errors import NotAParty, NotFound
 from pharmex.tenancy import in_jurisdiction, parties_q, party_sides
 
@@ -203,8 +203,7 @@ def shipment_for_party(*, actor: Actor, shipment_id: int, side: str) -> Shipment
 def shipments_received(*, actor: Actor, first_day: date, last_day: date) -> QuerySet[Shipment]:
     """Shipments the actor's organisation received (staff acting for none: everyone's; a regulator: its
     jurisdiction's buyers') on these local days."""
-    start = timezone.make_aware(datetime.combine(first_day, time.min))
-    end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
+    start, end = local_days(first_day, last_day)
     shipments = shipment_list(actor=actor).filter(received_at__gte=start, received_at__lt=end)
     if actor.is_regulator:
         return shipments.filter(parties_q(actor, "buyer"))

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from orders.choices import OrderStatus
 from orders.models import OrderLine
 from pharmex.actor import Actor
+from pharmex.calendar import local_days
 from pharmex.divisions import division_codes_of
 from procurement.choices import DesignationStatus, SoleSellerStatus
 from procurement.models import (
@@ -81,13 +82,14 @@ def contract_progress(*, actor: Actor, contract: ProcurementContract) -> list[Pr
     if not actor.is_staff and actor.organization_id != contract.supplier_id:
         volumes = volumes.filter(institution_id=actor.organization_id)
     volumes = list(volumes)
+    start, end = local_days(contract.valid_from, contract.valid_until)
     totals = {
         row["order__buyer_id"]: row
         for row in OrderLine.objects.filter(
             drug_id=contract.drug_id,
             order__buyer_id__in=[v.institution_id for v in volumes],
-            order__placed_at__date__gte=contract.valid_from,
-            order__placed_at__date__lte=contract.valid_until,
+            order__placed_at__gte=start,
+            order__placed_at__lt=end,
         )
         .exclude(order__status__in=_NOT_PURCHASES)
         .values("order__buyer_id")

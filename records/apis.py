@@ -19,6 +19,7 @@ from pharmex.api.pagination import PagePagination
 from pharmex.api.permissions import Members, Regulator, Staff
 from pharmex.api.renderers import SPREADSHEET_RENDERERS
 from pharmex.api.views import ApiView, ApiViewSet
+from pharmex.calendar import local_days
 from pharmex.exports import CONTENT_TYPES, export_response
 from records import selectors
 from records.reports import REPORTS
@@ -77,7 +78,7 @@ class RecordViewSet(ApiViewSet):
         # the export merges them; then the page's rows are read by id.
         query = self.parse_query(RecordQuery)
         organization = self._organization(query)
-        start, end = selectors.day_bounds(query["date_from"], query["date_to"])
+        start, end = local_days(query["date_from"], query["date_to"])
         where = {"organization": organization, "kind": self.kind, "start": start, "end": end}
         keys = self.paginate_queryset(selectors.record_keys(**where))
         page = selectors.record_page(**where, keys=keys)

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.utils import timezone
 
 from accounts.models import Organization
 from orders.models import ReturnEvent, ReturnLine, ShipmentLine
 from orders.return_choices import ReturnReason
+from pharmex.calendar import local_days
 from pharmex.money import quantize
 
 PURCHASE = "purchase"
@@ -63,13 +63,6 @@ RECORD_FIELDS = (
 
 Record = dict
 RecordSource = Callable[[Organization, str, datetime, datetime], Iterator[Record]]
-
-
-def day_bounds(first_day: date, last_day: date) -> tuple[datetime, datetime]:
-    """[start, end) of these local days (Asia/Shanghai)."""
-    start = timezone.make_aware(datetime.combine(first_day, time.min))
-    end = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
-    return start, end
 
 
 def received_lines(*, organization: Organization, kind: str, start: datetime, end: datetime) -> QuerySet:
@@ -250,7 +243,7 @@ def record_page(*, organization: Organization, kind: str, start: datetime, end: 
 
 def records(*, organization: Organization, kind: str, first_day: date, last_day: date) -> Iterator[Record]:
     """The organisation's purchase or sales records of these local days, oldest first, streamed."""
-    start, end = day_bounds(first_day, last_day)
+    start, end = local_days(first_day, last_day)
     streams = [source(organization, kind, start, end) for source in RECORD_SOURCES]
     if len(streams) == 1:
         return streams[0]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from pharmex.actor import Actor
 from pharmex.audit import audit_record
+from pharmex.calendar import local_midnight
 from pharmex.choices import StaffRole
 from pharmex.db import advisory_xact_lock, lock_timeout
 from pharmex.money import ZERO
@@ -24,7 +25,6 @@ from settlements.models import Receivable, Statement, StatementEvent
 from settlements.services.statements import (
     _GENERATION_LOCK,
     RECEIVABLE_LOCK_TIMEOUT,
-    _local_midnight,
     _settle_credits,
     period_bounds,
 )
@@ -49,7 +49,7 @@ def statement_close_early(*, supplier_id: int, cut_off: datetime, actor: Actor, 
     advisory_xact_lock(_GENERATION_LOCK)
     with lock_timeout(RECEIVABLE_LOCK_TIMEOUT):
         sql.receivables_lock_for_generation()
-    paid_from = _local_midnight(start)
+    paid_from = local_midnight(start)
     last = Statement.objects.filter(supplier_id=supplier_id, currency=currency).aggregate(last=Max("paid_to"))["last"]
     if last is not None and last > paid_from:
         paid_from = last

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from pharmex.actor import SYSTEM_ACTOR, Actor
 from pharmex.audit import audit_record
+from pharmex.calendar import local_midnight
 from pharmex.choices import StaffRole
 from pharmex.db import advisory_xact_lock, lock_timeout
 from pharmex.errors import NotAParty
@@ -51,10 +52,6 @@ def last_closed_period(kind: str, today: date | None = None) -> tuple[date, date
     return period_bounds(kind, current_start - timedelta(days=1))
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
-
-
 @transaction.atomic
 def statement_generate(*, period_kind: str, day: date, actor: Actor, today: date | None = None) -> list[Statement]:
     """Generate the statements of the closed period containing `day`, set-based in SQL.
@@ -79,8 +76,8 @@ def statement_generate(*, period_kind: str, day: date, actor: Actor, today: date
         start=start,
         end=end,
         label=period_label(period_kind, start),
-        paid_from=_local_midnight(start),
-        paid_to=_local_midnight(end),
+        paid_from=local_midnight(start),
+        paid_to=local_midnight(end),
         actor_label=actor.audit.label,
     )
     _settle_credits(created)

@@ -1,13 +1,17 @@
 """Volume-based procurement contracts (集采, SPEC §5a): loading, the gate's supplier rule and agreed price for the
 institutions with a volume in the period, and progress against the agreed volume."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import OrganizationKind
 from orders.models import Order
+from pharmex.calendar import local_days
 from pharmex.choices import StaffRole
 from pharmex.models import AuditEvent
 from tests.conftest import client_for
@@ -188,3 +192,27 @@ def test_an_institution_reads_its_own_agreed_volume_and_the_winner_reads_all(pub
         public.hospital.pk,
         second.pk,
     }
+
+
+def test_progress_counts_the_orders_of_the_period_s_local_days_by_the_instants_they_start_and_end(public):
+    # A filter on each order's local date reads every order ever placed (no index serves a date computed per row);
+    # the instants the period starts and ends are a range of placed_at, and count the same orders.
+    contract = load(public, public.hospital, valid_from=days(-1), valid_until=days(30))
+    hospital = public.client(public.hospital)
+    first, last = local_days(days(-1), days(30))
+    moments = {
+        1: first,  # 00:00 of the first day, Asia/Shanghai (16:00 the day before in UTC): in
+        2: last - timedelta(microseconds=1),  # the last instant of the last day: in
+        4: last,  # 00:00 of the day after: out
+        8: first - timedelta(microseconds=1),  # the last instant before the period: out
+    }
+    for quantity, moment in moments.items():
+        order = place(hospital, (public.mah_offer.pk, quantity)).json()["id"]
+        Order.objects.filter(pk=order).update(placed_at=moment)
+
+    with CaptureQueriesContext(connection) as queries:
+        progress = admin_client().get(f"{CONTRACTS}{contract['id']}/progress/")
+    assert progress.status_code == 200, progress.json()
+    assert progress.json()[0]["ordered"] == 1 + 2
+    (read,) = [q["sql"] for q in queries.captured_queries if 'FROM "orders_orderline"' in q["sql"]]
+    assert '"orders_order"."placed_at" >= ' in read and "AT TIME ZONE" not in read, read
