@@ -14,7 +14,6 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.selectors import may_trade_q
-from catalog import lookups  # noqa: F401  (registers trgm_icontains / prefix_like)
 from catalog.choices import (
     UNNUMBERED_DRUG_TYPES,
     VAT_RATES,

@@ -140,12 +140,14 @@ SEARCH_KEYS_AT_MOST = 1000
 def indexed_search(queryset: QuerySet, paths: Sequence[str], term: str) -> QuerySet:
     """The rows of `queryset` where any of `paths` matches the whole of `term`, each match answered by an index.
 
-    A path is a field, matched exactly; a field and a lookup (`invoice_numbers__contains`, or `__icontains` on a
-    table that stays small, such as the organisations); or a relation followed by a path on its model
+    A path is a field, matched exactly; a field and a lookup (`invoice_numbers__contains`; `__trgm_icontains`, part
+    of a text a gin_trgm_ops index holds; or `__icontains` on a table that stays small, such as the organisations);
+    or a relation followed by a path on its model
     (`order__number`, `postings__order__number`). A relation's matches are read first and enter the filter as keys,
     so that every arm is a condition on the table's own indexed columns and PostgreSQL ORs their index scans: joined
     into one query, an OR across two tables scans the whole of the larger one. A field that cannot hold the term
-    (not a number, not a UUID, longer than the column) is no arm at all.
+    (not a number, not a UUID, longer than the column), or a term shorter than its lookup's index can serve (fewer
+    than three characters for part of a text), is no arm at all.
     """
     term = term.strip()
     if not term:
@@ -158,6 +160,8 @@ def _search_arm(model: type[Model], path: str, term: str) -> Q | None:
     name, _, rest = path.partition(LOOKUP_SEP)
     field = model._meta.get_field(name)
     if not field.is_relation:
+        if len(term) < too_short_below(field, rest):
+            return None
         value = _as_value_of(field, term)
         return None if value is None else Q(**{path: value})
     target = field.related_model
@@ -173,6 +177,11 @@ def _search_arm(model: type[Model], path: str, term: str) -> Q | None:
     if not keys:
         return None
     return Q(**{own: keys if len(keys) <= SEARCH_KEYS_AT_MOST else matches})
+
+
+def too_short_below(field: Field, lookup: str) -> int:
+    """The fewest characters a term needs for `lookup` on `field` to be read by its index (0: any term)."""
+    return getattr(field.get_lookup(lookup), "fewest_characters", 0) if lookup else 0
 
 
 def _as_value_of(field: Field, term: str):
@@ -202,7 +211,27 @@ class PharmexAdmin(admin.ModelAdmin):
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         if not self.indexed_search_fields:
             return super().get_search_results(request, queryset, search_term)
-        return indexed_search(queryset, self.indexed_search_fields, search_term), False
+        term = search_term.strip()
+        short = [(field, fewest) for field, fewest in self._searched_by_part if 0 < len(term) < fewest]
+        if short:
+            messages.info(
+                request,
+                _("Part of %(fields)s is found from %(count)d characters on.")
+                % {"fields": ", ".join(str(field.verbose_name) for field, _fewest in short), "count": short[0][1]},
+            )
+        return indexed_search(queryset, self.indexed_search_fields, term), False
+
+    @cached_property
+    def _searched_by_part(self) -> list[tuple[Field, int]]:
+        """The searched fields whose lookup needs a term of a least length, with it (for the hint above)."""
+        found = []
+        for path in self.indexed_search_fields:
+            model, parts = self.model, path.split(LOOKUP_SEP)
+            while (field := model._meta.get_field(parts.pop(0))).is_relation:
+                model = field.related_model
+            if fewest := too_short_below(field, LOOKUP_SEP.join(parts)):
+                found.append((field, fewest))
+        return found
 
 
 class AuditedAdmin(PharmexAdmin):

@@ -7,7 +7,7 @@ class PharmexConfig(AppConfig):
     verbose_name = _("PharmEx platform")
 
     def ready(self) -> None:
-        from pharmex import checks  # noqa: F401  (registers the system checks; Django's own idiom for ready())
+        from pharmex import checks, lookups  # noqa: F401  (register the system checks and the lookups)
         from pharmex.i18n import mark_model_names
 
         mark_model_names()  # every model is loaded before any ready() runs

@@ -138,7 +138,7 @@ class ReceivableAdmin(ReadOnlyAdmin):
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["id", "buyer", "amount", "unallocated", "source", "reference", "value_date", "reversed_at"]
     list_filter = ["source"]
-    search_fields = ["reference", "buyer__legal_name"]
+    indexed_search_fields = ["reference__trgm_icontains", "buyer__legal_name__icontains"]
     list_select_related = ["buyer"]
 
 
@@ -456,7 +456,12 @@ class BankLineAdmin(ReadOnlyAdmin):
         "match_link",
     ]
     list_filter = ["status", "statement"]
-    search_fields = ["transaction_id", "reference", "counterparty_name", "counterparty_account"]
+    indexed_search_fields = [
+        "transaction_id",
+        "reference__trgm_icontains",
+        "counterparty_name__trgm_icontains",
+        "counterparty_account__trgm_icontains",
+    ]
     actions = ["rematch", "ignore", "unmatch"]
 
     def has_finance_permission(self, request) -> bool:

@@ -67,7 +67,7 @@ class FundPaymentAdmin(ReadOnlyAdmin):
         "reversed_at",
     ]
     list_filter = ["source", "fund"]
-    search_fields = ["reference", "fund__name"]
+    indexed_search_fields = ["reference__trgm_icontains", "fund__name__icontains"]
     list_select_related = ["fund"]
     inlines = [FundAllocationInline]
     actions = ["reverse"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.utils import timezone
 
@@ -74,7 +75,13 @@ class BankLine(models.Model):
                 name="bank_line_link_only_when_matched",
             ),
         ]
-        indexes = [models.Index(fields=["status", "id"], name="bank_line_status")]
+        indexes = [
+            models.Index(fields=["status", "id"], name="bank_line_status"),
+            # The desk's search: part of what the bank wrote (pharmex.admin.indexed_search)
+            GinIndex(OpClass("reference", "gin_trgm_ops"), name="bank_line_reference_trgm"),
+            GinIndex(OpClass("counterparty_name", "gin_trgm_ops"), name="bank_line_counterparty_trgm"),
+            GinIndex(OpClass("counterparty_account", "gin_trgm_ops"), name="bank_line_account_trgm"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.transaction_id} {self.amount}"

@@ -6,6 +6,7 @@ buyer's money never pays them.
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -52,6 +53,7 @@ class FundPayment(models.Model):
         ]
         indexes = [
             models.Index(fields=["fund", "-id"], name="fund_payment_fund_recent"),
+            GinIndex(OpClass("reference", "gin_trgm_ops"), name="fund_payment_reference_trgm"),  # the desk's search
             # Credit not yet applied: a fund's few live credits, not every payment it ever made.
             models.Index(
                 fields=["fund", "id"],

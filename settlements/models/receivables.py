@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -183,6 +184,7 @@ class Payment(models.Model):
         ]
         indexes = [
             models.Index(fields=["buyer", "-id"], name="payment_buyer_recent"),
+            GinIndex(OpClass("reference", "gin_trgm_ops"), name="payment_reference_trgm"),  # the desk's search
             # Credit not yet applied: a buyer's few live credits, not every payment it ever made.
             models.Index(
                 fields=["buyer", "id"],

@@ -1,4 +1,5 @@
-"""`ILIKE '%…%'`, which a gin_trgm_ops index serves (Django's icontains wraps both sides in UPPER())."""
+"""Lookups an index serves: `ILIKE '%…%'` by a gin_trgm_ops index (Django's icontains wraps both sides in UPPER(),
+which no index serves), `LIKE 'q%'` by a varchar_pattern_ops B-tree. Registered on CharField when the app loads."""
 
 from django.db.models import CharField, Lookup
 
@@ -10,6 +11,8 @@ def like_escape(value: str) -> str:
 @CharField.register_lookup
 class TrigramIContains(Lookup):
     lookup_name = "trgm_icontains"
+    # pg_trgm takes no trigram from a shorter text, and the index then returns every row for a recheck.
+    fewest_characters = 3
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
