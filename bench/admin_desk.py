@@ -99,11 +99,7 @@ def main() -> None:
     open_dues = Receivable.objects.filter(paid_at__isnull=True, reversed_at__isnull=True).count()
     print(f"open receivables: {open_dues:,} of {Receivable.objects.count():,}")
     for page, kind, path in computed:
-        floors, pages = [], []
-        for _ in range(REPS):
-            floors.append(timed_page(client, floor_path, None))
-            pages.append(timed_page(client, path, None))
-        floor, service = statistics.median(floors[1:]), statistics.median(pages[1:])
+        floor, service = alternated(client, (floor_path, None), (path, None))
         rows.append((page, kind, floor, service))
         print(f"  {page}: {service:.1f} ms; journal entries opened {floor:.1f} ms")
 
@@ -123,14 +119,19 @@ def main() -> None:
         print(f"| {name} | {without:.2f} | {with_:.2f} | {scans} |")
 
 
+def alternated(client, floor: tuple[str, str | None], measured: tuple[str, str | None]) -> tuple[float, float]:
+    """The medians (of all but the first) of two pages, each a path and a search term or None, fetched in turn."""
+    floors, pages = [], []
+    for _ in range(REPS):
+        floors.append(timed_page(client, *floor))
+        pages.append(timed_page(client, *measured))
+    return statistics.median(floors[1:]), statistics.median(pages[1:])
+
+
 def searched_against_opened(client, cases) -> list[tuple[str, str, float, float]]:
     rows = []
     for page, path, kind, term in cases:
-        opened, searched = [], []
-        for _ in range(REPS):
-            opened.append(timed_page(client, path, None))
-            searched.append(timed_page(client, path, term))
-        floor, service = statistics.median(opened[1:]), statistics.median(searched[1:])
+        floor, service = alternated(client, (path, None), (path, term))
         rows.append((page, kind, floor, service))
         print(f"  {page}, {kind}: opened {floor:.1f} ms, searched {service:.1f} ms, ratio {service / floor:.2f}×")
     return rows

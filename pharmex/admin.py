@@ -138,16 +138,16 @@ SEARCH_KEYS_AT_MOST = 1000
 
 
 def indexed_search(queryset: QuerySet, paths: Sequence[str], term: str) -> QuerySet:
-    """The rows of `queryset` where any of `paths` matches the whole of `term`, each match answered by an index.
+    """The rows of `queryset` where any of `paths` matches `term` (as one value, never split into words), each match
+    answered by an index.
 
     A path is a field, matched exactly; a field and a lookup (`invoice_numbers__contains`; `__trgm_icontains`, part
-    of a text a gin_trgm_ops index holds; or `__icontains` on a table that stays small, such as the organisations);
-    or a relation followed by a path on its model
-    (`order__number`, `postings__order__number`). A relation's matches are read first and enter the filter as keys,
-    so that every arm is a condition on the table's own indexed columns and PostgreSQL ORs their index scans: joined
-    into one query, an OR across two tables scans the whole of the larger one. A field that cannot hold the term
-    (not a number, not a UUID, longer than the column), or a term shorter than its lookup's index can serve (fewer
-    than three characters for part of a text), is no arm at all.
+    of a text a gin_trgm_ops index holds; `__icontains` on a table that stays small, such as the organisations); or
+    a relation followed by a path on its model (`order__number`, `postings__order__number`). A relation's matches
+    are read first and enter the filter as keys, so that every arm is a condition on the table's own indexed columns
+    and PostgreSQL ORs their index scans: joined into one query, an OR across two tables scans the whole of the
+    larger one. A field that cannot hold the term (not a number, not a UUID, longer than the column), or a term
+    shorter than its lookup's index can serve (fewer than three characters for part of a text), is no arm at all.
     """
     term = term.strip()
     if not term:
@@ -223,7 +223,7 @@ class PharmexAdmin(admin.ModelAdmin):
 
     @cached_property
     def _searched_by_part(self) -> list[tuple[Field, int]]:
-        """The searched fields whose lookup needs a term of a least length, with it (for the hint above)."""
+        """The searched fields whose lookup needs a term of at least some length, with that length (for the hint)."""
         found = []
         for path in self.indexed_search_fields:
             model, parts = self.model, path.split(LOOKUP_SEP)
