@@ -33,3 +33,26 @@ def plan_nodes(sql: str, params: Sequence | None = None) -> Iterator[dict]:
         node = pending.pop()
         yield node
         pending.extend(node.get("Plans", []))
+
+
+def table_reads(sql: str, params: Sequence | None = None) -> list[tuple[str, str]]:
+    """(table, how the plan reads it) for each scan of a table: the index of an index scan, the indexes a bitmap
+    heap scan's bitmaps come from (joined by "+"; which of the two the planner picks depends on the statistics of
+    the moment), or the node's type (a sequential scan)."""
+    reads = []
+    for node in plan_nodes(sql, params):
+        if "Relation Name" not in node:
+            continue
+        if node["Node Type"] == "Bitmap Heap Scan":
+            bitmaps = [child for child in _below(node) if "Index Name" in child]
+            how = "+".join(sorted({child["Index Name"] for child in bitmaps}))
+        else:
+            how = node.get("Index Name", node["Node Type"])
+        reads.append((node["Relation Name"], how))
+    return reads
+
+
+def _below(node: dict) -> Iterator[dict]:
+    for child in node.get("Plans", []):
+        yield child
+        yield from _below(child)

@@ -34,10 +34,12 @@ def read(actor=SYSTEM_ACTOR) -> dict[int, Decimal]:
 
 
 def posting_reads() -> list[str]:
-    """How the balance read reaches the postings (sequential scans priced out): each read's index condition."""
+    """How the balance read reaches the postings (sequential scans priced out): each read's index condition, as an
+    index scan applies it or a bitmap heap scan rechecks it (which of the two the planner picks depends on the
+    statistics of the moment)."""
     sql, params = ledger_account_list(actor=SYSTEM_ACTOR).query.sql_with_params()
     return [
-        node.get("Index Cond", node["Node Type"])
+        node.get("Index Cond") or node.get("Recheck Cond") or node["Node Type"]
         for node in plans.plan_nodes(sql, params)
         if node.get("Relation Name") == "settlements_posting"
     ]
