@@ -349,7 +349,16 @@ class SoleSellerAdmin(ReadOnly):
 @admin.register(UpstreamInvoice)
 class UpstreamInvoiceAdmin(ReadOnly):
     list_display = ["id", "number", "issue_date", "amount", "issuer_name", "recipient_name", "shipment"]
-    search_fields = ["number", "issuer_name", "issuer_uscc", "recipient_name", "recipient_uscc"]
+    # An invoice in hand (its number, a party's credit code), the order it came with, or part of a party's name
+    # when the party is on the platform: each read by an index, however many shipments lie behind.
+    indexed_search_fields = [
+        "number",
+        "shipment__order__number",
+        "issuer_uscc",
+        "recipient_uscc",
+        "issuer__legal_name__icontains",
+        "recipient__legal_name__icontains",
+    ]
     list_select_related = ["shipment"]
 
 

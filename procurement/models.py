@@ -408,6 +408,12 @@ class UpstreamInvoice(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="upstream_invoice_amount_positive"),
             models.CheckConstraint(condition=~Q(issuer_uscc=F("recipient_uscc")), name="upstream_invoice_two_parties"),
         ]
+        # The desk's search by what a staff member has from an invoice in hand (pharmex.admin.indexed_search).
+        indexes = [
+            models.Index(fields=["number"], name="upstream_invoice_number"),
+            models.Index(fields=["issuer_uscc"], name="upstream_invoice_issuer_uscc"),
+            models.Index(fields=["recipient_uscc"], name="upstream_invoice_recipient"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.issuer_name} → {self.recipient_name}"

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.choices import OrganizationKind
@@ -15,7 +17,8 @@ from orders.models import Order, Shipment
 from orders.services.receiving import order_auto_receive_due
 from pharmex.choices import StaffRole
 from pharmex.models import AuditEvent
-from procurement.models import RemoteArea, SoleSeller
+from procurement.models import RemoteArea, SoleSeller, UpstreamInvoice
+from tests import plans
 from tests.conftest import client_for
 from tests.factories import DrugFactory, OfferFactory, OrganizationFactory, UserFactory
 from tests.factories.accounts import valid_uscc
@@ -555,3 +558,31 @@ def test_a_rejected_registration_keeps_its_history(public):
         .status_code
         == 201
     )
+
+
+def test_the_desk_finds_an_upstream_invoice_by_what_is_on_it_through_indexes(public, client):
+    # Upstream invoices come with every shipment to a public institution: the admin site's search reads them by a
+    # whole number or credit code, by the order they came with, or by part of a party's name among the
+    # organisations, never by matching text over every invoice recorded.
+    shipment = designated_shipment(public)
+    recorded = record(public, shipment, issuer=public.mah).json()
+    invoice = UpstreamInvoice.objects.get(pk=recorded["id"])
+    client.force_login(UserFactory(email="desk@platform.test", staff_role="admin", is_staff=True, is_superuser=True))
+    for term in [
+        invoice.number,
+        shipment.order.number,
+        invoice.issuer_uscc,
+        invoice.recipient_uscc,
+        public.mah.legal_name[-4:],
+        public.distributor.legal_name[-4:],
+    ]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/admin/procurement/upstreaminvoice/", {"q": term})
+        assert page.status_code == 200
+        assert [row.pk for row in page.context["cl"].result_list] == [invoice.pk], term
+        for sql in [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]:
+            full_reads = [line for line in plans.plan(sql).splitlines() if "Seq Scan on" in line]
+            assert all("accounts_organization" in line for line in full_reads), (term, sql, full_reads)
+    for term in ["不存在的医药公司", "9" * 30, "'; DROP TABLE procurement_upstreaminvoice; --"]:
+        assert list(client.get("/admin/procurement/upstreaminvoice/", {"q": term}).context["cl"].result_list) == []
+    assert UpstreamInvoice.objects.count() == 1
