@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import Organization
+from accounts.models import InsuranceFund, Organization
 from catalog.models import Offer
 from orders.choices import OrderStatus
 from orders.models import Order, OrderLine
@@ -71,6 +71,14 @@ def received_order(
     )
     if post:
         receipt_post(order_id=order.pk)
+    return order
+
+
+def fund_paid_order(*, buyer: Organization, supplier: Organization, fund: InsuranceFund, gross: Decimal | str) -> Order:
+    """A received one-line order whose line is paid by the fund (as a direct-settlement contract records it)."""
+    order = received_order(buyer=buyer, supplier=supplier, gross=gross, post=False)
+    order.lines.update(payer_fund=fund)
+    receipt_post(order_id=order.pk)
     return order
 
 

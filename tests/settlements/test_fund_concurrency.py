@@ -15,21 +15,13 @@ from accounts.models import InsuranceFund
 from pharmex.actor import SYSTEM_ACTOR
 from settlements.errors import RefundExceedsCredit
 from settlements.models import FundPayment, Payment, Receivable, RefundSource
-from settlements.services import payment_record, receipt_post
+from settlements.services import payment_record
 from settlements.services.credits import refund_record
 from settlements.services.funds import fund_payment_record
 from tests.concurrency import run_concurrently
 from tests.factories import OrganizationFactory
-from tests.factories.settlements import received_order
+from tests.factories.settlements import fund_paid_order, received_order
 from tests.settlements.conftest import assert_ledger_invariants
-
-
-def fund_paid_order(*, buyer, supplier, fund: InsuranceFund, gross: str):
-    """A received one-line order whose line is paid by the fund (as a direct-settlement contract records it)."""
-    order = received_order(buyer=buyer, supplier=supplier, gross=gross, post=False)
-    order.lines.update(payer_fund=fund)
-    receipt_post(order_id=order.pk)
-    return order
 
 
 @pytest.mark.django_db(transaction=True)

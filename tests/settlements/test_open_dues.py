@@ -24,9 +24,8 @@ from settlements.services.funds import fund_apply_credit, fund_payment_record
 from settlements.services.payments import payment_apply_credit
 from tests import plans
 from tests.factories import OrganizationFactory
-from tests.factories.settlements import received_order
+from tests.factories.settlements import fund_paid_order, received_order
 from tests.settlements.conftest import assert_ledger_invariants
-from tests.settlements.test_fund_concurrency import fund_paid_order
 
 pytestmark = pytest.mark.django_db
 
