@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -80,6 +80,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            # Sign-in and invitations find a person by `email__iexact` (UPPER(email) = UPPER(%s)): this index answers
+            # them, and refuses a second account whose email differs only in case (the admin site stores what it is
+            # given), which sign-in could not tell apart.
+            models.UniqueConstraint(
+                Upper("email"),
+                name="user_email_unique_any_case",
+                violation_error_message=gettext_lazy("A person with this email, in any case, already exists."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.email
