@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import hypothesis
 import pytest
@@ -38,6 +39,20 @@ def pytest_unconfigure(config):
         from pharmex import embedded_pg
 
         embedded_pg.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases, dropped without the statement timeout every connection gets: dropping a
+    database a whole suite wrote to took longer than its 15 s in CI runs beside another suite (a warning after the
+    last test had passed, and the database left behind)."""
+    yield
+    from django.db import connections
+
+    for alias in connections:
+        options = connections[alias].settings_dict.get("OPTIONS", {})
+        if "options" in options:
+            options["options"] = re.sub(r"statement_timeout=\d+", "statement_timeout=0", options["options"])
 
 
 @pytest.fixture(autouse=True)
