@@ -83,6 +83,20 @@ def journal_entry_list(*, actor: Actor) -> QuerySet[JournalEntry]:
     )
 
 
+def journal_entry_parts(*, actor: Actor, account: int | None = None) -> list[QuerySet[Posting]] | None:
+    """The postings naming `journal_entry_list`'s entries of one `account`, or else of an organisation (a part per
+    account of it): read newest entry first from posting_account_entry, so that a page reads a page of them
+    (NewestFirstCursorPagination.bounded, by entry_id). A page of the join walked the entries of the whole platform
+    newest first until it had found enough: every entry, for an organisation with few or old ones. None when the
+    list is every entry (staff reading no one account)."""
+    if account is not None:
+        return [Posting.objects.filter(account=account)]
+    if actor.is_staff or actor.organization is None:
+        return None
+    accounts = LedgerAccount.objects.filter(organization=actor.organization).values_list("pk", flat=True)
+    return [Posting.objects.filter(account=pk) for pk in accounts]
+
+
 def payment_list(*, actor: Actor) -> QuerySet[Payment]:
     queryset = Payment.objects.select_related("buyer").prefetch_related("allocations__receivable__order")
     if actor.is_staff:

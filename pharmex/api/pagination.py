@@ -100,22 +100,24 @@ class NewestFirstCursorPagination(CursorPagination):
                 raise invalid
         return cursor
 
-    def bounded(self, request, queryset: QuerySet, parts: list[QuerySet]) -> QuerySet:
+    def bounded(self, request, queryset: QuerySet, parts: list[QuerySet], *, key: str = "id") -> QuerySet:
         """`queryset` narrowed to the rows this request's page can come from: the first page-size + 1 rows past the
-        cursor of each of `parts` — disjoint querysets, each with an index in id order (the sides of an OR,
-        pharmex.tenancy.party_sides), whose union is the list's rows: `queryset`'s, filtered as the parts are. One
+        cursor named by each of `parts` — querysets whose `key` column holds ids of the list's rows (the list's own
+        model for the sides of an OR, pharmex.tenancy.party_sides; the postings of each account for a ledger's
+        entries), each with an index in `key` order, and whose union names every row of the list: `queryset`'s,
+        filtered as the parts are. A row several parts name, or one part several times, counts once. One
         statement: the page's rows are among them, so the page, its cursors and its links are what the filtered
-        list alone gives, at a cost bounded by the page size where the planner, reading an OR along the primary
-        key, would walk every newer row of the table."""
+        list alone gives, at a cost bounded by the page size where the planner, reading an OR or a join along the
+        primary key, would walk every newer row of the table."""
         cursor = self.decode_cursor(request)
-        count, ordering, bound = self.get_page_size(request) + 1, "-id", {}
+        count, ordering, bound = self.get_page_size(request) + 1, f"-{key}", {}
         if cursor is not None:
             count += cursor.offset
             if cursor.reverse:
-                ordering = "id"  # a `previous` link reads towards newer rows, as paginate_queryset will
+                ordering = key  # a `previous` link reads towards newer rows, as paginate_queryset will
             if cursor.position is not None:
-                bound = {"id__gt" if cursor.reverse else "id__lt": int(cursor.position)}
-        pages = [part.filter(**bound).order_by(ordering).values("id")[:count] for part in parts]
+                bound = {f"{key}__gt" if cursor.reverse else f"{key}__lt": int(cursor.position)}
+        pages = [part.filter(**bound).order_by(ordering).values(key).distinct()[:count] for part in parts]
         return queryset.filter(pk__in=pages[0].union(*pages[1:], all=True))
 
     def get_schema_operation_parameters(self, view) -> list[dict]:

@@ -24,6 +24,10 @@ class LedgerAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
         return selectors.ledger_account_list(actor=self.actor)
 
 
+# Every filter but the account narrows the entries themselves: a page of an account's postings is no page of those.
+ENTRY_FILTERS = frozenset(JournalEntryFilter.base_filters) - {"account"}
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List journal entries touching your accounts (staff: all), newest first",
@@ -40,3 +44,16 @@ class JournalEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
 
     def get_queryset(self):
         return selectors.journal_entry_list(actor=self.actor)
+
+    def filter_queryset(self, queryset):
+        filtered = super().filter_queryset(queryset)  # answers 400 for a wrong filter
+        if self.action != "list" or ENTRY_FILTERS & set(self.request.query_params):
+            return filtered
+        filterset = self.filterset_class(self.request.query_params, queryset=queryset, request=self.request)
+        filterset.is_valid()
+        parts = selectors.journal_entry_parts(actor=self.actor, account=filterset.form.cleaned_data.get("account"))
+        if parts is None:
+            return filtered
+        if not parts:  # an organisation that has no account has no entry
+            return filtered.none()
+        return self.paginator.bounded(self.request, filtered, parts, key="entry_id")

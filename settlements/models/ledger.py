@@ -95,7 +95,11 @@ class Posting(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="posting_amount_not_zero")]
-        indexes = [models.Index(fields=["account", "id"], name="posting_account_id")]
+        indexes = [
+            models.Index(fields=["account", "id"], name="posting_account_id"),  # a balance since its checkpoint
+            # The entries touching an account, newest first (journal_entry_parts): a page reads a page of these.
+            models.Index(fields=["account", "entry"], name="posting_account_entry"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.amount} {self.currency}"
