@@ -26,7 +26,7 @@ from orders.trace_codes import canonical
 from pharmex.actor import Actor
 from pharmex.calendar import local_days
 from pharmex.errors import NotAParty, NotFound
-from pharmex.tenancy import in_jurisdiction, parties_q, party_sides
+from pharmex.tenancy import in_jurisdiction, parties_q
 
 
 def _party_filter(actor: Actor) -> Q | None:
@@ -48,14 +48,6 @@ def order_list(*, actor: Actor) -> QuerySet[Order]:
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_no")))
         .order_by("-id")
     )
-
-
-def order_sides(*, actor: Actor) -> list[QuerySet[Order]] | None:
-    """`order_list`'s orders of an organisation cut in two: where it is the buyer, and where it is the supplier of
-    another's order; each reads its own index in id order (order_buyer_recent, order_supplier_recent). None when
-    the actor reads as no one organisation (staff, regulators)."""
-    sides = party_sides(actor, "buyer", "supplier")
-    return None if sides is None else [Order.objects.filter(side) for side in sides]
 
 
 def order_side_q(*, actor: Actor, side: str) -> Q:

@@ -34,7 +34,7 @@ def party_sides(actor: Actor, *fields: str) -> list[Q] | None:
     """`parties_q` cut into disjoint parts, one per field, when the actor reads as one organisation (None for staff
     and regulators): the rows where it is in `fields[0]`, then those where it is in `fields[1]` and not in the
     first, and so on. An OR over two indexed columns has no index order, so a newest-first page of it is read
-    along the primary key; each part has one (NewestFirstCursorPagination.bounded)."""
+    along the primary key; each part has one (ApiViewSet.party_fields, NewestFirstCursorPagination.bounded)."""
     if actor.is_staff or actor.is_regulator or actor.organization is None:
         return None
     own = actor.organization

@@ -66,6 +66,7 @@ class ShipmentViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
     serializer_class = ShipmentOutput
     pagination_class = NewestFirstCursorPagination
     filterset_class = ShipmentFilter
+    party_fields = ("buyer", "supplier")
     lookup_value_regex = r"\d+"
     suspended_may = frozenset({"receive"})  # receiving goods already shipped ends business under way
     policies = {

@@ -1,9 +1,10 @@
-"""The order list of an organisation on both sides (a distributor buys and sells) reads each side's index.
+"""The order and shipment lists of an organisation on both sides (a distributor buys and sells) read each side's
+index.
 
-Without `?role=` the list is an OR of the buyer and the supplier column, which PostgreSQL can only read newest
-first along the primary key — every newer order of the platform for a party whose own orders are old. The page
-is taken from the first rows of each side instead (NewestFirstCursorPagination.bounded); these tests show it is
-the same page, with the same cursors, and that the plan reads the two indexes.
+Without `?role=` each list is an OR of the buyer and the supplier column, which PostgreSQL can only read newest
+first along the primary key — every newer row of the platform for a party whose own are old. The page is taken
+from the first rows of each side instead (ApiViewSet.party_fields, NewestFirstCursorPagination.bounded); these
+tests show it is the same page, with the same cursors, and that the plan reads the two indexes.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.choices import OrganizationKind
-from orders.models import Order
+from accounts.choices import MemberRole, OrganizationKind
+from orders.models import Order, Shipment
 from tests.conftest import client_for
-from tests.factories import OfferFactory, OrganizationFactory
+from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 from tests.orders.conftest import place
+from tests.orders.shipping import ship, shipment_body
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +124,66 @@ def test_the_page_reads_each_sides_index_not_the_primary_key(market, distributor
     assert "Index Scan Backward using orders_order_pkey" not in plan and "BitmapOr" not in plan, plan
     mine = Order.objects.filter(buyer=market.supplier) | Order.objects.filter(supplier=market.supplier)
     assert "Index Scan Backward using orders_order_pkey" in mine.order_by("-id")[:3].explain()  # what it avoids
+
+
+@pytest.fixture
+def distributor_shipments(market):
+    """Shipments the market's distributor sent to the pharmacy and received from a manufacturer, in turns; and the
+    manufacturer's to the pharmacy (no business of the distributor's)."""
+    maker = OrganizationFactory(kind=OrganizationKind.MANUFACTURER, legal_name="海南制药厂")
+    maker_offer = OfferFactory(supplier=maker, unit_price=Decimal("3.10"), stock=1000)
+    maker_client = client_for(MembershipFactory(organization=maker, role=MemberRole.OPERATOR).user)
+    distributor, pharmacy = client_for(market.supplier_operator), market.buyer_client()
+    for turn in range(9):
+        buyer, supplier, offer = [
+            (pharmacy, distributor, market.offer),
+            (distributor, maker_client, maker_offer),
+            (pharmacy, maker_client, maker_offer),
+        ][turn % 3]
+        placed = place(buyer, (offer.pk, 1), key=f"shipment-sides-{turn}")
+        assert placed.status_code == 201, placed.content
+        order = Order.objects.get(pk=placed.json()["id"])
+        assert supplier.post(f"/api/v1/orders/{order.pk}/confirm/", {}, format="json").status_code == 200
+        shipped = ship(supplier, order, shipment_body(order))
+        assert shipped.status_code == 200, shipped.content
+    return distributor
+
+
+def test_a_distributor_pages_through_its_shipments_on_both_sides_as_one_list(market, distributor_shipments):
+    mine = Shipment.objects.filter(buyer=market.supplier) | Shipment.objects.filter(supplier=market.supplier)
+    expected = list(mine.order_by("-id").values_list("id", flat=True))
+    assert len(expected) > 2
+
+    forward, backward = _walk(distributor_shipments, "/api/v1/shipments/?page_size=2&status=in_transit")
+
+    assert [pk for page in forward for pk in page] == expected
+    assert all(len(page) == 2 for page in forward[:-1])
+    assert backward == forward[-2::-1]
+
+
+def test_the_shipment_page_reads_each_sides_index_not_the_primary_key(market, distributor_shipments):
+    # given: the page's statement, and 20,000 newer shipments of other parties (copies of one, foreign keys off)
+    with CaptureQueriesContext(connection) as queries:
+        assert distributor_shipments.get("/api/v1/shipments/?page_size=2").status_code == 200
+    page_sql = next((q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"]), None)
+    assert page_sql is not None, "the page is not taken from each side"
+    template = Shipment.objects.filter(supplier=market.supplier).first()
+    names = [f.column for f in Shipment._meta.concrete_fields if f.name not in ("id", "sequence", "buyer", "supplier")]
+    columns = ", ".join(names)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            f"INSERT INTO orders_shipment ({columns}, sequence, buyer_id, supplier_id) "
+            f"SELECT {columns}, 100 + n, 100000 + n %% 2000, 200000 + n %% 200 "
+            "FROM orders_shipment, generate_series(1, 20000) AS n WHERE id = %s",
+            [template.pk],
+        )
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+        cursor.execute("ANALYZE orders_shipment")
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {page_sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "shipment_buyer_recent" in plan and "shipment_supplier_recent" in plan, plan
+    assert "Index Scan Backward using orders_shipment_pkey" not in plan and "BitmapOr" not in plan, plan
