@@ -277,6 +277,7 @@ class InvoicePositionOutput(OutputSerializer):
 class InvoiceViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = InvoiceOutput
     pagination_class = NewestFirstCursorPagination
+    party_fields = ("buyer", "supplier")
     lookup_value_regex = r"\d+"
     policies = {
         "list": READING,

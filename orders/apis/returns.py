@@ -172,6 +172,7 @@ STEP_PROBLEMS = problems(400, 403, 404, 409, 412)
 class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = ReturnOutput
     pagination_class = NewestFirstCursorPagination
+    party_fields = ("buyer", "supplier")
     lookup_value_regex = r"\d+"
     suspended_may = frozenset({"ship_back", "receive", "refuse", "cancel"})  # ends business under way
     policies = {

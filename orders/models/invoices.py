@@ -46,7 +46,10 @@ class Invoice(models.Model):
                 condition=Q(red=False, total__gt=0) | Q(red=True, total__lt=0), name="invoice_sign_by_colour"
             ),
         ]
-        indexes = [models.Index(fields=["buyer", "-id"], name="invoice_buyer_recent")]
+        indexes = [
+            models.Index(fields=["buyer", "-id"], name="invoice_buyer_recent"),
+            models.Index(fields=["supplier", "-id"], name="invoice_supplier_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -10,13 +10,16 @@ tests show it is the same page, with the same cursors, and that the plan reads t
 from __future__ import annotations
 
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import MemberRole, OrganizationKind
 from orders.models import Order, Shipment
+from pharmex.api.views import ApiViewSet
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 from tests.orders.conftest import place
@@ -187,3 +190,17 @@ def test_the_shipment_page_reads_each_sides_index_not_the_primary_key(market, di
 
     assert "shipment_buyer_recent" in plan and "shipment_supplier_recent" in plan, plan
     assert "Index Scan Backward using orders_shipment_pkey" not in plan and "BitmapOr" not in plan, plan
+
+
+def _viewsets(base: type) -> list[type]:
+    return [view for sub in base.__subclasses__() for view in (sub, *_viewsets(sub))]
+
+
+def test_every_list_cut_into_sides_has_an_index_in_id_order_on_each_side():
+    import_module(settings.ROOT_URLCONF)  # every API view imported
+    views = {view for view in _viewsets(ApiViewSet) if view.party_fields}
+    assert {view.__name__ for view in views} >= {"OrderViewSet", "ShipmentViewSet", "InvoiceViewSet", "ReturnViewSet"}
+    for view in views:
+        model = view.serializer_class.Meta.model
+        ordered = {tuple(index.fields) for index in model._meta.indexes}
+        assert all((field, "-id") in ordered for field in view.party_fields), (view.__name__, sorted(ordered))
