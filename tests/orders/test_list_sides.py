@@ -21,6 +21,7 @@ from accounts.choices import MemberRole, OrganizationKind
 from orders.models import Order, Shipment
 from pharmex.api.views import ApiViewSet
 from tests.conftest import client_for
+from tests.cursor_pages import walk
 from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
 from tests.orders.conftest import place
 from tests.orders.shipping import ship, shipment_body
@@ -47,21 +48,6 @@ def distributor_orders(market):
     return distributor
 
 
-def _walk(client, url: str) -> tuple[list[list[int]], list[list[int]]]:
-    """The pages following `next` links to the end, then those following `previous` links back."""
-    forward, backward = [], []
-    while url:
-        page = client.get(url).json()
-        forward.append([order["id"] for order in page["results"]])
-        last_previous, url = page["previous"], page["next"]
-    url = last_previous
-    while url:
-        page = client.get(url).json()
-        backward.append([order["id"] for order in page["results"]])
-        url = page["previous"]
-    return forward, backward
-
-
 @pytest.mark.parametrize("query", ["", "&status=placed", "&status=cancelled"])
 def test_a_distributor_pages_through_its_orders_on_both_sides_as_one_list(market, distributor_orders, query):
     # given: what the party may see, newest first (the unbounded list)
@@ -72,7 +58,7 @@ def test_a_distributor_pages_through_its_orders_on_both_sides_as_one_list(market
     assert len(expected) > 2  # more than one page of two
 
     # when: the list is walked forward two at a time, then back
-    forward, backward = _walk(distributor_orders, f"/api/v1/orders/?page_size=2{query}")
+    forward, backward = walk(distributor_orders, f"/api/v1/orders/?page_size=2{query}")
 
     # then: every order once, in order, on pages of two; the way back shows the same pages
     assert [pk for page in forward for pk in page] == expected
@@ -157,7 +143,7 @@ def test_a_distributor_pages_through_its_shipments_on_both_sides_as_one_list(mar
     expected = list(mine.order_by("-id").values_list("id", flat=True))
     assert len(expected) > 2
 
-    forward, backward = _walk(distributor_shipments, "/api/v1/shipments/?page_size=2&status=in_transit")
+    forward, backward = walk(distributor_shipments, "/api/v1/shipments/?page_size=2&status=in_transit")
 
     assert [pk for page in forward for pk in page] == expected
     assert all(len(page) == 2 for page in forward[:-1])

@@ -19,6 +19,7 @@ from accounts.choices import MemberRole, OrganizationKind
 from settlements.choices import AccountKind
 from settlements.models import JournalEntry, LedgerAccount
 from tests.conftest import client_for
+from tests.cursor_pages import walk
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.factories.settlements import received_order
 
@@ -41,23 +42,6 @@ def distributor(parties):
 def entries_of(organization, **filters) -> list[int]:
     mine = JournalEntry.objects.filter(postings__account__organization=organization, **filters).distinct()
     return list(mine.order_by("-id").values_list("id", flat=True))
-
-
-def walk(client, url: str) -> tuple[list[list[int]], list[list[int]]]:
-    """The pages following `next` links to the end, then those following `previous` links back."""
-    forward, backward = [], []
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200, response.content
-        page = response.json()
-        forward.append([entry["id"] for entry in page["results"]])
-        last_previous, url = page["previous"], page["next"]
-    url = last_previous
-    while url:
-        page = client.get(url).json()
-        backward.append([entry["id"] for entry in page["results"]])
-        url = page["previous"]
-    return forward, backward
 
 
 @pytest.mark.parametrize("account", [None, AccountKind.BUYER_RECEIVABLE, AccountKind.SUPPLIER_PAYABLE])
