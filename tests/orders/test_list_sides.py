@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import MemberRole, OrganizationKind
 from orders.models import Order, Shipment
+from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.views import ApiViewSet
 from tests.conftest import client_for
 from tests.cursor_pages import walk
@@ -182,11 +183,12 @@ def _viewsets(base: type) -> list[type]:
     return [view for sub in base.__subclasses__() for view in (sub, *_viewsets(sub))]
 
 
-def test_every_list_cut_into_sides_has_an_index_in_id_order_on_each_side():
+def test_every_list_cut_into_sides_pages_by_cursor_with_an_index_in_id_order_on_each_side():
     import_module(settings.ROOT_URLCONF)  # every API view imported
     views = {view for view in _viewsets(ApiViewSet) if view.party_fields}
     assert {view.__name__ for view in views} >= {"OrderViewSet", "ShipmentViewSet", "InvoiceViewSet", "ReturnViewSet"}
     for view in views:
+        assert issubclass(view.pagination_class, NewestFirstCursorPagination), view.__name__  # it has `bounded`
         model = view.serializer_class.Meta.model
         ordered = {tuple(index.fields) for index in model._meta.indexes}
         assert all((field, "-id") in ordered for field in view.party_fields), (view.__name__, sorted(ordered))
