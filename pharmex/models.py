@@ -64,6 +64,9 @@ class AuditEvent(models.Model):
             # The operations desk finds a record's history, and what one request did, by these (pharmex/admin.py).
             models.Index(fields=["object_id"], name="audit_object_id"),
             models.Index(fields=["request_id"], name="audit_request_id"),
+            # The records of one action, newest first (the API's and the desk's `action` filter): one that is rare
+            # would otherwise be looked for along the primary key, through every record ever written.
+            models.Index(fields=["action", "-id"], name="audit_action_recent"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -128,7 +128,9 @@ def test_warns_at_30_and_7_days_then_suspends_until_a_renewal_is_approved(
     # then: the second warning
     assert (counts, callbacks) == ({"warned": 1, "expired": 0}, 1)
     assert sent() == [warning_email(30, owner.email), warning_email(7, owner.email)]
-    assert list(AuditEvent.objects.filter(action="license.expiry_warning").values_list("changes", flat=True)) == [
+    assert list(
+        AuditEvent.objects.filter(action="license.expiry_warning").order_by("id").values_list("changes", flat=True)
+    ) == [
         {"days_left": 30, "valid_until": "2027-04-10"},
         {"days_left": 7, "valid_until": "2027-04-10"},
     ]

@@ -57,7 +57,11 @@ def save(client, url: str, **changes):
 
 
 def audit(action: str, object_id) -> list[dict]:
-    return list(AuditEvent.objects.filter(action=action, object_id=str(object_id)).values("actor_label", "changes"))
+    return list(
+        AuditEvent.objects.filter(action=action, object_id=str(object_id))
+        .order_by("id")
+        .values("actor_label", "changes")
+    )
 
 
 def test_a_licence_validity_edit_is_audited(staff_client):

@@ -1,0 +1,56 @@
+"""The audit records of one action are read through their own index, newest first (issue 19): the API's `action`
+filter and the desk's read a page of them, where a rare action was looked for along the primary key through every
+record ever written — all of them for an action that never happened."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pharmex.audit import SYSTEM, audit_record
+from tests import plans
+from tests.conftest import client_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def audit_reads(call) -> list[list[tuple[str, str]]]:
+    """Run `call`; for each statement that reads audit records by action: how its plan reads them."""
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return [
+        plans.table_reads(query["sql"])
+        for query in queries.captured_queries
+        if '"pharmex_auditevent"."action" =' in query["sql"]
+    ]
+
+
+@pytest.fixture
+def records(db):
+    audit_record(actor=SYSTEM, action="license.approved", object_type="license", object_id=1)
+    for n in range(5):
+        audit_record(actor=SYSTEM, action="order.placed", object_type="order", object_id=n)
+
+
+@pytest.mark.parametrize("action", ["license.approved", "never.happened"])
+def test_the_api_reads_one_actions_records_through_their_index(records, admin_user, action):
+    client = client_for(admin_user)
+    responses = []
+
+    reads = audit_reads(lambda: responses.append(client.get("/api/v1/audit-events/", {"action": action})))
+
+    assert responses[0].status_code == 200
+    assert [event["action"] for event in responses[0].json()["results"]] == [action] * (action == "license.approved")
+    assert reads == [[("pharmex_auditevent", "audit_action_recent")]]
+
+
+def test_the_desk_reads_one_actions_records_through_their_index(records, client):
+    client.force_login(UserFactory(email="desk@platform.test", staff_role="admin", is_staff=True, is_superuser=True))
+    pages = []
+
+    reads = audit_reads(lambda: pages.append(client.get("/admin/pharmex/auditevent/", {"action": "license.approved"})))
+
+    assert [event.action for event in pages[0].context["cl"].result_list] == ["license.approved"]
+    assert reads and all(read == [("pharmex_auditevent", "audit_action_recent")] for read in reads), reads
