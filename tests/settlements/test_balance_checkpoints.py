@@ -15,7 +15,7 @@ from accounts.actor import actor_for_user
 from pharmex.actor import SYSTEM_ACTOR
 from settlements import sql
 from settlements.choices import AccountKind, EntryKind
-from settlements.models import BalanceCheckpoint, JournalEntry, LedgerAccount, Posting
+from settlements.models import BalanceCheckpoint, LedgerAccount, Posting
 from settlements.selectors import ledger_account_list
 from settlements.services import Leg, balances_checkpoint, entry_post, ledger, platform_account
 from tests import plans
@@ -36,11 +36,19 @@ def read(actor=SYSTEM_ACTOR) -> dict[int, Decimal]:
 def posting_reads() -> list[str]:
     """How the balance read reaches the postings (sequential scans priced out): each read's index condition, as an
     index scan applies it or a bitmap heap scan rechecks it (which of the two the planner picks depends on the
-    statistics of the moment)."""
+    statistics of the moment). Asked without posting_account_entry (dropped in a savepoint, back after it): on a
+    test's few postings that index, which reads all of an account's postings in entry order for the ledger's pages,
+    costs about what the checkpoint's bound one does and is sometimes picked; on a real book it costs the account's
+    whole history against the postings since the checkpoint."""
     sql, params = ledger_account_list(actor=SYSTEM_ACTOR).query.sql_with_params()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX posting_account_entry")
+        nodes = list(plans.plan_nodes(sql, params))
+        transaction.set_rollback(True)
     return [
         node.get("Index Cond") or node.get("Recheck Cond") or node["Node Type"]
-        for node in plans.plan_nodes(sql, params)
+        for node in nodes
         if node.get("Relation Name") == "settlements_posting"
     ]
 
@@ -48,22 +56,6 @@ def posting_reads() -> list[str]:
 def reads_only_the_postings_after_the_checkpoint() -> bool:
     found = posting_reads()
     return bool(found) and all("account_id = " in read and "(id > " in read for read in found)
-
-
-def pad_history(account: LedgerAccount, pairs: int = 2000) -> None:
-    """Years of postings on an account that leave its balance as it is (+1 and -1), with the planner's statistics: a
-    balance read's plan is then the one a real book gets (on a few rows, an index that reads all of an account's
-    postings costs about what the one bounded by the checkpoint does, and either may be picked)."""
-    entry = JournalEntry.objects.create(kind=EntryKind.PAYMENT, source_type="test", source_id="history", created_by="t")
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            "INSERT INTO settlements_posting (entry_id, account_id, amount, currency) "
-            "SELECT %s, %s, amount, 'CNY' FROM generate_series(1, %s), (VALUES (1), (-1)) AS legs(amount)",
-            [entry.pk, account.pk, pairs],
-        )
-        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
-        cursor.execute("ANALYZE settlements_posting")
 
 
 def transfer(amount: str, source_id: str) -> None:
@@ -83,7 +75,6 @@ def transfer(amount: str, source_id: str) -> None:
 def test_a_balance_is_its_checkpoint_and_the_postings_after_it(parties, admin_user):
     for gross in ("100.00", "250.00"):
         received_order(buyer=parties.buyer, supplier=parties.supplier, gross=gross)
-    pad_history(platform_account(AccountKind.COMMISSION_REVENUE))
     assert read() == summed() and reads_only_the_postings_after_the_checkpoint()  # before any: after 0
 
     moved = balances_checkpoint()
