@@ -21,6 +21,7 @@ from accounts.choices import MemberRole, OrganizationKind
 from orders.models import Order, Shipment
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.views import ApiViewSet
+from tests import plans
 from tests.conftest import client_for
 from tests.cursor_pages import walk
 from tests.factories import MembershipFactory, OfferFactory, OrganizationFactory
@@ -86,34 +87,23 @@ def test_the_page_reads_each_sides_index_not_the_primary_key(market, distributor
     with CaptureQueriesContext(connection) as queries:
         assert distributor_orders.get("/api/v1/orders/?page_size=2").status_code == 200
     page_sql = next(q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"])
-    template = Order.objects.filter(buyer=market.supplier).first()
-    names = [f.column for f in Order._meta.concrete_fields if f.name not in ("id", "number", "buyer", "supplier")]
-    columns = ", ".join(names)
-    pad = (
-        f"INSERT INTO orders_order ({columns}, number, buyer_id, supplier_id) "
-        f"SELECT {columns}, %s || n, {{buyer}}, {{supplier}} FROM orders_order, generate_series(1, %s) AS n "
-        "WHERE id = %s"
+    template = Order.objects.filter(buyer=market.supplier).first().pk
+    old = plans.copies(Order, template, 30, number="'OLD' || n")
+    new = plans.copies(
+        Order, template, 20_000, number="'NEW' || n", buyer_id="100000 + n %% 2000", supplier_id="200000 + n %% 200"
     )
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(pad.format(buyer="buyer_id", supplier="supplier_id"), ["OLD", 30, template.pk])
-        cursor.execute(
-            pad.format(buyer="100000 + n %% 2000", supplier="200000 + n %% 200"), ["NEW", 20_000, template.pk]
-        )
-        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
-        cursor.execute("ANALYZE orders_order, accounts_organization")  # the page joins both parties
 
-    # when
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {page_sql}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # when: the page is planned (the page joins both parties: their statistics too)
+    with plans.history(["orders_order", "accounts_organization"], old, new):
+        plan = plans.costed_plan(page_sql)
+        mine = Order.objects.filter(buyer=market.supplier) | Order.objects.filter(supplier=market.supplier)
+        walked = mine.order_by("-id")[:3].explain()
 
     # then: each side is an index read in id order cut at the page size, and the page's orders are fetched by id:
     # neither a walk along the primary key nor a bitmap of every order of the party
     assert "order_buyer_recent" in plan and "order_supplier_recent" in plan, plan
     assert "Index Scan Backward using orders_order_pkey" not in plan and "BitmapOr" not in plan, plan
-    mine = Order.objects.filter(buyer=market.supplier) | Order.objects.filter(supplier=market.supplier)
-    assert "Index Scan Backward using orders_order_pkey" in mine.order_by("-id")[:3].explain()  # what it avoids
+    assert "Index Scan Backward using orders_order_pkey" in walked  # what it avoids
 
 
 @pytest.fixture
@@ -157,23 +147,13 @@ def test_the_shipment_page_reads_each_sides_index_not_the_primary_key(market, di
         assert distributor_shipments.get("/api/v1/shipments/?page_size=2").status_code == 200
     page_sql = next((q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"]), None)
     assert page_sql is not None, "the page is not taken from each side"
-    template = Shipment.objects.filter(supplier=market.supplier).first()
-    names = [f.column for f in Shipment._meta.concrete_fields if f.name not in ("id", "sequence", "buyer", "supplier")]
-    columns = ", ".join(names)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            f"INSERT INTO orders_shipment ({columns}, sequence, buyer_id, supplier_id) "
-            f"SELECT {columns}, 100 + n, 100000 + n %% 2000, 200000 + n %% 200 "
-            "FROM orders_shipment, generate_series(1, 20000) AS n WHERE id = %s",
-            [template.pk],
-        )
-        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
-        cursor.execute("ANALYZE orders_shipment")
+    template = Shipment.objects.filter(supplier=market.supplier).first().pk
+    others = plans.copies(
+        Shipment, template, 20_000, sequence="100 + n", buyer_id="100000 + n %% 2000", supplier_id="200000 + n %% 200"
+    )
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {page_sql}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    with plans.history(["orders_shipment"], others):
+        plan = plans.costed_plan(page_sql)
 
     assert "shipment_buyer_recent" in plan and "shipment_supplier_recent" in plan, plan
     assert "Index Scan Backward using orders_shipment_pkey" not in plan and "BitmapOr" not in plan, plan

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.choices import MemberRole, OrganizationKind
 from settlements.choices import AccountKind
 from settlements.models import JournalEntry, LedgerAccount
+from tests import plans
 from tests.conftest import client_for
 from tests.cursor_pages import walk
 from tests.factories import MembershipFactory, OrganizationFactory
@@ -101,29 +102,25 @@ def test_the_page_reads_the_accounts_postings_not_every_newer_entry(parties, dis
         assert parties.supplier_client().get("/api/v1/ledger/entries/?page_size=2").status_code == 200
     [page_sql] = [q["sql"] for q in queries.captured_queries if 'FROM "settlements_journalentry"' in q["sql"]]
     other = LedgerAccount.objects.get(organization=parties.buyer, kind=AccountKind.BUYER_RECEIVABLE)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            "INSERT INTO settlements_journalentry (kind, source_type, source_id, memo, created_by, created_at) "
-            "SELECT 'receipt', 'pad', n::text, '', 'pad', now() FROM generate_series(1, 20000) AS n"
-        )
-        cursor.execute(
-            "INSERT INTO settlements_posting (entry_id, account_id, amount, currency) "
-            "SELECT id, %s, 1, 'CNY' FROM settlements_journalentry WHERE source_type = 'pad'",
-            [other.pk],
-        )
-        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
-        cursor.execute("ANALYZE settlements_journalentry, settlements_posting, settlements_ledgeraccount")
+    entries = (
+        "INSERT INTO settlements_journalentry (kind, source_type, source_id, memo, created_by, created_at) "
+        "SELECT 'receipt', 'pad', n::text, '', 'pad', now() FROM generate_series(1, 20000) AS n"
+    )
+    postings = (
+        "INSERT INTO settlements_posting (entry_id, account_id, amount, currency) "
+        "SELECT id, %s, 1, 'CNY' FROM settlements_journalentry WHERE source_type = 'pad'"
+    )
+    tables = ["settlements_journalentry", "settlements_posting", "settlements_ledgeraccount"]
 
     # when
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {page_sql}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    join = JournalEntry.objects.filter(postings__account__organization=distributor).distinct().order_by("-id")[:3]
+    with plans.history(tables, (entries, []), (postings, [other.pk])):
+        plan = plans.costed_plan(page_sql)
+        joined = join.explain()
 
     # then: each account's postings are an index read in entry order cut at the page size, and the page's entries
     # are fetched by id: neither the entries nor the postings are read whole or walked along a primary key
     whole_reads = ("Backward using settlements_journalentry_pkey", "Seq Scan on settlements_journalentry")
     assert "Index Only Scan Backward using posting_account_entry" in plan, plan
     assert not any(read in plan for read in (*whole_reads, "Seq Scan on settlements_posting")), plan
-    join = JournalEntry.objects.filter(postings__account__organization=distributor).distinct().order_by("-id")[:3]
-    assert any(read in join.explain() for read in whole_reads)  # what it avoids
+    assert any(read in joined for read in whole_reads)  # what it avoids
