@@ -361,6 +361,7 @@ class InvoiceViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMode
 class RedLetterFormViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = RedLetterOutput
     pagination_class = NewestFirstCursorPagination
+    party_fields = ("buyer", "supplier")
     lookup_value_regex = r"\d+"
     policies = {
         "list": READING,

@@ -102,8 +102,9 @@ class RedLetterForm(models.Model):
     receipt or a credited return); the buyer confirms; the supplier then records the red invoice."""
 
     number = models.CharField(max_length=32, unique=True)  # HZ + blue invoice number + sequence
-    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
-    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    # Indexed by red_letter_supplier_recent and red_letter_buyer_recent, which lead with them: no index of their own.
+    supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     blue_invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="red_letter_forms")
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="red_letter_forms")
     reason = models.CharField(max_length=20, choices=RedLetterReason.choices)
@@ -131,6 +132,10 @@ class RedLetterForm(models.Model):
                 | Q(reason=RedLetterReason.REJECTION, return_request__isnull=True),
                 name="red_letter_return_named",
             ),
+        ]
+        indexes = [  # a party's list, a page from each side (ApiViewSet.party_fields)
+            models.Index(fields=["buyer", "-id"], name="red_letter_buyer_recent"),
+            models.Index(fields=["supplier", "-id"], name="red_letter_supplier_recent"),
         ]
 
     def __str__(self) -> str:

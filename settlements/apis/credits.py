@@ -117,6 +117,7 @@ class RefundInput(StrictInputSerializer):
 class CreditNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = CreditNoteOutput
     pagination_class = NewestFirstCursorPagination
+    party_fields = ("buyer", "supplier")
     policies = {"list": READS_MONEY, "retrieve": READS_MONEY}
 
     def get_queryset(self):

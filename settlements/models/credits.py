@@ -19,8 +19,9 @@ class CreditNote(models.Model):
     number = models.CharField(max_length=40, unique=True)  # CN + the return's number
     return_request = models.OneToOneField("orders.Return", on_delete=models.PROTECT, related_name="credit_note")
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="credit_notes")
-    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
-    # Indexed by credit_note_supplier, which leads with it: no index of its own.
+    # Indexed by credit_note_buyer_recent and credit_note_supplier(_recent), which lead with them: no index of their
+    # own.
+    buyer = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     supplier = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+", db_index=False)
     currency = models.CharField(max_length=3, default="CNY")
     gross = models.DecimalField(**MONEY)
@@ -54,7 +55,12 @@ class CreditNote(models.Model):
             models.CheckConstraint(condition=Q(net=F("gross") - F("commission")), name="credit_note_net"),
             models.CheckConstraint(condition=Q(gross__gt=0, commission__gte=0), name="credit_note_amounts"),
         ]
-        indexes = [models.Index(fields=["supplier", "created_at"], name="credit_note_supplier")]
+        indexes = [
+            models.Index(fields=["supplier", "created_at"], name="credit_note_supplier"),  # a statement's credits
+            # A party's list, a page from each side (ApiViewSet.party_fields).
+            models.Index(fields=["buyer", "-id"], name="credit_note_buyer_recent"),
+            models.Index(fields=["supplier", "-id"], name="credit_note_supplier_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -6,8 +6,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.choices import MemberRole
 from catalog.models import Offer
 from orders.models import Return, Shipment
+from tests.conftest import client_for
+from tests.factories import MembershipFactory
 from tests.orders.returns import receive_back, received, request_return, step
 from tests.orders.shipping import invoice_number
 
@@ -117,6 +120,13 @@ def test_invoices_total_the_shipped_gross_across_several_and_red_letters_bring_t
         "0.00",
         [],
     )
+
+    # both parties list both forms, newest first, a page from each side of theirs; no one else sees them
+    forms = [auto.json()["id"], form_id]
+    for party in (supplier, buyer):
+        assert [form["id"] for form in party.get("/api/v1/red-letter-forms/").json()["results"]] == forms
+    stranger = client_for(MembershipFactory(role=MemberRole.FINANCE).user)
+    assert stranger.get("/api/v1/red-letter-forms/").json()["results"] == []
 
 
 def test_red_letters_never_exceed_what_is_left(market):

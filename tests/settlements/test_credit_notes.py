@@ -123,6 +123,8 @@ def test_sale_rejection_payment_return_credit_refund_and_bank_line(market, as_cl
     buyer_finance = client_for(MembershipFactory(organization=market.buyer, role=MemberRole.FINANCE).user)
     credit_notes = client_get(buyer_finance, "/api/v1/credit-notes/")
     assert [(c["number"], c["gross"], c["unapplied"]) for c in credit_notes] == [(note.number, "200.00", "200.00")]
+    supplier_finance = client_for(MembershipFactory(organization=market.supplier, role=MemberRole.FINANCE).user)
+    assert [c["number"] for c in client_get(supplier_finance, "/api/v1/credit-notes/")] == [note.number]
     with pytest.raises(PaymentInUse):
         payment_reverse(payment=note.credit, actor=SYSTEM_ACTOR, reason="no")
     assert_ledger_invariants()
