@@ -102,13 +102,15 @@ class NewestFirstCursorPagination(CursorPagination):
 
     def bounded(self, request, queryset: QuerySet, parts: list[QuerySet], *, key: str = "id") -> QuerySet:
         """`queryset` narrowed to the rows this request's page can come from: the first page-size + 1 rows past the
-        cursor named by each of `parts` — querysets whose `key` column holds ids of the list's rows (the list's own
-        model for the sides of an OR, ApiViewSet.party_fields; the postings of each account for a ledger's
+        cursor named by each of `parts` — querysets whose `key` column holds ids of the list's rows (the view's
+        `list_parts`: the list's own model for the sides of an OR; the postings of each account for a ledger's
         entries), each with an index in `key` order, and whose union names every row of the list: `queryset`'s,
         filtered as the parts are. A row several parts name, or one part several times, counts once. One
         statement: the page's rows are among them, so the page, its cursors and its links are what the filtered
         list alone gives, at a cost bounded by the page size where the planner, reading an OR or a join along the
         primary key, would walk every newer row of the table."""
+        if not parts:  # nothing names a row: an organisation without a ledger account has no entry
+            return queryset.none()
         cursor = self.decode_cursor(request)
         count, ordering, bound = self.get_page_size(request) + 1, f"-{key}", {}
         if cursor is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.utils import translate_validation
 from rest_framework import status as http
@@ -222,21 +222,34 @@ class ApiViewSet(ApiMixin, GenericViewSet):
     # A list of rows that belong to the organisations in these fields (pharmex.tenancy.parties_q), newest first: an
     # OR over two indexed columns has no index order, so PostgreSQL reads its page along the primary key, through
     # every newer row of the platform for a party whose own rows are old. An organisation's page is taken from each
-    # field's index instead (party_sides, NewestFirstCursorPagination.bounded); `?role=` names one field, whose index
-    # the filtered list reads as it is.
+    # field's index instead (party_sides, `list_parts`); `?role=` names one field, whose index the filtered list
+    # reads as it is.
     party_fields: ClassVar[tuple[str, ...]] = ()
 
     def filter_queryset(self, queryset: Any) -> Any:
         if self.names_an_object():
             return queryset
-        filtered = super().filter_queryset
-        if self.action != "list" or not self.party_fields or "role" in self.request.query_params:
-            return filtered(queryset)
+        cut = self.list_parts(queryset) if self.action == "list" else None
+        if cut is None:
+            return self.filter_list(queryset)
+        parts, key = cut
+        return self.paginator.bounded(self.request, queryset, parts, key=key)
+
+    def filter_list(self, queryset: Any) -> Any:
+        """`queryset` narrowed by the request's filters (the filter backends; 400 on a bad one)."""
+        return super().filter_queryset(queryset)
+
+    def list_parts(self, queryset: Any) -> tuple[list[QuerySet], str] | None:
+        """Querysets whose `key` column names rows of the filtered list, each with an index in `key` order, and whose
+        union names all of them: a page is taken from their first rows (NewestFirstCursorPagination.bounded), where
+        the list read as it is would walk every newer row of its table. None: the filtered list is read as it is.
+        Here, for an organisation, the sides of `party_fields`."""
+        if not self.party_fields or "role" in self.request.query_params:
+            return None
         if (sides := party_sides(self.actor, *self.party_fields)) is None:  # staff and regulators: no one party
-            return filtered(queryset)
+            return None
         # The filters run on each side: the ids the sides give already pass them, and the actor's scope stays.
-        parts = [filtered(queryset.model.objects.filter(side)) for side in sides]
-        return self.paginator.bounded(self.request, queryset, parts)
+        return [self.filter_list(queryset.model.objects.filter(side)) for side in sides], "id"
 
     @property
     def paginator(self) -> Any:

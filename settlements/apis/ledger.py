@@ -45,15 +45,13 @@ class JournalEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
     def get_queryset(self):
         return selectors.journal_entry_list(actor=self.actor)
 
-    def filter_queryset(self, queryset):
-        filtered = super().filter_queryset(queryset)  # answers 400 for a wrong filter
-        if self.action != "list" or ENTRY_FILTERS & set(self.request.query_params):
-            return filtered
+    def list_parts(self, queryset):
+        """The postings of the one account the list is filtered by, or of each of the organisation's accounts: each
+        names its entries newest first (journal_entry_parts)."""
+        if ENTRY_FILTERS & set(self.request.query_params):
+            return None
         filterset = self.filterset_class(self.request.query_params, queryset=queryset, request=self.request)
-        filterset.is_valid()
+        if not filterset.is_valid():
+            return None  # the filtered list answers 400
         parts = selectors.journal_entry_parts(actor=self.actor, account=filterset.form.cleaned_data.get("account"))
-        if parts is None:
-            return filtered
-        if not parts:  # an organisation that has no account has no entry
-            return filtered.none()
-        return self.paginator.bounded(self.request, filtered, parts, key="entry_id")
+        return None if parts is None else (parts, "entry_id")
