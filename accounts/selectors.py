@@ -25,7 +25,7 @@ from accounts.models import (
 from pharmex.actor import Actor
 from pharmex.errors import NotFound
 from pharmex.models import AuditEvent
-from pharmex.tenancy import parties_q
+from pharmex.tenancy import own_q, parties_q, scoped
 
 
 def _valid_license_filter(on: date) -> Q:
@@ -154,14 +154,7 @@ def invitation_list_for_invitee(*, actor: Actor) -> QuerySet[Invitation]:
 
 
 def license_list(*, actor: Actor) -> QuerySet[License]:
-    queryset = License.objects.select_related("organization").order_by("id")
-    if actor.is_staff:
-        return queryset
-    if actor.is_regulator:
-        return queryset.filter(parties_q(actor, "organization"))
-    if actor.organization is not None:
-        return queryset.filter(organization=actor.organization)
-    return queryset.none()
+    return scoped(License.objects.select_related("organization").order_by("id"), parties_q(actor, "organization"))
 
 
 def api_key_list(*, actor: Actor) -> QuerySet[OrganizationApiKey]:
@@ -207,7 +200,7 @@ def organization_in_view(*, actor: Actor, organization_id: int | None) -> Organi
         if actor.organization is None or actor.is_regulator:
             raise NotFound()
         return actor.organization
-    organization = Organization.objects.filter(parties_q(actor, "") or Q(pk__in=[]), pk=organization_id).first()
+    organization = scoped(Organization.objects.filter(pk=organization_id), parties_q(actor, "")).first()
     if organization is None:
         raise NotFound()
     return organization
@@ -221,11 +214,7 @@ def organization_ids_existing(*, ids: Iterable[int]) -> set[int]:
 def reverification_list(*, actor: Actor) -> QuerySet[Reverification]:
     """Platform staff see every re-verification (the review queue); an organisation sees its own."""
     queryset = Reverification.objects.select_related("organization").order_by("due_on", "id")
-    if actor.is_staff:
-        return queryset
-    if actor.organization is not None:
-        return queryset.filter(organization=actor.organization)
-    return queryset.none()
+    return scoped(queryset, own_q(actor, "organization"))
 
 
 def reverification_history(*, reverification: Reverification) -> QuerySet[ReverificationStatusChange]:

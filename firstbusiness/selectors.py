@@ -17,6 +17,7 @@ from firstbusiness.models import (
 )
 from pharmex.actor import Actor
 from pharmex.errors import NotFound
+from pharmex.tenancy import own_q, scoped
 
 
 def _shared_with(actor: Actor, provider_field: str) -> Q:
@@ -78,11 +79,7 @@ def representative_list(*, actor: Actor) -> QuerySet[SalesRepresentative]:
 def share_list(*, actor: Actor) -> QuerySet[DocumentShare]:
     """The shares the actor's organisation provides or receives (staff: all)."""
     queryset = DocumentShare.objects.select_related("provider", "recipient").order_by("-id")
-    if actor.is_staff:
-        return queryset
-    if actor.organization is None:
-        return queryset.none()
-    return queryset.filter(Q(provider_id=actor.organization_id) | Q(recipient_id=actor.organization_id))
+    return scoped(queryset, own_q(actor, "provider", "recipient"))
 
 
 def share_history(*, share: DocumentShare) -> QuerySet[DocumentShareChange]:
@@ -92,11 +89,7 @@ def share_history(*, share: DocumentShare) -> QuerySet[DocumentShareChange]:
 def review_list(*, actor: Actor) -> QuerySet[FirstBusinessReview]:
     """A buyer's own decisions (its quality file); staff: all. Suppliers learn theirs by webhook."""
     queryset = FirstBusinessReview.objects.select_related("supplier", "drug").order_by("-id")
-    if actor.is_staff:
-        return queryset
-    if actor.organization is None:
-        return queryset.none()
-    return queryset.filter(buyer_id=actor.organization_id)
+    return scoped(queryset, own_q(actor, "buyer"))
 
 
 def review_history(*, review: FirstBusinessReview) -> QuerySet[FirstBusinessReviewChange]:

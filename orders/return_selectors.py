@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from orders.models import Return, ReturnLine
 from pharmex.actor import Actor
 from pharmex.errors import NotAParty, NotFound
+from pharmex.tenancy import own_q, scoped
 
 
 def return_list(*, actor: Actor) -> QuerySet[Return]:
     """Returns the actor's organisation asked for or received; staff see all."""
-    if actor.is_staff:
-        party = Q()
-    elif actor.organization is None:
-        return Return.objects.none()
-    else:
-        party = Q(buyer=actor.organization) | Q(supplier=actor.organization)
-    return (
-        Return.objects.filter(party)
-        .select_related("order")
-        .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.select_related("shipment_line").order_by("id")))
-        .order_by("-id")
-    )
+    lines = Prefetch("lines", queryset=ReturnLine.objects.select_related("shipment_line").order_by("id"))
+    returns = Return.objects.select_related("order").prefetch_related(lines).order_by("-id")
+    return scoped(returns, own_q(actor, "buyer", "supplier"))
 
 
 def return_for_party(*, actor: Actor, return_id: int, side: str) -> Return:

@@ -26,11 +26,7 @@ from orders.trace_codes import canonical
 from pharmex.actor import Actor
 from pharmex.calendar import local_days
 from pharmex.errors import NotAParty, NotFound
-from pharmex.tenancy import in_jurisdiction, parties_q
-
-
-def _party_filter(actor: Actor) -> Q | None:
-    return parties_q(actor, "buyer", "supplier")
+from pharmex.tenancy import in_jurisdiction, parties_q, scoped
 
 
 def order_list(*, actor: Actor) -> QuerySet[Order]:
@@ -40,14 +36,8 @@ def order_list(*, actor: Actor) -> QuerySet[Order]:
     organisations cost a detail read 0.6–1.1 ms of 5.3–6.8 (BENCHMARKS.md). Who acts on an order takes it
     from `order_for_party`, which joins them for the services' rules.
     """
-    party = _party_filter(actor)
-    if party is None:
-        return Order.objects.none()
-    return (
-        Order.objects.filter(party)
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_no")))
-        .order_by("-id")
-    )
+    orders = Order.objects.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_no")))
+    return scoped(orders.order_by("-id"), parties_q(actor, "buyer", "supplier"))
 
 
 def order_side_q(*, actor: Actor, side: str) -> Q:
@@ -143,8 +133,7 @@ def recall_affected_lines(*, recall: Recall, actor: Actor | None = None) -> Quer
     )
     holder = recall.drug.mah_organization_id  # the MAH follows every recall of its drug, whoever issued it
     if actor is not None and not actor.is_staff and not actor.acts_for(holder):
-        party = parties_q(actor, "shipment__buyer", "shipment__supplier")
-        return queryset.none() if party is None else queryset.filter(party)
+        return scoped(queryset, parties_q(actor, "shipment__buyer", "shipment__supplier"))
     return queryset
 
 
@@ -168,18 +157,15 @@ def recall_buyers(*, recall: Recall, actor: Actor) -> list[dict]:
 
 def shipment_list(*, actor: Actor) -> QuerySet[Shipment]:
     """Shipments the actor's organisation sent or received; staff see all, a regulator its jurisdiction's."""
-    party = parties_q(actor, "buyer", "supplier")
-    if party is None:
-        return Shipment.objects.none()
-    return (
-        Shipment.objects.filter(party)
-        .select_related("order", "buyer", "supplier", "temperature_record")
+    shipments = (
+        Shipment.objects.select_related("order", "buyer", "supplier", "temperature_record")
         .prefetch_related(
             Prefetch("lines", queryset=ShipmentLine.objects.select_related("drug", "order_line").order_by("id"))
         )
         .with_hops()
         .order_by("-id")
     )
+    return scoped(shipments, parties_q(actor, "buyer", "supplier"))
 
 
 def shipment_for_party(*, actor: Actor, shipment_id: int, side: str) -> Shipment:

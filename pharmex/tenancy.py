@@ -3,7 +3,9 @@ regulator those in its jurisdiction (SPEC §7a: province codes, and city/county 
 organisation's province and `city_county`, pharmex.divisions), anyone else its own organisation's.
 
 `parties_q(actor, "buyer", "supplier")` is the filter for a model whose rows belong to the organisations in those
-foreign keys (a row is visible when any of them is visible); None when the actor sees nothing.
+foreign keys (a row is visible when any of them is visible); None when the actor sees nothing. `own_q` is the same
+rule for the rows SPEC §7a does not open to regulators (money, invoices, returns, procurement): staff every row, an
+organisation its own, anyone else none. `scoped(queryset, q)` applies either.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from pharmex.actor import Actor
 from pharmex.divisions import CITY_COUNTY_CODES, city_county_covers, is_province, province_of
@@ -20,14 +22,25 @@ from pharmex.divisions import CITY_COUNTY_CODES, city_county_covers, is_province
 def parties_q(actor: Actor, *fields: str) -> Q | None:
     """Q for rows whose `fields` (organisation foreign keys, or "" for the organisation itself) name an organisation
     the actor may read about; None when it may read about none."""
+    if actor.is_regulator and not actor.is_staff:
+        return reduce(or_, (_jurisdiction_q(actor.jurisdiction or (), field) for field in fields))
+    return own_q(actor, *fields)
+
+
+def own_q(actor: Actor, *fields: str) -> Q | None:
+    """Q for rows whose `fields` name the actor's own organisation: every row for platform staff; None for an actor
+    acting for no organisation. A regulator reads here only what names its own office (in practice nothing)."""
     if actor.is_staff:
         return Q()
-    if actor.is_regulator:
-        return reduce(or_, (_jurisdiction_q(actor.jurisdiction or (), field) for field in fields))
     if actor.organization is None:
         return None
     own = actor.organization
     return reduce(or_, (Q(**{field: own}) if field else Q(pk=own.pk) for field in fields))
+
+
+def scoped(queryset: QuerySet, visible: Q | None) -> QuerySet:
+    """The rows of `queryset` the filter of `parties_q` or `own_q` admits; none when it admits none."""
+    return queryset.none() if visible is None else queryset.filter(visible)
 
 
 def party_sides(actor: Actor, *fields: str) -> list[Q] | None:

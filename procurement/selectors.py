@@ -13,6 +13,7 @@ from orders.models import OrderLine
 from pharmex.actor import Actor
 from pharmex.calendar import local_days
 from pharmex.divisions import division_codes_of
+from pharmex.tenancy import own_q, scoped
 from procurement.choices import DesignationStatus, SoleSellerStatus
 from procurement.models import (
     ContractPrice,
@@ -47,11 +48,7 @@ def designation_list(*, actor: Actor) -> QuerySet[DeliveryDesignation]:
 
 
 def contract_price_list(*, actor: Actor) -> QuerySet[ContractPrice]:
-    qs = ContractPrice.objects.select_related("drug")
-    if actor.is_staff:
-        return qs
-    org = actor.organization_id
-    return qs.filter(Q(supplier_id=org) | Q(buyer_id=org))
+    return scoped(ContractPrice.objects.select_related("drug"), own_q(actor, "supplier", "buyer"))
 
 
 def contract_list(*, actor: Actor) -> QuerySet[ProcurementContract]:
@@ -162,26 +159,17 @@ def progress_report_rows(*, actor: Actor, contract_id: int | None = None) -> Ite
 
 
 def quote_request_list(*, actor: Actor) -> QuerySet[QuoteRequest]:
-    qs = QuoteRequest.objects.select_related("drug").prefetch_related("quotes")
-    if actor.is_staff:
-        return qs
-    return qs.filter(buyer_id=actor.organization_id)
+    return scoped(QuoteRequest.objects.select_related("drug").prefetch_related("quotes"), own_q(actor, "buyer"))
 
 
 def quote_list(*, actor: Actor) -> QuerySet[Quote]:
-    qs = Quote.objects.select_related("request", "request__drug")
-    if actor.is_staff:
-        return qs
-    org = actor.organization_id
-    return qs.filter(Q(supplier_id=org) | Q(request__buyer_id=org))
+    return scoped(Quote.objects.select_related("request", "request__drug"), own_q(actor, "supplier", "request__buyer"))
 
 
 def plan_list(*, actor: Actor) -> QuerySet[ProcurementPlan]:
     """The buyer's own plans (admins: all), with their lines."""
     qs = ProcurementPlan.objects.prefetch_related(Prefetch("lines", ProcurementPlanLine.objects.order_by("row")))
-    if actor.is_staff:
-        return qs
-    return qs.filter(buyer_id=actor.organization_id)
+    return scoped(qs, own_q(actor, "buyer"))
 
 
 def sole_seller_list(*, actor: Actor) -> QuerySet[SoleSeller]:

@@ -18,7 +18,7 @@ from accounts.models import License, Organization, OrganizationStatusChange, Rev
 from accounts.services.reverification import reverification_due_on
 from orders.models import Recall, RecallAcknowledgement, ShipmentLine, SuspectedDiversion
 from pharmex.actor import Actor
-from pharmex.tenancy import in_jurisdiction, parties_q
+from pharmex.tenancy import in_jurisdiction, parties_q, scoped
 
 
 @dataclass(frozen=True)
@@ -28,16 +28,11 @@ class Report:
     rows: Callable[[Actor], Iterator[list]]
 
 
-def _scoped(queryset, actor: Actor, *fields: str):
-    party = parties_q(actor, *fields)
-    return queryset.none() if party is None else queryset.filter(party)
-
-
 def merchant_rows(actor: Actor) -> Iterator[list]:
     """Every trading organisation with its status, trading licence and re-verification dates."""
     open_review = Reverification.objects.filter(organization=OuterRef("pk"), status=ReverificationStatus.OPEN)
     organizations = (
-        _scoped(Organization.objects.exclude(kind=OrganizationKind.REGULATOR), actor, "")
+        scoped(Organization.objects.exclude(kind=OrganizationKind.REGULATOR), parties_q(actor, ""))
         .annotate(review_due_on=Subquery(open_review.values("due_on")[:1]))
         .order_by("id")
     )
@@ -65,8 +60,9 @@ def merchant_rows(actor: Actor) -> Iterator[list]:
 
 def suspension_rows(actor: Actor) -> Iterator[list]:
     """Every suspension of an organisation, with its reason, who decided and when (re-verification's included)."""
+    suspensions = OrganizationStatusChange.objects.filter(to_status=OrganizationStatus.SUSPENDED)
     changes = (
-        _scoped(OrganizationStatusChange.objects.filter(to_status=OrganizationStatus.SUSPENDED), actor, "organization")
+        scoped(suspensions, parties_q(actor, "organization"))
         .order_by("created_at", "id")
         .values_list(
             "organization_id",
@@ -85,7 +81,7 @@ def suspension_rows(actor: Actor) -> Iterator[list]:
 def diversion_rows(actor: Actor) -> Iterator[list]:
     """Every suspected diversion (回流/串货) with its outcome."""
     flags = (
-        _scoped(SuspectedDiversion.objects.all(), actor, "attempted_by_organization", "expected_holder")
+        scoped(SuspectedDiversion.objects.all(), parties_q(actor, "attempted_by_organization", "expected_holder"))
         .order_by("id")
         .values_list(
             "id",
@@ -111,11 +107,11 @@ def recall_rows(actor: Actor) -> Iterator[list]:
     for recall in recalls.iterator(chunk_size=500):
         lines = ShipmentLine.objects.filter(drug=recall.drug_id, lot_key__in=recall.lot_keys)
         if actor.is_regulator and not (
-            _scoped(lines, actor, "shipment__buyer", "shipment__supplier").exists()
+            scoped(lines, parties_q(actor, "shipment__buyer", "shipment__supplier")).exists()
             or (recall.issuing_organization and in_jurisdiction(actor, recall.issuing_organization))
         ):
             continue  # the recall reaches no organisation of its jurisdiction
-        buyers = set(_scoped(lines, actor, "shipment__buyer").values_list("shipment__buyer_id", flat=True))
+        buyers = set(scoped(lines, parties_q(actor, "shipment__buyer")).values_list("shipment__buyer_id", flat=True))
         acknowledged = RecallAcknowledgement.objects.filter(recall=recall, organization_id__in=buyers).aggregate(
             count=Count("id"), held=Sum("quantity_held")
         )

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from pharmex.actor import Actor
+from pharmex.tenancy import own_q, scoped
 from settlements.models import CreditNote, FundPayment, Payment, Refund
 
 
 def credit_note_list(*, actor: Actor) -> QuerySet[CreditNote]:
     """Staff: all; a buyer or supplier: the credit notes of its returns."""
-    queryset = CreditNote.objects.select_related("order", "return_request", "credit")
-    if actor.is_staff:
-        return queryset.order_by("-id")
-    if actor.organization is None:
-        return queryset.none()
-    return queryset.filter(Q(buyer=actor.organization) | Q(supplier=actor.organization)).order_by("-id")
+    queryset = CreditNote.objects.select_related("order", "return_request", "credit").order_by("-id")
+    return scoped(queryset, own_q(actor, "buyer", "supplier"))
 
 
 def refund_list(*, actor: Actor) -> QuerySet[Refund]:
     """Staff: all; a buyer: its own."""
-    queryset = Refund.objects.prefetch_related("sources")
-    if actor.is_staff:
-        return queryset.order_by("-id")
-    if actor.organization is None:
-        return queryset.none()
-    return queryset.filter(buyer=actor.organization).order_by("-id")
+    return scoped(Refund.objects.prefetch_related("sources").order_by("-id"), own_q(actor, "buyer"))
 
 
 def credit_holders(*, currency: str = "CNY") -> list[tuple[str, int, str, Decimal]]:

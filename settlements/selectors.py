@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import InsuranceFund
 from pharmex.actor import Actor
 from pharmex.money import ZERO
+from pharmex.tenancy import own_q, scoped
 from settlements.choices import BankLineStatus
 from settlements.models import (
     BankLine,
@@ -56,11 +57,7 @@ def account_balance_subquery():
 def ledger_account_list(*, actor: Actor) -> QuerySet[LedgerAccount]:
     """Staff: every account; an organisation: its own receivable/payable accounts."""
     queryset = LedgerAccount.objects.select_related("organization").annotate(balance=account_balance_subquery())
-    if actor.is_staff:
-        return queryset.order_by("id")
-    if actor.organization is None:
-        return queryset.none()
-    return queryset.filter(organization=actor.organization).order_by("id")
+    return scoped(queryset.order_by("id"), own_q(actor, "organization"))
 
 
 def journal_entry_list(*, actor: Actor) -> QuerySet[JournalEntry]:
@@ -99,21 +96,13 @@ def journal_entry_parts(*, actor: Actor, account: int | None = None) -> list[Que
 
 def payment_list(*, actor: Actor) -> QuerySet[Payment]:
     queryset = Payment.objects.select_related("buyer").prefetch_related("allocations__receivable__order")
-    if actor.is_staff:
-        return queryset.order_by("-id")
-    if actor.organization is None:
-        return queryset.none()
-    return queryset.filter(buyer=actor.organization).order_by("-id")
+    return scoped(queryset.order_by("-id"), own_q(actor, "buyer"))
 
 
 def statement_list(*, actor: Actor) -> QuerySet[Statement]:
     """Staff: all statements; a supplier: its own."""
-    queryset = Statement.objects.select_related("supplier", "payout")
-    if actor.is_staff:
-        return queryset.order_by("-period_start", "supplier_id")
-    if actor.organization is None:
-        return queryset.none()
-    return queryset.filter(supplier=actor.organization).order_by("-period_start", "supplier_id")
+    queryset = Statement.objects.select_related("supplier", "payout").order_by("-period_start", "supplier_id")
+    return scoped(queryset, own_q(actor, "supplier"))
 
 
 def statement_lines(*, statement: Statement) -> QuerySet[StatementLine]:
@@ -163,11 +152,10 @@ def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
     """
     on = on or timezone.localdate()
     buyer_part = F("gross") - F("fund_gross")
-    queryset = Receivable.objects.filter(paid_at__isnull=True, reversed_at__isnull=True, allocated__lt=buyer_part)
-    if not actor.is_staff:
-        if actor.organization is None:
-            return []
-        queryset = queryset.filter(buyer=actor.organization)
+    own = own_q(actor, "buyer")
+    if own is None:
+        return []
+    queryset = Receivable.objects.filter(own, paid_at__isnull=True, reversed_at__isnull=True, allocated__lt=buyer_part)
     rows = (
         queryset.values("buyer_id", "buyer__legal_name", "currency")
         .annotate(**_aging_buckets(outstanding=buyer_part - F("allocated"), due="due_date", on=on))
@@ -175,9 +163,7 @@ def receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict]:
     )
     # Unapplied credit (overpayments, credit notes of returns, less refunds) beside what is owed: it pays the
     # buyer's next dues or is refunded.
-    credits = Payment.objects.filter(reversed_at__isnull=True, unallocated__gt=0)
-    if not actor.is_staff:
-        credits = credits.filter(buyer=actor.organization)
+    credits = Payment.objects.filter(own, reversed_at__isnull=True, unallocated__gt=0)
     unapplied = {
         (row["buyer_id"], row["currency"]): (row["buyer__legal_name"], row["credit"])
         for row in credits.values("buyer_id", "buyer__legal_name", "currency").annotate(credit=Sum("unallocated"))

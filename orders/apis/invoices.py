@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
@@ -19,9 +18,9 @@ from api_docs.responses import problems
 from orders import selectors
 from orders.apis.orders import READING
 from orders.invoice_choices import InvoiceKind, RedLetterReason
+from orders.invoice_selectors import invoice_list, red_letter_list
 from orders.models import Invoice, InvoiceFile, InvoiceShipment, RedLetterEvent, RedLetterForm
 from orders.services import invoicing
-from pharmex.actor import Actor
 from pharmex.api.etag import IF_MATCH_PARAMETER
 from pharmex.api.pagination import NewestFirstCursorPagination
 from pharmex.api.permissions import Members
@@ -38,29 +37,6 @@ from pharmex.api.views import ApiView, ApiViewSet
 from pharmex.errors import NotFound
 
 INVOICING = Members(MemberRole.OWNER, MemberRole.OPERATOR, MemberRole.FINANCE)
-
-
-def _party_q(actor: Actor) -> Q | None:
-    if actor.is_staff:
-        return Q()
-    if actor.organization is None:
-        return None
-    return Q(buyer=actor.organization) | Q(supplier=actor.organization)
-
-
-def invoice_list(*, actor: Actor) -> QuerySet[Invoice]:
-    party = _party_q(actor)
-    if party is None:
-        return Invoice.objects.none()
-    files = Prefetch("files", queryset=InvoiceFile.objects.defer("content").order_by("id"))
-    return Invoice.objects.filter(party).prefetch_related("covers", files).order_by("-id")
-
-
-def red_letter_list(*, actor: Actor) -> QuerySet[RedLetterForm]:
-    party = _party_q(actor)
-    if party is None:
-        return RedLetterForm.objects.none()
-    return RedLetterForm.objects.filter(party).select_related("blue_invoice", "red_invoice").order_by("-id")
 
 
 class CoverInput(StrictInputSerializer):

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.choices import MemberRole
+from accounts.choices import MemberRole, OrganizationKind
 from catalog.models import Offer
 from orders.models import Return, Shipment
 from tests.conftest import client_for
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, OrganizationFactory
 from tests.orders.returns import receive_back, received, request_return, step
 from tests.orders.shipping import invoice_number
 
@@ -127,6 +127,14 @@ def test_invoices_total_the_shipped_gross_across_several_and_red_letters_bring_t
         assert [form["id"] for form in party.get("/api/v1/red-letter-forms/").json()["results"]] == forms
     stranger = client_for(MembershipFactory(role=MemberRole.FINANCE).user)
     assert stranger.get("/api/v1/red-letter-forms/").json()["results"] == []
+    # nor does the parties' regulator: SPEC §7a opens orders, shipments and records to it, not invoices or returns
+    jurisdiction = sorted({market.buyer.province_code, market.supplier.province_code})
+    regulator = OrganizationFactory(kind=OrganizationKind.REGULATOR, jurisdiction=jurisdiction)
+    inspector = client_for(MembershipFactory(organization=regulator).user)
+    assert [o["id"] for o in inspector.get("/api/v1/orders/").json()["results"]] == [order.pk]
+    for listing in ("invoices", "red-letter-forms", "returns"):
+        assert party.get(f"/api/v1/{listing}/").json()["results"], listing
+        assert inspector.get(f"/api/v1/{listing}/").json()["results"] == [], listing
 
 
 def test_red_letters_never_exceed_what_is_left(market):
