@@ -56,9 +56,9 @@ def document_history(*, document: Document) -> QuerySet[DocumentStatusChange]:
 def document_access_list(*, actor: Actor, document: Document) -> QuerySet[DocumentAccess]:
     """Who accessed a document the actor reads: its owner and staff see everyone, a recipient its own accesses."""
     queryset = document.accesses.select_related("organization").order_by("-id")
-    if actor.is_staff or actor.acts_for(document.organization_id):
+    if actor.acts_for(document.organization_id):
         return queryset
-    return queryset.filter(organization_id=actor.organization_id)
+    return scoped(queryset, own_q(actor, "organization"))
 
 
 def current_documents(*, organization_id: int) -> QuerySet[Document]:

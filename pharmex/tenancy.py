@@ -5,7 +5,8 @@ organisation's province and `city_county`, pharmex.divisions), anyone else its o
 `parties_q(actor, "buyer", "supplier")` is the filter for a model whose rows belong to the organisations in those
 foreign keys (a row is visible when any of them is visible); None when the actor sees nothing. `own_q` is the same
 rule for the rows SPEC §7a does not open to regulators (money, invoices, returns, procurement): staff every row, an
-organisation its own, anyone else none. `scoped(queryset, q)` applies either.
+organisation its own, anyone else none. `scoped(queryset, q)` applies either. Staff's `Q()` (every row) is for
+filtering and AND-ing only: OR-ed with another Q it vanishes, leaving the other alone.
 """
 
 from __future__ import annotations

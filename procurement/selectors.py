@@ -56,10 +56,9 @@ def contract_list(*, actor: Actor) -> QuerySet[ProcurementContract]:
     qs = ProcurementContract.objects.select_related("drug", "supplier")
     if actor.is_staff:
         return qs.prefetch_related("volumes")
-    org = actor.organization_id
-    visible = ContractVolume.objects.filter(Q(institution_id=org) | Q(contract__supplier_id=org)).order_by("id")
+    visible = scoped(ContractVolume.objects.order_by("id"), own_q(actor, "institution", "contract__supplier"))
     qs = qs.prefetch_related(Prefetch("volumes", queryset=visible))
-    return qs.filter(Q(supplier_id=org) | Q(volumes__institution_id=org)).distinct()
+    return scoped(qs, own_q(actor, "supplier", "volumes__institution")).distinct()
 
 
 @dataclass(frozen=True)
@@ -175,8 +174,8 @@ def plan_list(*, actor: Actor) -> QuerySet[ProcurementPlan]:
 def sole_seller_list(*, actor: Actor) -> QuerySet[SoleSeller]:
     """Verified sole sellers are public facts (a distributor checks who may invoice it first); registrations not
     verified are seen by the manufacturer, the seller and platform staff only."""
-    qs = SoleSeller.objects.all()
-    if actor.is_staff:
-        return qs
-    org = actor.organization_id
-    return qs.filter(Q(status=SoleSellerStatus.VERIFIED) | Q(manufacturer_id=org) | Q(seller_id=org))
+    if actor.is_staff:  # before own_q: its Q() for "every row" would vanish from an OR
+        return SoleSeller.objects.all()
+    verified = Q(status=SoleSellerStatus.VERIFIED)
+    parties = own_q(actor, "manufacturer", "seller")
+    return SoleSeller.objects.filter(verified if parties is None else verified | parties)

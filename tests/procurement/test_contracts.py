@@ -15,7 +15,7 @@ from pharmex.calendar import local_days
 from pharmex.choices import StaffRole
 from pharmex.models import AuditEvent
 from tests.conftest import client_for
-from tests.factories import OrganizationFactory, UserFactory
+from tests.factories import DrugFactory, OrganizationFactory, UserFactory
 from tests.orders.conftest import place
 from tests.orders.shipping import receipt, receive, ship, shipment_body
 from tests.procurement.conftest import TODAY, days
@@ -29,12 +29,12 @@ def admin_client():
     return client_for(UserFactory(staff_role=StaffRole.ADMIN, is_staff=True))
 
 
-def load(public, *institutions, price="8.00", valid_from=None, valid_until=None, volume=100):
+def load(public, *institutions, price="8.00", valid_from=None, valid_until=None, volume=100, drug=None):
     response = admin_client().post(
         CONTRACTS,
         {
             "programme": "第九批国家组织药品集中采购",
-            "drug_id": public.drug.pk,
+            "drug_id": (drug or public.drug).pk,
             "supplier_id": public.mah.pk,
             "agreed_price": price,
             "valid_from": str(valid_from or days(-1)),
@@ -216,3 +216,19 @@ def test_progress_counts_the_orders_of_the_period_s_local_days_by_the_instants_t
     assert progress.json()[0]["ordered"] == 1 + 2
     (read,) = [q["sql"] for q in queries.captured_queries if 'FROM "orders_orderline"' in q["sql"]]
     assert '"orders_order"."placed_at" >= ' in read and "AT TIME ZONE" not in read, read
+
+
+def test_a_contract_is_read_by_its_winner_and_institutions_only(public):
+    contract = load(public, public.hospital)
+    second = OrganizationFactory(kind=OrganizationKind.HOSPITAL, ownership="public", legal_name="三亚市人民医院")
+    other_drug = DrugFactory(mah_organization=public.mah)
+    elsewhere = load(public, second, drug=other_drug)
+
+    def listed(client) -> list[int]:
+        return sorted(row["id"] for row in client.get(CONTRACTS).json()["results"])
+
+    assert listed(public.client(public.mah)) == sorted([contract["id"], elsewhere["id"]])
+    assert listed(public.client(public.hospital)) == [contract["id"]]
+    assert listed(public.client(public.other)) == []
+    # a person acting for no organisation is a party to none
+    assert listed(client_for(UserFactory())) == []

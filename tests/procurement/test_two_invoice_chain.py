@@ -394,6 +394,21 @@ def test_a_registration_not_verified_is_seen_by_its_parties_only(public):
     assert public.client(public.other).get(url).status_code == 200  # verified: a public fact
 
 
+def test_a_registration_of_a_seller_off_the_platform_is_seen_by_its_manufacturer_only_until_verified(public):
+    off_platform = {"seller_name": "海南独家销售有限公司", "seller_uscc": valid_uscc(9071)}
+    registered = public.client(public.mah).post(
+        SOLE_SELLERS, {"kind": "sole_sales_company", **off_platform}, format="json"
+    )
+    assert registered.status_code == 201, registered.json()
+    url = f"{SOLE_SELLERS}{registered.json()['id']}/"
+
+    assert public.client(public.mah).get(url).status_code == 200
+    # no seller on the platform and no organisation acting: neither names a party of it
+    for stranger in (public.client(public.other), client_for(UserFactory())):
+        assert stranger.get(url).status_code == 404
+        assert stranger.get(SOLE_SELLERS).json()["results"] == []
+
+
 def test_the_sole_seller_on_the_platform_ships_with_one_invoice(public):
     seller = SoleSeller.objects.create(
         manufacturer=public.mah,
