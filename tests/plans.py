@@ -13,9 +13,9 @@ from django.db import connection
 from django.db.models import Model
 
 
-def _explain(sql: str, params: Sequence | None, options: str) -> list[tuple]:
+def _explain(sql: str, params: Sequence | None, options: str, *, sequential_scans: bool = False) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SELECT set_config('enable_seqscan', %s, false)", ["on" if sequential_scans else "off"])
         try:
             cursor.execute(f"EXPLAIN {options}{sql}", params)
             return cursor.fetchall()
@@ -24,15 +24,13 @@ def _explain(sql: str, params: Sequence | None, options: str) -> list[tuple]:
 
 
 def plan(sql: str, params: Sequence | None = None) -> str:
-    """The plan as EXPLAIN prints it."""
+    """The plan as EXPLAIN prints it, sequential scans priced out."""
     return "\n".join(row[0] for row in _explain(sql, params, ""))
 
 
 def costed_plan(sql: str, params: Sequence | None = None) -> str:
     """The plan as EXPLAIN prints it, every way of reading priced by the tables' statistics (after `history`)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    return "\n".join(row[0] for row in _explain(sql, params, "", sequential_scans=True))
 
 
 @contextmanager
