@@ -297,8 +297,9 @@ def seed_months(world: World, first_month: int, last_month: int, orders_per_mont
                     ids["orders_shipmentline"] += 1
                     shipment_line_id = ids["orders_shipmentline"]
                     rows["shipmentline"].append(
-                        (shipment_line_id, shipment_id, line_id, drug_id, lot, lot, expiry, quantity, quantity, 0, "")
-                    )
+                        (shipment_line_id, shipment_id, line_id, drug_id, lot, lot, expiry, quantity, quantity, 0, "",
+                         codes_per_line)
+                    )  # fmt: skip
                     for _code in range(codes_per_line):
                         ids["orders_tracecode"] += 1
                         code_id = ids["orders_tracecode"]
@@ -582,7 +583,7 @@ COPY_SQL = {
     ),
     "shipmentline": (
         "COPY orders_shipmentline (id, shipment_id, order_line_id, drug_id, lot_number, lot_key, expiry_date, "
-        "quantity, accepted_quantity, rejected_quantity, rejection_reason) FROM STDIN"
+        "quantity, accepted_quantity, rejected_quantity, rejection_reason, code_count) FROM STDIN"
     ),
     "shipmentevent": (
         "COPY orders_shipmentevent (shipment_id, action, from_status, to_status, actor, note, data, created_at) "
@@ -887,9 +888,9 @@ class Measure:
                 (shipment_id,) = c.fetchone()
                 c.execute(
                     "INSERT INTO orders_shipmentline (shipment_id, order_line_id, drug_id, lot_number, lot_key, "
-                    "expiry_date, quantity, accepted_quantity, rejected_quantity, rejection_reason) "
-                    "VALUES (%s, %s, %s, 'L2026G', 'L2026G', %s, %s, 0, 0, '') RETURNING id",
-                    [shipment_id, line.pk, line.drug_id, date.today() + timedelta(days=700), SHIP_CODES],
+                    "expiry_date, quantity, accepted_quantity, rejected_quantity, rejection_reason, code_count) "
+                    "VALUES (%s, %s, %s, 'L2026G', 'L2026G', %s, %s, 0, 0, '', %s) RETURNING id",
+                    [shipment_id, line.pk, line.drug_id, date.today() + timedelta(days=700), SHIP_CODES, SHIP_CODES],
                 )
                 (shipment_line_id,) = c.fetchone()
                 c.execute(

@@ -162,7 +162,6 @@ def shipment_list(*, actor: Actor) -> QuerySet[Shipment]:
         .prefetch_related(
             Prefetch("lines", queryset=ShipmentLine.objects.select_related("drug", "order_line").order_by("id"))
         )
-        .with_hops()
         .order_by("-id")
     )
     return scoped(shipments, parties_q(actor, "buyer", "supplier"))

@@ -549,7 +549,9 @@ class ShipmentLineOutput(ModelOutputSerializer):
     drug_name = serializers.CharField(source="order_line.drug_name")
     specification = serializers.CharField(source="order_line.specification")
     sale_unit = serializers.CharField(source="order_line.sale_unit")
-    codes = ShipmentCodeOutput(source="hops", many=True)
+    code_count = serializers.IntegerField(
+        help_text="How many traceability codes (units and cases) the line carried; the shipment's detail lists them."
+    )
 
     class Meta:
         model = ShipmentLine
@@ -567,8 +569,15 @@ class ShipmentLineOutput(ModelOutputSerializer):
             "accepted_quantity",
             "rejected_quantity",
             "rejection_reason",
-            "codes",
+            "code_count",
         ]
+
+
+class ShipmentLineDetailOutput(ShipmentLineOutput):
+    codes = ShipmentCodeOutput(source="hops", many=True)
+
+    class Meta(ShipmentLineOutput.Meta):
+        fields = [*ShipmentLineOutput.Meta.fields, "codes"]
 
 
 class TemperatureRecordOutput(ModelOutputSerializer):
@@ -679,8 +688,10 @@ class InvoiceChainOutput(OutputSerializer):
 
 
 class ShipmentDetailOutput(ShipmentOutput):
-    """One shipment in full: with its two-invoice chain (the list leaves it out: it is read per shipment)."""
+    """One shipment in full: its lines' codes and its two-invoice chain (a list leaves them out: a page of shipments
+    would carry every code of each, and the chain is read per shipment)."""
 
+    lines = ShipmentLineDetailOutput(many=True)
     invoice_chain = serializers.SerializerMethodField()
 
     class Meta(ShipmentOutput.Meta):

@@ -244,7 +244,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         return self._respond(services.order_close_rest(order=order, actor=self.actor, **self.parse(NoteInput)))
 
     @extend_schema(
-        summary="The order's shipments, with lines, lots, codes and receipt results",
+        summary="The order's shipments, with lines, lots, code counts and receipt results",
+        description="Each line gives its `code_count`; a shipment's detail lists the codes.",
         responses={200: ShipmentOutput(many=True)},
     )
     @action(detail=True, methods=["get"], pagination_class=NewestFirstCursorPagination)

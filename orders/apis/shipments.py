@@ -55,7 +55,10 @@ class TemperatureReadingsInput(StrictInputSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List shipments you sent or received (staff: all), newest first"),
+    list=extend_schema(
+        summary="List shipments you sent or received (staff: all), newest first",
+        description="Each line gives its `code_count`; the shipment's detail lists the codes.",
+    ),
     retrieve=extend_schema(
         summary="Retrieve a shipment: carrier, invoices, lines, lots, codes, cold chain, receipt, two-invoice chain",
         responses={200: ShipmentDetailOutput},
@@ -86,7 +89,8 @@ class ShipmentViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
     upload_limits = {"temperature_record": "TEMPERATURE_RECORD_MAX_BYTES"}
 
     def get_queryset(self):
-        return selectors.shipment_list(actor=self.actor)
+        shipments = selectors.shipment_list(actor=self.actor)
+        return shipments.with_hops() if self.action == "retrieve" else shipments
 
     def retrieve(self, request, *args, **kwargs):
         return self.respond(ShipmentDetailOutput, self.get_object(), etag=True)

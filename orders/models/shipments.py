@@ -103,6 +103,9 @@ class ShipmentLine(models.Model):
     accepted_quantity = models.PositiveIntegerField(default=0)
     rejected_quantity = models.PositiveIntegerField(default=0)
     rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
+    # How many codes (units and cases) the line carried, written when it ships: a shipment list shows it where
+    # counting a page's custody hops would read every code of every shipment on it.
+    code_count = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["shipment_id", "id"]

@@ -11,6 +11,7 @@ rolled back and each refused code is flagged for the platform's admins and the c
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -129,6 +130,10 @@ def custody_ship(
     loose = [by_code[unit].pk for unit, case in case_of.items() if case is None and by_code[unit].case_id is not None]
     if loose:  # a unit shipped on its own leaves its case
         TraceCode.objects.filter(pk__in=loose).update(case=None)
+    carried = Counter(line_of.values())
+    for shipment_line, count in carried.items():
+        shipment_line.code_count = count
+    ShipmentLine.objects.bulk_update(list(carried), ["code_count"])
     CustodyHop.objects.bulk_create(
         [
             CustodyHop(

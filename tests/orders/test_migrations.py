@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from orders.models import CustodyHop, Order, Shipment, SuspectedDiversion, TraceCode
 from tests.factories import OfferFactory, OrganizationFactory
+from tests.orders.conftest import place
+from tests.orders.shipping import item, ship, shipment_body
 
 BEFORE = [("orders", "0003_event_note_length")]
 
@@ -102,7 +104,7 @@ def test_existing_shipments_become_first_shipments_and_their_codes_enter_custody
         Decimal("40.00"),
     )
     line = first.lines.get()
-    assert (line.lot_key, line.accepted_quantity, line.rejected_quantity) == ("L1", 3, 1)
+    assert (line.lot_key, line.accepted_quantity, line.rejected_quantity, line.code_count) == ("L1", 3, 1, 1)
     assert Order.objects.get(pk=received.pk).lines.get().closed_quantity == 1  # the short shipment closed the rest
     assert Shipment.objects.get(order_id=in_transit.pk).status == "in_transit"
     codes = {c.code: (c.holder_id, c.shipment_id) for c in TraceCode.objects.all()}
@@ -114,3 +116,24 @@ def test_existing_shipments_become_first_shipments_and_their_codes_enter_custody
     flag = SuspectedDiversion.objects.get()
     assert (flag.attempted_by_organization_id, flag.expected_holder_id) == (supplier.pk, supplier.pk)
     assert other.pk  # an organisation with nothing shipped is untouched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lines_shipped_before_their_code_count_was_kept_get_it_from_their_hops(market):
+    """orders 0027: the column arrives as 0 on every line, then each line counts the hops that name it."""
+    order_id = place(market.buyer_client(), (market.offer.pk, 5)).json()["id"]
+    assert market.supplier_client().post(f"/api/v1/orders/{order_id}/confirm/", {}, format="json").status_code == 200
+    order = Order.objects.get(pk=order_id)
+    line = order.lines.get()
+    coded = item(
+        line, 3, lot="A1", codes=["80000000000000000021"], cases=[("80000000000000000029", ["80000000000000000022"])]
+    )
+    body = shipment_body(order, coded, item(line, 2, lot="B2"))
+    assert ship(market.supplier_client(), order, body).status_code == 200
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+    migrate([("orders", "0026_red_letter_sides")])
+    migrate(latest)
+
+    counts = Shipment.objects.get(order=order).lines.order_by("id").values_list("lot_number", "code_count")
+    assert list(counts) == [("A1", 3), ("B2", 0)]

@@ -4,6 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.choices import DrugType
@@ -173,9 +175,13 @@ def test_only_the_supplier_ships_and_a_foreign_organisation_sees_nothing(market,
 
 
 def test_the_buyer_reads_what_was_shipped(market, confirmed):
+    """A list shows how many codes each line carried (a case and its units each count); the detail lists them."""
     line = confirmed.lines.get()
-    body = shipment_body(confirmed, item(line, 2, lot="A1", codes=["80000000000000000001"]), item(line, 3, lot="B2"))
-    ship(market.supplier_client(), confirmed, body)
+    coded = item(
+        line, 2, lot="A1", codes=["80000000000000000001"], cases=[("80000000000000000009", ["80000000000000000002"])]
+    )
+    body = shipment_body(confirmed, coded, item(line, 3, lot="B2"))
+    assert ship(market.supplier_client(), confirmed, body).status_code == 200
     shipments = market.buyer_client().get(f"/api/v1/orders/{confirmed.pk}/shipments/").json()["results"]
     assert len(shipments) == 1
     shipment = shipments[0]
@@ -185,13 +191,43 @@ def test_the_buyer_reads_what_was_shipped(market, confirmed):
         body["invoice_numbers"],
         "61.75",
     )
-    lots = [(line["lot_number"], line["quantity"], [c["code"] for c in line["codes"]]) for line in shipment["lines"]]
-    assert lots == [("A1", 2, ["80000000000000000001"]), ("B2", 3, [])]
+    assert [(line["lot_number"], line["quantity"], line["code_count"]) for line in shipment["lines"]] == [
+        ("A1", 2, 3),
+        ("B2", 3, 0),
+    ]
+    assert all("codes" not in line for line in shipment["lines"])
     assert shipment["cold_chain"] == {"required": False, "flag": "", "rejectable_lines": [], "record": None}
     detail = market.buyer_client().get(f"/api/v1/shipments/{shipment['id']}/").json()
+    codes = [[(c["code"], c["is_case"], c["case"]) for c in line.pop("codes")] for line in detail["lines"]]
+    assert codes == [
+        [
+            ("80000000000000000001", False, None),
+            ("80000000000000000002", False, "80000000000000000009"),
+            ("80000000000000000009", True, None),
+        ],
+        [],
+    ]
     # the detail adds the two-invoice chain (两票制), which binds public institutions only, not this pharmacy
     assert detail.pop("invoice_chain")["applies"] is False
     assert detail == shipment
+
+
+def test_a_list_of_shipments_reads_no_code_and_a_detail_reads_its_own_once(market, confirmed):
+    line = confirmed.lines.get()
+    for lot, codes in (("A1", ["80000000000000000011", "80000000000000000012"]), ("B2", ["80000000000000000013"])):
+        body = shipment_body(confirmed, item(line, len(codes) + 1, lot=lot, codes=codes))
+        assert ship(market.supplier_client(), confirmed, body).status_code == 200
+    client = market.buyer_client()
+    for path in ("/api/v1/shipments/", f"/api/v1/orders/{confirmed.pk}/shipments/"):
+        with CaptureQueriesContext(connection) as reads:
+            page = client.get(path).json()["results"]
+        assert [[line["code_count"] for line in shipment["lines"]] for shipment in page] == [[1], [2]]
+        assert not [q["sql"] for q in reads.captured_queries if "orders_custodyhop" in q["sql"]], path
+    with CaptureQueriesContext(connection) as reads:
+        detail = client.get(f"/api/v1/shipments/{page[1]['id']}/").json()
+    assert [c["code"] for c in detail["lines"][0]["codes"]] == ["80000000000000000011", "80000000000000000012"]
+    (hops_read,) = [q["sql"] for q in reads.captured_queries if 'FROM "orders_custodyhop"' in q["sql"]]
+    assert '"orders_custodyhop"."shipped_at" IN' in hops_read  # the partition key: one month's partition is read
 
 
 def test_tcm_decoction_pieces_ship_with_their_place_of_origin_other_drugs_need_none(market, confirmed):
