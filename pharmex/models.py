@@ -67,6 +67,8 @@ class AuditEvent(models.Model):
             # The records of one action, newest first (the API's and the desk's `action` filter): one that is rare
             # would otherwise be looked for along the primary key, through every record ever written.
             models.Index(fields=["action", "-id"], name="audit_action_recent"),
+            # Likewise the records about one kind of object (`?object_type=` without an `object_id`).
+            models.Index(fields=["object_type", "-id"], name="audit_type_recent"),
         ]
         constraints = [
             models.CheckConstraint(
