@@ -99,6 +99,7 @@ NAMES = [
     _("closed at"),
     _("closed quantity"),
     _("code"),
+    _("code count"),
     _("commission"),
     _("commission rate"),
     _("confirmation"),
