@@ -95,8 +95,14 @@ def journal_entry_parts(*, actor: Actor, account: int | None = None) -> list[Que
 
 
 def payment_list(*, actor: Actor) -> QuerySet[Payment]:
-    queryset = Payment.objects.select_related("buyer").prefetch_related("allocations__receivable__order")
-    return scoped(queryset.order_by("-id"), own_q(actor, "buyer"))
+    """Staff: every buyer payment; a buyer: its own. Without their allocations (`with_allocations`)."""
+    return scoped(Payment.objects.select_related("buyer").order_by("-id"), own_q(actor, "buyer"))
+
+
+def with_allocations(payments: QuerySet) -> QuerySet:
+    """Buyer or fund payments with the orders each paid, for reading one payment (a page of them would carry every
+    order a fund's month of settlement paid)."""
+    return payments.prefetch_related("allocations__receivable__order")
 
 
 def statement_list(*, actor: Actor) -> QuerySet[Statement]:
@@ -238,10 +244,11 @@ def fund_receivables_aging(*, actor: Actor, on: date | None = None) -> list[dict
 
 
 def fund_payment_list(*, actor: Actor) -> QuerySet[FundPayment]:
-    """Platform staff only: a fund's payments cover many institutions' orders, so no buyer reads them (a buyer
-    sees its orders' fund part on the receivable, `GET /reports/receivables-aging/` never holds it)."""
-    queryset = FundPayment.objects.select_related("fund").prefetch_related("allocations__receivable__order")
-    return queryset.order_by("-id") if actor.is_staff else queryset.none()
+    """Platform staff only: a fund's payments cover many institutions' orders, so no buyer reads them (a buyer sees its
+    orders' fund part on the receivable, `GET /reports/receivables-aging/` never holds it). Without their allocations
+    (`with_allocations`)."""
+    queryset = FundPayment.objects.select_related("fund").order_by("-id")
+    return queryset if actor.is_staff else queryset.none()
 
 
 def insurance_fund_list(*, actor: Actor) -> QuerySet[InsuranceFund]:

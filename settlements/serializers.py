@@ -74,7 +74,6 @@ class PaymentOutput(ModelOutputSerializer):
     amount = MoneyField(read_only=True)
     unallocated = MoneyField(read_only=True, help_text="Not yet applied to an order: the buyer's credit.")
     refunded = MoneyField(read_only=True, help_text="Paid back to the buyer by refunds.")
-    allocations = PaymentAllocationOutput(many=True, read_only=True)
 
     class Meta:
         model = Payment
@@ -92,8 +91,16 @@ class PaymentOutput(ModelOutputSerializer):
             "reversed_at",
             "recorded_by",
             "created_at",
-            "allocations",
         ]
+
+
+class PaymentDetailOutput(PaymentOutput):
+    """A payment with the orders it paid (a list leaves them out: one payment may pay thousands)."""
+
+    allocations = PaymentAllocationOutput(many=True, read_only=True)
+
+    class Meta(PaymentOutput.Meta):
+        fields = [*PaymentOutput.Meta.fields, "allocations"]
 
 
 class InsuranceFundOutput(ModelOutputSerializer):
@@ -123,7 +130,6 @@ class FundPaymentOutput(ModelOutputSerializer):
         read_only=True, help_text="Not yet applied to the fund's dues nor refunded: the fund's credit."
     )
     refunded = MoneyField(read_only=True, help_text="Paid back to the fund by refunds.")
-    allocations = FundAllocationOutput(many=True, read_only=True)
 
     class Meta:
         model = FundPayment
@@ -141,8 +147,17 @@ class FundPaymentOutput(ModelOutputSerializer):
             "reversed_at",
             "recorded_by",
             "created_at",
-            "allocations",
         ]
+
+
+class FundPaymentDetailOutput(FundPaymentOutput):
+    """A fund payment with the orders whose fund part it paid (a list leaves them out: a fund's month of 医保 settlement
+    pays a province's orders)."""
+
+    allocations = FundAllocationOutput(many=True, read_only=True)
+
+    class Meta(FundPaymentOutput.Meta):
+        fields = [*FundPaymentOutput.Meta.fields, "allocations"]
 
 
 class FundPaymentRecordInput(StrictInputSerializer):

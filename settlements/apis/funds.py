@@ -13,7 +13,12 @@ from pharmex.api.views import ApiViewSet
 from pharmex.choices import StaffRole
 from settlements import selectors
 from settlements.filters import FundPaymentFilter
-from settlements.serializers import FundPaymentOutput, FundPaymentRecordInput, InsuranceFundOutput
+from settlements.serializers import (
+    FundPaymentDetailOutput,
+    FundPaymentOutput,
+    FundPaymentRecordInput,
+    InsuranceFundOutput,
+)
 from settlements.services.funds import fund_payment_record, fund_payment_reverse
 
 
@@ -31,8 +36,14 @@ class InsuranceFundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List medical insurance fund payments (staff), newest first"),
-    retrieve=extend_schema(summary="Retrieve a fund payment with its allocations to orders (staff)"),
+    list=extend_schema(
+        summary="List medical insurance fund payments (staff), newest first",
+        description="Without the orders each paid: a fund payment's detail lists its allocations.",
+    ),
+    retrieve=extend_schema(
+        summary="Retrieve a fund payment with its allocations to orders (staff)",
+        responses={200: FundPaymentDetailOutput},
+    ),
 )
 @extend_schema(tags=["payments"])
 class FundPaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -47,7 +58,11 @@ class FundPaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     }
 
     def get_queryset(self):
-        return selectors.fund_payment_list(actor=self.actor)
+        payments = selectors.fund_payment_list(actor=self.actor)
+        return payments if self.action == "list" else selectors.with_allocations(payments)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.respond(FundPaymentDetailOutput, self.get_object())
 
     @extend_schema(
         summary="Record a medical insurance fund payment (finance admin)",
@@ -56,7 +71,7 @@ class FundPaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         "oldest fund due date first. An order is paid when its buyer's part and the fund's part are both fully "
         "allocated; what is left stays as the fund's credit. Send an Idempotency-Key.",
         request=FundPaymentRecordInput,
-        responses={201: FundPaymentOutput, **problems(400, 403)},
+        responses={201: FundPaymentDetailOutput, **problems(400, 403)},
         examples=[
             OpenApiExample(
                 "Fund payment naming an order",
@@ -73,7 +88,9 @@ class FundPaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     @idempotent
     def create(self, request, *args, **kwargs):
         payment = fund_payment_record(actor=self.actor, **self.parse(FundPaymentRecordInput))
-        return self.respond(FundPaymentOutput, self.get_queryset().get(pk=payment.pk), status=status.HTTP_201_CREATED)
+        return self.respond(
+            FundPaymentDetailOutput, self.get_queryset().get(pk=payment.pk), status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         summary="Reverse a fund payment recorded in error (finance admin)",
@@ -84,10 +101,10 @@ class FundPaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         "and with `payment_from_bank_line` for a payment matched from a bank line (unmatch the line instead). A "
         "reversed payment is answered as it is. Send an Idempotency-Key.",
         request=RequiredReasonInput,
-        responses={200: FundPaymentOutput, **problems(400, 403, 404, 409)},
+        responses={200: FundPaymentDetailOutput, **problems(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     @idempotent
     def reverse(self, request, pk=None):
         payment = fund_payment_reverse(payment=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput))
-        return self.respond(FundPaymentOutput, self.get_queryset().get(pk=payment.pk))
+        return self.respond(FundPaymentDetailOutput, self.get_queryset().get(pk=payment.pk))

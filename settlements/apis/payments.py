@@ -12,12 +12,17 @@ from pharmex.choices import StaffRole
 from settlements import selectors, services
 from settlements.apis.common import READS_MONEY
 from settlements.filters import PaymentFilter
-from settlements.serializers import PaymentOutput, PaymentRecordInput
+from settlements.serializers import PaymentDetailOutput, PaymentOutput, PaymentRecordInput
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List buyer payments (a buyer: its own; staff: all), newest first"),
-    retrieve=extend_schema(summary="Retrieve a payment with its allocations to orders"),
+    list=extend_schema(
+        summary="List buyer payments (a buyer: its own; staff: all), newest first",
+        description="Without the orders each paid: a payment's detail lists its allocations.",
+    ),
+    retrieve=extend_schema(
+        summary="Retrieve a payment with its allocations to orders", responses={200: PaymentDetailOutput}
+    ),
 )
 @extend_schema(tags=["payments"])
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -32,7 +37,11 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     }
 
     def get_queryset(self):
-        return selectors.payment_list(actor=self.actor)
+        payments = selectors.payment_list(actor=self.actor)
+        return payments if self.action == "list" else selectors.with_allocations(payments)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.respond(PaymentDetailOutput, self.get_object())
 
     @extend_schema(
         summary="Record a buyer payment (finance admin)",
@@ -40,7 +49,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         "the buyer's orders: those whose numbers appear in `reference` first, then the oldest due first. An order "
         "is paid when fully allocated; what is left stays as the buyer's credit. Send an Idempotency-Key.",
         request=PaymentRecordInput,
-        responses={201: PaymentOutput, **problems(400, 403)},
+        responses={201: PaymentDetailOutput, **problems(400, 403)},
         examples=[
             OpenApiExample(
                 "Payment naming an order",
@@ -57,7 +66,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     @idempotent
     def create(self, request, *args, **kwargs):
         payment = services.payment_record(actor=self.actor, **self.parse(PaymentRecordInput))
-        return self.respond(PaymentOutput, self.get_queryset().get(pk=payment.pk), status=status.HTTP_201_CREATED)
+        return self.respond(PaymentDetailOutput, self.get_queryset().get(pk=payment.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Reverse a payment recorded in error (finance admin)",
@@ -67,7 +76,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         "`payment_from_bank_line` for a payment matched from a bank line (unmatch the line instead). A reversed "
         "payment is answered as it is. Send an Idempotency-Key.",
         request=RequiredReasonInput,
-        responses={200: PaymentOutput, **problems(400, 403, 404, 409)},
+        responses={200: PaymentDetailOutput, **problems(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     @idempotent
@@ -75,4 +84,4 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         payment = services.payment_reverse(
             payment=self.get_object(), actor=self.actor, **self.parse(RequiredReasonInput)
         )
-        return self.respond(PaymentOutput, self.get_queryset().get(pk=payment.pk))
+        return self.respond(PaymentDetailOutput, self.get_queryset().get(pk=payment.pk))

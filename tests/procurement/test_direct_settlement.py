@@ -215,6 +215,13 @@ def test_the_order_is_paid_only_when_the_hospital_and_the_fund_paid_their_parts(
     assert receivable.fund_allocated == receivable.fund_gross and receivable.paid_at is not None
     assert balance(AccountKind.FUND_RECEIVABLE, fund=fund) == Decimal("-13.34")  # the fund's credit
     assert OutboxEvent.objects.filter(event_type="order.fund_paid", object_id=str(order.pk)).count() == 4
+    # a list leaves out the orders each paid; the detail lists them, as the answer to recording it did
+    page = finance.get(FUND_PAYMENTS).json()["results"]
+    assert [(row["id"], "allocations" in row) for row in page] == [
+        (second.json()["id"], False),
+        (first.json()["id"], False),
+    ]
+    assert finance.get(f"{FUND_PAYMENTS}{first.json()['id']}/").json() == first.json()
     assert_ledger_invariants()
 
     # the supplier's statement lists the order, once every payer paid: gross as the order's

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from pharmex.actor import SYSTEM_ACTOR
@@ -109,6 +111,24 @@ def test_finance_admin_records_a_payment_through_the_api(parties, as_client, fin
     # amounts must be strings with at most two places
     bad = as_client(finance_admin_user).post("/api/v1/payments/", {**body, "amount": 61.75}, format="json")
     assert (bad.status_code, bad.json()["errors"][0]["field"]) == (400, "amount")
+
+
+def test_a_list_of_payments_leaves_out_the_orders_each_paid_and_the_detail_lists_them(
+    parties, as_client, finance_admin_user
+):
+    orders = [received_order(buyer=parties.buyer, supplier=parties.supplier, gross="10.00") for _ in range(3)]
+    payment = pay(parties, "30.00")
+    client = as_client(finance_admin_user)
+
+    with CaptureQueriesContext(connection) as reads:
+        page = client.get("/api/v1/payments/").json()["results"]
+    detail = client.get(f"/api/v1/payments/{payment.pk}/").json()
+
+    assert [(row["id"], row["amount"], row["unallocated"]) for row in page] == [(payment.pk, "30.00", "0.00")]
+    assert "allocations" not in page[0]
+    assert not [q["sql"] for q in reads.captured_queries if "settlements_paymentallocation" in q["sql"]]
+    assert sorted(a["order"] for a in detail.pop("allocations")) == sorted(order.pk for order in orders)
+    assert detail == page[0]
 
 
 @time_machine.travel("2026-11-29 10:00:00+08:00", tick=False)
