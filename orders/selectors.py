@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from accounts.models import Organization
 from orders.choices import Side
 from orders.models import (
     CodeFormat,
@@ -16,7 +17,6 @@ from orders.models import (
     OrderEvent,
     OrderLine,
     Recall,
-    RecallAcknowledgement,
     Shipment,
     ShipmentLine,
     SuspectedDiversion,
@@ -137,22 +137,29 @@ def recall_affected_lines(*, recall: Recall, actor: Actor | None = None) -> Quer
     return queryset
 
 
-def recall_buyers(*, recall: Recall, actor: Actor) -> list[dict]:
-    """Each affected buyer with what it was shipped of the recalled lots and its acknowledgement (or none yet).
+def recall_buyers(*, recall: Recall, actor: Actor) -> QuerySet:
+    """Each affected buyer (`buyer`, its id) with `shipped_quantity`, the units of the recalled lots shipped to it, in
+    buyer order: one row per buyer, summed by the database, to be paged (`recall_buyer_rows` completes a page).
 
     Staff and the drug's MAH see every buyer; a buyer sees itself; a supplier the buyers it shipped to.
     """
-    lines = recall_affected_lines(recall=recall, actor=actor).select_related("shipment__buyer")
-    buyers: dict[int, dict] = {}
-    for line in lines:
-        entry = buyers.setdefault(
-            line.shipment.buyer_id,
-            {"organization": line.shipment.buyer, "shipped_quantity": 0, "acknowledgement": None},
-        )
-        entry["shipped_quantity"] += line.quantity
-    for acknowledgement in RecallAcknowledgement.objects.filter(recall=recall, organization_id__in=list(buyers)):
-        buyers[acknowledgement.organization_id]["acknowledgement"] = acknowledgement
-    return [buyers[pk] for pk in sorted(buyers)]
+    lines = recall_affected_lines(recall=recall, actor=actor)
+    return lines.values(buyer=F("shipment__buyer_id")).annotate(shipped_quantity=Sum("quantity")).order_by("buyer")
+
+
+def recall_buyer_rows(*, recall: Recall, rows: list[dict]) -> list[dict]:
+    """A page of `recall_buyers` with each buyer's organisation and its acknowledgement (None: not yet)."""
+    ids = [row["buyer"] for row in rows]
+    organizations = Organization.objects.in_bulk(ids)
+    acknowledged = {ack.organization_id: ack for ack in recall.acknowledgements.filter(organization_id__in=ids)}
+    return [
+        {
+            "organization": organizations[row["buyer"]],
+            "shipped_quantity": row["shipped_quantity"],
+            "acknowledgement": acknowledged.get(row["buyer"]),
+        }
+        for row in rows
+    ]
 
 
 def shipment_list(*, actor: Actor) -> QuerySet[Shipment]:

@@ -124,10 +124,14 @@ class RecallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
         summary="Affected buyers and their acknowledgements: who has not answered yet",
         responses={200: RecallBuyerOutput(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=PagePagination)
     def buyers(self, request, pk=None):
-        rows = selectors.recall_buyers(recall=self.get_object(), actor=self.actor)
-        return self.respond(RecallBuyerOutput, rows, many=True)
+        recall = self.get_object()
+        return self.page_of(
+            selectors.recall_buyers(recall=recall, actor=self.actor),
+            RecallBuyerOutput,
+            complete=lambda rows: selectors.recall_buyer_rows(recall=recall, rows=rows),
+        )
 
     @extend_schema(
         summary="Acknowledge a recall (an affected buyer), with the quantity you still hold",

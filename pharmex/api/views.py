@@ -12,7 +12,7 @@ input parsing and output rendering, so a command endpoint is a few lines (STYLE 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
@@ -187,9 +187,14 @@ class ApiMixin:
     def no_content(self) -> Response:
         return Response(status=http.HTTP_204_NO_CONTENT)
 
-    def page_of(self, queryset: Any, output_class: type[BaseSerializer]) -> Response:
-        """One page of `queryset` rendered by `output_class`, with the view's pagination."""
+    def page_of(
+        self, queryset: Any, output_class: type[BaseSerializer], *, complete: Callable[[list], list] | None = None
+    ) -> Response:
+        """One page of `queryset` rendered by `output_class`, with the view's pagination; `complete` turns the page's
+        rows into what `output_class` renders, where that takes reads of its own (made for the page only)."""
         page = self.paginate_queryset(queryset)
+        if complete is not None:
+            page = complete(page)
         return self.get_paginated_response(output_class(page, many=True).data)
 
     def filtered(self, filterset_class: type, queryset: Any) -> Any:

@@ -129,7 +129,7 @@ def buyers(client, recall_id: int) -> list[tuple[str, int, int | None]]:
             row["shipped_quantity"],
             row["acknowledgement"] and row["acknowledgement"]["quantity_held"],
         )
-        for row in response.json()
+        for row in response.json()["results"]
     ]
 
 
@@ -288,6 +288,23 @@ def test_the_recall_shows_who_has_not_acknowledged(world):
     assert buyers(world.clinic.client(), recall_id) == []
     stranger = org(OrganizationKind.DISTRIBUTOR, "无关医药公司")
     assert buyers(stranger.client(), recall_id) == []
+
+
+def test_the_recalls_buyers_are_paged_one_row_a_buyer_summed_over_its_shipments(world):
+    sold(world.pharmacy, world.distributor, world.offer, "ab 01", 3)  # a second shipment of the lot, spelt anew
+    recall_id = recall(world.mah.client(), world.drug.pk).json()["id"]
+    client = world.admin_client()
+
+    first = client.get(f"/api/v1/recalls/{recall_id}/buyers/", {"page_size": 1}).json()
+    second = client.get(first["next"]).json()
+
+    assert (first["count"], first["previous"], second["next"]) == (2, None, None)
+    rows = [
+        (row["organization"]["legal_name"], row["shipped_quantity"]) for row in first["results"] + second["results"]
+    ]
+    assert rows == [("海口康宁大药房", 7), ("海口市人民医院", 6)]
+    bad = client.get(f"/api/v1/recalls/{recall_id}/buyers/", {"page_size": 201})
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (400, "page_size")
 
 
 def _lock_waiters() -> int:

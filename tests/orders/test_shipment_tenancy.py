@@ -210,14 +210,14 @@ def test_a_foreign_organisation_sees_a_recall_but_none_of_its_buyers_and_has_not
 ):
     stranger = scene.stranger_client()
     assert stranger.get(f"/api/v1/recalls/{recalled.pk}/").status_code == 200  # a public notice
-    assert stranger.get(f"/api/v1/recalls/{recalled.pk}/buyers/").json() == []
+    assert stranger.get(f"/api/v1/recalls/{recalled.pk}/buyers/").json()["results"] == []
     assert stranger.get(f"/api/v1/recalls/{recalled.pk}/affected/").json()["results"] == []
     response = stranger.post(f"/api/v1/recalls/{recalled.pk}/acknowledge/", {"quantity_held": 0}, format="json")
     assert (response.status_code, response.json()["code"]) == (409, "recall_not_affected")
     missing = stranger.post(f"/api/v1/recalls/{MISSING}/acknowledge/", {"quantity_held": 0}, format="json")
     assert missing.status_code == 404
     assert not RecallAcknowledgement.objects.exists()
-    [row] = market.buyer_client().get(f"/api/v1/recalls/{recalled.pk}/buyers/").json()
+    [row] = market.buyer_client().get(f"/api/v1/recalls/{recalled.pk}/buyers/").json()["results"]
     assert (row["organization"]["id"], row["shipped_quantity"], row["acknowledgement"]) == (market.buyer.pk, 2, None)
 
 
