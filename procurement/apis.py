@@ -14,7 +14,7 @@ from api_docs.responses import problems
 from orders import selectors as order_selectors
 from orders.serializers import OrderOutput
 from pharmex.api.idempotency import idempotent
-from pharmex.api.pagination import NewestFirstCursorPagination
+from pharmex.api.pagination import NewestFirstCursorPagination, PagePagination
 from pharmex.api.permissions import Members, SignedIn, Staff
 from pharmex.api.renderers import SPREADSHEET_RENDERERS
 from pharmex.api.serializers import NoteInput, transition_record_output
@@ -228,10 +228,14 @@ class ContractViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         "sees its own row)",
         responses={200: ProgressOutput(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=PagePagination)
     def progress(self, request, pk=None):
-        rows = selectors.contract_progress(actor=self.actor, contract=self.get_object())
-        return self.respond(ProgressOutput, rows, many=True)
+        contract = self.get_object()
+        return self.page_of(
+            selectors.contract_volumes(actor=self.actor, contract=contract),
+            ProgressOutput,
+            complete=lambda volumes: selectors.volumes_progress(contract=contract, volumes=volumes),
+        )
 
     @extend_schema(
         summary="Export the agreed-volume progress of every contract you see (CSV or XLSX): one row per contract "

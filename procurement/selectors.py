@@ -74,10 +74,20 @@ def contract_progress(*, actor: Actor, contract: ProcurementContract) -> list[Pr
     """Each institution's purchases of the contract's drug in its period (order date), from any supplier, against
     its agreed volume: `ordered` the quantities of its orders that were not refused, cancelled or expired,
     `received` what it accepted at receipt. An institution sees its own row; the winner and admins see all."""
+    return volumes_progress(contract=contract, volumes=list(contract_volumes(actor=actor, contract=contract)))
+
+
+def contract_volumes(*, actor: Actor, contract: ProcurementContract) -> QuerySet[ContractVolume]:
+    """The contract's agreed volumes the actor reads, in institution order: an institution its own, the winner and
+    admins every institution's."""
     volumes = contract.volumes.select_related("institution").order_by("institution_id")
     if not actor.is_staff and actor.organization_id != contract.supplier_id:
         volumes = volumes.filter(institution_id=actor.organization_id)
-    volumes = list(volumes)
+    return volumes
+
+
+def volumes_progress(*, contract: ProcurementContract, volumes: list[ContractVolume]) -> list[Progress]:
+    """`contract_progress` of these volumes of the contract (a page of them), in one read of the order lines."""
     start, end = local_days(contract.valid_from, contract.valid_until)
     totals = {
         row["order__buyer_id"]: row
