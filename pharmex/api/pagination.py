@@ -131,3 +131,11 @@ class NewestFirstCursorPagination(CursorPagination):
             "operation; a cursor is opaque: never build one."
         )
         return _page_schema(super().get_paginated_response_schema(schema), follow=follow)
+
+
+class OldestFirstCursorPagination(NewestFirstCursorPagination):
+    """Keyset pagination of an append-heavy list read in the order its rows arrived: a queue worked from its oldest
+    row (bank lines: a statement's in file order, the unmatched ones first come first), without counting a table
+    that grows with every statement imported."""
+
+    ordering = "id"

@@ -7,7 +7,7 @@ from rest_framework.parsers import MultiPartParser
 
 from api_docs.responses import problems
 from pharmex.api.idempotency import idempotent
-from pharmex.api.pagination import PagePagination
+from pharmex.api.pagination import OldestFirstCursorPagination, PagePagination
 from pharmex.api.permissions import Staff
 from pharmex.api.serializers import ReasonInput, RequiredReasonInput
 from pharmex.api.uploads import UploadViewMixin
@@ -85,13 +85,16 @@ class BankStatementViewSet(UploadViewMixin, mixins.ListModelMixin, mixins.Retrie
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List bank lines, e.g. the exceptions queue `?status=unmatched` (staff)"),
+    list=extend_schema(
+        summary="List bank lines, e.g. the exceptions queue `?status=unmatched` (staff), oldest first",
+        description="Cursor-paginated in the order the lines arrived: a statement's (`?statement=`) in file order.",
+    ),
     retrieve=extend_schema(summary="Retrieve a bank line (staff)"),
 )
 @extend_schema(tags=["bank-statements"])
 class BankLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = BankLineOutput
-    pagination_class = PagePagination
+    pagination_class = OldestFirstCursorPagination
     filterset_class = BankLineFilter
     policies = {
         "list": STAFF,
