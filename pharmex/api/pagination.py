@@ -136,6 +136,7 @@ class NewestFirstCursorPagination(CursorPagination):
 class OldestFirstCursorPagination(NewestFirstCursorPagination):
     """Keyset pagination of an append-heavy list read in the order its rows arrived: a queue worked from its oldest
     row (bank lines: a statement's in file order, the unmatched ones first come first), without counting a table
-    that grows with every statement imported."""
+    that grows with every statement imported. Not for a list cut into sides: `bounded` takes each side's newest
+    rows (tests/orders/test_list_sides.py holds those lists to newest first)."""
 
     ordering = "id"

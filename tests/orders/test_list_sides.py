@@ -175,7 +175,9 @@ def test_every_list_cut_into_sides_pages_by_cursor_with_an_index_in_id_order_on_
         "RedLetterFormViewSet",
     }
     for view in views:
-        assert issubclass(view.pagination_class, NewestFirstCursorPagination), view.__name__  # it has `bounded`
+        # it has `bounded`, which takes each side's newest rows: the list must read newest first
+        assert issubclass(view.pagination_class, NewestFirstCursorPagination), view.__name__
+        assert view.pagination_class.ordering == "-id", view.__name__
         model = view.serializer_class.Meta.model
         ordered = {tuple(index.fields) for index in model._meta.indexes}
         assert all((field, "-id") in ordered for field in view.party_fields), (view.__name__, sorted(ordered))
