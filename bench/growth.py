@@ -1074,25 +1074,36 @@ def floor_place(*, buyer: int, supplier: int, offers: dict[int, int], lines: lis
 
 
 def table(results: dict[int, dict[str, Result | None]]) -> str:
+    """Ratios per size and their flatness, then what each side's own cost did: a ratio that is not flat may be a
+    service that grew or a floor that did while the service stayed."""
     sizes = sorted(results)
     names = list(results[sizes[0]])
+    span = f"{sizes[-1]}×S ÷ {sizes[0]}×S"
     head = [
         "operation",
         *[f"{k}×S ratio" for k in sizes],
-        f"flatness ({sizes[-1]}×S ÷ {sizes[0]}×S)",
+        f"flatness ({span})",
+        f"service cost ({span})",
+        f"floor cost ({span})",
         f"service / floor at {sizes[-1]}×S",
     ]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in names:
         first, last = results[sizes[0]][name], results[sizes[-1]][name]
         if first is None:
-            out.append(f"| {name} | " + " | ".join("not measured" for _ in sizes) + " | – | – |")
+            out.append(f"| {name} | " + " | ".join("not measured" for _ in sizes) + " | – | – | – | – |")
             continue
         ratios = [f"{results[k][name].ratio:.2f}×" for k in sizes]
         flat = last.ratio / first.ratio
+        service, floor = cost_growth(first.service, last.service, first), cost_growth(first.floor, last.floor, first)
         detail = f"{last.service:.2f} / {last.floor:.2f} {last.unit}"
-        out.append(f"| {name} | " + " | ".join(ratios) + f" | {flat:.2f} | {detail} |")
+        out.append(f"| {name} | " + " | ".join(ratios) + f" | {flat:.2f} | {service:.2f} | {floor:.2f} | {detail} |")
     return "\n".join(out)
+
+
+def cost_growth(first: float, last: float, result: Result) -> float:
+    """How much dearer the operation got (above 1: dearer), a time's growth or a rate's fall alike."""
+    return first / last if result.throughput else last / first
 
 
 def chart(results: dict[int, dict[str, Result | None]], path: Path, title: str) -> None:

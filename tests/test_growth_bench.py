@@ -78,6 +78,10 @@ def test_growth_bench_smoke(tiny, history_partitions, tmp_path):
 
     report = growth.table(results)
     assert "| placement |" in report and "flatness (4×S ÷ 1×S)" in report
+    assert "service cost (4×S ÷ 1×S)" in report and "floor cost (4×S ÷ 1×S)" in report
+    # a cost that doubled reads 2 whether it is a time that doubled or a rate that halved
+    assert growth.cost_growth(10.0, 20.0, growth.Result(10.0, 1.0, "ms")) == 2
+    assert growth.cost_growth(200.0, 100.0, growth.Result(200.0, 1.0, "orders/s", throughput=True)) == 2
     growth.chart(results, tmp_path / "growth.png", "smoke")
     assert (tmp_path / "growth.png").read_bytes().startswith(b"\x89PNG")
     # --report: one table and chart from several runs' files, a later file's sizes winning
