@@ -25,7 +25,8 @@ History, per order (the proportions of a real platform, SPEC §5–§7; what thi
     each size measures "this month", the newest month, which always holds the same number of orders.
   * Parties: 20 suppliers, 200 pharmacies; one busy buyer (a chain's head office) places 2 % of all orders.
   * Not seeded: outbox events and webhook deliveries (≈ 10 per order: 5 events × 2 parties) and idempotency keys —
-    no measured operation reads their history (the placement and shipping measurements write their own).
+    no measured operation reads their history (the placement and shipping measurements write their own); nor the
+    audit records' request ids (NULL), whose index's cost as it grows bench/index_keys.py measures on its own.
 
 Every seeded row satisfies what production writes satisfy: the ledger's balance trigger (checked at each
 month's commit), its append-only triggers, the receivable/statement triggers, the audit chain (verify_audit_chain

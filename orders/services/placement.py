@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import uuid6
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -72,7 +73,7 @@ def checkout_place(*, actor: Actor, lines: Sequence[LineRequest], note: str = ""
     """
     buyer = actor.require_organization()
     result, facts = _gate(buyer=buyer, lines=lines)
-    checkout_id = uuid.uuid4()
+    checkout_id = uuid6.uuid7()  # time-ordered: the orders' index of it keeps every year (pharmex.context)
     orders = [
         _create_order(buyer=buyer, actor=actor, verdicts=verdicts, facts=facts, note=note, checkout_id=checkout_id)
         for _, verdicts in sorted(_by_supplier(result.lines).items())

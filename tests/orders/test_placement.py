@@ -1,6 +1,7 @@
 """Placing orders: reservation, snapshots, money, numbering, atomicity, idempotency (SPEC §5)."""
 
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -124,6 +125,27 @@ def test_one_order_is_with_one_supplier(market):
     assert response.json()["errors"] == [
         {"field": "lines", "code": "several_suppliers", "message": "All lines must share one supplier."}
     ]
+
+
+def test_request_and_checkout_ids_are_time_ordered(market):
+    """The audit log's index of request ids and the orders' of checkout ids keep every year: each new id sorts after
+    the ones before it (UUIDv7), so it lands on the index's newest leaf rather than anywhere (bench/index_keys.py)."""
+    request_ids, checkout_ids = [], []
+    for _ in range(3):
+        response = place(market.buyer_client(), (market.offer.pk, 1), path="/api/v1/checkout/")
+        assert response.status_code == 201, response.json()
+        request_ids.append(response["X-Request-ID"])
+        checkout_ids.append(response.json()["checkout_id"])
+        order_id = response.json()["orders"][0]["id"]
+        recorded = AuditEvent.objects.get(object_type="order", object_id=str(order_id), action="order.placed")
+        assert recorded.request_id == response["X-Request-ID"]
+
+    assert all(re.fullmatch(r"[0-9a-f]{32}", rid) and uuid.UUID(rid).version == 7 for rid in request_ids)
+    assert all(uuid.UUID(cid).version == 7 for cid in checkout_ids)
+    assert request_ids == sorted(set(request_ids)) and checkout_ids == sorted(set(checkout_ids))
+    # A well-formed id of the client's own is kept as it is, whatever its order.
+    mine = market.buyer_client().get("/api/v1/orders/", HTTP_X_REQUEST_ID="zz-client-chosen-id")
+    assert mine["X-Request-ID"] == "zz-client-chosen-id"
 
 
 def test_checkout_creates_one_order_per_supplier_all_or_nothing(market):
