@@ -28,13 +28,13 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 import psycopg  # noqa: E402
 
+from bench.growth import recreate_database  # noqa: E402
 from pharmex.context import new_request_id  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/index_keys_bench")
@@ -57,13 +57,6 @@ SCHEMES = {
 
 def table(name: str) -> str:
     return "keys_" + name.split(" ")[0].replace("-", "_")
-
-
-def recreate_database(url: str) -> None:
-    parsed = urlparse(url)
-    with psycopg.connect(url.replace(parsed.path, "/postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.path.lstrip("/")}"')
-        conn.execute(f'CREATE DATABASE "{parsed.path.lstrip("/")}"')
 
 
 def fill(conn: psycopg.Connection, rows: int) -> None:
