@@ -1,7 +1,8 @@
 """Random or time-ordered keys on years of history (issue 19; not a test): what one insert costs a B-tree index.
 
 The audit log indexes every record's request id (the desk finds what one request did by it), and an order its
-checkout id; neither table is partitioned or purged, so both indexes hold every year. A random key (UUIDv4) lands
+checkout id; neither table is partitioned or purged, so both indexes hold every year (the webhook outbox's unique
+event ids hold 90 days of every party's events). A random key (UUIDv4) lands
 on any leaf of the index: the more years, the more leaves, and after each checkpoint PostgreSQL writes the whole
 8 kB page to the WAL the first time a leaf changes, so nearly every insert into a large index costs a page of WAL
 (and of replication and backup). A time-ordered key (UUIDv7) lands on the newest leaves whatever the size.

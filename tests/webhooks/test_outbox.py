@@ -60,6 +60,10 @@ def test_publish_writes_one_event_per_organisation_and_one_delivery_per_subscrib
     assert [event.organization_id for event in events] == [org_a.pk, org_b.pk]
     assert len({event.event_id for event in events}) == 2
     assert all(isinstance(event.event_id, uuid.UUID) for event in events)
+    # time-ordered (UUIDv7), so the unique index of 90 days of events takes each new id on its newest leaf
+    assert [event.event_id.version for event in events] == [7, 7]
+    assert events[0].event_id < events[1].event_id
+    assert OutboxEvent().event_id.version == 7  # the model's default too
     stored = OutboxEvent.objects.get(organization=org_a)
     assert stored.payload["total"] == "12.50"  # Decimal as a string, never a float
     assert stored.payload["at"].endswith("Z")
