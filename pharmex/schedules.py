@@ -20,6 +20,16 @@ SCHEDULES = [
         "every_seconds": 3600,
     },
     {
+        "name": "Purge rate-limit counters of past windows (kept in PostgreSQL when there is no Redis)",
+        "task": "pharmex.tasks.purge_rate_counters_task",
+        "every_seconds": 3600,
+    },
+    {
+        "name": "Purge expired admin-site sessions",
+        "task": "pharmex.tasks.purge_expired_sessions_task",
+        "crontab": {"minute": "20", "hour": "3"},
+    },
+    {
         "name": "Licence expiry warnings and suspension",
         "task": "accounts.tasks.license_expiry_run_task",
         "crontab": {"minute": "5", "hour": "0"},

@@ -1,11 +1,13 @@
-"""Celery entry points of the kernel: audit sealing and verification, idempotency-key purging, partitions
-(STYLE G20)."""
+"""Celery entry points of the kernel: audit sealing and verification, purging what requests leave behind
+(idempotency keys, rate counters, admin sessions), partitions (STYLE G20)."""
 
 import logging
 
 from celery import shared_task
+from django.core.management import call_command
 
 from pharmex.api.idempotency import purge_expired_keys
+from pharmex.api.ratelimit import purge_expired_counters
 from pharmex.audit import seal_audit_chain, verify_audit_chain
 from pharmex.partition_jobs import partitions_analyze, partitions_detach_past_retention, partitions_maintain
 
@@ -38,6 +40,18 @@ def verify_audit_chain_task() -> int:
 @shared_task(acks_late=True)
 def purge_idempotency_keys_task() -> int:
     return purge_expired_keys()
+
+
+@shared_task(acks_late=True)
+def purge_rate_counters_task() -> int:
+    """Without Redis every principal's window is a row: about a row a minute per active caller, kept for ever."""
+    return purge_expired_counters()
+
+
+@shared_task(acks_late=True)
+def purge_expired_sessions_task() -> None:
+    """Staff sign-ins to the admin site leave a session row each; Django deletes expired ones only when asked."""
+    call_command("clearsessions")
 
 
 @shared_task(acks_late=True)

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-import uuid6
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -105,7 +104,6 @@ def outbox_publish(
     now = timezone.now()
     events = [
         OutboxEvent(
-            event_id=uuid6.uuid7(),  # time-ordered: why at OutboxEvent.event_id
             event_type=event_type,
             organization_id=organization_id,
             object_type=object_type,
