@@ -466,7 +466,7 @@ class OfferPriceChange(models.Model):
 class ImportJob(models.Model):
     """A bulk import (offers by a supplier, drug master data by admins), processed by a Celery task.
 
-    The file itself is kept in the row so any worker on any machine can process it.
+    The file itself is kept in the row so any worker on any machine can process it, until the job is finished.
     """
 
     kind = models.CharField(max_length=10, choices=ImportKind.choices)
@@ -479,7 +479,7 @@ class ImportJob(models.Model):
     file_format = models.CharField(max_length=5, choices=ImportFormat.choices)
     file_size = models.PositiveIntegerField()
     file_sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    content = models.BinaryField(blank=True, default=b"", editable=False)  # emptied once processed
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)

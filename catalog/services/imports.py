@@ -120,8 +120,10 @@ def _save_progress(job: ImportJob, tally: ImportTally, *, processed: int, **extr
 
 def import_job_run(*, job_id: int) -> ImportJob | None:
     """Process a job (the task body): check the file again, count every row against CATALOG_IMPORT_MAX_ROWS,
-    then import. The file is read from a temporary copy, never whole into memory. Safe to run twice: a
-    finished job is not touched again."""
+    then import. The file is read from a temporary copy, never whole into memory, and forgotten once the job is
+    finished (its name, size, digest, counts and errors stay), as a bank statement's is: a supplier importing its
+    price list daily would otherwise keep every day's file in the database. Safe to run twice: a finished job is
+    not touched again."""
     job = _claim(job_id)
     if job is None:
         return None
@@ -160,6 +162,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             processed=reached - 1,
             status=ImportStatus.FAILED,
             message=str(error)[:500],
+            content=b"",
             finished_at=timezone.now(),
         )
     else:
@@ -175,6 +178,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             processed=job.total_rows,
             status=ImportStatus.SUCCEEDED,
             message=message,
+            content=b"",
             finished_at=timezone.now(),
         )
     job.refresh_from_db()

@@ -1,9 +1,11 @@
+import hashlib
 import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
@@ -228,6 +230,59 @@ def test_a_file_without_the_needed_columns_fails_as_a_whole(
     assert job["message"] == (
         "Missing columns: unit_price, stock, drug_id or approval_number. The first row must name the columns."
     )
+
+
+@pytest.mark.django_db
+def test_a_finished_jobs_file_is_forgotten_and_what_it_did_is_kept(
+    as_client, seller, drugs, django_capture_on_commit_callbacks
+):
+    client = as_client(seller[1])
+    good = _csv("drug_id,unit_price,stock", f"{drugs[0].pk},12.50,100")
+    bad = _csv("name,cost", "x,1")
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = _upload(client, good).json()
+    succeeded, failed = (
+        _run(client, good, django_capture_on_commit_callbacks),
+        _run(client, bad, django_capture_on_commit_callbacks),
+    )
+    assert (succeeded["status"], failed["status"]) == ("succeeded", "failed")
+    for job, content in ((succeeded, good), (failed, bad)):
+        row = ImportJob.objects.get(pk=job["id"])
+        assert bytes(row.content) == b""
+        assert (row.file_size, row.file_sha256) == (len(content), hashlib.sha256(content).hexdigest())
+    assert ImportJob.objects.get(pk=failed["id"]).message.startswith("Missing columns")
+    assert bytes(ImportJob.objects.get(pk=queued["id"]).content) == good  # still to be read by the worker
+    assert import_job_run_task.run(succeeded["id"]) is None  # finished: never read again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_forgets_the_files_of_jobs_finished_before_it(seller):
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    executor = MigrationExecutor(connection)
+    executor.migrate([("catalog", "0006_foreign_keys_no_own_index")])
+    ImportJob_ = executor.loader.project_state([("catalog", "0006_foreign_keys_no_own_index")]).apps.get_model(
+        "catalog", "ImportJob"
+    )
+    jobs = {
+        status: ImportJob_.objects.create(
+            kind="offers",
+            organization_id=seller[0].pk,
+            created_by_label="x",
+            file_name=f"{status}.csv",
+            file_format="csv",
+            file_size=5,
+            file_sha256="0" * 64,
+            content=b"a,b\n",
+            status=status,
+        ).pk
+        for status in ("queued", "running", "succeeded", "failed")
+    }
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(latest)
+    kept = {status: bytes(ImportJob.objects.get(pk=pk).content) for status, pk in jobs.items()}
+    assert kept == {"queued": b"a,b\n", "running": b"a,b\n", "succeeded": b"", "failed": b""}
+    assert ImportJob.objects.get(pk=jobs["succeeded"]).file_size == 5
 
 
 @pytest.mark.django_db
