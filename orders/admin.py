@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actor import actor_for_user
@@ -83,8 +84,18 @@ class ShipmentAdmin(ReadOnlyAdmin):
     inlines = [ShipmentLineInline]
 
 
+class CodeHopsFormSet(BaseInlineFormSet):
+    """A code's hops read from the months between its first hop and its last, as the API's trace lookup reads them."""
+
+    def __init__(self, *args, instance=None, queryset=None, **kwargs):
+        if instance is not None and instance.pk is not None:
+            queryset = (CustodyHop.objects.all() if queryset is None else queryset).of_code(instance)
+        super().__init__(*args, instance=instance, queryset=queryset, **kwargs)
+
+
 class CustodyHopInline(ReadOnlyInline):
     model = CustodyHop
+    formset = CodeHopsFormSet
     fields = ["shipped_at", "from_organization", "to_organization", "order", "shipment", "outcome", "settled_at"]
 
 

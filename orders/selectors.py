@@ -103,11 +103,7 @@ def trace_get(*, actor: Actor, code: str) -> Trace:
     party = parties_q(actor, "from_organization", "to_organization")
     if trace is None or party is None:
         raise NotFound()
-    # No hop of a code is older than the code (orders 0017) nor newer than its last hop (orders 0018): saying so
-    # reads only the monthly partitions in between, whatever the length of the history.
-    hops = CustodyHop.objects.filter(party, code=trace, shipped_at__gte=trace.created_at)
-    if trace.last_hop_at is not None:
-        hops = hops.filter(shipped_at__lte=trace.last_hop_at)
+    hops = CustodyHop.objects.of_code(trace).filter(party)
     hops = hops.select_related("from_organization", "to_organization").annotate(
         order_number=F("order__number"), return_number=F("return_request__number")
     )
@@ -197,7 +193,7 @@ def shipments_received(*, actor: Actor, first_day: date, last_day: date) -> Quer
 def shipment_codes(*, shipments: QuerySet[Shipment]) -> QuerySet[CustodyHop]:
     """The codes the shipments carried, with the drug facts a 医保/码上放心 upload needs, in shipment order."""
     return (
-        CustodyHop.objects.filter(shipment__in=shipments)
+        CustodyHop.objects.of_shipments(shipments)
         .select_related("code", "code__case", "shipment_line__drug", "shipment")
         .order_by("shipment_id", "shipment_line_id", "code__code")
     )

@@ -56,6 +56,21 @@ class CustodyHopQuerySet(models.QuerySet):
         (orders 0016): saying so lets PostgreSQL read the one monthly partition that holds them."""
         return self.filter(shipment=shipment, shipped_at=shipment.created_at)
 
+    def of_code(self, code: TraceCode) -> CustodyHopQuerySet:
+        """A code's hops. None is older than the code (orders 0017) nor newer than its last hop (orders 0018): saying
+        so reads only the monthly partitions in between, whatever the length of the history."""
+        hops = self.filter(code=code, shipped_at__gte=code.created_at)
+        return hops if code.last_hop_at is None else hops.filter(shipped_at__lte=code.last_hop_at)
+
+    def of_shipments(self, shipments: models.QuerySet[Shipment]) -> CustodyHopQuerySet:
+        """The hops many shipments carried, read from the months between the first shipment's `created_at` and the
+        last's. The bounds come from one small aggregate first: bounds taken from a subquery would prune no
+        partition when the query is planned, and every month of history would be read."""
+        window = shipments.order_by().aggregate(first=models.Min("created_at"), last=models.Max("created_at"))
+        if window["first"] is None:
+            return self.none()
+        return self.filter(shipment__in=shipments, shipped_at__gte=window["first"], shipped_at__lte=window["last"])
+
     def of_return(self, ret) -> CustodyHopQuerySet:
         """The hops a return sent back: shipped back after the return was asked for, so no older partition is read."""
         return self.filter(return_request=ret, shipped_at__gte=ret.created_at)

@@ -17,11 +17,12 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import CustodyHop, Order, OrderEvent, Shipment, ShipmentLine, TraceCode
-from orders.selectors import shipment_list, trace_get
+from orders.selectors import shipment_codes, shipment_list, trace_get
 from pharmex import partitions
 from pharmex.actor import SYSTEM_ACTOR
 from pharmex.models import AuditEvent
 from pharmex.partition_jobs import partition_detach, partitions_detach_past_retention, partitions_maintain
+from tests.factories import UserFactory
 from tests.orders.shipping import code
 from tests.orders.test_custody import chain, sell  # noqa: F401 (the fixture)
 from tests.partitions import drop_history_partitions
@@ -198,7 +199,7 @@ def test_a_month_is_detached_only_when_all_its_records_are_past_retention(chain,
         partition_detach(table=EVENTS, month=date(2019, 4, 1))
 
 
-def test_queries_carry_the_partition_key(sold):
+def test_queries_carry_the_partition_key(sold, client):
     order, shipment = sold
     with transaction.atomic():
         partitions_maintain(
@@ -225,6 +226,26 @@ def test_queries_carry_the_partition_key(sold):
 
     events = OrderEvent.objects.filter(order=order, created_at__gte=order.placed_at)
     assert f"{EVENTS}_p2025_01" not in events.explain() and events.count() == order.events.count()
+
+    # The admin site's page of a code lists its hops read the same way.
+    client.force_login(UserFactory(staff_role="admin", is_staff=True, is_superuser=True))
+    trace_code = TraceCode.objects.get(code=code(1))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/admin/orders/tracecode/{trace_code.pk}/change/")
+    assert page.status_code == 200 and page.context["inline_admin_formsets"][0].formset.queryset.count() == 1
+    (hop_query,) = [q["sql"] for q in queries.captured_queries if f'FROM "{HOPS}"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {hop_query}")
+        bounded = "\n".join(row[0] for row in cursor.fetchall())
+    assert this_month in bounded and f"{HOPS}_p2025_01" not in bounded and next_month not in bounded
+
+    # The codes export of a shipment or of a range of received ones (a subquery of shipments): its months only.
+    exported = shipment_codes(shipments=Shipment.objects.filter(pk=shipment.pk))
+    assert sorted(hop.code.code for hop in exported) == sorted([code(1), code(2)])
+    plan = exported.explain()
+    assert this_month in plan and f"{HOPS}_p2025_01" not in plan and f"{HOPS}_default" not in plan
+    assert next_month not in plan
+    assert list(shipment_codes(shipments=Shipment.objects.none())) == []
 
 
 def migrate(targets):
