@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
@@ -16,6 +15,7 @@ from catalog.models import CustomsStatusChange, ImportJob, Offer, OfferPriceChan
 from catalog.tasks import import_job_run_task
 from tests.catalog.workbooks import xlsx_package
 from tests.factories import DrugFactory, LicenseFactory, OfferFactory, OrganizationFactory
+from tests.migrations import latest, migrate
 
 PROBLEMS = "https://pharmex.example/problems/"
 
@@ -257,12 +257,8 @@ def test_a_finished_jobs_file_is_forgotten_and_what_it_did_is_kept(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_forgets_the_files_of_jobs_finished_before_it(seller):
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    executor = MigrationExecutor(connection)
-    executor.migrate([("catalog", "0006_foreign_keys_no_own_index")])
-    ImportJob_ = executor.loader.project_state([("catalog", "0006_foreign_keys_no_own_index")]).apps.get_model(
-        "catalog", "ImportJob"
-    )
+    newest = latest()
+    ImportJob_ = migrate([("catalog", "0006_foreign_keys_no_own_index")]).get_model("catalog", "ImportJob")
     jobs = {
         status: ImportJob_.objects.create(
             kind="offers",
@@ -277,9 +273,7 @@ def test_the_migration_forgets_the_files_of_jobs_finished_before_it(seller):
         ).pk
         for status in ("queued", "running", "succeeded", "failed")
     }
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(latest)
+    migrate(newest)
     kept = {status: bytes(ImportJob.objects.get(pk=pk).content) for status, pk in jobs.items()}
     assert kept == {"queued": b"a,b\n", "running": b"a,b\n", "succeeded": b"", "failed": b""}
     assert ImportJob.objects.get(pk=jobs["succeeded"]).file_size == 5

@@ -4,30 +4,22 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from orders.models import CustodyHop, Order, Shipment, SuspectedDiversion, TraceCode
 from tests.factories import OfferFactory, OrganizationFactory
+from tests.migrations import latest, migrate
 from tests.orders.conftest import place
 from tests.orders.shipping import item, ship, shipment_body
 
 BEFORE = [("orders", "0003_event_note_length")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_existing_shipments_become_first_shipments_and_their_codes_enter_custody():
     supplier, buyer, other = OrganizationFactory(), OrganizationFactory(kind="pharmacy"), OrganizationFactory()
     offer = OfferFactory(supplier=supplier, unit_price=Decimal("10.00"))
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    newest = latest()
     apps = migrate(BEFORE)
     Order_, OrderLine_ = apps.get_model("orders", "Order"), apps.get_model("orders", "OrderLine")
     Shipment_, ShipmentLine_ = apps.get_model("orders", "Shipment"), apps.get_model("orders", "ShipmentLine")
@@ -93,7 +85,7 @@ def test_existing_shipments_become_first_shipments_and_their_codes_enter_custody
         code="80000000000000000002", attempted_order=received, attempted_by="y", first_shipment_line=transit_line
     )
 
-    migrate(latest)
+    migrate(newest)
 
     first = Shipment.objects.get(order_id=received.pk)
     assert (first.sequence, first.status, first.supplier_id, first.buyer_id, first.gross) == (
@@ -130,10 +122,10 @@ def test_lines_shipped_before_their_code_count_was_kept_get_it_from_their_hops(m
     )
     body = shipment_body(order, coded, item(line, 2, lot="B2"))
     assert ship(market.supplier_client(), order, body).status_code == 200
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    newest = latest()
 
     migrate([("orders", "0026_red_letter_sides")])
-    migrate(latest)
+    migrate(newest)
 
     counts = Shipment.objects.get(order=order).lines.order_by("id").values_list("lot_number", "code_count")
     assert list(counts) == [("A1", 3), ("B2", 0)]

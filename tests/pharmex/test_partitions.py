@@ -13,7 +13,6 @@ import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import CustodyHop, Order, OrderEvent, Shipment, ShipmentLine, TraceCode
@@ -23,6 +22,7 @@ from pharmex.actor import SYSTEM_ACTOR
 from pharmex.models import AuditEvent
 from pharmex.partition_jobs import partition_detach, partitions_detach_past_retention, partitions_maintain
 from tests.factories import UserFactory
+from tests.migrations import latest, migrate
 from tests.orders.shipping import code
 from tests.orders.test_custody import chain, sell  # noqa: F401 (the fixture)
 from tests.partitions import drop_history_partitions
@@ -248,12 +248,6 @@ def test_queries_carry_the_partition_key(sold, client):
     assert list(shipment_codes(shipments=Shipment.objects.none())) == []
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-
-
 def rows(table: str) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {table} ORDER BY id")
@@ -284,7 +278,7 @@ def test_the_migration_converts_seeded_tables_both_ways_keeping_every_row(sold, 
     event(order, at(2024, 2))  # history older than the months the migration created
     hop(shipment, 5, at(2024, 2))
     event(order, at(TODAY.year + 2, 1))  # beyond them: in the default partition
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    newest = latest()
     seeded = {table: rows(table) for table in (HOPS, EVENTS)}
     partitioned_shape = {table: shape(table) for table in (HOPS, EVENTS)}
 
@@ -299,7 +293,7 @@ def test_the_migration_converts_seeded_tables_both_ways_keeping_every_row(sold, 
     with pytest.raises(DatabaseError, match="records are retained"), transaction.atomic():
         OrderEvent.objects.filter(pk=plain.pk).delete()
 
-    migrate(latest)
+    migrate(newest)
 
     for table in (HOPS, EVENTS):
         assert relkind(table) == "p" and rows(table) == seeded[table]
