@@ -9,10 +9,17 @@ from pharmex.models import TransitionRecord
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
+# Never received, or nothing accepted at receipt: the ledger books every other order (settlements.services.receipts)
+# and keeps it for ever.
+NEVER_BOOKED = Q(accepted_gross__isnull=True) | Q(accepted_gross=0)
+
 
 class OrderQuerySet(models.QuerySet):
     def awaiting_confirmation_past(self, moment) -> OrderQuerySet:
         return self.filter(status=OrderStatus.PLACED, expires_at__lte=moment)
+
+    def never_booked(self) -> OrderQuerySet:
+        return self.filter(NEVER_BOOKED)
 
 
 # PX + yyyymmdd + the sequence, in at least eight digits (orders.sql), within the column's 24 characters.
@@ -80,6 +87,9 @@ class Order(models.Model):
             # placed_at order: each status change writes the row's new version wherever a page has room, and on the
             # growth bench's year of orders a BRIN index matched 9,088 of 10,100 pages for one month (BENCHMARKS.md).
             models.Index(fields=["placed_at"], name="order_placed_at"),
+            # The records purge's candidates (records.retention): only these can ever be deleted, and once the
+            # purge runs they are the last five years' unsold orders, however long the history is.
+            models.Index(fields=["placed_at"], name="order_never_booked", condition=NEVER_BOOKED),
         ]
 
     def __str__(self) -> str:

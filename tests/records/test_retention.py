@@ -10,14 +10,24 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders.models import CustodyHop, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
+from orders.models import (
+    CustodyHop,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Shipment,
+    ShipmentLine,
+    SuspectedDiversion,
+    TraceCode,
+)
 from pharmex.models import AuditEvent
-from records.retention import orders_past_retention, purge_past_retention
+from records.retention import PurgeResult, orders_past_retention, purge_past_retention
 from settlements.models import JournalEntry, Posting
 from tests.orders.conftest import place
-from tests.orders.shipping import code, item, receive, ship, shipment_body
+from tests.orders.shipping import code, item, receipt, receive, ship, shipment_body
 
 pytestmark = pytest.mark.django_db
 
@@ -95,14 +105,15 @@ def test_the_period_is_one_year_past_the_latest_expiry_when_that_is_later(receiv
     )
 
 
-def test_the_purge_is_off_by_default_and_deletes_only_what_left_its_period(received, market, settings):
-    def rejected() -> Order:
-        order_id = place(market.buyer_client(), (market.offer.pk, 1)).json()["id"]
-        response = market.supplier_client().post(f"/api/v1/orders/{order_id}/reject/", {"note": "缺货"}, format="json")
-        assert response.status_code == 200
-        return Order.objects.get(pk=order_id)
+def rejected(market) -> Order:
+    order_id = place(market.buyer_client(), (market.offer.pk, 1)).json()["id"]
+    response = market.supplier_client().post(f"/api/v1/orders/{order_id}/reject/", {"note": "缺货"}, format="json")
+    assert response.status_code == 200
+    return Order.objects.get(pk=order_id)
 
-    old, recent = rejected(), rejected()
+
+def test_the_purge_is_off_by_default_and_deletes_only_what_left_its_period(received, market, settings):
+    old, recent = rejected(market), rejected(market)
     _age(old, years=6)
     _age(received, years=6)
     assert purge_past_retention().enabled is False
@@ -110,15 +121,72 @@ def test_the_purge_is_off_by_default_and_deletes_only_what_left_its_period(recei
 
     settings.RECORDS_PURGE_ENABLED = True
     result = purge_past_retention()
-    assert (result.purged, result.skipped) == (1, 1)
+    assert (result.purged, result.skipped) == (1, 0)
     assert not Order.objects.filter(pk=old.pk).exists()
     assert not OrderEvent.objects.filter(order_id=old.pk).exists()
     assert AuditEvent.objects.filter(action="records.purged", object_id=str(old.pk)).exists()
-    # in its period: kept; past it, but in the append-only ledger (receipt posted it): kept whole
+    # in its period: kept; past it, but in the append-only ledger (receipt posted it): kept whole, not even tried
     assert Order.objects.filter(pk=recent.pk).exists()
     assert Order.objects.filter(pk=received.pk).exists()
     assert CustodyHop.objects.filter(order_id=received.pk).count() == 2
     call_command("purge_records")  # the documented command runs the same job
+
+
+def test_the_purge_deletes_a_shipment_refused_at_receipt_with_its_custody_hops(market, settings):
+    """Refused whole at receipt, the order owes nothing and the ledger never booked it: past its period it goes with
+    its shipment, the shipment's lines and events and the codes' hops; the codes stay, with their holder."""
+    order_id = place(market.buyer_client(), (market.offer.pk, 2)).json()["id"]
+    market.supplier_client().post(f"/api/v1/orders/{order_id}/confirm/", {}, format="json")
+    order = Order.objects.get(pk=order_id)
+    body = shipment_body(order, item(order.lines.get(), 2, codes=[code(1), code(2)], expiry_days=400))
+    assert ship(market.supplier_client(), order, body).status_code == 200
+    shipment = Shipment.objects.get(order=order)
+    line = shipment.lines.get()
+    refused = receipt(shipment, rejected={line.pk: (2, [code(1), code(2)])})
+    assert receive(market.buyer_client(), shipment, refused).status_code == 200, refused
+    order.refresh_from_db()
+    assert order.accepted_gross == 0 and not hasattr(order, "receivable")
+    assert CustodyHop.objects.filter(order_id=order.pk, outcome="rejected").count() == 2
+    _age(order, years=6)
+    settings.RECORDS_PURGE_ENABLED = True
+
+    assert purge_past_retention() == PurgeResult(enabled=True, purged=1, skipped=0)
+
+    assert not Order.objects.filter(pk=order.pk).exists()
+    assert not Shipment.objects.filter(pk=shipment.pk).exists()
+    assert not CustodyHop.objects.filter(order_id=order.pk).exists()
+    assert set(TraceCode.objects.filter(code__in=[code(1), code(2)]).values_list("holder_id", flat=True)) == {
+        order.supplier_id
+    }
+
+
+def test_orders_kept_for_good_do_not_stall_the_purge(received, market, settings):
+    """The purge reads only orders the ledger never booked, and goes on past one still referred to: a platform's
+    oldest orders are received ones, kept whole for ever, and each run would otherwise take them up again."""
+    blocked, old = rejected(market), rejected(market)
+    for order in (received, blocked, old):
+        _age(order, years=6)
+    SuspectedDiversion.objects.create(
+        code=code(9),
+        kind="held_by_other",
+        attempted_order=blocked,
+        attempted_by_organization_id=blocked.supplier_id,
+        attempted_by="t",
+    )
+    settings.RECORDS_PURGE_ENABLED = True
+
+    with CaptureQueriesContext(connection) as queries:
+        result = purge_past_retention(limit=1)
+
+    assert (result.purged, result.skipped) == (1, 1)
+    assert not Order.objects.filter(pk=old.pk).exists()
+    assert Order.objects.filter(pk__in=[received.pk, blocked.pk]).count() == 2
+    # the candidates come from the index of orders never booked, not from every order ever placed
+    (candidates, *_) = [q["sql"] for q in queries.captured_queries if "records_retained_until" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {candidates}")
+        assert "order_never_booked" in "\n".join(row[0] for row in cursor.fetchall())
+    assert purge_past_retention() == PurgeResult(enabled=True, purged=0, skipped=1)
 
 
 def test_the_ledger_and_the_audit_log_refuse_every_delete(received):
