@@ -29,6 +29,7 @@ from django.utils import timezone
 from orders.models import CustodyHop, Order, Shipment, ShipmentEvent, ShipmentLine, TemperatureRecord
 from pharmex.actor import SYSTEM_ACTOR
 from pharmex.audit import audit_record
+from pharmex.jobs import work_through
 
 logger = logging.getLogger(__name__)
 
@@ -71,25 +72,22 @@ class PurgeResult:
 def purge_past_retention(*, limit: int = 1000) -> PurgeResult:
     """Delete up to `limit` orders past their retention period, each with its records, one transaction each.
 
-    An order still referred to is kept, and the run goes on to the next candidate: kept orders do not count
-    against `limit`, so however many there are, they never stop the purge of the others."""
+    An order still referred to is kept, and the run goes on past it (`pharmex.jobs.work_through`): kept orders do
+    not count against `limit`."""
     if not settings.RECORDS_PURGE_ENABLED:
         return PurgeResult(enabled=False)
-    purged, kept = 0, []
-    while purged < limit:
-        batch = list(orders_purgeable().exclude(pk__in=kept).values_list("pk", flat=True)[: limit - purged])
-        if not batch:
-            break
-        for order_id in batch:
-            try:
-                with transaction.atomic():
-                    _purge_order(order_id)
-            except (ProtectedError, RestrictedError, IntegrityError) as error:
-                logger.info("records purge: order %s kept, still referred to (%s)", order_id, type(error).__name__)
-                kept.append(order_id)
-            else:
-                purged += 1
-    return PurgeResult(enabled=True, purged=purged, skipped=len(kept))
+    worked = work_through(orders_purgeable(), limit=limit, handle=_purged)
+    return PurgeResult(enabled=True, purged=worked.done, skipped=worked.passed_over)
+
+
+def _purged(order_id: int) -> bool:
+    try:
+        with transaction.atomic():
+            _purge_order(order_id)
+    except (ProtectedError, RestrictedError, IntegrityError) as error:
+        logger.info("records purge: order %s kept, still referred to (%s)", order_id, type(error).__name__)
+        return False
+    return True
 
 
 def _purge_order(order_id: int) -> None:

@@ -23,6 +23,7 @@ from orders.trace_codes import canonical
 from orders.transitions import SHIPMENT
 from pharmex.actor import SYSTEM_ACTOR, Actor
 from pharmex.errors import InvalidTransition, NotAParty
+from pharmex.jobs import work_through
 from pharmex.money import line_amounts, money_sum
 from pharmex.transitions import transition_apply, transition_lock
 
@@ -128,21 +129,24 @@ def shipment_receive_in_full(*, shipment_id: int) -> Shipment:
 
 
 def order_auto_receive_due(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Job: receive in full the shipments in transit for more than AUTO_RECEIVE_DAYS."""
+    """Job: receive in full the shipments in transit for more than AUTO_RECEIVE_DAYS, up to `batch` of them.
+
+    One the job may not receive stays in transit and is passed over (`pharmex.jobs.work_through`)."""
     now = now or timezone.now()
     due = Shipment.objects.filter(
         status=ShipmentStatus.IN_TRANSIT, created_at__lte=now - settings.AUTO_RECEIVE_AFTER
     ).order_by("pk")
-    received = 0
-    for shipment_id in due.values_list("pk", flat=True)[:batch]:
-        try:
-            shipment_receive_in_full(shipment_id=shipment_id)
-            received += 1
-        except InvalidTransition:
-            continue  # the buyer received it meanwhile
-        except ReceiptRefused:
-            continue  # e.g. a broken two-invoice chain: the buyer may not take the goods in, so neither may the job
-    return received
+    return work_through(due, limit=batch, handle=_received_in_full).done
+
+
+def _received_in_full(shipment_id: int) -> bool:
+    try:
+        shipment_receive_in_full(shipment_id=shipment_id)
+    except InvalidTransition:
+        return False  # the buyer received it meanwhile
+    except ReceiptRefused:
+        return False  # e.g. a broken two-invoice chain: the buyer may not take the goods in, so neither may the job
+    return True
 
 
 def _lock(*, shipment_id: int, action: str, actor: Actor) -> tuple[Order, Shipment]:

@@ -605,10 +605,14 @@ def bank_line_ignore(*, line: BankLine, actor: Actor, reason: str) -> BankLine:
 
 
 def bank_lines_rematch(*, actor: Actor, batch: int = 1000) -> int:
-    """Job: try the open lines again (a new known account or an approved statement may now fit them)."""
+    """Job: try again the `batch` open lines tried longest ago (a new known account or an approved statement may now
+    fit them). A try saves the line, which stamps its `updated_at`, so successive runs go round every open line
+    however many there are (by id, they tried the same first `batch` for ever)."""
     matched = 0
     for line_id in (
-        BankLine.objects.filter(status__in=OPEN_STATUSES).order_by("id").values_list("id", flat=True)[:batch]
+        BankLine.objects.filter(status__in=OPEN_STATUSES)
+        .order_by("updated_at", "id")
+        .values_list("id", flat=True)[:batch]
     ):
         if bank_line_match_auto(line_id=line_id, actor=actor).status == BankLineStatus.MATCHED:
             matched += 1

@@ -352,6 +352,20 @@ def test_the_auto_receive_job_leaves_a_broken_chain_in_transit(public):
     assert order_auto_receive_due(now=later) == 1
 
 
+def test_shipments_the_job_may_not_receive_do_not_hold_up_the_others(public):
+    """A broken chain stays in transit until someone mends it: however many there are, the job still receives the
+    shipments behind them (it takes due shipments oldest first, and `batch` counts the ones it received)."""
+    broken = designated_shipment(public)
+    pharmacy = OrganizationFactory(kind=OrganizationKind.PHARMACY)
+    due = shipped(public, supplier=public.distributor, offer=public.offer, buyer=pharmacy)
+    later = timezone.now() + timedelta(days=30)
+
+    assert order_auto_receive_due(now=later, batch=1) == 1
+
+    broken.refresh_from_db(), due.refresh_from_db()
+    assert (broken.status, due.status) == ("in_transit", "received")
+
+
 def test_other_organisations_never_see_the_chain(public):
     shipment = designated_shipment(public)
     record(public, shipment, issuer=public.mah)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from pharmex.actor import SYSTEM_ACTOR
 from settlements.models import BankLine, BankStatement, KnownBankAccount, Payment, Receivable, Statement
-from settlements.services import statement_approve, statement_generate, statement_issue
+from settlements.services import bank_lines_rematch, statement_approve, statement_generate, statement_issue
 from settlements.tasks import bank_statement_import_task
 from tests.factories import OrganizationFactory
 from tests.factories.settlements import received_order
@@ -131,6 +131,23 @@ def test_import_matches_credits_and_debits_and_the_sums_add_up(world, as_client,
     )
     assert (undone.status_code, undone.json()["status"], undone.json()["payment"]) == (200, "unmatched", None)
     assert Payment.objects.filter(reversed_at__isnull=False).count() == 1
+
+
+def test_the_rematch_job_goes_round_every_open_line_however_many(parties, as_client, finance_admin_user, imported):
+    """Each run tries the open lines tried longest ago: a line far down the list is reached, not only the first
+    `batch` ones again and again."""
+    accounts = [f"622202100100000000{n}" for n in range(1, 4)]
+    rows = [f"R{n},2026-11-02,{n}00.00,{account},某药房,转账" for n, account in enumerate(accounts, 1)]
+    *_, lines = imported(as_client(finance_admin_user), HEADER + "\n".join(rows) + "\n")
+    assert [line["status"] for line in lines] == ["unmatched"] * 3
+    KnownBankAccount.objects.create(organization=parties.buyer, account_number=accounts[-1])  # learnt later
+
+    runs = [bank_lines_rematch(actor=SYSTEM_ACTOR, batch=1) for _ in range(3)]
+
+    assert runs == [0, 0, 1]
+    assert BankLine.objects.get(transaction_id="R3").status == "matched"
+    assert Payment.objects.get(pk=BankLine.objects.get(transaction_id="R3").payment_id).amount == Decimal("300.00")
+    assert set(BankLine.objects.exclude(transaction_id="R3").values_list("status", flat=True)) == {"unmatched"}
 
 
 def test_a_payout_debit_is_matched_by_statement_number_and_exact_amount(world, as_client, finance_admin_user, imported):
