@@ -482,10 +482,16 @@ class BankLineAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Try automatic matching again"), permissions=["finance"])
     def rematch(self, request, queryset):
-        for line_id in queryset.filter(status__in=[BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS]).values_list(
+        actor = actor_for_user(request.user)
+        tried = queryset.filter(status__in=[BankLineStatus.UNMATCHED, BankLineStatus.AMBIGUOUS]).values_list(
             "pk", flat=True
-        ):
-            services.bank_line_match_auto(line_id=line_id, actor=actor_for_user(request.user))
+        )
+        outcomes = [services.bank_line_match_tried(line_id=line_id, actor=actor) for line_id in tried]
+        self.message_user(
+            request,
+            _("%(matched)d matched; %(open)d left open (see their notes).")
+            % {"matched": sum(outcomes), "open": len(outcomes) - sum(outcomes)},
+        )
 
     @admin.display(description=_("match"))
     def match_link(self, line: BankLine) -> str:

@@ -310,10 +310,7 @@ def _match_lines(statement: BankStatement) -> None:
     for start in range(0, len(line_ids), MATCH_BATCH):
         with transaction.atomic():
             for line_id in line_ids[start : start + MATCH_BATCH]:
-                try:
-                    bank_line_match_auto(line_id=line_id, actor=SYSTEM_ACTOR)
-                except DomainError as error:  # its savepoint rolled back; the rest of the batch goes on
-                    BankLine.objects.filter(pk=line_id).update(note=str(error.detail)[:500])
+                bank_line_match_tried(line_id=line_id, actor=SYSTEM_ACTOR)
 
 
 def _audit(statement: BankStatement, action: str, changes: dict) -> None:
@@ -444,6 +441,17 @@ def _match_debit(line: BankLine, statement: Statement, actor: Actor) -> None:
         )
     statement_reconcile(statement=statement, actor=actor, note=f"Bank line {line.transaction_id}")
     line.payout, line.status, line.candidates = statement.payout, BankLineStatus.MATCHED, [statement.pk]
+
+
+def bank_line_match_tried(*, line_id: int, actor: Actor) -> bool:
+    """Try to match one open line automatically; whether it matched. A line whose match a business rule refuses
+    stays open with the refusal as its note, for a person, and is stamped as tried like any other (the rematch
+    job takes the lines tried longest ago first)."""
+    try:
+        return bank_line_match_auto(line_id=line_id, actor=actor).status == BankLineStatus.MATCHED
+    except DomainError as error:  # its transaction or savepoint rolled back
+        BankLine.objects.filter(pk=line_id).update(note=str(error.detail)[:500], updated_at=timezone.now())
+        return False
 
 
 @transaction.atomic
@@ -606,14 +614,9 @@ def bank_line_ignore(*, line: BankLine, actor: Actor, reason: str) -> BankLine:
 
 def bank_lines_rematch(*, actor: Actor, batch: int = 1000) -> int:
     """Job: try again the `batch` open lines tried longest ago (a new known account or an approved statement may now
-    fit them). A try saves the line, which stamps its `updated_at`, so successive runs go round every open line
+    fit them). A try stamps the line's `updated_at`, refused or not, so successive runs go round every open line
     however many there are (by id, they tried the same first `batch` for ever)."""
-    matched = 0
-    for line_id in (
-        BankLine.objects.filter(status__in=OPEN_STATUSES)
-        .order_by("updated_at", "id")
-        .values_list("id", flat=True)[:batch]
-    ):
-        if bank_line_match_auto(line_id=line_id, actor=actor).status == BankLineStatus.MATCHED:
-            matched += 1
-    return matched
+    lines = BankLine.objects.filter(status__in=OPEN_STATUSES).order_by("updated_at", "id")
+    return sum(
+        bank_line_match_tried(line_id=line_id, actor=actor) for line_id in lines.values_list("id", flat=True)[:batch]
+    )

@@ -14,7 +14,7 @@ from pharmex.actor import SYSTEM_ACTOR
 from settlements.models import BankLine, BankStatement, KnownBankAccount, Payment, Receivable, Statement
 from settlements.services import bank_lines_rematch, statement_approve, statement_generate, statement_issue
 from settlements.tasks import bank_statement_import_task
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, UserFactory
 from tests.factories.settlements import received_order
 
 pytestmark = pytest.mark.django_db
@@ -135,19 +135,56 @@ def test_import_matches_credits_and_debits_and_the_sums_add_up(world, as_client,
 
 def test_the_rematch_job_goes_round_every_open_line_however_many(parties, as_client, finance_admin_user, imported):
     """Each run tries the open lines tried longest ago: a line far down the list is reached, not only the first
-    `batch` ones again and again."""
+    `batch` ones again and again; a line a business rule refuses (a payment code naming a manufacturer, which is no
+    buyer) keeps its refusal as its note and takes its turn like the others instead of ending every run."""
+    maker = OrganizationFactory(kind="manufacturer")
     accounts = [f"622202100100000000{n}" for n in range(1, 4)]
-    rows = [f"R{n},2026-11-02,{n}00.00,{account},某药房,转账" for n, account in enumerate(accounts, 1)]
+    rows = [f"R0,2026-11-02,50.00,,某药厂,PXB{maker.pk:06d}"]
+    rows += [f"R{n},2026-11-02,{n}00.00,{account},某药房,转账" for n, account in enumerate(accounts, 1)]
     *_, lines = imported(as_client(finance_admin_user), HEADER + "\n".join(rows) + "\n")
-    assert [line["status"] for line in lines] == ["unmatched"] * 3
+    assert [line["status"] for line in lines] == ["unmatched"] * 4
     KnownBankAccount.objects.create(organization=parties.buyer, account_number=accounts[-1])  # learnt later
 
-    runs = [bank_lines_rematch(actor=SYSTEM_ACTOR, batch=1) for _ in range(3)]
+    runs = [bank_lines_rematch(actor=SYSTEM_ACTOR, batch=1) for _ in range(5)]
 
-    assert runs == [0, 0, 1]
+    assert runs == [0, 0, 0, 1, 0]
     assert BankLine.objects.get(transaction_id="R3").status == "matched"
     assert Payment.objects.get(pk=BankLine.objects.get(transaction_id="R3").payment_id).amount == Decimal("300.00")
     assert set(BankLine.objects.exclude(transaction_id="R3").values_list("status", flat=True)) == {"unmatched"}
+    refused = BankLine.objects.get(transaction_id="R0")
+    assert "buyer" in refused.note and refused.updated_at > BankLine.objects.get(transaction_id="R1").updated_at
+
+
+def test_the_admin_action_tries_the_chosen_lines_and_says_what_it_left(parties, client):
+    maker = OrganizationFactory(kind="manufacturer")
+    bank_statement = BankStatement.objects.create(
+        file_name="a.csv", file_sha256="0" * 64, file_size=1, imported_by="t", status="imported"
+    )
+    refused, due = (
+        BankLine.objects.create(
+            statement=bank_statement,
+            transaction_id=f"A{n}",
+            booked_on="2026-11-02",
+            amount=Decimal("10.00"),
+            counterparty_account=account,
+            counterparty_name="x",
+            reference=reference,
+        )
+        for n, account, reference in [(1, "", f"PXB{maker.pk:06d}"), (2, "6222021001000000009", "转账")]
+    )
+    KnownBankAccount.objects.create(organization=parties.buyer, account_number="6222021001000000009")
+    client.force_login(UserFactory(staff_role="admin", is_staff=True, is_superuser=True))
+
+    response = client.post(
+        "/admin/settlements/bankline/",
+        {"action": "rematch", "_selected_action": [refused.pk, due.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "1 matched; 1 left open (see their notes)." in [str(m) for m in response.context["messages"]]
+    refused.refresh_from_db(), due.refresh_from_db()
+    assert (refused.status, due.status) == ("unmatched", "matched") and "buyer" in refused.note
 
 
 def test_a_payout_debit_is_matched_by_statement_number_and_exact_amount(world, as_client, finance_admin_user, imported):
@@ -299,7 +336,7 @@ def test_the_admin_site_queues_an_uploaded_statement(
 ):
     # given: a finance admin signed in to the admin site (the CSRF check is enforced, as in a browser)
     client.handler.enforce_csrf_checks = True
-    client.force_login(finance_admin_user)
+    client.force_login(UserFactory(staff_role="admin", is_staff=True, is_superuser=True))
     page = client.get("/admin/settlements/bankstatement/import/")
     token = page.cookies["csrftoken"].value
     forged = client.post("/admin/settlements/bankstatement/import/", {"file": SimpleUploadedFile("f.csv", b"x")})
@@ -324,7 +361,7 @@ def test_the_admin_site_queues_an_uploaded_statement(
 
 
 def test_the_admin_site_refuses_an_oversized_statement_unread(parties, client, finance_admin_user):
-    client.force_login(finance_admin_user)
+    client.force_login(UserFactory(staff_role="admin", is_staff=True, is_superuser=True))
     file = SimpleUploadedFile("big.csv", b"x" * 1000)
     with override_settings(BANK_STATEMENT_MAX_BYTES=10):
         response = client.post("/admin/settlements/bankstatement/import/", {"file": file}, CONTENT_LENGTH=str(10**9))
