@@ -16,10 +16,10 @@ from accounts.models import License
 from orders.choices import OrderStatus
 from orders.models import Order
 from pharmex.actor import Actor
-from pharmex.calendar import local_days
+from pharmex.calendar import add_months, local_days
 from pharmex.money import ZERO
 from settlements import selectors as settlement_selectors
-from settlements.choices import BankLineStatus, StatementStatus
+from settlements.choices import OPEN_STATEMENT, BankLineStatus, StatementStatus
 from settlements.models import BankLine, Statement
 
 # Orders that never became a sale: they count as orders placed, not in the GMV.
@@ -85,9 +85,19 @@ def fund_receivables_aging_buckets(*, actor: Actor, on: date | None = None) -> d
     return settlement_selectors.aging_totals(settlement_selectors.fund_receivables_aging(actor=actor, on=on))
 
 
-def statements_by_status() -> list[tuple[str, str, int, Decimal]]:
-    """(status, label, count, net) for every statement status."""
-    rows = {row["status"]: row for row in Statement.objects.values("status").annotate(n=Count("id"), net=Sum("net"))}
+def statements_shown(*, today: date | None = None, settled_months: int = 12) -> QuerySet[Statement]:
+    """Every statement still being worked on, and the paid and reconciled ones of periods begun in the last
+    `settled_months` months. Settled statements pile up with every period for ever and are no one's work: counted
+    whole, every page of the desk read all of them. Each part is read through its own index (statement_open,
+    statement_period_start)."""
+    since = add_months((today or timezone.localdate()).replace(day=1), -settled_months)
+    return Statement.objects.filter(Q(status__in=OPEN_STATEMENT) | Q(period_start__gte=since))
+
+
+def statements_by_status(*, today: date | None = None) -> list[tuple[str, str, int, Decimal]]:
+    """(status, label, count, net) for every statement status, of the statements the desk shows."""
+    shown = statements_shown(today=today).values("status").annotate(n=Count("id"), net=Sum("net"))
+    rows = {row["status"]: row for row in shown}
     return [
         (status, label, rows.get(status, {}).get("n", 0), rows.get(status, {}).get("net") or ZERO)
         for status, label in StatementStatus.choices

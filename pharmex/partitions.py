@@ -25,6 +25,8 @@ from datetime import UTC, date, datetime
 
 from django.db import connection
 
+from pharmex.calendar import add_months
+
 # model label → the timestamp column it is partitioned on (the column every row has from its insert on)
 PARTITIONED = {"orders.CustodyHop": "shipped_at", "orders.OrderEvent": "created_at"}
 
@@ -35,11 +37,6 @@ def month_start(moment: datetime | date) -> date:
     if isinstance(moment, datetime):
         moment = moment.astimezone(UTC) if moment.tzinfo else moment
     return date(moment.year, moment.month, 1)
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def partition_name(table: str, month: date) -> str:

@@ -49,6 +49,10 @@ class StatementStatus(models.TextChoices):
     RECONCILED = "reconciled", _("Reconciled")  # the payout was found on the bank statement
 
 
+# Still being worked on: every status but paid and reconciled (the index statement_open holds these only).
+OPEN_STATEMENT = (StatementStatus.DRAFT, StatementStatus.ISSUED, StatementStatus.DISPUTED, StatementStatus.APPROVED)
+
+
 STATEMENT_TRANSITIONS: dict[str, Transition] = {
     "issue": Transition(frozenset({StatementStatus.DRAFT}), StatementStatus.ISSUED),
     "dispute": Transition(frozenset({StatementStatus.ISSUED}), StatementStatus.DISPUTED),

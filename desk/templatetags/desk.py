@@ -30,7 +30,7 @@ def figures(*, actor) -> dict:
     aging = dashboard.receivables_aging_buckets(actor=actor, on=today)
     fund_aging = dashboard.fund_receivables_aging_buckets(actor=actor, on=today)
     aging_labels = dict(zip(AGING_BUCKETS, [_("Current"), "1–30", "31–60", "61–90", "90+"], strict=True))
-    statements = dashboard.statements_by_status()
+    statements = dashboard.statements_by_status(today=today)
     return {
         "days": days,
         "orders_total": sum(day.orders for day in days),

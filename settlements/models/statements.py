@@ -9,7 +9,7 @@ from django.db.models import F, Func, Q
 from django.utils import timezone
 
 from pharmex.models import TransitionRecord
-from settlements.choices import PeriodKind, StatementStatus
+from settlements.choices import OPEN_STATEMENT, PeriodKind, StatementStatus
 from settlements.models.ledger import MONEY, JournalEntry
 
 
@@ -82,7 +82,13 @@ class Statement(models.Model):
             models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="statement_period_range"),
             models.CheckConstraint(condition=Q(paid_to__gt=F("paid_from")), name="statement_paid_range"),
         ]
-        indexes = [models.Index(fields=["period_kind", "period_start"], name="statement_period")]
+        indexes = [
+            models.Index(fields=["period_kind", "period_start"], name="statement_period"),
+            # The desk's statements by state and its queue of disputed ones: the few statements still being
+            # worked on, and the settled ones of recent periods, not every statement ever (desk/dashboard.py).
+            models.Index(fields=["status"], name="statement_open", condition=Q(status__in=OPEN_STATEMENT)),
+            models.Index(fields=["period_start"], name="statement_period_start"),
+        ]
 
     def __str__(self) -> str:
         return self.number

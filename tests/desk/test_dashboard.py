@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.actor import actor_for_user
 from accounts.choices import LicenseStatus
 from desk import charts, dashboard
+from desk.queues import QUEUES
 from orders.choices import OrderStatus
 from settlements.choices import BankLineStatus, StatementStatus
 from settlements.models import Receivable
@@ -112,13 +113,30 @@ def test_statements_by_status_counts_and_sums_the_net(buyer, supplier):
     statement(supplier=supplier, status=StatementStatus.ISSUED, net="100.00")
     statement(supplier=supplier, status=StatementStatus.DISPUTED, net="30.00")
     statement(supplier=supplier, status=StatementStatus.DISPUTED, net="12.50")
+    paid = statement(supplier=supplier, status=StatementStatus.PAID, net="7.00")
 
-    rows = {status: (n, net) for status, _label, n, net in dashboard.statements_by_status()}
+    def rows(today: date) -> dict[str, tuple[int, Decimal]]:
+        return {status: (n, net) for status, _label, n, net in dashboard.statements_by_status(today=today)}
 
-    assert set(rows) == set(StatementStatus.values)
-    assert rows["issued"] == (1, Decimal("100.00"))
-    assert rows["disputed"] == (2, Decimal("42.50"))
-    assert rows["paid"] == (0, Decimal("0.00"))
+    this_year = rows(paid.period_start + timedelta(days=40))
+    assert set(this_year) == set(StatementStatus.values)
+    assert this_year["issued"] == (1, Decimal("100.00"))
+    assert this_year["disputed"] == (2, Decimal("42.50"))
+    assert this_year["paid"] == (1, Decimal("7.00"))
+    assert this_year["reconciled"] == (0, Decimal("0.00"))
+    # Years on, what is still being worked on still counts; what was settled long ago no longer does.
+    years_on = rows(paid.period_start + timedelta(days=2 * 366))
+    assert (years_on["issued"], years_on["disputed"]) == (this_year["issued"], this_year["disputed"])
+    assert years_on["paid"] == (0, Decimal("0.00"))
+
+
+def test_statements_by_status_and_the_disputed_queue_read_indexes_not_every_statement(supplier):
+    statement(supplier=supplier, status=StatementStatus.DISPUTED)
+    sql, params = dashboard.statements_shown().values("status").query.sql_with_params()
+    assert plans.table_reads(sql, params) == [("settlements_statement", "statement_open+statement_period_start")]
+    (disputed,) = [queue for queue in QUEUES if queue.key == "statements"]
+    sql, params = disputed.queryset().values("pk").query.sql_with_params()
+    assert plans.table_reads(sql, params) == [("settlements_statement", "statement_open")]
 
 
 def test_open_bank_lines_are_the_unmatched_and_ambiguous_ones(db):

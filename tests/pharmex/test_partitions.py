@@ -19,6 +19,7 @@ from orders.models import CustodyHop, Order, OrderEvent, Shipment, ShipmentLine,
 from orders.selectors import shipment_codes, shipment_list, trace_get
 from pharmex import partitions
 from pharmex.actor import SYSTEM_ACTOR
+from pharmex.calendar import add_months
 from pharmex.models import AuditEvent
 from pharmex.partition_jobs import partition_detach, partitions_detach_past_retention, partitions_maintain
 from tests.factories import UserFactory
@@ -101,7 +102,7 @@ def test_tables_are_monthly_partitions_from_this_month_on_with_a_default():
         found = names(table)
         assert f"{table}_default" in found
         for ahead in range(4):  # this month and PARTITIONS_MONTHS_AHEAD (3) more
-            assert partitions.partition_name(table, partitions.add_months(TODAY, ahead)) in found
+            assert partitions.partition_name(table, add_months(TODAY, ahead)) in found
 
 
 def test_rows_land_in_their_month_and_ids_come_from_the_owned_sequence(sold):
@@ -120,7 +121,7 @@ def test_rows_land_in_their_month_and_ids_come_from_the_owned_sequence(sold):
 
 def test_the_job_splits_rows_out_of_the_default_partition_and_creates_months_ahead_idempotently(sold):
     order, shipment = sold
-    stray_month = partitions.add_months(TODAY, 14)
+    stray_month = add_months(TODAY, 14)
     stray = event(order, at(stray_month.year, stray_month.month))
     stray_hop = hop(shipment, 3, at(stray_month.year, stray_month.month))
     assert where(EVENTS, stray.pk) == f"{EVENTS}_default"
@@ -129,7 +130,7 @@ def test_the_job_splits_rows_out_of_the_default_partition_and_creates_months_ahe
     done = {result.table: result for result in partitions_maintain(months_ahead=6)}
 
     assert done[EVENTS].split == [stray_month] and done[HOPS].split == [stray_month]
-    assert done[EVENTS].created == [partitions.add_months(TODAY, n) for n in (4, 5, 6)]
+    assert done[EVENTS].created == [add_months(TODAY, n) for n in (4, 5, 6)]
     assert where(EVENTS, stray.pk) == partitions.partition_name(EVENTS, stray_month)
     assert where(HOPS, stray_hop.pk) == partitions.partition_name(HOPS, stray_month)
     assert (OrderEvent.objects.count(), CustodyHop.objects.count()) == before  # moved, not copied or lost
@@ -219,7 +220,7 @@ def test_queries_carry_the_partition_key(sold, client):
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN {hop_query}")
         bounded = "\n".join(row[0] for row in cursor.fetchall())
-    next_month = partitions.partition_name(HOPS, partitions.add_months(TODAY, 1))
+    next_month = partitions.partition_name(HOPS, add_months(TODAY, 1))
     assert next_month in names(HOPS)
     assert this_month in bounded and f"{HOPS}_p2025_01" not in bounded and next_month not in bounded
     assert f"{HOPS}_default" not in bounded
