@@ -54,10 +54,9 @@ def orders_purgeable() -> QuerySet[Order]:
     (`order_never_booked`). No order is past its period before five years after its placement; 1,825 days is a day
     or two short of that, so the bound lets the index skip the younger ones without missing any."""
     return (
-        Order.objects.never_booked()
+        orders_past_retention()
+        .never_booked()
         .filter(placed_at__lte=timezone.now() - timedelta(days=5 * 365))
-        .annotate(retained_until=RetainedUntil(F("pk")))
-        .filter(retained_until__lte=Now())
         .order_by("placed_at", "pk")
     )
 
