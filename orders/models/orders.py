@@ -12,6 +12,9 @@ MONEY = {"max_digits": 18, "decimal_places": 2}
 # Never received, or nothing accepted at receipt: the ledger books every other order (settlements.services.receipts)
 # and keeps it for ever.
 NEVER_BOOKED = Q(accepted_gross__isnull=True) | Q(accepted_gross=0)
+# Confirmed and not yet flagged overdue (orders.services.order_flag_overdue): an order leaves it when it ships or is
+# flagged, while a confirmed order that never ships stays confirmed (and flagged) for good.
+NOT_YET_OVERDUE = Q(status=OrderStatus.CONFIRMED, overdue_at__isnull=True)
 
 
 class OrderQuerySet(models.QuerySet):
@@ -20,6 +23,10 @@ class OrderQuerySet(models.QuerySet):
 
     def never_booked(self) -> OrderQuerySet:
         return self.filter(NEVER_BOOKED)
+
+    def unshipped_past(self, moment) -> OrderQuerySet:
+        """Confirmed orders not shipped by their deadline and not flagged for it yet, through `order_ship_due`."""
+        return self.filter(NOT_YET_OVERDUE, ship_by__lte=moment)
 
 
 # PX + yyyymmdd + the sequence, in at least eight digits (orders.sql), within the column's 24 characters.
@@ -90,6 +97,9 @@ class Order(models.Model):
             # The records purge's candidates (records.retention): only these can ever be deleted, and once the
             # purge runs they are the last five years' unsold orders, however long the history is.
             models.Index(fields=["placed_at"], name="order_never_booked", condition=NEVER_BOOKED),
+            # The overdue job's candidates, every 15 minutes: not every confirmed order, which order_status_expiry
+            # would read, flagged ones included.
+            models.Index(fields=["ship_by"], name="order_ship_due", condition=NOT_YET_OVERDUE),
         ]
 
     def __str__(self) -> str:

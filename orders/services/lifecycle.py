@@ -344,7 +344,7 @@ def order_expire_due(*, now: datetime | None = None, batch: int = 500) -> int:
 def order_flag_overdue(*, now: datetime | None = None, batch: int = 500) -> int:
     """Job: flag confirmed orders not shipped by their deadline, once, and announce it."""
     now = now or timezone.now()
-    due = Order.objects.filter(status=OrderStatus.CONFIRMED, ship_by__lte=now, overdue_at__isnull=True).order_by("pk")
+    due = Order.objects.unshipped_past(now).order_by("ship_by", "pk")
     return _run_due(
         due_ids(due, batch=batch),
         action="flag_overdue",

@@ -4,12 +4,15 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.choices import MemberRole
 from catalog.models import Offer
 from orders.models import Order
 from orders.services import order_expire_due, order_flag_overdue
+from tests import plans
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.orders.conftest import place
@@ -140,6 +143,26 @@ def test_confirmed_orders_not_shipped_in_time_are_flagged_once(market, placed, s
     placed.refresh_from_db()
     assert placed.status == "confirmed" and placed.overdue_at is not None
     assert placed.events.filter(action="flag_overdue").count() == 1
+
+
+def test_the_overdue_job_reads_only_orders_not_yet_flagged(market, placed, settings):
+    """A confirmed order that never ships stays confirmed, flagged, for good: the job, every 15 minutes, reads the
+    orders still to flag through their own index, not every confirmed order there is."""
+    act(market.supplier_client(), placed, "confirm")
+    later = timezone.now() + settings.ORDER_SHIP_DEADLINE + timedelta(minutes=1)
+    with time_machine.travel(later):
+        order_flag_overdue()
+    due = Order.objects.get(pk=place(market.buyer_client(), (market.offer.pk, 1)).json()["id"])
+    act(market.supplier_client(), due, "confirm")
+
+    with time_machine.travel(later + settings.ORDER_SHIP_DEADLINE), CaptureQueriesContext(connection) as queries:
+        assert order_flag_overdue() == 1
+
+    assert Order.objects.get(pk=due.pk).overdue_at is not None
+    (candidates, *_) = [q["sql"] for q in queries.captured_queries if "ship_by" in q["sql"]]
+    # Asked of 20,000 flagged orders of earlier years (on a handful of rows the planner's choice is a tie of costs).
+    with plans.history([Order._meta.db_table], plans.copies(Order, placed.pk, 20_000, number="'PAD' || n")):
+        assert plans.table_reads(candidates) == [("orders_order", "order_ship_due")]
 
 
 def test_list_and_detail_make_a_constant_number_of_queries(market):
