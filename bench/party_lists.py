@@ -11,8 +11,10 @@ organisations: the busiest buyer, and a new one whose only entry is the platform
 copy of the tenth (written in a transaction rolled back at the end). For each: the request in this process, the
 page's statement as the code sends it now, and the former code's (the entries' join, DISTINCT, newest first, with
 the account-and-entry index dropped in the same transaction; the shipments' OR of buyer and supplier) — against a
-floor: the bare SQL of the page, the newest 51 ids read from each side's index and those rows by id. Statements
-are timed by EXPLAIN ANALYZE (planning + execution).
+floor: the bare SQL of the page, the newest 51 ids read from each side's index and those rows by id. Then two
+queues (`QUEUES`): orders to confirm and shipments to receive, with the platform's newest week of rows in that
+state, asked for by the supplier (the buyer) with the fewest of them; the former statement is the same one without
+the indexes of a party's rows under way. Statements are timed by EXPLAIN ANALYZE (planning + execution).
 """
 
 from __future__ import annotations
@@ -49,6 +51,31 @@ FLOORS = {
 }
 PATHS = {"ledger entries": "/api/v1/ledger/entries/", "shipments": "/api/v1/shipments/"}
 TABLES = {"ledger entries": "settlements_journalentry", "shipments": "orders_shipment"}
+# A party's queue: its rows in a state under way, the platform's newest week of rows (the growth bench seeds every
+# order received: the bench puts that week in the state, rolled back at the end), asked for by the party with the
+# fewest of them, for which a page read along the state's own index reads the whole platform's week. The former code
+# had no index of a party's rows under way. Name: (the party's column, path, table, state, the indexes).
+QUEUES = {
+    "orders to confirm": (
+        "supplier",
+        "/api/v1/orders/?status=placed&role=supplier",
+        "orders_order",
+        "placed",
+        ("order_buyer_in_flight", "order_supplier_in_flight"),
+    ),
+    "shipments to receive": (
+        "buyer",
+        "/api/v1/shipments/?status=in_transit&role=buyer",
+        "orders_shipment",
+        "in_transit",
+        ("shipment_buyer_in_transit", "shipment_supplier_in_transit"),
+    ),
+}
+QUEUE_FLOOR = """
+    SELECT * FROM {table} WHERE id IN (
+        SELECT id FROM {table} WHERE {side}_id = %(party)s AND status = %(state)s ORDER BY id DESC LIMIT 51
+    ) ORDER BY id DESC
+"""
 
 
 def median_ms(measure) -> float:
@@ -138,7 +165,51 @@ def main() -> None:
                         "former": former(name, party),
                     }
                 )
+        for name, (side, path, table, state, _indexes) in QUEUES.items():
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute(
+                f"UPDATE {table} SET status = %s WHERE id > (SELECT max(id) - count(*) / 52 FROM {table})", [state]
+            )
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            cursor.execute(
+                f"SELECT {side}_id, count(*) FROM {table} WHERE status = %s "
+                "GROUP BY 1 HAVING count(*) > 1 ORDER BY 2, 1 LIMIT 1",  # not the new organisation's one shipment
+                [state],
+            )
+            party, in_state = cursor.fetchone()
+            cursor.execute(f"ANALYZE {table}")
+            client = APIClient(HTTP_HOST="localhost")
+            client.force_authenticate(
+                user=MembershipFactory(
+                    organization=Organization.objects.get(pk=party),
+                    role=MemberRole.OWNER,
+                    user__email=f"{uuid.uuid4().hex}@bench.test",
+                ).user
+            )
+
+            def request(client=client, path=path) -> float:
+                started = time.perf_counter()
+                response = client.get(path)
+                assert response.status_code == 200 and response.json()["results"], response.content[:300]
+                return (time.perf_counter() - started) * 1000
+
+            with CaptureQueriesContext(connection) as queries:
+                request()
+            [page_sql] = [q["sql"] for q in queries.captured_queries if f'FROM "{table}"' in q["sql"]]
+            floor = QUEUE_FLOOR.format(table=table, side=side)
+            measured.append(
+                {
+                    "list": name,
+                    "party": f"the {side} with the fewest ({in_state:,} of the week's {state})",
+                    "request": median_ms(request),
+                    "page": statement_ms(cursor, page_sql),
+                    "floor": statement_ms(cursor, floor, {"party": party, "state": state}),
+                    "former": (page_sql, None),  # the same statement, without the indexes of the rows under way
+                }
+            )
         cursor.execute("DROP INDEX posting_account_entry")  # the former code had no such index: rolled back
+        for *_, indexes in QUEUES.values():
+            cursor.execute(f"DROP INDEX {', '.join(indexes)}")
         for found in measured:
             rows.append({**found, "former": statement_ms(cursor, *found["former"])})
         transaction.set_rollback(True)

@@ -17,6 +17,9 @@ class OrderStatus(models.TextChoices):
 
 # Orders still under way, with something left to ship: a drug leaving the market holds them (SPEC §4).
 OPEN_ORDER_STATUSES = frozenset({OrderStatus.PLACED, OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_SHIPPED})
+# Orders on their way, the ones a party's queues list (to confirm, to ship, to receive): a few weeks' worth at any
+# time, however long the history (the partial indexes order_buyer_in_flight and order_supplier_in_flight).
+IN_FLIGHT_ORDER_STATUSES = OPEN_ORDER_STATUSES | {OrderStatus.SHIPPED}
 
 
 class HoldStatus(models.TextChoices):

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from orders.choices import HoldStatus, LineConfirmation, OrderStatus, RejectionReason
+from orders.choices import IN_FLIGHT_ORDER_STATUSES, HoldStatus, LineConfirmation, OrderStatus, RejectionReason
 from pharmex.models import TransitionRecord
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -15,6 +15,7 @@ NEVER_BOOKED = Q(accepted_gross__isnull=True) | Q(accepted_gross=0)
 # Confirmed and not yet flagged overdue (orders.services.order_flag_overdue): an order leaves it when it ships or is
 # flagged, while a confirmed order that never ships stays confirmed (and flagged) for good.
 NOT_YET_OVERDUE = Q(status=OrderStatus.CONFIRMED, overdue_at__isnull=True)
+IN_FLIGHT = Q(status__in=sorted(IN_FLIGHT_ORDER_STATUSES))
 
 
 class OrderQuerySet(models.QuerySet):
@@ -88,6 +89,11 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["buyer", "-id"], name="order_buyer_recent"),
             models.Index(fields=["supplier", "-id"], name="order_supplier_recent"),
+            # A party's list of its orders in one of these states (`?status=placed`: the supplier's orders to
+            # confirm). Without them the page reads either the party's whole history (along the indexes above, when
+            # it has fewer such orders than a page) or every such order of the platform (order_status_expiry).
+            models.Index(fields=["buyer", "-id"], name="order_buyer_in_flight", condition=IN_FLIGHT),
+            models.Index(fields=["supplier", "-id"], name="order_supplier_in_flight", condition=IN_FLIGHT),
             models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
             models.Index(fields=["held_at"], name="order_held", condition=Q(hold_status=HoldStatus.HELD)),
             # The dashboard's days of orders (desk/dashboard.py). Not a BRIN index, though orders are inserted in

@@ -12,6 +12,8 @@ from orders.choices import RejectionReason, ShipmentStatus, TemperatureFlag
 from orders.models.orders import MONEY, Order, OrderLine
 from pharmex.models import TransitionRecord
 
+IN_TRANSIT = Q(status=ShipmentStatus.IN_TRANSIT)
+
 
 class ShipmentQuerySet(models.QuerySet):
     _with_hops = False
@@ -73,6 +75,10 @@ class Shipment(models.Model):
         indexes = [
             models.Index(fields=["buyer", "-id"], name="shipment_buyer_recent"),
             models.Index(fields=["supplier", "-id"], name="shipment_supplier_recent"),
+            # A party's shipments in transit (`?status=in_transit`: the buyer's to receive), a few weeks' worth: not
+            # the party's every shipment (the indexes above) nor the platform's in transit (shipment_status_shipped).
+            models.Index(fields=["buyer", "-id"], name="shipment_buyer_in_transit", condition=IN_TRANSIT),
+            models.Index(fields=["supplier", "-id"], name="shipment_supplier_in_transit", condition=IN_TRANSIT),
             models.Index(fields=["status", "created_at"], name="shipment_status_shipped"),
             models.Index(fields=["buyer", "received_at"], name="shipment_buyer_received"),
             GinIndex(fields=["invoice_numbers"], name="shipment_invoice_numbers"),

@@ -181,3 +181,54 @@ def test_every_list_cut_into_sides_pages_by_cursor_with_an_index_in_id_order_on_
         model = view.serializer_class.Meta.model
         ordered = {tuple(index.fields) for index in model._meta.indexes}
         assert all((field, "-id") in ordered for field in view.party_fields), (view.__name__, sorted(ordered))
+
+
+@pytest.mark.parametrize("query", ["?status=placed", "?status=placed&role=supplier"])
+def test_a_page_of_orders_on_their_way_reads_the_in_flight_indexes(market, distributor_orders, query):
+    # given: the page's statement; and years of history (foreign keys off, as plans.history pads): 5,000 received
+    # orders on each side of the distributor, along which a page of its orders to confirm walked each side's index
+    # of all its orders; 30,000 received orders of other parties; and 2,000 of theirs awaiting confirmation (the
+    # platform's, all of which the state's own index would read)
+    with CaptureQueriesContext(connection) as queries:
+        assert distributor_orders.get(f"/api/v1/orders/{query}&page_size=2").status_code == 200
+    page_sql = next(q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"])
+    mine = [Order.objects.filter(**{side: market.supplier}).first().pk for side in ("buyer", "supplier")]
+    theirs = Order.objects.exclude(buyer=market.supplier).exclude(supplier=market.supplier).filter(status="placed")
+    others = {"buyer_id": "100000 + n %% 2000", "supplier_id": "200000 + n %% 200"}
+    padding = [
+        *(plans.copies(Order, pk, 5_000, status="'received'", number=f"'MINE{pk}-' || n") for pk in mine),
+        plans.copies(Order, theirs.first().pk, 30_000, status="'received'", number="'DONE' || n", **others),
+        plans.copies(Order, theirs.first().pk, 2_000, number="'OPEN' || n", **others),
+    ]
+
+    with plans.history(["orders_order"], *padding):
+        plan = plans.costed_plan(page_sql)
+
+    # then: each side reads its own orders on their way, and nothing else
+    assert "order_supplier_in_flight" in plan, plan
+    assert ("order_buyer_in_flight" in plan) == ("role=" not in query), plan
+    assert not {"order_supplier_recent", "order_buyer_recent", "order_status_expiry"} & set(plan.split()), plan
+    assert "Backward using orders_order_pkey" not in plan, plan
+
+
+def test_a_page_of_shipments_in_transit_reads_the_in_transit_indexes(market, distributor_shipments):
+    # given: as for orders, the distributor's received shipments on each side, other parties' received ones and
+    # theirs in transit (copies of one shipment each: sequences within the smallint)
+    with CaptureQueriesContext(connection) as queries:
+        assert distributor_shipments.get("/api/v1/shipments/?status=in_transit&page_size=2").status_code == 200
+    page_sql = next(q["sql"] for q in queries.captured_queries if "UNION ALL" in q["sql"])
+    mine = [Shipment.objects.filter(**{side: market.supplier}).first().pk for side in ("buyer", "supplier")]
+    done, underway = Shipment.objects.exclude(buyer=market.supplier).exclude(supplier=market.supplier)[:2]
+    others = {"sequence": "100 + n", "buyer_id": "100000 + n %% 2000", "supplier_id": "200000 + n %% 200"}
+    padding = [
+        *(plans.copies(Shipment, pk, 5_000, status="'received'", sequence="100 + n") for pk in mine),
+        plans.copies(Shipment, done.pk, 30_000, status="'received'", **others),
+        plans.copies(Shipment, underway.pk, 2_000, **others),
+    ]
+
+    with plans.history(["orders_shipment"], *padding):
+        plan = plans.costed_plan(page_sql)
+
+    assert "shipment_buyer_in_transit" in plan and "shipment_supplier_in_transit" in plan, plan
+    assert not {"shipment_buyer_recent", "shipment_supplier_recent", "shipment_status_shipped"} & set(plan.split())
+    assert "Backward using orders_shipment_pkey" not in plan, plan
