@@ -16,6 +16,8 @@ NEVER_BOOKED = Q(accepted_gross__isnull=True) | Q(accepted_gross=0)
 # flagged, while a confirmed order that never ships stays confirmed (and flagged) for good.
 NOT_YET_OVERDUE = Q(status=OrderStatus.CONFIRMED, overdue_at__isnull=True)
 IN_FLIGHT = Q(status__in=sorted(IN_FLIGHT_ORDER_STATUSES))
+# Flagged overdue and still to ship: the desk's queue of overdue shipments (desk.queues), counted on every admin page.
+OVERDUE_UNSHIPPED = Q(status__in=[OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_SHIPPED], overdue_at__isnull=False)
 
 
 class OrderQuerySet(models.QuerySet):
@@ -106,6 +108,8 @@ class Order(models.Model):
             # The overdue job's candidates, every 15 minutes: not every confirmed order, which order_status_expiry
             # would read, flagged ones included.
             models.Index(fields=["ship_by"], name="order_ship_due", condition=NOT_YET_OVERDUE),
+            # Not every order confirmed or partly shipped, which order_status_expiry would read for the queue.
+            models.Index(fields=["overdue_at"], name="order_overdue_unshipped", condition=OVERDUE_UNSHIPPED),
         ]
 
     def __str__(self) -> str:

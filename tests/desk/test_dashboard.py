@@ -147,6 +147,20 @@ def test_statements_by_status_and_the_disputed_queue_read_indexes_not_every_stat
     assert plans.table_reads(sql, params) == [("settlements_statement", "statement_open")]
 
 
+def test_the_overdue_queue_counts_its_orders_through_their_index(buyer, supplier):
+    # given: one order flagged overdue, among 20,000 confirmed ones still within their deadline (a platform's
+    # orders to ship, which the state's own index would read on every admin page)
+    flagged = order(buyer=buyer, supplier=supplier, placed_at=at(TODAY, 9), gross="1.00", status=OrderStatus.CONFIRMED)
+    Order.objects.filter(pk=flagged.pk).update(overdue_at=at(TODAY, 10))
+    to_ship = order(buyer=buyer, supplier=supplier, placed_at=at(TODAY, 9), gross="1.00", status=OrderStatus.CONFIRMED)
+    (overdue,) = [queue for queue in QUEUES if queue.key == "overdue_shipments"]
+
+    with plans.history([Order._meta.db_table], plans.copies(Order, to_ship.pk, 20_000, number="'PAD' || n")):
+        assert overdue.queryset().count() == 1
+        sql, params = overdue.queryset().values("pk").query.sql_with_params()
+        assert plans.table_reads(sql, params) == [("orders_order", "order_overdue_unshipped")]
+
+
 def test_open_bank_lines_are_the_unmatched_and_ambiguous_ones(db):
     bank_lines(
         ("100.00", BankLineStatus.UNMATCHED),
