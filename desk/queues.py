@@ -21,7 +21,7 @@ from catalog.choices import DrugStatus
 from catalog.models import Drug
 from firstbusiness.choices import DocumentStatus
 from firstbusiness.models import Document
-from orders.choices import DiversionStatus, OrderStatus
+from orders.choices import UNSHIPPED_ORDER_STATUSES, DiversionStatus
 from orders.models import Order, SuspectedDiversion
 from settlements.choices import BankLineStatus, StatementStatus
 from settlements.models import BankLine, Statement
@@ -83,7 +83,7 @@ QUEUES = [
         "overdue_shipments",
         _("Overdue shipments (orders not shipped by their deadline)"),
         Order,
-        {"status__in": f"{OrderStatus.CONFIRMED},{OrderStatus.PARTIALLY_SHIPPED}", "overdue_at__isnull": "False"},
+        {"status__in": ",".join(UNSHIPPED_ORDER_STATUSES), "overdue_at__isnull": "False"},  # order_overdue_unshipped
     ),
 ]
 

@@ -20,6 +20,8 @@ OPEN_ORDER_STATUSES = frozenset({OrderStatus.PLACED, OrderStatus.CONFIRMED, Orde
 # Orders on their way, the ones a party's queues list (to confirm, to ship, to receive): a few weeks' worth at any
 # time, however long the history (the partial indexes order_buyer_in_flight and order_supplier_in_flight).
 IN_FLIGHT_ORDER_STATUSES = OPEN_ORDER_STATUSES | {OrderStatus.SHIPPED}
+# Where an order flagged overdue is still to ship: the desk's queue of overdue shipments (desk.queues) and its index.
+UNSHIPPED_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_SHIPPED)
 
 
 class HoldStatus(models.TextChoices):

@@ -4,7 +4,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from orders.choices import IN_FLIGHT_ORDER_STATUSES, HoldStatus, LineConfirmation, OrderStatus, RejectionReason
+from orders.choices import (
+    IN_FLIGHT_ORDER_STATUSES,
+    UNSHIPPED_ORDER_STATUSES,
+    HoldStatus,
+    LineConfirmation,
+    OrderStatus,
+    RejectionReason,
+)
 from pharmex.models import TransitionRecord
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -17,7 +24,7 @@ NEVER_BOOKED = Q(accepted_gross__isnull=True) | Q(accepted_gross=0)
 NOT_YET_OVERDUE = Q(status=OrderStatus.CONFIRMED, overdue_at__isnull=True)
 IN_FLIGHT = Q(status__in=sorted(IN_FLIGHT_ORDER_STATUSES))
 # Flagged overdue and still to ship: the desk's queue of overdue shipments (desk.queues), counted on every admin page.
-OVERDUE_UNSHIPPED = Q(status__in=[OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_SHIPPED], overdue_at__isnull=False)
+OVERDUE_UNSHIPPED = Q(status__in=UNSHIPPED_ORDER_STATUSES, overdue_at__isnull=False)
 
 
 class OrderQuerySet(models.QuerySet):
