@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime, timedelta
 
 import hypothesis
 import pytest
@@ -63,6 +64,19 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def throttle_budget(settings, monkeypatch, time_machine):
+    """`throttle_budget(scope, rate)`: the budget of a throttle scope, set where the throttles read it, with the
+    clock stopped 20 s into a minute, so that a test's burst falls in one fixed window (pharmex.api.ratelimit)
+    whenever the test runs: on the running clock a window could end between two of its requests."""
+
+    def budget(scope: str, rate: str) -> None:
+        monkeypatch.setitem(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], scope, rate)
+        time_machine.move_to(datetime.now(UTC).replace(second=20, microsecond=0) + timedelta(minutes=1), tick=False)
+
+    return budget
 
 
 @pytest.fixture(autouse=True)

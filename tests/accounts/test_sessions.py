@@ -62,8 +62,8 @@ def test_rotating_forwarded_for_does_not_buy_more_guesses_and_the_account_locks(
     assert 1 <= retry <= 15 * 60
 
 
-def test_the_address_budget_counts_the_real_client_not_its_forwarded_for_claims(person, settings, monkeypatch):
-    monkeypatch.setitem(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth", "5/min")
+def test_the_address_budget_counts_the_real_client_not_its_forwarded_for_claims(person, throttle_budget):
+    throttle_budget("auth", "5/min")
     statuses = [sign_in(f"nobody{n}@x.test", "wrong-guess", forwarded=f"198.51.100.{n}").status_code for n in range(7)]
     assert statuses == [401] * 5 + [429] * 2
 
