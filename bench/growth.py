@@ -7,6 +7,12 @@ each size measures seven operations against a floor measured at the same size in
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/growth_bench .venv/bin/python bench/growth.py
     ... bench/growth.py --base 20000 --sizes 1,4,16          # a smoke run: seconds, not a result
 
+Or, drift-proof: one database per size, each seeded on its own (--sizes 1, then --sizes 16 into another), then
+measured in turns, each round one size after the other (each round's flatness compares two measurements minutes
+apart, where the grown database's came an hour of seeding after S's):
+
+    ... bench/growth.py --side-by-side 1=postgres://…/growth1 16=postgres://…/growth16 --rounds 3
+
 The database in BENCH_DATABASE_URL is dropped and re-created. Env: BENCH_REPS (5; medians over all but the
 first), BENCH_QUIET (wait for the machine to be this idle before each operation, 0.25; 1 = do not wait).
 
@@ -56,6 +62,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -1172,6 +1179,61 @@ def measure_only(*, base: int, size: int, reps: int) -> dict:
     return results
 
 
+def side_by_side(*, base: int, databases: dict[int, str], rounds: int) -> tuple[dict, dict[str, list[float]]]:
+    """Measure the databases earlier runs left at two sizes in turns, round after round (each a --measure-only run
+    of its own), so that the machine's drift between two moments falls on both sizes alike: the flatness of each
+    round compares two measurements minutes apart, not a seeding's hour apart. Returns each side's median over the
+    rounds and each round's flatness."""
+    sizes = sorted(databases)
+    rounds_measured: list[dict[int, dict[str, Result | None]]] = []
+    for index in range(rounds):
+        measured = {}
+        for size in sizes if index % 2 == 0 else sizes[::-1]:
+            print(f"round {index + 1}/{rounds}: {size}×S", flush=True)
+            with tempfile.TemporaryDirectory() as scratch:
+                out = Path(scratch) / "measured.json"
+                command = [sys.executable, __file__, "--base", str(base), "--measure-only", str(size), "--out", out]
+                subprocess.run(command, env={**os.environ, "BENCH_DATABASE_URL": databases[size]}, check=True)
+                measured[size] = load_results(out, base)[size]
+        rounds_measured.append(measured)
+    return combine_rounds(rounds_measured)
+
+
+def combine_rounds(rounds_measured: list[dict[int, dict[str, Result | None]]]) -> tuple[dict, dict[str, list[float]]]:
+    """Each side's median over the rounds, per size and operation, and each round's flatness (largest size's
+    ratio ÷ smallest's, both of that round)."""
+    sizes = sorted(rounds_measured[0])
+    first, last = sizes[0], sizes[-1]
+    names = [name for name, result in rounds_measured[0][first].items() if result is not None]
+    flatness = {
+        name: [measured[last][name].ratio / measured[first][name].ratio for measured in rounds_measured]
+        for name in names
+    }
+    medians = {
+        size: {
+            name: Result(
+                statistics.median(measured[size][name].service for measured in rounds_measured),
+                statistics.median(measured[size][name].floor for measured in rounds_measured),
+                rounds_measured[0][size][name].unit,
+                rounds_measured[0][size][name].throughput,
+            )
+            for name in names
+        }
+        for size in sizes
+    }
+    return medians, flatness
+
+
+def flatness_table(flatness: dict[str, list[float]]) -> str:
+    rounds = len(next(iter(flatness.values())))
+    head = ["operation", *[f"round {index + 1}" for index in range(rounds)], "median"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, values in flatness.items():
+        cells = [f"{value:.2f}" for value in values] + [f"{statistics.median(values):.2f}"]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def report(by_name: dict[str, Result | None]) -> None:
     for name, result in by_name.items():
         if result is not None:
@@ -1213,9 +1275,21 @@ def main() -> None:
         metavar="SIZE",
         help="no seeding: measure again on the database an earlier run (same --base) left at SIZE×S",
     )
+    parser.add_argument(
+        "--side-by-side",
+        nargs=2,
+        metavar="SIZE=URL",
+        help="no seeding: measure two databases earlier runs left at two sizes (e.g. 1=postgres://…/growth1 "
+        "16=postgres://…/growth16) in turns, --rounds times",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="with --side-by-side: rounds of both sizes")
+    parser.add_argument("--out", type=Path, help="with --measure-only: the numbers' file (default bench/results/…)")
     args = parser.parse_args()
     if args.report:
         report_files(args.base, [Path(name) for name in args.report])
+        return
+    if args.side_by_side:
+        report_side_by_side(args.base, dict(pair.split("=", 1) for pair in args.side_by_side), args.rounds)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     setup_environment(DATABASE_URL)
@@ -1240,8 +1314,9 @@ def main() -> None:
     print(table(results))
     if args.measure_only is None:
         chart(results, stem.with_suffix(".png"), f"PharmEx growth curves, S = {args.base:,} order lines")
-    stem.with_suffix(".json").write_text(results_json(results, base=args.base))
-    print(f"numbers: {stem.with_suffix('.json')}")
+    numbers = args.out or stem.with_suffix(".json")
+    numbers.write_text(results_json(results, base=args.base))
+    print(f"numbers: {numbers}")
     anchor = Path(os.environ["AUDIT_ANCHOR_PATH"])
     for leftover in (anchor, anchor.with_name(anchor.name + ".lock")):
         leftover.unlink(missing_ok=True)  # the anchor of a database this run created and leaves behind
@@ -1260,17 +1335,39 @@ def report_files(base: int, paths: list[Path]) -> None:
     database a full run grew): growth-S<base>-report.png beside the last file."""
     results: dict[int, dict[str, Result | None]] = {}
     for path in paths:
-        data = json.loads(path.read_text())
-        assert data["base"] == base, f"{path} is a run at S = {data['base']:,}"
-        for size, by_name in data["results"].items():
-            results[int(size)] = {
-                name: None if raw is None else Result(raw["service"], raw["floor"], raw["unit"], raw["throughput"])
-                for name, raw in by_name.items()
-            }
+        results.update(load_results(path, base))
     print(table(results))
     stem = paths[-1].parent / f"growth-S{base}-report"
     chart(results, stem.with_suffix(".png"), f"PharmEx growth curves, S = {base:,} order lines")
     print(f"chart: {stem.with_suffix('.png')}")
+
+
+def report_side_by_side(base: int, databases: dict[str, str], rounds: int) -> None:
+    started = time.perf_counter()
+    results, flatness = side_by_side(base=base, databases={int(k): url for k, url in databases.items()}, rounds=rounds)
+    sizes = "-".join(str(size) for size in sorted(results))
+    stem = RESULTS / f"growth-S{base}-side-by-side-{sizes}"
+    print(f"\nSide by side, S = {base:,} order lines, {rounds} rounds ({time.perf_counter() - started:.0f} s)")
+    print("Medians over the rounds:")
+    print(table(results))
+    print("\nFlatness of each round (the larger size's ratio ÷ the smaller's, measured minutes apart):")
+    print(flatness_table(flatness))
+    chart(results, stem.with_suffix(".png"), f"PharmEx growth curves side by side, S = {base:,} order lines")
+    raw = json.loads(results_json(results, base=base))
+    stem.with_suffix(".json").write_text(json.dumps({**raw, "rounds": rounds, "flatness": flatness}, indent=1))
+    print(f"numbers: {stem.with_suffix('.json')}, chart: {stem.with_suffix('.png')}")
+
+
+def load_results(path: Path, base: int) -> dict[int, dict[str, Result | None]]:
+    data = json.loads(path.read_text())
+    assert data["base"] == base, f"{path} is a run at S = {data['base']:,}"
+    return {
+        int(size): {
+            name: None if raw is None else Result(raw["service"], raw["floor"], raw["unit"], raw["throughput"])
+            for name, raw in by_name.items()
+        }
+        for size, by_name in data["results"].items()
+    }
 
 
 if __name__ == "__main__":

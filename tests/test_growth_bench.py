@@ -114,3 +114,26 @@ def test_what_seeding_skips_per_row_is_checked_for_the_whole_step(breakage):
     expected = "do not balance" if breakage == "unbalanced entry" else "settlements_posting.account_id name no"
     with pytest.raises(AssertionError, match=expected):
         growth.verify_seeded(before)
+
+
+def test_side_by_side_rounds_give_medians_and_each_rounds_flatness():
+    """--side-by-side: each side's median over the rounds, and a flatness per round from that round's two sizes."""
+    ms, rate = "ms", "orders/s"
+    rounds = [
+        {1: {"list": growth.Result(10.0, 1.0, ms), "placement": growth.Result(90.0, 100.0, rate, throughput=True)},
+         16: {"list": growth.Result(22.0, 2.0, ms), "placement": growth.Result(80.0, 100.0, rate, throughput=True)}},
+        {1: {"list": growth.Result(30.0, 2.0, ms), "placement": growth.Result(50.0, 100.0, rate, throughput=True)},
+         16: {"list": growth.Result(30.0, 2.0, ms), "placement": growth.Result(50.0, 50.0, rate, throughput=True)}},
+        {1: {"list": growth.Result(20.0, 1.0, ms), "placement": growth.Result(70.0, 70.0, rate, throughput=True)},
+         16: {"list": growth.Result(40.0, 2.0, ms), "placement": growth.Result(70.0, 70.0, rate, throughput=True)}},
+    ]  # fmt: skip
+
+    medians, flatness = growth.combine_rounds(rounds)
+
+    assert flatness == {"list": [1.1, 1.0, 1.0], "placement": [0.8 / 0.9, 2.0, 1.0]}
+    assert (medians[1]["list"].service, medians[1]["list"].floor) == (20.0, 1.0)
+    assert (medians[16]["list"].service, medians[16]["list"].floor) == (30.0, 2.0)
+    assert medians[16]["placement"].throughput and medians[16]["placement"].unit == rate
+    report = growth.flatness_table(flatness)
+    assert "| operation | round 1 | round 2 | round 3 | median |" in report
+    assert "| list | 1.10 | 1.00 | 1.00 | 1.00 |" in report and "| placement | 0.89 | 2.00 | 1.00 | 1.00 |" in report
