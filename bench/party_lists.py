@@ -14,9 +14,7 @@ the account-and-entry index dropped in the same transaction; the shipments' OR o
 floor: the bare SQL of the page, the newest 51 ids read from each side's index and those rows by id. Then two
 queues (`QUEUES`): orders to confirm and shipments to receive, with the platform's newest week of rows in that
 state, asked for by the supplier (the buyer) with the fewest of them; the former statement is the same one without
-the indexes of a party's rows under way. Then a month years ago (`SPANS`), the busiest buyer's orders placed in it,
-against the same statement without the indexes of a party's orders by the time placed. Statements are timed by
-EXPLAIN ANALYZE (planning + execution).
+the indexes of a party's rows under way. Statements are timed by EXPLAIN ANALYZE (planning + execution).
 """
 
 from __future__ import annotations
@@ -73,21 +71,6 @@ QUEUES = {
         ("shipment_buyer_in_transit", "shipment_supplier_in_transit"),
     ),
 }
-# A party's orders of one month years ago (the growth bench's history starts in 2010-01), asked for by the busiest
-# buyer: the former statement is the same one without the indexes of a party's orders by the time placed.
-SPAN = "placed_after=2010-03-01T00:00:00%2B08:00&placed_before=2010-04-01T00:00:00%2B08:00"
-SPANS = {
-    "orders of March 2010, as buyer": f"/api/v1/orders/?role=buyer&{SPAN}",
-    "orders of March 2010, both sides": f"/api/v1/orders/?{SPAN}",
-}
-SPAN_INDEXES = ("order_buyer_placed", "order_supplier_placed")
-SPAN_FLOOR = """
-    SELECT * FROM orders_order WHERE id IN (
-        SELECT id FROM orders_order WHERE buyer_id = %(party)s
-        AND placed_at >= '2010-03-01T00:00:00+08:00' AND placed_at < '2010-04-01T00:00:00+08:00'
-        ORDER BY id DESC LIMIT 51
-    ) ORDER BY id DESC
-"""
 QUEUE_FLOOR = """
     SELECT * FROM {table} WHERE id IN (
         SELECT id FROM {table} WHERE {side}_id = %(party)s AND status = %(state)s ORDER BY id DESC LIMIT 51
@@ -215,21 +198,8 @@ def main() -> None:
                     "former": (page_sql, None),  # the same statement, without the indexes of the rows under way
                 }
             )
-        busiest_client = owner_client(busiest)
-        for name, path in SPANS.items():
-            request, page_sql = asked(busiest_client, path, "orders_order")
-            measured.append(
-                {
-                    "list": name,
-                    "party": "the busiest buyer",
-                    "request": request,
-                    "page": statement_ms(cursor, page_sql),
-                    "floor": statement_ms(cursor, SPAN_FLOOR, {"party": busiest}),
-                    "former": (page_sql, None),  # the same statement, without the indexes by the time placed
-                }
-            )
         cursor.execute("DROP INDEX posting_account_entry")  # the former code had no such index: rolled back
-        for indexes in [*(queue[-1] for queue in QUEUES.values()), SPAN_INDEXES]:
+        for *_, indexes in QUEUES.values():
             cursor.execute(f"DROP INDEX {', '.join(indexes)}")
         for found in measured:
             rows.append({**found, "former": statement_ms(cursor, *found["former"])})

@@ -103,10 +103,6 @@ class Order(models.Model):
             # it has fewer such orders than a page) or every such order of the platform (order_status_expiry).
             models.Index(fields=["buyer", "-id"], name="order_buyer_in_flight", condition=IN_FLIGHT),
             models.Index(fields=["supplier", "-id"], name="order_supplier_in_flight", condition=IN_FLIGHT),
-            # A party's orders placed in a span of time (`?placed_after=&placed_before=`). Along the indexes above
-            # the page reads every newer order of the party before the span's: years of them for a span years ago.
-            models.Index(fields=["buyer", "placed_at"], name="order_buyer_placed"),
-            models.Index(fields=["supplier", "placed_at"], name="order_supplier_placed"),
             models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
             models.Index(fields=["held_at"], name="order_held", condition=Q(hold_status=HoldStatus.HELD)),
             # The dashboard's days of orders (desk/dashboard.py). Not a BRIN index, though orders are inserted in
